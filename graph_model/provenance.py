@@ -1,0 +1,143 @@
+"""Where a fact came from, how sure we are and who may see it - and the pure rules that merge them."""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+
+class TLP(enum.IntEnum):
+    """Traffic Light Protocol 2.0 markings, ordered from least to most restrictive."""
+
+    CLEAR = 0
+    GREEN = 1
+    AMBER = 2
+    AMBER_STRICT = 3
+    RED = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", "+")
+
+    @classmethod
+    def parse(cls, value: str | TLP) -> TLP:
+        """Accept ``AMBER+STRICT``, ``amber_strict``, ``TLP:RED`` and ``WHITE`` (TLP 1.0 for CLEAR)."""
+        if isinstance(value, TLP):
+            return value
+        text = str(value).strip().upper().removeprefix("TLP:").replace("+", "_").replace("-", "_")
+        if text == "WHITE":
+            return cls.CLEAR
+        try:
+            return cls[text]
+        except KeyError:
+            raise ValueError(f"unknown TLP marking {value!r} (use CLEAR, GREEN, AMBER, AMBER+STRICT, RED)") from None
+
+
+def to_iso(value: Any) -> str | None:
+    """A UTC timestamp as ``YYYY-MM-DDTHH:MM:SSZ`` from a datetime, epoch seconds or ISO-like text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"not a time: {value!r}")
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a time: {value!r}")
+        moment = datetime.fromtimestamp(round(value), tz=UTC)
+    elif isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    elif isinstance(value, str):
+        text = value.strip().replace(" ", "T", 1)
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+    else:
+        raise ValueError(f"not a time: {value!r}")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Sources are ``dataset#record`` strings; times are UTC ISO text; confidence is 0-100."""
+
+    sources: frozenset[str]
+    first_seen: str | None = None
+    last_seen: str | None = None
+    confidence: int = 50
+    tlp: TLP = TLP.CLEAR
+
+    @classmethod
+    def of(
+        cls,
+        dataset: str,
+        record: str | int | None = None,
+        *,
+        first_seen: Any = None,
+        last_seen: Any = None,
+        confidence: int = 50,
+        tlp: TLP | str = TLP.CLEAR,
+    ) -> Provenance:
+        """Provenance of one record; ``last_seen`` defaults to ``first_seen``."""
+        source = dataset if record is None else f"{dataset}#{record}"
+        first = to_iso(first_seen)
+        last = to_iso(last_seen) or first
+        if first and last and last < first:
+            first, last = last, first
+        return cls(frozenset({source}), first, last or first, confidence, TLP.parse(tlp))
+
+
+def _earliest(a: str | None, b: str | None) -> str | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _latest(a: str | None, b: str | None) -> str | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def merge_provenance(a: Provenance, b: Provenance) -> Provenance:
+    """Union of sources, earliest first_seen, latest last_seen, highest confidence, most restrictive TLP.
+
+    Every rule is a join of a semilattice, so merging is idempotent, commutative and associative.
+    """
+    return Provenance(
+        sources=a.sources | b.sources,
+        first_seen=_earliest(a.first_seen, b.first_seen),
+        last_seen=_latest(a.last_seen, b.last_seen),
+        confidence=max(a.confidence, b.confidence),
+        tlp=max(a.tlp, b.tlp),
+    )
+
+
+def _rank(value: Any) -> tuple[int, str]:
+    # A total order on scalars so conflicts resolve the same way whatever the load order:
+    # text with capitals (a display name) beats its lower-case spelling, then the greatest wins.
+    text = str(value)
+    return (int(isinstance(value, str) and value != value.lower()), f"{type(value).__name__}:{text}")
+
+
+def prefer(a: Any, b: Any) -> Any:
+    """Pick one of two conflicting scalar values, deterministically and order-independently."""
+    if a is None:
+        return b
+    if b is None or a == b:
+        return a
+    return a if _rank(a) >= _rank(b) else b
+
+
+def merge_values(a: Any, b: Any) -> Any:
+    """Lists merge as a sorted union; scalars through :func:`prefer`."""
+    if isinstance(a, list | tuple) or isinstance(b, list | tuple):
+        items = set(a or ()) | set(b or ())
+        return sorted(items, key=_rank)
+    return prefer(a, b)
+
+
+def merge_properties(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(a)
+    for name, value in b.items():
+        merged[name] = merge_values(merged.get(name), value)
+    return merged

@@ -1,0 +1,6 @@
+"""Where the graph lives: the :class:`GraphStore` contract and its two implementations."""
+
+from graph_model.store.base import GraphStore, Stats, Subgraph, TimeWindow
+from graph_model.store.batch import UpsertResult
+
+__all__ = ["GraphStore", "Stats", "Subgraph", "TimeWindow", "UpsertResult"]

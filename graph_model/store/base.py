@@ -1,0 +1,245 @@
+"""The store contract. Writes and neighbourhood traversal are written once here over a few primitives."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import networkx as nx
+
+from graph_model.entities import Edge, Node, validate_edge, validate_node
+from graph_model.errors import NotFound
+from graph_model.model import Model
+from graph_model.provenance import TLP
+from graph_model.store.batch import UpsertResult, apply_batch
+
+
+class WriteTx(Protocol):
+    """What one write transaction offers :func:`graph_model.store.batch.apply_batch`."""
+
+    def resolve_ids(self, ids: Iterable[str]) -> dict[str, str]: ...
+    def fetch_nodes(self, keys: Iterable[str]) -> dict[str, Node]: ...
+    def fetch_edges(self, keys: Iterable[str]) -> dict[str, Edge]: ...
+    def fetch_pending(self, keys: Iterable[str]) -> dict[str, Edge]: ...
+    def take_pending(self, ids: Iterable[str]) -> list[Edge]: ...
+    def write_nodes(self, nodes: Sequence[Node]) -> None: ...
+    def write_edges(self, edges: Sequence[Edge]) -> None: ...
+    def write_pending(self, edges: Sequence[Edge]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """Inclusive UTC ISO bounds; an edge without dates is kept, since absence of a date is not absence."""
+
+    since: str | None = None
+    until: str | None = None
+
+    def admits(self, first_seen: str | None, last_seen: str | None) -> bool:
+        if self.since and last_seen and last_seen < self.since:
+            return False
+        return not (self.until and first_seen and first_seen > self.until)
+
+
+@dataclass(slots=True)
+class Subgraph:
+    """Nodes and edges visible to a caller; ``truncated`` says a limit cut the result short."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: dict[str, Edge] = field(default_factory=dict)
+    truncated: bool = False
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        return to_networkx(self.nodes.values(), self.edges.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    nodes: dict[str, int]
+    edges: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total_nodes": sum(self.nodes.values()),
+            "total_edges": sum(self.edges.values()),
+            "nodes": dict(sorted(self.nodes.items())),
+            "edges": dict(sorted(self.edges.items())),
+        }
+
+
+def node_attributes(node: Node) -> dict[str, Any]:
+    return {
+        "kind": node.kind,
+        "type": node.type,
+        "name": node.name,
+        "tlp": node.prov.tlp.label,
+        "confidence": node.prov.confidence,
+        "first_seen": node.prov.first_seen,
+        "last_seen": node.prov.last_seen,
+        "sources": sorted(node.prov.sources),
+        **node.props,
+    }
+
+
+def to_networkx(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph:
+    """A MultiDiGraph keyed by node key; edge keys are edge keys, attributes the stored properties."""
+    graph = nx.MultiDiGraph()
+    for node in nodes:
+        graph.add_node(node.key, **node_attributes(node))
+    for edge in edges:
+        graph.add_edge(
+            edge.source,
+            edge.target,
+            key=edge.key,
+            type=edge.type,
+            tlp=edge.prov.tlp.label,
+            confidence=edge.prov.confidence,
+            first_seen=edge.prov.first_seen,
+            last_seen=edge.prov.last_seen,
+            **edge.props,
+        )
+    return graph
+
+
+class GraphStore(abc.ABC):
+    """A graph of nodes and edges with provenance, read through the caller's clearance."""
+
+    model: Model
+
+    # -- primitives each implementation provides -------------------------------------------
+    @abc.abstractmethod
+    def _write_transaction(self) -> AbstractContextManager[WriteTx]:
+        """One atomic write: everything done through the yielded tx commits together or not at all."""
+
+    @abc.abstractmethod
+    def _resolve(self, ids: Iterable[str]) -> dict[str, str]:
+        """Map identifiers (keys or ids) to node keys."""
+
+    @abc.abstractmethod
+    def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
+        """The nodes among ``keys`` at or below ``clearance``."""
+
+    @abc.abstractmethod
+    def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
+        """Visible edges of ``types`` touching ``keys`` (either direction) whose both ends are visible."""
+
+    @abc.abstractmethod
+    def _scan(self, clearance: TLP, kinds: frozenset[str] | None, types: frozenset[str]) -> tuple[
+        Iterator[Node], Iterator[Edge]
+    ]:
+        """All visible nodes of ``kinds`` and visible edges of ``types`` between them."""
+
+    @abc.abstractmethod
+    def search(
+        self, text: str, *, clearance: TLP, kinds: Sequence[str] | None = None, limit: int = 20
+    ) -> list[Node]:
+        """Full-text search over names, aliases and searchable properties."""
+
+    @abc.abstractmethod
+    def stats(self, *, clearance: TLP) -> Stats:
+        """Counts of visible nodes by kind and visible edges by type."""
+
+    @abc.abstractmethod
+    def clear(self) -> None:
+        """Delete everything."""
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the contract, written once ----------------------------------------------------------
+    def upsert(
+        self, nodes: Sequence[Node] = (), edges: Sequence[Edge] = (), *, validate: bool = True
+    ) -> UpsertResult:
+        """Validate, then merge a batch in one transaction; a bad record rejects the whole batch.
+
+        ``validate=False`` is for callers that already ran :func:`validate_node`/:func:`validate_edge`.
+        """
+        if validate:
+            for node in nodes:
+                validate_node(self.model, node)
+            for edge in edges:
+                validate_edge(self.model, edge)
+        with self._write_transaction() as tx:
+            return apply_batch(tx, nodes, edges)
+
+    def get(self, identifier: str, *, clearance: TLP) -> Node:
+        """The node with this key or id; NotFound also when it is above ``clearance``."""
+        key = self._resolve([identifier]).get(identifier)
+        found = self._nodes([key], clearance) if key else {}
+        if key is None or key not in found:
+            raise NotFound(f"no entity {identifier!r}")
+        return found[key]
+
+    def neighbourhood(
+        self,
+        seeds: Sequence[str],
+        *,
+        clearance: TLP,
+        depth: int = 1,
+        edge_set: str | None = None,
+        edge_types: Sequence[str] | None = None,
+        kinds: Sequence[str] | None = None,
+        window: TimeWindow | None = None,
+        limit: int = 500,
+    ) -> Subgraph:
+        """Breadth-first expansion from ``seeds``, only through nodes and edges the caller may see.
+
+        Edges are taken in key order and the walk stops once ``limit`` nodes are reached, so both
+        stores return the same answer.
+        """
+        types = self.model.edge_types(edge_set, edge_types)
+        allowed = frozenset(kinds) if kinds else None
+        for kind in allowed or ():
+            self.model.node_kind(kind)
+        resolved = self._resolve(seeds)
+        result = Subgraph()
+        result.nodes = self._nodes(sorted({resolved[s] for s in seeds if s in resolved}), clearance)
+        frontier = sorted(result.nodes)
+        for _ in range(depth):
+            if not frontier or result.truncated:
+                break
+            edges = sorted(self._expand(frontier, clearance, types), key=lambda e: e.key)
+            if window:
+                edges = [e for e in edges if window.admits(e.prov.first_seen, e.prov.last_seen)]
+            others = {e.target if e.source in result.nodes else e.source for e in edges}
+            fetched = self._nodes(sorted(others - result.nodes.keys()), clearance)
+            nxt: list[str] = []
+            for edge in edges:
+                for end in (edge.source, edge.target):
+                    if end in result.nodes or end not in fetched:
+                        continue
+                    if allowed is not None and fetched[end].kind not in allowed:
+                        continue
+                    if len(result.nodes) >= limit:
+                        result.truncated = True
+                        break
+                    result.nodes[end] = fetched[end]
+                    nxt.append(end)
+                if edge.source in result.nodes and edge.target in result.nodes:
+                    result.edges[edge.key] = edge
+            frontier = sorted(nxt)
+        return result
+
+    def subgraph(
+        self,
+        *,
+        clearance: TLP,
+        kinds: Sequence[str] | None = None,
+        edge_set: str | None = None,
+        edge_types: Sequence[str] | None = None,
+    ) -> nx.MultiDiGraph:
+        """Every visible node of ``kinds`` and visible edge of the chosen types, as networkx."""
+        types = self.model.edge_types(edge_set, edge_types)
+        allowed = frozenset(kinds) if kinds else None
+        for kind in allowed or ():
+            self.model.node_kind(kind)
+        nodes, edges = self._scan(clearance, allowed, types)
+        return to_networkx(nodes, edges)

@@ -1,0 +1,143 @@
+"""How one batch is merged into a store: identity resolution, merge rules, waiting edges.
+
+Both stores run this same code inside their own transaction, so they merge identically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from graph_model.entities import Edge, Node, merge_edges, merge_nodes
+
+if TYPE_CHECKING:
+    from graph_model.store.base import WriteTx
+
+
+@dataclass(slots=True)
+class UpsertResult:
+    """What a batch did: entities created, records merged into existing ones, edges left waiting."""
+
+    nodes_new: int = 0
+    nodes_merged: int = 0
+    edges_new: int = 0
+    edges_merged: int = 0
+    edges_pending: int = 0
+    new_by_kind: Counter[str] = field(default_factory=Counter)
+    merged_by_kind: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: UpsertResult) -> None:
+        self.nodes_new += other.nodes_new
+        self.nodes_merged += other.nodes_merged
+        self.edges_new += other.edges_new
+        self.edges_merged += other.edges_merged
+        self.edges_pending += other.edges_pending
+        self.new_by_kind.update(other.new_by_kind)
+        self.merged_by_kind.update(other.merged_by_kind)
+
+
+def _merge_all(items: dict[str, list[Node]]) -> dict[str, Node]:
+    merged: dict[str, Node] = {}
+    for key, group in items.items():
+        node = replace(group[0], key=key)
+        for other in group[1:]:
+            node = merge_nodes(node, other)
+        merged[key] = node
+    return merged
+
+
+def _resolve_nodes(tx: WriteTx, nodes: Sequence[Node]) -> tuple[dict[str, list[Node]], dict[str, str]]:
+    """Group incoming nodes by the key they resolve to: an existing node sharing any id, else their own."""
+    existing = tx.resolve_ids({i for n in nodes for i in (n.key, *n.ids)})
+    id_map: dict[str, str] = {}
+    groups: dict[str, list[Node]] = {}
+    for node in nodes:
+        ids = (node.key, *sorted(set(node.ids) - {node.key}))
+        target = next((existing[i] for i in ids if i in existing), None)
+        if target is None:
+            target = next((id_map[i] for i in ids if i in id_map), node.key)
+        for i in ids:
+            id_map.setdefault(i, target)
+        groups.setdefault(target, []).append(node)
+    return groups, {**existing, **id_map}
+
+
+def _write_nodes(tx: WriteTx, nodes: Sequence[Node], result: UpsertResult) -> dict[str, str]:
+    groups, id_map = _resolve_nodes(tx, nodes)
+    incoming = _merge_all(groups)
+    stored = tx.fetch_nodes(incoming)
+    changed: list[Node] = []
+    for key, node in incoming.items():
+        old = stored.get(key)
+        if old is None:
+            result.nodes_new += 1
+            result.nodes_merged += len(groups[key]) - 1
+            result.new_by_kind[node.kind] += 1
+            result.merged_by_kind[node.kind] += len(groups[key]) - 1
+            changed.append(node)
+            continue
+        result.nodes_merged += len(groups[key])
+        result.merged_by_kind[node.kind] += len(groups[key])
+        new = merge_nodes(old, node)
+        if new != old:
+            changed.append(new)
+    tx.write_nodes(changed)
+    return id_map
+
+
+def _write_edges(tx: WriteTx, edges: Sequence[Edge], id_map: dict[str, str], result: UpsertResult) -> None:
+    ids = {e.source for e in edges} | {e.target for e in edges}
+    id_map = {**tx.resolve_ids(ids - id_map.keys()), **id_map}
+    resolved: dict[str, Edge] = {}
+    waiting: dict[str, Edge] = {}
+    counts: dict[str, int] = {}
+    for edge in edges:
+        src, dst = id_map.get(edge.source), id_map.get(edge.target)
+        if src is None or dst is None:
+            key = edge.key
+            waiting[key] = merge_edges(waiting[key], edge) if key in waiting else edge
+            continue
+        key = edge.key_for(src, dst)
+        fixed = replace(edge, source=src, target=dst)
+        resolved[key] = merge_edges(resolved[key], fixed) if key in resolved else fixed
+        counts[key] = counts.get(key, 0) + 1
+    stored = tx.fetch_edges(resolved)
+    changed: list[Edge] = []
+    for key, edge in resolved.items():
+        old = stored.get(key)
+        if old is None:
+            result.edges_new += 1
+            result.edges_merged += counts[key] - 1
+            result.new_by_kind[edge.type] += 1
+            result.merged_by_kind[edge.type] += counts[key] - 1
+            changed.append(edge)
+        else:
+            result.edges_merged += counts[key]
+            result.merged_by_kind[edge.type] += counts[key]
+            new = merge_edges(old, edge)
+            if new != old:
+                changed.append(new)
+    tx.write_edges(changed)
+    if waiting:
+        old_waiting = tx.fetch_pending(waiting)
+        for key, edge in waiting.items():
+            if key in old_waiting:
+                waiting[key] = merge_edges(old_waiting[key], edge)
+        tx.write_pending([e for k, e in waiting.items() if old_waiting.get(k) != e])
+        result.edges_pending += len(waiting)
+
+
+def apply_batch(tx: WriteTx, nodes: Sequence[Node], edges: Sequence[Edge]) -> UpsertResult:
+    """Merge ``nodes`` then ``edges`` into the store behind ``tx``.
+
+    Edges whose endpoint is not known yet wait in the store and are completed by the batch that
+    brings the endpoint, so the load order of two sources does not matter.
+    """
+    result = UpsertResult()
+    id_map = _write_nodes(tx, nodes, result) if nodes else {}
+    woken = tx.take_pending(id_map) if nodes else []
+    if edges or woken:
+        _write_edges(tx, [*woken, *edges], id_map, result)
+    return result

@@ -1,0 +1,70 @@
+"""What a loader yields: one :class:`Record` per input record, and the context it builds provenance from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph_model.entities import Edge, Node
+from graph_model.errors import CrimegraphError
+from graph_model.model import Model
+from graph_model.provenance import TLP, Provenance
+
+
+class SourceError(CrimegraphError):
+    """The input cannot be read at all (missing file, not the expected format)."""
+
+
+@dataclass(slots=True)
+class Record:
+    """One input record and the nodes/edges it yields.
+
+    ``error`` marks a bad record (it goes to the rejects file, its items are not loaded);
+    ``skipped`` marks a good record deliberately not loaded (e.g. file hashes), with the reason.
+    ``kind`` names what the record is, for the per-kind summary (``intrusion-set``, ``wallet``…).
+    """
+
+    location: str
+    kind: str
+    items: list[Node | Edge] = field(default_factory=list)
+    error: str | None = None
+    skipped: str | None = None
+    raw: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadContext:
+    """Settings of one load: the model, the dataset name and the default marking and confidence."""
+
+    model: Model
+    dataset: str
+    tlp: TLP = TLP.CLEAR
+    confidence: int = 50
+
+    def prov(
+        self,
+        record: str | int | None,
+        *,
+        first_seen: Any = None,
+        last_seen: Any = None,
+        confidence: int | None = None,
+        tlp: TLP | None = None,
+    ) -> Provenance:
+        """Provenance for a record of this dataset; confidence/TLP default to the load's settings.
+
+        A record's own TLP can only make it more restrictive than the load's ``--tlp``.
+        """
+        return Provenance.of(
+            self.dataset,
+            record,
+            first_seen=first_seen,
+            last_seen=last_seen,
+            confidence=self.confidence if confidence is None else confidence,
+            tlp=max(self.tlp, tlp) if tlp is not None else self.tlp,
+        )
+
+
+def location(path: Path, where: str | int) -> str:
+    """``file.csv:12`` for a line, ``bundle.json#indicator--…`` for an object id."""
+    return f"{path.name}:{where}" if isinstance(where, int) else f"{path.name}#{where}"

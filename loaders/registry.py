@@ -1,0 +1,33 @@
+"""Source formats by name. Each module has ``read(path, ctx) -> Iterator[Record]``; unknown names are an error."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from loaders.records import LoadContext, Record, SourceError
+
+Reader = Callable[[Path, LoadContext], Iterator[Record]]
+
+FORMATS: dict[str, str] = {
+    "stix": "loaders.stix",
+    "misp-galaxy": "loaders.misp",
+    "ransomwhere": "loaders.ransomwhere",
+    "btc-payments": "loaders.btc_payments",
+    "receipts": "loaders.receipts",
+    "threatfox": "loaders.threatfox",
+    "feodo": "loaders.feodo",
+    "csv": "loaders.csv_tables",
+    "edgelist": "loaders.edgelist",
+    "bitcoin-otc": "loaders.bitcoin_otc",
+}
+
+
+def reader(name: str) -> Reader:
+    """The reader for a format name."""
+    module = FORMATS.get(name)
+    if module is None:
+        raise SourceError(f"unknown format {name!r}; known: {', '.join(sorted(FORMATS))}")
+    read: Reader = importlib.import_module(module).read
+    return read
