@@ -2,5 +2,6 @@
 
 from graph_model.store.base import GraphStore, Stats, Subgraph, TimeWindow
 from graph_model.store.batch import UpsertResult
+from graph_model.store.open import open_store
 
-__all__ = ["GraphStore", "Stats", "Subgraph", "TimeWindow", "UpsertResult"]
+__all__ = ["GraphStore", "Stats", "Subgraph", "TimeWindow", "UpsertResult", "open_store"]

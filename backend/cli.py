@@ -1,0 +1,223 @@
+"""The ``crimegraph`` command. Each command's docstring is its help; expected failures exit 1 in one line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TextIO, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from backend import __version__
+from backend.settings import Settings
+from graph_model.errors import CrimegraphError
+from graph_model.provenance import TLP
+from graph_model.store import GraphStore
+from loaders import FORMATS, IngestSummary, LoadContext, ingest, reader
+
+app = typer.Typer(
+    name="crimegraph",
+    help="Criminal ecosystem graph explorer: load sources, link, score and disrupt.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console(stderr=True)
+out = Console()
+T = TypeVar("T")
+
+
+class _State:
+    store_location: str | None = None
+
+
+state = _State()
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]error:[/red] {' '.join(message.split())}", highlight=False, soft_wrap=True, markup=True)
+    raise typer.Exit(1)
+
+
+def run(action: Callable[[], T]) -> T:
+    """Run a command body, turning expected failures into a one-line error and exit code 1."""
+    try:
+        return action()
+    except CrimegraphError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{getattr(exc, 'filename', None) or ''}: {exc.strerror or exc}".lstrip(": "))
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def opened_store() -> Iterator[GraphStore]:
+    settings = Settings()
+    store = settings.open_store(location=state.store_location)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"crimegraph {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            envvar="CRIMEGRAPH_STORE",
+            help="embedded:PATH (default embedded:./crimegraph.db) or bolt://host:7687 / neo4j://…",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Criminal ecosystem graph explorer for cybercrime investigation units."""
+    state.store_location = store
+
+
+@app.command()
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+    clearance: Annotated[str, typer.Option(help="Count only what this TLP clearance may see.")] = "RED",
+) -> None:
+    """Count nodes by kind and edges by type."""
+
+    def body() -> None:
+        level = _tlp(clearance)
+        with opened_store() as store:
+            result = store.stats(clearance=level).as_dict()
+        if as_json:
+            out.print_json(json.dumps(result)) if out.is_terminal else print(json.dumps(result))
+            return
+        table = Table("kind / type", "count", title=f"{result['total_nodes']} nodes, {result['total_edges']} edges")
+        for name, count in result["nodes"].items():
+            table.add_row(name, str(count))
+        for name, count in result["edges"].items():
+            table.add_row(f"[dim]{name}[/dim]", str(count))
+        out.print(table)
+
+    run(body)
+
+
+def _tlp(value: str) -> TLP:
+    try:
+        return TLP.parse(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _summary_table(summary: IngestSummary) -> Table:
+    table = Table("record kind", "read", "rejected", title="records")
+    for kind, count in sorted(summary.read_by_kind.items()):
+        table.add_row(kind, str(count), str(summary.rejected_by_kind.get(kind, 0)))
+    return table
+
+
+def _entity_table(summary: IngestSummary) -> Table:
+    table = Table("node kind / edge type", "new", "merged", title="graph")
+    kinds = set(summary.store.new_by_kind) | set(summary.store.merged_by_kind)
+    for kind in sorted(kinds):
+        table.add_row(kind, str(summary.store.new_by_kind.get(kind, 0)), str(summary.store.merged_by_kind.get(kind, 0)))
+    return table
+
+
+@app.command()
+def load(
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files to load.")],
+    source: Annotated[str | None, typer.Option(help="Dataset name recorded in provenance (default: file name).")] = None,
+    tlp: Annotated[str, typer.Option(help="TLP marking of the loaded data.")] = "CLEAR",
+    confidence: Annotated[int, typer.Option(min=0, max=100, help="Default confidence 0-100.")] = 50,
+    rejects: Annotated[Path | None, typer.Option(help="Write rejected records here as JSON lines.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Records per transaction.")] = 5000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Load files of one FORMAT into the store; bad records are reported, good ones always load."""
+    level = _tlp(tlp)
+
+    def body() -> None:
+        read = reader(fmt)
+        total = IngestSummary()
+        with ExitStack() as stack:
+            store = stack.enter_context(opened_store())
+            sink: TextIO | None = stack.enter_context(rejects.open("w", encoding="utf-8")) if rejects else None
+            progress = stack.enter_context(
+                Progress(
+                    SpinnerColumn(),
+                    TextColumn("{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
+                    console=console,
+                    disable=as_json or not console.is_terminal,
+                    transient=True,
+                )
+            )
+            for path in paths:
+                ctx = LoadContext(store.model, source or path.stem, level, confidence)
+                task = progress.add_task(f"{fmt} {path.name}", total=None)
+                summary = ingest(
+                    store,
+                    read(path, ctx),
+                    batch_size=batch_size,
+                    rejects=sink,
+                    progress=lambda n, t=task: progress.advance(t, n),
+                )
+                _accumulate(total, summary)
+        if as_json:
+            print(json.dumps(total.as_json()))
+            return
+        out.print(_summary_table(total))
+        out.print(_entity_table(total))
+        note = f" ({total.rejected} rejected" + (f", see {rejects})" if rejects else ")") if total.rejected else ""
+        skipped = f", {total.skipped} skipped" if total.skipped else ""
+        out.print(
+            f"read {total.read}: {total.store.nodes_new} new nodes, {total.store.edges_new} new edges, "
+            f"{total.store.nodes_merged + total.store.edges_merged} merged, "
+            f"{total.store.edges_pending} edges waiting for an endpoint{skipped}{note}"
+        )
+
+    run(body)
+
+
+def _accumulate(total: IngestSummary, part: IngestSummary) -> None:
+    total.read += part.read
+    total.rejected += part.rejected
+    total.skipped += part.skipped
+    total.store.add(part.store)
+    total.read_by_kind.update(part.read_by_kind)
+    total.rejected_by_kind.update(part.rejected_by_kind)
+    total.skipped_by_reason.update(part.skipped_by_reason)
+
+
+@app.command()
+def clear(
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete everything in the store."""
+    if not yes and not typer.confirm("Delete every node and edge in the store?"):
+        raise typer.Exit(1)
+    run(lambda: _clear())
+
+
+def _clear() -> None:
+    with opened_store() as store:
+        store.clear()
+    out.print("store cleared")
+
+

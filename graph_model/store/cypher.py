@@ -1,0 +1,150 @@
+"""Every Cypher statement crimegraph runs, as small named functions.
+
+Values are always parameters. Labels and relationship types enter query text only through
+:func:`label`, which admits names declared in the schema and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+
+from graph_model.errors import SchemaError
+from graph_model.model import Model
+
+ENTITY = "Entity"
+IDENTIFIER = "EntityId"
+PENDING = "PendingEdge"
+SEARCH_INDEX = "entity_search"
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def label(model: Model, name: str) -> str:
+    """A node label or relationship type from the schema, quoted for query text."""
+    if (name not in model.nodes and name not in model.edges) or not _NAME.match(name):
+        raise SchemaError(f"{name!r} is not a kind in the schema")
+    return f"`{name}`"
+
+
+def schema_statements(model: Model) -> list[str]:
+    """Constraints and indexes, derived from the schema; all idempotent."""
+    statements = [
+        f"CREATE CONSTRAINT entity_key IF NOT EXISTS FOR (n:{ENTITY}) REQUIRE n.key IS UNIQUE",
+        f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (i:{IDENTIFIER}) REQUIRE i.id IS UNIQUE",
+        f"CREATE CONSTRAINT pending_key IF NOT EXISTS FOR (p:{PENDING}) REQUIRE p.key IS UNIQUE",
+        f"CREATE INDEX pending_source IF NOT EXISTS FOR (p:{PENDING}) ON (p.source)",
+        f"CREATE INDEX pending_target IF NOT EXISTS FOR (p:{PENDING}) ON (p.target)",
+        f"CREATE INDEX entity_kind IF NOT EXISTS FOR (n:{ENTITY}) ON (n.kind)",
+        f"CREATE FULLTEXT INDEX {SEARCH_INDEX} IF NOT EXISTS FOR (n:{ENTITY}) ON EACH [n.search_text]",
+    ]
+    for edge in sorted(model.edges):
+        statements.append(
+            f"CREATE INDEX rel_key_{edge.lower()} IF NOT EXISTS FOR ()-[r:{label(model, edge)}]-() ON (r.key)"
+        )
+    return statements
+
+
+def resolve_ids() -> str:
+    """Map identifiers to entity keys."""
+    return f"UNWIND $ids AS id MATCH (i:{IDENTIFIER} {{id: id}}) RETURN i.id AS id, i.key AS key"
+
+
+def fetch_nodes() -> str:
+    """Entities by key at or below a clearance (pass 4 to read everything)."""
+    return (
+        f"UNWIND $keys AS k MATCH (n:{ENTITY} {{key: k}}) WHERE n.tlp_rank <= $clearance "
+        "RETURN properties(n) AS p"
+    )
+
+
+def fetch_edges(model: Model, edge_type: str) -> str:
+    """Relationships of one type by key (through that type's key index)."""
+    return (
+        f"UNWIND $keys AS k MATCH ()-[r:{label(model, edge_type)} {{key: k}}]->() RETURN properties(r) AS p"
+    )
+
+
+def fetch_pending() -> str:
+    return f"UNWIND $keys AS k MATCH (p:{PENDING} {{key: k}}) RETURN p.data AS data"
+
+
+def take_pending() -> str:
+    """Remove and return the waiting edges that name any of ``$ids`` as an endpoint."""
+    return (
+        f"MATCH (p:{PENDING}) WHERE p.source IN $ids OR p.target IN $ids "
+        "WITH p, p.data AS data DELETE p RETURN data"
+    )
+
+
+def merge_nodes(model: Model, kind: str) -> str:
+    """Create or replace entities of one kind (properties are merged in Python beforehand)."""
+    return (
+        f"UNWIND $rows AS row MERGE (n:{ENTITY} {{key: row.key}}) "
+        f"SET n = row SET n:{label(model, kind)}"
+    )
+
+
+def merge_ids() -> str:
+    return f"UNWIND $rows AS row MERGE (i:{IDENTIFIER} {{id: row.id}}) SET i.key = row.key"
+
+
+def merge_edges(model: Model, edge_type: str) -> str:
+    """Create or replace relationships of one type between existing entities."""
+    return (
+        f"UNWIND $rows AS row MATCH (a:{ENTITY} {{key: row.source}}) MATCH (b:{ENTITY} {{key: row.target}}) "
+        f"MERGE (a)-[r:{label(model, edge_type)} {{key: row.key}}]->(b) SET r = row"
+    )
+
+
+def merge_pending() -> str:
+    return (
+        f"UNWIND $rows AS row MERGE (p:{PENDING} {{key: row.key}}) "
+        "SET p.source = row.source, p.target = row.target, p.data = row.data"
+    )
+
+
+def expand() -> str:
+    """Visible relationships of the given types touching the given entities, both ends visible."""
+    return (
+        f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}})-[r]-(b:{ENTITY}) "
+        "WHERE type(r) IN $types AND r.tlp_rank <= $clearance AND a.tlp_rank <= $clearance "
+        "AND b.tlp_rank <= $clearance RETURN DISTINCT properties(r) AS p"
+    )
+
+
+def scan_nodes() -> str:
+    return (
+        f"MATCH (n:{ENTITY}) WHERE n.tlp_rank <= $clearance AND ($kinds IS NULL OR n.kind IN $kinds) "
+        "RETURN properties(n) AS p"
+    )
+
+
+def scan_edges() -> str:
+    return (
+        f"MATCH (a:{ENTITY})-[r]->(b:{ENTITY}) WHERE type(r) IN $types AND r.tlp_rank <= $clearance "
+        "AND a.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
+        "AND ($kinds IS NULL OR (a.kind IN $kinds AND b.kind IN $kinds)) RETURN properties(r) AS p"
+    )
+
+
+def search() -> str:
+    return (
+        f"CALL db.index.fulltext.queryNodes('{SEARCH_INDEX}', $query) YIELD node, score "
+        "WHERE node.tlp_rank <= $clearance AND ($kinds IS NULL OR node.kind IN $kinds) "
+        "RETURN properties(node) AS p ORDER BY score DESC, node.key LIMIT $limit"
+    )
+
+
+def count_nodes() -> str:
+    return f"MATCH (n:{ENTITY}) WHERE n.tlp_rank <= $clearance RETURN n.kind AS kind, count(*) AS n"
+
+
+def count_edges() -> str:
+    return (
+        f"MATCH (a:{ENTITY})-[r]->(b:{ENTITY}) WHERE r.tlp_rank <= $clearance AND a.tlp_rank <= $clearance "
+        "AND b.tlp_rank <= $clearance RETURN type(r) AS type, count(*) AS n"
+    )
+
+
+def clear() -> str:
+    """Delete everything, in chunks so a large graph does not need one huge transaction."""
+    return "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"

@@ -1,0 +1,188 @@
+"""The team store: Neo4j over Bolt. One driver per process, batched writes, reads routed as reads."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, LiteralString, cast
+
+import neo4j
+from neo4j import Driver, RoutingControl, Transaction
+from neo4j.exceptions import Neo4jError, ServiceUnavailable
+
+from graph_model.entities import Edge, Node
+from graph_model.errors import StoreError
+from graph_model.model import Model
+from graph_model.provenance import TLP
+from graph_model.store import cypher
+from graph_model.store.base import GraphStore, Stats, WriteTx
+from graph_model.store.codec import edge_row, node_row, row_edge, row_node, search_text
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_ALL = int(TLP.RED)
+
+
+def _q(text: str) -> LiteralString:
+    # Statements come from graph_model.store.cypher only, with schema-checked labels.
+    return cast(LiteralString, text)
+
+
+def lucene_query(text: str) -> str | None:
+    """Every word must match as a prefix; only word characters reach Lucene, so no syntax injection."""
+    words = _TOKEN.findall(text.lower())
+    return " AND ".join(f"{w}*" for w in words) if words else None
+
+
+class _Tx:
+    """The write primitives over one explicit Neo4j transaction."""
+
+    def __init__(self, store: Neo4jStore, tx: Transaction) -> None:
+        self.store = store
+        self.tx = tx
+
+    def _rows(self, text: str, **params: Any) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.tx.run(_q(text), params)]
+
+    def resolve_ids(self, ids: Iterable[str]) -> dict[str, str]:
+        rows = self._rows(cypher.resolve_ids(), ids=list(ids))
+        return {r["id"]: r["key"] for r in rows}
+
+    def fetch_nodes(self, keys: Iterable[str]) -> dict[str, Node]:
+        rows = self._rows(cypher.fetch_nodes(), keys=list(keys), clearance=_ALL)
+        return {n.key: n for n in (row_node(r["p"]) for r in rows)}
+
+    def fetch_edges(self, keys: Iterable[str]) -> dict[str, Edge]:
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for key in keys:
+            by_type[key.split("|", 1)[0]].append(key)
+        found: dict[str, Edge] = {}
+        for etype, group in by_type.items():
+            for r in self._rows(cypher.fetch_edges(self.store.model, etype), keys=group):
+                edge = row_edge(r["p"])
+                found[edge.key] = edge
+        return found
+
+    def fetch_pending(self, keys: Iterable[str]) -> dict[str, Edge]:
+        rows = self._rows(cypher.fetch_pending(), keys=list(keys))
+        edges = (row_edge(json.loads(r["data"])) for r in rows)
+        return {e.key: e for e in edges}
+
+    def take_pending(self, ids: Iterable[str]) -> list[Edge]:
+        rows = self._rows(cypher.take_pending(), ids=list(ids))
+        return [row_edge(json.loads(r["data"])) for r in rows]
+
+    def write_nodes(self, nodes: Sequence[Node]) -> None:
+        model = self.store.model
+        by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for node in nodes:
+            row = node_row(node)
+            row["search_text"] = search_text(node, model.nodes[node.kind].search_properties)
+            by_kind[node.kind].append(row)
+        for kind, rows in by_kind.items():
+            self.tx.run(_q(cypher.merge_nodes(model, kind)), rows=rows)
+        ids = [{"id": i, "key": n.key} for n in nodes for i in n.ids]
+        if ids:
+            self.tx.run(_q(cypher.merge_ids()), rows=ids)
+
+    def write_edges(self, edges: Sequence[Edge]) -> None:
+        by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for edge in edges:
+            by_type[edge.type].append(edge_row(edge))
+        for etype, rows in by_type.items():
+            self.tx.run(_q(cypher.merge_edges(self.store.model, etype)), rows=rows)
+
+    def write_pending(self, edges: Sequence[Edge]) -> None:
+        rows = [{"key": e.key, "source": e.source, "target": e.target, "data": json.dumps(edge_row(e))} for e in edges]
+        if rows:
+            self.tx.run(_q(cypher.merge_pending()), rows=rows)
+
+
+class Neo4jStore(GraphStore):
+    """A :class:`GraphStore` on a Neo4j database. The caller owns ``driver`` (one per process)."""
+
+    def __init__(self, driver: Driver, model: Model, database: str = "neo4j", *, ensure_schema: bool = True) -> None:
+        self.driver = driver
+        self.model = model
+        self.database = database
+        if ensure_schema:
+            self.ensure_schema()
+
+    @classmethod
+    def connect(cls, uri: str, user: str, password: str, model: Model, database: str = "neo4j") -> Neo4jStore:
+        """Open a driver and check the server answers; StoreError with the reason if it does not."""
+        try:
+            driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
+            driver.verify_connectivity()
+        except (Neo4jError, ServiceUnavailable, ValueError, OSError) as exc:
+            raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from exc
+        return cls(driver, model, database)
+
+    def ensure_schema(self) -> None:
+        """Create constraints, indexes and the full-text index from the schema, then wait for them."""
+        for statement in cypher.schema_statements(self.model):
+            self.driver.execute_query(_q(statement), database_=self.database)
+        self.driver.execute_query(_q("CALL db.awaitIndexes(300)"), database_=self.database)
+
+    def _read(self, text: str, **params: Any) -> list[dict[str, Any]]:
+        records, _, _ = self.driver.execute_query(
+            _q(text), params, database_=self.database, routing_=RoutingControl.READ
+        )
+        return [dict(r) for r in records]
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[WriteTx]:
+        with self.driver.session(database=self.database) as session, session.begin_transaction() as tx:
+            yield _Tx(self, tx)
+            tx.commit()
+
+    def _resolve(self, ids: Iterable[str]) -> dict[str, str]:
+        return {r["id"]: r["key"] for r in self._read(cypher.resolve_ids(), ids=list(ids))}
+
+    def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
+        rows = self._read(cypher.fetch_nodes(), keys=list(keys), clearance=int(clearance))
+        return {n.key: n for n in (row_node(r["p"]) for r in rows)}
+
+    def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
+        rows = self._read(cypher.expand(), keys=list(keys), types=sorted(types), clearance=int(clearance))
+        return [row_edge(r["p"]) for r in rows]
+
+    def _scan(
+        self, clearance: TLP, kinds: frozenset[str] | None, types: frozenset[str]
+    ) -> tuple[Iterator[Node], Iterator[Edge]]:
+        params = {"clearance": int(clearance), "kinds": sorted(kinds) if kinds else None}
+        nodes = [row_node(r["p"]) for r in self._read(cypher.scan_nodes(), **params)]
+        edges = [row_edge(r["p"]) for r in self._read(cypher.scan_edges(), types=sorted(types), **params)]
+        return iter(nodes), iter(edges)
+
+    def search(
+        self, text: str, *, clearance: TLP, kinds: Sequence[str] | None = None, limit: int = 20
+    ) -> list[Node]:
+        query = lucene_query(text)
+        if query is None:
+            return []
+        rows = self._read(
+            cypher.search(), query=query, clearance=int(clearance), kinds=list(kinds) if kinds else None, limit=limit
+        )
+        return [row_node(r["p"]) for r in rows]
+
+    def stats(self, *, clearance: TLP) -> Stats:
+        nodes = {r["kind"]: r["n"] for r in self._read(cypher.count_nodes(), clearance=int(clearance))}
+        edges = {r["type"]: r["n"] for r in self._read(cypher.count_edges(), clearance=int(clearance))}
+        return Stats(nodes, edges)
+
+    def pending_count(self) -> int:
+        rows = self._read(f"MATCH (p:{cypher.PENDING}) RETURN count(p) AS n")
+        return int(rows[0]["n"])
+
+    def clear(self) -> None:
+        with self.driver.session(database=self.database) as session:
+            session.run(_q(cypher.clear())).consume()
+
+    def close(self) -> None:
+        self.driver.close()
+
+
+__all__ = ["Neo4jStore"]
