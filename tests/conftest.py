@@ -6,10 +6,15 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from typing import Any
+
+import neo4j
 import pytest
 
 from graph_model.model import Model, default_model
+from graph_model.store import GraphStore
 from graph_model.store.embedded import EmbeddedStore
+from graph_model.store.neo4j_store import Neo4jStore
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -43,3 +48,33 @@ def embedded_store(model: Model, tmp_path: Path) -> Iterator[EmbeddedStore]:
     store = EmbeddedStore(tmp_path / "graph.db", model)
     yield store
     store.close()
+
+
+pytest_plugins = ["tests.neo4j_fixture"]
+
+
+@pytest.fixture(scope="session")
+def neo4j_session_store(neo4j_uri: Any, model: Model) -> Iterator[Neo4jStore]:
+    """One Neo4jStore (one driver) for the whole session."""
+    driver = neo4j.GraphDatabase.driver(neo4j_uri.uri, auth=neo4j_uri.auth)
+    store = Neo4jStore(driver, model, neo4j_uri.database)
+    yield store
+    store.close()
+
+
+@pytest.fixture()
+def neo4j_store(neo4j_session_store: Neo4jStore) -> Neo4jStore:
+    """The session's Neo4j store, emptied for this test."""
+    neo4j_session_store.clear()
+    return neo4j_session_store
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def store(request: pytest.FixtureRequest, model: Model, tmp_path: Path) -> Iterator[GraphStore]:
+    """Each contract test runs against both stores."""
+    if request.param == "embedded":
+        embedded = EmbeddedStore(tmp_path / "contract.db", model)
+        yield embedded
+        embedded.close()
+    else:
+        yield request.getfixturevalue("neo4j_store")

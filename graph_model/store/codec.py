@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -81,6 +82,14 @@ def row_edge(row: Mapping[str, Any]) -> Edge:
     )
 
 
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    """Search tokens, the same for both stores: runs of word characters, case-folded."""
+    return _WORD.findall(text.casefold())
+
+
 def search_text(node: Node, fields: tuple[str, ...]) -> str:
     """The words full-text search sees for a node: name, aliases and the kind's searchable fields."""
     parts = [node.name]
@@ -90,4 +99,4 @@ def search_text(node: Node, fields: tuple[str, ...]) -> str:
             parts.extend(str(v) for v in value)
         elif value is not None:
             parts.append(str(value))
-    return " ".join(parts)
+    return " ".join(words(" ".join(parts)))

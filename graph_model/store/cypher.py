@@ -34,7 +34,9 @@ def schema_statements(model: Model) -> list[str]:
         f"CREATE INDEX pending_source IF NOT EXISTS FOR (p:{PENDING}) ON (p.source)",
         f"CREATE INDEX pending_target IF NOT EXISTS FOR (p:{PENDING}) ON (p.target)",
         f"CREATE INDEX entity_kind IF NOT EXISTS FOR (n:{ENTITY}) ON (n.kind)",
-        f"CREATE FULLTEXT INDEX {SEARCH_INDEX} IF NOT EXISTS FOR (n:{ENTITY}) ON EACH [n.search_text]",
+        # Text is tokenised and case-folded in Python (codec.words), so both stores match alike.
+        f"CREATE FULLTEXT INDEX {SEARCH_INDEX} IF NOT EXISTS FOR (n:{ENTITY}) ON EACH [n.search_text] "
+        "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}",
     ]
     for edge in sorted(model.edges):
         statements.append(

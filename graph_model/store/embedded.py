@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,7 +17,7 @@ from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore, Stats, WriteTx
-from graph_model.store.codec import edge_row, node_row, row_edge, row_node, search_text
+from graph_model.store.codec import edge_row, node_row, row_edge, row_node, search_text, words
 
 _CHUNK = 900
 _SCHEMA = """
@@ -33,9 +32,8 @@ CREATE INDEX IF NOT EXISTS edges_target ON edges(target);
 CREATE TABLE IF NOT EXISTS pending (key TEXT PRIMARY KEY, source TEXT, target TEXT, data TEXT);
 CREATE INDEX IF NOT EXISTS pending_source ON pending(source);
 CREATE INDEX IF NOT EXISTS pending_target ON pending(target);
-CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(key UNINDEXED, text, tokenize='unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(key UNINDEXED, text, tokenize='unicode61 remove_diacritics 0');
 """
-_TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -49,8 +47,8 @@ def _marks(n: int) -> str:
 
 def fts_query(text: str) -> str | None:
     """Every word must match, as a prefix; quoted so user text is never FTS syntax."""
-    words = _TOKEN.findall(text)
-    return " ".join(f'"{w}"*' for w in words) if words else None
+    tokens = words(text)
+    return " ".join(f'"{w}"*' for w in tokens) if tokens else None
 
 
 class _Tx:

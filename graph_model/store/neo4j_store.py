@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,9 +18,8 @@ from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store import cypher
 from graph_model.store.base import GraphStore, Stats, WriteTx
-from graph_model.store.codec import edge_row, node_row, row_edge, row_node, search_text
+from graph_model.store.codec import edge_row, node_row, row_edge, row_node, search_text, words
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
 _ALL = int(TLP.RED)
 
 
@@ -32,8 +30,8 @@ def _q(text: str) -> LiteralString:
 
 def lucene_query(text: str) -> str | None:
     """Every word must match as a prefix; only word characters reach Lucene, so no syntax injection."""
-    words = _TOKEN.findall(text.lower())
-    return " AND ".join(f"{w}*" for w in words) if words else None
+    tokens = words(text)
+    return " AND ".join(f"{w}*" for w in tokens) if tokens else None
 
 
 class _Tx:

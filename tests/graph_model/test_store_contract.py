@@ -1,0 +1,218 @@
+"""The store contract, run against both the embedded store and a real Neo4j server."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph_model.entities import Edge, Node, make_node
+from graph_model.errors import NotFound, ValidationError
+from graph_model.model import Model
+from graph_model.provenance import TLP, Provenance
+from graph_model.store import GraphStore, TimeWindow
+
+
+def _prov(dataset: str, record: str, tlp: str = "CLEAR", **kw: object) -> Provenance:
+    return Provenance.of(dataset, record, tlp=tlp, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture()
+def ecosystem(model: Model) -> tuple[list[Node], list[Edge]]:
+    """A small ecosystem named after real ATT&CK / abuse.ch entities: APT28 uses X-Agent, C2 on a RED IP."""
+    apt28 = make_node(
+        model, "Actor", "group", "APT28", uuid="intrusion-set--bef4c620-0787-42a8-a96d-b7eb6e85917c",
+        prov=_prov("attack", "G0007"), props={"aliases": ["Fancy Bear", "Sofacy"], "attack_id": "G0007"},
+        ids=["attack:G0007"],
+    )
+    xagent = make_node(model, "Malware", "malware", "X-Agent", prov=_prov("attack", "S0161"))
+    c2 = make_node(model, "Infrastructure", "ip", "185.86.148.227", prov=_prov("intel", "r1", tlp="RED"))
+    asn = make_node(model, "Infrastructure", "asn", "AS9009", name="M247", prov=_prov("intel", "r2"))
+    domain = make_node(model, "Infrastructure", "domain", "Microsoft-Updater.NET", prov=_prov("intel", "r3"))
+    edges = [
+        Edge("USES", apt28.key, xagent.key, _prov("attack", "rel-1", first_seen="2015-01-01")),
+        Edge("COMMUNICATES_WITH", xagent.key, c2.key, _prov("intel", "r1", tlp="AMBER"), {"port": 443}, "443"),
+        Edge("BELONGS_TO", c2.key, asn.key, _prov("intel", "r1")),
+        Edge("COMMUNICATES_WITH", xagent.key, domain.key, _prov("intel", "r3", first_seen="2016-06-01")),
+        Edge("RESOLVES_TO", domain.key, asn.key, _prov("intel", "r4", first_seen="2016-06-01")),
+    ]
+    return [apt28, xagent, c2, asn, domain], edges
+
+
+def test_upsert_then_reload_changes_nothing(store: GraphStore, ecosystem: tuple[list[Node], list[Edge]]) -> None:
+    nodes, edges = ecosystem
+    first = store.upsert(nodes, edges)
+    assert (first.nodes_new, first.edges_new) == (5, 5)
+    before = store.stats(clearance=TLP.RED).as_dict()
+    again = store.upsert(nodes, edges)
+    assert (again.nodes_new, again.edges_new) == (0, 0)
+    assert store.stats(clearance=TLP.RED).as_dict() == before
+    assert before == {
+        "total_nodes": 5,
+        "total_edges": 5,
+        "nodes": {"Actor": 1, "Infrastructure": 3, "Malware": 1},
+        "edges": {"BELONGS_TO": 1, "COMMUNICATES_WITH": 2, "RESOLVES_TO": 1, "USES": 1},
+    }
+
+
+def test_same_entity_from_two_sources_is_one_node(store: GraphStore, model: Model) -> None:
+    a = make_node(model, "Wallet", "btc", "12t9YDPgwueZ9NyMgw519p7AA8isjr6SMw", prov=_prov("ransomwhere", "1"))
+    b = make_node(model, "Wallet", "btc", " 12t9YDPgwueZ9NyMgw519p7AA8isjr6SMw ", prov=_prov("receipts", "7"))
+    d1 = make_node(model, "Infrastructure", "domain", "Bücher.example", prov=_prov("threatfox", "1"))
+    d2 = make_node(model, "Infrastructure", "domain", "xn--bcher-kva.EXAMPLE.", prov=_prov("feodo", "2"))
+    store.upsert([a, d1])
+    result = store.upsert([b, d2])
+    assert (result.nodes_new, result.nodes_merged) == (0, 2)
+    wallet = store.get("btc:12t9YDPgwueZ9NyMgw519p7AA8isjr6SMw", clearance=TLP.CLEAR)
+    assert wallet.prov.sources == {"ransomwhere#1", "receipts#7"}
+    domain = store.get("domain:xn--bcher-kva.example", clearance=TLP.CLEAR)
+    assert domain.prov.sources == {"threatfox#1", "feodo#2"}
+    assert store.stats(clearance=TLP.RED).as_dict()["total_nodes"] == 2
+
+
+def test_merge_through_shared_identifier(store: GraphStore, model: Model) -> None:
+    """A node carrying an id of an existing node merges into it, whatever its own key."""
+    attack = make_node(
+        model, "Malware", "malware", "Cobalt Strike", uuid="malware--aafea02e-ece5-4bb2-91a6-3bf8c7f38a39",
+        prov=_prov("attack", "S0154"), ids=["software:cobalt strike", "attack:S0154"],
+    )
+    threatfox = make_node(model, "Malware", "malware", "cobalt strike", prov=_prov("threatfox", "win.cobalt_strike"))
+    store.upsert([attack])
+    store.upsert([threatfox])
+    node = store.get("software:cobalt strike", clearance=TLP.CLEAR)
+    assert node.key == "uuid:aafea02e-ece5-4bb2-91a6-3bf8c7f38a39"
+    assert node.name == "Cobalt Strike"
+    assert node.prov.sources == {"attack#S0154", "threatfox#win.cobalt_strike"}
+    assert store.get("attack:S0154", clearance=TLP.CLEAR).key == node.key
+
+
+def test_provenance_merge_rules(store: GraphStore, model: Model) -> None:
+    early = make_node(model, "Infrastructure", "ip", "45.9.148.108",
+                      prov=_prov("a", "1", first_seen="2021-03-01", confidence=40))
+    late = make_node(model, "Infrastructure", "ip", "45.9.148.108",
+                     prov=_prov("b", "2", tlp="AMBER", first_seen="2023-05-01T10:00:00Z", confidence=90))
+    store.upsert([late])
+    store.upsert([early])
+    node = store.get("ip:45.9.148.108", clearance=TLP.RED)
+    assert node.prov.first_seen == "2021-03-01T00:00:00Z"
+    assert node.prov.last_seen == "2023-05-01T10:00:00Z"
+    assert node.prov.confidence == 90
+    assert node.prov.tlp is TLP.AMBER
+
+
+def test_red_is_invisible_to_green(store: GraphStore, ecosystem: tuple[list[Node], list[Edge]]) -> None:
+    nodes, edges = ecosystem
+    store.upsert(nodes, edges)
+    red_ip = "ip:185.86.148.227"
+    assert store.get(red_ip, clearance=TLP.RED).name == "185.86.148.227"
+    with pytest.raises(NotFound):
+        store.get(red_ip, clearance=TLP.GREEN)
+    assert store.search("185.86", clearance=TLP.GREEN) == []
+    assert [n.key for n in store.search("185.86", clearance=TLP.RED)] == [red_ip]
+    green = store.stats(clearance=TLP.GREEN).as_dict()
+    assert green["nodes"]["Infrastructure"] == 2
+    assert green["edges"] == {"COMMUNICATES_WITH": 1, "RESOLVES_TO": 1, "USES": 1}
+    # The AS is reachable from X-Agent only through the RED IP (hop) or via the domain.
+    sub = store.neighbourhood(["software:x-agent"], clearance=TLP.GREEN, depth=2, edge_set="infrastructure")
+    assert red_ip not in sub.nodes
+    assert set(sub.nodes) == {"software:x-agent", "domain:microsoft-updater.net", "asn:9009"}
+    assert all(red_ip not in (e.source, e.target) for e in sub.edges.values())
+    full = store.neighbourhood(["software:x-agent"], clearance=TLP.RED, depth=1, edge_set="infrastructure")
+    assert red_ip in full.nodes
+
+
+def test_red_hop_hides_what_lies_behind_it(store: GraphStore, model: Model) -> None:
+    a = make_node(model, "Actor", "handle", "wazawaka", prov=_prov("x", "1"))
+    hop = make_node(model, "Wallet", "btc", "bc1qhopaddress", prov=_prov("x", "2", tlp="RED"))
+    c = make_node(model, "Wallet", "btc", "bc1qbehindaddress", prov=_prov("x", "3"))
+    store.upsert([a, hop, c], [Edge("OWNS", a.key, hop.key, _prov("x", "4")),
+                               Edge("TRANSFERRED", hop.key, c.key, _prov("x", "5"), {"amount": 1.5}, "tx1")])
+    sub = store.neighbourhood([a.key], clearance=TLP.AMBER, depth=3)
+    assert set(sub.nodes) == {a.key}
+    assert store.neighbourhood([a.key], clearance=TLP.RED, depth=3).nodes.keys() == {a.key, hop.key, c.key}
+
+
+def test_neighbourhood_filters(store: GraphStore, ecosystem: tuple[list[Node], list[Edge]]) -> None:
+    nodes, edges = ecosystem
+    store.upsert(nodes, edges)
+    apt = "attack:G0007"
+    one = store.neighbourhood([apt], clearance=TLP.RED, depth=1)
+    assert set(one.nodes) == {"uuid:bef4c620-0787-42a8-a96d-b7eb6e85917c", "software:x-agent"}
+    kinds = store.neighbourhood([apt], clearance=TLP.RED, depth=3, kinds=["Actor", "Malware"])
+    assert {n.kind for n in kinds.nodes.values()} == {"Actor", "Malware"}
+    window = TimeWindow(since="2016-01-01", until="2016-12-31")
+    timed = store.neighbourhood(["software:x-agent"], clearance=TLP.RED, depth=1, window=window)
+    # USES ends 2015 (outside); the C2 edge has no date (kept); the domain edge is in 2016.
+    assert set(timed.nodes) == {"software:x-agent", "ip:185.86.148.227", "domain:microsoft-updater.net"}
+    capped = store.neighbourhood(["software:x-agent"], clearance=TLP.RED, depth=2, limit=2)
+    assert capped.truncated and len(capped.nodes) == 2
+    assert capped.nodes.keys() == {"software:x-agent", "domain:microsoft-updater.net"}
+
+
+def test_search_by_alias_and_kind(store: GraphStore, ecosystem: tuple[list[Node], list[Edge]]) -> None:
+    nodes, edges = ecosystem
+    store.upsert(nodes, edges)
+    assert [n.name for n in store.search("fancy bear", clearance=TLP.CLEAR)] == ["APT28"]
+    assert [n.name for n in store.search("sofa", clearance=TLP.CLEAR, kinds=["Actor"])] == ["APT28"]
+    assert store.search("sofa", clearance=TLP.CLEAR, kinds=["Malware"]) == []
+    assert store.search("\") OR 1=1 //", clearance=TLP.CLEAR) == []
+
+
+def test_subgraph_as_networkx(store: GraphStore, ecosystem: tuple[list[Node], list[Edge]]) -> None:
+    nodes, edges = ecosystem
+    store.upsert(nodes, edges)
+    graph = store.subgraph(clearance=TLP.GREEN, edge_set="infrastructure")
+    assert graph.number_of_nodes() == 4
+    assert graph.number_of_edges() == 2
+    assert graph.nodes["asn:9009"]["name"] == "M247"
+    money = store.subgraph(clearance=TLP.RED, kinds=["Malware", "Infrastructure"])
+    assert sorted(d["type"] for _, _, d in money.edges(data=True)) == [
+        "BELONGS_TO", "COMMUNICATES_WITH", "COMMUNICATES_WITH", "RESOLVES_TO"]
+
+
+def test_edges_wait_for_their_endpoint(store: GraphStore, model: Model) -> None:
+    misp = make_node(model, "Actor", "group", "Sofacy", uuid="7cdd1e4d-3d33-4d6f-9b8e-5ec0a0c07a7b",
+                     prov=_prov("misp", "1"))
+    edge = Edge("SIMILAR_TO", misp.key, "uuid:bef4c620-0787-42a8-a96d-b7eb6e85917c", _prov("misp", "1"))
+    first = store.upsert([misp], [edge])
+    assert (first.edges_new, first.edges_pending) == (0, 1)
+    assert store.stats(clearance=TLP.RED).as_dict()["total_edges"] == 0
+    later = make_node(model, "Actor", "group", "APT28", uuid="bef4c620-0787-42a8-a96d-b7eb6e85917c",
+                      prov=_prov("attack", "G0007"))
+    second = store.upsert([later])
+    assert second.edges_new == 1
+    assert store.stats(clearance=TLP.RED).as_dict()["edges"] == {"SIMILAR_TO": 1}
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (Node("x:1", "Spaceship", "x", "x", Provenance.of("t")), "unknown node kind"),
+        (Node("", "Actor", "person", "x", Provenance.of("t")), "missing key"),
+        (Node("person:x", "Actor", "person", "x", Provenance.of("t"), {"aliases": "not-a-list"}), "aliases"),
+        (Node("person:x", "Actor", "person", "x", Provenance.of("t"), {"warp": 9}), "no property 'warp'"),
+        (Node("person:x", "Actor", "person", "x", Provenance.of("t", confidence=101)), "confidence"),
+    ],
+)
+def test_bad_input_rejects_the_whole_batch(
+    store: GraphStore, model: Model, bad: Node, message: str
+) -> None:
+    good = make_node(model, "Actor", "handle", "lockbitsupp", prov=_prov("t", "1"))
+    with pytest.raises(ValidationError, match=message) as info:
+        store.upsert([good, bad])
+    assert info.value.record == (bad.key or "<node without key>")
+    assert store.stats(clearance=TLP.RED).as_dict()["total_nodes"] == 0
+
+
+def test_bad_edge_property_type(store: GraphStore, model: Model) -> None:
+    a = make_node(model, "Wallet", "btc", "1A", prov=_prov("t", "1"))
+    b = make_node(model, "Wallet", "btc", "1B", prov=_prov("t", "1"))
+    bad = Edge("TRANSFERRED", a.key, b.key, _prov("t", "2"), {"amount": "lots"})
+    with pytest.raises(ValidationError, match="TRANSFERRED.amount") as info:
+        store.upsert([a, b], [bad])
+    assert "btc:1A -> btc:1B" in str(info.value.record)
+    assert store.stats(clearance=TLP.RED).as_dict()["total_nodes"] == 0
+
+
+def test_clear(store: GraphStore, ecosystem: tuple[list[Node], list[Edge]]) -> None:
+    store.upsert(*ecosystem)
+    store.clear()
+    assert store.stats(clearance=TLP.RED).as_dict() == {"total_nodes": 0, "total_edges": 0, "nodes": {}, "edges": {}}
