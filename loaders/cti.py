@@ -116,6 +116,7 @@ def json_members(path: Path, array_key: str) -> Iterator[Member]:
                 cursor.pos += 1
             else:
                 while True:
+                    cursor.peek()
                     line, key = cursor.line(), cursor.value()
                     if not isinstance(key, str):
                         raise json.JSONDecodeError("expected a member name", text, cursor.pos)

@@ -53,7 +53,7 @@ def _objects(path: Path) -> Iterator[Member]:
     header: dict[str, Any] = {}
     seen = False
     for member in json_members(path, "objects"):
-        if member.key == "objects":
+        if member.key == "objects" or member.error is not None:
             seen = True
             yield member
         else:

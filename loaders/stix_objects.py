@@ -74,7 +74,10 @@ class StixObject:
         return value if isinstance(value, str) and value.strip() else None
 
     def texts(self, *names: str) -> list[str]:
-        return [v for n in names for v in self.raw.get(n) or () if isinstance(v, str)]
+        """Strings of list properties (a lone string counts as a list of one, as stix2 takes it)."""
+        values = [self.raw.get(n) for n in names]
+        items = [v for value in values for v in (value if isinstance(value, list) else [value])]
+        return [v for v in items if isinstance(v, str)]
 
 
 class Unmodelled(Exception):
