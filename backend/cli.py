@@ -87,7 +87,7 @@ def main(
     ] = False,
 ) -> None:
     """Criminal ecosystem graph explorer for cybercrime investigation units."""
-    state.store_location = store
+    state.store_location = store or None
 
 
 @app.command()

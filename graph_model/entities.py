@@ -161,6 +161,8 @@ def merge_nodes(a: Node, b: Node) -> Node:
         aliases.discard(name)
         if aliases:
             props["aliases"] = sorted(aliases)
+        else:
+            props.pop("aliases", None)
     return Node(
         key=a.key,
         kind=a.kind,

@@ -135,7 +135,7 @@ class EmbeddedStore(GraphStore):
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=OFF")
             self.conn.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open embedded store {self.path}: {exc}") from exc
         self.index = nx.MultiDiGraph()
         self._load_index()

@@ -101,6 +101,21 @@ def test_shared_attack_ids_are_candidates_not_merges(embedded_store: EmbeddedSto
     assert embedded_store.pending_count() > 0
 
 
+def test_an_actor_never_takes_a_software_attack_id(
+    embedded_store: EmbeddedStore, fixtures: Path, tmp_path: Path
+) -> None:
+    galaxy = json.loads((fixtures / "misp" / "threat-actor-excerpt.json").read_text())
+    apt30 = next(v for v in galaxy["values"] if v["value"] == "APT30")
+    apt30["meta"]["synonyms"] = ["S0154"]  # Cobalt Strike's ATT&CK id, wrongly listed for an actor
+    apt30["meta"]["name-attribution"] = []
+    path = tmp_path / "threat-actor.json"
+    path.write_text(json.dumps(galaxy))
+    load(embedded_store, fixtures / "stix" / "attack-excerpt.json", stix)
+    load(embedded_store, path)
+    assert embedded_store.get("attack:S0154", clearance=RED).kind == "Malware"
+    assert "attack:S0154" not in embedded_store.get(APT30, clearance=RED).ids
+
+
 def test_alias_collision_and_symmetric_similarity(embedded_store: EmbeddedStore, fixtures: Path) -> None:
     load(embedded_store, fixtures / "misp" / "threat-actor-excerpt.json")
     assert embedded_store.get(GC01, clearance=RED).key != embedded_store.get(GC02, clearance=RED).key

@@ -1,0 +1,85 @@
+"""The crimegraph command, run as a real subprocess against both stores."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph_model.entities import Edge, make_node
+from graph_model.model import Model
+from graph_model.provenance import Provenance
+from graph_model.store import open_store
+
+
+def crimegraph(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "backend", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def _seed(location: str, model: Model, **auth: Any) -> None:
+    store = open_store(location, model, **auth)
+    wallet = make_node(model, "Wallet", "btc", "1Mz7153HMuxXTuR2R1t78mGSdzaAtNbBWX", prov=Provenance.of("t", "1"))
+    locky = make_node(model, "Malware", "malware", "Locky", prov=Provenance.of("t", "2", tlp="RED"))
+    store.upsert([wallet, locky], [Edge("COLLECTS_INTO", locky.key, wallet.key, Provenance.of("t", "3"))])
+    store.close()
+
+
+def test_version() -> None:
+    result = crimegraph("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("crimegraph ")
+
+
+def test_stats_json_shape_on_the_embedded_default(tmp_path: Path, model: Model) -> None:
+    _seed(f"embedded:{tmp_path / 'crimegraph.db'}", model)
+    result = crimegraph("stats", "--json", cwd=tmp_path, env={"CRIMEGRAPH_STORE": ""})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "total_nodes": 2,
+        "total_edges": 1,
+        "nodes": {"Malware": 1, "Wallet": 1},
+        "edges": {"COLLECTS_INTO": 1},
+    }
+    green = crimegraph("--store", f"embedded:{tmp_path / 'crimegraph.db'}", "stats", "--json", "--clearance", "GREEN")
+    assert json.loads(green.stdout)["nodes"] == {"Wallet": 1}
+
+
+@pytest.mark.neo4j
+def test_stats_json_against_neo4j(neo4j_store: Any, neo4j_uri: Any, model: Model) -> None:
+    _seed(neo4j_uri.uri, model, user=neo4j_uri.user, password=neo4j_uri.password)
+    env = {"CRIMEGRAPH_STORE": neo4j_uri.uri, "NEO4J_USER": neo4j_uri.user, "NEO4J_PASSWORD": neo4j_uri.password}
+    result = crimegraph("stats", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["edges"] == {"COLLECTS_INTO": 1}
+    wrong = crimegraph("stats", env={**env, "NEO4J_PASSWORD": "wrong"})
+    assert wrong.returncode == 1
+    assert wrong.stderr.count("\n") == 1 and "Traceback" not in wrong.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--store", "bolt://127.0.0.1:1", "stats"], "cannot reach Neo4j at bolt://127.0.0.1:1"),
+        (["--store", "ftp://x", "stats"], "unsupported store"),
+        (["--store", "embedded:/proc/nope/x.db", "stats"], "cannot open embedded store"),
+        (["load", "klingon", "x.txt"], "unknown format 'klingon'"),
+    ],
+)
+def test_expected_failures_are_one_line(tmp_path: Path, args: list[str], needle: str) -> None:
+    result = crimegraph(*args, cwd=tmp_path)
+    assert result.returncode == 1
+    assert needle in result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert "Traceback" not in result.stderr

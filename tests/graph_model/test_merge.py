@@ -1,0 +1,71 @@
+"""Merge rules are a semilattice: idempotent, commutative and associative (so load order never matters)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from graph_model.entities import Node, merge_nodes
+from graph_model.provenance import TLP, Provenance, merge_provenance
+
+times = st.one_of(
+    st.none(), st.datetimes(timezones=st.just(__import__("datetime").UTC)).map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"))
+)
+provenances = st.builds(
+    Provenance,
+    sources=st.frozensets(st.sampled_from(["attack#G0007", "misp#1", "threatfox#42", "feodo#7"]), min_size=1),
+    first_seen=times,
+    last_seen=times,
+    confidence=st.integers(0, 100),
+    tlp=st.sampled_from(list(TLP)),
+)
+names = st.sampled_from(["APT28", "apt28", "Fancy Bear", "Sofacy"])
+props = st.fixed_dictionaries(
+    {},
+    optional={
+        "aliases": st.lists(names, max_size=3),
+        "country": st.sampled_from(["RU", "CN", "KP"]),
+        "attack_id": st.sampled_from(["G0007", "G0016"]),
+        "revoked": st.booleans(),
+    },
+)
+nodes = st.builds(
+    lambda name, prov, p, ids: Node("uuid:x", "Actor", "group", name, prov, dict(p), tuple(sorted({"uuid:x", *ids}))),
+    names,
+    provenances,
+    props,
+    st.lists(st.sampled_from(["attack:G0007", "group:apt28"]), max_size=2),
+)
+
+
+@given(provenances)
+def test_provenance_merge_is_idempotent(a: Provenance) -> None:
+    assert merge_provenance(a, a) == a
+
+
+@given(provenances, provenances, provenances)
+def test_provenance_merge_is_order_independent(a: Provenance, b: Provenance, c: Provenance) -> None:
+    assert merge_provenance(a, b) == merge_provenance(b, a)
+    assert merge_provenance(merge_provenance(a, b), c) == merge_provenance(a, merge_provenance(b, c))
+
+
+@given(provenances, provenances)
+def test_merge_keeps_the_most_restrictive_marking(a: Provenance, b: Provenance) -> None:
+    merged = merge_provenance(a, b)
+    assert merged.tlp == max(a.tlp, b.tlp)
+    assert merged.sources == a.sources | b.sources
+    assert merged.confidence == max(a.confidence, b.confidence)
+
+
+@given(nodes)
+def test_node_merge_is_idempotent(a: Node) -> None:
+    once = merge_nodes(a, a)
+    assert merge_nodes(once, once) == once
+    assert merge_nodes(once, a) == once
+
+
+@given(nodes, nodes, nodes)
+def test_node_merge_is_order_independent(a: Node, b: Node, c: Node) -> None:
+    assert merge_nodes(a, b) == merge_nodes(b, a)
+    assert merge_nodes(merge_nodes(a, b), c) == merge_nodes(a, merge_nodes(b, c))
+    assert merge_nodes(merge_nodes(a, b), c) == merge_nodes(merge_nodes(c, a), b)
