@@ -41,7 +41,7 @@ class UpsertResult:
 def _merge_all(items: dict[str, list[Node]]) -> dict[str, Node]:
     merged: dict[str, Node] = {}
     for key, group in items.items():
-        node = replace(group[0], key=key)
+        node = group[0] if group[0].key == key else replace(group[0], key=key)
         for other in group[1:]:
             node = merge_nodes(node, other)
         merged[key] = node
@@ -54,12 +54,15 @@ def _resolve_nodes(tx: WriteTx, nodes: Sequence[Node]) -> tuple[dict[str, list[N
     id_map: dict[str, str] = {}
     groups: dict[str, list[Node]] = {}
     for node in nodes:
-        ids = (node.key, *sorted(set(node.ids) - {node.key}))
-        target = next((existing[i] for i in ids if i in existing), None)
-        if target is None:
-            target = next((id_map[i] for i in ids if i in id_map), node.key)
-        for i in ids:
-            id_map.setdefault(i, target)
+        if len(node.ids) <= 1:  # the common case: the key is the only identifier
+            target = existing.get(node.key) or id_map.get(node.key) or node.key
+            id_map.setdefault(node.key, target)
+        else:
+            ids = (node.key, *sorted(set(node.ids) - {node.key}))
+            found = next((existing[i] for i in ids if i in existing), None)
+            target = found or next((id_map[i] for i in ids if i in id_map), node.key)
+            for i in ids:
+                id_map.setdefault(i, target)
         groups.setdefault(target, []).append(node)
     return groups, {**existing, **id_map}
 
@@ -100,7 +103,7 @@ def _write_edges(tx: WriteTx, edges: Sequence[Edge], id_map: dict[str, str], res
             waiting[key] = merge_edges(waiting[key], edge) if key in waiting else edge
             continue
         key = edge.key_for(src, dst)
-        fixed = replace(edge, source=src, target=dst)
+        fixed = Edge(edge.type, src, dst, edge.prov, edge.props, edge.discriminator)
         resolved[key] = merge_edges(resolved[key], fixed) if key in resolved else fixed
         counts[key] = counts.get(key, 0) + 1
     stored = tx.fetch_edges(resolved)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import orjson
 
 from graph_model.entities import Edge, Node
 from graph_model.errors import StoreError
@@ -32,8 +32,13 @@ CREATE INDEX IF NOT EXISTS edges_target ON edges(target);
 CREATE TABLE IF NOT EXISTS pending (key TEXT PRIMARY KEY, source TEXT, target TEXT, data TEXT);
 CREATE INDEX IF NOT EXISTS pending_source ON pending(source);
 CREATE INDEX IF NOT EXISTS pending_target ON pending(target);
-CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(key UNINDEXED, text, tokenize='unicode61 remove_diacritics 0');
+-- rowid = nodes.rowid (kept stable by upserts), so a node's entry is replaced without a scan.
+CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(text, tokenize='unicode61 remove_diacritics 0');
 """
+
+
+def _dumps(row: dict[str, Any]) -> str:
+    return orjson.dumps(row).decode()
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -70,15 +75,15 @@ class _Tx:
 
     def fetch_nodes(self, keys: Iterable[str]) -> dict[str, Node]:
         rows = self._select("SELECT data FROM nodes WHERE key IN ({})", keys)
-        return {n.key: n for n in (row_node(json.loads(r[0])) for r in rows)}
+        return {n.key: n for n in (row_node(orjson.loads(r[0])) for r in rows)}
 
     def fetch_edges(self, keys: Iterable[str]) -> dict[str, Edge]:
         rows = self._select("SELECT key, data FROM edges WHERE key IN ({})", keys)
-        return {k: row_edge(json.loads(d)) for k, d in rows}
+        return {k: row_edge(orjson.loads(d)) for k, d in rows}
 
     def fetch_pending(self, keys: Iterable[str]) -> dict[str, Edge]:
         rows = self._select("SELECT key, data FROM pending WHERE key IN ({})", keys)
-        return {k: row_edge(json.loads(d)) for k, d in rows}
+        return {k: row_edge(orjson.loads(d)) for k, d in rows}
 
     def take_pending(self, ids: Iterable[str]) -> list[Edge]:
         items = list(ids)
@@ -86,7 +91,7 @@ class _Tx:
         for column in ("source", "target"):
             found.update(self._select(f"SELECT key, data FROM pending WHERE {column} IN ({{}})", items))
         self.conn.executemany("DELETE FROM pending WHERE key = ?", [(k,) for k in found])
-        return [row_edge(json.loads(d)) for d in found.values()]
+        return [row_edge(orjson.loads(d)) for d in found.values()]
 
     def write_nodes(self, nodes: Sequence[Node]) -> None:
         if not nodes:
@@ -95,29 +100,30 @@ class _Tx:
         self.conn.executemany(
             "INSERT INTO nodes(key, kind, tlp_rank, data) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE"
             " SET kind = excluded.kind, tlp_rank = excluded.tlp_rank, data = excluded.data",
-            [(n.key, n.kind, int(n.prov.tlp), json.dumps(node_row(n))) for n in nodes],
+            [(n.key, n.kind, int(n.prov.tlp), _dumps(node_row(n))) for n in nodes],
         )
         self.conn.executemany(
             "INSERT OR REPLACE INTO ids(id, key) VALUES (?, ?)", [(i, n.key) for n in nodes for i in n.ids]
         )
-        self.conn.executemany("DELETE FROM search WHERE key = ?", [(n.key,) for n in nodes])
+        rowids = dict(self._select("SELECT key, rowid FROM nodes WHERE key IN ({})", [n.key for n in nodes]))
+        self.conn.executemany("DELETE FROM search WHERE rowid = ?", [(r,) for r in rowids.values()])
         self.conn.executemany(
-            "INSERT INTO search(key, text) VALUES (?, ?)",
-            [(n.key, search_text(n, fields[n.kind])) for n in nodes],
+            "INSERT INTO search(rowid, text) VALUES (?, ?)",
+            [(rowids[n.key], search_text(n, fields[n.kind])) for n in nodes],
         )
         self.nodes_written.extend(nodes)
 
     def write_edges(self, edges: Sequence[Edge]) -> None:
         self.conn.executemany(
             "INSERT OR REPLACE INTO edges(key, type, source, target, tlp_rank, data) VALUES (?, ?, ?, ?, ?, ?)",
-            [(e.key, e.type, e.source, e.target, int(e.prov.tlp), json.dumps(edge_row(e))) for e in edges],
+            [(e.key, e.type, e.source, e.target, int(e.prov.tlp), _dumps(edge_row(e))) for e in edges],
         )
         self.edges_written.extend(edges)
 
     def write_pending(self, edges: Sequence[Edge]) -> None:
         self.conn.executemany(
             "INSERT OR REPLACE INTO pending(key, source, target, data) VALUES (?, ?, ?, ?)",
-            [(e.key, e.source, e.target, json.dumps(edge_row(e))) for e in edges],
+            [(e.key, e.source, e.target, _dumps(edge_row(e))) for e in edges],
         )
 
 
@@ -162,10 +168,10 @@ class EmbeddedStore(GraphStore):
             raise
         self.conn.execute("COMMIT")
         # The index changes only once the batch is durable, so readers never see half a batch.
-        for node in tx.nodes_written:
-            self.index.add_node(node.key, kind=node.kind, rank=int(node.prov.tlp))
-        for edge in tx.edges_written:
-            self.index.add_edge(edge.source, edge.target, key=edge.key, type=edge.type, rank=int(edge.prov.tlp))
+        self.index.add_nodes_from((n.key, {"kind": n.kind, "rank": int(n.prov.tlp)}) for n in tx.nodes_written)
+        self.index.add_edges_from(
+            (e.source, e.target, e.key, {"type": e.type, "rank": int(e.prov.tlp)}) for e in tx.edges_written
+        )
 
     def _resolve(self, ids: Iterable[str]) -> dict[str, str]:
         return _Tx(self, self.conn).resolve_ids(ids)
@@ -208,8 +214,8 @@ class EmbeddedStore(GraphStore):
             if a["type"] in types and a["rank"] <= clearance and s in visible and t in visible
         ]
         tx = _Tx(self, self.conn)
-        nodes = (row_node(json.loads(r[0])) for r in tx._select("SELECT data FROM nodes WHERE key IN ({})", visible))
-        edges = (row_edge(json.loads(r[0])) for r in tx._select("SELECT data FROM edges WHERE key IN ({})", edge_keys))
+        nodes = (row_node(orjson.loads(r[0])) for r in tx._select("SELECT data FROM nodes WHERE key IN ({})", visible))
+        edges = (row_edge(orjson.loads(r[0])) for r in tx._select("SELECT data FROM edges WHERE key IN ({})", edge_keys))
         return nodes, edges
 
     def search(
@@ -220,7 +226,12 @@ class EmbeddedStore(GraphStore):
             return []
         allowed = set(kinds) if kinds else None
         keys: list[str] = []
-        for (key,) in self.conn.execute("SELECT key FROM search WHERE search MATCH ? ORDER BY rank, key", (query,)):
+        rows = self.conn.execute(
+            "SELECT nodes.key FROM search JOIN nodes ON nodes.rowid = search.rowid"
+            " WHERE search MATCH ? ORDER BY search.rank, nodes.key",
+            (query,),
+        )
+        for (key,) in rows:
             attrs = self.index.nodes.get(key)
             if attrs and attrs["rank"] <= clearance and (allowed is None or attrs["kind"] in allowed):
                 keys.append(key)
