@@ -1,0 +1,187 @@
+"""One row of an analyst's CSV table: its cells read as typed values, and the nodes it names.
+
+A cell that cannot be read raises :class:`RowError`; the reader turns it into a rejected record.
+References to other nodes are ``value`` or ``type:value`` (``handle:bob``, ``marketplace:hydra``):
+a leading type of the referenced kind wins, otherwise the column's default type applies.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph_model.entities import Edge, Node, make_node
+from graph_model.identity import node_key
+from graph_model.provenance import TLP, Provenance, to_iso
+from loaders.records import LoadContext
+
+LIST_SEPARATOR = ";"
+COMMON_COLUMNS = ("confidence", "tlp", "first_seen", "last_seen", "source_ref")
+_TRUE = frozenset({"true", "yes", "y", "1"})
+_FALSE = frozenset({"false", "no", "n", "0"})
+_ASN = re.compile(r"^AS\d+$", re.IGNORECASE)
+
+
+class RowError(ValueError):
+    """A cell of a row cannot be read (non-numeric amount, unknown type, bad time…)."""
+
+
+def infrastructure_type(value: str, default: str) -> str:
+    """The type an infrastructure reference has by its shape: IP, ``AS<n>``, URL, e-mail, else ``default``."""
+    if "://" in value:
+        return "url"
+    if _ASN.match(value):
+        return "asn"
+    if "@" in value and " " not in value:
+        return "email"
+    try:
+        ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        return default
+    return "ip"
+
+
+@dataclass(slots=True)
+class Row:
+    """The non-empty cells of one row by lower-case column name, and the row's provenance.
+
+    ``dated_by`` names the column holding the row's event time, used when ``first_seen`` is empty.
+    """
+
+    ctx: LoadContext
+    cells: dict[str, str]
+    where: str
+    dated_by: str | None = None
+    prov: Provenance = field(init=False)
+    ref_prov: Provenance = field(init=False)
+
+    def __post_init__(self) -> None:
+        confidence = self.integer("confidence")
+        if confidence is not None and not 0 <= confidence <= 100:
+            raise RowError(f"column 'confidence': {confidence} is outside 0-100")
+        tlp_text = self.text("tlp")
+        try:
+            tlp = TLP.parse(tlp_text) if tlp_text else None
+        except ValueError as exc:
+            raise RowError(f"column 'tlp': {exc}") from None
+        # A row's own event time (a transaction's time, a post's date) dates it when first_seen is empty.
+        first_seen = self.time("first_seen") or (self.time(self.dated_by) if self.dated_by else None)
+        self.prov = self.ctx.prov(
+            self.text("source_ref") or self.where,
+            first_seen=first_seen,
+            last_seen=self.time("last_seen"),
+            confidence=confidence,
+            tlp=tlp,
+        )
+        # A node named only as the far end of a link gets the dataset as its source, not the row:
+        # a hub named by a million rows must not collect a million sources.
+        self.ref_prov = self.ctx.prov(None, confidence=confidence, tlp=tlp)
+
+    # -- cells -------------------------------------------------------------------------------
+    def text(self, column: str) -> str | None:
+        return self.cells.get(column)
+
+    def required(self, column: str) -> str:
+        value = self.cells.get(column)
+        if value is None:
+            raise RowError(f"column {column!r} is empty")
+        return value
+
+    def items(self, column: str) -> list[str]:
+        value = self.cells.get(column)
+        if value is None:
+            return []
+        return [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
+
+    def integer(self, column: str) -> int | None:
+        value = self.cells.get(column)
+        if value is None:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise RowError(f"column {column!r}: not an integer: {value!r}") from None
+
+    def integers(self, column: str) -> list[int]:
+        try:
+            return [int(item) for item in self.items(column)]
+        except ValueError:
+            raise RowError(f"column {column!r}: not a list of integers: {self.cells[column]!r}") from None
+
+    def number(self, column: str) -> float | None:
+        value = self.cells.get(column)
+        if value is None:
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            raise RowError(f"column {column!r}: not a number: {value!r}") from None
+        if not math.isfinite(number):
+            raise RowError(f"column {column!r}: not a finite number: {value!r}")
+        return number
+
+    def boolean(self, column: str) -> bool | None:
+        value = self.cells.get(column)
+        if value is None:
+            return None
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+        raise RowError(f"column {column!r}: not true/false: {value!r}")
+
+    def time(self, column: str) -> str | None:
+        value = self.cells.get(column)
+        try:
+            return to_iso(value)
+        except ValueError:
+            raise RowError(f"column {column!r}: not a date/time: {value!r}") from None
+
+    # -- nodes and edges ---------------------------------------------------------------------
+    def node(self, kind: str, type_: str, value: str, *, uuid: str | None = None, **props: Any) -> Node:
+        """The node this row describes, with the row's provenance.
+
+        With ``uuid`` the node is keyed by it, and its canonical value stays an id that resolves to it.
+        """
+        model = self.ctx.model
+        ids = (node_key(model, kind, type_, value),) if uuid else ()
+        return make_node(model, kind, type_, value, prov=self.prov, uuid=uuid, props=props, ids=ids)
+
+    def named(self, kind: str, type_: str, value: str) -> Node:
+        """A node this row names as the far end of a link."""
+        return make_node(self.ctx.model, kind, type_, value, prov=self.ref_prov)
+
+    def reference(self, kind: str, text: str, default: str, allowed: frozenset[str] | None = None) -> Node:
+        """A node named by a reference cell; ``allowed`` limits the types a reference may name."""
+        type_, value = self.split_reference(kind, text, default)
+        if allowed is not None and type_ not in allowed:
+            raise RowError(
+                f"{text!r}: a {kind} of type {type_!r} cannot be named here ({', '.join(sorted(allowed))})"
+            )
+        return self.named(kind, type_, value)
+
+    def split_reference(self, kind: str, text: str, default: str) -> tuple[str, str]:
+        head, sep, rest = text.partition(":")
+        if sep and head.strip().lower() in self.ctx.model.node_kind(kind).types and rest.strip():
+            return head.strip().lower(), rest.strip()
+        if kind == "Infrastructure":
+            return infrastructure_type(text, default), text
+        return default, text
+
+    def edge(
+        self,
+        type_: str,
+        source: Node,
+        target: Node,
+        discriminator: str = "",
+        *,
+        implied: bool = False,
+        **props: Any,
+    ) -> Edge:
+        """An edge of this row (``implied``: one the row only presupposes); empty properties are left out."""
+        clean = {k: v for k, v in props.items() if v is not None and v != ""}
+        prov = self.ref_prov if implied else self.prov
+        return Edge(type_, source.key, target.key, prov, clean, discriminator)

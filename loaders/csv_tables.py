@@ -1,0 +1,147 @@
+"""Analysts' own CSV exports (format ``csv``): actors, infrastructure, wallets, transactions, forums,
+threads, posts, forum activity and generic edges. ``docs/csv-formats.md`` documents every table.
+
+The table a file holds is told by its header row alone: the table whose required columns are all
+present, the most specific one when several are. Columns are matched case-insensitively; columns no
+table knows are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from graph_model.errors import ValidationError
+from loaders import csv_entities, tabular
+from loaders.csv_row import COMMON_COLUMNS, Row, RowError
+from loaders.records import LoadContext, Record, SourceError, location
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """One CSV format: the columns it needs and may have, and what a row of it yields."""
+
+    name: str
+    kind: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    build: Callable[[Row], csv_entities.Items]
+    dated_by: str | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column of the table, in documentation order, the per-row provenance columns last."""
+        return (*self.required, *self.optional, *COMMON_COLUMNS)
+
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "actors",
+        "actor",
+        ("actor", "type"),
+        ("id", "aliases", "roles", "country", "status", "description", "member_of"),
+        csv_entities.actor,
+    ),
+    Table(
+        "infrastructure",
+        "infrastructure",
+        ("type", "value"),
+        ("hosted_on", "resolves_to", "belongs_to", "operated_by", "bulletproof", "country", "as_name", "port")
+        + ("status", "tags", "description"),
+        csv_entities.infrastructure,
+    ),
+    Table(
+        "wallets",
+        "wallet",
+        ("chain", "address"),
+        ("owner", "service", "service_type", "cluster", "families"),
+        csv_entities.wallet,
+    ),
+    Table(
+        "transactions",
+        "transaction",
+        ("tx_id", "from", "to", "amount"),
+        ("asset", "chain", "time", "amount_usd", "output_index"),
+        csv_entities.transaction,
+        dated_by="time",
+    ),
+    Table(
+        "forums",
+        "forum",
+        ("forum",),
+        ("type", "url", "escrow", "admins", "escrow_admins", "language", "status", "aliases", "hosted_on"),
+        csv_entities.forum,
+    ),
+    Table(
+        "threads",
+        "thread",
+        ("thread_id", "forum"),
+        ("title", "author", "posted_at", "url"),
+        csv_entities.thread,
+        dated_by="posted_at",
+    ),
+    Table(
+        "posts",
+        "post",
+        ("post_id", "thread_id", "forum"),
+        ("author", "posted_at", "text"),
+        csv_entities.post,
+        dated_by="posted_at",
+    ),
+    Table(
+        "activity",
+        "activity",
+        ("actor", "forum"),
+        ("relation", "posts", "threads", "product", "role", "weight"),
+        csv_entities.activity,
+    ),
+    Table(
+        "edges",
+        "edge",
+        ("source_kind", "source_type", "source", "type", "target_kind", "target_type", "target"),
+        ("weight", "relation", "discriminator"),
+        csv_entities.edge,
+    ),
+)
+BY_NAME = {table.name: table for table in TABLES}
+
+
+def detect(path: Path, header: Sequence[str]) -> Table:
+    """The table a header row belongs to; SourceError naming the closest table when none fits."""
+    found = {column.strip().lower() for column in header}
+    fits = [t for t in TABLES if found.issuperset(t.required)]
+    if fits:
+        best = max(len(t.required) for t in fits)
+        top = [t for t in fits if len(t.required) == best]
+        if len(top) > 1:
+            both = " and ".join(t.name for t in top)
+            raise SourceError(
+                f"{path}: header fits both {both} tables; remove the columns of the one not meant"
+            )
+        return top[0]
+    closest = min(TABLES, key=lambda t: (sum(c not in found for c in t.required), -len(t.required)))
+    missing = ", ".join(c for c in closest.required if c not in found)
+    raise SourceError(
+        f"{path}: header matches no CSV table; closest is {closest.name!r}, missing column(s): {missing}"
+    )
+
+
+def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
+    """One record per data row; a row that cannot be read is a rejected record with its file:line."""
+    table = detect(path, tabular.first_record(path, comments=()))
+    columns: tuple[str, ...] = ()
+    for line in tabular.csv_rows(path, required=(), comments=()):
+        where = location(path, line.line)
+        if line.error:
+            yield Record(where, table.kind, error=line.error, raw=line.text)
+            continue
+        if not columns:
+            columns = tuple(c.strip().lower() for c in line.columns)
+        cells = {c: v.strip() for c, v in zip(columns, line.cells, strict=True) if c and v.strip()}
+        try:
+            items = table.build(Row(ctx, cells, where, table.dated_by))
+        except (RowError, ValidationError) as exc:
+            yield Record(where, table.kind, error=str(exc), raw=line.text)
+            continue
+        yield Record(where, table.kind, items, raw=line.text)
