@@ -58,6 +58,8 @@ LIKELIHOOD: dict[str, int] = {
 }
 _LIKELIHOOD_TAG = re.compile(r'^estimative-language:likelihood-probability="?([a-z-]+)"?$')
 MALPEDIA_DETAILS = "https://malpedia.caad.fkie.fraunhofer.de/details/"
+# The ATT&CK id space a value of each kind may join: groups (G) for actors, software (S) for malware.
+ATTACK_SPACE = {"Actor": "G", "Malware": "S"}
 
 
 @dataclass(slots=True)
@@ -131,7 +133,7 @@ def survey(path: Path, ctx: LoadContext) -> Galaxy:
         meta = raw["meta"] if isinstance(raw.get("meta"), dict) else {}
         aliases = [raw["value"], *_strings(meta.get("synonyms")), *_attributed_names(meta)]
         names[key] = raw["value"]
-        attack[key] = {f"attack:{a.upper()}" for a in aliases if ATTACK_ID.match(a.upper())}
+        attack[key] = {a.upper() for a in aliases if ATTACK_ID.match(a.upper())}
         if (malpedia_id := _malpedia_id(meta)) is not None:
             malpedia[key] = {f"malpedia:{malpedia_id}"}
         index.add(key, aliases)
@@ -144,6 +146,9 @@ def survey(path: Path, ctx: LoadContext) -> Galaxy:
         )
     kind, node_type = KINDS[cluster_type]
     galaxy = Galaxy(cluster_type, kind, node_type, aliases=index.collisions())
+    attack = {
+        k: {f"attack:{i}" for i in ids if i.startswith(ATTACK_SPACE[kind])} for k, ids in attack.items()
+    }
     claims = [attack, malpedia if cluster_type == "malpedia" else {}]
     if kind == "Malware":
         claims.append({k: _software_id(ctx, n) for k, n in names.items()})

@@ -33,9 +33,10 @@ STANDARD_TLP: dict[str, TLP] = {
     "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003": TLP.AMBER_STRICT,
     "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1": TLP.RED,
 }
-# Objects whose ATT&CK ids and aliases a bundle may share; software also claims its name.
-ACTORS = frozenset({"intrusion-set", "threat-actor"})
+# Software also claims its name (``software:<name>``) when not revoked.
 SOFTWARE = frozenset({"malware", "tool"})
+# Objects that may claim an ATT&CK id (from their kind's id space) and share aliases.
+ATTACK_SPACE = {"intrusion-set": "G", "threat-actor": "G", "campaign": "C", "malware": "S", "tool": "S"}
 
 
 def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
@@ -77,17 +78,17 @@ def survey(path: Path, ctx: LoadContext) -> Bundle:
         kind = raw.get("type")
         if kind == "marking-definition" and (tlp := _marking_tlp(raw)) is not None:
             bundle.markings[raw["id"]] = tlp
-        if kind not in ACTORS | SOFTWARE | {"campaign"}:
+        if kind not in ATTACK_SPACE:
             continue
         try:
             key = uuid_key(raw["id"])
-            if (known := attack_id(raw)) and ATTACK_ID.match(known):
+            if (known := attack_id(raw)) and ATTACK_ID.match(known) and known[0] == ATTACK_SPACE[kind]:
                 attack.setdefault(key, set()).add(f"attack:{known}")
             if kind in SOFTWARE and not raw.get("revoked") and isinstance(raw.get("name"), str):
                 software.setdefault(key, set()).add(node_key(ctx.model, "Malware", "malware", raw["name"]))
         except ValidationError:
             continue
-        names = [raw.get("name"), *(raw.get("aliases") or ()), *(raw.get("x_mitre_aliases") or ())]
+        names = [raw.get("name"), *_listed(raw.get("aliases")), *_listed(raw.get("x_mitre_aliases"))]
         index.add(key, [n for n in names if isinstance(n, str)])
     for claims in (attack, software):
         for key, sole in sole_claims(claims).items():
@@ -96,14 +97,20 @@ def survey(path: Path, ctx: LoadContext) -> Bundle:
     return bundle
 
 
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
 def _marking_tlp(raw: dict[str, Any]) -> TLP | None:
+    """The TLP level of a marking definition: TLP 1.0 ``definition``, a ``TLP:`` name or the 2.0 extension."""
     level: Any = None
+    extensions = raw.get("extensions")
     if raw.get("definition_type") == "tlp" and isinstance(raw.get("definition"), dict):
         level = raw["definition"].get("tlp")
     elif isinstance(raw.get("name"), str) and raw["name"].upper().startswith("TLP:"):
         level = raw["name"]
     else:
-        for extension in (raw.get("extensions") or {}).values():
+        for extension in extensions.values() if isinstance(extensions, dict) else ():
             if isinstance(extension, dict) and "tlp_2_0" in extension:
                 level = extension["tlp_2_0"]
     try:
