@@ -5,12 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, TextIO, TypeVar
+from typing import Annotated, TextIO, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from backend import __version__
@@ -40,7 +48,9 @@ state = _State()
 
 
 def _fail(message: str) -> None:
-    console.print(f"[red]error:[/red] {' '.join(message.split())}", highlight=False, soft_wrap=True, markup=True)
+    console.print(
+        f"[red]error:[/red] {' '.join(message.split())}", highlight=False, soft_wrap=True, markup=True
+    )
     raise typer.Exit(1)
 
 
@@ -104,7 +114,9 @@ def stats(
         if as_json:
             out.print_json(json.dumps(result)) if out.is_terminal else print(json.dumps(result))
             return
-        table = Table("kind / type", "count", title=f"{result['total_nodes']} nodes, {result['total_edges']} edges")
+        table = Table(
+            "kind / type", "count", title=f"{result['total_nodes']} nodes, {result['total_edges']} edges"
+        )
         for name, count in result["nodes"].items():
             table.add_row(name, str(count))
         for name, count in result["edges"].items():
@@ -132,7 +144,9 @@ def _entity_table(summary: IngestSummary) -> Table:
     table = Table("node kind / edge type", "new", "merged", title="graph")
     kinds = set(summary.store.new_by_kind) | set(summary.store.merged_by_kind)
     for kind in sorted(kinds):
-        table.add_row(kind, str(summary.store.new_by_kind.get(kind, 0)), str(summary.store.merged_by_kind.get(kind, 0)))
+        table.add_row(
+            kind, str(summary.store.new_by_kind.get(kind, 0)), str(summary.store.merged_by_kind.get(kind, 0))
+        )
     return table
 
 
@@ -140,7 +154,9 @@ def _entity_table(summary: IngestSummary) -> Table:
 def load(
     fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}.")],
     paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files to load.")],
-    source: Annotated[str | None, typer.Option(help="Dataset name recorded in provenance (default: file name).")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Dataset name recorded in provenance (default: file name).")
+    ] = None,
     tlp: Annotated[str, typer.Option(help="TLP marking of the loaded data.")] = "CLEAR",
     confidence: Annotated[int, typer.Option(min=0, max=100, help="Default confidence 0-100.")] = 50,
     rejects: Annotated[Path | None, typer.Option(help="Write rejected records here as JSON lines.")] = None,
@@ -155,7 +171,9 @@ def load(
         total = IngestSummary()
         with ExitStack() as stack:
             store = stack.enter_context(opened_store())
-            sink: TextIO | None = stack.enter_context(rejects.open("w", encoding="utf-8")) if rejects else None
+            sink: TextIO | None = (
+                stack.enter_context(rejects.open("w", encoding="utf-8")) if rejects else None
+            )
             progress = stack.enter_context(
                 Progress(
                     SpinnerColumn(),
@@ -176,7 +194,7 @@ def load(
                     read(path, ctx),
                     batch_size=batch_size,
                     rejects=sink,
-                    progress=lambda n, t=task: progress.advance(t, n),
+                    progress=partial(progress.advance, task),
                 )
                 _accumulate(total, summary)
         if as_json:
@@ -184,7 +202,11 @@ def load(
             return
         out.print(_summary_table(total))
         out.print(_entity_table(total))
-        note = f" ({total.rejected} rejected" + (f", see {rejects})" if rejects else ")") if total.rejected else ""
+        note = (
+            f" ({total.rejected} rejected" + (f", see {rejects})" if rejects else ")")
+            if total.rejected
+            else ""
+        )
         skipped = f", {total.skipped} skipped" if total.skipped else ""
         out.print(
             f"read {total.read}: {total.store.nodes_new} new nodes, {total.store.edges_new} new edges, "
@@ -219,5 +241,3 @@ def _clear() -> None:
     with opened_store() as store:
         store.clear()
     out.print("store cleared")
-
-

@@ -15,7 +15,11 @@ class Settings(BaseSettings):
     """``CRIMEGRAPH_STORE`` picks the store; Neo4j credentials come from ``NEO4J_USER``/``NEO4J_PASSWORD``."""
 
     model_config = SettingsConfigDict(
-        env_prefix="CRIMEGRAPH_", env_file=".env", env_nested_delimiter="__", extra="ignore", env_ignore_empty=True
+        env_prefix="CRIMEGRAPH_",
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="ignore",
+        env_ignore_empty=True,
     )
 
     store: str = Field(DEFAULT_STORE, description="embedded:PATH or a bolt:// / neo4j:// URI")

@@ -13,8 +13,23 @@ from graph_model.provenance import Provenance, merge_properties, merge_provenanc
 
 # Stored beside the schema's properties on every node/edge; the schema may not reuse these names.
 RESERVED = frozenset(
-    {"key", "kind", "type", "name", "ids", "sources", "first_seen", "last_seen", "confidence", "tlp",
-     "tlp_rank", "source", "target", "discriminator", "search_text"}
+    {
+        "key",
+        "kind",
+        "type",
+        "name",
+        "ids",
+        "sources",
+        "first_seen",
+        "last_seen",
+        "confidence",
+        "tlp",
+        "tlp_rank",
+        "source",
+        "target",
+        "discriminator",
+        "search_text",
+    }
 )
 
 

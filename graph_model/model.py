@@ -94,7 +94,9 @@ class Model:
         chosen: set[str] = set()
         if edge_set is not None:
             if edge_set not in self.edge_sets:
-                raise SchemaError(f"unknown edge set {edge_set!r}; known: {', '.join(sorted(self.edge_sets))}")
+                raise SchemaError(
+                    f"unknown edge set {edge_set!r}; known: {', '.join(sorted(self.edge_sets))}"
+                )
             chosen |= self.edge_sets[edge_set]
         for t in types or ():
             self.edge_kind(t)

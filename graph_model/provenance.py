@@ -33,7 +33,9 @@ class TLP(enum.IntEnum):
         try:
             return cls[text]
         except KeyError:
-            raise ValueError(f"unknown TLP marking {value!r} (use CLEAR, GREEN, AMBER, AMBER+STRICT, RED)") from None
+            raise ValueError(
+                f"unknown TLP marking {value!r} (use CLEAR, GREEN, AMBER, AMBER+STRICT, RED)"
+            ) from None
 
 
 def to_iso(value: Any) -> str | None:

@@ -126,9 +126,9 @@ class GraphStore(abc.ABC):
         """Visible edges of ``types`` touching ``keys`` (either direction) whose both ends are visible."""
 
     @abc.abstractmethod
-    def _scan(self, clearance: TLP, kinds: frozenset[str] | None, types: frozenset[str]) -> tuple[
-        Iterator[Node], Iterator[Edge]
-    ]:
+    def _scan(
+        self, clearance: TLP, kinds: frozenset[str] | None, types: frozenset[str]
+    ) -> tuple[Iterator[Node], Iterator[Edge]]:
         """All visible nodes of ``kinds`` and visible edges of ``types`` between them."""
 
     @abc.abstractmethod

@@ -5,8 +5,8 @@ Both stores run this same code inside their own transaction, so they merge ident
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 

@@ -79,10 +79,7 @@ def take_pending() -> str:
 
 def merge_nodes(model: Model, kind: str) -> str:
     """Create or replace entities of one kind (properties are merged in Python beforehand)."""
-    return (
-        f"UNWIND $rows AS row MERGE (n:{ENTITY} {{key: row.key}}) "
-        f"SET n = row SET n:{label(model, kind)}"
-    )
+    return f"UNWIND $rows AS row MERGE (n:{ENTITY} {{key: row.key}}) SET n = row SET n:{label(model, kind)}"
 
 
 def merge_ids() -> str:

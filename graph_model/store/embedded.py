@@ -115,7 +115,8 @@ class _Tx:
 
     def write_edges(self, edges: Sequence[Edge]) -> None:
         self.conn.executemany(
-            "INSERT OR REPLACE INTO edges(key, type, source, target, tlp_rank, data) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO edges(key, type, source, target, tlp_rank, data)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             [(e.key, e.type, e.source, e.target, int(e.prov.tlp), _dumps(edge_row(e))) for e in edges],
         )
         self.edges_written.extend(edges)
@@ -168,7 +169,9 @@ class EmbeddedStore(GraphStore):
             raise
         self.conn.execute("COMMIT")
         # The index changes only once the batch is durable, so readers never see half a batch.
-        self.index.add_nodes_from((n.key, {"kind": n.kind, "rank": int(n.prov.tlp)}) for n in tx.nodes_written)
+        self.index.add_nodes_from(
+            (n.key, {"kind": n.kind, "rank": int(n.prov.tlp)}) for n in tx.nodes_written
+        )
         self.index.add_edges_from(
             (e.source, e.target, e.key, {"type": e.type, "rank": int(e.prov.tlp)}) for e in tx.edges_written
         )
@@ -206,7 +209,9 @@ class EmbeddedStore(GraphStore):
         self, clearance: TLP, kinds: frozenset[str] | None, types: frozenset[str]
     ) -> tuple[Iterator[Node], Iterator[Edge]]:
         visible = {
-            k for k, a in self.index.nodes(data=True) if a["rank"] <= clearance and (kinds is None or a["kind"] in kinds)
+            k
+            for k, a in self.index.nodes(data=True)
+            if a["rank"] <= clearance and (kinds is None or a["kind"] in kinds)
         }
         edge_keys = [
             k
@@ -214,8 +219,14 @@ class EmbeddedStore(GraphStore):
             if a["type"] in types and a["rank"] <= clearance and s in visible and t in visible
         ]
         tx = _Tx(self, self.conn)
-        nodes = (row_node(orjson.loads(r[0])) for r in tx._select("SELECT data FROM nodes WHERE key IN ({})", visible))
-        edges = (row_edge(orjson.loads(r[0])) for r in tx._select("SELECT data FROM edges WHERE key IN ({})", edge_keys))
+        nodes = (
+            row_node(orjson.loads(r[0]))
+            for r in tx._select("SELECT data FROM nodes WHERE key IN ({})", visible)
+        )
+        edges = (
+            row_edge(orjson.loads(r[0]))
+            for r in tx._select("SELECT data FROM edges WHERE key IN ({})", edge_keys)
+        )
         return nodes, edges
 
     def search(

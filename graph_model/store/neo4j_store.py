@@ -25,7 +25,8 @@ _ALL = int(TLP.RED)
 
 def _q(text: str) -> LiteralString:
     # Statements come from graph_model.store.cypher only, with schema-checked labels.
-    return cast(LiteralString, text)
+    query: Any = text
+    return cast(LiteralString, query)
 
 
 def lucene_query(text: str) -> str | None:
@@ -93,7 +94,10 @@ class _Tx:
             self.tx.run(_q(cypher.merge_edges(self.store.model, etype)), rows=rows)
 
     def write_pending(self, edges: Sequence[Edge]) -> None:
-        rows = [{"key": e.key, "source": e.source, "target": e.target, "data": json.dumps(edge_row(e))} for e in edges]
+        rows = [
+            {"key": e.key, "source": e.source, "target": e.target, "data": json.dumps(edge_row(e))}
+            for e in edges
+        ]
         if rows:
             self.tx.run(_q(cypher.merge_pending()), rows=rows)
 
@@ -101,7 +105,9 @@ class _Tx:
 class Neo4jStore(GraphStore):
     """A :class:`GraphStore` on a Neo4j database. The caller owns ``driver`` (one per process)."""
 
-    def __init__(self, driver: Driver, model: Model, database: str = "neo4j", *, ensure_schema: bool = True) -> None:
+    def __init__(
+        self, driver: Driver, model: Model, database: str = "neo4j", *, ensure_schema: bool = True
+    ) -> None:
         self.driver = driver
         self.model = model
         self.database = database
@@ -162,7 +168,11 @@ class Neo4jStore(GraphStore):
         if query is None:
             return []
         rows = self._read(
-            cypher.search(), query=query, clearance=int(clearance), kinds=list(kinds) if kinds else None, limit=limit
+            cypher.search(),
+            query=query,
+            clearance=int(clearance),
+            kinds=list(kinds) if kinds else None,
+            limit=limit,
         )
         return [row_node(r["p"]) for r in rows]
 

@@ -17,7 +17,9 @@ from graph_model.provenance import Provenance
 from graph_model.store import open_store
 
 
-def crimegraph(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def crimegraph(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "backend", *args],
         capture_output=True,
@@ -30,7 +32,9 @@ def crimegraph(*args: str, env: dict[str, str] | None = None, cwd: Path | None =
 
 def _seed(location: str, model: Model, **auth: Any) -> None:
     store = open_store(location, model, **auth)
-    wallet = make_node(model, "Wallet", "btc", "1Mz7153HMuxXTuR2R1t78mGSdzaAtNbBWX", prov=Provenance.of("t", "1"))
+    wallet = make_node(
+        model, "Wallet", "btc", "1Mz7153HMuxXTuR2R1t78mGSdzaAtNbBWX", prov=Provenance.of("t", "1")
+    )
     locky = make_node(model, "Malware", "malware", "Locky", prov=Provenance.of("t", "2", tlp="RED"))
     store.upsert([wallet, locky], [Edge("COLLECTS_INTO", locky.key, wallet.key, Provenance.of("t", "3"))])
     store.close()
@@ -52,14 +56,20 @@ def test_stats_json_shape_on_the_embedded_default(tmp_path: Path, model: Model) 
         "nodes": {"Malware": 1, "Wallet": 1},
         "edges": {"COLLECTS_INTO": 1},
     }
-    green = crimegraph("--store", f"embedded:{tmp_path / 'crimegraph.db'}", "stats", "--json", "--clearance", "GREEN")
+    green = crimegraph(
+        "--store", f"embedded:{tmp_path / 'crimegraph.db'}", "stats", "--json", "--clearance", "GREEN"
+    )
     assert json.loads(green.stdout)["nodes"] == {"Wallet": 1}
 
 
 @pytest.mark.neo4j
 def test_stats_json_against_neo4j(neo4j_store: Any, neo4j_uri: Any, model: Model) -> None:
     _seed(neo4j_uri.uri, model, user=neo4j_uri.user, password=neo4j_uri.password)
-    env = {"CRIMEGRAPH_STORE": neo4j_uri.uri, "NEO4J_USER": neo4j_uri.user, "NEO4J_PASSWORD": neo4j_uri.password}
+    env = {
+        "CRIMEGRAPH_STORE": neo4j_uri.uri,
+        "NEO4J_USER": neo4j_uri.user,
+        "NEO4J_PASSWORD": neo4j_uri.password,
+    }
     result = crimegraph("stats", "--json", env=env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["edges"] == {"COLLECTS_INTO": 1}

@@ -45,7 +45,10 @@ def test_survives_restart(tmp_path: Path, model: Model) -> None:
 def test_sigkill_mid_batch_leaves_whole_batches(tmp_path: Path, model: Model) -> None:
     path = tmp_path / "g.db"
     proc = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]
+        [sys.executable, "-c", WRITER, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[2],
     )
     assert proc.stdout is not None
     for line in proc.stdout:

@@ -23,8 +23,18 @@ from graph_model.model import Model
         ("Infrastructure", "asn", "AS14061", "asn:14061"),
         ("Infrastructure", "asn", "14061", "asn:14061"),
         ("Infrastructure", "email", "Admin@Example.COM", "email:admin@example.com"),
-        ("Wallet", "eth", "0x52908400098527886E0F7030069857D2E4169EE7", "eth:0x52908400098527886e0f7030069857d2e4169ee7"),
-        ("Wallet", "btc", "bc1qXY2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh", "btc:bc1qXY2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"),
+        (
+            "Wallet",
+            "eth",
+            "0x52908400098527886E0F7030069857D2E4169EE7",
+            "eth:0x52908400098527886e0f7030069857d2e4169ee7",
+        ),
+        (
+            "Wallet",
+            "btc",
+            "bc1qXY2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh",
+            "btc:bc1qXY2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh",
+        ),
         ("Malware", "malware", "Cobalt  Strike", "software:cobalt strike"),
         ("Malware", "tool", "cobalt strike", "software:cobalt strike"),
         ("Actor", "group", "LockBit", "group:lockbit"),
@@ -35,14 +45,23 @@ def test_keys(model: Model, kind: str, type_: str, value: str, key: str) -> None
 
 
 def test_stix_ids_keep_their_uuid() -> None:
-    assert uuid_key("intrusion-set--BEF4C620-0787-42a8-a96d-b7eb6e85917c") == "uuid:bef4c620-0787-42a8-a96d-b7eb6e85917c"
+    assert (
+        uuid_key("intrusion-set--BEF4C620-0787-42a8-a96d-b7eb6e85917c")
+        == "uuid:bef4c620-0787-42a8-a96d-b7eb6e85917c"
+    )
     assert uuid_key("bef4c620-0787-42a8-a96d-b7eb6e85917c") == "uuid:bef4c620-0787-42a8-a96d-b7eb6e85917c"
 
 
 @pytest.mark.parametrize(
     ("kind", "type_", "value"),
-    [("Infrastructure", "ip", "999.1.1.1"), ("Infrastructure", "asn", "ASX"), ("Infrastructure", "domain", "a b"),
-     ("Infrastructure", "email", "nobody"), ("Actor", "robot", "x"), ("Actor", "person", "  ")],
+    [
+        ("Infrastructure", "ip", "999.1.1.1"),
+        ("Infrastructure", "asn", "ASX"),
+        ("Infrastructure", "domain", "a b"),
+        ("Infrastructure", "email", "nobody"),
+        ("Actor", "robot", "x"),
+        ("Actor", "person", "  "),
+    ],
 )
 def test_invalid_values_are_validation_errors(model: Model, kind: str, type_: str, value: str) -> None:
     with pytest.raises(ValidationError):

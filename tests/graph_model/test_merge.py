@@ -9,7 +9,10 @@ from graph_model.entities import Node, merge_nodes
 from graph_model.provenance import TLP, Provenance, merge_provenance
 
 times = st.one_of(
-    st.none(), st.datetimes(timezones=st.just(__import__("datetime").UTC)).map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    st.none(),
+    st.datetimes(timezones=st.just(__import__("datetime").UTC)).map(
+        lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")
+    ),
 )
 provenances = st.builds(
     Provenance,
@@ -30,7 +33,9 @@ props = st.fixed_dictionaries(
     },
 )
 nodes = st.builds(
-    lambda name, prov, p, ids: Node("uuid:x", "Actor", "group", name, prov, dict(p), tuple(sorted({"uuid:x", *ids}))),
+    lambda name, prov, p, ids: Node(
+        "uuid:x", "Actor", "group", name, prov, dict(p), tuple(sorted({"uuid:x", *ids}))
+    ),
     names,
     provenances,
     props,

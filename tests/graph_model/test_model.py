@@ -10,7 +10,11 @@ import yaml
 from graph_model.errors import SchemaError
 from graph_model.model import build_model, load_model
 
-ACTOR = {"name": "Actor", "types": {"person": {"identity": "casefold"}}, "properties": {"alias": {"type": "string"}}}
+ACTOR = {
+    "name": "Actor",
+    "types": {"person": {"identity": "casefold"}},
+    "properties": {"alias": {"type": "string"}},
+}
 EDGE = {"name": "KNOWS", "source": ["Actor"], "target": ["Actor"]}
 
 
@@ -18,11 +22,27 @@ def test_shipped_schema_has_the_core_kinds() -> None:
     model = load_model()
     assert {"Actor", "Infrastructure", "Wallet", "Forum", "Malware", "Campaign"} <= set(model.nodes)
     assert set(model.nodes["Actor"].types) == {"person", "handle", "group"}
-    assert {"domain", "ip", "url", "host", "asn", "provider", "email"} <= set(model.nodes["Infrastructure"].types)
+    assert {"domain", "ip", "url", "host", "asn", "provider", "email"} <= set(
+        model.nodes["Infrastructure"].types
+    )
     assert {"forum", "marketplace", "channel", "thread", "post"} <= set(model.nodes["Forum"].types)
-    for edge in ("MEMBER_OF", "ALIAS_OF", "OPERATES", "CONTROLS", "USES", "DEVELOPS", "HOSTED_ON", "RESOLVES_TO",
-                 "BELONGS_TO", "COMMUNICATES_WITH", "TRANSFERRED", "ACTIVE_ON", "ADMINISTERS", "SELLS_ON",
-                 "ATTRIBUTED_TO"):
+    for edge in (
+        "MEMBER_OF",
+        "ALIAS_OF",
+        "OPERATES",
+        "CONTROLS",
+        "USES",
+        "DEVELOPS",
+        "HOSTED_ON",
+        "RESOLVES_TO",
+        "BELONGS_TO",
+        "COMMUNICATES_WITH",
+        "TRANSFERRED",
+        "ACTIVE_ON",
+        "ADMINISTERS",
+        "SELLS_ON",
+        "ATTRIBUTED_TO",
+    ):
         assert edge in model.edges
     assert model.edge_sets["money"] >= {"TRANSFERRED"}
     assert model.edges["TRANSFERRED"].allows("Wallet", "Wallet")
@@ -53,7 +73,11 @@ def test_inconsistent_schema_is_a_clear_error(
     nodes: list[dict[str, object]], edges: list[dict[str, object]], sets: dict[str, object], message: str
 ) -> None:
     with pytest.raises(SchemaError, match=message):
-        build_model([(f"n{i}.yaml", d) for i, d in enumerate(nodes)], [(f"e{i}.yaml", d) for i, d in enumerate(edges)], sets)
+        build_model(
+            [(f"n{i}.yaml", d) for i, d in enumerate(nodes)],
+            [(f"e{i}.yaml", d) for i, d in enumerate(edges)],
+            sets,
+        )
 
 
 def test_schema_directory_round_trip(tmp_path: Path) -> None:

@@ -19,8 +19,13 @@ def _prov(dataset: str, record: str, tlp: str = "CLEAR", **kw: object) -> Proven
 def ecosystem(model: Model) -> tuple[list[Node], list[Edge]]:
     """A small ecosystem named after real ATT&CK / abuse.ch entities: APT28 uses X-Agent, C2 on a RED IP."""
     apt28 = make_node(
-        model, "Actor", "group", "APT28", uuid="intrusion-set--bef4c620-0787-42a8-a96d-b7eb6e85917c",
-        prov=_prov("attack", "G0007"), props={"aliases": ["Fancy Bear", "Sofacy"], "attack_id": "G0007"},
+        model,
+        "Actor",
+        "group",
+        "APT28",
+        uuid="intrusion-set--bef4c620-0787-42a8-a96d-b7eb6e85917c",
+        prov=_prov("attack", "G0007"),
+        props={"aliases": ["Fancy Bear", "Sofacy"], "attack_id": "G0007"},
         ids=["attack:G0007"],
     )
     xagent = make_node(model, "Malware", "malware", "X-Agent", prov=_prov("attack", "S0161"))
@@ -29,7 +34,9 @@ def ecosystem(model: Model) -> tuple[list[Node], list[Edge]]:
     domain = make_node(model, "Infrastructure", "domain", "Microsoft-Updater.NET", prov=_prov("intel", "r3"))
     edges = [
         Edge("USES", apt28.key, xagent.key, _prov("attack", "rel-1", first_seen="2015-01-01")),
-        Edge("COMMUNICATES_WITH", xagent.key, c2.key, _prov("intel", "r1", tlp="AMBER"), {"port": 443}, "443"),
+        Edge(
+            "COMMUNICATES_WITH", xagent.key, c2.key, _prov("intel", "r1", tlp="AMBER"), {"port": 443}, "443"
+        ),
         Edge("BELONGS_TO", c2.key, asn.key, _prov("intel", "r1")),
         Edge("COMMUNICATES_WITH", xagent.key, domain.key, _prov("intel", "r3", first_seen="2016-06-01")),
         Edge("RESOLVES_TO", domain.key, asn.key, _prov("intel", "r4", first_seen="2016-06-01")),
@@ -37,7 +44,9 @@ def ecosystem(model: Model) -> tuple[list[Node], list[Edge]]:
     return [apt28, xagent, c2, asn, domain], edges
 
 
-def test_upsert_then_reload_changes_nothing(store: GraphStore, ecosystem: tuple[list[Node], list[Edge]]) -> None:
+def test_upsert_then_reload_changes_nothing(
+    store: GraphStore, ecosystem: tuple[list[Node], list[Edge]]
+) -> None:
     nodes, edges = ecosystem
     first = store.upsert(nodes, edges)
     assert (first.nodes_new, first.edges_new) == (5, 5)
@@ -54,7 +63,9 @@ def test_upsert_then_reload_changes_nothing(store: GraphStore, ecosystem: tuple[
 
 
 def test_same_entity_from_two_sources_is_one_node(store: GraphStore, model: Model) -> None:
-    a = make_node(model, "Wallet", "btc", "12t9YDPgwueZ9NyMgw519p7AA8isjr6SMw", prov=_prov("ransomwhere", "1"))
+    a = make_node(
+        model, "Wallet", "btc", "12t9YDPgwueZ9NyMgw519p7AA8isjr6SMw", prov=_prov("ransomwhere", "1")
+    )
     b = make_node(model, "Wallet", "btc", " 12t9YDPgwueZ9NyMgw519p7AA8isjr6SMw ", prov=_prov("receipts", "7"))
     d1 = make_node(model, "Infrastructure", "domain", "Bücher.example", prov=_prov("threatfox", "1"))
     d2 = make_node(model, "Infrastructure", "domain", "xn--bcher-kva.EXAMPLE.", prov=_prov("feodo", "2"))
@@ -71,10 +82,17 @@ def test_same_entity_from_two_sources_is_one_node(store: GraphStore, model: Mode
 def test_merge_through_shared_identifier(store: GraphStore, model: Model) -> None:
     """A node carrying an id of an existing node merges into it, whatever its own key."""
     attack = make_node(
-        model, "Malware", "malware", "Cobalt Strike", uuid="malware--aafea02e-ece5-4bb2-91a6-3bf8c7f38a39",
-        prov=_prov("attack", "S0154"), ids=["software:cobalt strike", "attack:S0154"],
+        model,
+        "Malware",
+        "malware",
+        "Cobalt Strike",
+        uuid="malware--aafea02e-ece5-4bb2-91a6-3bf8c7f38a39",
+        prov=_prov("attack", "S0154"),
+        ids=["software:cobalt strike", "attack:S0154"],
     )
-    threatfox = make_node(model, "Malware", "malware", "cobalt strike", prov=_prov("threatfox", "win.cobalt_strike"))
+    threatfox = make_node(
+        model, "Malware", "malware", "cobalt strike", prov=_prov("threatfox", "win.cobalt_strike")
+    )
     store.upsert([attack])
     store.upsert([threatfox])
     node = store.get("software:cobalt strike", clearance=TLP.CLEAR)
@@ -85,10 +103,20 @@ def test_merge_through_shared_identifier(store: GraphStore, model: Model) -> Non
 
 
 def test_provenance_merge_rules(store: GraphStore, model: Model) -> None:
-    early = make_node(model, "Infrastructure", "ip", "45.9.148.108",
-                      prov=_prov("a", "1", first_seen="2021-03-01", confidence=40))
-    late = make_node(model, "Infrastructure", "ip", "45.9.148.108",
-                     prov=_prov("b", "2", tlp="AMBER", first_seen="2023-05-01T10:00:00Z", confidence=90))
+    early = make_node(
+        model,
+        "Infrastructure",
+        "ip",
+        "45.9.148.108",
+        prov=_prov("a", "1", first_seen="2021-03-01", confidence=40),
+    )
+    late = make_node(
+        model,
+        "Infrastructure",
+        "ip",
+        "45.9.148.108",
+        prov=_prov("b", "2", tlp="AMBER", first_seen="2023-05-01T10:00:00Z", confidence=90),
+    )
     store.upsert([late])
     store.upsert([early])
     node = store.get("ip:45.9.148.108", clearance=TLP.RED)
@@ -123,8 +151,13 @@ def test_red_hop_hides_what_lies_behind_it(store: GraphStore, model: Model) -> N
     a = make_node(model, "Actor", "handle", "wazawaka", prov=_prov("x", "1"))
     hop = make_node(model, "Wallet", "btc", "bc1qhopaddress", prov=_prov("x", "2", tlp="RED"))
     c = make_node(model, "Wallet", "btc", "bc1qbehindaddress", prov=_prov("x", "3"))
-    store.upsert([a, hop, c], [Edge("OWNS", a.key, hop.key, _prov("x", "4")),
-                               Edge("TRANSFERRED", hop.key, c.key, _prov("x", "5"), {"amount": 1.5}, "tx1")])
+    store.upsert(
+        [a, hop, c],
+        [
+            Edge("OWNS", a.key, hop.key, _prov("x", "4")),
+            Edge("TRANSFERRED", hop.key, c.key, _prov("x", "5"), {"amount": 1.5}, "tx1"),
+        ],
+    )
     sub = store.neighbourhood([a.key], clearance=TLP.AMBER, depth=3)
     assert set(sub.nodes) == {a.key}
     assert store.neighbourhood([a.key], clearance=TLP.RED, depth=3).nodes.keys() == {a.key, hop.key, c.key}
@@ -153,7 +186,7 @@ def test_search_by_alias_and_kind(store: GraphStore, ecosystem: tuple[list[Node]
     assert [n.name for n in store.search("fancy bear", clearance=TLP.CLEAR)] == ["APT28"]
     assert [n.name for n in store.search("sofa", clearance=TLP.CLEAR, kinds=["Actor"])] == ["APT28"]
     assert store.search("sofa", clearance=TLP.CLEAR, kinds=["Malware"]) == []
-    assert store.search("\") OR 1=1 //", clearance=TLP.CLEAR) == []
+    assert store.search('") OR 1=1 //', clearance=TLP.CLEAR) == []
 
 
 def test_subgraph_as_networkx(store: GraphStore, ecosystem: tuple[list[Node], list[Edge]]) -> None:
@@ -165,18 +198,34 @@ def test_subgraph_as_networkx(store: GraphStore, ecosystem: tuple[list[Node], li
     assert graph.nodes["asn:9009"]["name"] == "M247"
     money = store.subgraph(clearance=TLP.RED, kinds=["Malware", "Infrastructure"])
     assert sorted(d["type"] for _, _, d in money.edges(data=True)) == [
-        "BELONGS_TO", "COMMUNICATES_WITH", "COMMUNICATES_WITH", "RESOLVES_TO"]
+        "BELONGS_TO",
+        "COMMUNICATES_WITH",
+        "COMMUNICATES_WITH",
+        "RESOLVES_TO",
+    ]
 
 
 def test_edges_wait_for_their_endpoint(store: GraphStore, model: Model) -> None:
-    misp = make_node(model, "Actor", "group", "Sofacy", uuid="7cdd1e4d-3d33-4d6f-9b8e-5ec0a0c07a7b",
-                     prov=_prov("misp", "1"))
+    misp = make_node(
+        model,
+        "Actor",
+        "group",
+        "Sofacy",
+        uuid="7cdd1e4d-3d33-4d6f-9b8e-5ec0a0c07a7b",
+        prov=_prov("misp", "1"),
+    )
     edge = Edge("SIMILAR_TO", misp.key, "uuid:bef4c620-0787-42a8-a96d-b7eb6e85917c", _prov("misp", "1"))
     first = store.upsert([misp], [edge])
     assert (first.edges_new, first.edges_pending) == (0, 1)
     assert store.stats(clearance=TLP.RED).as_dict()["total_edges"] == 0
-    later = make_node(model, "Actor", "group", "APT28", uuid="bef4c620-0787-42a8-a96d-b7eb6e85917c",
-                      prov=_prov("attack", "G0007"))
+    later = make_node(
+        model,
+        "Actor",
+        "group",
+        "APT28",
+        uuid="bef4c620-0787-42a8-a96d-b7eb6e85917c",
+        prov=_prov("attack", "G0007"),
+    )
     second = store.upsert([later])
     assert second.edges_new == 1
     assert store.stats(clearance=TLP.RED).as_dict()["edges"] == {"SIMILAR_TO": 1}
@@ -192,9 +241,7 @@ def test_edges_wait_for_their_endpoint(store: GraphStore, model: Model) -> None:
         (Node("person:x", "Actor", "person", "x", Provenance.of("t", confidence=101)), "confidence"),
     ],
 )
-def test_bad_input_rejects_the_whole_batch(
-    store: GraphStore, model: Model, bad: Node, message: str
-) -> None:
+def test_bad_input_rejects_the_whole_batch(store: GraphStore, model: Model, bad: Node, message: str) -> None:
     good = make_node(model, "Actor", "handle", "lockbitsupp", prov=_prov("t", "1"))
     with pytest.raises(ValidationError, match=message) as info:
         store.upsert([good, bad])
@@ -215,4 +262,9 @@ def test_bad_edge_property_type(store: GraphStore, model: Model) -> None:
 def test_clear(store: GraphStore, ecosystem: tuple[list[Node], list[Edge]]) -> None:
     store.upsert(*ecosystem)
     store.clear()
-    assert store.stats(clearance=TLP.RED).as_dict() == {"total_nodes": 0, "total_edges": 0, "nodes": {}, "edges": {}}
+    assert store.stats(clearance=TLP.RED).as_dict() == {
+        "total_nodes": 0,
+        "total_edges": 0,
+        "nodes": {},
+        "edges": {},
+    }
