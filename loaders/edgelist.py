@@ -1,0 +1,182 @@
+"""Social and covert networks: whitespace edge lists, ``source,target[,weight]`` CSV, adjacency matrices.
+
+Every vertex is an Actor/person named by its label (or id) in the file; every tie an ASSOCIATES_WITH
+edge with a ``weight`` (1 when the file has none). Ties are undirected unless a KONECT header says
+``asym``: the two endpoints are ordered by key, so A-B and B-A rows are one edge. Self-loops are
+dropped (the vertex is kept). In a two-mode (affiliation) network, the second mode - summits, events,
+organisations - becomes Actor/group and each tie a MEMBER_OF edge from the person to it.
+
+Vertex ids mean nothing outside their network, so a vertex's value is ``<dataset>/<id>``, or
+``<dataset>/<network>/<id>`` when the dataset name is not the file's own (several networks loaded
+under one ``--source``): ids of different networks never merge.
+
+Shapes, told apart by the file:
+- ``*.txt`` and other text: ``u v [weight | {networkx data}]`` per line, ``%``/``#`` comments; a first
+  line ``N M`` followed by exactly M edge lines is a size header (GND's ``BenchmarkNetwork.txt``).
+- CSV with a ``source,target[,weight]`` header; a sibling ``<name>__nodes.csv`` (the UCINET covert
+  collection) gives each id its ``name`` and, in two-mode graphs, its ``type`` (TRUE = second mode).
+- CSV whose first header cell is empty: an adjacency matrix (see :mod:`loaders.adjacency`).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from graph_model.entities import Edge, Node, make_node
+from graph_model.errors import ValidationError
+from graph_model.provenance import Provenance
+from loaders.adjacency import matrix_records
+from loaders.records import LoadContext, Record, SourceError, location
+from loaders.tabular import csv_rows, first_record, number, open_source
+
+EDGE_COLUMNS = ("source", "target")
+COMMENTS = ("%", "#")
+
+
+class Network:
+    """Makes the vertices and ties of one network file, with the file's naming and direction."""
+
+    def __init__(self, path: Path, ctx: LoadContext, *, directed: bool = False) -> None:
+        self.path = path
+        self.ctx = ctx
+        self.directed = directed
+        name = path.stem.removesuffix("__edges")
+        self.prefix = ctx.dataset if ctx.dataset in (name, path.stem) else f"{ctx.dataset}/{name}"
+
+    def vertex(self, vid: str, prov: Provenance, *, label: str = "", second_mode: bool = False) -> Node:
+        kind = "group" if second_mode else "person"
+        return make_node(self.ctx.model, "Actor", kind, f"{self.prefix}/{vid}", prov=prov, name=label or vid)
+
+    def tie(self, a: Node, b: Node, weight: float, prov: Provenance) -> Edge:
+        if a.type != b.type:
+            person, group = (a, b) if a.type == "person" else (b, a)
+            return Edge(
+                "MEMBER_OF", person.key, group.key, prov, {"weight": weight, "relation": "affiliation"}
+            )
+        source, target = (a.key, b.key) if self.directed else sorted((a.key, b.key))
+        return Edge("ASSOCIATES_WITH", source, target, prov, {"weight": weight})
+
+    def record(self, line: int, a: Node, b: Node, weight: float, raw: Any) -> Record:
+        where = location(self.path, line)
+        if a.key == b.key:
+            return Record(where, "self-loop", [a], raw=raw)
+        edge = self.tie(a, b, weight, a.prov)
+        return Record(where, "tie" if edge.type == "ASSOCIATES_WITH" else "membership", [a, b, edge], raw=raw)
+
+
+def _weight(rest: list[str]) -> float:
+    """The weight in what follows ``u v``: a number, a networkx data dict, or nothing (1)."""
+    if not rest:
+        return 1.0
+    if rest[0].startswith("{"):
+        try:
+            data = ast.literal_eval(" ".join(rest))
+        except (ValueError, SyntaxError):
+            raise ValueError(f"unreadable edge data: {' '.join(rest)!r}") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"edge data is not a dict: {' '.join(rest)!r}")
+        return number(str(data.get("weight", 1)), "weight")
+    return number(rest[0], "weight")
+
+
+def _konect_directed(path: Path) -> bool:
+    """KONECT files open with ``% sym …`` or ``% asym …``; only ``asym`` is directed."""
+    with open_source(path) as handle:
+        first = handle.readline().decode("utf-8", errors="replace").strip()
+    words = first.lstrip("%").split() if first.startswith("%") else []
+    return bool(words) and words[0] in ("asym", "directed")
+
+
+def _size_header(path: Path) -> bool:
+    """Whether the first record is an ``N M`` header: two integers, then exactly M edge records."""
+    rows = csv_rows(path, header=False, delimiter=None, comments=COMMENTS)
+    first = next(rows)
+    if first.error or len(first.cells) != 2 or not all(c.isdigit() for c in first.cells):
+        return False
+    return sum(1 for _ in rows) == int(first.cells[1])
+
+
+def _whitespace(path: Path, ctx: LoadContext) -> Iterator[Record]:
+    network = Network(path, ctx, directed=_konect_directed(path))
+    rows = csv_rows(path, header=False, delimiter=None, comments=COMMENTS)
+    if _size_header(path):
+        next(rows)
+    for row in rows:
+        if row.error or len(row.cells) < 2:
+            error = row.error or "expected two vertex ids"
+            yield Record(location(path, row.line), "tie", error=error, raw=row.text)
+            continue
+        try:
+            weight = _weight(list(row.cells[2:]))
+            prov = ctx.prov(row.line)
+            a, b = (network.vertex(v, prov) for v in row.cells[:2])
+        except (ValueError, ValidationError) as exc:
+            yield Record(location(path, row.line), "tie", error=str(exc), raw=row.text)
+            continue
+        yield network.record(row.line, a, b, weight, row.text)
+
+
+def _vertices(path: Path, network: Network, labels: dict[str, tuple[str, bool]]) -> Iterator[Record]:
+    """The ``__nodes.csv`` beside an edge file: one record per vertex; fills ``labels``."""
+    for row in csv_rows(path, required=("id",)):
+        where = location(path, row.line)
+        if row.error:
+            yield Record(where, "vertex", error=row.error, raw=row.text)
+            continue
+        vid, label = row["id"].strip(), row.get("name").strip()
+        second = row.get("type").strip().lower() in ("true", "1")
+        try:
+            node = network.vertex(
+                vid, network.ctx.prov(f"{path.name}:{row.line}"), label=label, second_mode=second
+            )
+        except (ValueError, ValidationError) as exc:
+            yield Record(where, "vertex", error=str(exc), raw=row.text)
+            continue
+        labels[vid] = (label, second)
+        yield Record(where, "vertex", [node], raw=row.text)
+
+
+def _known(network: Network, vid: str, prov: Provenance, labels: dict[str, tuple[str, bool]]) -> Node:
+    label, second = labels.get(vid, ("", False))
+    return network.vertex(vid, prov, label=label, second_mode=second)
+
+
+def _edge_csv(path: Path, ctx: LoadContext) -> Iterator[Record]:
+    network = Network(path, ctx)
+    labels: dict[str, tuple[str, bool]] = {}
+    nodes_file = path.with_name(path.name.removesuffix("__edges.csv") + "__nodes.csv")
+    if path.name.endswith("__edges.csv") and nodes_file.is_file():
+        yield from _vertices(nodes_file, network, labels)
+    for row in csv_rows(path, required=EDGE_COLUMNS):
+        where = location(path, row.line)
+        if row.error:
+            yield Record(where, "tie", error=row.error, raw=row.text)
+            continue
+        try:
+            weight = number(row["weight"], "weight") if row.get("weight").strip() else 1.0
+            prov = ctx.prov(row.line)
+            a, b = (_known(network, v, prov, labels) for v in (row["source"].strip(), row["target"].strip()))
+        except (ValueError, ValidationError) as exc:
+            yield Record(where, "tie", error=str(exc), raw=row.text)
+            continue
+        yield network.record(row.line, a, b, weight, row.text)
+
+
+def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
+    """One record per vertex (where the file lists them) and per tie."""
+    if path.suffix.lower() != ".csv":
+        yield from _whitespace(path, ctx)
+        return
+    header = [cell.strip() for cell in first_record(path)]
+    if tuple(header[:2]) == EDGE_COLUMNS:
+        yield from _edge_csv(path, ctx)
+    elif header and header[0] == "":
+        yield from matrix_records(path, ctx, Network(path, ctx))
+    else:
+        raise SourceError(
+            f"{path}: not an edge list - expected columns source, target[, weight], or an adjacency matrix "
+            f"whose first header cell is empty; found {', '.join(header[:6]) or 'nothing'}"
+        )

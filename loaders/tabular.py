@@ -1,0 +1,383 @@
+"""Reading delimited text and JSON for loaders, record by record, with line numbers.
+
+Every reader here streams: a file is never held whole. Trouble in one record comes back as a
+:class:`Row` or :class:`JsonEntry` carrying an ``error`` (invalid UTF-8, a malformed quoted field, a
+wrong cell count, damaged JSON), so the loader can turn it into a rejected record and carry on. Only a
+file that cannot be read at all - missing, empty, the wrong header, not JSON - raises
+:class:`~loaders.records.SourceError`, with a one-line message naming the file.
+
+Typical use in a loader::
+
+    for row in csv_rows(path, required=("address", "type")):
+        if row.error:
+            yield Record(location(path, row.line), "wallet", error=row.error, raw=row.text)
+            continue
+        address = row["address"]
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from loaders.records import SourceError
+
+BOM = "\ufeff"
+# Longest run of physical lines one quoted CSV field may span before the record is given up.
+MAX_RECORD_LINES = 100
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_CHUNK = 1 << 16
+_BLANK = re.compile(r"[ \t\n\r]*")
+_TRAILING_OFFSET = re.compile(r"\s*\d+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One physical line: 1-based ``number``, decoded ``text`` (None if not UTF-8) and its ``raw`` bytes."""
+
+    number: int
+    text: str | None
+    raw: bytes
+
+    @property
+    def error(self) -> str | None:
+        if self.text is not None:
+            return None
+        try:
+            self.raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return f"invalid UTF-8 (byte 0x{self.raw[exc.start]:02x} at column {exc.start + 1})"
+        return None  # pragma: no cover - text is None only when decoding failed
+
+    @property
+    def shown(self) -> str:
+        """The text, with undecodable bytes replaced, for messages and the rejects file."""
+        return self.text if self.text is not None else self.raw.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One record of a table: the line it starts on, its cells, and the raw text for the rejects file.
+
+    With a header, cells are also reachable by column name (``row["address"]``, ``row.get("x")``).
+    A row with ``error`` has no cells; the loader rejects it.
+    """
+
+    line: int
+    cells: tuple[str, ...]
+    text: str
+    columns: tuple[str, ...] = ()
+    error: str | None = None
+    _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getitem__(self, column: str) -> str:
+        return self.cells[self._index[column]]
+
+    def get(self, column: str, default: str = "") -> str:
+        at = self._index.get(column)
+        return self.cells[at] if at is not None and at < len(self.cells) else default
+
+    def as_dict(self) -> dict[str, str]:
+        return {name: self.get(name) for name in self.columns if name}
+
+
+def open_source(path: Path) -> IO[bytes]:
+    """Open ``path`` for binary reading, or raise SourceError naming it."""
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path}: is a directory, not a file") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def text_lines(path: Path) -> Iterator[Line]:
+    """Physical lines of a text file, each decoded on its own; SourceError if the file is empty.
+
+    Line endings (LF or CRLF) and a leading byte-order mark are removed.
+    """
+    with open_source(path) as handle:
+        number = 0
+        for number, raw in enumerate(handle, start=1):  # noqa: B007 - number is read after the loop
+            raw = raw.rstrip(b"\r\n")
+            try:
+                text: str | None = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+            if number == 1 and text is not None:
+                text = text.removeprefix(BOM)
+            yield Line(number, text, raw)
+        if number == 0:
+            raise SourceError(f"{path}: empty file")
+
+
+def check_header(path: Path, found: Sequence[str], required: Sequence[str]) -> None:
+    """Raise SourceError unless every ``required`` column is in ``found`` (order and extras are free)."""
+    missing = [name for name in required if name not in found]
+    if missing:
+        shown = ", ".join(name or '""' for name in found) or "nothing"
+        raise SourceError(
+            f"{path}: not the expected columns - expected {', '.join(required)}; found {shown} "
+            f"(missing {', '.join(missing)})"
+        )
+
+
+def _split(text: str, delimiter: str | None) -> list[str]:
+    """Cells of one record; ValueError('open quote') if a quoted field runs past the text."""
+    if delimiter is None:
+        return text.split()
+    try:
+        return next(csv.reader([text], delimiter=delimiter, strict=True), [])
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise ValueError("open quote") from None
+        raise ValueError(f"malformed CSV ({exc})") from None
+
+
+def _records(
+    path: Path, delimiter: str | None, comments: tuple[str, ...]
+) -> Iterator[tuple[int, list[str] | None, str, str | None]]:
+    """(first line, cells or None, raw text, error) for every non-blank, non-comment record."""
+    pending: list[Line] = []
+    for line in text_lines(path):
+        if not pending:
+            if line.text is not None and (not line.text.strip() or line.text.lstrip().startswith(comments)):
+                continue
+            if line.text is None:
+                yield line.number, None, line.shown, line.error
+                continue
+        elif line.text is None:
+            # A bad line inside a quoted field spoils the record it continues, not the lines after it.
+            yield pending[0].number, None, "\n".join(p.shown for p in pending), line.error
+            pending = []
+            continue
+        pending.append(line)
+        text = "\n".join(p.text or "" for p in pending)
+        try:
+            cells = _split(text, delimiter)
+        except ValueError as exc:
+            if str(exc) == "open quote" and len(pending) < MAX_RECORD_LINES:
+                continue
+            reason = "unterminated quoted field" if str(exc) == "open quote" else str(exc)
+            yield pending[0].number, None, text, reason
+            pending = []
+            continue
+        yield pending[0].number, cells, text, None
+        pending = []
+    if pending:
+        yield (
+            pending[0].number,
+            None,
+            "\n".join(p.shown for p in pending),
+            "unterminated quoted field at end of file",
+        )
+
+
+def csv_rows(
+    path: Path,
+    *,
+    required: Sequence[str] = (),
+    header: bool = True,
+    delimiter: str | None = ",",
+    comments: Sequence[str] = ("#",),
+    strict_width: bool = True,
+) -> Iterator[Row]:
+    """Records of a delimited file, one :class:`Row` each, in file order.
+
+    ``header``: the first record names the columns, checked against ``required`` (SourceError when one
+    is missing). ``delimiter=None`` splits on runs of whitespace. Lines starting with one of ``comments``
+    and blank lines are skipped. With ``strict_width`` a row whose cell count differs from the header's
+    is returned with an error. A file with no record at all raises SourceError.
+    """
+    columns: tuple[str, ...] = ()
+    index: dict[str, int] = {}
+    seen_any = False
+    for number, cells, text, error in _records(path, delimiter, tuple(comments)):
+        seen_any = True
+        if header and not columns:
+            if cells is None:
+                raise SourceError(f"{path}:{number}: cannot read the header line ({error})")
+            columns = tuple(c.strip() for c in cells)
+            check_header(path, columns, required)
+            index = {name: i for i, name in reversed(list(enumerate(columns)))}
+            continue
+        if cells is None:
+            yield Row(number, (), text, columns, error, index)
+        elif header and strict_width and len(cells) != len(columns):
+            yield Row(number, (), text, columns, f"expected {len(columns)} cells, found {len(cells)}", index)
+        else:
+            yield Row(number, tuple(cells), text, columns, None, index)
+    if not seen_any:
+        raise SourceError(f"{path}: empty file (no data lines)")
+
+
+def first_record(path: Path, *, delimiter: str | None = ",", comments: Sequence[str] = ("#",)) -> list[str]:
+    """Cells of the first data record (to tell formats apart before reading); SourceError if none."""
+    for _, cells, _, error in _records(path, delimiter, tuple(comments)):
+        if cells is None:
+            raise SourceError(f"{path}: cannot read the first line ({error})")
+        return cells
+    raise SourceError(f"{path}: empty file (no data lines)")
+
+
+def number(text: str, column: str) -> float:
+    """A finite decimal number (``0.5``, ``2.526e-05``); ValueError naming the column otherwise."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ValueError(f"{column}: not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{column}: not a finite number: {text!r}")
+    return value
+
+
+def integer(text: str, column: str) -> int:
+    """A whole number, also written as ``12.0``; ValueError naming the column otherwise."""
+    value = number(text, column)
+    if not value.is_integer():
+        raise ValueError(f"{column}: not a whole number: {text!r}")
+    return int(value)
+
+
+@dataclass(frozen=True, slots=True)
+class JsonEntry:
+    """One member of a top-level JSON object (``key``) or item of a top-level array (``index``).
+
+    ``line`` is where the value starts. A damaged file ends with one entry carrying ``error``.
+    """
+
+    key: str | None
+    index: int
+    line: int
+    value: Any = None
+    raw: str | None = None
+    error: str | None = None
+
+
+class _JsonStream:
+    """A window over a JSON text that is read in chunks and parsed value by value."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+        self.json = json.JSONDecoder()
+        self.buf = ""
+        self.pos = 0
+        self.line = 1
+        self.eof = False
+        self.started = False
+
+    def fill(self) -> None:
+        """Read the next chunk onto the window, dropping what has been consumed."""
+        chunk = self.handle.read(_CHUNK)
+        self.eof = not chunk
+        text = self.decoder.decode(chunk, final=self.eof)
+        if not self.started:
+            text = text.removeprefix(BOM)
+            self.started = True
+        self.buf = self.buf[self.pos :] + text
+        self.pos = 0
+
+    def advance(self, end: int) -> None:
+        self.line += self.buf.count("\n", self.pos, end)
+        self.pos = end
+
+    def peek(self) -> str:
+        """The next non-blank character, or '' at the end of the text."""
+        while True:
+            match = _BLANK.match(self.buf, self.pos)
+            self.advance(match.end() if match else self.pos)
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if self.eof:
+                return ""
+            self.fill()
+
+    def value(self) -> tuple[Any, str]:
+        """Parse one JSON value at the cursor; ValueError with the line where it breaks."""
+        while True:
+            try:
+                value, end = self.json.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                if not self.eof:
+                    self.fill()
+                    continue
+                line = self.line + self.buf.count("\n", self.pos, exc.pos)
+                reason = _TRAILING_OFFSET.sub("", exc.msg)
+                raise ValueError(f"invalid or truncated JSON at line {line}: {reason}") from None
+            # A number at the end of the window might continue in the next chunk.
+            if end == len(self.buf) and not self.eof:
+                self.fill()
+                continue
+            raw = self.buf[self.pos : end]
+            self.advance(end)
+            return value, raw
+
+    def expect(self, chars: str) -> str:
+        found = self.peek()
+        if not found or found not in chars:
+            what = repr(found) if found else "end of file"
+            wanted = " or ".join(repr(c) for c in chars)
+            raise ValueError(
+                f"invalid or truncated JSON at line {self.line}: expected {wanted}, found {what}"
+            )
+        self.advance(self.pos + 1)
+        return found
+
+
+def json_entries(path: Path) -> Iterator[JsonEntry]:
+    """Members of a top-level JSON object, or items of a top-level array, one at a time.
+
+    Entries before any damage (truncation, a syntax error) are returned; the damage comes back as a
+    final entry with ``error``. An entry whose text holds invalid UTF-8 is returned with an error and
+    reading goes on. SourceError if the file is empty or not a JSON object or array.
+    """
+    with open_source(path) as handle:
+        stream = _JsonStream(handle)
+        opener = stream.peek()
+        if not opener:
+            raise SourceError(f"{path}: empty file")
+        if opener not in "{[":
+            raise SourceError(f"{path}: not a JSON object or array (starts with {opener!r})")
+        closer = "}" if opener == "{" else "]"
+        stream.advance(stream.pos + 1)
+        index = 0
+        try:
+            if stream.peek() == closer:
+                return
+            while True:
+                key: str | None = None
+                if opener == "{":
+                    if stream.peek() != '"':
+                        stream.expect('"')
+                    key, _ = stream.value()
+                    stream.expect(":")
+                stream.peek()
+                line = stream.line
+                value, raw = stream.value()
+                error = "invalid UTF-8 in this record" if _SURROGATE.search(raw) else None
+                if key is not None and _SURROGATE.search(key):
+                    error = "invalid UTF-8 in this record's key"
+                if error:
+                    shown = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                    yield JsonEntry(key, index, line, None, shown, error)
+                else:
+                    yield JsonEntry(key, index, line, value, raw)
+                index += 1
+                if stream.expect("," + closer) == closer:
+                    break
+            if stream.peek():
+                raise ValueError(f"unexpected text after the JSON {'object' if opener == '{' else 'array'}")
+        except ValueError as exc:
+            yield JsonEntry(
+                None, index, stream.line, None, stream.buf[stream.pos : stream.pos + 200], str(exc)
+            )
