@@ -61,6 +61,7 @@ class EdgeKind:
     source: frozenset[str]
     target: frozenset[str]
     properties: Mapping[str, Property]
+    self_loops: bool = True
 
     def allows(self, source_kind: str, target_kind: str) -> bool:
         return (ANY in self.source or source_kind in self.source) and (
@@ -156,6 +157,7 @@ def _edge_kind(raw: Mapping[str, Any], where: str) -> EdgeKind:
         source=_endpoints(raw.get("source")),
         target=_endpoints(raw.get("target")),
         properties=_properties(raw.get("properties"), where),
+        self_loops=bool(raw.get("self_loops", True)),
     )
 
 

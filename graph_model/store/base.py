@@ -168,7 +168,7 @@ class GraphStore(abc.ABC):
             for edge in edges:
                 validate_edge(self.model, edge)
         with self._write_transaction() as tx:
-            return apply_batch(tx, nodes, edges)
+            return apply_batch(self.model, tx, nodes, edges)
 
     def get(self, identifier: str, *, clearance: TLP) -> Node:
         """The node with this key or id; NotFound also when it is above ``clearance``."""

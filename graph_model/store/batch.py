@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from graph_model.entities import Edge, Node, merge_edges, merge_nodes
+from graph_model.model import Model
 
 if TYPE_CHECKING:
     from graph_model.store.base import WriteTx
@@ -90,7 +91,9 @@ def _write_nodes(tx: WriteTx, nodes: Sequence[Node], result: UpsertResult) -> di
     return id_map
 
 
-def _write_edges(tx: WriteTx, edges: Sequence[Edge], id_map: dict[str, str], result: UpsertResult) -> None:
+def _write_edges(
+    model: Model, tx: WriteTx, edges: Sequence[Edge], id_map: dict[str, str], result: UpsertResult
+) -> None:
     ids = {e.source for e in edges} | {e.target for e in edges}
     id_map = {**tx.resolve_ids(ids - id_map.keys()), **id_map}
     resolved: dict[str, Edge] = {}
@@ -101,6 +104,9 @@ def _write_edges(tx: WriteTx, edges: Sequence[Edge], id_map: dict[str, str], res
         if src is None or dst is None:
             key = edge.key
             waiting[key] = merge_edges(waiting[key], edge) if key in waiting else edge
+            continue
+        if src == dst and not model.edges[edge.type].self_loops:
+            result.edges_merged += 1  # both ends merged into one entity: the link is now identity
             continue
         key = edge.key_for(src, dst)
         fixed = Edge(edge.type, src, dst, edge.prov, edge.props, edge.discriminator)
@@ -132,7 +138,7 @@ def _write_edges(tx: WriteTx, edges: Sequence[Edge], id_map: dict[str, str], res
         result.edges_pending += len(waiting)
 
 
-def apply_batch(tx: WriteTx, nodes: Sequence[Node], edges: Sequence[Edge]) -> UpsertResult:
+def apply_batch(model: Model, tx: WriteTx, nodes: Sequence[Node], edges: Sequence[Edge]) -> UpsertResult:
     """Merge ``nodes`` then ``edges`` into the store behind ``tx``.
 
     Edges whose endpoint is not known yet wait in the store and are completed by the batch that
@@ -142,5 +148,5 @@ def apply_batch(tx: WriteTx, nodes: Sequence[Node], edges: Sequence[Edge]) -> Up
     id_map = _write_nodes(tx, nodes, result) if nodes else {}
     woken = tx.take_pending(id_map) if nodes else []
     if edges or woken:
-        _write_edges(tx, [*woken, *edges], id_map, result)
+        _write_edges(model, tx, [*woken, *edges], id_map, result)
     return result

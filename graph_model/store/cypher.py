@@ -46,8 +46,12 @@ def schema_statements(model: Model) -> list[str]:
 
 
 def resolve_ids() -> str:
-    """Map identifiers to entity keys."""
-    return f"UNWIND $ids AS id MATCH (i:{IDENTIFIER} {{id: id}}) RETURN i.id AS id, i.key AS key"
+    """Map identifiers to entity keys: a key names itself; other ids live on EntityId nodes."""
+    return (
+        f"UNWIND $ids AS id OPTIONAL MATCH (n:{ENTITY} {{key: id}}) "
+        f"OPTIONAL MATCH (i:{IDENTIFIER} {{id: id}}) "
+        "WITH id, coalesce(n.key, i.key) AS key WHERE key IS NOT NULL RETURN id, key"
+    )
 
 
 def fetch_nodes() -> str:

@@ -71,7 +71,11 @@ class _Tx:
             yield from self.conn.execute(sql.format(_marks(len(part))), part)
 
     def resolve_ids(self, ids: Iterable[str]) -> dict[str, str]:
-        return dict(self._select("SELECT id, key FROM ids WHERE id IN ({})", ids))
+        # A node's own key resolves through the nodes table; only its extra ids are in ``ids``.
+        items = list(ids)
+        found = dict(self._select("SELECT id, key FROM ids WHERE id IN ({})", items))
+        found.update((k, k) for (k,) in self._select("SELECT key FROM nodes WHERE key IN ({})", items))
+        return found
 
     def fetch_nodes(self, keys: Iterable[str]) -> dict[str, Node]:
         rows = self._select("SELECT data FROM nodes WHERE key IN ({})", keys)
@@ -103,7 +107,8 @@ class _Tx:
             [(n.key, n.kind, int(n.prov.tlp), _dumps(node_row(n))) for n in nodes],
         )
         self.conn.executemany(
-            "INSERT OR REPLACE INTO ids(id, key) VALUES (?, ?)", [(i, n.key) for n in nodes for i in n.ids]
+            "INSERT OR REPLACE INTO ids(id, key) VALUES (?, ?)",
+            [(i, n.key) for n in nodes for i in n.ids if i != n.key],
         )
         rowids = dict(self._select("SELECT key, rowid FROM nodes WHERE key IN ({})", [n.key for n in nodes]))
         self.conn.executemany("DELETE FROM search WHERE rowid = ?", [(r,) for r in rowids.values()])

@@ -82,7 +82,7 @@ class _Tx:
             by_kind[node.kind].append(row)
         for kind, rows in by_kind.items():
             self.tx.run(_q(cypher.merge_nodes(model, kind)), rows=rows)
-        ids = [{"id": i, "key": n.key} for n in nodes for i in n.ids]
+        ids = [{"id": i, "key": n.key} for n in nodes for i in n.ids if i != n.key]
         if ids:
             self.tx.run(_q(cypher.merge_ids()), rows=ids)
 

@@ -268,3 +268,31 @@ def test_clear(store: GraphStore, ecosystem: tuple[list[Node], list[Edge]]) -> N
         "nodes": {},
         "edges": {},
     }
+
+
+def test_no_self_loop_when_both_ends_are_one_entity(store: GraphStore, model: Model) -> None:
+    """MISP says 'Sofacy similar to APT28'; once both are one node the link is identity, not an edge."""
+    a = make_node(
+        model,
+        "Actor",
+        "group",
+        "APT28",
+        uuid="bef4c620-0787-42a8-a96d-b7eb6e85917c",
+        prov=_prov("attack", "G0007"),
+        ids=["attack:G0007"],
+    )
+    b = make_node(
+        model,
+        "Actor",
+        "group",
+        "Sofacy",
+        uuid="7cdd1e4d-3d33-4d6f-9b8e-5ec0a0c07a7b",
+        prov=_prov("misp", "1"),
+        ids=["attack:G0007"],
+    )
+    similar = Edge("SIMILAR_TO", b.key, a.key, _prov("misp", "1"))
+    store.upsert([a, b], [similar])
+    assert store.stats(clearance=TLP.RED).as_dict()["total_edges"] == 0
+    owns = Edge("ASSOCIATES_WITH", b.key, a.key, _prov("misp", "2"))
+    store.upsert([], [owns])
+    assert store.stats(clearance=TLP.RED).as_dict()["edges"] == {"ASSOCIATES_WITH": 1}
