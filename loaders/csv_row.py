@@ -25,6 +25,10 @@ _FALSE = frozenset({"false", "no", "n", "0"})
 _ASN = re.compile(r"^AS\d+$", re.IGNORECASE)
 
 
+# What the rows of one load share: the provenance of named nodes, by (confidence, TLP).
+Shared = dict[tuple[int | None, TLP | None], Provenance]
+
+
 class RowError(ValueError):
     """A cell of a row cannot be read (non-numeric amount, unknown type, bad time…)."""
 
@@ -49,12 +53,14 @@ class Row:
     """The non-empty cells of one row by lower-case column name, and the row's provenance.
 
     ``dated_by`` names the column holding the row's event time, used when ``first_seen`` is empty.
+    ``shared`` is one dict per load, caching what rows have in common (the provenance of named nodes).
     """
 
     ctx: LoadContext
     cells: dict[str, str]
     where: str
     dated_by: str | None = None
+    shared: Shared = field(default_factory=dict)
     prov: Provenance = field(init=False)
     ref_prov: Provenance = field(init=False)
 
@@ -62,23 +68,32 @@ class Row:
         confidence = self.integer("confidence")
         if confidence is not None and not 0 <= confidence <= 100:
             raise RowError(f"column 'confidence': {confidence} is outside 0-100")
-        tlp_text = self.text("tlp")
+        tlp_text = self.cells.get("tlp")
         try:
             tlp = TLP.parse(tlp_text) if tlp_text else None
         except ValueError as exc:
             raise RowError(f"column 'tlp': {exc}") from None
         # A row's own event time (a transaction's time, a post's date) dates it when first_seen is empty.
-        first_seen = self.time("first_seen") or (self.time(self.dated_by) if self.dated_by else None)
-        self.prov = self.ctx.prov(
-            self.text("source_ref") or self.where,
-            first_seen=first_seen,
-            last_seen=self.time("last_seen"),
-            confidence=confidence,
-            tlp=tlp,
-        )
+        cells = self.cells
+        first_seen = cells.get("first_seen") or (cells.get(self.dated_by) if self.dated_by else None)
+        try:
+            self.prov = self.ctx.prov(
+                cells.get("source_ref") or self.where,
+                first_seen=first_seen,
+                last_seen=cells.get("last_seen"),
+                confidence=confidence,
+                tlp=tlp,
+            )
+        except ValueError:
+            for column in ("first_seen", "last_seen", self.dated_by or "first_seen"):
+                self.time(column)  # raises, naming the column
+            raise
         # A node named only as the far end of a link gets the dataset as its source, not the row:
         # a hub named by a million rows must not collect a million sources.
-        self.ref_prov = self.ctx.prov(None, confidence=confidence, tlp=tlp)
+        ref_prov = self.shared.get((confidence, tlp))
+        if ref_prov is None:
+            ref_prov = self.shared[confidence, tlp] = self.ctx.prov(None, confidence=confidence, tlp=tlp)
+        self.ref_prov = ref_prov
 
     # -- cells -------------------------------------------------------------------------------
     def text(self, column: str) -> str | None:

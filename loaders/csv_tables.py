@@ -14,7 +14,7 @@ from pathlib import Path
 
 from graph_model.errors import ValidationError
 from loaders import csv_entities, tabular
-from loaders.csv_row import COMMON_COLUMNS, Row, RowError
+from loaders.csv_row import COMMON_COLUMNS, Row, RowError, Shared
 from loaders.records import LoadContext, Record, SourceError, location
 
 
@@ -131,6 +131,7 @@ def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
     """One record per data row; a row that cannot be read is a rejected record with its file:line."""
     table = detect(path, tabular.first_record(path, comments=()))
     columns: tuple[str, ...] = ()
+    shared: Shared = {}
     for line in tabular.csv_rows(path, required=(), comments=()):
         where = location(path, line.line)
         if line.error:
@@ -140,7 +141,7 @@ def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
             columns = tuple(c.strip().lower() for c in line.columns)
         cells = {c: v.strip() for c, v in zip(columns, line.cells, strict=True) if c and v.strip()}
         try:
-            items = table.build(Row(ctx, cells, where, table.dated_by))
+            items = table.build(Row(ctx, cells, where, table.dated_by, shared))
         except (RowError, ValidationError) as exc:
             yield Record(where, table.kind, error=str(exc), raw=line.text)
             continue

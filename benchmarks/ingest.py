@@ -1,0 +1,318 @@
+"""Ingest benchmark: records/s and peak memory loading a generated ecosystem (``loaders.generate``)
+
+(a) into the embedded store (a SQLite file), (b) into Neo4j through ``Neo4jStore`` (batched
+``UNWIND … MERGE``), and (c) into the same Neo4j by a naive loader: one parameterised ``MERGE``
+statement per record, each in its own auto-commit transaction, timed on a sample and extrapolated.
+
+    python benchmarks/ingest.py --size M            # S, M or L (1k, 10k, 100k actors)
+    python benchmarks/ingest.py --size S --skip-neo4j --profile
+
+Neo4j: NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD when set (the database must be empty, or pass
+--allow-clear), else a server started with .ci/neo4j/neo4j_server.py in a temporary directory.
+Each loader runs in a fresh child process; its peak memory is the child's ru_maxrss (resident set
+high-water mark) minus its resident set just before loading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import importlib.util
+import io
+import os
+import pstats
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from graph_model.entities import Edge, Node  # noqa: E402
+from graph_model.model import default_model  # noqa: E402
+from graph_model.provenance import TLP  # noqa: E402
+from graph_model.store import cypher  # noqa: E402
+from graph_model.store.codec import edge_row, node_row  # noqa: E402
+from loaders.csv_tables import read  # noqa: E402
+from loaders.generate import SIZES, GenerateReport, generate  # noqa: E402
+from loaders.ingest import ingest  # noqa: E402
+from loaders.records import LoadContext, Record  # noqa: E402
+
+TARGETS = {"embedded": 50_000.0, "neo4j": 20_000.0}
+RATIO_TARGET = 20.0
+
+
+def _rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _records(files: list[Path]) -> Iterator[Record]:
+    ctx = LoadContext(default_model(), "synthetic")
+    for path in files:
+        yield from read(path, ctx)
+
+
+def _measure(load: Any, profile: bool) -> dict[str, Any]:
+    """Run ``load()`` (returns records read); wall and CPU seconds, memory, and a profile if asked."""
+    base = _rss_mib()
+    profiler = cProfile.Profile() if profile else None
+    wall, cpu = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
+    result = load()
+    if profiler:
+        profiler.disable()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out = {**result, "seconds": wall, "cpu": cpu, "peak_mib": peak - base}
+    if profiler:
+        text = io.StringIO()
+        stats = pstats.Stats(profiler, stream=text)
+        stats.sort_stats("tottime").print_stats(18)
+        stats.sort_stats("cumulative").print_stats(30)
+        out["profile"] = text.getvalue()
+    return out
+
+
+def _stats_of(store: Any) -> tuple[int, int]:
+    stats = store.stats(clearance=TLP.RED).as_dict()
+    return int(stats["total_nodes"]), int(stats["total_edges"])
+
+
+def embedded_phase(files: list[Path], db: str, batch: int, profile: bool) -> dict[str, Any]:
+    """Child process: load every file into a fresh embedded store file."""
+    from graph_model.store.embedded import EmbeddedStore
+
+    for stale in Path(db).parent.glob(Path(db).name + "*"):
+        stale.unlink()
+    store = EmbeddedStore(db, default_model())
+
+    def load() -> dict[str, Any]:
+        summary = ingest(store, _records(files), batch_size=batch)
+        return {"records": summary.read, "rejected": summary.rejected}
+
+    result = _measure(load, profile)
+    result["nodes"], result["edges"] = _stats_of(store)
+    store.close()
+    return result
+
+
+def _neo4j(uri: str, auth: tuple[str, str]) -> Any:
+    import neo4j
+
+    from graph_model.store.neo4j_store import Neo4jStore
+
+    driver = neo4j.GraphDatabase.driver(uri, auth=auth)
+    return Neo4jStore(driver, default_model(), database="neo4j")
+
+
+def neo4j_phase(
+    files: list[Path], uri: str, auth: tuple[str, str], batch: int, profile: bool
+) -> dict[str, Any]:
+    """Child process: clear the database, then load every file through Neo4jStore."""
+    store = _neo4j(uri, auth)
+    store.clear()
+
+    def load() -> dict[str, Any]:
+        summary = ingest(store, _records(files), batch_size=batch)
+        return {"records": summary.read, "rejected": summary.rejected}
+
+    result = _measure(load, profile)
+    result["nodes"], result["edges"] = _stats_of(store)
+    store.close()
+    return result
+
+
+def naive_statement(record: Record) -> tuple[str, dict[str, Any]]:
+    """One MERGE statement for all nodes and edges of a record; labels and types checked by the schema."""
+    model = default_model()
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    for item in record.items:
+        if isinstance(item, Node) and item.key not in names:
+            n = names[item.key] = f"n{len(names)}"
+            kind = cypher.label(model, item.kind)
+            clauses.append(f"MERGE ({n}:{cypher.ENTITY} {{key: ${n}k}}) SET {n} += ${n}p SET {n}:{kind}")
+            params[f"{n}k"], params[f"{n}p"] = item.key, node_row(item)
+    for j, item in enumerate(i for i in record.items if isinstance(i, Edge)):
+        ends = []
+        for end in (item.source, item.target):
+            if end not in names:
+                n = names[end] = f"n{len(names)}"
+                clauses.append(f"MERGE ({n}:{cypher.ENTITY} {{key: ${n}k}})")
+                params[f"{n}k"] = end
+            ends.append(names[end])
+        rel = cypher.label(model, item.type)
+        clauses.append(f"MERGE ({ends[0]})-[r{j}:{rel} {{key: $r{j}k}}]->({ends[1]}) SET r{j} += $r{j}p")
+        params[f"r{j}k"], params[f"r{j}p"] = item.key, edge_row(item)
+    return "\n".join(clauses), params
+
+
+def naive_phase(
+    files: list[Path], uri: str, auth: tuple[str, str], sample: int, total: int
+) -> dict[str, Any]:
+    """Child process: clear the database, then write an evenly spread sample, one auto-commit MERGE each."""
+    store = _neo4j(uri, auth)
+    store.clear()
+    stride = max(1, total // sample)
+    chosen = [r for i, r in enumerate(_records(files)) if i % stride == 0 and r.error is None][:sample]
+
+    def load() -> dict[str, Any]:
+        with store.driver.session(database="neo4j") as session:
+            for record in chosen:
+                text, params = naive_statement(record)
+                session.run(text, params).consume()
+        return {"records": len(chosen), "rejected": 0}
+
+    result = _measure(load, False)
+    store.clear()
+    store.close()
+    return result
+
+
+def _server_module() -> ModuleType:
+    path = REPO / ".ci" / "neo4j" / "neo4j_server.py"
+    spec = importlib.util.spec_from_file_location("crimegraph_neo4j_server", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _child(function: Any, *args: Any) -> dict[str, Any]:
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        result: dict[str, Any] = pool.submit(function, *args).result()
+    return result
+
+
+def _row(name: str, r: dict[str, Any], target: float | None, note: str = "") -> str:
+    rate = r["records"] / r["seconds"]
+    cpu_rate = r["records"] / r["cpu"] if r["cpu"] else 0.0
+    verdict = "" if target is None else f"≥ {target:,.0f} {'met' if rate >= target else 'MISSED'}"
+    return (
+        f"{name:<34}{r['records']:>10,}{r['seconds']:>10.1f}{rate:>12,.0f}{r['cpu']:>10.1f}{cpu_rate:>14,.0f}"
+        f"{r['peak_mib']:>11.0f}  {verdict}{note}"
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--size", choices=sorted(SIZES), default="M")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--data", type=Path, help="generate into this directory and keep it; default a temp dir")
+    ap.add_argument("--skip-neo4j", action="store_true")
+    ap.add_argument("--batch-size", type=int, default=5000)
+    ap.add_argument("--naive-sample", type=int, default=20_000)
+    ap.add_argument("--neo4j-heap", default="1g")
+    ap.add_argument("--neo4j-pagecache", default="512m")
+    ap.add_argument(
+        "--allow-clear", action="store_true", help="allow clearing a non-empty NEO4J_URI database"
+    )
+    ap.add_argument(
+        "--profile", action="store_true", help="run the loaders under cProfile and print hotspots"
+    )
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="crimegraph-bench-"))
+    data = args.data or work / "data"
+    t0 = time.perf_counter()
+    report: GenerateReport = generate(data, SIZES[args.size], args.seed)
+    made = time.perf_counter() - t0
+    files = list(report.tables)
+    print(
+        f"crimegraph ingest benchmark - size {args.size} (--actors {SIZES[args.size]:,}, seed {args.seed}): "
+        f"{report.total_rows:,} records, {report.total_nodes:,} nodes, {report.total_edges:,} edges "
+        f"(generated in {made:.1f} s, {data})",
+        flush=True,
+    )
+    header = f"{'loader':<34}{'records':>10}{'wall s':>10}{'records/s':>12}{'CPU s':>10}{'records/CPU s':>14}"
+    header += f"{'peak MiB':>11}  target"
+    rows: list[str] = []
+    results: dict[str, dict[str, Any]] = {}
+    results["embedded"] = _child(
+        embedded_phase, files, str(work / "embedded.db"), args.batch_size, args.profile
+    )
+    rows.append(_row("(a) embedded, SQLite file", results["embedded"], TARGETS["embedded"]))
+    print(rows[-1], flush=True)
+    server = None
+    if not args.skip_neo4j:
+        uri = os.environ.get("NEO4J_URI")
+        auth = (os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", "crimegraph-test"))
+        if uri:
+            store = _neo4j(uri, auth)
+            if _stats_of(store)[0] and not args.allow_clear:
+                raise SystemExit(f"{uri} holds data; the benchmark clears it: pass --allow-clear")
+            store.close()
+        else:
+            module = _server_module()
+            home = work / "neo4j"
+            server = module.start(home, 0, args.neo4j_heap, args.neo4j_pagecache, auth[1], quiet=True)
+            uri = server.uri
+            print(
+                f"Neo4j started at {uri} (heap {args.neo4j_heap}, page cache {args.neo4j_pagecache})",
+                flush=True,
+            )
+        try:
+            results["neo4j"] = _child(neo4j_phase, files, uri, auth, args.batch_size, args.profile)
+            rows.append(
+                _row(f"(b) neo4j Neo4jStore, batch {args.batch_size}", results["neo4j"], TARGETS["neo4j"])
+            )
+            print(rows[-1], flush=True)
+            if server is not None:
+                results["neo4j"]["server_mib"] = server.rss_mib()
+            naive = _child(naive_phase, files, uri, auth, args.naive_sample, report.total_rows)
+            results["naive"] = naive
+            full = report.total_rows / (naive["records"] / naive["seconds"]) / 60
+            rows.append(
+                _row("(c) neo4j naive MERGE per record", naive, None, f"  sample; full set ≈ {full:,.0f} min")
+            )
+            print(rows[-1], flush=True)
+        finally:
+            if server is not None:
+                server.stop()
+    print()
+    print(header)
+    print("\n".join(rows))
+    for name, r in results.items():
+        if name != "naive" and (r["nodes"], r["edges"], r["rejected"]) != (
+            report.total_nodes,
+            report.total_edges,
+            0,
+        ):
+            stored = f"{r['nodes']:,} nodes / {r['edges']:,} edges"
+            print(f"WARNING {name}: stored {stored}, {r['rejected']} rejected")
+    if "naive" in results:
+        batched = results["neo4j"]["records"] / results["neo4j"]["seconds"]
+        naive_rate = results["naive"]["records"] / results["naive"]["seconds"]
+        ratio = batched / naive_rate
+        verdict = "met" if ratio >= RATIO_TARGET else "MISSED"
+        print(f"batched / naive Neo4j: {ratio:.1f}x (target ≥ {RATIO_TARGET:.0f}x {verdict})")
+        if results["neo4j"].get("server_mib"):
+            print(f"Neo4j server RSS after the batched load: {results['neo4j']['server_mib']:,.0f} MiB")
+    print(
+        "peak MiB: the loader child's ru_maxrss minus its RSS before loading; CPU s: the child's own CPU"
+        " time (Neo4j server CPU not included); records/s is wall-clock."
+    )
+    for name, r in results.items():
+        if "profile" in r:
+            print(f"\n===== cProfile of {name} =====\n{r['profile']}")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
