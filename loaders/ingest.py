@@ -40,7 +40,8 @@ class IngestSummary:
 def _reject(rejects: TextIO | None, record: Record, reason: str) -> None:
     if rejects is None:
         return
-    file, _, where = record.location.partition(":") if ":" in record.location else record.location.partition("#")
+    separator = ":" if ":" in record.location else "#"
+    file = record.location.partition(separator)[0]
     entry = {"file": file, "location": record.location, "reason": reason, "record": _jsonable(record.raw)}
     rejects.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
 

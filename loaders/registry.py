@@ -1,4 +1,4 @@
-"""Source formats by name. Each module has ``read(path, ctx) -> Iterator[Record]``; unknown names are an error."""
+"""Source formats by name; each module has ``read(path, ctx) -> Iterator[Record]``."""
 
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ pytest_plugins = ["tests.neo4j_fixture"]
 @pytest.fixture(scope="session")
 def neo4j_session_store(neo4j_uri: Any, model: Model) -> Iterator[Neo4jStore]:
     """One Neo4jStore (one driver) for the whole session."""
-    driver = neo4j.GraphDatabase.driver(neo4j_uri.uri, auth=neo4j_uri.auth)
+    driver = neo4j.GraphDatabase.driver(neo4j_uri.uri, auth=neo4j_uri.auth, notifications_min_severity="OFF")
     store = Neo4jStore(driver, model, neo4j_uri.database)
     yield store
     store.close()

@@ -118,7 +118,7 @@ class Neo4jStore(GraphStore):
     def connect(cls, uri: str, user: str, password: str, model: Model, database: str = "neo4j") -> Neo4jStore:
         """Open a driver and check the server answers; StoreError with the reason if it does not."""
         try:
-            driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
+            driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
             driver.verify_connectivity()
         except (Neo4jError, ServiceUnavailable, ValueError, OSError) as exc:
             raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from exc
