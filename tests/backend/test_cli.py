@@ -93,3 +93,48 @@ def test_expected_failures_are_one_line(tmp_path: Path, args: list[str], needle:
     assert needle in result.stderr
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_load_json_summary_and_reload(tmp_path: Path, fixtures: Path) -> None:
+    store = ["--store", f"embedded:{tmp_path / 'g.db'}"]
+    bundle = str(fixtures / "stix" / "attack-excerpt.json")
+    first = crimegraph(*store, "load", "stix", bundle, "--source", "attack", "--json")
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert set(summary) == {"read", "nodes_new", "edges_new", "merged", "rejected"}
+    assert summary["read"] > 0 and summary["nodes_new"] > 0 and summary["rejected"] == 0
+    again = json.loads(crimegraph(*store, "load", "stix", bundle, "--source", "attack", "--json").stdout)
+    assert (again["nodes_new"], again["edges_new"]) == (0, 0)
+    assert again["read"] == summary["read"]
+    table = crimegraph(*store, "load", "stix", bundle, "--source", "attack")
+    assert "read " in table.stdout and "0 new nodes" in table.stdout
+
+
+def test_load_reports_rejects_and_fails_only_when_unreadable(tmp_path: Path, fixtures: Path) -> None:
+    store = ["--store", f"embedded:{tmp_path / 'g.db'}"]
+    rejects = tmp_path / "rejects.jsonl"
+    bad = str(fixtures / "stix" / "malformed-bundle.json")
+    result = crimegraph(*store, "load", "stix", bad, "--rejects", str(rejects), "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["rejected"] >= 1 and summary["nodes_new"] >= 1
+    lines = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert len(lines) == summary["rejected"]
+    assert {"file", "location", "reason", "record"} <= set(lines[0])
+    missing = crimegraph(*store, "load", "stix", str(tmp_path / "nope.json"))
+    assert missing.returncode == 1 and "nope.json" in missing.stderr and "Traceback" not in missing.stderr
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    assert crimegraph(*store, "load", "stix", str(empty)).returncode == 1
+
+
+def test_generate_and_demo(tmp_path: Path) -> None:
+    result = crimegraph("generate", "--actors", "60", "--seed", "3", "--out", str(tmp_path / "eco"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "eco" / "truth.json").exists()
+    demo = crimegraph("demo", "--path", str(tmp_path / "demo.db"), "--actors", "60", cwd=tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    assert "0 rejected records" in demo.stdout
+    stats = json.loads(crimegraph("--store", f"embedded:{tmp_path / 'demo.db'}", "stats", "--json").stdout)
+    assert {"Actor", "Forum", "Infrastructure", "Wallet"} <= set(stats["nodes"])
+    assert stats["edges"]["TRANSFERRED"] > 0
