@@ -126,8 +126,7 @@ def check_header(path: Path, found: Sequence[str], required: Sequence[str]) -> N
     if missing:
         shown = ", ".join(name or '""' for name in found) or "nothing"
         raise SourceError(
-            f"{path}: not the expected columns - expected {', '.join(required)}; found {shown} "
-            f"(missing {', '.join(missing)})"
+            f"{path}: expected columns {', '.join(required)}; found {shown} (missing {', '.join(missing)})"
         )
 
 
