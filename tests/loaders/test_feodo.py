@@ -88,7 +88,7 @@ def test_wrong_csv_header(tmp_path: Path, embedded_store: EmbeddedStore) -> None
     path = tmp_path / "ipblocklist.csv"
     path.write_text('"first_seen","ip","port"\n"2024-01-01","1.2.3.4","443"\n', encoding="utf-8")
     with pytest.raises(
-        Exception, match=r"expected columns first_seen_utc, dst_ip, .*; found first_seen, ip, port"
+        SourceError, match=r"expected columns first_seen_utc, dst_ip, .*; found first_seen, ip"
     ):
         load(embedded_store, "feodo", path, "feodo")
 
