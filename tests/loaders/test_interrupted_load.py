@@ -1,0 +1,120 @@
+"""A load killed with SIGKILL and run again ends with exactly the graph an uninterrupted load gives."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+
+from graph_model.provenance import TLP
+from graph_model.store import GraphStore
+from graph_model.store.embedded import EmbeddedStore
+from loaders.generate import generate
+
+
+def _snapshot(store: GraphStore) -> tuple[dict[str, Any], dict[str, Any], set[Any]]:
+    graph: nx.MultiDiGraph = store.subgraph(clearance=TLP.RED)
+    edges = {
+        (u, v, k, tuple(sorted((a, str(b)) for a, b in d.items())))
+        for u, v, k, d in graph.edges(keys=True, data=True)
+    }
+    return store.stats(clearance=TLP.RED).as_dict(), dict(graph.nodes(data=True)), edges
+
+
+def _load(store_arg: str, tables: list[Path], env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "backend",
+            "--store",
+            store_arg,
+            "load",
+            "csv",
+            *map(str, tables),
+            "--source",
+            "eco",
+            "--batch-size",
+            "300",
+            "--json",
+        ],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _kill_midway(proc: subprocess.Popen[str], written: Callable[[], int]) -> int:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if written() > 0:
+            break
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert proc.poll() is None, "the load finished before it could be interrupted"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    return written()
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    report = generate(tmp_path_factory.mktemp("eco"), 300, 11)
+    return list(report.tables)
+
+
+def _run(
+    store: GraphStore, store_arg: str, tables: list[Path], env: dict[str, str], reset: Callable[[], None]
+) -> None:
+    reference = _load(store_arg, tables, env)
+    assert reference.wait(timeout=600) == 0, reference.stderr.read() if reference.stderr else ""
+    expected = _snapshot(store)
+    assert expected[0]["total_nodes"] > 2000
+    reset()
+    interrupted = _load(store_arg, tables, env)
+    partial = _kill_midway(interrupted, lambda: store.stats(clearance=TLP.RED).as_dict()["total_nodes"])
+    assert 0 < partial
+    rerun = _load(store_arg, tables, env)
+    assert rerun.wait(timeout=600) == 0
+    assert _snapshot(store) == expected
+
+
+def test_sigkill_and_rerun_embedded(tmp_path: Path, tables: list[Path], model: Any) -> None:
+    path = tmp_path / "g.db"
+    state: dict[str, EmbeddedStore] = {}
+
+    def store() -> EmbeddedStore:
+        # Re-open to see what other processes committed (the index is built when the file is opened).
+        if "s" in state:
+            state["s"].close()
+        state["s"] = EmbeddedStore(path, model)
+        return state["s"]
+
+    class Fresh:
+        def stats(self, *, clearance: TLP) -> Any:
+            return store().stats(clearance=clearance)
+
+        def subgraph(self, *, clearance: TLP) -> Any:
+            return store().subgraph(clearance=clearance)
+
+    def reset() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    _run(Fresh(), f"embedded:{path}", tables, {}, reset)  # type: ignore[arg-type]
+    state["s"].close()
+
+
+@pytest.mark.neo4j
+def test_sigkill_and_rerun_neo4j(neo4j_store: Any, neo4j_uri: Any, tables: list[Path]) -> None:
+    env = {"NEO4J_USER": neo4j_uri.user, "NEO4J_PASSWORD": neo4j_uri.password}
+    _run(neo4j_store, neo4j_uri.uri, tables, env, neo4j_store.clear)
