@@ -15,8 +15,9 @@ from typing import Any
 
 from graph_model.entities import Edge, Node, make_node
 from graph_model.errors import ValidationError
+from loaders.json_stream import json_entries
 from loaders.records import LoadContext, Record, location
-from loaders.tabular import csv_rows, integer, json_entries, open_source
+from loaders.tabular import csv_rows, integer, open_source
 
 CSV_COLUMNS = ("first_seen_utc", "dst_ip", "dst_port", "c2_status", "last_online", "malware")
 JSON_FIELDS = ("ip_address", "port", "malware")

@@ -21,8 +21,8 @@ from graph_model.entities import Edge, Node, make_node
 from graph_model.errors import ValidationError
 from graph_model.identity import canonical_ip
 from graph_model.provenance import Provenance
+from loaders.json_stream import json_entries
 from loaders.records import LoadContext, Record, location
-from loaders.tabular import json_entries
 
 NO_FAMILY = frozenset({"", "unknown", "unknown malware"})
 HASH_SKIP = "file hash IOC (not infrastructure)"

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from loaders.json_stream import json_entries
 from loaders.records import SourceError
-from loaders.tabular import csv_rows, first_record, integer, json_entries, number, text_lines
+from loaders.tabular import csv_rows, first_record, integer, number, text_lines
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:

@@ -1,0 +1,161 @@
+"""Reading a JSON document entry by entry: members of a top-level object or items of a top-level array.
+
+Exports such as ThreatFox's (an object of thousands of IOC lists) are parsed one entry at a time from a
+window over the file, so memory stays small and the entries before any damage still load: truncation
+or a syntax error comes back as a last :class:`JsonEntry` with an ``error`` and its line, and an entry
+holding invalid UTF-8 comes back with an error while reading goes on. The CSV side of this is
+:mod:`loaders.tabular`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from loaders.records import SourceError
+from loaders.tabular import BOM, open_source
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_CHUNK = 1 << 16
+_BLANK = re.compile(r"[ \t\n\r]*")
+_TRAILING_OFFSET = re.compile(r"\s*\d+$")
+
+
+@dataclass(frozen=True, slots=True)
+class JsonEntry:
+    """One member of a top-level JSON object (``key``) or item of a top-level array (``index``).
+
+    ``line`` is where the value starts. A damaged file ends with one entry carrying ``error``.
+    """
+
+    key: str | None
+    index: int
+    line: int
+    value: Any = None
+    raw: str | None = None
+    error: str | None = None
+
+
+class _JsonStream:
+    """A window over a JSON text that is read in chunks and parsed value by value."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+        self.json = json.JSONDecoder()
+        self.buf = ""
+        self.pos = 0
+        self.line = 1
+        self.eof = False
+        self.started = False
+
+    def fill(self) -> None:
+        """Read the next chunk onto the window, dropping what has been consumed."""
+        chunk = self.handle.read(_CHUNK)
+        self.eof = not chunk
+        text = self.decoder.decode(chunk, final=self.eof)
+        if not self.started:
+            text = text.removeprefix(BOM)
+            self.started = True
+        self.buf = self.buf[self.pos :] + text
+        self.pos = 0
+
+    def advance(self, end: int) -> None:
+        self.line += self.buf.count("\n", self.pos, end)
+        self.pos = end
+
+    def peek(self) -> str:
+        """The next non-blank character, or '' at the end of the text."""
+        while True:
+            match = _BLANK.match(self.buf, self.pos)
+            self.advance(match.end() if match else self.pos)
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if self.eof:
+                return ""
+            self.fill()
+
+    def value(self) -> tuple[Any, str]:
+        """Parse one JSON value at the cursor; ValueError with the line where it breaks."""
+        while True:
+            try:
+                value, end = self.json.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                if not self.eof:
+                    self.fill()
+                    continue
+                line = self.line + self.buf.count("\n", self.pos, exc.pos)
+                reason = _TRAILING_OFFSET.sub("", exc.msg)
+                raise ValueError(f"invalid or truncated JSON at line {line}: {reason}") from None
+            # A number at the end of the window might continue in the next chunk.
+            if end == len(self.buf) and not self.eof:
+                self.fill()
+                continue
+            raw = self.buf[self.pos : end]
+            self.advance(end)
+            return value, raw
+
+    def expect(self, chars: str) -> str:
+        found = self.peek()
+        if not found or found not in chars:
+            what = repr(found) if found else "end of file"
+            wanted = " or ".join(repr(c) for c in chars)
+            raise ValueError(
+                f"invalid or truncated JSON at line {self.line}: expected {wanted}, found {what}"
+            )
+        self.advance(self.pos + 1)
+        return found
+
+
+def json_entries(path: Path) -> Iterator[JsonEntry]:
+    """Members of a top-level JSON object, or items of a top-level array, one at a time.
+
+    Entries before any damage (truncation, a syntax error) are returned; the damage comes back as a
+    final entry with ``error``. An entry whose text holds invalid UTF-8 is returned with an error and
+    reading goes on. SourceError if the file is empty or not a JSON object or array.
+    """
+    with open_source(path) as handle:
+        stream = _JsonStream(handle)
+        opener = stream.peek()
+        if not opener:
+            raise SourceError(f"{path}: empty file")
+        if opener not in "{[":
+            raise SourceError(f"{path}: not a JSON object or array (starts with {opener!r})")
+        closer = "}" if opener == "{" else "]"
+        stream.advance(stream.pos + 1)
+        index = 0
+        try:
+            if stream.peek() == closer:
+                return
+            while True:
+                key: str | None = None
+                if opener == "{":
+                    if stream.peek() != '"':
+                        stream.expect('"')
+                    key, _ = stream.value()
+                    stream.expect(":")
+                stream.peek()
+                line = stream.line
+                value, raw = stream.value()
+                error = "invalid UTF-8 in this record" if _SURROGATE.search(raw) else None
+                if key is not None and _SURROGATE.search(key):
+                    error = "invalid UTF-8 in this record's key"
+                if error:
+                    shown = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                    yield JsonEntry(key, index, line, None, shown, error)
+                else:
+                    yield JsonEntry(key, index, line, value, raw)
+                index += 1
+                if stream.expect("," + closer) == closer:
+                    break
+            if stream.peek():
+                raise ValueError(f"unexpected text after the JSON {'object' if opener == '{' else 'array'}")
+        except ValueError as exc:
+            yield JsonEntry(
+                None, index, stream.line, None, stream.buf[stream.pos : stream.pos + 200], str(exc)
+            )
