@@ -23,6 +23,7 @@ from graph_model.identity import canonical_ip
 from graph_model.provenance import Provenance
 from loaders.json_stream import json_entries
 from loaders.records import LoadContext, Record, location
+from loaders.tabular import integer
 
 NO_FAMILY = frozenset({"", "unknown", "unknown malware"})
 HASH_SKIP = "file hash IOC (not infrastructure)"
@@ -82,58 +83,58 @@ def _host_node(ctx: LoadContext, host: str, prov: Provenance) -> Node:
         return make_node(ctx.model, "Infrastructure", "domain", host, prov=prov)
 
 
-def _items(ctx: LoadContext, ioc_id: str, ioc: dict[str, Any]) -> list[Node | Edge]:
-    kind, value = str(ioc["ioc_type"]), str(ioc["ioc_value"]).strip()
+def _provenance(ctx: LoadContext, ioc_id: str, ioc: dict[str, Any]) -> Provenance:
     confidence = ioc.get("confidence_level")
-    if confidence is not None and (isinstance(confidence, bool) or not isinstance(confidence, int | str)):
-        raise ValueError(f"confidence_level: not an integer: {confidence!r}")
-    prov = ctx.prov(
+    if isinstance(confidence, bool) or not isinstance(confidence, int | str | None):
+        raise ValueError(f"confidence_level: not a whole number: {confidence!r}")
+    return ctx.prov(
         ioc_id,
         first_seen=ioc.get("first_seen_utc"),
         last_seen=ioc.get("last_seen_utc"),
-        confidence=int(confidence) if confidence not in (None, "") else None,
+        confidence=integer(str(confidence), "confidence_level") if confidence not in (None, "") else None,
     )
+
+
+def _indicator(
+    ctx: LoadContext, kind: str, value: str, props: dict[str, Any], prov: Provenance
+) -> tuple[Node, Node | None, int | None, list[Node | Edge]]:
+    """The IOC's node, the IP it stands on (if any), its port (ip:port) and any host it resolves to."""
+    if kind == "ip:port":
+        host, port = split_host_port(value)
+        ip = make_node(ctx.model, "Infrastructure", "ip", host, prov=prov, props={**props, "port": [port]})
+        return ip, ip, port, []
+    if kind == "domain":
+        return make_node(ctx.model, "Infrastructure", "domain", value, prov=prov, props=props), None, None, []
+    url = make_node(ctx.model, "Infrastructure", "url", value, prov=prov, props=props)
+    server = _host_node(ctx, urlsplit(value if "://" in value else f"http://{value}").hostname or "", prov)
+    served: list[Node | Edge] = [server, Edge("RESOLVES_TO", url.key, server.key, prov)]
+    return url, server if server.type == "ip" else None, None, served
+
+
+def _items(ctx: LoadContext, ioc_id: str, ioc: dict[str, Any]) -> list[Node | Edge]:
+    prov = _provenance(ctx, ioc_id, ioc)
     family = _family(ctx, ioc, prov)
     tags = _split_list(ioc.get("tags"))
-    family_words = (
-        {w.casefold() for w in (family.name, *family.props.get("aliases", ()))} if family else set()
-    )
+    family_words: set[str] = set()
     if family:
+        family_words = {w.casefold() for w in (family.name, *family.props.get("aliases", ()))}
         family_words.add(str(ioc.get("malware", "")).rpartition(".")[2].casefold())
     asns = [t for t in tags if _ASN_TAG.fullmatch(t)]
     as_name = _as_name(tags, family_words) if asns else None
     props: dict[str, Any] = {"tags": [t for t in tags if t not in asns and t != as_name]}
     if isinstance(ioc.get("is_compromised"), bool):
         props["compromised"] = ioc["is_compromised"]
-    link: dict[str, Any] = {"threat_type": ioc.get("threat_type") or None}
-    items: list[Node | Edge] = []
-    port: int | None = None
-    ip: Node | None = None
-    if kind == "ip:port":
-        host, port = split_host_port(value)
-        node = ip = make_node(
-            ctx.model, "Infrastructure", "ip", host, prov=prov, props={**props, "port": [port]}
-        )
-        link["port"] = port
-        items.append(node)
-    elif kind == "domain":
-        node = make_node(ctx.model, "Infrastructure", "domain", value, prov=prov, props=props)
-        items.append(node)
-    else:  # url
-        node = make_node(ctx.model, "Infrastructure", "url", value, prov=prov, props=props)
-        host = urlsplit(value if "://" in value else f"http://{value}").hostname or ""
-        served_by = _host_node(ctx, host, prov)
-        ip = served_by if served_by.type == "ip" else None
-        items += [node, served_by, Edge("RESOLVES_TO", node.key, served_by.key, prov)]
+    node, ip, port, items = _indicator(ctx, str(ioc["ioc_type"]), str(ioc["ioc_value"]).strip(), props, prov)
+    items.insert(0, node)
     if family:
-        edge_props = {k: v for k, v in link.items() if v is not None}
-        discriminator = str(port) if port is not None else ""
-        items += [family, Edge("COMMUNICATES_WITH", family.key, node.key, prov, edge_props, discriminator)]
+        link: dict[str, Any] = {"threat_type": ioc.get("threat_type") or None, "port": port}
+        link = {k: v for k, v in link.items() if v is not None}
+        discriminator = "" if port is None else str(port)
+        items += [family, Edge("COMMUNICATES_WITH", family.key, node.key, prov, link, discriminator)]
     if ip is not None:
         for tag in asns:
-            asn = make_node(
-                ctx.model, "Infrastructure", "asn", tag, prov=prov, name=tag, props={"as_name": as_name}
-            )
+            asn_props = {"as_name": as_name}
+            asn = make_node(ctx.model, "Infrastructure", "asn", tag, prov=prov, name=tag, props=asn_props)
             items += [asn, Edge("BELONGS_TO", ip.key, asn.key, prov)]
     return items
 
