@@ -72,6 +72,7 @@ def _write_nodes(tx: WriteTx, nodes: Sequence[Node], result: UpsertResult) -> di
     groups, id_map = _resolve_nodes(tx, nodes)
     incoming = _merge_all(groups)
     stored = tx.fetch_nodes(incoming)
+    created: list[Node] = []
     changed: list[Node] = []
     for key, node in incoming.items():
         old = stored.get(key)
@@ -80,13 +81,15 @@ def _write_nodes(tx: WriteTx, nodes: Sequence[Node], result: UpsertResult) -> di
             result.nodes_merged += len(groups[key]) - 1
             result.new_by_kind[node.kind] += 1
             result.merged_by_kind[node.kind] += len(groups[key]) - 1
-            changed.append(node)
+            created.append(node)
             continue
         result.nodes_merged += len(groups[key])
         result.merged_by_kind[node.kind] += len(groups[key])
         new = merge_nodes(old, node)
         if new != old:
             changed.append(new)
+    # The batch runs in one write transaction, so what was absent at fetch time is still absent.
+    tx.write_nodes(created, new=True)
     tx.write_nodes(changed)
     return id_map
 
@@ -113,6 +116,7 @@ def _write_edges(
         resolved[key] = merge_edges(resolved[key], fixed) if key in resolved else fixed
         counts[key] = counts.get(key, 0) + 1
     stored = tx.fetch_edges(resolved)
+    created: list[Edge] = []
     changed: list[Edge] = []
     for key, edge in resolved.items():
         old = stored.get(key)
@@ -121,13 +125,14 @@ def _write_edges(
             result.edges_merged += counts[key] - 1
             result.new_by_kind[edge.type] += 1
             result.merged_by_kind[edge.type] += counts[key] - 1
-            changed.append(edge)
+            created.append(edge)
         else:
             result.edges_merged += counts[key]
             result.merged_by_kind[edge.type] += counts[key]
             new = merge_edges(old, edge)
             if new != old:
                 changed.append(new)
+    tx.write_edges(created, new=True)
     tx.write_edges(changed)
     if waiting:
         old_waiting = tx.fetch_pending(waiting)

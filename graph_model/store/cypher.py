@@ -86,6 +86,11 @@ def merge_nodes(model: Model, kind: str) -> str:
     return f"UNWIND $rows AS row MERGE (n:{ENTITY} {{key: row.key}}) SET n = row SET n:{label(model, kind)}"
 
 
+def create_nodes(model: Model, kind: str) -> str:
+    """Create entities of one kind that the same transaction found absent."""
+    return f"UNWIND $rows AS row CREATE (n:{ENTITY}:{label(model, kind)}) SET n = row"
+
+
 def merge_ids() -> str:
     return f"UNWIND $rows AS row MERGE (i:{IDENTIFIER} {{id: row.id}}) SET i.key = row.key"
 
@@ -95,6 +100,14 @@ def merge_edges(model: Model, edge_type: str) -> str:
     return (
         f"UNWIND $rows AS row MATCH (a:{ENTITY} {{key: row.source}}) MATCH (b:{ENTITY} {{key: row.target}}) "
         f"MERGE (a)-[r:{label(model, edge_type)} {{key: row.key}}]->(b) SET r = row"
+    )
+
+
+def create_edges(model: Model, edge_type: str) -> str:
+    """Create relationships of one type that the same transaction found absent."""
+    return (
+        f"UNWIND $rows AS row MATCH (a:{ENTITY} {{key: row.source}}) MATCH (b:{ENTITY} {{key: row.target}}) "
+        f"CREATE (a)-[r:{label(model, edge_type)}]->(b) SET r = row"
     )
 
 

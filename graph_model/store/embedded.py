@@ -97,7 +97,7 @@ class _Tx:
         self.conn.executemany("DELETE FROM pending WHERE key = ?", [(k,) for k in found])
         return [row_edge(orjson.loads(d)) for d in found.values()]
 
-    def write_nodes(self, nodes: Sequence[Node]) -> None:
+    def write_nodes(self, nodes: Sequence[Node], *, new: bool = False) -> None:
         if not nodes:
             return
         fields = {kind: self.store.model.nodes[kind].search_properties for kind in self.store.model.nodes}
@@ -118,7 +118,7 @@ class _Tx:
         )
         self.nodes_written.extend(nodes)
 
-    def write_edges(self, edges: Sequence[Edge]) -> None:
+    def write_edges(self, edges: Sequence[Edge], *, new: bool = False) -> None:
         self.conn.executemany(
             "INSERT OR REPLACE INTO edges(key, type, source, target, tlp_rank, data)"
             " VALUES (?, ?, ?, ?, ?, ?)",

@@ -73,7 +73,7 @@ class _Tx:
         rows = self._rows(cypher.take_pending(), ids=list(ids))
         return [row_edge(json.loads(r["data"])) for r in rows]
 
-    def write_nodes(self, nodes: Sequence[Node]) -> None:
+    def write_nodes(self, nodes: Sequence[Node], *, new: bool = False) -> None:
         model = self.store.model
         by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for node in nodes:
@@ -81,17 +81,20 @@ class _Tx:
             row["search_text"] = search_text(node, model.nodes[node.kind].search_properties)
             by_kind[node.kind].append(row)
         for kind, rows in by_kind.items():
-            self.tx.run(_q(cypher.merge_nodes(model, kind)), rows=rows)
+            statement = cypher.create_nodes(model, kind) if new else cypher.merge_nodes(model, kind)
+            self.tx.run(_q(statement), rows=rows).consume()
         ids = [{"id": i, "key": n.key} for n in nodes for i in n.ids if i != n.key]
         if ids:
-            self.tx.run(_q(cypher.merge_ids()), rows=ids)
+            self.tx.run(_q(cypher.merge_ids()), rows=ids).consume()
 
-    def write_edges(self, edges: Sequence[Edge]) -> None:
+    def write_edges(self, edges: Sequence[Edge], *, new: bool = False) -> None:
         by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for edge in edges:
             by_type[edge.type].append(edge_row(edge))
         for etype, rows in by_type.items():
-            self.tx.run(_q(cypher.merge_edges(self.store.model, etype)), rows=rows)
+            model = self.store.model
+            statement = cypher.create_edges(model, etype) if new else cypher.merge_edges(model, etype)
+            self.tx.run(_q(statement), rows=rows).consume()
 
     def write_pending(self, edges: Sequence[Edge]) -> None:
         rows = [
@@ -99,7 +102,7 @@ class _Tx:
             for e in edges
         ]
         if rows:
-            self.tx.run(_q(cypher.merge_pending()), rows=rows)
+            self.tx.run(_q(cypher.merge_pending()), rows=rows).consume()
 
 
 class Neo4jStore(GraphStore):
