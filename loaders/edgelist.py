@@ -91,12 +91,18 @@ def _konect_directed(path: Path) -> bool:
 
 
 def _size_header(path: Path) -> bool:
-    """Whether the first record is an ``N M`` header: two integers, then exactly M edge records."""
+    """Whether the first record is an ``N M`` header: then exactly M edges follow, on ids 1..N."""
     rows = csv_rows(path, header=False, delimiter=None, comments=COMMENTS)
     first = next(rows)
     if first.error or len(first.cells) != 2 or not all(c.isdigit() for c in first.cells):
         return False
-    return sum(1 for _ in rows) == int(first.cells[1])
+    size, count = int(first.cells[0]), 0
+    for row in rows:
+        ids = row.cells[:2]
+        if len(ids) < 2 or not all(v.isdigit() and int(v) <= size for v in ids):
+            return False
+        count += 1
+    return count == int(first.cells[1])
 
 
 def _whitespace(path: Path, ctx: LoadContext) -> Iterator[Record]:
