@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from graph_model.entities import Edge, Node, validate_edge, validate_node
 from graph_model.errors import ValidationError
+from graph_model.model import Model
 from graph_model.store import GraphStore, UpsertResult
 from loaders.records import Record
 
@@ -52,6 +53,23 @@ def _jsonable(raw: Any) -> Any:
     return raw
 
 
+def _validate(model: Model, record: Record) -> None:
+    """Check every item, and the kinds at both ends of edges whose endpoints the record itself brings."""
+    kinds: dict[str, str] = {}
+    for item in record.items:
+        if isinstance(item, Node):
+            validate_node(model, item)
+            kinds.update((i, item.kind) for i in (item.key, *item.ids))
+    for item in record.items:
+        if isinstance(item, Edge):
+            validate_edge(model, item)
+            source, target = kinds.get(item.source), kinds.get(item.target)
+            if source and target and not model.edges[item.type].allows(source, target):
+                raise ValidationError(
+                    f"the schema has no {item.type} from {source} to {target}", record.location
+                )
+
+
 def ingest(
     store: GraphStore,
     records: Iterable[Record],
@@ -88,11 +106,7 @@ def ingest(
         error = record.error
         if error is None:
             try:
-                for item in record.items:
-                    if isinstance(item, Node):
-                        validate_node(store.model, item)
-                    else:
-                        validate_edge(store.model, item)
+                _validate(store.model, record)
             except ValidationError as exc:
                 error = str(exc)
         if error is not None:
