@@ -1,8 +1,9 @@
 """The shape of a synthetic ecosystem, decided before any row is written.
 
-Everything here is small (per group, forum, provider or service, never per actor or edge), so memory
-does not grow with the number of rows. Actors, wallets and IPs are numbered; a group's members, a
-group's wallets and an AS's addresses are contiguous index ranges.
+Everything here is small (per group, forum, provider or service, never per actor or edge); only the
+forums' thread ids and times grow with the size (two integers per thread), never rows or edges.
+Actors, wallets and IPs are numbered; a group's members, a group's wallets and an AS's addresses are
+contiguous index ranges.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class Plan:
     mixer_wallets: list[tuple[int, int]]
     group_wallets: list[tuple[int, int]]
     _cumulative: list[int] = field(default_factory=list)
+    _venues: dict[int, list[Forum]] = field(default_factory=dict)
 
     def community(self, group: int) -> int:
         return group % self.sizes.communities
@@ -102,7 +104,10 @@ class Plan:
         return bisect.bisect_right(self.group_start, actor) - 1
 
     def community_forums(self, community: int) -> list[Forum]:
-        return [f for f in self.forums if f.community == community]
+        if not self._venues:
+            for forum in self.forums:
+                self._venues.setdefault(forum.community, []).append(forum)
+        return self._venues.get(community, [])
 
     def member(self, rng: random.Random, group: int) -> int:
         return self.group_start[group] + rng.randrange(self.group_size[group])
@@ -127,8 +132,8 @@ class Plan:
 def _group_sizes(rng: random.Random, members: int, groups: int) -> list[int]:
     """Heavy-tailed group sizes (lognormal), at least two members each, summing to ``members``."""
     weights = [rng.lognormvariate(0.0, 1.0) for _ in range(groups)]
-    spare = members - 2 * groups
-    sizes = [2 + int(spare * w / sum(weights)) for w in weights]
+    spare, total = members - 2 * groups, sum(weights)
+    sizes = [2 + int(spare * w / total) for w in weights]
     for i in range(members - sum(sizes)):
         sizes[i % groups] += 1
     return sizes
