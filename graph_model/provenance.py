@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,10 +39,15 @@ class TLP(enum.IntEnum):
             ) from None
 
 
+_CANONICAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
 def to_iso(value: Any) -> str | None:
     """A UTC timestamp as ``YYYY-MM-DDTHH:MM:SSZ`` from a datetime, epoch seconds or ISO-like text."""
     if value is None or value == "":
         return None
+    if isinstance(value, str) and _CANONICAL_TIME.match(value):
+        return value  # already in the stored form
     if isinstance(value, bool):
         raise ValueError(f"not a time: {value!r}")
     if isinstance(value, int | float):
