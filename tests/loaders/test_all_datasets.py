@@ -81,7 +81,8 @@ def test_every_dataset_loads_into_both_stores(
         seconds = time.perf_counter() - started
         print(
             f"\n{name}: {first.read} records in {seconds:.1f}s ({first.read / seconds:.0f}/s), "
-            f"{first.store.nodes_new} nodes, {first.store.edges_new} edges, {first.store.edges_pending} pending"
+            f"{first.store.nodes_new} nodes, {first.store.edges_new} edges, "
+            f"{first.store.edges_pending} pending"
         )
         for fmt, relative, _, expected in DATASETS:
             if expected >= 0:
