@@ -161,6 +161,9 @@ def count_edges() -> str:
     )
 
 
-def clear() -> str:
-    """Delete everything, in chunks so a large graph does not need one huge transaction."""
-    return "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+def clear() -> list[str]:
+    """Delete everything in chunks: relationships first, so a dense node never needs one huge transaction."""
+    return [
+        "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS",
+        "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+    ]

@@ -190,7 +190,8 @@ class Neo4jStore(GraphStore):
 
     def clear(self) -> None:
         with self.driver.session(database=self.database) as session:
-            session.run(_q(cypher.clear())).consume()
+            for statement in cypher.clear():
+                session.run(_q(statement)).consume()
 
     def close(self) -> None:
         self.driver.close()
