@@ -75,7 +75,7 @@ def _measure(load: Any, profile: bool) -> dict[str, Any]:
         profiler.disable()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out = {**result, "seconds": wall, "cpu": cpu, "peak_mib": peak - base}
+    out = {**result, "seconds": wall, "cpu": cpu, "peak_mib": max(0.0, peak - base)}
     if profiler:
         text = io.StringIO()
         stats = pstats.Stats(profiler, stream=text)
