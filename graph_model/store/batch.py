@@ -49,9 +49,14 @@ def _merge_all(items: dict[str, list[Node]]) -> dict[str, Node]:
     return merged
 
 
-def _resolve_nodes(tx: WriteTx, nodes: Sequence[Node]) -> tuple[dict[str, list[Node]], dict[str, str]]:
-    """Group incoming nodes by the key they resolve to: an existing node sharing any id, else their own."""
-    existing = tx.resolve_ids({i for n in nodes for i in (n.key, *n.ids)})
+def _resolve_nodes(
+    tx: WriteTx, nodes: Sequence[Node]
+) -> tuple[dict[str, list[Node]], dict[str, str], dict[str, Node]]:
+    """Group incoming nodes by the key they resolve to: an existing node sharing any id, else their own.
+
+    Also returns the stored nodes those ids resolve to (one round trip for both).
+    """
+    existing, stored = tx.resolve_nodes({i for n in nodes for i in (n.key, *n.ids)})
     id_map: dict[str, str] = {}
     groups: dict[str, list[Node]] = {}
     for node in nodes:
@@ -65,13 +70,12 @@ def _resolve_nodes(tx: WriteTx, nodes: Sequence[Node]) -> tuple[dict[str, list[N
             for i in ids:
                 id_map.setdefault(i, target)
         groups.setdefault(target, []).append(node)
-    return groups, {**existing, **id_map}
+    return groups, {**existing, **id_map}, stored
 
 
 def _write_nodes(tx: WriteTx, nodes: Sequence[Node], result: UpsertResult) -> dict[str, str]:
-    groups, id_map = _resolve_nodes(tx, nodes)
+    groups, id_map, stored = _resolve_nodes(tx, nodes)
     incoming = _merge_all(groups)
-    stored = tx.fetch_nodes(incoming)
     created: list[Node] = []
     changed: list[Node] = []
     for key, node in incoming.items():

@@ -45,12 +45,54 @@ def schema_statements(model: Model) -> list[str]:
     return statements
 
 
+# The fixed columns of ``codec.node_row``/``codec.edge_row`` (plus the node's search text).
+_PROV_FIELDS = ("sources", "first_seen", "last_seen", "confidence", "tlp", "tlp_rank")
+_NODE_FIELDS: tuple[str, ...] = ("key", "kind", "type", "name", "ids", *_PROV_FIELDS, "search_text")
+_EDGE_FIELDS: tuple[str, ...] = ("key", "type", "source", "target", "discriminator", *_PROV_FIELDS)
+
+
+def _fields(model: Model, name: str) -> tuple[str, ...]:
+    """Every property a stored row of this node kind or edge type can hold (see ``codec``)."""
+    if name in model.nodes:
+        declared, fixed = model.nodes[name].properties, _NODE_FIELDS
+    else:
+        declared, fixed = model.edges[name].properties, _EDGE_FIELDS
+    names = (*fixed, *sorted(set(declared) - set(fixed)))
+    for field in names:
+        if not _NAME.match(field):
+            raise SchemaError(f"{field!r} is not a property name")
+    return names
+
+
+def _set(model: Model, var: str, name: str, skip: tuple[str, ...]) -> str:
+    """``SET var.p = row.p, …`` for every possible property but ``skip``: the same as ``SET var = row``
+    (absent ones become null, i.e. removed) with the names in the query text, so no Eager is planned."""
+    return "SET " + ", ".join(f"{var}.`{f}` = row.`{f}`" for f in _fields(model, name) if f not in skip)
+
+
+def _map(model: Model, name: str) -> str:
+    """``{p: row.p, …}`` for every possible property (CREATE skips the null ones)."""
+    return "{" + ", ".join(f"`{f}`: row.`{f}`" for f in _fields(model, name)) + "}"
+
+
 def resolve_ids() -> str:
     """Map identifiers to entity keys: a key names itself; other ids live on EntityId nodes."""
     return (
         f"UNWIND $ids AS id OPTIONAL MATCH (n:{ENTITY} {{key: id}}) "
         f"OPTIONAL MATCH (i:{IDENTIFIER} {{id: id}}) "
         "WITH id, coalesce(n.key, i.key) AS key WHERE key IS NOT NULL RETURN id, key"
+    )
+
+
+def resolve_nodes() -> str:
+    """:func:`resolve_ids` plus the properties of the entity each identifier resolves to."""
+    return (
+        f"UNWIND $ids AS id OPTIONAL MATCH (n:{ENTITY} {{key: id}}) "
+        f"OPTIONAL MATCH (i:{IDENTIFIER} {{id: id}}) "
+        "WITH id, n, i WHERE n IS NOT NULL OR i IS NOT NULL "
+        f"OPTIONAL MATCH (m:{ENTITY} {{key: i.key}}) WHERE n IS NULL "
+        "WITH id, coalesce(n, m) AS e, coalesce(n.key, i.key) AS key "
+        "RETURN id, key, CASE WHEN e IS NULL THEN null ELSE properties(e) END AS p"
     )
 
 
@@ -83,12 +125,15 @@ def take_pending() -> str:
 
 def merge_nodes(model: Model, kind: str) -> str:
     """Create or replace entities of one kind (properties are merged in Python beforehand)."""
-    return f"UNWIND $rows AS row MERGE (n:{ENTITY} {{key: row.key}}) SET n = row SET n:{label(model, kind)}"
+    return (
+        f"UNWIND $rows AS row MERGE (n:{ENTITY} {{key: row.key}}) "
+        f"{_set(model, 'n', kind, ('key',))} SET n:{label(model, kind)}"
+    )
 
 
 def create_nodes(model: Model, kind: str) -> str:
     """Create entities of one kind that the same transaction found absent."""
-    return f"UNWIND $rows AS row CREATE (n:{ENTITY}:{label(model, kind)}) SET n = row"
+    return f"UNWIND $rows AS row CREATE (n:{ENTITY}:{label(model, kind)} {_map(model, kind)})"
 
 
 def merge_ids() -> str:
@@ -99,7 +144,8 @@ def merge_edges(model: Model, edge_type: str) -> str:
     """Create or replace relationships of one type between existing entities."""
     return (
         f"UNWIND $rows AS row MATCH (a:{ENTITY} {{key: row.source}}) MATCH (b:{ENTITY} {{key: row.target}}) "
-        f"MERGE (a)-[r:{label(model, edge_type)} {{key: row.key}}]->(b) SET r = row"
+        f"MERGE (a)-[r:{label(model, edge_type)} {{key: row.key, source: row.source, target: row.target}}]"
+        f"->(b) {_set(model, 'r', edge_type, ('key', 'source', 'target'))}"
     )
 
 
@@ -107,7 +153,7 @@ def create_edges(model: Model, edge_type: str) -> str:
     """Create relationships of one type that the same transaction found absent."""
     return (
         f"UNWIND $rows AS row MATCH (a:{ENTITY} {{key: row.source}}) MATCH (b:{ENTITY} {{key: row.target}}) "
-        f"CREATE (a)-[r:{label(model, edge_type)}]->(b) SET r = row"
+        f"CREATE (a)-[r:{label(model, edge_type)} {_map(model, edge_type)}]->(b)"
     )
 
 

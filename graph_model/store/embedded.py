@@ -81,6 +81,10 @@ class _Tx:
         rows = self._select("SELECT data FROM nodes WHERE key IN ({})", keys)
         return {n.key: n for n in (row_node(orjson.loads(r[0])) for r in rows)}
 
+    def resolve_nodes(self, ids: Iterable[str]) -> tuple[dict[str, str], dict[str, Node]]:
+        found = self.resolve_ids(ids)
+        return found, self.fetch_nodes(set(found.values()))
+
     def fetch_edges(self, keys: Iterable[str]) -> dict[str, Edge]:
         rows = self._select("SELECT key, data FROM edges WHERE key IN ({})", keys)
         return {k: row_edge(orjson.loads(d)) for k, d in rows}

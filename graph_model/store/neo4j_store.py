@@ -53,6 +53,15 @@ class _Tx:
         rows = self._rows(cypher.fetch_nodes(), keys=list(keys), clearance=_ALL)
         return {n.key: n for n in (row_node(r["p"]) for r in rows)}
 
+    def resolve_nodes(self, ids: Iterable[str]) -> tuple[dict[str, str], dict[str, Node]]:
+        found: dict[str, str] = {}
+        nodes: dict[str, Node] = {}
+        for r in self.tx.run(_q(cypher.resolve_nodes()), ids=list(ids)):
+            found[r["id"]] = key = r["key"]
+            if r["p"] is not None and key not in nodes:
+                nodes[key] = row_node(r["p"])
+        return found, nodes
+
     def fetch_edges(self, keys: Iterable[str]) -> dict[str, Edge]:
         by_type: dict[str, list[str]] = defaultdict(list)
         for key in keys:
