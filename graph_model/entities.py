@@ -9,7 +9,7 @@ from typing import Any
 from graph_model.errors import ValidationError
 from graph_model.identity import node_key, uuid_key
 from graph_model.model import Model, Property
-from graph_model.provenance import Provenance, merge_properties, merge_provenance, prefer, to_iso
+from graph_model.provenance import Provenance, absorbs, merge_properties, merge_provenance, prefer, to_iso
 
 # Stored beside the schema's properties on every node/edge; the schema may not reuse these names.
 RESERVED = frozenset(
@@ -121,11 +121,16 @@ def _check_value(prop: Property, value: Any) -> Any:
     return sorted({_check_value(item, v) for v in value})
 
 
+_TEXT = frozenset({"string", "text"})
+
+
 def _check_props(props: dict[str, Any], schema: dict[str, Property] | Any, what: str, record: str) -> None:
     for pname, value in list(props.items()):
         spec = schema.get(pname)
         if spec is None:
             raise ValidationError(f"{what} has no property {pname!r}", record)
+        if isinstance(value, str) and spec.type in _TEXT:
+            continue  # already in its stored form (the common case)
         try:
             props[pname] = _check_value(spec, value)
         except ValueError as exc:
@@ -167,8 +172,29 @@ def validate_edge(model: Model, edge: Edge) -> Edge:
     return edge
 
 
+def _adds_nothing(a: Node, b: Node) -> bool:
+    """Whether merging ``b`` into ``a`` gives a node equal to ``a`` (the common case of a re-referenced
+    node); exactly the conditions under which every rule of :func:`merge_nodes` returns ``a``'s value."""
+    if a.name != b.name or a.type != b.type or not absorbs(a.prov, b.prov):
+        return False
+    for pname, value in b.props.items():
+        if isinstance(value, list | tuple) or pname not in a.props or a.props[pname] != value:
+            return False
+    aliases = a.props.get("aliases")
+    if aliases is not None and (not aliases or aliases != sorted(set(aliases) - {a.name})):
+        return False
+    if b.ids != a.ids and not set(b.ids) <= set(a.ids):
+        return False
+    return len(a.ids) <= 1 or a.ids == tuple(sorted(set(a.ids)))
+
+
 def merge_nodes(a: Node, b: Node) -> Node:
     """Merge two records of the same entity; the result keeps ``a``'s key."""
+    if _adds_nothing(a, b):
+        props = dict(a.props)
+        if "aliases" in props:
+            props["aliases"] = list(props["aliases"])
+        return Node(a.key, a.kind, a.type, a.name, a.prov, props, a.ids)
     name = prefer(a.name, b.name)
     props = merge_properties(a.props, b.props)
     if name != a.name or name != b.name or "aliases" in props:

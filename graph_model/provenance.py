@@ -120,6 +120,17 @@ def merge_provenance(a: Provenance, b: Provenance) -> Provenance:
     )
 
 
+def absorbs(a: Provenance, b: Provenance) -> bool:
+    """Whether ``merge_provenance(a, b) == a``, i.e. ``b`` adds nothing to ``a`` (checked without merging)."""
+    return (
+        a.confidence >= b.confidence
+        and a.tlp >= b.tlp
+        and (b.first_seen is None or (a.first_seen is not None and a.first_seen <= b.first_seen))
+        and (b.last_seen is None or (a.last_seen is not None and a.last_seen >= b.last_seen))
+        and b.sources <= a.sources
+    )
+
+
 def _rank(value: Any) -> tuple[int, str]:
     # A total order on scalars so conflicts resolve the same way whatever the load order:
     # text with capitals (a display name) beats its lower-case spelling, then the greatest wins.

@@ -185,9 +185,9 @@ class EmbeddedStore(GraphStore):
         self.index.add_nodes_from(
             (n.key, {"kind": n.kind, "rank": int(n.prov.tlp)}) for n in tx.nodes_written
         )
-        self.index.add_edges_from(
-            (e.source, e.target, e.key, {"type": e.type, "rank": int(e.prov.tlp)}) for e in tx.edges_written
-        )
+        add_edge = self.index.add_edge  # one call per edge: add_edges_from builds views per edge
+        for e in tx.edges_written:
+            add_edge(e.source, e.target, e.key, type=e.type, rank=int(e.prov.tlp))
 
     def _resolve(self, ids: Iterable[str]) -> dict[str, str]:
         return _Tx(self, self.conn).resolve_ids(ids)
