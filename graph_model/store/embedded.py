@@ -163,12 +163,17 @@ class EmbeddedStore(GraphStore):
     def _load_index(self) -> None:
         """Rebuild the in-memory topology (keys, kinds, markings) from the file."""
         index = nx.MultiDiGraph()
-        for key, kind, rank in self.conn.execute("SELECT key, kind, tlp_rank FROM nodes"):
-            index.add_node(key, kind=kind, rank=rank)
-        for key, etype, src, dst, rank in self.conn.execute(
-            "SELECT key, type, source, target, tlp_rank FROM edges"
-        ):
-            index.add_edge(src, dst, key=key, type=etype, rank=rank)
+        # One read transaction: a snapshot, even while another process is committing batches.
+        self.conn.execute("BEGIN")
+        try:
+            for key, kind, rank in self.conn.execute("SELECT key, kind, tlp_rank FROM nodes"):
+                index.add_node(key, kind=kind, rank=rank)
+            for key, etype, src, dst, rank in self.conn.execute(
+                "SELECT key, type, source, target, tlp_rank FROM edges"
+            ):
+                index.add_edge(src, dst, key=key, type=etype, rank=rank)
+        finally:
+            self.conn.execute("COMMIT")
         self.index = index
 
     @contextmanager
