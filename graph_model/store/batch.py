@@ -59,16 +59,19 @@ def _resolve_nodes(
     existing, stored = tx.resolve_nodes({i for n in nodes for i in (n.key, *n.ids)})
     id_map: dict[str, str] = {}
     groups: dict[str, list[Node]] = {}
+    kind_of = {key: node.kind for key, node in stored.items()}
     for node in nodes:
         if len(node.ids) <= 1:  # the common case: the key is the only identifier
             target = existing.get(node.key) or id_map.get(node.key) or node.key
             id_map.setdefault(node.key, target)
         else:
+            # A shared identifier merges only entities of the same kind (an actor never becomes malware).
             ids = (node.key, *sorted(set(node.ids) - {node.key}))
-            found = next((existing[i] for i in ids if i in existing), None)
-            target = found or next((id_map[i] for i in ids if i in id_map), node.key)
+            same = [m[i] for m in (existing, id_map) for i in ids if i in m]
+            target = next((t for t in same if kind_of.get(t, node.kind) == node.kind), node.key)
             for i in ids:
                 id_map.setdefault(i, target)
+        kind_of.setdefault(target, node.kind)
         groups.setdefault(target, []).append(node)
     return groups, {**existing, **id_map}, stored
 

@@ -137,7 +137,8 @@ def create_nodes(model: Model, kind: str) -> str:
 
 
 def merge_ids() -> str:
-    return f"UNWIND $rows AS row MERGE (i:{IDENTIFIER} {{id: row.id}}) SET i.key = row.key"
+    """Record extra identifiers; an identifier keeps the entity that claimed it first."""
+    return f"UNWIND $rows AS row MERGE (i:{IDENTIFIER} {{id: row.id}}) ON CREATE SET i.key = row.key"
 
 
 def merge_edges(model: Model, edge_type: str) -> str:

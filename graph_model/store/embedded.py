@@ -111,7 +111,7 @@ class _Tx:
             [(n.key, n.kind, int(n.prov.tlp), _dumps(node_row(n))) for n in nodes],
         )
         self.conn.executemany(
-            "INSERT OR REPLACE INTO ids(id, key) VALUES (?, ?)",
+            "INSERT OR IGNORE INTO ids(id, key) VALUES (?, ?)",  # the first claimant keeps an id
             [(i, n.key) for n in nodes for i in n.ids if i != n.key],
         )
         rowids = dict(self._select("SELECT key, rowid FROM nodes WHERE key IN ({})", [n.key for n in nodes]))

@@ -296,3 +296,22 @@ def test_no_self_loop_when_both_ends_are_one_entity(store: GraphStore, model: Mo
     owns = Edge("ASSOCIATES_WITH", b.key, a.key, _prov("misp", "2"))
     store.upsert([], [owns])
     assert store.stats(clearance=TLP.RED).as_dict()["edges"] == {"ASSOCIATES_WITH": 1}
+
+
+def test_shared_identifier_never_merges_different_kinds(store: GraphStore, model: Model) -> None:
+    actor = make_node(
+        model,
+        "Actor",
+        "group",
+        "APT28",
+        uuid="bef4c620-0787-42a8-a96d-b7eb6e85917c",
+        prov=_prov("attack", "G0007"),
+        ids=["attack:G0007"],
+    )
+    wrong = make_node(model, "Malware", "malware", "Sednit", prov=_prov("bad", "1"), ids=["attack:G0007"])
+    store.upsert([actor])
+    store.upsert([wrong])
+    assert store.stats(clearance=TLP.RED).as_dict()["nodes"] == {"Actor": 1, "Malware": 1}
+    assert store.get("attack:G0007", clearance=TLP.RED).kind == "Actor"
+    store.upsert([wrong, actor])
+    assert store.stats(clearance=TLP.RED).as_dict()["nodes"] == {"Actor": 1, "Malware": 1}
