@@ -49,10 +49,6 @@ class _Tx:
         rows = self._rows(cypher.resolve_ids(), ids=list(ids))
         return {r["id"]: r["key"] for r in rows}
 
-    def fetch_nodes(self, keys: Iterable[str]) -> dict[str, Node]:
-        rows = self._rows(cypher.fetch_nodes(), keys=list(keys), clearance=_ALL)
-        return {n.key: n for n in (row_node(r["p"]) for r in rows)}
-
     def resolve_nodes(self, ids: Iterable[str]) -> tuple[dict[str, str], dict[str, Node]]:
         found: dict[str, str] = {}
         nodes: dict[str, Node] = {}
