@@ -97,7 +97,7 @@ def resolve_nodes() -> str:
 
 
 def fetch_nodes() -> str:
-    """Entities by key at or below a clearance (pass 4 to read everything)."""
+    """Entities by key at or below a clearance."""
     return (
         f"UNWIND $keys AS k MATCH (n:{ENTITY} {{key: k}}) WHERE n.tlp_rank <= $clearance "
         "RETURN properties(n) AS p"

@@ -20,8 +20,6 @@ from graph_model.store import cypher
 from graph_model.store.base import GraphStore, Stats, WriteTx
 from graph_model.store.codec import edge_row, node_row, row_edge, row_node, search_text, words
 
-_ALL = int(TLP.RED)
-
 
 def _q(text: str) -> LiteralString:
     # Statements come from graph_model.store.cypher only, with schema-checked labels.
