@@ -172,7 +172,7 @@ def validate_edge(model: Model, edge: Edge) -> Edge:
     return edge
 
 
-def _adds_nothing(a: Node, b: Node) -> bool:
+def adds_nothing(a: Node, b: Node) -> bool:
     """Whether merging ``b`` into ``a`` gives a node equal to ``a`` (the common case of a re-referenced
     node); exactly the conditions under which every rule of :func:`merge_nodes` returns ``a``'s value."""
     if a.name != b.name or a.type != b.type or not absorbs(a.prov, b.prov):
@@ -190,7 +190,7 @@ def _adds_nothing(a: Node, b: Node) -> bool:
 
 def merge_nodes(a: Node, b: Node) -> Node:
     """Merge two records of the same entity; the result keeps ``a``'s key."""
-    if _adds_nothing(a, b):
+    if adds_nothing(a, b):
         props = dict(a.props)
         if "aliases" in props:
             props["aliases"] = list(props["aliases"])

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from graph_model.entities import Edge, Node, merge_edges, merge_nodes
+from graph_model.entities import Edge, Node, adds_nothing, merge_edges, merge_nodes
 from graph_model.model import Model
 
 if TYPE_CHECKING:
@@ -44,9 +44,28 @@ def _merge_all(items: dict[str, list[Node]]) -> dict[str, Node]:
     for key, group in items.items():
         node = group[0] if group[0].key == key else replace(group[0], key=key)
         for other in group[1:]:
-            node = merge_nodes(node, other)
+            if other is not node and not adds_nothing(node, other):
+                node = merge_nodes(node, other)
         merged[key] = node
     return merged
+
+
+def _distinct(nodes: Sequence[Node]) -> tuple[list[Node], Counter[str]]:
+    """The nodes of a batch without repeats of a node already in it (a hub named by many records), and
+    how many records each key had: a repeat adds nothing, so only its count matters."""
+    first: dict[str, Node] = {}
+    kept: list[Node] = []
+    counts: Counter[str] = Counter()
+    for node in nodes:
+        key = node.key
+        counts[key] += 1
+        seen = first.get(key)
+        if seen is None:
+            first[key] = node
+        elif seen is node or (len(node.ids) <= 1 and adds_nothing(seen, node)):
+            continue
+        kept.append(node)
+    return kept, counts
 
 
 def _resolve_nodes(
@@ -77,24 +96,30 @@ def _resolve_nodes(
 
 
 def _write_nodes(tx: WriteTx, nodes: Sequence[Node], result: UpsertResult) -> dict[str, str]:
-    groups, id_map, stored = _resolve_nodes(tx, nodes)
+    distinct, counts = _distinct(nodes)
+    groups, id_map, stored = _resolve_nodes(tx, distinct)
     incoming = _merge_all(groups)
     created: list[Node] = []
     changed: list[Node] = []
     for key, node in incoming.items():
+        group = groups[key]
+        records = counts.pop(group[0].key, 0)
+        for other in group[1:]:
+            records += counts.pop(other.key, 0)
         old = stored.get(key)
         if old is None:
             result.nodes_new += 1
-            result.nodes_merged += len(groups[key]) - 1
+            result.nodes_merged += records - 1
             result.new_by_kind[node.kind] += 1
-            result.merged_by_kind[node.kind] += len(groups[key]) - 1
+            result.merged_by_kind[node.kind] += records - 1
             created.append(node)
             continue
-        result.nodes_merged += len(groups[key])
-        result.merged_by_kind[node.kind] += len(groups[key])
-        new = merge_nodes(old, node)
-        if new != old:
-            changed.append(new)
+        result.nodes_merged += records
+        result.merged_by_kind[node.kind] += records
+        if not adds_nothing(old, node):
+            new = merge_nodes(old, node)
+            if new != old:
+                changed.append(new)
     # The batch runs in one write transaction, so what was absent at fetch time is still absent.
     tx.write_nodes(created, new=True)
     tx.write_nodes(changed)
@@ -118,10 +143,15 @@ def _write_edges(
         if src == dst and not model.edges[edge.type].self_loops:
             result.edges_merged += 1  # both ends merged into one entity: the link is now identity
             continue
-        key = edge.key_for(src, dst)
-        fixed = Edge(edge.type, src, dst, edge.prov, edge.props, edge.discriminator)
-        resolved[key] = merge_edges(resolved[key], fixed) if key in resolved else fixed
-        counts[key] = counts.get(key, 0) + 1
+        if src != edge.source or dst != edge.target:
+            edge = Edge(edge.type, src, dst, edge.prov, edge.props, edge.discriminator)
+        key = edge.key
+        if key in resolved:
+            resolved[key] = merge_edges(resolved[key], edge)
+            counts[key] += 1
+        else:
+            resolved[key] = edge
+            counts[key] = 1
     stored = tx.fetch_edges(resolved)
     created: list[Edge] = []
     changed: list[Edge] = []

@@ -9,15 +9,19 @@ from typing import Any
 from graph_model.entities import RESERVED, Edge, Node
 from graph_model.provenance import TLP, Provenance
 
+_LABELS = {level: level.label for level in TLP}
+_LEVELS = tuple(TLP)  # by rank: indexing is much cheaper than calling the enum
+
 
 def _prov_row(prov: Provenance) -> dict[str, Any]:
+    tlp = prov.tlp
     return {
         "sources": sorted(prov.sources),
         "first_seen": prov.first_seen,
         "last_seen": prov.last_seen,
         "confidence": prov.confidence,
-        "tlp": prov.tlp.label,
-        "tlp_rank": int(prov.tlp),
+        "tlp": _LABELS[tlp],
+        "tlp_rank": int(tlp),
     }
 
 
@@ -27,7 +31,7 @@ def _prov(row: Mapping[str, Any]) -> Provenance:
         first_seen=row.get("first_seen"),
         last_seen=row.get("last_seen"),
         confidence=int(row["confidence"]),
-        tlp=TLP(int(row["tlp_rank"])),
+        tlp=_LEVELS[int(row["tlp_rank"])],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,35 +20,55 @@ from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore, Stats, WriteTx
 from graph_model.store.codec import edge_row, node_row, row_edge, row_node, search_text, words
 
-_CHUNK = 900
+# Bumped when the file layout changes; an older file is refused with a clear message.
+LAYOUT_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
     key TEXT PRIMARY KEY, kind TEXT NOT NULL, tlp_rank INTEGER NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ids (id TEXT PRIMARY KEY, key TEXT NOT NULL);
+-- Edges are appended in rowid order and found through a small integer hash of their key: a B-tree of
+-- long text keys in random order would dirty most of its pages on every batch (measured 4x slower).
+-- The key itself is type|source|target|discriminator, so it is not stored twice.
 CREATE TABLE IF NOT EXISTS edges (
-    key TEXT PRIMARY KEY, type TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
-    tlp_rank INTEGER NOT NULL, data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS edges_source ON edges(source);
-CREATE INDEX IF NOT EXISTS edges_target ON edges(target);
+    id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, type TEXT NOT NULL, source TEXT NOT NULL,
+    target TEXT NOT NULL, discriminator TEXT NOT NULL, tlp_rank INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS edges_hash ON edges(hash);
 CREATE TABLE IF NOT EXISTS pending (key TEXT PRIMARY KEY, source TEXT, target TEXT, data TEXT);
 CREATE INDEX IF NOT EXISTS pending_source ON pending(source);
 CREATE INDEX IF NOT EXISTS pending_target ON pending(target);
 -- rowid = nodes.rowid (kept stable by upserts), so a node's entry is replaced without a scan.
 CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(text, tokenize='unicode61 remove_diacritics 0');
 """
+_EDGE_COLUMNS = ("type", "source", "target", "discriminator")
+
+
+_LIST = "(SELECT value FROM json_each(?))"  # a JSON array parameter, read as a list
+
+
+def key_hash(key: str) -> int:
+    """The stable hash edges are looked up by (collisions are harmless: the full key is compared)."""
+    return zlib.crc32(key.encode())
 
 
 def _dumps(row: dict[str, Any]) -> str:
     return orjson.dumps(row).decode()
 
 
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
+def tlp_rank(item: Node | Edge) -> int:
+    return int(item.prov.tlp)
 
 
-def _marks(n: int) -> str:
-    return ",".join("?" * n)
+def _edge_data(edge: Edge) -> str:
+    row = edge_row(edge)
+    for column in ("key", *_EDGE_COLUMNS):
+        del row[column]
+    return _dumps(row)
+
+
+def _row_edge(etype: str, source: str, target: str, discriminator: str, data: str) -> Edge:
+    row = orjson.loads(data)
+    row.update(type=etype, source=source, target=target, discriminator=discriminator)
+    return row_edge(row)
 
 
 def fts_query(text: str) -> str | None:
@@ -64,40 +85,57 @@ class _Tx:
         self.conn = conn
         self.nodes_written: list[Node] = []
         self.edges_written: list[Edge] = []
+        self.edge_ids: dict[str, int] = {}  # rowids of the edges fetch_edges found
 
-    def _select(self, sql: str, keys: Iterable[str]) -> Iterator[tuple[Any, ...]]:
-        items = list(keys)
-        for part in _chunks(items):
-            yield from self.conn.execute(sql.format(_marks(len(part))), part)
+    def _rows(self, sql: str, values: Iterable[Any]) -> sqlite3.Cursor:
+        """Run ``sql`` whose one parameter is a JSON array of ``values`` (read through json_each)."""
+        return self.conn.execute(sql, (orjson.dumps(list(values)).decode(),))
 
     def resolve_ids(self, ids: Iterable[str]) -> dict[str, str]:
         # A node's own key resolves through the nodes table; only its extra ids are in ``ids``.
         items = list(ids)
-        found = dict(self._select("SELECT id, key FROM ids WHERE id IN ({})", items))
-        found.update((k, k) for (k,) in self._select("SELECT key FROM nodes WHERE key IN ({})", items))
+        found = dict(self._rows(f"SELECT id, key FROM ids WHERE id IN {_LIST}", items))
+        found.update((k, k) for (k,) in self._rows(f"SELECT key FROM nodes WHERE key IN {_LIST}", items))
         return found
 
     def fetch_nodes(self, keys: Iterable[str]) -> dict[str, Node]:
-        rows = self._select("SELECT data FROM nodes WHERE key IN ({})", keys)
-        return {n.key: n for n in (row_node(orjson.loads(r[0])) for r in rows)}
+        rows = self._rows(f"SELECT data FROM nodes WHERE key IN {_LIST}", keys)
+        return {n.key: n for n in (row_node(orjson.loads(data)) for (data,) in rows)}
 
     def resolve_nodes(self, ids: Iterable[str]) -> tuple[dict[str, str], dict[str, Node]]:
-        found = self.resolve_ids(ids)
-        return found, self.fetch_nodes(set(found.values()))
+        items = list(ids)
+        found = dict(self._rows(f"SELECT id, key FROM ids WHERE id IN {_LIST}", items))
+        nodes = self.fetch_nodes({*items, *found.values()})
+        found.update((k, k) for k in items if k in nodes)
+        return found, nodes
 
     def fetch_edges(self, keys: Iterable[str]) -> dict[str, Edge]:
-        rows = self._select("SELECT key, data FROM edges WHERE key IN ({})", keys)
-        return {k: row_edge(orjson.loads(d)) for k, d in rows}
+        wanted = set(keys)
+        found: dict[str, Edge] = {}
+        hashes = orjson.dumps(sorted({key_hash(k) for k in wanted})).decode()
+        rows = self.conn.execute(
+            f"SELECT id, type, source, target, discriminator, data FROM edges WHERE hash IN {_LIST}",
+            (hashes,),
+        )
+        for rowid, etype, source, target, discriminator, data in rows:
+            key = f"{etype}|{source}|{target}|{discriminator}"
+            if key in wanted:
+                found[key] = _row_edge(etype, source, target, discriminator, data)
+                self.edge_ids[key] = rowid
+        return found
 
     def fetch_pending(self, keys: Iterable[str]) -> dict[str, Edge]:
-        rows = self._select("SELECT key, data FROM pending WHERE key IN ({})", keys)
+        rows = self._rows(f"SELECT key, data FROM pending WHERE key IN {_LIST}", keys)
         return {k: row_edge(orjson.loads(d)) for k, d in rows}
 
     def take_pending(self, ids: Iterable[str]) -> list[Edge]:
+        if self.conn.execute("SELECT 1 FROM pending LIMIT 1").fetchone() is None:
+            return []  # the common case: nothing waits
         items = list(ids)
         found: dict[str, str] = {}
         for column in ("source", "target"):
-            found.update(self._select(f"SELECT key, data FROM pending WHERE {column} IN ({{}})", items))
+            sql = f"SELECT key, data FROM pending WHERE {column} IN {_LIST}"
+            found.update(self._rows(sql, items))
         self.conn.executemany("DELETE FROM pending WHERE key = ?", [(k,) for k in found])
         return [row_edge(orjson.loads(d)) for d in found.values()]
 
@@ -114,21 +152,45 @@ class _Tx:
             "INSERT OR IGNORE INTO ids(id, key) VALUES (?, ?)",  # the first claimant keeps an id
             [(i, n.key) for n in nodes for i in n.ids if i != n.key],
         )
-        rowids = dict(self._select("SELECT key, rowid FROM nodes WHERE key IN ({})", [n.key for n in nodes]))
-        self.conn.executemany("DELETE FROM search WHERE rowid = ?", [(r,) for r in rowids.values()])
-        self.conn.executemany(
-            "INSERT INTO search(rowid, text) VALUES (?, ?)",
-            [(rowids[n.key], search_text(n, fields[n.kind])) for n in nodes],
+        texts = [[n.key, search_text(n, fields[n.kind])] for n in nodes]
+        if not new:
+            self._rows(
+                f"DELETE FROM search WHERE rowid IN (SELECT nodes.rowid FROM nodes WHERE key IN {_LIST})",
+                [n.key for n in nodes],
+            )
+        self._rows(
+            "INSERT INTO search(rowid, text) SELECT nodes.rowid, j.value ->> 1 FROM json_each(?) AS j"
+            " JOIN nodes ON nodes.key = j.value ->> 0",
+            texts,
         )
-        self.nodes_written.extend(nodes)
+        if self.store._index is not None:
+            self.nodes_written.extend(nodes)
 
     def write_edges(self, edges: Sequence[Edge], *, new: bool = False) -> None:
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO edges(key, type, source, target, tlp_rank, data)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [(e.key, e.type, e.source, e.target, int(e.prov.tlp), _dumps(edge_row(e))) for e in edges],
-        )
-        self.edges_written.extend(edges)
+        if new:
+            self.conn.executemany(
+                "INSERT INTO edges(hash, type, source, target, discriminator, tlp_rank, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        key_hash(e.key),
+                        e.type,
+                        e.source,
+                        e.target,
+                        e.discriminator,
+                        int(e.prov.tlp),
+                        _edge_data(e),
+                    )
+                    for e in edges
+                ],
+            )
+        else:  # edges found by fetch_edges in this transaction
+            self.conn.executemany(
+                "UPDATE edges SET tlp_rank = ?, data = ? WHERE id = ?",
+                [(int(e.prov.tlp), _edge_data(e), self.edge_ids[e.key]) for e in edges],
+            )
+        if self.store._index is not None:
+            self.edges_written.extend(edges)
 
     def write_pending(self, edges: Sequence[Edge]) -> None:
         self.conn.executemany(
@@ -154,27 +216,50 @@ class EmbeddedStore(GraphStore):
             self.conn.execute("PRAGMA wal_autocheckpoint=16384")
             self.conn.execute("PRAGMA temp_store=MEMORY")
             self.conn.execute("PRAGMA foreign_keys=OFF")
-            self.conn.executescript(_SCHEMA)
+            self._check_layout()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open embedded store {self.path}: {exc}") from exc
-        self.index = nx.MultiDiGraph()
-        self._load_index()
+        # The topology index is built on first read, not on open: a load never pays for it.
+        self._index: nx.MultiDiGraph | None = None
+        self._index_version = -1
+
+    def _check_layout(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = self.conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'nodes'").fetchone()[0]
+        if tables and version != LAYOUT_VERSION:
+            raise StoreError(
+                f"{self.path} was written by another crimegraph version (file layout {version}, this one "
+                f"reads {LAYOUT_VERSION}); load the data again into a new file"
+            )
+        self.conn.executescript(_SCHEMA)
+        self.conn.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
+
+    @property
+    def index(self) -> nx.MultiDiGraph:
+        """The in-memory topology (keys, kinds, markings); rebuilt when another connection committed."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if self._index is None or version != self._index_version:
+            self._load_index()
+        assert self._index is not None
+        return self._index
 
     def _load_index(self) -> None:
-        """Rebuild the in-memory topology (keys, kinds, markings) from the file."""
+        """Rebuild the in-memory topology from the file."""
         index = nx.MultiDiGraph()
         # One read transaction: a snapshot, even while another process is committing batches.
         self.conn.execute("BEGIN")
         try:
+            self._index_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
             for key, kind, rank in self.conn.execute("SELECT key, kind, tlp_rank FROM nodes"):
                 index.add_node(key, kind=kind, rank=rank)
-            for key, etype, src, dst, rank in self.conn.execute(
-                "SELECT key, type, source, target, tlp_rank FROM edges"
+            add_edge = index.add_edge
+            for etype, src, dst, discriminator, rank in self.conn.execute(
+                "SELECT type, source, target, discriminator, tlp_rank FROM edges"
             ):
-                index.add_edge(src, dst, key=key, type=etype, rank=rank)
+                add_edge(src, dst, f"{etype}|{src}|{dst}|{discriminator}", type=etype, rank=rank)
         finally:
             self.conn.execute("COMMIT")
-        self.index = index
+        self._index = index
 
     @contextmanager
     def _write_transaction(self) -> Iterator[WriteTx]:
@@ -187,12 +272,13 @@ class EmbeddedStore(GraphStore):
             raise
         self.conn.execute("COMMIT")
         # The index changes only once the batch is durable, so readers never see half a batch.
-        self.index.add_nodes_from(
-            (n.key, {"kind": n.kind, "rank": int(n.prov.tlp)}) for n in tx.nodes_written
-        )
-        add_edge = self.index.add_edge  # one call per edge: add_edges_from builds views per edge
-        for e in tx.edges_written:
-            add_edge(e.source, e.target, e.key, type=e.type, rank=int(e.prov.tlp))
+        if self._index is not None:
+            self._index.add_nodes_from(
+                (n.key, {"kind": n.kind, "rank": int(n.prov.tlp)}) for n in tx.nodes_written
+            )
+            add_edge = self._index.add_edge  # one call per edge: add_edges_from builds views per edge
+            for e in tx.edges_written:
+                add_edge(e.source, e.target, e.key, type=e.type, rank=int(e.prov.tlp))
 
     def _resolve(self, ids: Iterable[str]) -> dict[str, str]:
         return _Tx(self, self.conn).resolve_ids(ids)
@@ -237,14 +323,8 @@ class EmbeddedStore(GraphStore):
             if a["type"] in types and a["rank"] <= clearance and s in visible and t in visible
         ]
         tx = _Tx(self, self.conn)
-        nodes = (
-            row_node(orjson.loads(r[0]))
-            for r in tx._select("SELECT data FROM nodes WHERE key IN ({})", visible)
-        )
-        edges = (
-            row_edge(orjson.loads(r[0]))
-            for r in tx._select("SELECT data FROM edges WHERE key IN ({})", edge_keys)
-        )
+        nodes = iter(tx.fetch_nodes(visible).values())
+        edges = iter(tx.fetch_edges(edge_keys).values())
         return nodes, edges
 
     def search(
@@ -286,7 +366,7 @@ class EmbeddedStore(GraphStore):
         with self._write_transaction():
             for table in ("nodes", "ids", "edges", "pending", "search"):
                 self.conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-        self.index = nx.MultiDiGraph()
+        self._index = None
 
     def close(self) -> None:
         self.conn.close()
