@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -70,6 +71,36 @@ def _validate(model: Model, record: Record) -> None:
                 )
 
 
+class _Writer:
+    """Writes batches in order; with a store whose writes wait on a server, in a background thread so the
+    next batch is read and checked while the server works on this one (at most one batch in flight)."""
+
+    def __init__(self, store: GraphStore, result: UpsertResult) -> None:
+        self.store = store
+        self.result = result
+        self.pool = ThreadPoolExecutor(1, "crimegraph-writer") if store.background_writes else None
+        self.in_flight: Future[UpsertResult] | None = None
+
+    def write(self, nodes: list[Node], edges: list[Edge]) -> None:
+        if not nodes and not edges:
+            return
+        if self.pool is None:
+            self.result.add(self.store.upsert(nodes, edges, validate=False))
+            return
+        self.wait()
+        self.in_flight = self.pool.submit(self.store.upsert, nodes, edges, validate=False)
+
+    def wait(self) -> None:
+        if self.in_flight is not None:
+            future, self.in_flight = self.in_flight, None
+            self.result.add(future.result())
+
+    def close(self) -> None:
+        """Wait for the batch in flight (also when the load stops early: it commits or fails whole)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+
 def ingest(
     store: GraphStore,
     records: Iterable[Record],
@@ -87,36 +118,35 @@ def ingest(
     summary = IngestSummary()
     nodes: list[Node] = []
     edges: list[Edge] = []
-
-    def flush() -> None:
-        if nodes or edges:
-            summary.store.add(store.upsert(nodes, edges, validate=False))
-            nodes.clear()
-            edges.clear()
-
-    for record in records:
-        summary.read += 1
-        summary.read_by_kind[record.kind] += 1
-        if progress is not None:
-            progress(1)
-        if record.skipped is not None:
-            summary.skipped += 1
-            summary.skipped_by_reason[record.skipped] += 1
-            continue
-        error = record.error
-        if error is None:
-            try:
-                _validate(store.model, record)
-            except ValidationError as exc:
-                error = str(exc)
-        if error is not None:
-            summary.rejected += 1
-            summary.rejected_by_kind[record.kind] += 1
-            _reject(rejects, record, error)
-            continue
-        for item in record.items:
-            (nodes if isinstance(item, Node) else edges).append(item)  # type: ignore[arg-type]
-        if len(nodes) + len(edges) >= batch_size:
-            flush()
-    flush()
+    writer = _Writer(store, summary.store)
+    try:
+        for record in records:
+            summary.read += 1
+            summary.read_by_kind[record.kind] += 1
+            if progress is not None:
+                progress(1)
+            if record.skipped is not None:
+                summary.skipped += 1
+                summary.skipped_by_reason[record.skipped] += 1
+                continue
+            error = record.error
+            if error is None:
+                try:
+                    _validate(store.model, record)
+                except ValidationError as exc:
+                    error = str(exc)
+            if error is not None:
+                summary.rejected += 1
+                summary.rejected_by_kind[record.kind] += 1
+                _reject(rejects, record, error)
+                continue
+            for item in record.items:
+                (nodes if isinstance(item, Node) else edges).append(item)  # type: ignore[arg-type]
+            if len(nodes) + len(edges) >= batch_size:
+                writer.write(nodes, edges)
+                nodes, edges = [], []
+        writer.write(nodes, edges)
+        writer.wait()
+    finally:
+        writer.close()
     return summary

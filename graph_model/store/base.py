@@ -107,6 +107,8 @@ class GraphStore(abc.ABC):
     """A graph of nodes and edges with provenance, read through the caller's clearance."""
 
     model: Model
+    # Whether a loader should write from a background thread: true where a write mostly waits on a server.
+    background_writes: bool = False
 
     # -- primitives each implementation provides -------------------------------------------
     @abc.abstractmethod

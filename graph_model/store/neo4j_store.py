@@ -111,6 +111,8 @@ class _Tx:
 class Neo4jStore(GraphStore):
     """A :class:`GraphStore` on a Neo4j database. The caller owns ``driver`` (one per process)."""
 
+    background_writes = True  # a batch mostly waits on the server; loaders read the next one meanwhile
+
     def __init__(
         self, driver: Driver, model: Model, database: str = "neo4j", *, ensure_schema: bool = True
     ) -> None:

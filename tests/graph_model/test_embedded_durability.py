@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from graph_model.entities import make_node
+import pytest
+
+from graph_model.entities import Edge, make_node
+from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP, Provenance
 from graph_model.store.embedded import EmbeddedStore
@@ -63,3 +67,28 @@ def test_sigkill_mid_batch_leaves_whole_batches(tmp_path: Path, model: Model) ->
     assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert len(store.index) == total
     store.close()
+
+
+def test_a_reader_sees_what_another_connection_committed(tmp_path: Path, model: Model) -> None:
+    path = tmp_path / "g.db"
+    reader, writer = EmbeddedStore(path, model), EmbeddedStore(path, model)
+    prov = Provenance.of("t", "1")
+    writer.upsert([make_node(model, "Actor", "handle", "first", prov=prov)])
+    assert reader.stats(clearance=TLP.RED).as_dict()["total_nodes"] == 1
+    a, b = (make_node(model, "Actor", "handle", name, prov=prov) for name in ("second", "third"))
+    writer.upsert([a, b], [Edge("ASSOCIATES_WITH", a.key, b.key, prov)])
+    # The reader's index was built before the writer's second batch: it notices and rebuilds.
+    assert reader.stats(clearance=TLP.RED).as_dict()["total_nodes"] == 3
+    assert len(reader.neighbourhood([a.key], clearance=TLP.RED).edges) == 1
+    reader.close()
+    writer.close()
+
+
+def test_a_file_of_another_layout_is_refused_clearly(tmp_path: Path, model: Model) -> None:
+    path = tmp_path / "old.db"
+    EmbeddedStore(path, model).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    with pytest.raises(StoreError, match="another crimegraph version .* load the data again"):
+        EmbeddedStore(path, model)
