@@ -65,13 +65,28 @@ def row_node(row: Mapping[str, Any]) -> Node:
 
 def edge_row(edge: Edge) -> dict[str, Any]:
     return {
-        **edge.props,
+        **edge_data(edge),
         "key": edge.key,
         "type": edge.type,
         "source": edge.source,
         "target": edge.target,
         "discriminator": edge.discriminator,
-        **_prov_row(edge.prov),
+    }
+
+
+def edge_data(edge: Edge) -> dict[str, Any]:
+    """:func:`edge_row` without what identifies the edge (its type, ends and discriminator)."""
+    prov = edge.prov
+    tlp = prov.tlp
+    sources = prov.sources
+    return {
+        **edge.props,
+        "sources": sorted(sources) if len(sources) > 1 else list(sources),
+        "first_seen": prov.first_seen,
+        "last_seen": prov.last_seen,
+        "confidence": prov.confidence,
+        "tlp": _LABELS[tlp],
+        "tlp_rank": int(tlp),
     }
 
 

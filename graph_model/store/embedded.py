@@ -18,7 +18,7 @@ from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore, Stats, WriteTx
-from graph_model.store.codec import edge_row, node_row, row_edge, row_node, search_text, words
+from graph_model.store.codec import edge_data, edge_row, node_row, row_edge, row_node, search_text, words
 
 # Bumped when the file layout changes; an older file is refused with a clear message.
 LAYOUT_VERSION = 2
@@ -40,7 +40,6 @@ CREATE INDEX IF NOT EXISTS pending_target ON pending(target);
 -- rowid = nodes.rowid (kept stable by upserts), so a node's entry is replaced without a scan.
 CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(text, tokenize='unicode61 remove_diacritics 0');
 """
-_EDGE_COLUMNS = ("type", "source", "target", "discriminator")
 
 
 _LIST = "(SELECT value FROM json_each(?))"  # a JSON array parameter, read as a list
@@ -60,10 +59,7 @@ def tlp_rank(item: Node | Edge) -> int:
 
 
 def _edge_data(edge: Edge) -> str:
-    row = edge_row(edge)
-    for column in ("key", *_EDGE_COLUMNS):
-        del row[column]
-    return _dumps(row)
+    return orjson.dumps(edge_data(edge)).decode()
 
 
 def _row_edge(etype: str, source: str, target: str, discriminator: str, data: str) -> Edge:
