@@ -2,7 +2,9 @@
 
 (a) into the embedded store (a SQLite file), (b) into Neo4j through ``Neo4jStore`` (batched
 ``UNWIND … MERGE``), and (c) into the same Neo4j by a naive loader: one parameterised ``MERGE``
-statement per record, each in its own auto-commit transaction, timed on a sample and extrapolated.
+statement per record, each in its own auto-commit transaction, timed on a sample and extrapolated;
+and (d) the floor: the same nodes and relationships created by the barest ``UNWIND … CREATE``
+statements (a key per node, nothing on relationships, no lookups), i.e. what the server alone takes.
 
     python benchmarks/ingest.py --size M            # S, M or L (1k, 10k, 100k actors)
     python benchmarks/ingest.py --size S --skip-neo4j --profile
@@ -91,18 +93,21 @@ def _stats_of(store: Any) -> tuple[int, int]:
 
 
 def embedded_phase(files: list[Path], db: str, batch: int, profile: bool) -> dict[str, Any]:
-    """Child process: load every file into a fresh embedded store file."""
+    """Child process: load every file into a fresh embedded store file, closing it (the final WAL
+    checkpoint is part of the load), then count what a new connection finds."""
     from graph_model.store.embedded import EmbeddedStore
 
     for stale in Path(db).parent.glob(Path(db).name + "*"):
         stale.unlink()
-    store = EmbeddedStore(db, default_model())
 
     def load() -> dict[str, Any]:
+        store = EmbeddedStore(db, default_model())
         summary = ingest(store, _records(files), batch_size=batch)
+        store.close()
         return {"records": summary.read, "rejected": summary.rejected}
 
     result = _measure(load, profile)
+    store = EmbeddedStore(db, default_model())
     result["nodes"], result["edges"] = _stats_of(store)
     store.close()
     return result
@@ -193,6 +198,43 @@ def naive_phase(
     return result
 
 
+def floor_phase(db: str, uri: str, auth: tuple[str, str], batch: int) -> dict[str, Any]:
+    """Child process: the same nodes and relationships (read back from the embedded file) created in Neo4j
+    by the barest statements possible - a key per node, no relationship property, no lookup of what
+    exists, no merging - to show what the server alone can take on this machine."""
+    import sqlite3
+
+    store = _neo4j(uri, auth)
+    _reset(store)
+    conn = sqlite3.connect(db)
+    nodes = [r[0] for r in conn.execute("SELECT key FROM nodes")]
+    edges: dict[str, list[list[str]]] = {}
+    for etype, source, target in conn.execute("SELECT type, source, target FROM edges"):
+        edges.setdefault(etype, []).append([source, target])
+    conn.close()
+    model = default_model()
+
+    def load() -> dict[str, Any]:
+        with store.driver.session(database="neo4j") as session:
+            for start in range(0, len(nodes), batch):
+                rows = nodes[start : start + batch]
+                session.run(f"UNWIND $rows AS k CREATE (:{cypher.ENTITY} {{key: k}})", rows=rows).consume()
+            for etype, pairs in edges.items():
+                rel = cypher.label(model, etype)
+                statement = (
+                    f"UNWIND $rows AS row MATCH (a:{cypher.ENTITY} {{key: row[0]}}) "
+                    f"MATCH (b:{cypher.ENTITY} {{key: row[1]}}) CREATE (a)-[:{rel}]->(b)"
+                )
+                for start in range(0, len(pairs), batch):
+                    session.run(statement, rows=pairs[start : start + batch]).consume()
+        return {"records": len(nodes) + sum(map(len, edges.values())), "rejected": 0}
+
+    result = _measure(load, False)
+    _reset(store)
+    store.close()
+    return result
+
+
 def _server_module() -> ModuleType:
     path = REPO / ".ci" / "neo4j" / "neo4j_server.py"
     spec = importlib.util.spec_from_file_location("crimegraph_neo4j_server", path)
@@ -202,6 +244,14 @@ def _server_module() -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _server_cpu(server: Any) -> float:
+    """CPU seconds the local Neo4j server's JVM has used so far (0 when the server is not ours)."""
+    if server is None:
+        return 0.0
+    fields = Path(f"/proc/{server.pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _child(function: Any, *args: Any) -> dict[str, Any]:
@@ -228,8 +278,8 @@ def main() -> int:
     ap.add_argument("--skip-neo4j", action="store_true")
     ap.add_argument("--batch-size", type=int, default=5000)
     ap.add_argument("--naive-sample", type=int, default=20_000)
-    ap.add_argument("--neo4j-heap", default="1g")
-    ap.add_argument("--neo4j-pagecache", default="512m")
+    ap.add_argument("--neo4j-heap", default="2g")
+    ap.add_argument("--neo4j-pagecache", default="1g")
     ap.add_argument(
         "--allow-clear", action="store_true", help="allow clearing a non-empty NEO4J_URI database"
     )
@@ -278,9 +328,17 @@ def main() -> int:
                 flush=True,
             )
         try:
+            cpu_before = _server_cpu(server)
             results["neo4j"] = _child(neo4j_phase, files, uri, auth, args.batch_size, args.profile)
+            server_cpu = _server_cpu(server) - cpu_before
+            note = f"  server CPU {server_cpu:.1f} s" if server is not None else ""
             rows.append(
-                _row(f"(b) neo4j Neo4jStore, batch {args.batch_size}", results["neo4j"], TARGETS["neo4j"])
+                _row(
+                    f"(b) neo4j Neo4jStore, batch {args.batch_size}",
+                    results["neo4j"],
+                    TARGETS["neo4j"],
+                    note,
+                )
             )
             print(rows[-1], flush=True)
             if server is not None:
@@ -291,6 +349,13 @@ def main() -> int:
             rows.append(
                 _row("(c) neo4j naive MERGE per record", naive, None, f"  sample; full set ≈ {full:,.0f} min")
             )
+            print(rows[-1], flush=True)
+            cpu_before = _server_cpu(server)
+            floor = _child(floor_phase, str(work / "embedded.db"), uri, auth, 10_000)
+            server_cpu = _server_cpu(server) - cpu_before
+            note = "  nodes+relationships, not records"
+            note += f"; server CPU {server_cpu:.1f} s" if server is not None else ""
+            rows.append(_row("(d) neo4j floor: bare CREATE", floor, None, note))
             print(rows[-1], flush=True)
         finally:
             if server is not None:
