@@ -25,8 +25,12 @@ _FALSE = frozenset({"false", "no", "n", "0"})
 _ASN = re.compile(r"^AS\d+$", re.IGNORECASE)
 
 
-# What the rows of one load share: the provenance of named nodes, by (confidence, TLP).
-Shared = dict[tuple[int | None, TLP | None], Provenance]
+# Named nodes one load keeps for reuse, per marking; past this many the cache starts afresh, so memory
+# stays bounded whatever the input size.
+NAMED_LIMIT = 50_000
+
+Marking = tuple[int | None, TLP | None]
+NamedNodes = dict[tuple[str, str, str], Node]
 
 
 class RowError(ValueError):
@@ -48,21 +52,56 @@ def infrastructure_type(value: str, default: str) -> str:
     return "ip"
 
 
+class Shared:
+    """What the rows of one load have in common, by the (confidence, TLP) of a row: the provenance of the
+    nodes it names, and those nodes themselves.
+
+    The same few thousand wallets or actors are named by hundreds of thousands of rows, so a named node
+    is made once and handed out again, the same object, to every row naming it with the same marking.
+    Nothing downstream changes a node it is given (validation normalises a node's properties in place,
+    and a named node has none), so sharing it is safe.
+    """
+
+    def __init__(self, ctx: LoadContext) -> None:
+        self.ctx = ctx
+        self.limit = NAMED_LIMIT
+        self._by_marking: dict[Marking, tuple[Provenance, NamedNodes]] = {}
+
+    def marking(self, confidence: int | None, tlp: TLP | None) -> tuple[Provenance, NamedNodes]:
+        """The provenance of nodes named by a row so marked, and the named nodes made with it so far."""
+        found = self._by_marking.get((confidence, tlp))
+        if found is None:
+            prov = self.ctx.prov(None, confidence=confidence, tlp=tlp)
+            found = self._by_marking[confidence, tlp] = (prov, {})
+        return found
+
+    def named(self, nodes: NamedNodes, kind: str, type_: str, value: str, prov: Provenance) -> Node:
+        node = nodes.get((kind, type_, value))
+        if node is None:
+            node = make_node(self.ctx.model, kind, type_, value, prov=prov)
+            if len(nodes) >= self.limit:
+                nodes.clear()
+            if self.limit:
+                nodes[kind, type_, value] = node
+        return node
+
+
 @dataclass(slots=True)
 class Row:
     """The non-empty cells of one row by lower-case column name, and the row's provenance.
 
     ``dated_by`` names the column holding the row's event time, used when ``first_seen`` is empty.
-    ``shared`` is one dict per load, caching what rows have in common (the provenance of named nodes).
+    ``shared`` is one per load, keeping what rows have in common (named nodes and their provenance).
     """
 
     ctx: LoadContext
     cells: dict[str, str]
     where: str
     dated_by: str | None = None
-    shared: Shared = field(default_factory=dict)
+    shared: Shared | None = None
     prov: Provenance = field(init=False)
     ref_prov: Provenance = field(init=False)
+    _named: NamedNodes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         confidence = self.integer("confidence")
@@ -90,10 +129,9 @@ class Row:
             raise
         # A node named only as the far end of a link gets the dataset as its source, not the row:
         # a hub named by a million rows must not collect a million sources.
-        ref_prov = self.shared.get((confidence, tlp))
-        if ref_prov is None:
-            ref_prov = self.shared[confidence, tlp] = self.ctx.prov(None, confidence=confidence, tlp=tlp)
-        self.ref_prov = ref_prov
+        if self.shared is None:
+            self.shared = Shared(self.ctx)
+        self.ref_prov, self._named = self.shared.marking(confidence, tlp)
 
     # -- cells -------------------------------------------------------------------------------
     def text(self, column: str) -> str | None:
@@ -167,7 +205,8 @@ class Row:
 
     def named(self, kind: str, type_: str, value: str) -> Node:
         """A node this row names as the far end of a link."""
-        return make_node(self.ctx.model, kind, type_, value, prov=self.ref_prov)
+        assert self.shared is not None  # set by __post_init__
+        return self.shared.named(self._named, kind, type_, value, self.ref_prov)
 
     def reference(self, kind: str, text: str, default: str, allowed: frozenset[str] | None = None) -> Node:
         """A node named by a reference cell; ``allowed`` limits the types a reference may name."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from graph_model.errors import ValidationError
 from loaders import csv_entities, tabular
 from loaders.csv_row import COMMON_COLUMNS, Row, RowError, Shared
-from loaders.records import LoadContext, Record, SourceError, location
+from loaders.records import LoadContext, Record, SourceError
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,20 +129,29 @@ def detect(path: Path, header: Sequence[str]) -> Table:
 
 def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
     """One record per data row; a row that cannot be read is a rejected record with its file:line."""
-    table = detect(path, tabular.first_record(path, comments=()))
-    columns: tuple[str, ...] = ()
-    shared: Shared = {}
-    for line in tabular.csv_rows(path, required=(), comments=()):
-        where = location(path, line.line)
-        if line.error:
-            yield Record(where, table.kind, error=line.error, raw=line.text)
+    records = tabular.records(path)
+    for _, header, _, error in records:  # the first record names the columns
+        if header is None:
+            raise SourceError(f"{path}: cannot read the first line ({error})")
+        break
+    else:
+        raise SourceError(f"{path}: empty file (no data lines)")
+    table = detect(path, header)
+    columns = tuple(c.strip().lower() for c in header)
+    width = len(columns)
+    name = path.name
+    build, kind, dated_by = table.build, table.kind, table.dated_by
+    shared = Shared(ctx)
+    for number, cells, text, error in records:
+        where = f"{name}:{number}"  # as location() writes it, without its per-call checks
+        if cells is None or len(cells) != width:
+            reason = error if cells is None else f"expected {width} cells, found {len(cells)}"
+            yield Record(where, kind, error=reason, raw=text)
             continue
-        if not columns:
-            columns = tuple(c.strip().lower() for c in line.columns)
-        cells = {c: v.strip() for c, v in zip(columns, line.cells, strict=True) if c and v.strip()}
+        values = {c: v for c, v in zip(columns, map(str.strip, cells), strict=True) if c and v}
         try:
-            items = table.build(Row(ctx, cells, where, table.dated_by, shared))
+            items = build(Row(ctx, values, where, dated_by, shared))
         except (RowError, ValidationError) as exc:
-            yield Record(where, table.kind, error=str(exc), raw=line.text)
+            yield Record(where, kind, error=str(exc), raw=text)
             continue
-        yield Record(where, table.kind, items, raw=line.text)
+        yield Record(where, kind, items, raw=text)

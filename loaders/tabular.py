@@ -124,55 +124,93 @@ def check_header(path: Path, found: Sequence[str], required: Sequence[str]) -> N
         )
 
 
-def _split(text: str, delimiter: str | None) -> list[str]:
-    """Cells of one record; ValueError('open quote') if a quoted field runs past the text."""
-    if delimiter is None:
-        return text.split()
-    try:
-        return next(csv.reader([text], delimiter=delimiter, strict=True), [])
-    except csv.Error as exc:
-        if "unexpected end of data" in str(exc):
-            raise ValueError("open quote") from None
-        raise ValueError(f"malformed CSV ({exc})") from None
+class _Spoilt(Exception):
+    """Raised by :class:`_Feed` through csv.reader to give up the record being read, with the reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
-def _records(
-    path: Path, delimiter: str | None, comments: tuple[str, ...]
+class _Feed:
+    """The physical lines of a file as one csv.reader reads them, each decoded on its own.
+
+    Blank and comment lines between records are skipped; ``first`` and ``pending`` are the number and
+    the text of the lines of the record being read (the reader takes more than one for a quoted field
+    spanning lines). A line that is not UTF-8, or a record running past MAX_RECORD_LINES lines, is
+    raised as :class:`_Spoilt` through the reader, which starts afresh on the next line.
+    """
+
+    def __init__(self, handle: IO[bytes], comments: tuple[str, ...]) -> None:
+        self._raw = iter(handle)
+        self._comments = comments
+        self.number = 0
+        self.first = 0
+        self.pending: list[str] = []
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        pending = self.pending
+        if len(pending) >= MAX_RECORD_LINES:
+            raise _Spoilt("unterminated quoted field")
+        for raw in self._raw:
+            self.number += 1
+            raw = raw.rstrip(b"\r\n")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = Line(self.number, None, raw)
+                # A bad line inside a quoted field spoils the record it continues, not the lines after it.
+                if not pending:
+                    self.first = self.number
+                    pending.append(line.shown)
+                raise _Spoilt(line.error or "invalid UTF-8") from None
+            if self.number == 1:
+                text = text.removeprefix(BOM)
+            if not pending:
+                if not text.strip() or (self._comments and text.lstrip().startswith(self._comments)):
+                    continue
+                self.first = self.number
+            pending.append(text)
+            return text + "\n"  # csv.reader keeps the line break inside a quoted field
+        raise StopIteration
+
+
+def records(
+    path: Path, delimiter: str | None = ",", comments: tuple[str, ...] = ()
 ) -> Iterator[tuple[int, list[str] | None, str, str | None]]:
-    """(first line, cells or None, raw text, error) for every non-blank, non-comment record."""
-    pending: list[Line] = []
-    for line in text_lines(path):
-        if not pending:
-            if line.text is not None and (not line.text.strip() or line.text.lstrip().startswith(comments)):
-                continue
+    """(first line, cells or None, raw text, error) for every non-blank, non-comment record of a file.
+
+    ``delimiter=None`` splits each line on runs of whitespace. SourceError if the file is empty.
+    """
+    if delimiter is None:
+        for line in text_lines(path):
             if line.text is None:
                 yield line.number, None, line.shown, line.error
-                continue
-        elif line.text is None:
-            # A bad line inside a quoted field spoils the record it continues, not the lines after it.
-            yield pending[0].number, None, "\n".join(p.shown for p in pending), line.error
-            pending = []
-            continue
-        pending.append(line)
-        text = "\n".join(p.text or "" for p in pending)
-        try:
-            cells = _split(text, delimiter)
-        except ValueError as exc:
-            if str(exc) == "open quote" and len(pending) < MAX_RECORD_LINES:
-                continue
-            reason = "unterminated quoted field" if str(exc) == "open quote" else str(exc)
-            yield pending[0].number, None, text, reason
-            pending = []
-            continue
-        yield pending[0].number, cells, text, None
-        pending = []
-    if pending:
-        yield (
-            pending[0].number,
-            None,
-            "\n".join(p.shown for p in pending),
-            "unterminated quoted field at end of file",
-        )
+            elif line.text.strip() and not line.text.lstrip().startswith(comments):
+                yield line.number, line.text.split(), line.text, None
+        return
+    with open_source(path) as handle:
+        # One reader for the whole file: a reader per line costs more than the parsing itself.
+        feed = _Feed(handle, comments)
+        reader = csv.reader(feed, delimiter=delimiter, strict=True)
+        while True:
+            try:
+                for cells in reader:
+                    lines, feed.pending = feed.pending, []
+                    yield feed.first, cells, lines[0] if len(lines) == 1 else "\n".join(lines), None
+                break
+            except _Spoilt as exc:
+                reason = exc.reason
+            except csv.Error as exc:
+                ended = str(exc) == "unexpected end of data"
+                reason = "unterminated quoted field at end of file" if ended else f"malformed CSV ({exc})"
+            lines, feed.pending = feed.pending, []
+            yield feed.first, None, "\n".join(lines), reason
+        if feed.number == 0:
+            raise SourceError(f"{path}: empty file")
 
 
 def csv_rows(
@@ -194,7 +232,7 @@ def csv_rows(
     columns: tuple[str, ...] = ()
     index: dict[str, int] = {}
     seen_any = False
-    for number, cells, text, error in _records(path, delimiter, tuple(comments)):
+    for number, cells, text, error in records(path, delimiter, tuple(comments)):
         seen_any = True
         if header and not columns:
             if cells is None:
@@ -215,7 +253,7 @@ def csv_rows(
 
 def first_record(path: Path, *, delimiter: str | None = ",", comments: Sequence[str] = ("#",)) -> list[str]:
     """Cells of the first data record (to tell formats apart before reading); SourceError if none."""
-    for _, cells, _, error in _records(path, delimiter, tuple(comments)):
+    for _, cells, _, error in records(path, delimiter, tuple(comments)):
         if cells is None:
             raise SourceError(f"{path}: cannot read the first line ({error})")
         return cells

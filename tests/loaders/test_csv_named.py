@@ -1,0 +1,52 @@
+"""Named nodes are made once per load and shared between rows, with no effect on what a load yields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph_model.model import Model
+from loaders import csv_row
+from loaders.csv_tables import read
+from loaders.generate import generate
+from loaders.records import LoadContext, Record
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory, fixtures: Path) -> list[Path]:
+    generated = generate(tmp_path_factory.mktemp("synthetic"), 200, seed=5).tables
+    return [*sorted((fixtures / "csv").glob("*.csv")), *generated]
+
+
+def _read_all(tables: list[Path], model: Model) -> list[Record]:
+    ctx = LoadContext(model, "analyst")
+    return [record for path in tables for record in read(path, ctx)]
+
+
+@pytest.mark.parametrize("limit", [0, 1, 7])
+def test_sharing_named_nodes_changes_no_record(
+    tables: list[Path], model: Model, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    shared = _read_all(tables, model)
+    monkeypatch.setattr(csv_row, "NAMED_LIMIT", limit)  # 0: every named node made anew
+    assert _read_all(tables, model) == shared
+
+
+def test_a_wallet_named_by_many_rows_is_one_object(tables: list[Path], model: Model) -> None:
+    transactions = next(p for p in tables if p.name == "transactions.csv" and "fixtures" not in p.parts)
+    by_key: dict[str, set[int]] = {}
+    for record in read(transactions, LoadContext(model, "analyst")):
+        for item in record.items[:2]:
+            by_key.setdefault(item.key, set()).add(id(item))
+    assert max(len(ids) for ids in by_key.values()) == 1
+    assert len(by_key) < sum(1 for _ in read(transactions, LoadContext(model, "analyst")))
+
+
+def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch, model: Model) -> None:
+    monkeypatch.setattr(csv_row, "NAMED_LIMIT", 3)
+    shared = csv_row.Shared(LoadContext(model, "analyst"))
+    _, nodes = shared.marking(None, None)
+    for n in range(10):
+        shared.named(nodes, "Wallet", "btc", f"1A{n}", shared.marking(None, None)[0])
+        assert len(nodes) <= 3
