@@ -129,8 +129,9 @@ def _write_nodes(tx: WriteTx, nodes: Sequence[Node], result: UpsertResult) -> di
 def _write_edges(
     model: Model, tx: WriteTx, edges: Sequence[Edge], id_map: dict[str, str], result: UpsertResult
 ) -> None:
-    ids = {e.source for e in edges} | {e.target for e in edges}
-    id_map = {**tx.resolve_ids(ids - id_map.keys()), **id_map}
+    unknown = ({e.source for e in edges} | {e.target for e in edges}) - id_map.keys()
+    if unknown:  # ends the batch's own nodes did not name
+        id_map = {**tx.resolve_ids(unknown), **id_map}
     resolved: dict[str, Edge] = {}
     waiting: dict[str, Edge] = {}
     counts: dict[str, int] = {}
