@@ -161,9 +161,17 @@ class _Tx:
         )
         texts = [[n.key, search_text(n, fields[n.kind])] for n in nodes]
         if not new:
+            # A changed node keeps its search entry when its words did not change (a wallet named by
+            # transactions, then described by a wallets table, gains a service but keeps its address).
+            known = self.store._known
+            texts = [
+                [key, text]
+                for key, text in texts
+                if key not in known or search_text(known[key], fields[known[key].kind]) != text
+            ]
             self._rows(
                 f"DELETE FROM search WHERE rowid IN (SELECT nodes.rowid FROM nodes WHERE key IN {_LIST})",
-                [n.key for n in nodes],
+                [key for key, _ in texts],
             )
         self._rows(
             "INSERT INTO search(rowid, text) SELECT nodes.rowid, j.value ->> 1 FROM json_each(?) AS j"

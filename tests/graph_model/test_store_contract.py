@@ -315,3 +315,20 @@ def test_shared_identifier_never_merges_different_kinds(store: GraphStore, model
     assert store.get("attack:G0007", clearance=TLP.RED).kind == "Actor"
     store.upsert([wrong, actor])
     assert store.stats(clearance=TLP.RED).as_dict()["nodes"] == {"Actor": 1, "Malware": 1}
+
+
+def test_search_follows_merges(store: GraphStore, model: Model) -> None:
+    """A merge that changes a node's words updates its search entry; one that does not keeps it."""
+    wallet = make_node(model, "Wallet", "btc", "1Dice8EMZmqKvrGE4Qc9bUFf9PX3xaYDp", prov=_prov("tx", "1"))
+    store.upsert([wallet])
+    described = make_node(
+        model, "Wallet", "btc", wallet.name, prov=_prov("wallets", "2"), props={"families": ["Locky"]}
+    )
+    store.upsert([described])
+    assert [n.key for n in store.search("locky", clearance=TLP.CLEAR)] == [wallet.key]
+    dated = make_node(
+        model, "Wallet", "btc", wallet.name, prov=_prov("wallets", "3", first_seen="2012-04-01")
+    )
+    store.upsert([dated])  # new provenance, same words
+    for words in ("locky", "1dice8"):
+        assert [n.key for n in store.search(words, clearance=TLP.CLEAR)] == [wallet.key], words
