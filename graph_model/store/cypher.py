@@ -38,17 +38,27 @@ def schema_statements(model: Model) -> list[str]:
         f"CREATE FULLTEXT INDEX {SEARCH_INDEX} IF NOT EXISTS FOR (n:{ENTITY}) ON EACH [n.search_text] "
         "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}",
     ]
-    for edge in sorted(model.edges):
-        statements.append(
-            f"CREATE INDEX rel_key_{edge.lower()} IF NOT EXISTS FOR ()-[r:{label(model, edge)}]-() ON (r.key)"
-        )
+    # Relationships are found through their indexed end nodes; the per-type key indexes of earlier
+    # versions only slowed writes down.
+    statements += [f"DROP INDEX rel_key_{edge.lower()} IF EXISTS" for edge in sorted(model.edges)]
     return statements
 
 
-# The fixed columns of ``codec.node_row``/``codec.edge_row`` (plus the node's search text).
+# The fixed columns of ``codec.node_row`` (plus the node's search text).
 _PROV_FIELDS = ("sources", "first_seen", "last_seen", "confidence", "tlp", "tlp_rank")
 _NODE_FIELDS: tuple[str, ...] = ("key", "kind", "type", "name", "ids", *_PROV_FIELDS, "search_text")
-_EDGE_FIELDS: tuple[str, ...] = ("key", "type", "source", "target", "discriminator", *_PROV_FIELDS)
+# What a relationship stores beside its schema properties. Its type and end nodes are the graph's own,
+# and its key and TLP label follow from them and from tlp_rank, so reads rebuild those (``EDGE_COLUMNS``).
+_EDGE_FIELDS: tuple[str, ...] = (
+    "discriminator",
+    "sources",
+    "first_seen",
+    "last_seen",
+    "confidence",
+    "tlp_rank",
+)
+# The columns of every query returning relationships: ``neo4j_store`` rebuilds an Edge from them.
+EDGE_COLUMNS = "properties(r) AS p, type(r) AS type"
 
 
 def _fields(model: Model, name: str) -> tuple[str, ...]:
@@ -105,9 +115,17 @@ def fetch_nodes() -> str:
 
 
 def fetch_edges(model: Model, edge_type: str) -> str:
-    """Relationships of one type by key (through that type's key index)."""
+    """Relationships of one type by end node keys and discriminator (``""`` for none).
+
+    Both ends are unique-index seeks and the subquery, given both, can only expand from one into the
+    other (Expand(Into) starts from the end with fewer relationships); as a single pattern, plans cached
+    on a small graph expand from one end, which costs a scan of every hub's relationships.
+    """
     return (
-        f"UNWIND $keys AS k MATCH ()-[r:{label(model, edge_type)} {{key: k}}]->() RETURN properties(r) AS p"
+        f"UNWIND $rows AS row MATCH (a:{ENTITY} {{key: row.source}}) MATCH (b:{ENTITY} {{key: row.target}}) "
+        f"CALL (a, b, row) {{ MATCH (a)-[r:{label(model, edge_type)}]->(b) "
+        "WHERE coalesce(r.discriminator, '') = row.discriminator RETURN r } "
+        f"RETURN a.key AS source, b.key AS target, {EDGE_COLUMNS}"
     )
 
 
@@ -141,12 +159,16 @@ def merge_ids() -> str:
     return f"UNWIND $rows AS row MERGE (i:{IDENTIFIER} {{id: row.id}}) ON CREATE SET i.key = row.key"
 
 
-def merge_edges(model: Model, edge_type: str) -> str:
-    """Create or replace relationships of one type between existing entities."""
+def update_edges(model: Model, edge_type: str) -> str:
+    """Replace the properties of relationships of one type, found as in :func:`fetch_edges`; returns the
+    ones found, so the caller can create the others."""
     return (
         f"UNWIND $rows AS row MATCH (a:{ENTITY} {{key: row.source}}) MATCH (b:{ENTITY} {{key: row.target}}) "
-        f"MERGE (a)-[r:{label(model, edge_type)} {{key: row.key, source: row.source, target: row.target}}]"
-        f"->(b) {_set(model, 'r', edge_type, ('key', 'source', 'target'))}"
+        f"CALL (a, b, row) {{ MATCH (a)-[r:{label(model, edge_type)}]->(b) "
+        "WHERE coalesce(r.discriminator, '') = coalesce(row.discriminator, '') RETURN r } "
+        # Earlier versions stored the TLP label too; it would go stale. The rest they stored cannot.
+        f"{_set(model, 'r', edge_type, ('discriminator',))} REMOVE r.tlp "
+        "RETURN a.key AS source, b.key AS target, coalesce(r.discriminator, '') AS discriminator"
     )
 
 
@@ -170,7 +192,8 @@ def expand() -> str:
     return (
         f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}})-[r]-(b:{ENTITY}) "
         "WHERE type(r) IN $types AND r.tlp_rank <= $clearance AND a.tlp_rank <= $clearance "
-        "AND b.tlp_rank <= $clearance RETURN DISTINCT properties(r) AS p"
+        "AND b.tlp_rank <= $clearance WITH DISTINCT r "
+        f"RETURN startNode(r).key AS source, endNode(r).key AS target, {EDGE_COLUMNS}"
     )
 
 
@@ -185,7 +208,8 @@ def scan_edges() -> str:
     return (
         f"MATCH (a:{ENTITY})-[r]->(b:{ENTITY}) WHERE type(r) IN $types AND r.tlp_rank <= $clearance "
         "AND a.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
-        "AND ($kinds IS NULL OR (a.kind IN $kinds AND b.kind IN $kinds)) RETURN properties(r) AS p"
+        "AND ($kinds IS NULL OR (a.kind IN $kinds AND b.kind IN $kinds)) "
+        f"RETURN a.key AS source, b.key AS target, {EDGE_COLUMNS}"
     )
 
 
