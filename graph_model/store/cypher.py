@@ -38,9 +38,15 @@ def schema_statements(model: Model) -> list[str]:
         f"CREATE FULLTEXT INDEX {SEARCH_INDEX} IF NOT EXISTS FOR (n:{ENTITY}) ON EACH [n.search_text] "
         "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}",
     ]
-    # Relationships are found through their indexed end nodes; the per-type key indexes of earlier
-    # versions only slowed writes down.
-    statements += [f"DROP INDEX rel_key_{edge.lower()} IF EXISTS" for edge in sorted(model.edges)]
+    for edge in sorted(model.edges):
+        # Parallel relationships (a hub pair can hold thousands) are told apart by their discriminator;
+        # only relationships that have one are indexed. See _find_edges.
+        statements.append(
+            f"CREATE INDEX rel_discriminator_{edge.lower()} IF NOT EXISTS "
+            f"FOR ()-[r:{label(model, edge)}]-() ON (r.discriminator)"
+        )
+        # Earlier versions stored and indexed a key on every relationship.
+        statements.append(f"DROP INDEX rel_key_{edge.lower()} IF EXISTS")
     return statements
 
 
@@ -114,19 +120,32 @@ def fetch_nodes() -> str:
     )
 
 
-def fetch_edges(model: Model, edge_type: str) -> str:
-    """Relationships of one type by end node keys and discriminator (``""`` for none).
+def _find_edges(model: Model, edge_type: str, discriminated: bool) -> str:
+    """``UNWIND $rows AS row`` binding ``a-[r]->b``: the relationship of one type between the entities
+    keyed ``row.source`` and ``row.target`` with ``row.discriminator`` (non-empty iff ``discriminated``).
 
-    Both ends are unique-index seeks and the subquery, given both, can only expand from one into the
-    other (Expand(Into) starts from the end with fewer relationships); as a single pattern, plans cached
-    on a small graph expand from one end, which costs a scan of every hub's relationships.
+    With a discriminator, through that type's discriminator index. Without one, both ends are
+    unique-index seeks and the subquery, given both, can only expand from one into the other
+    (Expand(Into) walks the end with fewer relationships); as one pattern, a plan cached on a small graph
+    may expand from a hub instead.
     """
+    rel = label(model, edge_type)
+    if discriminated:
+        return (
+            f"UNWIND $rows AS row MATCH (a:{ENTITY} {{key: row.source}})"
+            f"-[r:{rel} {{discriminator: row.discriminator}}]->(b:{ENTITY} {{key: row.target}}) "
+            f"USING INDEX SEEK r:{rel}(discriminator) "
+        )
     return (
         f"UNWIND $rows AS row MATCH (a:{ENTITY} {{key: row.source}}) MATCH (b:{ENTITY} {{key: row.target}}) "
-        f"CALL (a, b, row) {{ MATCH (a)-[r:{label(model, edge_type)}]->(b) "
-        "WHERE coalesce(r.discriminator, '') = row.discriminator RETURN r } "
-        f"RETURN a.key AS source, b.key AS target, {EDGE_COLUMNS}"
+        f"CALL (a, b) {{ MATCH (a)-[r:{rel}]->(b) WHERE coalesce(r.discriminator, '') = '' RETURN r }} "
     )
+
+
+def fetch_edges(model: Model, edge_type: str, discriminated: bool) -> str:
+    """Relationships of one type by end node keys and discriminator (see :func:`_find_edges`)."""
+    found = _find_edges(model, edge_type, discriminated)
+    return f"{found}RETURN a.key AS source, b.key AS target, {EDGE_COLUMNS}"
 
 
 def fetch_pending() -> str:
@@ -159,13 +178,11 @@ def merge_ids() -> str:
     return f"UNWIND $rows AS row MERGE (i:{IDENTIFIER} {{id: row.id}}) ON CREATE SET i.key = row.key"
 
 
-def update_edges(model: Model, edge_type: str) -> str:
+def update_edges(model: Model, edge_type: str, discriminated: bool) -> str:
     """Replace the properties of relationships of one type, found as in :func:`fetch_edges`; returns the
     ones found, so the caller can create the others."""
     return (
-        f"UNWIND $rows AS row MATCH (a:{ENTITY} {{key: row.source}}) MATCH (b:{ENTITY} {{key: row.target}}) "
-        f"CALL (a, b, row) {{ MATCH (a)-[r:{label(model, edge_type)}]->(b) "
-        "WHERE coalesce(r.discriminator, '') = coalesce(row.discriminator, '') RETURN r } "
+        f"{_find_edges(model, edge_type, discriminated)}"
         # Earlier versions stored the TLP label too; it would go stale. The rest they stored cannot.
         f"{_set(model, 'r', edge_type, ('discriminator',))} REMOVE r.tlp "
         "RETURN a.key AS source, b.key AS target, coalesce(r.discriminator, '') AS discriminator"

@@ -96,15 +96,16 @@ class _Tx:
         return found, nodes
 
     def fetch_edges(self, keys: Iterable[str]) -> dict[str, Edge]:
-        by_type: dict[str, list[dict[str, str]]] = defaultdict(list)
+        groups: dict[tuple[str, bool], list[dict[str, str]]] = defaultdict(list)
         for key in keys:
             for edge_type, source, target, discriminator in _key_parts(key):
                 if source not in self.bare and target not in self.bare:
                     row = {"source": source, "target": target, "discriminator": discriminator}
-                    by_type[edge_type].append(row)
+                    groups[edge_type, bool(discriminator)].append(row)
         found: dict[str, Edge] = {}
-        for edge_type, rows in by_type.items():
-            for r in self.tx.run(_q(cypher.fetch_edges(self.store.model, edge_type)), rows=rows):
+        for (edge_type, discriminated), rows in groups.items():
+            statement = cypher.fetch_edges(self.store.model, edge_type, discriminated)
+            for r in self.tx.run(_q(statement), rows=rows):
                 edge = _edge(r)
                 found[edge.key] = edge
         return found
@@ -137,16 +138,17 @@ class _Tx:
     def write_edges(self, edges: Sequence[Edge], *, new: bool = False) -> None:
         """Create ``edges``, or with ``new=False`` replace those that exist and create the others."""
         model = self.store.model
-        by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        groups: dict[tuple[str, bool], list[dict[str, Any]]] = defaultdict(list)
         for edge in edges:
-            by_type[edge.type].append(_edge_params(edge))
+            groups[edge.type, bool(edge.discriminator)].append(_edge_params(edge))
             self.bare.discard(edge.source)
             self.bare.discard(edge.target)
-        for edge_type, rows in by_type.items():
+        for (edge_type, discriminated), rows in groups.items():
             if not new:
+                statement = cypher.update_edges(model, edge_type, discriminated)
                 found = {
                     (r["source"], r["target"], r["discriminator"])
-                    for r in self.tx.run(_q(cypher.update_edges(model, edge_type)), rows=rows)
+                    for r in self.tx.run(_q(statement), rows=rows)
                 }
                 rows = [r for r in rows if (r["source"], r["target"], r["discriminator"] or "") not in found]
             if rows:
