@@ -39,16 +39,32 @@ def schema_statements(model: Model) -> list[str]:
         "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}",
     ]
     for edge in sorted(model.edges):
+        # Parallel relationships (a hub pair can hold thousands) are told apart by their discriminator;
+        # only relationships that have one are indexed. See _find_edges.
         statements.append(
-            f"CREATE INDEX rel_key_{edge.lower()} IF NOT EXISTS FOR ()-[r:{label(model, edge)}]-() ON (r.key)"
+            f"CREATE INDEX rel_discriminator_{edge.lower()} IF NOT EXISTS "
+            f"FOR ()-[r:{label(model, edge)}]-() ON (r.discriminator)"
         )
+        # Earlier versions stored and indexed a key on every relationship.
+        statements.append(f"DROP INDEX rel_key_{edge.lower()} IF EXISTS")
     return statements
 
 
-# The fixed columns of ``codec.node_row``/``codec.edge_row`` (plus the node's search text).
+# The fixed columns of ``codec.node_row`` (plus the node's search text).
 _PROV_FIELDS = ("sources", "first_seen", "last_seen", "confidence", "tlp", "tlp_rank")
 _NODE_FIELDS: tuple[str, ...] = ("key", "kind", "type", "name", "ids", *_PROV_FIELDS, "search_text")
-_EDGE_FIELDS: tuple[str, ...] = ("key", "type", "source", "target", "discriminator", *_PROV_FIELDS)
+# What a relationship stores beside its schema properties. Its type and end nodes are the graph's own,
+# and its key and TLP label follow from them and from tlp_rank, so reads rebuild those (``EDGE_COLUMNS``).
+_EDGE_FIELDS: tuple[str, ...] = (
+    "discriminator",
+    "sources",
+    "first_seen",
+    "last_seen",
+    "confidence",
+    "tlp_rank",
+)
+# The columns of every query returning relationships: ``neo4j_store`` rebuilds an Edge from them.
+EDGE_COLUMNS = "properties(r) AS p, type(r) AS type"
 
 
 def _fields(model: Model, name: str) -> tuple[str, ...]:
@@ -104,11 +120,32 @@ def fetch_nodes() -> str:
     )
 
 
-def fetch_edges(model: Model, edge_type: str) -> str:
-    """Relationships of one type by key (through that type's key index)."""
+def _find_edges(model: Model, edge_type: str, discriminated: bool) -> str:
+    """``UNWIND $rows AS row`` binding ``a-[r]->b``: the relationship of one type between the entities
+    keyed ``row.source`` and ``row.target`` with ``row.discriminator`` (non-empty iff ``discriminated``).
+
+    With a discriminator, through that type's discriminator index. Without one, both ends are
+    unique-index seeks and the subquery, given both, can only expand from one into the other
+    (Expand(Into) walks the end with fewer relationships); as one pattern, a plan cached on a small graph
+    may expand from a hub instead.
+    """
+    rel = label(model, edge_type)
+    if discriminated:
+        return (
+            f"UNWIND $rows AS row MATCH (a:{ENTITY} {{key: row.source}})"
+            f"-[r:{rel} {{discriminator: row.discriminator}}]->(b:{ENTITY} {{key: row.target}}) "
+            f"USING INDEX SEEK r:{rel}(discriminator) "
+        )
     return (
-        f"UNWIND $keys AS k MATCH ()-[r:{label(model, edge_type)} {{key: k}}]->() RETURN properties(r) AS p"
+        f"UNWIND $rows AS row MATCH (a:{ENTITY} {{key: row.source}}) MATCH (b:{ENTITY} {{key: row.target}}) "
+        f"CALL (a, b) {{ MATCH (a)-[r:{rel}]->(b) WHERE coalesce(r.discriminator, '') = '' RETURN r }} "
     )
+
+
+def fetch_edges(model: Model, edge_type: str, discriminated: bool) -> str:
+    """Relationships of one type by end node keys and discriminator (see :func:`_find_edges`)."""
+    found = _find_edges(model, edge_type, discriminated)
+    return f"{found}RETURN a.key AS source, b.key AS target, {EDGE_COLUMNS}"
 
 
 def fetch_pending() -> str:
@@ -141,12 +178,14 @@ def merge_ids() -> str:
     return f"UNWIND $rows AS row MERGE (i:{IDENTIFIER} {{id: row.id}}) ON CREATE SET i.key = row.key"
 
 
-def merge_edges(model: Model, edge_type: str) -> str:
-    """Create or replace relationships of one type between existing entities."""
+def update_edges(model: Model, edge_type: str, discriminated: bool) -> str:
+    """Replace the properties of relationships of one type, found as in :func:`fetch_edges`; returns the
+    ones found, so the caller can create the others."""
     return (
-        f"UNWIND $rows AS row MATCH (a:{ENTITY} {{key: row.source}}) MATCH (b:{ENTITY} {{key: row.target}}) "
-        f"MERGE (a)-[r:{label(model, edge_type)} {{key: row.key, source: row.source, target: row.target}}]"
-        f"->(b) {_set(model, 'r', edge_type, ('key', 'source', 'target'))}"
+        f"{_find_edges(model, edge_type, discriminated)}"
+        # Earlier versions stored the TLP label too; it would go stale. The rest they stored cannot.
+        f"{_set(model, 'r', edge_type, ('discriminator',))} REMOVE r.tlp "
+        "RETURN a.key AS source, b.key AS target, coalesce(r.discriminator, '') AS discriminator"
     )
 
 
@@ -170,7 +209,8 @@ def expand() -> str:
     return (
         f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}})-[r]-(b:{ENTITY}) "
         "WHERE type(r) IN $types AND r.tlp_rank <= $clearance AND a.tlp_rank <= $clearance "
-        "AND b.tlp_rank <= $clearance RETURN DISTINCT properties(r) AS p"
+        "AND b.tlp_rank <= $clearance WITH DISTINCT r "
+        f"RETURN startNode(r).key AS source, endNode(r).key AS target, {EDGE_COLUMNS}"
     )
 
 
@@ -185,7 +225,8 @@ def scan_edges() -> str:
     return (
         f"MATCH (a:{ENTITY})-[r]->(b:{ENTITY}) WHERE type(r) IN $types AND r.tlp_rank <= $clearance "
         "AND a.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
-        "AND ($kinds IS NULL OR (a.kind IN $kinds AND b.kind IN $kinds)) RETURN properties(r) AS p"
+        "AND ($kinds IS NULL OR (a.kind IN $kinds AND b.kind IN $kinds)) "
+        f"RETURN a.key AS source, b.key AS target, {EDGE_COLUMNS}"
     )
 
 

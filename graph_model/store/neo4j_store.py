@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, LiteralString, cast
 
@@ -33,12 +33,51 @@ def lucene_query(text: str) -> str | None:
     return " AND ".join(f"{w}*" for w in tokens) if tokens else None
 
 
+def _edge_params(edge: Edge) -> dict[str, Any]:
+    """A relationship's stored properties (``cypher._EDGE_FIELDS`` and the schema's) and its end keys.
+
+    Nothing null or derivable is stored: no empty discriminator, and no key, type, end keys or TLP label.
+    """
+    prov = edge.prov
+    return {
+        **edge.props,
+        "source": edge.source,
+        "target": edge.target,
+        "discriminator": edge.discriminator or None,
+        "sources": sorted(prov.sources),
+        "first_seen": prov.first_seen,
+        "last_seen": prov.last_seen,
+        "confidence": prov.confidence,
+        "tlp_rank": int(prov.tlp),
+    }
+
+
+def _edge(record: Mapping[str, Any]) -> Edge:
+    """The Edge of a row with the columns ``source``, ``target`` and ``cypher.EDGE_COLUMNS``."""
+    return row_edge(
+        {**record["p"], "type": record["type"], "source": record["source"], "target": record["target"]}
+    )
+
+
+def _key_parts(key: str) -> Iterator[tuple[str, str, str, str]]:
+    """Every (type, source, target, discriminator) whose ``Edge.key_for`` is ``key``.
+
+    Names and URLs may contain ``|``, so a key can split more than one way; nearly always it splits one.
+    """
+    edge_type, *parts = key.split("|")
+    for i in range(1, len(parts) - 1):
+        for j in range(i + 1, len(parts)):
+            yield edge_type, "|".join(parts[:i]), "|".join(parts[i:j]), "|".join(parts[j:])
+
+
 class _Tx:
     """The write primitives over one explicit Neo4j transaction."""
 
     def __init__(self, store: Neo4jStore, tx: Transaction) -> None:
         self.store = store
         self.tx = tx
+        # Entities this transaction created that have no relationships yet: no edge to look up there.
+        self.bare: set[str] = set()
 
     def _rows(self, text: str, **params: Any) -> list[dict[str, Any]]:
         return [dict(r) for r in self.tx.run(_q(text), params)]
@@ -57,13 +96,17 @@ class _Tx:
         return found, nodes
 
     def fetch_edges(self, keys: Iterable[str]) -> dict[str, Edge]:
-        by_type: dict[str, list[str]] = defaultdict(list)
+        groups: dict[tuple[str, bool], list[dict[str, str]]] = defaultdict(list)
         for key in keys:
-            by_type[key.split("|", 1)[0]].append(key)
+            for edge_type, source, target, discriminator in _key_parts(key):
+                if source not in self.bare and target not in self.bare:
+                    row = {"source": source, "target": target, "discriminator": discriminator}
+                    groups[edge_type, bool(discriminator)].append(row)
         found: dict[str, Edge] = {}
-        for etype, group in by_type.items():
-            for r in self._rows(cypher.fetch_edges(self.store.model, etype), keys=group):
-                edge = row_edge(r["p"])
+        for (edge_type, discriminated), rows in groups.items():
+            statement = cypher.fetch_edges(self.store.model, edge_type, discriminated)
+            for r in self.tx.run(_q(statement), rows=rows):
+                edge = _edge(r)
                 found[edge.key] = edge
         return found
 
@@ -86,18 +129,30 @@ class _Tx:
         for kind, rows in by_kind.items():
             statement = cypher.create_nodes(model, kind) if new else cypher.merge_nodes(model, kind)
             self.tx.run(_q(statement), rows=rows).consume()
+        if new:
+            self.bare.update(n.key for n in nodes)
         ids = [{"id": i, "key": n.key} for n in nodes for i in n.ids if i != n.key]
         if ids:
             self.tx.run(_q(cypher.merge_ids()), rows=ids).consume()
 
     def write_edges(self, edges: Sequence[Edge], *, new: bool = False) -> None:
-        by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        """Create ``edges``, or with ``new=False`` replace those that exist and create the others."""
+        model = self.store.model
+        groups: dict[tuple[str, bool], list[dict[str, Any]]] = defaultdict(list)
         for edge in edges:
-            by_type[edge.type].append(edge_row(edge))
-        for etype, rows in by_type.items():
-            model = self.store.model
-            statement = cypher.create_edges(model, etype) if new else cypher.merge_edges(model, etype)
-            self.tx.run(_q(statement), rows=rows).consume()
+            groups[edge.type, bool(edge.discriminator)].append(_edge_params(edge))
+            self.bare.discard(edge.source)
+            self.bare.discard(edge.target)
+        for (edge_type, discriminated), rows in groups.items():
+            if not new:
+                statement = cypher.update_edges(model, edge_type, discriminated)
+                found = {
+                    (r["source"], r["target"], r["discriminator"])
+                    for r in self.tx.run(_q(statement), rows=rows)
+                }
+                rows = [r for r in rows if (r["source"], r["target"], r["discriminator"] or "") not in found]
+            if rows:
+                self.tx.run(_q(cypher.create_edges(model, edge_type)), rows=rows).consume()
 
     def write_pending(self, edges: Sequence[Edge]) -> None:
         rows = [
@@ -159,14 +214,14 @@ class Neo4jStore(GraphStore):
 
     def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
         rows = self._read(cypher.expand(), keys=list(keys), types=sorted(types), clearance=int(clearance))
-        return [row_edge(r["p"]) for r in rows]
+        return [_edge(r) for r in rows]
 
     def _scan(
         self, clearance: TLP, kinds: frozenset[str] | None, types: frozenset[str]
     ) -> tuple[Iterator[Node], Iterator[Edge]]:
         params = {"clearance": int(clearance), "kinds": sorted(kinds) if kinds else None}
         nodes = [row_node(r["p"]) for r in self._read(cypher.scan_nodes(), **params)]
-        edges = [row_edge(r["p"]) for r in self._read(cypher.scan_edges(), types=sorted(types), **params)]
+        edges = [_edge(r) for r in self._read(cypher.scan_edges(), types=sorted(types), **params)]
         return iter(nodes), iter(edges)
 
     def search(
