@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,12 +86,12 @@ def make_node(
     else:
         raise ValidationError(f"{kind}/{type_} needs a value or a uuid")
     display = (name or value or "").strip() or key
-    clean = {k: v for k, v in (props or {}).items() if v is not None and v != [] and v != ""}
+    clean = {k: v for k, v in props.items() if v is not None and v != [] and v != ""} if props else {}
     if "aliases" in clean:
         clean["aliases"] = sorted({a.strip() for a in clean["aliases"] if a and a.strip()} - {display})
         if not clean["aliases"]:
             del clean["aliases"]
-    return Node(key, kind, type_, display, prov, clean, tuple(sorted({key, *ids})))
+    return Node(key, kind, type_, display, prov, clean, tuple(sorted({key, *ids})) if ids else (key,))
 
 
 def _check_value(prop: Property, value: Any) -> Any:
@@ -122,54 +123,76 @@ def _check_value(prop: Property, value: Any) -> Any:
 
 
 _TEXT = frozenset({"string", "text"})
+_NUMBERS = frozenset({"integer", "number"})
 
 
-def _check_props(props: dict[str, Any], schema: dict[str, Property] | Any, what: str, record: str) -> None:
-    for pname, value in list(props.items()):
+def _check_props(props: dict[str, Any], schema: Mapping[str, Property], what: str) -> None:
+    """Put each property value in its stored form, in place; ValueError naming the first that does not fit."""
+    for pname, value in props.items():  # replacing the value of a key is safe while iterating
         spec = schema.get(pname)
         if spec is None:
-            raise ValidationError(f"{what} has no property {pname!r}", record)
-        if isinstance(value, str) and spec.type in _TEXT:
-            continue  # already in its stored form (the common case)
+            raise ValueError(f"{what} has no property {pname!r}")
+        # Values already in their stored form need no call (the common case; a bool is never a number).
+        held = type(value)
+        if held is str:
+            if spec.type in _TEXT:
+                continue
+        elif held is float:
+            if spec.type == "number" and math.isfinite(value):
+                continue
+        elif held is int and spec.type in _NUMBERS:
+            continue
         try:
-            props[pname] = _check_value(spec, value)
+            props[pname] = to_iso(value) if spec.type == "datetime" else _check_value(spec, value)
         except ValueError as exc:
-            raise ValidationError(f"{what}.{pname}: {exc}", record) from None
+            raise ValueError(f"{what}.{pname}: {exc}") from None
 
 
-def _check_prov(prov: Provenance, record: str) -> None:
+def _check_prov(prov: Provenance) -> None:
     if not isinstance(prov, Provenance) or not prov.sources:
-        raise ValidationError("provenance with at least one source is required", record)
+        raise ValueError("provenance with at least one source is required")
     if not 0 <= prov.confidence <= 100:
-        raise ValidationError(f"confidence {prov.confidence} is outside 0-100", record)
+        raise ValueError(f"confidence {prov.confidence} is outside 0-100")
 
 
 def validate_node(model: Model, node: Node) -> Node:
     """Check a node against the model (normalising property values in place); ValidationError if bad."""
-    record = node.key or "<node without key>"
-    if node.kind not in model.nodes:
-        raise ValidationError(f"unknown node kind {node.kind!r}", record)
-    kind = model.nodes[node.kind]
+    kind = model.nodes.get(node.kind)
+    if kind is None:
+        raise ValidationError(f"unknown node kind {node.kind!r}", node.key or "<node without key>")
     if node.type not in kind.types:
-        raise ValidationError(f"{node.kind} has no type {node.type!r}", record)
+        raise ValidationError(f"{node.kind} has no type {node.type!r}", node.key or "<node without key>")
     if not node.key or ":" not in node.key:
-        raise ValidationError("missing key", record)
+        raise ValidationError("missing key", node.key or "<node without key>")
     if not isinstance(node.name, str) or not node.name:
-        raise ValidationError("missing name", record)
-    _check_prov(node.prov, record)
-    _check_props(node.props, kind.properties, node.kind, record)
+        raise ValidationError("missing name", node.key)
+    try:
+        _check_prov(node.prov)
+        if node.props:
+            _check_props(node.props, kind.properties, node.kind)
+    except ValueError as exc:
+        raise ValidationError(str(exc), node.key) from None
     return node
 
 
 def validate_edge(model: Model, edge: Edge) -> Edge:
-    record = f"{edge.type} {edge.source} -> {edge.target}"
-    if edge.type not in model.edges:
-        raise ValidationError(f"unknown edge kind {edge.type!r}", record)
+    kind = model.edges.get(edge.type)
+    if kind is None:
+        raise ValidationError(f"unknown edge kind {edge.type!r}", _edge_record(edge))
     if not edge.source or not edge.target:
-        raise ValidationError("edge needs a source and a target", record)
-    _check_prov(edge.prov, record)
-    _check_props(edge.props, model.edges[edge.type].properties, edge.type, record)
+        raise ValidationError("edge needs a source and a target", _edge_record(edge))
+    try:
+        _check_prov(edge.prov)
+        if edge.props:
+            _check_props(edge.props, kind.properties, edge.type)
+    except ValueError as exc:
+        raise ValidationError(str(exc), _edge_record(edge)) from None
     return edge
+
+
+def _edge_record(edge: Edge) -> str:
+    """How an edge is named in a validation error (built only when there is one)."""
+    return f"{edge.type} {edge.source} -> {edge.target}"
 
 
 def adds_nothing(a: Node, b: Node) -> bool:

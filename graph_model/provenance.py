@@ -40,13 +40,20 @@ class TLP(enum.IntEnum):
 
 
 _CANONICAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+# The last text found already in the stored form: a loaded record's time is checked two or three times
+# over (its provenance, its property, validation), each time the same string object.
+_last_canonical: str | None = None
 
 
 def to_iso(value: Any) -> str | None:
     """A UTC timestamp as ``YYYY-MM-DDTHH:MM:SSZ`` from a datetime, epoch seconds or ISO-like text."""
+    global _last_canonical
     if value is None or value == "":
         return None
+    if value is _last_canonical:
+        return value
     if isinstance(value, str) and _CANONICAL_TIME.match(value):
+        _last_canonical = value
         return value  # already in the stored form
     if isinstance(value, bool):
         raise ValueError(f"not a time: {value!r}")
@@ -91,11 +98,24 @@ class Provenance:
     ) -> Provenance:
         """Provenance of one record; ``last_seen`` defaults to ``first_seen``."""
         source = dataset if record is None else f"{dataset}#{record}"
-        first = to_iso(first_seen)
-        last = to_iso(last_seen) or first
+        first = None if first_seen is None else to_iso(first_seen)
+        last = (None if last_seen is None else to_iso(last_seen)) or first
         if first and last and last < first:
             first, last = last, first
-        return cls(frozenset({source}), first, last or first, confidence, TLP.parse(tlp))
+        marking = tlp if type(tlp) is TLP else TLP.parse(tlp)
+        # The frozen __init__ sets each field through object.__setattr__, which costs as much as all the
+        # rest here; every loaded record makes one of these, so its fields are set directly.
+        made = object.__new__(cls)
+        _set_sources, _set_first, _set_last, _set_confidence, _set_tlp = _SETTERS
+        _set_sources(made, frozenset((source,)))
+        _set_first(made, first)
+        _set_last(made, last or first)
+        _set_confidence(made, confidence)
+        _set_tlp(made, marking)
+        return made
+
+
+_SETTERS = tuple(Provenance.__dict__[name].__set__ for name in Provenance.__dataclass_fields__)
 
 
 def _earliest(a: str | None, b: str | None) -> str | None:

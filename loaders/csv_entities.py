@@ -104,12 +104,14 @@ def transaction(row: Row) -> Items:
         source,
         target,
         tx_id if index is None else f"{tx_id}:{index}",
-        amount=amount,
-        asset=(asset or chain).upper(),
-        amount_usd=row.number("amount_usd"),
-        time=row.time("time"),
-        tx_id=tx_id,
-        output_index=index,
+        {
+            "amount": amount,
+            "asset": (asset or chain).upper(),
+            "amount_usd": row.number("amount_usd"),
+            "time": row.time("time"),
+            "tx_id": tx_id,
+            "output_index": index,
+        },
     )
     return [source, target, edge]
 
@@ -133,7 +135,7 @@ def forum(row: Row) -> Items:
     for column, role in (("admins", "admin"), ("escrow_admins", "escrow")):
         for ref in row.items(column):
             admin = row.reference("Actor", ref, "handle")
-            items += [admin, row.edge("ADMINISTERS", admin, node, role=role)]
+            items += [admin, row.edge("ADMINISTERS", admin, node, props={"role": role})]
     for ref in row.items("hosted_on"):
         host = row.reference("Infrastructure", ref, "provider")
         items += [host, row.edge("HOSTED_ON", node, host)]
@@ -206,7 +208,7 @@ def activity(row: Row) -> Items:
             raise RowError(f"column {column!r} does not apply to relation {relation!r}")
     venue, _ = _venue(row)
     who = row.reference("Actor", row.required("actor"), "handle")
-    return [who, venue, row.edge(etype, who, venue, **props)]
+    return [who, venue, row.edge(etype, who, venue, props=props)]
 
 
 def edge(row: Row) -> Items:
@@ -234,7 +236,6 @@ def edge(row: Row) -> Items:
         source,
         target,
         row.text("discriminator") or "",
-        weight=row.number("weight"),
-        relation=row.text("relation"),
+        {"weight": row.number("weight"), "relation": row.text("relation")},
     )
     return [source, target, link]

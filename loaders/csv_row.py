@@ -76,19 +76,18 @@ class Shared:
         return found
 
     def named(self, nodes: NamedNodes, kind: str, type_: str, value: str, prov: Provenance) -> Node:
-        node = nodes.get((kind, type_, value))
-        if node is None:
-            node = make_node(self.ctx.model, kind, type_, value, prov=prov)
-            if len(nodes) >= self.limit:
-                nodes.clear()
-            if self.limit:
-                nodes[kind, type_, value] = node
+        """Make a named node with ``prov`` and keep it in ``nodes`` (one of :meth:`marking`'s)."""
+        node = make_node(self.ctx.model, kind, type_, value, prov=prov)
+        if len(nodes) >= self.limit:
+            nodes.clear()
+        if self.limit:
+            nodes[kind, type_, value] = node
         return node
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Row:
-    """The non-empty cells of one row by lower-case column name, and the row's provenance.
+    """The cells of one row by lower-case column name (an empty cell reads as missing), and its provenance.
 
     ``dated_by`` names the column holding the row's event time, used when ``first_seen`` is empty.
     ``shared`` is one per load, keeping what rows have in common (named nodes and their provenance).
@@ -97,61 +96,65 @@ class Row:
     ctx: LoadContext
     cells: dict[str, str]
     where: str
-    dated_by: str | None = None
-    shared: Shared | None = None
-    prov: Provenance = field(init=False)
-    ref_prov: Provenance = field(init=False)
-    _named: NamedNodes = field(init=False, repr=False)
+    dated_by: str | None
+    shared: Shared
+    prov: Provenance
+    ref_prov: Provenance
+    _named: NamedNodes = field(repr=False)
 
-    def __post_init__(self) -> None:
-        confidence = self.integer("confidence")
+    def __init__(
+        self, shared: Shared, cells: dict[str, str], where: str, dated_by: str | None = None
+    ) -> None:
+        self.ctx = ctx = shared.ctx
+        self.cells = cells
+        self.where = where
+        self.dated_by = dated_by
+        self.shared = shared
+        confidence = self.integer("confidence") if cells.get("confidence") else None
         if confidence is not None and not 0 <= confidence <= 100:
             raise RowError(f"column 'confidence': {confidence} is outside 0-100")
-        tlp_text = self.cells.get("tlp")
+        tlp_text = cells.get("tlp")
         try:
             tlp = TLP.parse(tlp_text) if tlp_text else None
         except ValueError as exc:
             raise RowError(f"column 'tlp': {exc}") from None
         # A row's own event time (a transaction's time, a post's date) dates it when first_seen is empty.
-        cells = self.cells
-        first_seen = cells.get("first_seen") or (cells.get(self.dated_by) if self.dated_by else None)
+        first_seen = cells.get("first_seen") or (cells.get(dated_by) if dated_by else None)
         try:
-            self.prov = self.ctx.prov(
-                cells.get("source_ref") or self.where,
+            self.prov = ctx.prov(
+                cells.get("source_ref") or where,
                 first_seen=first_seen,
                 last_seen=cells.get("last_seen"),
                 confidence=confidence,
                 tlp=tlp,
             )
         except ValueError:
-            for column in ("first_seen", "last_seen", self.dated_by or "first_seen"):
+            for column in ("first_seen", "last_seen", dated_by or "first_seen"):
                 self.time(column)  # raises, naming the column
             raise
         # A node named only as the far end of a link gets the dataset as its source, not the row:
         # a hub named by a million rows must not collect a million sources.
-        if self.shared is None:
-            self.shared = Shared(self.ctx)
-        self.ref_prov, self._named = self.shared.marking(confidence, tlp)
+        self.ref_prov, self._named = shared.marking(confidence, tlp)
 
     # -- cells -------------------------------------------------------------------------------
     def text(self, column: str) -> str | None:
-        return self.cells.get(column)
+        return self.cells.get(column) or None
 
     def required(self, column: str) -> str:
         value = self.cells.get(column)
-        if value is None:
+        if not value:
             raise RowError(f"column {column!r} is empty")
         return value
 
     def items(self, column: str) -> list[str]:
         value = self.cells.get(column)
-        if value is None:
+        if not value:
             return []
         return [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
 
     def integer(self, column: str) -> int | None:
         value = self.cells.get(column)
-        if value is None:
+        if not value:
             return None
         try:
             return int(value)
@@ -166,7 +169,7 @@ class Row:
 
     def number(self, column: str) -> float | None:
         value = self.cells.get(column)
-        if value is None:
+        if not value:
             return None
         try:
             number = float(value)
@@ -178,7 +181,7 @@ class Row:
 
     def boolean(self, column: str) -> bool | None:
         value = self.cells.get(column)
-        if value is None:
+        if not value:
             return None
         if value.lower() in _TRUE:
             return True
@@ -205,8 +208,8 @@ class Row:
 
     def named(self, kind: str, type_: str, value: str) -> Node:
         """A node this row names as the far end of a link."""
-        assert self.shared is not None  # set by __post_init__
-        return self.shared.named(self._named, kind, type_, value, self.ref_prov)
+        node = self._named.get((kind, type_, value))
+        return self.shared.named(self._named, kind, type_, value, self.ref_prov) if node is None else node
 
     def reference(self, kind: str, text: str, default: str, allowed: frozenset[str] | None = None) -> Node:
         """A node named by a reference cell; ``allowed`` limits the types a reference may name."""
@@ -231,11 +234,11 @@ class Row:
         source: Node,
         target: Node,
         discriminator: str = "",
+        props: dict[str, Any] | None = None,
         *,
         implied: bool = False,
-        **props: Any,
     ) -> Edge:
         """An edge of this row (``implied``: one the row only presupposes); empty properties are left out."""
-        clean = {k: v for k, v in props.items() if v is not None and v != ""}
+        clean = {k: v for k, v in props.items() if v is not None and v != ""} if props else {}
         prov = self.ref_prov if implied else self.prov
         return Edge(type_, source.key, target.key, prov, clean, discriminator)

@@ -142,15 +142,23 @@ def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
     name = path.name
     build, kind, dated_by = table.build, table.kind, table.dated_by
     shared = Shared(ctx)
+    # An empty cell reads as missing, so cells can go straight into a dict - unless a column name repeats,
+    # where the non-empty one of its cells must win.
+    distinct = len(set(columns)) == len(columns)
     for number, cells, text, error in records:
         where = f"{name}:{number}"  # as location() writes it, without its per-call checks
         if cells is None or len(cells) != width:
             reason = error if cells is None else f"expected {width} cells, found {len(cells)}"
             yield Record(where, kind, error=reason, raw=text)
             continue
-        values = {c: v for c, v in zip(columns, map(str.strip, cells), strict=True) if c and v}
+        stripped = map(str.strip, cells)
+        values = (
+            dict(zip(columns, stripped, strict=True))
+            if distinct
+            else {c: v for c, v in zip(columns, stripped, strict=True) if v}
+        )
         try:
-            items = build(Row(ctx, values, where, dated_by, shared))
+            items = build(Row(shared, values, where, dated_by))
         except (RowError, ValidationError) as exc:
             yield Record(where, kind, error=str(exc), raw=text)
             continue

@@ -57,11 +57,14 @@ def _jsonable(raw: Any) -> Any:
 def _validate(model: Model, record: Record) -> None:
     """Check every item, and the kinds at both ends of edges whose endpoints the record itself brings."""
     kinds: dict[str, str] = {}
-    for item in record.items:
+    items = record.items
+    for item in items:
         if isinstance(item, Node):
             validate_node(model, item)
-            kinds.update((i, item.kind) for i in (item.key, *item.ids))
-    for item in record.items:
+            kind = kinds[item.key] = item.kind
+            for i in item.ids:
+                kinds[i] = kind
+    for item in items:
         if isinstance(item, Edge):
             validate_edge(model, item)
             source, target = kinds.get(item.source), kinds.get(item.target)

@@ -50,3 +50,15 @@ def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch, model: Model) -> 
     for n in range(10):
         shared.named(nodes, "Wallet", "btc", f"1A{n}", shared.marking(None, None)[0])
         assert len(nodes) <= 3
+
+
+def test_empty_cells_read_as_missing_and_a_repeated_column_keeps_its_filled_cell(
+    tmp_path: Path, model: Model
+) -> None:
+    path = tmp_path / "actors.csv"
+    path.write_text("actor,type,country,Country,status\nalice,handle,,NL, \nbob,handle,DE,,\n")
+    nodes = [r.items[0] for r in read(path, LoadContext(model, "analyst"))]
+    assert [n.props for n in nodes] == [{"country": "NL"}, {"country": "DE"}]
+    path.write_text("actor,type,country,status,member_of\nalice,handle,, ,\n")
+    (record,) = read(path, LoadContext(model, "analyst"))
+    assert record.error is None and record.items[0].props == {} and len(record.items) == 1
