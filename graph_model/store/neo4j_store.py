@@ -33,16 +33,16 @@ def lucene_query(text: str) -> str | None:
     return " AND ".join(f"{w}*" for w in tokens) if tokens else None
 
 
-def _edge_params(edge: Edge) -> dict[str, Any]:
-    """A relationship's stored properties (``cypher._EDGE_FIELDS`` and the schema's) and its end keys.
-
-    Nothing null or derivable is stored: no empty discriminator, and no key, type, end keys or TLP label.
+def _edge_params(edge: Edge, source: str, target: str) -> dict[str, Any]:
+    """A relationship's stored properties (``cypher._EDGE_FIELDS`` and the schema's) and the element ids
+    of its ends. Nothing null or derivable is stored: no empty discriminator, and no key, type, end keys
+    or TLP label.
     """
     prov = edge.prov
     return {
         **edge.props,
-        "source": edge.source,
-        "target": edge.target,
+        "source": source,
+        "target": target,
         "discriminator": edge.discriminator or None,
         "sources": sorted(prov.sources),
         "first_seen": prov.first_seen,
@@ -76,32 +76,50 @@ class _Tx:
     def __init__(self, store: Neo4jStore, tx: Transaction) -> None:
         self.store = store
         self.tx = tx
+        # Element ids of the entities this transaction has read or written, by key (see cypher._ends).
+        self.element_ids: dict[str, str] = {}
         # Entities this transaction created that have no relationships yet: no edge to look up there.
         self.bare: set[str] = set()
 
     def _rows(self, text: str, **params: Any) -> list[dict[str, Any]]:
         return [dict(r) for r in self.tx.run(_q(text), params)]
 
+    def _learn(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        self.element_ids.update((r["key"], r["element_id"]) for r in rows if r["element_id"] is not None)
+
+    def _ends(self, keys: Iterable[str]) -> dict[str, str]:
+        """The element ids of the entities with these keys (those that exist)."""
+        missing = {k for k in keys if k not in self.element_ids}
+        if missing:
+            self._learn(self.tx.run(_q(cypher.element_ids()), keys=list(missing)))
+        return self.element_ids
+
     def resolve_ids(self, ids: Iterable[str]) -> dict[str, str]:
         rows = self._rows(cypher.resolve_ids(), ids=list(ids))
+        self._learn(rows)
         return {r["id"]: r["key"] for r in rows}
 
     def resolve_nodes(self, ids: Iterable[str]) -> tuple[dict[str, str], dict[str, Node]]:
+        rows = self._rows(cypher.resolve_nodes(), ids=list(ids))
+        self._learn(rows)
         found: dict[str, str] = {}
         nodes: dict[str, Node] = {}
-        for r in self.tx.run(_q(cypher.resolve_nodes()), ids=list(ids)):
+        for r in rows:
             found[r["id"]] = key = r["key"]
             if r["p"] is not None and key not in nodes:
                 nodes[key] = row_node(r["p"])
         return found, nodes
 
     def fetch_edges(self, keys: Iterable[str]) -> dict[str, Edge]:
+        parts = [
+            p for key in keys for p in _key_parts(key) if p[1] not in self.bare and p[2] not in self.bare
+        ]
+        ends = self._ends({end for p in parts for end in p[1:3]})
         groups: dict[tuple[str, bool], list[dict[str, str]]] = defaultdict(list)
-        for key in keys:
-            for edge_type, source, target, discriminator in _key_parts(key):
-                if source not in self.bare and target not in self.bare:
-                    row = {"source": source, "target": target, "discriminator": discriminator}
-                    groups[edge_type, bool(discriminator)].append(row)
+        for edge_type, source, target, discriminator in parts:
+            if source in ends and target in ends:
+                row = {"source": ends[source], "target": ends[target], "discriminator": discriminator}
+                groups[edge_type, bool(discriminator)].append(row)
         found: dict[str, Edge] = {}
         for (edge_type, discriminated), rows in groups.items():
             statement = cypher.fetch_edges(self.store.model, edge_type, discriminated)
@@ -127,8 +145,10 @@ class _Tx:
             row["search_text"] = search_text(node, model.nodes[node.kind].search_properties)
             by_kind[node.kind].append(row)
         for kind, rows in by_kind.items():
-            statement = cypher.create_nodes(model, kind) if new else cypher.merge_nodes(model, kind)
-            self.tx.run(_q(statement), rows=rows).consume()
+            if new:
+                self._learn(self.tx.run(_q(cypher.create_nodes(model, kind)), rows=rows))
+            else:
+                self.tx.run(_q(cypher.merge_nodes(model, kind)), rows=rows).consume()
         if new:
             self.bare.update(n.key for n in nodes)
         ids = [{"id": i, "key": n.key} for n in nodes for i in n.ids if i != n.key]
@@ -136,13 +156,19 @@ class _Tx:
             self.tx.run(_q(cypher.merge_ids()), rows=ids).consume()
 
     def write_edges(self, edges: Sequence[Edge], *, new: bool = False) -> None:
-        """Create ``edges``, or with ``new=False`` replace those that exist and create the others."""
+        """Create ``edges``, or with ``new=False`` replace those that exist and create the others.
+
+        An edge whose end entity does not exist is skipped, as a MATCH on it would find nothing.
+        """
         model = self.store.model
+        ends = self._ends({e.source for e in edges} | {e.target for e in edges})
         groups: dict[tuple[str, bool], list[dict[str, Any]]] = defaultdict(list)
         for edge in edges:
-            groups[edge.type, bool(edge.discriminator)].append(_edge_params(edge))
             self.bare.discard(edge.source)
             self.bare.discard(edge.target)
+            if edge.source in ends and edge.target in ends:
+                row = _edge_params(edge, ends[edge.source], ends[edge.target])
+                groups[edge.type, bool(edge.discriminator)].append(row)
         for (edge_type, discriminated), rows in groups.items():
             if not new:
                 statement = cypher.update_edges(model, edge_type, discriminated)
