@@ -43,7 +43,7 @@ def _load(store_arg: str, tables: list[Path], env: dict[str, str]) -> subprocess
             "--source",
             "eco",
             "--batch-size",
-            "100",
+            "20",  # many small transactions, so the load is still running when it is killed
             "--json",
         ],
         env={**os.environ, **env},
