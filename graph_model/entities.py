@@ -129,9 +129,10 @@ _NUMBERS = frozenset({"integer", "number"})
 def _check_props(props: dict[str, Any], schema: Mapping[str, Property], what: str) -> None:
     """Put each property value in its stored form, in place; ValueError naming the first that does not fit."""
     for pname, value in props.items():  # replacing the value of a key is safe while iterating
-        spec = schema.get(pname)
-        if spec is None:
-            raise ValueError(f"{what} has no property {pname!r}")
+        try:
+            spec = schema[pname]
+        except KeyError:
+            raise ValueError(f"{what} has no property {pname!r}") from None
         # Values already in their stored form need no call (the common case; a bool is never a number).
         held = type(value)
         if held is str:

@@ -25,8 +25,8 @@ _FALSE = frozenset({"false", "no", "n", "0"})
 _ASN = re.compile(r"^AS\d+$", re.IGNORECASE)
 
 
-# Named nodes one load keeps for reuse, per marking; past this many the cache starts afresh, so memory
-# stays bounded whatever the input size.
+# Named nodes one load keeps for reuse; past this many the cache starts afresh, so memory stays bounded
+# whatever the input size.
 NAMED_LIMIT = 50_000
 
 Marking = tuple[int | None, TLP | None]
@@ -65,6 +65,7 @@ class Shared:
     def __init__(self, ctx: LoadContext) -> None:
         self.ctx = ctx
         self.limit = NAMED_LIMIT
+        self.kept = 0  # named nodes kept, over all markings
         self._by_marking: dict[Marking, tuple[Provenance, NamedNodes]] = {}
 
     def marking(self, confidence: int | None, tlp: TLP | None) -> tuple[Provenance, NamedNodes]:
@@ -78,10 +79,13 @@ class Shared:
     def named(self, nodes: NamedNodes, kind: str, type_: str, value: str, prov: Provenance) -> Node:
         """Make a named node with ``prov`` and keep it in ``nodes`` (one of :meth:`marking`'s)."""
         node = make_node(self.ctx.model, kind, type_, value, prov=prov)
-        if len(nodes) >= self.limit:
-            nodes.clear()
+        if self.kept >= self.limit:
+            for _, kept in self._by_marking.values():
+                kept.clear()
+            self.kept = 0
         if self.limit:
             nodes[kind, type_, value] = node
+            self.kept += 1
         return node
 
 

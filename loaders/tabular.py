@@ -133,12 +133,13 @@ class _Spoilt(Exception):
 
 
 class _Feed:
-    """The physical lines of a file as one csv.reader reads them, each decoded on its own.
+    """The physical lines of a file, each decoded on its own, for :func:`records` and its csv.reader.
 
-    Blank and comment lines between records are skipped; ``first`` and ``pending`` are the number and
-    the text of the lines of the record being read (the reader takes more than one for a quoted field
-    spanning lines). A line that is not UTF-8, or a record running past MAX_RECORD_LINES lines, is
-    raised as :class:`_Spoilt` through the reader, which starts afresh on the next line.
+    :meth:`start` gives the first line of each record, skipping blank and comment lines; a record that
+    needs the reader (a quoted field may run on over lines) is handed to it with ``again``, and the
+    reader then takes its further lines from ``__next__``. ``first`` and ``pending`` are the number and
+    the text of the lines of the record being read. A line that is not UTF-8, or a record running past
+    MAX_RECORD_LINES lines, is raised as :class:`_Spoilt` (through the reader, which starts afresh).
     """
 
     def __init__(self, handle: IO[bytes], comments: tuple[str, ...]) -> None:
@@ -147,13 +148,43 @@ class _Feed:
         self.number = 0
         self.first = 0
         self.pending: list[str] = []
+        self.again = False
+
+    def _spoilt(self, raw: bytes) -> _Spoilt:
+        line = Line(self.number, None, raw)
+        if not self.pending:
+            self.first = self.number
+            self.pending = [line.shown]
+        # A bad line inside a quoted field spoils the record it continues, not the lines after it.
+        return _Spoilt(line.error or "invalid UTF-8")
+
+    def start(self) -> str:
+        """The first line of the next record; StopIteration at the end of the file."""
+        self.pending = []
+        for raw in self._raw:
+            self.number += 1
+            raw = raw.rstrip(b"\r\n")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise self._spoilt(raw) from None
+            if self.number == 1:
+                text = text.removeprefix(BOM)
+            if not text or text.isspace() or (self._comments and text.lstrip().startswith(self._comments)):
+                continue
+            self.first = self.number
+            self.pending = [text]
+            return text
+        raise StopIteration
 
     def __iter__(self) -> _Feed:
         return self
 
     def __next__(self) -> str:
-        pending = self.pending
-        if len(pending) >= MAX_RECORD_LINES:
+        if self.again:
+            self.again = False
+            return self.pending[0] + "\n"
+        if len(self.pending) >= MAX_RECORD_LINES:
             raise _Spoilt("unterminated quoted field")
         for raw in self._raw:
             self.number += 1
@@ -161,19 +192,8 @@ class _Feed:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
-                line = Line(self.number, None, raw)
-                # A bad line inside a quoted field spoils the record it continues, not the lines after it.
-                if not pending:
-                    self.first = self.number
-                    pending.append(line.shown)
-                raise _Spoilt(line.error or "invalid UTF-8") from None
-            if self.number == 1:
-                text = text.removeprefix(BOM)
-            if not pending:
-                if not text.strip() or (self._comments and text.lstrip().startswith(self._comments)):
-                    continue
-                self.first = self.number
-            pending.append(text)
+                raise self._spoilt(raw) from None
+            self.pending.append(text)
             return text + "\n"  # csv.reader keeps the line break inside a quoted field
         raise StopIteration
 
@@ -193,22 +213,34 @@ def records(
                 yield line.number, line.text.split(), line.text, None
         return
     with open_source(path) as handle:
-        # One reader for the whole file: a reader per line costs more than the parsing itself.
         feed = _Feed(handle, comments)
+        # One reader for the whole file (a reader per record costs more than the parsing itself), and
+        # only for the records that need it: a line with no quote or CR, and no longer than the reader's
+        # field size limit, the reader would only cut at its delimiters - which str.split does faster.
         reader = csv.reader(feed, delimiter=delimiter, strict=True)
+        limit = csv.field_size_limit()
         while True:
+            error = None
             try:
-                for cells in reader:
-                    lines, feed.pending = feed.pending, []
-                    yield feed.first, cells, lines[0] if len(lines) == 1 else "\n".join(lines), None
+                text = feed.start()
+                if '"' in text or "\r" in text or len(text) > limit:
+                    feed.again = True
+                    cells: list[str] | None = next(reader)
+                    if len(feed.pending) > 1:
+                        text = "\n".join(feed.pending)
+                else:
+                    cells = text.split(delimiter)
+            except StopIteration:
                 break
             except _Spoilt as exc:
-                reason = exc.reason
+                cells, error = None, exc.reason
             except csv.Error as exc:
                 ended = str(exc) == "unexpected end of data"
-                reason = "unterminated quoted field at end of file" if ended else f"malformed CSV ({exc})"
-            lines, feed.pending = feed.pending, []
-            yield feed.first, None, "\n".join(lines), reason
+                cells = None
+                error = "unterminated quoted field at end of file" if ended else f"malformed CSV ({exc})"
+            if cells is None:
+                text = "\n".join(feed.pending)
+            yield feed.first, cells, text, error
         if feed.number == 0:
             raise SourceError(f"{path}: empty file")
 

@@ -46,10 +46,11 @@ def test_a_wallet_named_by_many_rows_is_one_object(tables: list[Path], model: Mo
 def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch, model: Model) -> None:
     monkeypatch.setattr(csv_row, "NAMED_LIMIT", 3)
     shared = csv_row.Shared(LoadContext(model, "analyst"))
-    _, nodes = shared.marking(None, None)
+    markings = [shared.marking(confidence, None) for confidence in (None, 10, 20)]
     for n in range(10):
-        shared.named(nodes, "Wallet", "btc", f"1A{n}", shared.marking(None, None)[0])
-        assert len(nodes) <= 3
+        prov, nodes = markings[n % 3]
+        shared.named(nodes, "Wallet", "btc", f"1A{n}", prov)
+        assert sum(len(kept) for _, kept in markings) <= 3
 
 
 def test_empty_cells_read_as_missing_and_a_repeated_column_keeps_its_filled_cell(

@@ -22,16 +22,16 @@ from loaders.tabular import Line, records, text_lines
 Record = tuple[int, list[str] | None, str, str | None]
 
 
-def _split(text: str) -> list[str]:
+def _split(text: str, delimiter: str) -> list[str]:
     try:
-        return next(csv.reader([text], delimiter=",", strict=True), [])
+        return next(csv.reader([text], delimiter=delimiter, strict=True), [])
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
             raise ValueError("open quote") from None
         raise ValueError(f"malformed CSV ({exc})") from None
 
 
-def _reference(path: Path, comments: tuple[str, ...]) -> Iterator[Record]:
+def _reference(path: Path, comments: tuple[str, ...], delimiter: str = ",") -> Iterator[Record]:
     pending: list[Line] = []
     for line in text_lines(path):
         if not pending:
@@ -47,7 +47,7 @@ def _reference(path: Path, comments: tuple[str, ...]) -> Iterator[Record]:
         pending.append(line)
         text = "\n".join(p.text or "" for p in pending)
         try:
-            cells = _split(text)
+            cells = _split(text, delimiter)
         except ValueError as exc:
             if str(exc) == "open quote" and len(pending) < tabular.MAX_RECORD_LINES:
                 continue
@@ -62,14 +62,16 @@ def _reference(path: Path, comments: tuple[str, ...]) -> Iterator[Record]:
         yield pending[0].number, None, text, "unterminated quoted field at end of file"
 
 
-def _both(path: Path, comments: tuple[str, ...] = ()) -> tuple[list[Record], list[Record]]:
+def _both(
+    path: Path, comments: tuple[str, ...] = (), delimiter: str = ","
+) -> tuple[list[Record], list[Record]]:
     def run(reader: Iterator[Record]) -> list[Record]:
         try:
             return list(reader)
         except SourceError as exc:
             return [(0, None, str(exc), "SourceError")]
 
-    return run(records(path, ",", comments)), run(_reference(path, comments))
+    return run(records(path, delimiter, comments)), run(_reference(path, comments, delimiter))
 
 
 TRICKY = {
@@ -112,7 +114,9 @@ def test_a_quoted_field_running_past_the_line_limit(tmp_path: Path, extra: int) 
 
 
 LINE = st.lists(
-    st.sampled_from([b"a", b"bc", b",", b'"', b'""', b" ", b"#", b"\r", b"\xff", b"\xc3\xa9", b"\x00"]),
+    st.sampled_from(
+        [b"a", b"bc", b",", b";", b'"', b'""', b" ", b"\t", b"#", b"\r", b"\xff", b"\xc3\xa9", b"\x00"]
+    ),
     max_size=8,
 ).map(b"".join)
 
@@ -126,5 +130,18 @@ def test_the_fast_reader_agrees_on_random_input(
     path = tmp_path / "t.csv"
     path.write_bytes(b"\n".join(lines) + (b"\n" if final_newline else b""))
     for comments in ((), ("#",)):
-        fast, reference = _both(path, comments)
-        assert fast == reference
+        for delimiter in (",", ";"):
+            fast, reference = _both(path, comments, delimiter)
+            assert fast == reference
+
+
+def test_a_line_longer_than_the_field_size_limit_goes_to_the_reader(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b\n" + b"x" * 40 + b",1\n2,3\n" + b"y" * 20 + b",z\n")
+    old = csv.field_size_limit(30)
+    try:
+        fast, reference = _both(path)
+    finally:
+        csv.field_size_limit(old)
+    assert fast == reference
+    assert [r[3] is None for r in fast] == [True, False, True, True]
