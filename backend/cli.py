@@ -160,7 +160,10 @@ def load(
     tlp: Annotated[str, typer.Option(help="TLP marking of the loaded data.")] = "CLEAR",
     confidence: Annotated[int, typer.Option(min=0, max=100, help="Default confidence 0-100.")] = 50,
     rejects: Annotated[Path | None, typer.Option(help="Write rejected records here as JSON lines.")] = None,
-    batch_size: Annotated[int, typer.Option(min=1, help="Records per transaction.")] = 5000,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(min=1, help="Nodes and edges per transaction (default: the store's, 20,000)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Load files of one FORMAT into the store; bad records are reported, good ones always load."""

@@ -108,7 +108,7 @@ def ingest(
     store: GraphStore,
     records: Iterable[Record],
     *,
-    batch_size: int = 5000,
+    batch_size: int | None = None,
     rejects: TextIO | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> IngestSummary:
@@ -116,40 +116,43 @@ def ingest(
 
     A bad record never stops the load and never takes good records with it; memory stays bounded by
     ``batch_size`` whatever the input size. Each batch is one transaction, so an interrupted load
-    leaves whole batches only, and running it again completes it.
+    leaves whole batches only, and running it again completes it. ``batch_size`` counts nodes and
+    edges per transaction; by default the store's own (``GraphStore.batch_size``).
     """
+    batch_size = batch_size or store.batch_size
     summary = IngestSummary()
     nodes: list[Node] = []
     edges: list[Edge] = []
     writer = _Writer(store, summary.store)
-    try:
-        for record in records:
-            summary.read += 1
-            summary.read_by_kind[record.kind] += 1
-            if progress is not None:
-                progress(1)
-            if record.skipped is not None:
-                summary.skipped += 1
-                summary.skipped_by_reason[record.skipped] += 1
-                continue
-            error = record.error
-            if error is None:
-                try:
-                    _validate(store.model, record)
-                except ValidationError as exc:
-                    error = str(exc)
-            if error is not None:
-                summary.rejected += 1
-                summary.rejected_by_kind[record.kind] += 1
-                _reject(rejects, record, error)
-                continue
-            for item in record.items:
-                (nodes if isinstance(item, Node) else edges).append(item)  # type: ignore[arg-type]
-            if len(nodes) + len(edges) >= batch_size:
-                writer.write(nodes, edges)
-                nodes, edges = [], []
-        writer.write(nodes, edges)
-        writer.wait()
-    finally:
-        writer.close()
+    with store.loading():
+        try:
+            for record in records:
+                summary.read += 1
+                summary.read_by_kind[record.kind] += 1
+                if progress is not None:
+                    progress(1)
+                if record.skipped is not None:
+                    summary.skipped += 1
+                    summary.skipped_by_reason[record.skipped] += 1
+                    continue
+                error = record.error
+                if error is None:
+                    try:
+                        _validate(store.model, record)
+                    except ValidationError as exc:
+                        error = str(exc)
+                if error is not None:
+                    summary.rejected += 1
+                    summary.rejected_by_kind[record.kind] += 1
+                    _reject(rejects, record, error)
+                    continue
+                for item in record.items:
+                    (nodes if isinstance(item, Node) else edges).append(item)  # type: ignore[arg-type]
+                if len(nodes) + len(edges) >= batch_size:
+                    writer.write(nodes, edges)
+                    nodes, edges = [], []
+            writer.write(nodes, edges)
+            writer.wait()
+        finally:
+            writer.close()
     return summary

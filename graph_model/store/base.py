@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -109,6 +109,8 @@ class GraphStore(abc.ABC):
     model: Model
     # Whether a loader should write from a background thread: true where a write mostly waits on a server.
     background_writes: bool = False
+    # Nodes and edges per write transaction that a loader uses unless told otherwise.
+    batch_size: int = 5000
 
     # -- primitives each implementation provides -------------------------------------------
     @abc.abstractmethod
@@ -155,6 +157,11 @@ class GraphStore(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def loading(self) -> AbstractContextManager[None]:
+        """A load's writes happen inside this: a store may remember what the load wrote, to skip asking
+        again (``graph_model.store.memory``)."""
+        return nullcontext()
 
     # -- the contract, written once ----------------------------------------------------------
     def upsert(

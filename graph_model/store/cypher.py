@@ -14,6 +14,7 @@ from graph_model.model import Model
 ENTITY = "Entity"
 IDENTIFIER = "EntityId"
 PENDING = "PendingEdge"
+WRITES = "CrimegraphWrites"  # one node counting write transactions (see neo4j_store, memory)
 SEARCH_INDEX = "entity_search"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -34,6 +35,7 @@ def schema_statements(model: Model) -> list[str]:
         f"CREATE INDEX pending_source IF NOT EXISTS FOR (p:{PENDING}) ON (p.source)",
         f"CREATE INDEX pending_target IF NOT EXISTS FOR (p:{PENDING}) ON (p.target)",
         f"CREATE INDEX entity_kind IF NOT EXISTS FOR (n:{ENTITY}) ON (n.kind)",
+        f"CREATE CONSTRAINT writes_id IF NOT EXISTS FOR (w:{WRITES}) REQUIRE w.id IS UNIQUE",
         # Text is tokenised and case-folded in Python (codec.words), so both stores match alike.
         f"CREATE FULLTEXT INDEX {SEARCH_INDEX} IF NOT EXISTS FOR (n:{ENTITY}) ON EACH [n.search_text] "
         "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}",
@@ -104,6 +106,26 @@ def _resolve() -> str:
         f"MATCH (i:{IDENTIFIER} {{id: other}}) OPTIONAL MATCH (m:{ENTITY} {{key: i.key}}) "
         "RETURN i.key AS alias_of, m } "
         "WITH id, coalesce(n.key, alias_of) AS key, coalesce(n, m) AS e WHERE key IS NOT NULL "
+    )
+
+
+def count_write() -> str:
+    """Number this write transaction, locking the counter until it ends (so writers take turns).
+
+    ``epoch`` is new whenever the counter is (made again after the database was emptied); a writer
+    that sees the epoch it saw last and the next number knows that no one else wrote in between.
+    """
+    return (
+        f"MERGE (w:{WRITES} {{id: 0}}) ON CREATE SET w.epoch = randomUUID(), w.seq = 0 "
+        "SET w.seq = w.seq + 1 RETURN w.epoch AS epoch, w.seq AS seq"
+    )
+
+
+def count_entities() -> str:
+    """How many entities and identifiers exist (from the count store, at once)."""
+    return (
+        f"CALL () {{ MATCH (n:{ENTITY}) RETURN count(n) AS entities }} "
+        f"CALL () {{ MATCH (i:{IDENTIFIER}) RETURN count(i) AS ids }} RETURN entities + ids AS n"
     )
 
 

@@ -19,6 +19,7 @@ from graph_model.provenance import TLP
 from graph_model.store import cypher
 from graph_model.store.base import GraphStore, Stats, WriteTx
 from graph_model.store.codec import edge_row, node_row, row_edge, row_node, search_text, words
+from graph_model.store.memory import Memory
 
 
 def _q(text: str) -> LiteralString:
@@ -71,15 +72,35 @@ def _key_parts(key: str) -> Iterator[tuple[str, str, str, str]]:
 
 
 class _Tx:
-    """The write primitives over one explicit Neo4j transaction."""
+    """The write primitives over one explicit Neo4j transaction.
 
-    def __init__(self, store: Neo4jStore, tx: Transaction) -> None:
+    With a load's :class:`Memory`, what it remembers is not asked again; what this transaction reads and
+    writes is added to it once the transaction has committed (:meth:`remember`).
+    """
+
+    def __init__(self, store: Neo4jStore, tx: Transaction, memory: Memory | None) -> None:
         self.store = store
         self.tx = tx
+        self.memory = memory
         # Element ids of the entities this transaction has read or written, by key (see cypher._ends).
         self.element_ids: dict[str, str] = {}
         # Entities this transaction created that have no relationships yet: no edge to look up there.
         self.bare: set[str] = set()
+        self.read_nodes: dict[str, Node] = {}
+        self.read_ids: dict[str, str] = {}
+        self.written_nodes: list[Node] = []
+        self.written_edges: list[str] = []
+
+    def remember(self) -> None:
+        """Add what this (committed) transaction read and wrote to the load's memory."""
+        memory = self.memory
+        if memory is None:
+            return
+        memory.learn_nodes(self.read_nodes.values(), claimed=False)
+        memory.learn_ids(self.read_ids)
+        memory.learn_nodes(self.written_nodes, claimed=True)
+        memory.learn_elements(self.element_ids)
+        memory.learn_edges(self.written_edges)
 
     def _rows(self, text: str, **params: Any) -> list[dict[str, Any]]:
         return [dict(r) for r in self.tx.run(_q(text), params)]
@@ -89,28 +110,55 @@ class _Tx:
 
     def _ends(self, keys: Iterable[str]) -> dict[str, str]:
         """The element ids of the entities with these keys (those that exist)."""
-        missing = {k for k in keys if k not in self.element_ids}
-        if missing:
+        known = self.element_ids
+        remembered = self.memory.elements if self.memory is not None else {}
+        missing: set[str] = set()
+        for key in keys:
+            if key not in known:
+                element = remembered.get(key)
+                if element is None:
+                    missing.add(key)
+                else:
+                    known[key] = element
+        if missing and not (self.memory is not None and self.memory.complete):
             self._learn(self.tx.run(_q(cypher.element_ids()), keys=list(missing)))
-        return self.element_ids
+        return known
+
+    def _recall(self, ids: Iterable[str]) -> tuple[dict[str, str], list[str]]:
+        """Identifiers the load's memory resolves, and those to ask the server about."""
+        if self.memory is None:
+            return {}, list(ids)
+        return self.memory.resolve(ids)
 
     def resolve_ids(self, ids: Iterable[str]) -> dict[str, str]:
-        rows = self._rows(cypher.resolve_ids(), ids=list(ids))
-        self._learn(rows)
-        return {r["id"]: r["key"] for r in rows}
+        found, unknown = self._recall(ids)
+        if unknown:
+            rows = self._rows(cypher.resolve_ids(), ids=unknown)
+            self._learn(rows)
+            found.update((r["id"], r["key"]) for r in rows)
+        return found
 
     def resolve_nodes(self, ids: Iterable[str]) -> tuple[dict[str, str], dict[str, Node]]:
-        rows = self._rows(cypher.resolve_nodes(), ids=list(ids))
-        self._learn(rows)
-        found: dict[str, str] = {}
+        found, unknown = self._recall(ids)
         nodes: dict[str, Node] = {}
-        for r in rows:
-            found[r["id"]] = key = r["key"]
-            if r["p"] is not None and key not in nodes:
-                nodes[key] = row_node(r["p"])
+        if found:
+            assert self.memory is not None
+            remembered = self.memory.nodes
+            nodes.update((key, remembered[key]) for key in found.values())
+        if unknown:
+            rows = self._rows(cypher.resolve_nodes(), ids=unknown)
+            self._learn(rows)
+            for r in rows:
+                found[r["id"]] = key = r["key"]
+                if r["p"] is not None and key not in nodes:
+                    nodes[key] = self.read_nodes[key] = row_node(r["p"])
+                self.read_ids[r["id"]] = key
         return found, nodes
 
     def fetch_edges(self, keys: Iterable[str]) -> dict[str, Edge]:
+        memory = self.memory
+        if memory is not None and memory.complete:
+            keys = [k for k in keys if k in memory.edges]  # the others were never written
         parts = [
             p for key in keys for p in _key_parts(key) if p[1] not in self.bare and p[2] not in self.bare
         ]
@@ -151,6 +199,7 @@ class _Tx:
                 self.tx.run(_q(cypher.merge_nodes(model, kind)), rows=rows).consume()
         if new:
             self.bare.update(n.key for n in nodes)
+        self.written_nodes.extend(nodes)
         ids = [{"id": i, "key": n.key} for n in nodes for i in n.ids if i != n.key]
         if ids:
             self.tx.run(_q(cypher.merge_ids()), rows=ids).consume()
@@ -163,12 +212,14 @@ class _Tx:
         model = self.store.model
         ends = self._ends({e.source for e in edges} | {e.target for e in edges})
         groups: dict[tuple[str, bool], list[dict[str, Any]]] = defaultdict(list)
+        written = self.written_edges
         for edge in edges:
             self.bare.discard(edge.source)
             self.bare.discard(edge.target)
             if edge.source in ends and edge.target in ends:
                 row = _edge_params(edge, ends[edge.source], ends[edge.target])
                 groups[edge.type, bool(edge.discriminator)].append(row)
+                written.append(edge.key)
         for (edge_type, discriminated), rows in groups.items():
             if not new:
                 statement = cypher.update_edges(model, edge_type, discriminated)
@@ -193,6 +244,7 @@ class Neo4jStore(GraphStore):
     """A :class:`GraphStore` on a Neo4j database. The caller owns ``driver`` (one per process)."""
 
     background_writes = True  # a batch mostly waits on the server; loaders read the next one meanwhile
+    batch_size = 20_000  # a commit has a high fixed cost (transaction log, indexes): fewer, larger ones
 
     def __init__(
         self, driver: Driver, model: Model, database: str = "neo4j", *, ensure_schema: bool = True
@@ -200,6 +252,8 @@ class Neo4jStore(GraphStore):
         self.driver = driver
         self.model = model
         self.database = database
+        self._memory: Memory | None = None  # while loading (see graph_model.store.memory)
+        self._mark: tuple[str, int] | None = None  # the write counter as this load's last batch left it
         if ensure_schema:
             self.ensure_schema()
 
@@ -226,10 +280,32 @@ class Neo4jStore(GraphStore):
         return [dict(r) for r in records]
 
     @contextmanager
+    def loading(self) -> Iterator[None]:
+        """Remember what this load reads and writes (see graph_model.store.memory) until it ends."""
+        self._memory, self._mark = Memory(), None
+        try:
+            yield
+        finally:
+            self._memory = self._mark = None
+
+    @contextmanager
     def _write_transaction(self) -> Iterator[WriteTx]:
+        memory = self._memory
         with self.driver.session(database=self.database) as session, session.begin_transaction() as tx:
-            yield _Tx(self, tx)
+            # Every write is counted, so a load can tell whether anyone else wrote since its last batch.
+            counted = tx.run(_q(cypher.count_write())).single(strict=True)
+            mark = (counted["epoch"], counted["seq"])
+            if memory is not None:
+                if self._mark is None:  # the load's first batch: an empty store holds only what it writes
+                    memory.complete = tx.run(_q(cypher.count_entities())).single(strict=True)["n"] == 0
+                elif mark != (self._mark[0], self._mark[1] + 1):
+                    memory.forget()
+            work = _Tx(self, tx, memory)
+            yield work
             tx.commit()
+        if memory is not None:
+            self._mark = mark
+            work.remember()
 
     def _resolve(self, ids: Iterable[str]) -> dict[str, str]:
         return {r["id"]: r["key"] for r in self._read(cypher.resolve_ids(), ids=list(ids))}
