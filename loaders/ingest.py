@@ -54,24 +54,40 @@ def _jsonable(raw: Any) -> Any:
     return raw
 
 
-def _validate(model: Model, record: Record) -> None:
-    """Check every item, and the kinds at both ends of edges whose endpoints the record itself brings."""
-    kinds: dict[str, str] = {}
-    items = record.items
-    for item in items:
-        if isinstance(item, Node):
-            validate_node(model, item)
-            kind = kinds[item.key] = item.kind
-            for i in item.ids:
-                kinds[i] = kind
-    for item in items:
-        if isinstance(item, Edge):
-            validate_edge(model, item)
-            source, target = kinds.get(item.source), kinds.get(item.target)
-            if source and target and not model.edges[item.type].allows(source, target):
-                raise ValidationError(
-                    f"the schema has no {item.type} from {source} to {target}", record.location
-                )
+class _Checker:
+    """Checks every item of a record, and the kinds at both ends of edges whose endpoints the record itself
+    brings. A node object checked already is not checked again: loaders hand the same object to every record
+    naming that node (a wallet named by thousands of transactions). Checked nodes are held, so their ids
+    cannot be reused while remembered; nothing changes a node once it is checked."""
+
+    LIMIT = 100_000
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.checked: dict[int, Node] = {}
+
+    def __call__(self, record: Record) -> None:
+        model, checked = self.model, self.checked
+        kinds: dict[str, str] = {}
+        items = record.items
+        for item in items:
+            if isinstance(item, Node):
+                if checked.get(id(item)) is not item:
+                    validate_node(model, item)
+                    if len(checked) >= self.LIMIT:
+                        checked.clear()
+                    checked[id(item)] = item
+                kind = kinds[item.key] = item.kind
+                for i in item.ids:
+                    kinds[i] = kind
+        for item in items:
+            if isinstance(item, Edge):
+                validate_edge(model, item)
+                source, target = kinds.get(item.source), kinds.get(item.target)
+                if source and target and not model.edges[item.type].allows(source, target):
+                    raise ValidationError(
+                        f"the schema has no {item.type} from {source} to {target}", record.location
+                    )
 
 
 class _Writer:
@@ -124,6 +140,7 @@ def ingest(
     nodes: list[Node] = []
     edges: list[Edge] = []
     writer = _Writer(store, summary.store)
+    check = _Checker(store.model)
     with store.loading():
         try:
             for record in records:
@@ -138,7 +155,7 @@ def ingest(
                 error = record.error
                 if error is None:
                     try:
-                        _validate(store.model, record)
+                        check(record)
                     except ValidationError as exc:
                         error = str(exc)
                 if error is not None:

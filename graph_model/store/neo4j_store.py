@@ -40,12 +40,13 @@ def _edge_params(edge: Edge, source: str, target: str) -> dict[str, Any]:
     or TLP label.
     """
     prov = edge.prov
+    sources = prov.sources
     return {
         **edge.props,
         "source": source,
         "target": target,
         "discriminator": edge.discriminator or None,
-        "sources": sorted(prov.sources),
+        "sources": sorted(sources) if len(sources) > 1 else list(sources),
         "first_seen": prov.first_seen,
         "last_seen": prov.last_seen,
         "confidence": prov.confidence,
