@@ -158,18 +158,23 @@ class _Feed:
         # A bad line inside a quoted field spoils the record it continues, not the lines after it.
         return _Spoilt(line.error or "invalid UTF-8")
 
+    def _line(self) -> str | None:
+        """The next physical line, decoded (None at the end of the file); :class:`_Spoilt` if not UTF-8."""
+        raw = next(self._raw, None)
+        if raw is None:
+            return None
+        self.number += 1
+        raw = raw.rstrip(b"\r\n")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise self._spoilt(raw) from None
+        return text.removeprefix(BOM) if self.number == 1 else text
+
     def start(self) -> str:
         """The first line of the next record; StopIteration at the end of the file."""
         self.pending = []
-        for raw in self._raw:
-            self.number += 1
-            raw = raw.rstrip(b"\r\n")
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise self._spoilt(raw) from None
-            if self.number == 1:
-                text = text.removeprefix(BOM)
+        while (text := self._line()) is not None:
             if not text or text.isspace() or (self._comments and text.lstrip().startswith(self._comments)):
                 continue
             self.first = self.number
@@ -186,16 +191,11 @@ class _Feed:
             return self.pending[0] + "\n"
         if len(self.pending) >= MAX_RECORD_LINES:
             raise _Spoilt("unterminated quoted field")
-        for raw in self._raw:
-            self.number += 1
-            raw = raw.rstrip(b"\r\n")
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise self._spoilt(raw) from None
-            self.pending.append(text)
-            return text + "\n"  # csv.reader keeps the line break inside a quoted field
-        raise StopIteration
+        text = self._line()
+        if text is None:
+            raise StopIteration
+        self.pending.append(text)
+        return text + "\n"  # csv.reader keeps the line break inside a quoted field
 
 
 def records(
