@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -52,6 +55,32 @@ def _jsonable(raw: Any) -> Any:
     if isinstance(raw, bytes):
         return raw.decode("utf-8", errors="replace")
     return raw
+
+
+# A load keeps tens of thousands of objects alive (a batch, the store's memory) and each garbage collection
+# walks them all: building a batch's rows measured 3x slower with the default thresholds. Loads collect
+# cycles less often; the first to start raises the threshold, the last to end puts it back.
+_GC_THRESHOLD = 100_000
+_gc_lock = threading.Lock()
+_gc_loads = 0
+_gc_saved: tuple[int, int, int] = gc.get_threshold()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    global _gc_loads, _gc_saved
+    with _gc_lock:
+        if _gc_loads == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(max(_gc_saved[0], _GC_THRESHOLD), _gc_saved[1], _gc_saved[2])
+        _gc_loads += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_loads -= 1
+            if _gc_loads == 0:
+                gc.set_threshold(*_gc_saved)
 
 
 class _Checker:
@@ -141,7 +170,7 @@ def ingest(
     edges: list[Edge] = []
     writer = _Writer(store, summary.store)
     check = _Checker(store.model)
-    with store.loading():
+    with store.loading(), _fewer_collections():
         try:
             for record in records:
                 summary.read += 1

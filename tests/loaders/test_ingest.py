@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from graph_model.provenance import TLP
 from graph_model.store import UpsertResult
 from graph_model.store.embedded import EmbeddedStore
 from loaders.ingest import ingest
-from loaders.records import LoadContext, Record
+from loaders.records import LoadContext, Record, SourceError
 
 
 class BackgroundStore(EmbeddedStore):
@@ -82,3 +83,20 @@ def test_a_failed_background_batch_stops_the_load_with_its_error(tmp_path: Path,
         totals.append(store.stats(clearance=TLP.RED).as_dict()["total_nodes"])
     # Batches before the failure committed whole, as in a foreground load: 51 + 50 handles.
     assert totals == [101, 101]
+
+
+def test_a_load_collects_garbage_less_often_and_restores_the_thresholds(tmp_path: Path, model: Model) -> None:
+    before = gc.get_threshold()
+    during: list[tuple[int, int, int]] = []
+
+    def records() -> Iterator[Record]:
+        yield from _chain(model, 10)
+        during.append(gc.get_threshold())
+        raise SourceError("the file ended early")
+
+    store = EmbeddedStore(tmp_path / "gc.db", model)
+    with pytest.raises(SourceError):
+        ingest(store, records())
+    store.close()
+    assert during[0][0] >= 100_000 > before[0]
+    assert gc.get_threshold() == before
