@@ -23,6 +23,9 @@ class Memory:
 
     def __init__(self) -> None:
         self.complete = False
+        # How the store's count of write transactions stood after the load's last batch (None before the
+        # first): the store compares it with the count it finds, to tell whether someone else wrote.
+        self.mark: tuple[str, int] | None = None
         self.nodes: dict[str, Node] = {}
         self.ids: dict[str, str] = {}
         self.elements: dict[str, str] = {}

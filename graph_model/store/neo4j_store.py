@@ -254,7 +254,6 @@ class Neo4jStore(GraphStore):
         self.model = model
         self.database = database
         self._memory: Memory | None = None  # while loading (see graph_model.store.memory)
-        self._mark: tuple[str, int] | None = None  # the write counter as this load's last batch left it
         if ensure_schema:
             self.ensure_schema()
 
@@ -283,11 +282,11 @@ class Neo4jStore(GraphStore):
     @contextmanager
     def loading(self) -> Iterator[None]:
         """Remember what this load reads and writes (see graph_model.store.memory) until it ends."""
-        self._memory, self._mark = Memory(), None
+        self._memory = Memory()
         try:
             yield
         finally:
-            self._memory = self._mark = None
+            self._memory = None
 
     @contextmanager
     def _write_transaction(self) -> Iterator[WriteTx]:
@@ -297,15 +296,15 @@ class Neo4jStore(GraphStore):
             counted = tx.run(_q(cypher.count_write())).single(strict=True)
             mark = (counted["epoch"], counted["seq"])
             if memory is not None:
-                if self._mark is None:  # the load's first batch: an empty store holds only what it writes
+                if memory.mark is None:  # the load's first batch: an empty store holds only what it writes
                     memory.complete = tx.run(_q(cypher.count_entities())).single(strict=True)["n"] == 0
-                elif mark != (self._mark[0], self._mark[1] + 1):
+                elif mark != (memory.mark[0], memory.mark[1] + 1):
                     memory.forget()
             work = _Tx(self, tx, memory)
             yield work
             tx.commit()
         if memory is not None:
-            self._mark = mark
+            memory.mark = mark
             work.remember()
 
     def _resolve(self, ids: Iterable[str]) -> dict[str, str]:
