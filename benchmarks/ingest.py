@@ -5,6 +5,9 @@
 statement per record, each in its own auto-commit transaction, timed on a sample and extrapolated;
 and (d) the floor: the same nodes and relationships created by the barest ``UNWIND … CREATE``
 statements (a key per node, nothing on relationships, no lookups), i.e. what the server alone takes.
+Two more floors show where the time of (a) and (b) goes: (a0) reading and checking the records alone,
+no store, and (e) the graph (b) stores, every property included, created in Neo4j from rows built
+beforehand (``Neo4jStore``'s own statements, no reading, checking, merging or lookups).
 
     python benchmarks/ingest.py --size M            # S, M or L (1k, 10k, 100k actors)
     python benchmarks/ingest.py --size S --skip-neo4j --profile
@@ -46,12 +49,12 @@ from graph_model.entities import Edge, Node  # noqa: E402
 from graph_model.model import default_model  # noqa: E402
 from graph_model.provenance import TLP  # noqa: E402
 from graph_model.store import cypher  # noqa: E402
-from graph_model.store.codec import edge_row, node_row  # noqa: E402
+from graph_model.store.codec import edge_row, node_row, row_edge, row_node, search_text  # noqa: E402
 from graph_model.store.embedded import EmbeddedStore  # noqa: E402
-from graph_model.store.neo4j_store import Neo4jStore  # noqa: E402
+from graph_model.store.neo4j_store import Neo4jStore, edge_params  # noqa: E402
 from loaders.csv_tables import read  # noqa: E402
 from loaders.generate import SIZES, GenerateReport, generate  # noqa: E402
-from loaders.ingest import ingest  # noqa: E402
+from loaders.ingest import RecordChecker, fewer_collections, ingest  # noqa: E402
 from loaders.records import LoadContext, Record  # noqa: E402
 
 TARGETS = {"embedded": 50_000.0, "neo4j": 20_000.0}
@@ -116,6 +119,24 @@ def embedded_phase(files: list[Path], db: str, batch: int | None, profile: bool)
     result["nodes"], result["edges"] = _stats_of(store)
     store.close()
     return result
+
+
+def reading_phase(files: list[Path]) -> dict[str, Any]:
+    """Child process: read and check every record as ``ingest`` does, and store nothing."""
+
+    def load() -> dict[str, Any]:
+        check = RecordChecker(default_model())
+        read = rejected = 0
+        with fewer_collections():
+            for record in _records(files):
+                read += 1
+                if record.error is None and record.skipped is None:
+                    check(record)
+                else:
+                    rejected += record.error is not None
+        return {"records": read, "rejected": rejected}
+
+    return _measure(load, False)
 
 
 def _neo4j(uri: str, auth: tuple[str, str]) -> Any:
@@ -238,6 +259,57 @@ def floor_phase(db: str, uri: str, auth: tuple[str, str], batch: int) -> dict[st
     return result
 
 
+def stored_floor_phase(db: str, uri: str, auth: tuple[str, str], batch: int, records: int) -> dict[str, Any]:
+    """Child process: the graph (b) stores, read back from the embedded file and created in Neo4j with
+    ``Neo4jStore``'s own CREATE statements and property rows, built before the clock starts (only the
+    relationships' end ids wait for the nodes' creation): no reading, checking, merging or lookups, every
+    property and index as (b) has them. Reported against the records of the input, as (b) is."""
+    import sqlite3
+
+    import orjson
+
+    store = _neo4j(uri, auth)
+    _reset(store)
+    model = default_model()
+    conn = sqlite3.connect(db)
+    node_rows: dict[str, list[dict[str, Any]]] = {}
+    for (data,) in conn.execute("SELECT data FROM nodes"):
+        node = row_node(orjson.loads(data))
+        row = node_row(node)
+        row["search_text"] = search_text(node, model.nodes[node.kind].search_properties)
+        node_rows.setdefault(node.kind, []).append(row)
+    edge_rows: dict[str, list[dict[str, Any]]] = {}
+    for etype, source, target, discriminator, data in conn.execute(
+        "SELECT type, source, target, discriminator, data FROM edges"
+    ):
+        row = orjson.loads(data)
+        row.update(type=etype, source=source, target=target, discriminator=discriminator)
+        edge = row_edge(row)
+        edge_rows.setdefault(etype, []).append(edge_params(edge, source, target))
+    conn.close()
+
+    def load() -> dict[str, Any]:
+        elements: dict[str, str] = {}
+        with store.driver.session(database="neo4j") as session:
+            for kind, rows in node_rows.items():
+                statement = cypher.create_nodes(model, kind)
+                for start in range(0, len(rows), batch):
+                    for r in session.run(statement, rows=rows[start : start + batch]):
+                        elements[r["key"]] = r["element_id"]
+            for etype, rows in edge_rows.items():
+                for row in rows:
+                    row["source"], row["target"] = elements[row["source"]], elements[row["target"]]
+                statement = cypher.create_edges(model, etype)
+                for start in range(0, len(rows), batch):
+                    session.run(statement, rows=rows[start : start + batch]).consume()
+        return {"records": records, "rejected": 0}
+
+    result = _measure(load, False)
+    _reset(store)
+    store.close()
+    return result
+
+
 def _warm_up(data: Path, seed: int, uri: str, auth: tuple[str, str], batch: int | None) -> None:
     """An untimed load of size S before any timed Neo4j phase: a fresh JVM spends its first minutes
     compiling hot code (measured: ~80 CPU-seconds of JIT compiler threads during a cold load of M), which a
@@ -330,6 +402,9 @@ def main() -> int:
     name = f"(a) embedded, batch {args.batch_size or EmbeddedStore.batch_size}"
     rows.append(_row(name, results["embedded"], TARGETS["embedded"]))
     print(rows[-1], flush=True)
+    reading = _child(reading_phase, files)
+    rows.append(_row("(a0) reading + checking, no store", reading, None, "  floor of (a) and (b)"))
+    print(rows[-1], flush=True)
     server = None
     if not args.skip_neo4j:
         uri = os.environ.get("NEO4J_URI")
@@ -379,6 +454,20 @@ def main() -> int:
             note = "  nodes+relationships, not records"
             note += f"; server CPU {server_cpu:.1f} s" if server is not None else ""
             rows.append(_row("(d) neo4j floor: bare CREATE", floor, None, note))
+            print(rows[-1], flush=True)
+            cpu_before = _server_cpu(server)
+            stored = _child(
+                stored_floor_phase,
+                str(work / "embedded.db"),
+                uri,
+                auth,
+                args.batch_size or Neo4jStore.batch_size,
+                report.total_rows,
+            )
+            server_cpu = _server_cpu(server) - cpu_before
+            note = "  rows prebuilt; records of the input"
+            note += f"; server CPU {server_cpu:.1f} s" if server is not None else ""
+            rows.append(_row("(e) neo4j floor: (b)'s graph", stored, None, note))
             print(rows[-1], flush=True)
         finally:
             if server is not None:

@@ -67,7 +67,7 @@ _gc_saved: tuple[int, int, int] = gc.get_threshold()
 
 
 @contextmanager
-def _fewer_collections() -> Iterator[None]:
+def fewer_collections() -> Iterator[None]:
     global _gc_loads, _gc_saved
     with _gc_lock:
         if _gc_loads == 0:
@@ -83,7 +83,7 @@ def _fewer_collections() -> Iterator[None]:
                 gc.set_threshold(*_gc_saved)
 
 
-class _Checker:
+class RecordChecker:
     """Checks every item of a record, and the kinds at both ends of edges whose endpoints the record itself
     brings. A node object checked already is not checked again: loaders hand the same object to every record
     naming that node (a wallet named by thousands of transactions). Checked nodes are held, so their ids
@@ -169,8 +169,8 @@ def ingest(
     nodes: list[Node] = []
     edges: list[Edge] = []
     writer = _Writer(store, summary.store)
-    check = _Checker(store.model)
-    with store.loading(), _fewer_collections():
+    check = RecordChecker(store.model)
+    with store.loading(), fewer_collections():
         try:
             for record in records:
                 summary.read += 1

@@ -34,7 +34,7 @@ def lucene_query(text: str) -> str | None:
     return " AND ".join(f"{w}*" for w in tokens) if tokens else None
 
 
-def _edge_params(edge: Edge, source: str, target: str) -> dict[str, Any]:
+def edge_params(edge: Edge, source: str, target: str) -> dict[str, Any]:
     """A relationship's stored properties (``cypher._EDGE_FIELDS`` and the schema's) and the element ids
     of its ends. Nothing null or derivable is stored: no empty discriminator, and no key, type, end keys
     or TLP label.
@@ -218,7 +218,7 @@ class _Tx:
             self.bare.discard(edge.source)
             self.bare.discard(edge.target)
             if edge.source in ends and edge.target in ends:
-                row = _edge_params(edge, ends[edge.source], ends[edge.target])
+                row = edge_params(edge, ends[edge.source], ends[edge.target])
                 groups[edge.type, bool(edge.discriminator)].append(row)
                 written.append(edge.key)
         for (edge_type, discriminated), rows in groups.items():
@@ -359,4 +359,4 @@ class Neo4jStore(GraphStore):
         self.driver.close()
 
 
-__all__ = ["Neo4jStore"]
+__all__ = ["Neo4jStore", "edge_params"]
