@@ -49,9 +49,9 @@ from graph_model.entities import Edge, Node  # noqa: E402
 from graph_model.model import default_model  # noqa: E402
 from graph_model.provenance import TLP  # noqa: E402
 from graph_model.store import cypher  # noqa: E402
-from graph_model.store.codec import edge_row, node_row, row_edge, row_node, search_text  # noqa: E402
+from graph_model.store.codec import edge_row, node_row  # noqa: E402
 from graph_model.store.embedded import EmbeddedStore  # noqa: E402
-from graph_model.store.neo4j_store import Neo4jStore, edge_params  # noqa: E402
+from graph_model.store.neo4j_store import Neo4jStore, edge_params, node_params  # noqa: E402
 from loaders.csv_tables import read  # noqa: E402
 from loaders.generate import SIZES, GenerateReport, generate  # noqa: E402
 from loaders.ingest import RecordChecker, fewer_collections, ingest  # noqa: E402
@@ -264,29 +264,18 @@ def stored_floor_phase(db: str, uri: str, auth: tuple[str, str], batch: int, rec
     ``Neo4jStore``'s own CREATE statements and property rows, built before the clock starts (only the
     relationships' end ids wait for the nodes' creation): no reading, checking, merging or lookups, every
     property and index as (b) has them. Reported against the records of the input, as (b) is."""
-    import sqlite3
-
-    import orjson
-
     store = _neo4j(uri, auth)
     _reset(store)
     model = default_model()
-    conn = sqlite3.connect(db)
+    embedded = EmbeddedStore(db, model)
+    nodes, edges = embedded._scan(TLP.RED, None, frozenset(model.edges))  # every node and edge, as stored
     node_rows: dict[str, list[dict[str, Any]]] = {}
-    for (data,) in conn.execute("SELECT data FROM nodes"):
-        node = row_node(orjson.loads(data))
-        row = node_row(node)
-        row["search_text"] = search_text(node, model.nodes[node.kind].search_properties)
-        node_rows.setdefault(node.kind, []).append(row)
+    for node in nodes:
+        node_rows.setdefault(node.kind, []).append(node_params(model, node))
     edge_rows: dict[str, list[dict[str, Any]]] = {}
-    for etype, source, target, discriminator, data in conn.execute(
-        "SELECT type, source, target, discriminator, data FROM edges"
-    ):
-        row = orjson.loads(data)
-        row.update(type=etype, source=source, target=target, discriminator=discriminator)
-        edge = row_edge(row)
-        edge_rows.setdefault(etype, []).append(edge_params(edge, source, target))
-    conn.close()
+    for edge in edges:
+        edge_rows.setdefault(edge.type, []).append(edge_params(edge, edge.source, edge.target))
+    embedded.close()
 
     def load() -> dict[str, Any]:
         elements: dict[str, str] = {}

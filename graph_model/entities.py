@@ -58,12 +58,14 @@ class Edge:
     props: dict[str, Any] = field(default_factory=dict)
     discriminator: str = ""
 
-    def key_for(self, source_key: str, target_key: str) -> str:
-        return f"{self.type}|{source_key}|{target_key}|{self.discriminator}"
-
     @property
     def key(self) -> str:
-        return self.key_for(self.source, self.target)
+        return edge_key(self.type, self.source, self.target, self.discriminator)
+
+
+def edge_key(edge_type: str, source: str, target: str, discriminator: str) -> str:
+    """The key of an edge: one per type, pair of ends and discriminator (``Edge.key``)."""
+    return f"{edge_type}|{source}|{target}|{discriminator}"
 
 
 def make_node(

@@ -76,8 +76,15 @@ def edge_row(edge: Edge) -> dict[str, Any]:
 
 def edge_data(edge: Edge) -> dict[str, Any]:
     """:func:`edge_row` without what identifies the edge (its type, ends and discriminator)."""
+    data = edge_fields(edge)
+    data["tlp"] = _LABELS[edge.prov.tlp]
+    return data
+
+
+def edge_fields(edge: Edge) -> dict[str, Any]:
+    """An edge's properties and provenance, without its TLP label (which ``tlp_rank`` gives) or what
+    identifies it: what every store keeps of an edge beside its type, ends and discriminator."""
     prov = edge.prov
-    tlp = prov.tlp
     sources = prov.sources
     return {
         **edge.props,
@@ -85,8 +92,7 @@ def edge_data(edge: Edge) -> dict[str, Any]:
         "first_seen": prov.first_seen,
         "last_seen": prov.last_seen,
         "confidence": prov.confidence,
-        "tlp": _LABELS[tlp],
-        "tlp_rank": int(tlp),
+        "tlp_rank": int(prov.tlp),
     }
 
 

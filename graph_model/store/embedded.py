@@ -13,16 +13,16 @@ from typing import Any
 import networkx as nx
 import orjson
 
-from graph_model.entities import Edge, Node
+from graph_model.entities import Edge, Node, edge_key
 from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore, Stats, WriteTx
 from graph_model.store.codec import edge_data, edge_row, node_row, row_edge, row_node, search_text, words
+from graph_model.store.memory import NODE_LIMIT
 
 # Bumped when the file layout changes; an older file is refused with a clear message.
 LAYOUT_VERSION = 2
-_KNOWN_LIMIT = 500_000  # nodes remembered between batches (about 0.5 GiB at most)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
     key TEXT PRIMARY KEY, kind TEXT NOT NULL, tlp_rank INTEGER NOT NULL, data TEXT NOT NULL);
@@ -52,10 +52,6 @@ def key_hash(key: str) -> int:
 
 def _dumps(row: dict[str, Any]) -> str:
     return orjson.dumps(row).decode()
-
-
-def tlp_rank(item: Node | Edge) -> int:
-    return int(item.prov.tlp)
 
 
 def _edge_data(edge: Edge) -> str:
@@ -125,7 +121,7 @@ class _Tx:
             (hashes,),
         )
         for rowid, etype, source, target, discriminator, data in rows:
-            key = f"{etype}|{source}|{target}|{discriminator}"
+            key = edge_key(etype, source, target, discriminator)
             if key in wanted:
                 found[key] = _row_edge(etype, source, target, discriminator, data)
                 self.edge_ids[key] = rowid
@@ -280,7 +276,7 @@ class EmbeddedStore(GraphStore):
             for etype, src, dst, discriminator, rank in self.conn.execute(
                 "SELECT type, source, target, discriminator, tlp_rank FROM edges"
             ):
-                add_edge(src, dst, f"{etype}|{src}|{dst}|{discriminator}", type=etype, rank=rank)
+                add_edge(src, dst, edge_key(etype, src, dst, discriminator), type=etype, rank=rank)
         finally:
             self.conn.execute("COMMIT")
         self._index = index
@@ -290,7 +286,7 @@ class EmbeddedStore(GraphStore):
         tx = _Tx(self, self.conn)
         self.conn.execute("BEGIN IMMEDIATE")
         version = self.conn.execute("PRAGMA data_version").fetchone()[0]
-        if version != self._known_version or len(self._known) > _KNOWN_LIMIT:
+        if version != self._known_version or len(self._known) > NODE_LIMIT:
             self._known.clear()  # another connection wrote: what we knew may be stale
             self._known_version = version
         try:

@@ -18,7 +18,7 @@ from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store import cypher
 from graph_model.store.base import GraphStore, Stats, WriteTx
-from graph_model.store.codec import edge_row, node_row, row_edge, row_node, search_text, words
+from graph_model.store.codec import edge_fields, edge_row, node_row, row_edge, row_node, search_text, words
 from graph_model.store.memory import Memory
 
 
@@ -39,19 +39,17 @@ def edge_params(edge: Edge, source: str, target: str) -> dict[str, Any]:
     of its ends. Nothing null or derivable is stored: no empty discriminator, and no key, type, end keys
     or TLP label.
     """
-    prov = edge.prov
-    sources = prov.sources
-    return {
-        **edge.props,
-        "source": source,
-        "target": target,
-        "discriminator": edge.discriminator or None,
-        "sources": sorted(sources) if len(sources) > 1 else list(sources),
-        "first_seen": prov.first_seen,
-        "last_seen": prov.last_seen,
-        "confidence": prov.confidence,
-        "tlp_rank": int(prov.tlp),
-    }
+    params = edge_fields(edge)
+    params["source"], params["target"] = source, target
+    params["discriminator"] = edge.discriminator or None
+    return params
+
+
+def node_params(model: Model, node: Node) -> dict[str, Any]:
+    """An entity's stored properties: ``codec.node_row`` and the words full-text search indexes."""
+    params = node_row(node)
+    params["search_text"] = search_text(node, model.nodes[node.kind].search_properties)
+    return params
 
 
 def _edge(record: Mapping[str, Any]) -> Edge:
@@ -62,7 +60,7 @@ def _edge(record: Mapping[str, Any]) -> Edge:
 
 
 def _key_parts(key: str) -> Iterator[tuple[str, str, str, str]]:
-    """Every (type, source, target, discriminator) whose ``Edge.key_for`` is ``key``.
+    """Every (type, source, target, discriminator) whose ``entities.edge_key`` is ``key``.
 
     Names and URLs may contain ``|``, so a key can split more than one way; nearly always it splits one.
     """
@@ -190,9 +188,7 @@ class _Tx:
         model = self.store.model
         by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for node in nodes:
-            row = node_row(node)
-            row["search_text"] = search_text(node, model.nodes[node.kind].search_properties)
-            by_kind[node.kind].append(row)
+            by_kind[node.kind].append(node_params(model, node))
         for kind, rows in by_kind.items():
             if new:
                 self._learn(self.tx.run(_q(cypher.create_nodes(model, kind)), rows=rows))
@@ -359,4 +355,4 @@ class Neo4jStore(GraphStore):
         self.driver.close()
 
 
-__all__ = ["Neo4jStore", "edge_params"]
+__all__ = ["Neo4jStore", "edge_params", "node_params"]
