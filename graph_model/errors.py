@@ -33,3 +33,15 @@ class NotFound(CrimegraphError):
     """The requested entity does not exist or is above the caller's clearance."""
 
     status = 404
+
+
+class InvalidArgument(CrimegraphError):
+    """A caller's argument is malformed or names something the schema does not have."""
+
+    status = 400
+
+
+class LimitExceeded(CrimegraphError):
+    """A request asks for more than a configured limit allows (depth, path length, page size, time)."""
+
+    status = 400
