@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
-from typing import Annotated, TextIO, TypeVar
+from typing import Annotated, TextIO
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -22,57 +20,9 @@ from rich.progress import (
 from rich.table import Table
 
 from backend import __version__
-from backend.settings import Settings
-from graph_model.errors import CrimegraphError
+from backend.console import app, console, opened_store, out, parse_tlp, run, state
 from graph_model.provenance import TLP
-from graph_model.store import GraphStore
 from loaders import FORMATS, IngestSummary, LoadContext, ingest, reader
-
-app = typer.Typer(
-    name="crimegraph",
-    help="Criminal ecosystem graph explorer: load sources, link, score and disrupt.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-console = Console(stderr=True)
-out = Console()
-T = TypeVar("T")
-
-
-class _State:
-    store_location: str | None = None
-
-
-state = _State()
-
-
-def _fail(message: str) -> None:
-    console.print(
-        f"[red]error:[/red] {' '.join(message.split())}", highlight=False, soft_wrap=True, markup=True
-    )
-    raise typer.Exit(1)
-
-
-def run(action: Callable[[], T]) -> T:
-    """Run a command body, turning expected failures into a one-line error and exit code 1."""
-    try:
-        return action()
-    except CrimegraphError as exc:
-        _fail(str(exc))
-    except OSError as exc:
-        _fail(f"{getattr(exc, 'filename', None) or ''}: {exc.strerror or exc}".lstrip(": "))
-    raise AssertionError("unreachable")
-
-
-@contextmanager
-def opened_store() -> Iterator[GraphStore]:
-    settings = Settings()
-    store = settings.open_store(location=state.store_location)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def _version(value: bool) -> None:
@@ -108,7 +58,7 @@ def stats(
     """Count nodes by kind and edges by type."""
 
     def body() -> None:
-        level = _tlp(clearance)
+        level = parse_tlp(clearance)
         with opened_store() as store:
             result = store.stats(clearance=level).as_dict()
         if as_json:
@@ -124,13 +74,6 @@ def stats(
         out.print(table)
 
     run(body)
-
-
-def _tlp(value: str) -> TLP:
-    try:
-        return TLP.parse(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
 
 
 def _summary_table(summary: IngestSummary) -> Table:
@@ -167,7 +110,7 @@ def load(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Load files of one FORMAT into the store; bad records are reported, good ones always load."""
-    level = _tlp(tlp)
+    level = parse_tlp(tlp)
 
     def body() -> None:
         read = reader(fmt)
@@ -308,3 +251,9 @@ def demo(
         out.print(f"next: crimegraph --store embedded:{path} stats")
 
     run(body)
+
+
+# Commands of each area live in their own module under backend/commands and register on the same app.
+# from backend.commands import <area>  # noqa: E402,F401
+
+__all__ = ["app"]

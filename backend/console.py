@@ -1,0 +1,68 @@
+"""What every command shares: the typer app, the consoles, the store it opens, one-line expected errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+
+from backend.settings import Settings
+from graph_model.errors import CrimegraphError
+from graph_model.provenance import TLP
+from graph_model.store import GraphStore
+
+app = typer.Typer(
+    name="crimegraph",
+    help="Criminal ecosystem graph explorer: load sources, link, score and disrupt.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console(stderr=True)
+out = Console()
+T = TypeVar("T")
+
+
+class _State:
+    store_location: str | None = None
+
+
+state = _State()
+
+
+def fail(message: str) -> None:
+    console.print(
+        f"[red]error:[/red] {' '.join(message.split())}", highlight=False, soft_wrap=True, markup=True
+    )
+    raise typer.Exit(1)
+
+
+def run(action: Callable[[], T]) -> T:
+    """Run a command body, turning expected failures into a one-line error and exit code 1."""
+    try:
+        return action()
+    except CrimegraphError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{getattr(exc, 'filename', None) or ''}: {exc.strerror or exc}".lstrip(": "))
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def opened_store() -> Iterator[GraphStore]:
+    settings = Settings()
+    store = settings.open_store(location=state.store_location)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def parse_tlp(value: str) -> TLP:
+    try:
+        return TLP.parse(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
