@@ -188,7 +188,22 @@ def words(text: str) -> list[str]:
 
 
 def search_text(node: Node, fields: tuple[str, ...]) -> str:
-    """The words full-text search sees for a node: name, aliases and the kind's searchable fields."""
+    """The words full-text search sees for a node: name, aliases and the kind's searchable fields.
+
+    For a stored node with several marking levels, the words of every level too (a name one level gives
+    may lose to another's in the merge, yet it is the name a caller seeing only that level searches by);
+    hits are checked against the caller's view (:func:`shows`).
+    """
+    text = _words_of(node, fields)
+    if node.levels is None:
+        return text
+    found = dict.fromkeys(text.split())
+    for part in node.levels.values():
+        found.update(dict.fromkeys(_words_of(part, fields).split()))
+    return " ".join(found)
+
+
+def _words_of(node: Node, fields: tuple[str, ...]) -> str:
     parts = [node.name]
     for name in fields:
         value = node.props.get(name)
