@@ -123,11 +123,13 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
-        """The nodes among ``keys`` at or below ``clearance``."""
+        """The nodes among ``keys`` that a source within ``clearance`` asserts, as that caller sees them
+        (``graph_model.views``)."""
 
     @abc.abstractmethod
     def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
-        """Visible edges of ``types`` touching ``keys`` (either direction) whose both ends are visible."""
+        """Visible edges of ``types`` touching ``keys`` (either direction) whose both ends are visible, as
+        the caller sees them."""
 
     @abc.abstractmethod
     def _scan(
@@ -183,7 +185,8 @@ class GraphStore(abc.ABC):
         """The node with this key or id; NotFound also when it is above ``clearance``."""
         key = self._resolve([identifier]).get(identifier)
         found = self._nodes([key], clearance) if key else {}
-        if key is None or key not in found:
+        # An identifier only a source above clearance gave must not confirm that it names this entity.
+        if key is None or key not in found or (identifier != key and identifier not in found[key].ids):
             raise NotFound(f"no entity {identifier!r}")
         return found[key]
 

@@ -53,7 +53,7 @@ def schema_statements(model: Model) -> list[str]:
 
 
 # The fixed columns of ``codec.node_row`` (plus the node's search text).
-_PROV_FIELDS = ("sources", "first_seen", "last_seen", "confidence", "tlp", "tlp_rank")
+_PROV_FIELDS = ("sources", "first_seen", "last_seen", "confidence", "tlp", "tlp_rank", "levels")
 _NODE_FIELDS: tuple[str, ...] = ("key", "kind", "type", "name", "ids", *_PROV_FIELDS, "search_text")
 # What a relationship stores beside its schema properties. Its type and end nodes are the graph's own,
 # and its key and TLP label follow from them and from tlp_rank, so reads rebuild those (``EDGE_COLUMNS``).
@@ -64,6 +64,7 @@ _EDGE_FIELDS: tuple[str, ...] = (
     "last_seen",
     "confidence",
     "tlp_rank",
+    "levels",
 )
 # The columns of every query returning relationships: ``neo4j_store`` rebuilds an Edge from them.
 EDGE_COLUMNS = "properties(r) AS p, type(r) AS type"
@@ -283,10 +284,11 @@ def scan_edges() -> str:
 
 
 def search() -> str:
+    """Full-text hits visible at a clearance, a page (``$skip``, ``$limit``) at a time."""
     return (
         f"CALL db.index.fulltext.queryNodes('{SEARCH_INDEX}', $query) YIELD node, score "
         "WHERE node.tlp_rank <= $clearance AND ($kinds IS NULL OR node.kind IN $kinds) "
-        "RETURN properties(node) AS p ORDER BY score DESC, node.key LIMIT $limit"
+        "RETURN properties(node) AS p ORDER BY score DESC, node.key SKIP $skip LIMIT $limit"
     )
 
 

@@ -18,11 +18,21 @@ from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore, Stats, WriteTx
-from graph_model.store.codec import edge_data, edge_row, node_row, row_edge, row_node, search_text, words
+from graph_model.store.codec import (
+    edge_data,
+    edge_row,
+    node_row,
+    row_edge,
+    row_node,
+    search_text,
+    shows,
+    words,
+)
 from graph_model.store.memory import NODE_LIMIT
+from graph_model.views import edge_view, floor, node_view
 
 # Bumped when the file layout changes; an older file is refused with a clear message.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3  # 3: tlp_rank is the lowest marking among sources, levels kept per marking
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
     key TEXT PRIMARY KEY, kind TEXT NOT NULL, tlp_rank INTEGER NOT NULL, data TEXT NOT NULL);
@@ -149,7 +159,7 @@ class _Tx:
         self.conn.executemany(
             "INSERT INTO nodes(key, kind, tlp_rank, data) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE"
             " SET kind = excluded.kind, tlp_rank = excluded.tlp_rank, data = excluded.data",
-            [(n.key, n.kind, int(n.prov.tlp), _dumps(node_row(n))) for n in nodes],
+            [(n.key, n.kind, int(floor(n)), _dumps(node_row(n))) for n in nodes],
         )
         self.conn.executemany(
             "INSERT OR IGNORE INTO ids(id, key) VALUES (?, ?)",  # the first claimant keeps an id
@@ -188,7 +198,7 @@ class _Tx:
                         e.source,
                         e.target,
                         e.discriminator,
-                        int(e.prov.tlp),
+                        int(floor(e)),
                         _edge_data(e),
                     )
                     for e in edges
@@ -197,7 +207,7 @@ class _Tx:
         else:  # edges found by fetch_edges in this transaction
             self.conn.executemany(
                 "UPDATE edges SET tlp_rank = ?, data = ? WHERE id = ?",
-                [(int(e.prov.tlp), _edge_data(e), self.edge_ids[e.key]) for e in edges],
+                [(int(floor(e)), _edge_data(e), self.edge_ids[e.key]) for e in edges],
             )
         if self.store._index is not None:
             self.edges_written.extend(edges)
@@ -300,11 +310,11 @@ class EmbeddedStore(GraphStore):
         # The index changes only once the batch is durable, so readers never see half a batch.
         if self._index is not None:
             self._index.add_nodes_from(
-                (n.key, {"kind": n.kind, "rank": int(n.prov.tlp)}) for n in tx.nodes_written
+                (n.key, {"kind": n.kind, "rank": int(floor(n))}) for n in tx.nodes_written
             )
             add_edge = self._index.add_edge  # one call per edge: add_edges_from builds views per edge
             for e in tx.edges_written:
-                add_edge(e.source, e.target, e.key, type=e.type, rank=int(e.prov.tlp))
+                add_edge(e.source, e.target, e.key, type=e.type, rank=int(floor(e)))
 
     def _resolve(self, ids: Iterable[str]) -> dict[str, str]:
         return _Tx(self, self.conn).resolve_ids(ids)
@@ -313,9 +323,18 @@ class EmbeddedStore(GraphStore):
         attrs = self.index.nodes.get(key)
         return attrs is not None and attrs["rank"] <= clearance
 
-    def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
+    def _stored_nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
+        """The stored nodes among ``keys`` that some source within ``clearance`` asserts (not views)."""
         wanted = [k for k in keys if self._visible(k, clearance)]
         return _Tx(self, self.conn).fetch_nodes(wanted)
+
+    def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
+        stored = self._stored_nodes(keys, clearance)
+        return {k: v for k, n in stored.items() if (v := node_view(n, clearance)) is not None}
+
+    def _edges(self, keys: Iterable[str], clearance: TLP) -> list[Edge]:
+        stored = _Tx(self, self.conn).fetch_edges(keys).values()
+        return [v for e in stored if (v := edge_view(e, clearance)) is not None]
 
     def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
         found: set[str] = set()
@@ -333,7 +352,7 @@ class EmbeddedStore(GraphStore):
                     and self._visible(dst, clearance)
                 ):
                     found.add(ekey)
-        return list(_Tx(self, self.conn).fetch_edges(sorted(found)).values())
+        return self._edges(sorted(found), clearance)
 
     def _scan(
         self, clearance: TLP, kinds: frozenset[str] | None, types: frozenset[str]
@@ -348,9 +367,8 @@ class EmbeddedStore(GraphStore):
             for s, t, k, a in self.index.edges(keys=True, data=True)
             if a["type"] in types and a["rank"] <= clearance and s in visible and t in visible
         ]
-        tx = _Tx(self, self.conn)
-        nodes = iter(tx.fetch_nodes(visible).values())
-        edges = iter(tx.fetch_edges(edge_keys).values())
+        nodes = iter(self._nodes(visible, clearance).values())
+        edges = iter(self._edges(edge_keys, clearance))
         return nodes, edges
 
     def search(
@@ -360,20 +378,39 @@ class EmbeddedStore(GraphStore):
         if query is None:
             return []
         allowed = set(kinds) if kinds else None
-        keys: list[str] = []
         rows = self.conn.execute(
             "SELECT nodes.key FROM search JOIN nodes ON nodes.rowid = search.rowid"
             " WHERE search MATCH ? ORDER BY search.rank, nodes.key",
             (query,),
         )
+        found: list[Node] = []
+        page: list[str] = []
+        tokens = words(text)
         for (key,) in rows:
             attrs = self.index.nodes.get(key)
             if attrs and attrs["rank"] <= clearance and (allowed is None or attrs["kind"] in allowed):
-                keys.append(key)
-                if len(keys) >= limit:
-                    break
-        found = self._nodes(keys, clearance)
-        return [found[k] for k in keys if k in found]
+                page.append(key)
+                if len(page) >= limit - len(found):
+                    found.extend(self._hits(page, clearance, tokens))
+                    page = []
+                    if len(found) >= limit:
+                        break
+        found.extend(self._hits(page, clearance, tokens))
+        return found[:limit]
+
+    def _hits(self, keys: list[str], clearance: TLP, tokens: list[str]) -> list[Node]:
+        """The caller's views of the nodes the index matched, in order; a node whose stored words include
+        some from sources above clearance is a hit only if its view has the words."""
+        stored = self._stored_nodes(keys, clearance)
+        hits: list[Node] = []
+        for key in keys:
+            node = stored.get(key)
+            view = node_view(node, clearance) if node is not None else None
+            if view is None or node is None:
+                continue
+            if node.levels is None or shows(view, self.model.nodes[view.kind].search_properties, tokens):
+                hits.append(view)
+        return hits
 
     def stats(self, *, clearance: TLP) -> Stats:
         nodes = Counter(a["kind"] for _, a in self.index.nodes(data=True) if a["rank"] <= clearance)

@@ -18,8 +18,18 @@ from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store import cypher
 from graph_model.store.base import GraphStore, Stats, WriteTx
-from graph_model.store.codec import edge_fields, edge_row, node_row, row_edge, row_node, search_text, words
+from graph_model.store.codec import (
+    edge_fields,
+    edge_row,
+    node_row,
+    row_edge,
+    row_node,
+    search_text,
+    shows,
+    words,
+)
 from graph_model.store.memory import Memory
+from graph_model.views import edge_view, node_view
 
 
 def _q(text: str) -> LiteralString:
@@ -68,6 +78,15 @@ def _key_parts(key: str) -> Iterator[tuple[str, str, str, str]]:
     for i in range(1, len(parts) - 1):
         for j in range(i + 1, len(parts)):
             yield edge_type, "|".join(parts[:i]), "|".join(parts[i:j]), "|".join(parts[j:])
+
+
+def _node_views(rows: Iterable[Mapping[str, Any]], clearance: TLP) -> dict[str, Node]:
+    views = (node_view(row_node(p), clearance) for p in rows)
+    return {v.key: v for v in views if v is not None}
+
+
+def _edge_views(rows: Iterable[Mapping[str, Any]], clearance: TLP) -> list[Edge]:
+    return [v for v in (edge_view(_edge(r), clearance) for r in rows) if v is not None]
 
 
 class _Tx:
@@ -308,19 +327,19 @@ class Neo4jStore(GraphStore):
 
     def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
         rows = self._read(cypher.fetch_nodes(), keys=list(keys), clearance=int(clearance))
-        return {n.key: n for n in (row_node(r["p"]) for r in rows)}
+        return _node_views((r["p"] for r in rows), clearance)
 
     def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
         rows = self._read(cypher.expand(), keys=list(keys), types=sorted(types), clearance=int(clearance))
-        return [_edge(r) for r in rows]
+        return _edge_views(rows, clearance)
 
     def _scan(
         self, clearance: TLP, kinds: frozenset[str] | None, types: frozenset[str]
     ) -> tuple[Iterator[Node], Iterator[Edge]]:
         params = {"clearance": int(clearance), "kinds": sorted(kinds) if kinds else None}
-        nodes = [row_node(r["p"]) for r in self._read(cypher.scan_nodes(), **params)]
-        edges = [_edge(r) for r in self._read(cypher.scan_edges(), types=sorted(types), **params)]
-        return iter(nodes), iter(edges)
+        nodes = _node_views((r["p"] for r in self._read(cypher.scan_nodes(), **params)), clearance)
+        edges = _edge_views(self._read(cypher.scan_edges(), types=sorted(types), **params), clearance)
+        return iter(nodes.values()), iter(edges)
 
     def search(
         self, text: str, *, clearance: TLP, kinds: Sequence[str] | None = None, limit: int = 20
@@ -328,14 +347,29 @@ class Neo4jStore(GraphStore):
         query = lucene_query(text)
         if query is None:
             return []
-        rows = self._read(
-            cypher.search(),
-            query=query,
-            clearance=int(clearance),
-            kinds=list(kinds) if kinds else None,
-            limit=limit,
-        )
-        return [row_node(r["p"]) for r in rows]
+        tokens = words(text)
+        found: list[Node] = []
+        skip = 0
+        while len(found) < limit:
+            rows = self._read(
+                cypher.search(),
+                query=query,
+                clearance=int(clearance),
+                kinds=list(kinds) if kinds else None,
+                skip=skip,
+                limit=limit,
+            )
+            for row in rows:
+                node = row_node(row["p"])
+                view = node_view(node, clearance)
+                # Stored words may include some from sources above clearance: check the caller's view.
+                fields = self.model.nodes[node.kind].search_properties
+                if view is not None and (node.levels is None or shows(view, fields, tokens)):
+                    found.append(view)
+            if len(rows) < limit:
+                break
+            skip += limit
+        return found[:limit]
 
     def stats(self, *, clearance: TLP) -> Stats:
         nodes = {r["kind"]: r["n"] for r in self._read(cypher.count_nodes(), clearance=int(clearance))}

@@ -124,6 +124,9 @@ def test_provenance_merge_rules(store: GraphStore, model: Model) -> None:
     assert node.prov.last_seen == "2023-05-01T10:00:00Z"
     assert node.prov.confidence == 90
     assert node.prov.tlp is TLP.AMBER
+    # Markings belong to each source: a CLEAR caller sees the node as the CLEAR source gave it.
+    clear = store.get("ip:45.9.148.108", clearance=TLP.CLEAR)
+    assert clear.prov == _prov("a", "1", first_seen="2021-03-01", confidence=40)
 
 
 def test_red_is_invisible_to_green(store: GraphStore, ecosystem: tuple[list[Node], list[Edge]]) -> None:
