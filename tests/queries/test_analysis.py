@@ -63,7 +63,7 @@ def test_shared_infrastructure_down_weights_hubs(store: GraphStore, model: Model
     small_ip = make_node(model, "Infrastructure", "ip", "198.51.100.7", prov=prov("ip"))
     hoster = make_node(model, "Infrastructure", "provider", "Huge Cloud", prov=prov("h"))
     secret = make_node(model, "Infrastructure", "ip", "198.51.100.99", prov=prov("s", TLP.RED))
-    edges = [Edge("OPERATES", g.key, d.key, prov(f"o{i}")) for i, (g, d) in enumerate(zip(groups, domains))]
+    edges = [Edge("OPERATES", g.key, domains[i].key, prov(f"o{i}")) for i, g in enumerate(groups)]
     edges += [Edge("HOSTED_ON", d.key, hoster.key, prov(f"h{i}")) for i, d in enumerate(domains)]
     edges += [Edge("RESOLVES_TO", domains[i].key, small_ip.key, prov(f"r{i}")) for i in (0, 1)]
     edges += [Edge("RESOLVES_TO", domains[i].key, secret.key, prov(f"s{i}", TLP.RED)) for i in (0, 2)]
