@@ -59,10 +59,22 @@ def _objects(path: Path) -> Iterator[Member]:
             yield member
         else:
             header[member.key] = member.value
-    if not seen and header.get("type") not in (None, "bundle"):
+    if not seen and _stix_object(header):
         yield Member("objects", 1, header)
-    elif not seen and "type" not in header:
-        raise SourceError(f"{path}: not a STIX bundle (no 'objects' and no 'type')")
+    elif not seen:
+        raise SourceError(f"{path}: not a STIX bundle or object (no 'objects', no STIX 'id' and 'type')")
+
+
+def _stix_object(raw: dict[str, Any]) -> bool:
+    """Whether a lone JSON object is a STIX object: its id is ``<its type>--<uuid>`` (a MISP cluster or
+    event, whose ``type`` is a galaxy name and which has no such id, is not)."""
+    kind, stix_id = raw.get("type"), raw.get("id")
+    return (
+        isinstance(kind, str)
+        and kind != "bundle"
+        and isinstance(stix_id, str)
+        and stix_id.startswith(f"{kind}--")
+    )
 
 
 def survey(path: Path, ctx: LoadContext) -> Bundle:
