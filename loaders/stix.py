@@ -12,14 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import stix2
-
 from graph_model.errors import ValidationError
 from graph_model.identity import node_key, uuid_key
 from graph_model.provenance import TLP, Provenance
 from loaders.cti import ATTACK_ID, AliasIndex, Member, json_members, sole_claims
 from loaders.records import LoadContext, Record, SourceError, location
-from loaders.stix_objects import MAPPERS, Bundle, StixObject, Unmodelled, attack_id
+from loaders.stix_checks import checked, valid_type_name
+from loaders.stix_links import MAPPERS
+from loaders.stix_objects import Bundle, StixObject, Unmodelled, attack_id
 
 # The standard TLP 1.0 and 2.0 marking-definition ids.
 STANDARD_TLP: dict[str, TLP] = {
@@ -59,10 +59,22 @@ def _objects(path: Path) -> Iterator[Member]:
             yield member
         else:
             header[member.key] = member.value
-    if not seen and header.get("type") not in (None, "bundle"):
+    if not seen and _stix_object(header):
         yield Member("objects", 1, header)
-    elif not seen and "type" not in header:
-        raise SourceError(f"{path}: not a STIX bundle (no 'objects' and no 'type')")
+    elif not seen:
+        raise SourceError(f"{path}: not a STIX bundle or object (no 'objects', no STIX 'id' and 'type')")
+
+
+def _stix_object(raw: dict[str, Any]) -> bool:
+    """Whether a lone JSON object is a STIX object: its id is ``<its type>--<uuid>`` (a MISP cluster or
+    event, whose ``type`` is a galaxy name and which has no such id, is not)."""
+    kind, stix_id = raw.get("type"), raw.get("id")
+    return (
+        isinstance(kind, str)
+        and kind != "bundle"
+        and isinstance(stix_id, str)
+        and stix_id.startswith(f"{kind}--")
+    )
 
 
 def survey(path: Path, ctx: LoadContext) -> Bundle:
@@ -132,20 +144,23 @@ def _record(path: Path, line: int, raw: Any, ctx: LoadContext, bundle: Bundle) -
     if not isinstance(stix_id, str) or not stix_id.strip():
         return Record(location(path, line), stix_type, error="object has no id", raw=raw)
     where = location(path, stix_id)
+    if not valid_type_name(stix_type):
+        return Record(where, stix_type, error=f"invalid STIX type name {stix_type!r}", raw=raw)
+    if stix_type == "marking-definition":  # read by the survey as the markings of other objects
+        return Record(where, stix_type, skipped="marking-definition: read as the marking of the objects")
+    mapper = MAPPERS.get(stix_type)
     try:
-        parsed = stix2.parse(raw, allow_custom=True)
+        clean, parsed, warnings = checked(raw)
     except Exception as exc:  # stix2 raises many exception types; one bad object must not stop the load
         return Record(where, stix_type, error=f"invalid {stix_type}: {_first_line(exc)}", raw=raw)
-    if isinstance(parsed, dict):  # stix2 knows no class for this type
-        if stix_type.startswith("x-"):
-            return Record(where, stix_type, skipped=f"custom type {stix_type}")
-        return Record(where, stix_type, error=f"unknown STIX type {stix_type!r}", raw=raw)
-    mapper = MAPPERS.get(stix_type)
     if mapper is None:
-        return Record(where, stix_type, skipped=f"{stix_type} is not modelled")
+        # Any type stix2 has no class for is a custom object (x- types, new-sdo extensions, bare names
+        # such as case-rfi): valid STIX, not modelled here, so skipped rather than rejected.
+        what = "custom object type" if isinstance(parsed, dict) else "STIX type"
+        return Record(where, stix_type, skipped=f"{what} {stix_type} is not modelled")
     try:
-        obj = StixObject(raw, uuid_key(stix_id), _prov(raw, ctx, bundle), ctx, bundle)
-        return Record(where, stix_type, mapper(obj), raw=raw)
+        obj = StixObject(clean, uuid_key(stix_id), _prov(clean, ctx, bundle), ctx, bundle, warnings)
+        return Record(where, stix_type, mapper(obj), raw=raw, warnings=obj.warnings)
     except Unmodelled as exc:
         return Record(where, stix_type, skipped=str(exc))
     except (ValidationError, ValueError, TypeError) as exc:
