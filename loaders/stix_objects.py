@@ -13,13 +13,14 @@ from typing import Any
 from graph_model.entities import Edge, Node, make_node
 from graph_model.errors import ValidationError
 from graph_model.identity import node_key
-from graph_model.provenance import TLP, Provenance
+from graph_model.provenance import Provenance
 from loaders.cti import (
     ALIAS_CONFIDENCE,
     alias_candidate,
     observable_node,
     pattern_observables,
 )
+from loaders.markings import Markings
 from loaders.records import LoadContext
 
 Item = Node | Edge
@@ -42,7 +43,7 @@ IDENTITY_TYPES = {
 class Bundle:
     """What a first pass over the bundle learns before any object is mapped."""
 
-    markings: dict[str, TLP] = field(default_factory=dict)
+    markings: Markings = field(default_factory=Markings)
     merge_ids: dict[str, list[str]] = field(default_factory=dict)
     aliases: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
