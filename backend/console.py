@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import typer
@@ -13,6 +14,7 @@ from backend.settings import Settings
 from graph_model.errors import CrimegraphError
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
+from graph_model.store.open import NEO4J_SCHEMES
 
 app = typer.Typer(
     name="crimegraph",
@@ -59,6 +61,18 @@ def opened_store() -> Iterator[GraphStore]:
         yield store
     finally:
         store.close()
+
+
+def new_embedded_file() -> Path | None:
+    """The embedded store file the command will use, when it does not exist yet (None otherwise)."""
+    location = state.store_location or Settings().store
+    if location.startswith(NEO4J_SCHEMES):
+        return None
+    path = location.removeprefix("embedded:")
+    if not path or path == ":memory:" or "://" in path:
+        return None
+    file = Path(path).expanduser()
+    return None if file.exists() else file
 
 
 def parse_tlp(value: str) -> TLP:

@@ -274,10 +274,9 @@ def _stand_in(node: Node) -> bool:
 
 def _pick_name(a: Node, b: Node) -> str:
     """The display name: a key stands in for a name only while no source gave one."""
-    if _stand_in(a):
-        return b.name
-    if _stand_in(b):
-        return a.name
+    a_stands_in, b_stands_in = _stand_in(a), _stand_in(b)
+    if a_stands_in != b_stands_in:
+        return b.name if a_stands_in else a.name
     return str(prefer(a.name, b.name))
 
 

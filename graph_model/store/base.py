@@ -192,6 +192,14 @@ class GraphStore(abc.ABC):
         """Counts of visible nodes by kind and visible edges by type."""
 
     @abc.abstractmethod
+    def pending_count(self) -> int:
+        """Edges still waiting for an endpoint (not visible to any reader)."""
+
+    @abc.abstractmethod
+    def waiting_edges(self, *, limit: int = 20) -> list[Edge]:
+        """Up to ``limit`` of the edges waiting for an endpoint, in key order (for ``crimegraph check``)."""
+
+    @abc.abstractmethod
     def clear(self) -> None:
         """Delete everything."""
 

@@ -473,6 +473,10 @@ class EmbeddedStore(GraphStore):
         """Edges still waiting for an endpoint (not visible to any reader)."""
         return int(self.conn.execute("SELECT count(*) FROM pending").fetchone()[0])
 
+    def waiting_edges(self, *, limit: int = 20) -> list[Edge]:
+        rows = self.conn.execute("SELECT data FROM pending ORDER BY key LIMIT ?", (limit,)).fetchall()
+        return [row_edge(orjson.loads(data)) for (data,) in rows]
+
     def clear(self) -> None:
         with self._write_transaction():
             for table in ("nodes", "ids", "edges", "pending", "search"):

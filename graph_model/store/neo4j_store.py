@@ -422,6 +422,10 @@ class Neo4jStore(GraphStore):
         rows = self._read(f"MATCH (p:{cypher.PENDING}) RETURN count(p) AS n")
         return int(rows[0]["n"])
 
+    def waiting_edges(self, *, limit: int = 20) -> list[Edge]:
+        text = f"MATCH (p:{cypher.PENDING}) RETURN p.data AS data ORDER BY p.key LIMIT $limit"
+        return [row_edge(json.loads(r["data"])) for r in self._read(text, limit=limit)]
+
     def clear(self) -> None:
         with self.driver.session(database=self.database) as session:
             for statement in cypher.clear():

@@ -23,7 +23,7 @@ provenances = st.builds(
     confidence=st.integers(0, 100),
     tlp=st.sampled_from(list(TLP)),
 )
-names = st.sampled_from(["APT28", "apt28", "Fancy Bear", "Sofacy"])
+names = st.sampled_from(["APT28", "apt28", "Fancy Bear", "Sofacy", "uuid:x"])  # the key: no name given
 props = st.fixed_dictionaries(
     {},
     optional={
