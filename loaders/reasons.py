@@ -9,7 +9,7 @@ _STIX_ID = re.compile(
 )
 _UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 _POSITION = re.compile(r"\b(line|column|row|index|item) \d+")
-_QUOTED_VALUE = re.compile(r"(: |got |value )'[^']{1,200}'")
+_QUOTED_VALUE = re.compile(r"(got |value )'[^']{1,200}'")
 
 
 def reason_kind(reason: str) -> str:
