@@ -67,6 +67,15 @@ class Link:
 
 
 @dataclass(slots=True)
+class Near:
+    """What surrounds one entity for a walk that caps hubs: how many neighbours it has, and the links to
+    those shown (all of them, or the first ``cap`` by key and those the walk already kept)."""
+
+    degree: int = 0
+    links: list[Link] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Subgraph:
     """Nodes and edges visible to a caller; ``truncated`` says a limit cut the result short."""
 
@@ -166,6 +175,35 @@ class GraphStore(abc.ABC):
         """Visible edges of ``types`` touching ``keys`` (either direction), both ends visible and the edge
         admitted by ``window``; each once, in key order. Reads no records: walks use it to decide what
         to fetch (see :mod:`queries.neighbourhood`, :mod:`queries.paths`)."""
+
+    def near(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+        kinds: frozenset[str] | None = None,
+        keep: frozenset[str] = frozenset(),
+        cap: int | None = None,
+    ) -> dict[str, Near]:
+        """For each of ``keys``: its neighbours over :meth:`links` (of ``kinds``, or in ``keep``), how many,
+        and the links to those shown: every one up to ``cap`` neighbours; past it the first ``cap`` by key
+        and any in ``keep``. A store may answer this without reading a hub's every link."""
+        around: dict[str, dict[str, list[Link]]] = {key: {} for key in keys}
+        for link in self.links(keys, clearance=clearance, types=types, window=window):
+            for here in {link.source, link.target}:
+                if here in around:
+                    other = link.other(here)
+                    if kinds is None or other in keep or link.other_kind(here) in kinds:
+                        around[here].setdefault(other, []).append(link)
+        found: dict[str, Near] = {}
+        for key, neighbours in around.items():
+            names = sorted(neighbours)
+            if cap is not None and len(names) > cap:
+                names = sorted({*names[:cap], *(keep & neighbours.keys())})
+            found[key] = Near(len(neighbours), [link for name in names for link in neighbours[name]])
+        return found
 
     @abc.abstractmethod
     def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:

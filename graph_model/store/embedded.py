@@ -17,7 +17,7 @@ from graph_model.entities import Edge, Node, edge_key
 from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
-from graph_model.store.base import GraphStore, Link, Stats, TimeWindow, WriteTx
+from graph_model.store.base import GraphStore, Link, Near, Stats, TimeWindow, WriteTx
 from graph_model.store.codec import (
     edge_data,
     edge_row,
@@ -391,6 +391,54 @@ class EmbeddedStore(GraphStore):
                 if k in records and window.admits(records[k].prov.first_seen, records[k].prov.last_seen)
             }
         return [found[k] for k in sorted(found)]
+
+    def near(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+        kinds: frozenset[str] | None = None,
+        keep: frozenset[str] = frozenset(),
+        cap: int | None = None,
+    ) -> dict[str, Near]:
+        if window is not None:  # times are in the records: the generic walk reads them
+            return super().near(
+                keys, clearance=clearance, types=types, window=window, kinds=kinds, keep=keep, cap=cap
+            )
+        index = self.index
+        nodes = index.nodes
+        found: dict[str, Near] = {}
+        for key in keys:
+            attrs = nodes.get(key)
+            found[key] = near = Near()
+            if attrs is None or attrs["rank"] > clearance:
+                continue
+            # Neighbour -> its edges (key, outgoing, type); a hub's are counted, not made into links.
+            around: dict[str, dict[str, tuple[bool, str]]] = {}
+            for outgoing, adjacent in ((True, index._succ[key]), (False, index._pred[key])):
+                for other, parallel in adjacent.items():
+                    far = nodes[other]
+                    if far["rank"] > clearance or (
+                        kinds is not None and other not in keep and far["kind"] not in kinds
+                    ):
+                        continue
+                    for ekey, data in parallel.items():
+                        if data["type"] in types and data["rank"] <= clearance:
+                            around.setdefault(other, {})[ekey] = (outgoing, data["type"])
+            near.degree = len(around)
+            names = sorted(around)
+            if cap is not None and len(names) > cap:
+                names = sorted({*names[:cap], *(keep & around.keys())})
+            for other in names:
+                far_kind = nodes[other]["kind"]
+                for ekey in sorted(around[other]):
+                    outgoing, etype = around[other][ekey]
+                    source, target = (key, other) if outgoing else (other, key)
+                    skind, tkind = (attrs["kind"], far_kind) if outgoing else (far_kind, attrs["kind"])
+                    near.links.append(Link(ekey, etype, source, target, skind, tkind, ekey))
+        return found
 
     def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
         views = {edge.key: edge for edge in self._edges([link.key for link in links], clearance)}

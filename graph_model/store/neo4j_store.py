@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, LiteralString, cast
 
@@ -17,7 +17,7 @@ from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store import cypher
-from graph_model.store.base import GraphStore, Link, Stats, TimeWindow, WriteTx
+from graph_model.store.base import GraphStore, Link, Near, Stats, TimeWindow, WriteTx
 from graph_model.store.codec import (
     edge_fields,
     edge_row,
@@ -67,6 +67,11 @@ def _edge(record: Mapping[str, Any]) -> Edge:
     return row_edge(
         {**record["p"], "type": record["type"], "source": record["source"], "target": record["target"]}
     )
+
+
+def _by_neighbour(here: str) -> Callable[[Link], tuple[str, str]]:
+    """The order of ``base.GraphStore.near``'s links of ``here``: by neighbour, then by key."""
+    return lambda link: (link.other(here), link.key)
 
 
 def _key_parts(key: str) -> Iterator[tuple[str, str, str, str]]:
@@ -366,6 +371,47 @@ class Neo4jStore(GraphStore):
             )
         }
         return [found[k] for k in sorted(found)]
+
+    def near(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+        kinds: frozenset[str] | None = None,
+        keep: frozenset[str] = frozenset(),
+        cap: int | None = None,
+    ) -> dict[str, Near]:
+        found: dict[str, Near] = {key: Near() for key in keys}
+        if not keys or not types:
+            return found
+        rows = self._read(
+            cypher.near(self.model, types),
+            keys=list(dict.fromkeys(keys)),
+            clearance=int(clearance),
+            since=window.since if window else None,
+            until=window.until if window else None,
+            kinds=sorted(kinds) if kinds is not None else None,
+            keep=sorted(keep),
+            cap=cap,
+        )
+        seen: dict[str, set[str]] = {key: set() for key in keys}
+        for r in rows:
+            near = found[r["key"]]
+            near.degree = r["degree"]
+            if r["ref"] is None:
+                continue
+            key = edge_key(r["type"], r["source"], r["target"], r["discriminator"])
+            if key not in seen[r["key"]]:
+                seen[r["key"]].add(key)
+                link = Link(
+                    key, r["type"], r["source"], r["target"], r["source_kind"], r["target_kind"], r["ref"]
+                )
+                near.links.append(link)
+        for key, near in found.items():
+            near.links.sort(key=_by_neighbour(key))
+        return found
 
     def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
         if not links:
