@@ -24,6 +24,7 @@ import networkx as nx
 
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
+from queries.disruption.centrality import exact_betweenness
 from queries.disruption.explain import explain_targets
 from queries.disruption.graph import disruption_graph
 from queries.disruption.measures import Indexed, lcc_curve, reinsert, removals_to, robustness
@@ -77,7 +78,7 @@ def _graph_of(ix: Indexed, alive: bytearray, members: list[int] | None = None) -
 
 def hb(ix: Indexed, seed: int = 0) -> list[int]:
     """Static betweenness, highest first (ties: degree, then node index)."""
-    values = nx.betweenness_centrality(_graph_of(ix, bytearray([1]) * len(ix)))
+    values = exact_betweenness(_graph_of(ix, bytearray([1]) * len(ix)))
     return sorted(range(len(ix)), key=lambda v: (-round(values[v], 12), -len(ix.adj[v]), v))
 
 
@@ -91,7 +92,7 @@ def _adaptive_betweenness(ix: Indexed, giant_only: bool) -> list[int]:
             break
         if giant_only:
             graph = graph.subgraph(max(nx.connected_components(graph), key=len)).copy()
-        values = nx.betweenness_centrality(graph, normalized=False)
+        values = exact_betweenness(graph, normalized=False)
         degree = dict(graph.degree())
         pick = min(graph, key=lambda v: (-round(values[v], 9), -degree[v], v))
         alive[pick] = 0

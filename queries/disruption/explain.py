@@ -41,6 +41,7 @@ def explain_targets(
     """
     obj = Objective(graph, objective, group=group)
     ix: Indexed = obj.ix
+    final = ix.mask(order)
     dead = bytearray(len(ix))
     value = obj.value(dead)
     targets: list[Target] = []
@@ -60,8 +61,9 @@ def explain_targets(
         kind = str(attrs.get("kind", "Actor"))
         label = f"{name} ({kind}{'/' + attrs['type'] if attrs.get('type') else ''})"
         parts = [f"{label}: {_cut_words(comp, pieces, before_sizes)}"]
-        if gain > 1e-9 and picked and len(pieces) < 2:
-            parts.append(f"it completes the separation begun by {', '.join(picked[-3:])}")
+        separator = len(pieces) < 2 and len(order) > 1
+        if separator:
+            parts.append(_separator_words(ix, final, i, [str(graph.nodes[v].get("name", v)) for v in order]))
         parts.append(f"{objective} +{gain:.3f} (now {value:.3f})")
         bridged = layers_bridged(graph, node)
         if len(bridged) > 1:
@@ -69,7 +71,7 @@ def explain_targets(
         factor, reason = hardness(graph, node, sole_cashout)
         if reason:
             parts.append(("hard to replace: " if factor > 1 else "") + reason)
-        elif graph.degree(node) > 0:
+        elif graph.degree(node) > 0 and not separator:
             parts.append(_replaceability(graph, node, dead, ix))
         cost = node_cost(node, attrs, costs)
         targets.append(
@@ -90,6 +92,22 @@ def _cut_words(comp: int, pieces: list[int], sizes: list[int]) -> str:
     return (
         f"removes a node of a component of {comp} ({share:.0%} of the remaining network)"
         " without splitting it alone"
+    )
+
+
+def _separator_words(ix: Indexed, final: bytearray, i: int, names: list[str]) -> str:
+    """What the pick separates together with the rest of the plan (after every pick is removed)."""
+    contacts = [w for w in ix.adj[i] if not final[w]]
+    label = _labels(ix, final, contacts)
+    groups: dict[int, int] = {}
+    for c in contacts:
+        groups[label[c]] = groups.get(label[c], 0) + 1
+    if len(groups) < 2:
+        return "its contacts stay connected once the whole plan is carried out"
+    sizes = sorted((sum(1 for v in label.values() if v == root) for root in groups), reverse=True)
+    return (
+        f"with the rest of the plan it forms a separator: its contacts end up in {len(groups)} parts "
+        f"({', '.join(map(str, sizes[:4]))} nodes) that only it would rejoin"
     )
 
 
