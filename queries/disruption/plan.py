@@ -63,7 +63,26 @@ def sole_cashout_routes(graph: nx.Graph) -> dict[Hashable, int]:
     objective = Objective(graph, "cashout")
     cut = objective._dominated(bytearray(objective.n))  # noqa: SLF001 - same module family
     nodes = objective.ix.nodes
-    return {nodes[v]: w - (1 if v in objective._source_set else 0) for v, w in cut.items() if w > 1}
+    return {
+        nodes[v]: w - (1 if v in objective._source_set else 0)
+        for v, w in cut.items()
+        if w > 1 and v not in objective.excluded
+    }
+
+
+def check_request(
+    budget: int, max_cost: float | None, objective: str, group: str | None, recovery: float | None
+) -> None:
+    """InvalidArgument naming what is wrong with a plan request, before any work is done."""
+    if budget < 1 or budget > MAX_BUDGET:
+        raise InvalidArgument(f"budget must be within 1-{MAX_BUDGET}, got {budget}")
+    if max_cost is not None and max_cost <= 0:
+        raise InvalidArgument(f"max cost must be positive, got {max_cost}")
+    if objective not in OBJECTIVES:
+        raise InvalidArgument(f"unknown objective {objective!r}; known: {', '.join(OBJECTIVES)}")
+    if objective == "reach" and not group:
+        raise InvalidArgument("the reach objective needs a group (--group KEY)")
+    check_probability(recovery)
 
 
 def optimise(
@@ -88,11 +107,7 @@ def optimise(
     >>> optimise(g, budget=2, max_cost=3).order  # unknown kinds cost 2 each
     [5]
     """
-    if budget < 1 or budget > MAX_BUDGET:
-        raise InvalidArgument(f"budget must be within 1-{MAX_BUDGET}, got {budget}")
-    if max_cost is not None and max_cost <= 0:
-        raise InvalidArgument(f"max cost must be positive, got {max_cost}")
-    check_probability(recovery)
+    check_request(budget, max_cost, objective, group, recovery)
     costs = check_costs(costs)
     obj = Objective(graph, objective, group=group)
     n = obj.n
@@ -355,8 +370,7 @@ def takedown_plan(
     >>> takedown_plan(store, TLP.RED, Scope(), budget=3).targets
     []
     """
-    if objective not in OBJECTIVES:
-        raise InvalidArgument(f"unknown objective {objective!r}; known: {', '.join(OBJECTIVES)}")
+    check_request(budget, max_cost, objective, group, recovery)
     graph = disruption_graph(store, clearance, scope)
     scope_dict = graph.graph["scope"].as_dict()
     if graph.number_of_nodes() == 0:
