@@ -40,6 +40,7 @@ from queries.scope import Scope
 MAX_BUDGET = 500
 SMALL = 400  # networks up to this size: every node is a swap candidate, random restarts
 POOL = 40  # swap candidates on larger networks
+LARGE = 20_000  # beyond this many nodes: one greedy start and a smaller pool
 RESTARTS = 24
 TIME_BUDGET = 20.0  # seconds of local search
 
@@ -96,6 +97,7 @@ def optimise(
     recovery: float | None = None,
     seed: int = 0,
     time_budget: float = TIME_BUDGET,
+    sole: Mapping[Hashable, int] | None = None,
 ) -> SetResult:
     """The best removal set found for the budget (k targets and/or a total cost).
 
@@ -112,7 +114,7 @@ def optimise(
     obj = Objective(graph, objective, group=group)
     n = obj.n
     nodes = obj.ix.nodes
-    sole = sole_cashout_routes(graph)
+    sole = sole_cashout_routes(graph) if sole is None else sole
     # Costs steer the choice only under a cost budget; a budget of k targets counts targets.
     cost = [node_cost(v, graph.nodes[v], costs) for v in nodes] if max_cost is not None else [1.0] * n
     hard = [hardness(graph, v, sole)[0] for v in nodes]
@@ -145,6 +147,7 @@ class _Search:
         self.cache: dict[frozenset[int], float] = {}
         self.optima: dict[frozenset[int], float] = {}
         self.starts: dict[str, float] = {}
+        self.first_after: list[float] | None = None
 
     # -- evaluation -------------------------------------------------------------------------------------
     def weighted(self, members: frozenset[int]) -> float:
@@ -172,6 +175,8 @@ class _Search:
         current = obj.value(dead)
         while len(chosen) < self.budget:
             after = obj.after_each(dead)
+            if not chosen and obj is self.obj:
+                self.first_after = after
             degree = self._degrees(dead)
             best: tuple[float, int, int] | None = None
             pick = -1
@@ -231,10 +236,11 @@ class _Search:
         candidates = self.obj.candidates(bytearray(self.obj.n))
         if self.obj.n <= SMALL:
             return candidates
-        after = self.obj.after_each(bytearray(self.obj.n))
+        after = self.first_after or self.obj.after_each(bytearray(self.obj.n))
         degree = self._degrees(bytearray(self.obj.n))
-        by_gain = sorted(candidates, key=lambda v: (-after[v], -degree[v], v))[:POOL]
-        by_degree = sorted(candidates, key=lambda v: (-degree[v], v))[: POOL // 2]
+        size = POOL if self.obj.n <= LARGE else POOL // 2
+        by_gain = sorted(candidates, key=lambda v: (-after[v], -degree[v], v))[:size]
+        by_degree = sorted(candidates, key=lambda v: (-degree[v], v))[: size // 2]
         chosen = {v for s in start_sets for v in s}
         return sorted(set(by_gain) | set(by_degree) | chosen)
 
@@ -267,9 +273,10 @@ class _Search:
 
     def run(self) -> SetResult:
         starts: dict[str, list[int]] = {"greedy": self.greedy(self.obj)}
-        if self.obj.name == "fragmentation":
+        large = self.obj.n > LARGE
+        if self.obj.name == "fragmentation" and not large:
             starts["greedy-lcc"] = self.greedy(Objective(self.obj.graph, "lcc"))
-        if self.obj.name in ("fragmentation", "lcc"):
+        if self.obj.name in ("fragmentation", "lcc") and not large:
             starts["degree"] = self.degree_start()
         pool = self.pool(list(starts.values()))
         if self.obj.n <= SMALL:
@@ -327,20 +334,12 @@ class _Search:
         dead = bytearray(self.obj.n)
         order: list[int] = []
         while left:
-            pick = max(
-                sorted(left), key=lambda v: _value_with(self.obj, dead, v) * self.hard[v] / self.cost[v]
-            )
+            after = self.obj.after_each(dead) if len(left) > 1 else [0.0] * self.obj.n
+            pick = max(sorted(left), key=lambda v: (after[v] * self.hard[v] / self.cost[v], -v))
             order.append(pick)
             dead[pick] = 1
             left.discard(pick)
         return order
-
-
-def _value_with(obj: Objective, dead: bytearray, v: int) -> float:
-    dead[v] = 1
-    value = obj.value(dead)
-    dead[v] = 0
-    return value
 
 
 def takedown_plan(
@@ -410,6 +409,7 @@ def plan_graph(
     (['4'], 0.571)
     """
     costs = check_costs(costs)
+    sole = sole_cashout_routes(graph)
     found = optimise(
         graph,
         budget=budget,
@@ -419,8 +419,8 @@ def plan_graph(
         group=group,
         recovery=recovery,
         seed=seed,
+        sole=sole,
     )
-    sole = sole_cashout_routes(graph)
     targets = explain_targets(
         graph, found.order, objective=objective, group=group, costs=costs, sole_cashout=sole
     )
