@@ -274,14 +274,30 @@ class Neo4jStore(GraphStore):
         self.model = model
         self.database = database
         self._memory: Memory | None = None  # while loading (see graph_model.store.memory)
+        # Seconds a read transaction may run before the server aborts it (None: the server's setting).
+        self.read_timeout: float | None = None
         if ensure_schema:
             self.ensure_schema()
 
     @classmethod
-    def connect(cls, uri: str, user: str, password: str, model: Model, database: str = "neo4j") -> Neo4jStore:
-        """Open a driver and check the server answers; StoreError with the reason if it does not."""
+    def connect(
+        cls,
+        uri: str,
+        user: str,
+        password: str,
+        model: Model,
+        database: str = "neo4j",
+        driver_config: Mapping[str, Any] | None = None,
+    ) -> Neo4jStore:
+        """Open a driver and check the server answers; StoreError with the reason if it does not.
+
+        ``driver_config`` adds driver settings (e.g. ``max_transaction_retry_time`` for a server that
+        should fail fast rather than retry while Neo4j is away).
+        """
         try:
-            driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
+            driver = neo4j.GraphDatabase.driver(
+                uri, auth=(user, password), notifications_min_severity="OFF", **(driver_config or {})
+            )
             driver.verify_connectivity()
         except (Neo4jError, ServiceUnavailable, ValueError, OSError) as exc:
             raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from exc
@@ -294,8 +310,9 @@ class Neo4jStore(GraphStore):
         self.driver.execute_query(_q("CALL db.awaitIndexes(300)"), database_=self.database)
 
     def _read(self, text: str, **params: Any) -> list[dict[str, Any]]:
+        query = neo4j.Query(_q(text), timeout=self.read_timeout) if self.read_timeout else _q(text)
         records, _, _ = self.driver.execute_query(
-            _q(text), params, database_=self.database, routing_=RoutingControl.READ
+            query, params, database_=self.database, routing_=RoutingControl.READ
         )
         return [dict(r) for r in records]
 
