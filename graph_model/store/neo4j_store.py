@@ -12,12 +12,12 @@ import neo4j
 from neo4j import Driver, RoutingControl, Transaction
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
-from graph_model.entities import Edge, Node
+from graph_model.entities import Edge, Node, edge_key
 from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store import cypher
-from graph_model.store.base import GraphStore, Stats, WriteTx
+from graph_model.store.base import GraphStore, Link, Stats, TimeWindow, WriteTx
 from graph_model.store.codec import edge_fields, edge_row, node_row, row_edge, row_node, search_text, words
 from graph_model.store.memory import Memory
 
@@ -313,6 +313,48 @@ class Neo4jStore(GraphStore):
     def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
         rows = self._read(cypher.expand(), keys=list(keys), types=sorted(types), clearance=int(clearance))
         return [_edge(r) for r in rows]
+
+    def links(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+    ) -> list[Link]:
+        if not keys or not types:
+            return []
+        rows = self._read(
+            cypher.links(self.model, types),
+            keys=list(keys),
+            clearance=int(clearance),
+            since=window.since if window else None,
+            until=window.until if window else None,
+        )
+        found = {
+            link.key: link
+            for link in (
+                Link(
+                    edge_key(r["type"], r["source"], r["target"], r["discriminator"]),
+                    r["type"],
+                    r["source"],
+                    r["target"],
+                    r["source_kind"],
+                    r["target_kind"],
+                    r["ref"],
+                )
+                for r in rows
+            )
+        }
+        return [found[k] for k in sorted(found)]
+
+    def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
+        if not links:
+            return []
+        rows = self._read(cypher.edges_by_ref(), refs=[link.ref for link in links], clearance=int(clearance))
+        found = {r["ref"]: _edge(r) for r in rows}
+        # An element id names another relationship once its own was deleted: the key must still match.
+        return [edge for link in links if (edge := found.get(link.ref)) is not None and edge.key == link.key]
 
     def _scan(
         self, clearance: TLP, kinds: frozenset[str] | None, types: frozenset[str]
