@@ -231,6 +231,12 @@ class GraphStore(abc.ABC):
             raise NotFound(f"no entity {identifier!r}")
         return found[key]
 
+    def get_many(self, identifiers: Sequence[str], *, clearance: TLP) -> dict[str, Node]:
+        """The visible nodes among these keys or ids, by the identifier asked for; the rest left out."""
+        resolved = self._resolve(identifiers)
+        found = self._nodes(sorted(set(resolved.values())), clearance)
+        return {i: found[k] for i, k in resolved.items() if k in found}
+
     def neighbourhood(
         self,
         seeds: Sequence[str],

@@ -250,6 +250,8 @@ class Neo4jStore(GraphStore):
         self.model = model
         self.database = database
         self._memory: Memory | None = None  # while loading (see graph_model.store.memory)
+        # Seconds a read transaction may run before the server aborts it (None: the server's setting).
+        self.read_timeout: float | None = None
         if ensure_schema:
             self.ensure_schema()
 
@@ -270,8 +272,9 @@ class Neo4jStore(GraphStore):
         self.driver.execute_query(_q("CALL db.awaitIndexes(300)"), database_=self.database)
 
     def _read(self, text: str, **params: Any) -> list[dict[str, Any]]:
+        query = neo4j.Query(_q(text), timeout=self.read_timeout) if self.read_timeout else _q(text)
         records, _, _ = self.driver.execute_query(
-            _q(text), params, database_=self.database, routing_=RoutingControl.READ
+            query, params, database_=self.database, routing_=RoutingControl.READ
         )
         return [dict(r) for r in records]
 
