@@ -13,10 +13,12 @@ import networkx as nx
 from backend.views.render import RECOVERY, View
 from graph_model.errors import InvalidArgument, NotFound
 from graph_model.provenance import TLP
-from graph_model.store.base import GraphStore, to_networkx
+from graph_model.store.base import GraphStore, node_attributes, to_networkx
+from queries.neighbourhood import neighbourhood
 from queries.partition import undirected_simple
+from queries.paths import paths
 from queries.results import Network, Path, Plan
-from queries.scope import Scope, check_edge_set, check_kinds, parse_time, scope_graph
+from queries.scope import Scope, parse_time, scope_graph
 
 DIRECTIONS = ("out", "in")
 VIEW_KINDS = ("neighbourhood", "paths", "community", "money", "plan")
@@ -38,25 +40,29 @@ def neighbourhood_view(
     since: str | None = None,
     until: str | None = None,
     limit: int = 2000,
+    hub_cap: int = 50,
 ) -> View:
-    """The entities within ``depth`` hops of ``key`` (at most ``limit``)."""
-    scope = Scope(
-        keys=(key,),
+    """Entities within ``depth`` hops of ``key`` (at most ``limit``), hubs collapsed beyond ``hub_cap``."""
+    origin = store.get(key, clearance=clearance)
+    found = neighbourhood(
+        store,
+        clearance,
+        [origin.key],
         depth=depth,
-        kinds=tuple(kinds or ()),
         edge_set=edge_set,
+        kinds=kinds,
         since=since,
         until=until,
         limit=limit,
-    ).check(store.model)
-    origin = store.get(key, clearance=clearance)
-    graph = scope_graph(store, clearance, scope)
+        hub_cap=hub_cap,
+    )
     return View(
         kind="neighbourhood",
         title=f"Neighbourhood of {origin.name} ({depth} hop{'s' if depth != 1 else ''})",
-        graph=graph,
+        graph=network_graph(found),
         focus=[origin.key],
-        truncated=bool(graph.graph.get("truncated")),
+        collapsed=dict(found.collapsed),
+        truncated=found.truncated,
     )
 
 
@@ -72,17 +78,21 @@ def paths_view(
     kinds: Sequence[str] | None = None,
 ) -> View:
     """The ``k`` shortest paths (at most ``max_length`` hops) between two entities."""
-    if not 1 <= max_length <= 10:
-        raise InvalidArgument(f"max_length must be 1-10, got {max_length}")
-    if not 1 <= k <= 20:
-        raise InvalidArgument(f"k must be 1-20, got {k}")
-    check_edge_set(store.model, edge_set)
-    check_kinds(store.model, kinds)
     start = store.get(source, clearance=clearance)
     end = store.get(target, clearance=clearance)
-    whole = store.subgraph(clearance=clearance, kinds=list(kinds) if kinds else None, edge_set=edge_set)
-    graph, found = _shortest_paths(whole, start.key, end.key, max_length, k)
-    notes = [] if found else [f"No path of at most {max_length} hops between these entities."]
+    found = paths(
+        store, clearance, start.key, end.key, max_length=max_length, k=k, edge_set=edge_set, kinds=kinds
+    )
+    graph = paths_graph(found)
+    for node in (start, end):
+        if node.key not in graph:
+            graph.add_node(node.key, **node_attributes(node))
+    lengths = ", ".join(str(p.length) for p in found)
+    notes = (
+        [f"{len(found)} path(s) of {lengths} hop(s)."]
+        if found
+        else [f"No path of at most {max_length} hops between these entities."]
+    )
     return View(
         kind="paths",
         title=f"Paths from {start.name} to {end.name}",
@@ -97,31 +107,6 @@ def paths_graph(paths: Sequence[Path]) -> nx.MultiDiGraph:
     nodes = {n.key: n for p in paths for n in p.nodes}
     edges = {e.key: e for p in paths for e in p.edges}
     return to_networkx(nodes.values(), edges.values())
-
-
-def _shortest_paths(
-    whole: nx.MultiDiGraph, source: str, target: str, max_length: int, k: int
-) -> tuple[nx.MultiDiGraph, int]:
-    """The union of the ``k`` shortest undirected paths of at most ``max_length`` hops, and how many."""
-    simple = undirected_simple(whole)
-    graph = nx.MultiDiGraph()
-    for key in (source, target):
-        graph.add_node(key, **whole.nodes[key])
-    found = 0
-    if source == target or not nx.has_path(simple, source, target):
-        return graph, found
-    for hops in nx.shortest_simple_paths(simple, source, target):
-        if len(hops) - 1 > max_length or found >= k:
-            break
-        found += 1
-        for node in hops:
-            graph.add_node(node, **whole.nodes[node])
-        for u, v in zip(hops, hops[1:], strict=False):
-            forward = whole.get_edge_data(u, v) or {}
-            a, b, data = (u, v, forward) if forward else (v, u, whole.get_edge_data(v, u) or {})
-            key = min(data)
-            graph.add_edge(a, b, key=key, **data[key])
-    return graph, found
 
 
 def community_view(store: GraphStore, clearance: TLP, community: str, scope: Scope | None = None) -> View:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -30,6 +30,7 @@ class Page:
 
     html: str
     csp: str
+    counts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def header_csp(self) -> str:
@@ -105,4 +106,9 @@ def page(title: str, data: dict[str, Any]) -> Page:
         vis=Markup(scripts[0]),
         app=Markup(scripts[1]),
     )
-    return Page(html=html, csp=csp)
+    counts = {
+        "nodes": len(data.get("nodes", ())),
+        "edges": len(data.get("edges", ())),
+        "aggregated": bool(data.get("aggregated")),
+    }
+    return Page(html=html, csp=csp, counts=counts)

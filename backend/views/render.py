@@ -16,7 +16,7 @@ import networkx as nx
 from pyvis.network import Network as PyvisNetwork
 
 from backend.views.page import Page, page
-from backend.views.shaping import GROUP, MORE, aggregate, collapse_hubs, more_key, positions
+from backend.views.shaping import AGGREGATE, GROUP, MORE, aggregate, collapse_hubs, more_key, positions
 from graph_model.model import Model
 
 PROVENANCE = ("first_seen", "last_seen", "confidence", "tlp", "sources")
@@ -87,6 +87,7 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
             f"{sum(collapsed.values())} neighbours of {len(collapsed)} hub(s) are collapsed into "
             '"+N more" markers.'
         )
+    aggregated = False
     recovery = [(u, v, k, a) for u, v, k, a in graph.edges(keys=True, data=True) if a.get("type") == RECOVERY]
     graph.remove_edges_from([(u, v, k) for u, v, k, _ in recovery])
     if graph.number_of_nodes() > options.node_cap:
@@ -97,11 +98,12 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
             "(depth, kinds, edge set, a community) to see single entities."
         )
         graph = agg.graph
+        aggregated = True
         recovery = _regroup(recovery, agg.group_of)
     for u, v, k, attrs in recovery:
         graph.add_edge(u, v, key=k, **attrs)
     physics = graph.number_of_nodes() <= options.physics_max
-    layout = positions(graph, seed=options.seed)
+    layout = positions(graph, seed=options.seed, spread=160.0 if aggregated else 90.0)
     net = PyvisNetwork(directed=True)
     net.options = vis_options(graph, physics)
     degree = dict(nx.Graph(graph).degree()) if graph.number_of_nodes() else {}
@@ -134,7 +136,7 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
         etype = str(attrs.get("type", ""))
         edge_options: dict[str, Any] = {
             "id": edge_id,
-            "heading": etype.replace("_", " ").lower() if etype != "AGGREGATE" else "links between groups",
+            "heading": etype.replace("_", " ").lower() if etype != AGGREGATE else "links between groups",
             "tip": edge_tip(attrs),
             "color": {"color": "#9a9a9a", "highlight": "#333333", "hover": "#333333"},
         }
@@ -143,9 +145,11 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
             edge_options["value"] = weight
         if etype == MORE:
             edge_options.update(dashes=True, arrows="")
+        elif etype == AGGREGATE:
+            edge_options["arrows"] = ""
         elif etype == RECOVERY:
             edge_options.update(dashes=[6, 4], color={"color": RECOVERY_COLOR}, width=3)
-        if graph.number_of_edges() <= 40 and etype not in (MORE, "AGGREGATE"):
+        if graph.number_of_edges() <= 40 and etype not in (MORE, AGGREGATE):
             edge_options["label"] = etype
         net.add_edge(str(u), str(v), **edge_options)
     nodes, edges, _heading, _height, _width, options_json = net.get_network_data()
@@ -156,6 +160,7 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
         "edges": edges,
         "options": _json_loads(options_json),
         "physics": physics,
+        "aggregated": aggregated,
         "legend": legend(model, legend_kinds, focus=bool(focus), recovery=bool(view.states)),
         "notes": notes,
         "measures": view.measures,
@@ -200,8 +205,8 @@ def vis_options(graph: nx.MultiDiGraph, physics: bool) -> dict[str, Any]:
         "physics": (
             {
                 "enabled": True,
-                "solver": "forceAtlas2Based",
-                "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 90},
+                "solver": "barnesHut",
+                "barnesHut": {"gravitationalConstant": -6000, "springLength": 140, "avoidOverlap": 0.4},
                 "stabilization": {"enabled": True, "iterations": 150, "fit": True},
             }
             if physics
@@ -261,6 +266,8 @@ def node_tip(key: str, attrs: Mapping[str, Any], score: float | None = None) -> 
         rows = [["nodes", str(attrs.get("size", 0))]]
         rows += [[str(k), str(n)] for k, n in list(kinds.items())[:8]]
         rows.append(["most linked", "; ".join(_short(t, 40) for t in attrs.get("top", []))])
+        if attrs.get("hidden"):
+            rows.append(["collapsed", f"{attrs['hidden']} more neighbours of its hubs not counted"])
         return rows
     if kind == MORE:
         return [["hidden", f"{attrs.get('count', 0)} more neighbours of this hub"]]
@@ -279,7 +286,7 @@ def node_tip(key: str, attrs: Mapping[str, Any], score: float | None = None) -> 
 
 def edge_tip(attrs: Mapping[str, Any]) -> list[list[str]]:
     """Tooltip rows of an edge: its properties and provenance (aggregates: what they stand for)."""
-    if attrs.get("type") == "AGGREGATE":
+    if attrs.get("type") == AGGREGATE:
         rows = [["edges", str(attrs.get("count", 0))]]
         return rows + [[str(t), str(n)] for t, n in list(attrs.get("types", {}).items())[:8]]
     if attrs.get("type") == MORE:

@@ -19,6 +19,7 @@ from queries.partition import partition
 
 MORE = "__more__"  # the kind of a "+N more" marker
 GROUP = "__group__"  # the kind of an aggregate node
+AGGREGATE = "AGGREGATE"  # the type of an edge between groups
 AGGREGATE_BY = ("community", "kind")
 
 
@@ -84,6 +85,8 @@ def aggregate(
     if by not in AGGREGATE_BY:
         raise ValueError(f"aggregate by one of {AGGREGATE_BY}, not {by!r}")
     kept = [k for k in keep if k in graph]
+    hidden = {str(a["hub"]): int(a["count"]) for _, a in graph.nodes(data=True) if a.get("kind") == MORE}
+    graph = graph.subgraph(n for n, a in graph.nodes(data=True) if a.get("kind") != MORE)
     rest = graph.subgraph(n for n in graph.nodes if n not in set(kept))
     if by == "kind":
         by_kind: dict[str, list[str]] = defaultdict(list)
@@ -125,20 +128,23 @@ def aggregate(
             kinds=dict(kinds.most_common()),
             top=[str(graph.nodes[m].get("name", m)) for m in top],
             main_kind=kinds.most_common(1)[0][0],
+            hidden=sum(hidden.get(m, 0) for m in members),
         )
         for member in members:
             result.group_of[member] = gid
+    # One edge per pair of groups, whatever the direction: it says how many edges join them.
     counts: Counter[tuple[str, str]] = Counter()
     types: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for u, v, attrs in graph.edges(data=True):
         gu, gv = result.group_of.get(u), result.group_of.get(v)
         if gu is None or gv is None or gu == gv:
             continue
-        counts[(gu, gv)] += 1
-        types[(gu, gv)][str(attrs.get("type", "?"))] += 1
+        pair = (gu, gv) if gu < gv else (gv, gu)
+        counts[pair] += 1
+        types[pair][str(attrs.get("type", "?"))] += 1
     for (gu, gv), count in counts.items():
         result.graph.add_edge(
-            gu, gv, key=f"{gu}>{gv}", type="AGGREGATE", count=count, types=dict(types[(gu, gv)].most_common())
+            gu, gv, key=f"{gu}~{gv}", type=AGGREGATE, count=count, types=dict(types[(gu, gv)].most_common())
         )
     return result
 
