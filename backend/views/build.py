@@ -198,7 +198,7 @@ def plan_view(store: GraphStore, clearance: TLP, plan: Plan) -> View:
         measures=plan_measures(plan),
         states={"before": (set(), {RECOVERY}), "after": (gone, {RECOVERY}), "recovery": (gone, set())},
         state_labels={"before": "Before", "after": "After removal", "recovery": "After recovery"},
-        scores={t.key: t.score for t in plan.targets if t.key in graph},
+        badges={key: f"TARGET {number}: " for number, key in enumerate(targets, start=1)},
         truncated=bool(graph.graph.get("truncated")),
     )
 

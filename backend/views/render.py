@@ -65,6 +65,7 @@ class View:
     states: dict[str, tuple[set[str], set[str]]] | None = None  # state -> (node keys, edge types) hidden
     state_labels: dict[str, str] = field(default_factory=dict)
     scores: dict[str, float] = field(default_factory=dict)
+    badges: dict[str, str] = field(default_factory=dict)  # text put before a node's label
 
 
 def render(view: View, model: Model, options: ViewOptions | None = None) -> Page:
@@ -108,18 +109,21 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
     net.options = vis_options(graph, physics)
     degree = dict(nx.Graph(graph).degree()) if graph.number_of_nodes() else {}
     focus = set(view.focus)
+    # Size by score where every entity has one, else by degree (one scale per view).
+    scored = bool(view.scores) and all(k in view.scores for k, a in graph.nodes(data="kind") if a != MORE)
+    sizes = {key: _size(key, attrs, view.scores, degree, scored) for key, attrs in graph.nodes(data=True)}
+    floor = max(sizes.values(), default=0.0) / 2
     legend_kinds: dict[str, int] = {}
     for key, attrs in sorted(graph.nodes(data=True), key=lambda item: str(item[0])):
         kind = str(attrs.get("kind", ""))
         spec = _style(model, kind, attrs)
         legend_kinds[spec[2]] = legend_kinds.get(spec[2], 0) + 1
         x, y = layout[key]
-        size = attrs.get("size") if kind == GROUP else view.scores.get(key, degree.get(key, 0))
         node_options: dict[str, Any] = {
-            "label": _short(str(attrs.get("name", key)), LABEL_MAX),
+            "label": view.badges.get(key, "") + _short(str(attrs.get("name", key)), LABEL_MAX),
             "shape": spec[1],
             "color": spec[0],
-            "value": float(size or 0) + 1.0,
+            "value": max(sizes[key], floor if key in focus else 0.0) + 1.0,
             "x": x,
             "y": y,
             "heading": _node_heading(key, attrs),
@@ -344,6 +348,16 @@ def _states(view: View, graph: nx.MultiDiGraph, edge_ids: Mapping[str, str]) -> 
         }
         hidden[name] = {"nodes": sorted(gone), "edges": sorted(edges)}
     return {"order": list(view.states), "labels": dict(view.state_labels), "hidden": hidden}
+
+
+def _size(
+    key: str, attrs: Mapping[str, Any], scores: Mapping[str, float], degree: Mapping[str, int], scored: bool
+) -> float:
+    if attrs.get("kind") == GROUP:
+        return float(attrs.get("size", 0))
+    if attrs.get("kind") == MORE:
+        return 0.0
+    return float(scores[key]) if scored else float(degree.get(key, 0))
 
 
 def _edge_order(item: tuple[Any, Any, Any, Mapping[str, Any]]) -> tuple[str, str, str]:
