@@ -310,5 +310,6 @@ def demo(
 # from backend.commands import <area>  # noqa: E402,F401
 from backend.commands import check  # noqa: E402,F401
 from backend.commands import disruption  # noqa: E402,F401
+from backend.commands import views  # noqa: E402,F401
 
 __all__ = ["app"]

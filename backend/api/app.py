@@ -23,6 +23,7 @@ from backend.api.deps import Runner, StoreHolder
 from backend.api.graphiql import graphiql_router
 from backend.api.schema import build_schema
 from backend.settings import Settings
+from backend.views.routes import router as view_router
 from graph_model.errors import CrimegraphError, LimitExceeded, StoreError
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
@@ -113,4 +114,5 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             allow_headers=["Authorization", "Content-Type"],
         )
     # Routers of other areas (views, exports) are included here, one line each.
+    app.include_router(view_router)
     return app
