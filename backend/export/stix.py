@@ -54,7 +54,7 @@ RELATIONSHIP_TYPES = {
 REVERSED = frozenset({"HOSTED_ON"})
 # Where a sighting may have been made (STIX: identities and locations).
 SIGHTING_PLACES = frozenset({"identity", "location"})
-_STIX_RECORD = re.compile(r"#((?:relationship|sighting)--[0-9a-f-]{36})$")
+_STIX_RECORD = re.compile(r"#((?:relationship|sighting)--[0-9a-fA-F-]{36})$")
 CREATOR = "identity--" + str(uuid.uuid5(NAMESPACE, "identity:crimegraph"))
 
 

@@ -88,6 +88,8 @@ MAPPED = frozenset(
         "stix_type",
         "objective",
         "roles",
+        "platforms",
+        "deprecated",
     }
 )
 _UUID_KEY = re.compile(r"^uuid:([0-9a-f-]{36})$")
@@ -126,10 +128,12 @@ def sco_value(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
 
 def object_id(key: str, attrs: dict[str, Any], otype: str) -> str:
     """The node's deterministic STIX id (see the module docstring)."""
+    known = attrs.get("stix_id")
     match = _UUID_KEY.match(key)
     if match:
+        if isinstance(known, str) and known.lower() == f"{otype}--{match.group(1)}":
+            return known  # kept exactly as its source spelled it
         return f"{otype}--{match.group(1)}"
-    known = attrs.get("stix_id")
     if isinstance(known, str) and known.startswith(f"{otype}--"):
         return known
     if otype in SCO_TYPES:
@@ -218,6 +222,11 @@ def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
     if otype == "intrusion-set":  # intrusion sets have no roles or types: keep them as crimegraph's own
         skip = skip - {"classification", "roles"}
     extensions = crimegraph_properties(key, attrs, skip)
+    # ATT&CK's own properties, which CTI platforms (and crimegraph's loader) read.
+    if attrs.get("platforms"):
+        extensions["x_mitre_platforms"] = _listed(attrs, "platforms")
+    if attrs.get("deprecated") is True:
+        extensions["x_mitre_deprecated"] = True
     if otype == FORUM_TYPE:
         extensions["extensions"][FORUM_EXTENSION] = {"extension_type": "new-sdo"}
         obj["forum_type"] = attrs["type"]
