@@ -130,6 +130,7 @@ def to_networkx(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph
             confidence=edge.prov.confidence,
             first_seen=edge.prov.first_seen,
             last_seen=edge.prov.last_seen,
+            sources=sorted(edge.prov.sources),
             **edge.props,
         )
     return graph
