@@ -308,8 +308,10 @@ def demo(
 
 # Commands of each area live in their own module under backend/commands and register on the same app.
 # from backend.commands import <area>  # noqa: E402,F401
-from backend.commands import check  # noqa: E402,F401
-from backend.commands import disruption  # noqa: E402,F401
-from backend.commands import views  # noqa: E402,F401
+from backend.commands import (
+    check,  # noqa: E402,F401
+    disruption,  # noqa: E402,F401
+    views,  # noqa: E402,F401
+)
 
 __all__ = ["app"]
