@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
@@ -19,7 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from backend import __version__
+from backend import __version__, commands
 from backend.console import app, console, new_embedded_file, opened_store, out, parse_tlp, run, state
 from graph_model.errors import CrimegraphError
 from graph_model.provenance import TLP
@@ -306,12 +308,9 @@ def demo(
     run(body)
 
 
-# Commands of each area live in their own module under backend/commands and register on the same app.
-# from backend.commands import <area>  # noqa: E402,F401
-from backend.commands import (
-    check,  # noqa: E402,F401
-    disruption,  # noqa: E402,F401
-    views,  # noqa: E402,F401
-)
+# Commands of each area live in their own module under backend/commands and register on the same app
+# when imported; every module there is imported, so adding a command never touches this file.
+for _area in pkgutil.iter_modules(commands.__path__):
+    importlib.import_module(f"{commands.__name__}.{_area.name}")
 
 __all__ = ["app"]
