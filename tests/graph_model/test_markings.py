@@ -73,6 +73,8 @@ def test_public_wallet_stays_visible_after_an_amber_source_names_it(store: Graph
     with pytest.raises(NotFound):
         store.get("wallet-cluster:kestrel-7", clearance=TLP.CLEAR)
     assert store.get("wallet-cluster:kestrel-7", clearance=TLP.AMBER).key == key
+    assert store.neighbourhood(["wallet-cluster:kestrel-7"], clearance=TLP.CLEAR).nodes == {}
+    assert store.neighbourhood(["wallet-cluster:kestrel-7"], clearance=TLP.AMBER).nodes.keys() >= {key}
     # The path victim -> exchange is there, with only what the public source said of the payment.
     sub = store.neighbourhood([f"btc:{VICTIM}"], clearance=TLP.CLEAR, depth=2)
     assert set(sub.nodes) == {f"btc:{VICTIM}", key}
