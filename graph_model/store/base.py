@@ -310,7 +310,13 @@ class GraphStore(abc.ABC):
             self.model.node_kind(kind)
         resolved = self._resolve(seeds)
         result = Subgraph()
-        result.nodes = self._nodes(sorted({resolved[s] for s in seeds if s in resolved}), clearance)
+        found = self._nodes(sorted({resolved[s] for s in seeds if s in resolved}), clearance)
+        # A seed named by an identifier only a source above clearance gave is not found (as in get()).
+        for seed in seeds:
+            key = resolved.get(seed)
+            node = found.get(key) if key else None
+            if key and node is not None and (seed == key or seed in node.ids):
+                result.nodes[key] = node
         frontier = sorted(result.nodes)
         for _ in range(depth):
             if not frontier or result.truncated:

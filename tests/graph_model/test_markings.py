@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,7 @@ from graph_model.views import edge_view, node_view
 EXCHANGE = "1NDyJtNTjmwk5xPNhjgAMu4HDHigtobu1s"  # a Binance deposit address named in public reporting
 VICTIM = "12t9YDPgwueZ9NyMgw519p7AA8isjr6SMw"
 MULE = "1AjZPMsnmpdK2Rv9KQNfMurTXinscVro9V"
+PAYOUT = "1HB5XMLmzFVj8ALj6mfBsbifRoD4miY36v"
 
 
 def _prov(dataset: str, record: str, tlp: str = "CLEAR", **kw: Any) -> Provenance:
@@ -38,6 +40,7 @@ def _public_exchange(model: Model) -> tuple[list[Node], list[Edge]]:
     with its own details and a payment from a mule that only the report knows of."""
     exchange = _wallet(model, EXCHANGE, _prov("receipts", "1"), props={"service": "Binance"})
     victim = _wallet(model, VICTIM, _prov("ransomwhere", "2"), props={"families": ["Locky"]})
+    payout = _wallet(model, PAYOUT, _prov("receipts", "3"))
     mule = _wallet(model, MULE, _prov("report", "7", tlp="AMBER"))
     named = _wallet(
         model,
@@ -48,17 +51,18 @@ def _public_exchange(model: Model) -> tuple[list[Node], list[Edge]]:
         ids=["wallet-cluster:kestrel-7"],
     )
     paid = Edge("TRANSFERRED", victim.key, exchange.key, _prov("btc", "tx1"), {"amount": 0.5}, "tx1")
+    paid_out = Edge("TRANSFERRED", exchange.key, payout.key, _prov("btc", "tx3"), {"amount": 0.4}, "tx3")
     seen_again = Edge(
         "TRANSFERRED", victim.key, exchange.key, _prov("report", "7", tlp="AMBER"), {"asset": "BTC"}, "tx1"
     )
     cashed = Edge("TRANSFERRED", mule.key, exchange.key, _prov("report", "7", tlp="AMBER"), {}, "tx2")
-    return [exchange, victim, mule, named], [paid, seen_again, cashed]
+    return [exchange, victim, payout, mule, named], [paid, paid_out, seen_again, cashed]
 
 
 def test_public_wallet_stays_visible_after_an_amber_source_names_it(store: GraphStore, model: Model) -> None:
     nodes, edges = _public_exchange(model)
-    store.upsert(nodes[:2], edges[:1])
-    store.upsert(nodes[2:], edges[1:])
+    store.upsert(nodes[:3], edges[:2])
+    store.upsert(nodes[3:], edges[2:])
     key = f"btc:{EXCHANGE}"
     clear = store.get(key, clearance=TLP.CLEAR)
     assert clear.name == EXCHANGE
@@ -73,25 +77,29 @@ def test_public_wallet_stays_visible_after_an_amber_source_names_it(store: Graph
     with pytest.raises(NotFound):
         store.get("wallet-cluster:kestrel-7", clearance=TLP.CLEAR)
     assert store.get("wallet-cluster:kestrel-7", clearance=TLP.AMBER).key == key
-    # The path victim -> exchange is there, with only what the public source said of the payment.
+    assert store.neighbourhood(["wallet-cluster:kestrel-7"], clearance=TLP.CLEAR).nodes == {}
+    assert store.neighbourhood(["wallet-cluster:kestrel-7"], clearance=TLP.AMBER).nodes.keys() >= {key}
+    # The path victim -> exchange -> payout is there, with only what the public sources said of it.
     sub = store.neighbourhood([f"btc:{VICTIM}"], clearance=TLP.CLEAR, depth=2)
-    assert set(sub.nodes) == {f"btc:{VICTIM}", key}
-    (payment,) = sub.edges.values()
+    assert set(sub.nodes) == {f"btc:{VICTIM}", key, f"btc:{PAYOUT}"}
+    payment = next(e for e in sub.edges.values() if e.source == f"btc:{VICTIM}")
     assert payment.prov.sources == {"btc#tx1"} and payment.props == {"amount": 0.5}
-    assert payment.prov.tlp is TLP.CLEAR
+    assert payment.prov.tlp is TLP.CLEAR and len(sub.edges) == 2
+    graph = store.subgraph(clearance=TLP.CLEAR)
+    route = [f"btc:{VICTIM}", key, f"btc:{PAYOUT}"]
+    assert nx.shortest_path(graph, route[0], route[-1]) == route
     full = store.neighbourhood([f"btc:{VICTIM}"], clearance=TLP.AMBER, depth=2)
-    assert set(full.nodes) == {f"btc:{VICTIM}", key, f"btc:{MULE}"}
+    assert set(full.nodes) == {f"btc:{VICTIM}", key, f"btc:{MULE}", f"btc:{PAYOUT}"}
     assert full.edges[payment.key].props == {"amount": 0.5, "asset": "BTC"}
     assert full.edges[payment.key].prov.tlp is TLP.AMBER
     # Counts, search and the whole graph hold nothing of the report for a CLEAR caller.
-    assert store.stats(clearance=TLP.CLEAR).as_dict()["edges"] == {"TRANSFERRED": 1}
-    assert store.stats(clearance=TLP.CLEAR).as_dict()["nodes"] == {"Wallet": 2}
-    assert store.stats(clearance=TLP.AMBER).as_dict()["edges"] == {"TRANSFERRED": 2}
+    assert store.stats(clearance=TLP.CLEAR).as_dict()["edges"] == {"TRANSFERRED": 2}
+    assert store.stats(clearance=TLP.CLEAR).as_dict()["nodes"] == {"Wallet": 3}
+    assert store.stats(clearance=TLP.AMBER).as_dict()["edges"] == {"TRANSFERRED": 3}
     for word in ("kestrel", "cerber", "operation"):
         assert store.search(word, clearance=TLP.CLEAR) == [], word
         assert [n.key for n in store.search(word, clearance=TLP.AMBER)] == [key], word
     assert [n.key for n in store.search(EXCHANGE[:10], clearance=TLP.CLEAR)] == [key]
-    graph = store.subgraph(clearance=TLP.CLEAR)
     assert graph.nodes[key]["sources"] == ["receipts#1"] and graph.nodes[key]["tlp"] == "CLEAR"
     assert "cluster" not in graph.nodes[key]
     assert {d["tlp"] for _, _, d in graph.edges(data=True)} == {"CLEAR"}
