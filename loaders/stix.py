@@ -15,7 +15,8 @@ from typing import Any
 from graph_model.errors import ValidationError
 from graph_model.identity import node_key, uuid_key
 from graph_model.provenance import TLP, Provenance
-from loaders.cti import ATTACK_ID, AliasIndex, Member, json_members, sole_claims
+from loaders.cti import ATTACK_ID, AliasIndex, sole_claims
+from loaders.json_stream import JsonEntry, json_members
 from loaders.records import LoadContext, Record, SourceError, location
 from loaders.stix_checks import checked, valid_type_name
 from loaders.stix_links import MAPPERS
@@ -49,7 +50,7 @@ def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
             yield _record(path, member.line, member.value, ctx, bundle)
 
 
-def _objects(path: Path) -> Iterator[Member]:
+def _objects(path: Path) -> Iterator[JsonEntry]:
     """The bundle's objects; a file holding one bare STIX object yields that object."""
     header: dict[str, Any] = {}
     seen = False
@@ -58,9 +59,9 @@ def _objects(path: Path) -> Iterator[Member]:
             seen = True
             yield member
         else:
-            header[member.key] = member.value
+            header[str(member.key)] = member.value
     if not seen and _stix_object(header):
-        yield Member("objects", 1, header)
+        yield JsonEntry("objects", 0, 1, header)
     elif not seen:
         raise SourceError(f"{path}: not a STIX bundle or object (no 'objects', no STIX 'id' and 'type')")
 
