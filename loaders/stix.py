@@ -158,12 +158,12 @@ def _record(path: Path, line: int, raw: Any, ctx: LoadContext, bundle: Bundle) -
         # Any type stix2 has no class for is a custom object (x- types, new-sdo extensions, bare names
         # such as case-rfi): valid STIX, not modelled here, so skipped rather than rejected.
         what = "custom object type" if isinstance(parsed, dict) else "STIX type"
-        return Record(where, stix_type, skipped=f"{what} {stix_type} is not modelled")
+        return Record(where, stix_type, skipped=f"{what} {stix_type} is not modelled", raw=raw)
     try:
         obj = StixObject(clean, uuid_key(stix_id), _prov(clean, ctx, bundle), ctx, bundle, warnings)
         return Record(where, stix_type, mapper(obj), raw=raw, warnings=obj.warnings)
     except Unmodelled as exc:
-        return Record(where, stix_type, skipped=str(exc))
+        return Record(where, stix_type, skipped=str(exc), raw=raw)
     except (ValidationError, ValueError, TypeError) as exc:
         return Record(where, stix_type, error=_first_line(exc), raw=raw)
 

@@ -54,6 +54,7 @@ def test_attack_ics_and_mobile_load_with_every_skip_listed(store: GraphStore, sh
     }
     skipped_lines = [line for line in ics_lines + mobile_lines if line.get("skipped")]
     assert len(skipped_lines) == ics.skipped + mobile.skipped  # every skip written with its reason
+    assert all(line["record"] for line in skipped_lines if "marking" not in str(line["reason"]))
     nodes = kinds(store)
     assert nodes["Technique/attack-pattern"] == 95 + 188
     assert nodes["Asset/ics-asset"] == 18
