@@ -185,7 +185,7 @@ def test_invalid_utf8_rejects_one_object(
     path = tmp_path / "bad-utf8.json"
     path.write_bytes(text)
     summary, rejects = load(embedded_store, path)
-    assert [r["reason"] for r in rejects] == ["invalid UTF-8 in this item"]
+    assert [r["reason"] for r in rejects] == ["invalid UTF-8 in this record"]
     assert summary.read == 3 and embedded_store.stats(clearance=RED).as_dict()["nodes"]["Malware"] == 1
 
 

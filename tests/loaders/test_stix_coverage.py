@@ -54,6 +54,7 @@ def test_attack_ics_and_mobile_load_with_every_skip_listed(store: GraphStore, sh
     }
     skipped_lines = [line for line in ics_lines + mobile_lines if line.get("skipped")]
     assert len(skipped_lines) == ics.skipped + mobile.skipped  # every skip written with its reason
+    assert all(line["record"] for line in skipped_lines if "marking" not in str(line["reason"]))
     nodes = kinds(store)
     assert nodes["Technique/attack-pattern"] == 95 + 188
     assert nodes["Asset/ics-asset"] == 18
@@ -128,8 +129,15 @@ def test_oasis_examples_reject_nothing_the_validator_calls_valid(
     assert check_store(embedded_store).violations == 0
 
 
-def test_a_misp_cluster_given_as_stix_cannot_be_read(fixtures: Path, embedded_store: EmbeddedStore) -> None:
+def test_a_misp_cluster_or_event_given_as_stix_cannot_be_read(
+    fixtures: Path, embedded_store: EmbeddedStore, tmp_path: Path
+) -> None:
     from loaders.records import SourceError
 
-    with pytest.raises(SourceError, match="not a STIX bundle or object"):
-        list(stix.read(fixtures / "misp" / "botnet-excerpt.json", LoadContext(embedded_store.model, "x")))
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps({"Event": {"info": "Phishing", "uuid": "5c3a1b2e-1111-4111-8111-111111111111"}})
+    )
+    for path in (fixtures / "misp" / "botnet-excerpt.json", event):
+        with pytest.raises(SourceError, match="not a STIX bundle or object"):
+            list(stix.read(path, LoadContext(embedded_store.model, "x")))
