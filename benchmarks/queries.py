@@ -223,6 +223,8 @@ def main() -> int:
     if not args.skip_embedded:
         stores.append(("embedded", embedded))
     server = None
+    uri: str | None = None
+    auth = ("", "")
     if not args.skip_neo4j:
         uri = os.environ.get("NEO4J_URI")
         auth = (os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", "crimegraph-test"))
@@ -231,14 +233,15 @@ def main() -> int:
                 work / "neo4j", 0, args.neo4j_heap, args.neo4j_pagecache, auth[1], quiet=True
             )
             uri = server.uri
-        driver = neo4j.GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
-        remote = Neo4jStore(driver, default_model())
-        if server is not None or args.load_neo4j:
-            remote.clear()
-            print("loading Neo4j ...", flush=True)
-            print(f"  loaded in {load(remote, files):.1f} s", flush=True)
-        stores.append(("neo4j", remote))
     try:
+        if uri is not None:
+            driver = neo4j.GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+            remote = Neo4jStore(driver, default_model())
+            stores.append(("neo4j", remote))
+            if server is not None or args.load_neo4j:
+                remote.clear()
+                print("loading Neo4j ...", flush=True)
+                print(f"  loaded in {load(remote, files):.1f} s", flush=True)
         for name, store in stores:
             for question, (items, ask) in questions(chosen).items():
                 results[question, name] = measure(store, items, ask, args.warm)
