@@ -188,15 +188,15 @@ class GraphStore(abc.ABC):
         keep: frozenset[str] = frozenset(),
         cap: int | None = None,
     ) -> dict[str, Near]:
-        """For each of ``keys``: its neighbours over :meth:`links` (of ``kinds``, or in ``keep``), how many,
-        and the links to those shown: every one up to ``cap`` neighbours; past it the first ``cap`` by key
-        and any in ``keep``. A store may answer this without reading a hub's every link."""
+        """For each of ``keys``: its neighbours over :meth:`links` (of ``kinds``), how many, and the links
+        to those shown: every one up to ``cap`` neighbours; past it the first ``cap`` by key and any in
+        ``keep``. A store may answer this without reading a hub's every link."""
         around: dict[str, dict[str, list[Link]]] = {key: {} for key in keys}
         for link in self.links(keys, clearance=clearance, types=types, window=window):
             for here in {link.source, link.target}:
                 if here in around:
                     other = link.other(here)
-                    if kinds is None or other in keep or link.other_kind(here) in kinds:
+                    if kinds is None or link.other_kind(here) in kinds:
                         around[here].setdefault(other, []).append(link)
         found: dict[str, Near] = {}
         for key, neighbours in around.items():

@@ -288,7 +288,7 @@ def links(model: Model, types: frozenset[str]) -> str:
 
 def near(model: Model, types: frozenset[str]) -> str:
     """:func:`links` per entity, capped on the server: each entity's distinct visible neighbours (of
-    ``$kinds``, null for any, or in ``$keep``), how many, and the relationships to those shown - all, or
+    ``$kinds``, null for any), how many, and the relationships to those shown - all, or
     past ``$cap`` the first ``$cap`` by key and those in ``$keep`` - so a hub's thousands of relationships
     are counted where they are, not sent. Returns one row per shown relationship (none for an entity
     without neighbours but its degree row, with a null ``ref``)."""
@@ -300,7 +300,7 @@ def near(model: Model, types: frozenset[str]) -> str:
         "WHERE r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
         "AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since) "
         "AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until) "
-        "AND ($kinds IS NULL OR b.kind IN $kinds OR b.key IN $keep) "
+        "AND ($kinds IS NULL OR b.kind IN $kinds) "
         "WITH b, collect(DISTINCT r) AS rs WHERE b IS NOT NULL ORDER BY b.key "
         "WITH collect({key: b.key, rs: rs}) AS around "
         "WITH size(around) AS degree, CASE WHEN $cap IS NULL OR size(around) <= $cap THEN around "
