@@ -148,6 +148,8 @@ class _Search:
         self.optima: dict[frozenset[int], float] = {}
         self.starts: dict[str, float] = {}
         self.first_after: list[float] | None = None
+        self.static_degree = [len(a) for a in obj.ix.adj]
+        self.greedy_order: list[int] = []
 
     # -- evaluation -------------------------------------------------------------------------------------
     def weighted(self, members: frozenset[int]) -> float:
@@ -177,7 +179,7 @@ class _Search:
             after = obj.after_each(dead)
             if not chosen and obj is self.obj:
                 self.first_after = after
-            degree = self._degrees(dead)
+            degree = self.static_degree
             best: tuple[float, int, int] | None = None
             pick = -1
             for v in self.obj.candidates(dead):
@@ -237,7 +239,7 @@ class _Search:
         if self.obj.n <= SMALL:
             return candidates
         after = self.first_after or self.obj.after_each(bytearray(self.obj.n))
-        degree = self._degrees(bytearray(self.obj.n))
+        degree = self.static_degree
         size = POOL if self.obj.n <= LARGE else POOL // 2
         by_gain = sorted(candidates, key=lambda v: (-after[v], -degree[v], v))[:size]
         by_degree = sorted(candidates, key=lambda v: (-degree[v], v))[: size // 2]
@@ -273,6 +275,7 @@ class _Search:
 
     def run(self) -> SetResult:
         starts: dict[str, list[int]] = {"greedy": self.greedy(self.obj)}
+        self.greedy_order = starts["greedy"]
         large = self.obj.n > LARGE
         if self.obj.name == "fragmentation" and not large:
             starts["greedy-lcc"] = self.greedy(Objective(self.obj.graph, "lcc"))
@@ -330,6 +333,8 @@ class _Search:
 
     def ordered(self, members: list[int]) -> list[int]:
         """The set in the order that gains most first (each pick given the ones before it)."""
+        if set(members) == set(self.greedy_order):
+            return list(self.greedy_order)
         left = set(members)
         dead = bytearray(self.obj.n)
         order: list[int] = []
