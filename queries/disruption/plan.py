@@ -28,6 +28,7 @@ import networkx as nx
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
+from queries.disruption.centrality import betweenness
 from queries.disruption.costs import check_costs, hardness, node_cost
 from queries.disruption.explain import explain_targets
 from queries.disruption.graph import disruption_graph
@@ -150,6 +151,7 @@ class _Search:
         self.first_after: list[float] | None = None
         self.static_degree = [len(a) for a in obj.ix.adj]
         self.greedy_order: list[int] = []
+        self._betweenness: list[int] | None = None
 
     # -- evaluation -------------------------------------------------------------------------------------
     def weighted(self, members: frozenset[int]) -> float:
@@ -243,8 +245,31 @@ class _Search:
         size = POOL if self.obj.n <= LARGE else POOL // 2
         by_gain = sorted(candidates, key=lambda v: (-after[v], -degree[v], v))[:size]
         by_degree = sorted(candidates, key=lambda v: (-degree[v], v))[: size // 2]
+        by_betweenness = self.by_betweenness()[:size]
         chosen = {v for s in start_sets for v in s}
-        return sorted(set(by_gain) | set(by_degree) | chosen)
+        return sorted(set(by_gain) | set(by_degree) | set(by_betweenness) | chosen)
+
+    def by_betweenness(self) -> list[int]:
+        """Candidates by betweenness (exact when small, sampled when large): brokers that only
+        separate the network together with others are found here, not by single-removal gains."""
+        if self._betweenness is None:
+            values, _ = betweenness(self.obj.graph)
+            index = self.obj.ix.index
+            ranked = sorted(values, key=lambda node: (-values[node], index[node]))
+            excluded = self.obj.excluded
+            self._betweenness = [index[node] for node in ranked if index[node] not in excluded]
+        return self._betweenness
+
+    def betweenness_start(self) -> list[int]:
+        chosen: list[int] = []
+        spent = 0.0
+        for v in self.by_betweenness():
+            if len(chosen) == self.budget:
+                break
+            if self.max_cost is None or spent + self.cost[v] <= self.max_cost + 1e-9:
+                chosen.append(v)
+                spent += self.cost[v]
+        return chosen
 
     def local_search(self, start: list[int], pool: list[int]) -> frozenset[int]:
         current = frozenset(start)
@@ -281,6 +306,8 @@ class _Search:
             starts["greedy-lcc"] = self.greedy(Objective(self.obj.graph, "lcc"))
         if self.obj.name in ("fragmentation", "lcc") and not large:
             starts["degree"] = self.degree_start()
+        if self.obj.name in ("fragmentation", "lcc", "reach"):
+            starts["betweenness"] = self.betweenness_start()
         pool = self.pool(list(starts.values()))
         if self.obj.n <= SMALL:
             for r in range(RESTARTS):
