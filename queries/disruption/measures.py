@@ -47,7 +47,7 @@ def component_sizes(ix: Indexed, dead: bytearray, *, fast: bool | None = None) -
     :data:`FAST_FROM` nodes, a Python depth-first search below)."""
     if fast if fast is not None else len(ix) >= FAST_FROM:
         try:
-            graph = _native_without(ix, dead)
+            graph = native_without(ix, dead)
         except ImportError:  # pragma: no cover - igraph is a dependency
             pass
         else:
@@ -272,7 +272,7 @@ def single_removals(ix: Indexed, dead: bytearray, *, fast: bool | None = None) -
     return _single_removals_python(ix, dead)
 
 
-def _native_without(ix: Indexed, dead: bytearray) -> Any:
+def native_without(ix: Indexed, dead: bytearray) -> Any:
     """The igraph copy of the graph without the dead nodes (survivors keep their relative order)."""
     import igraph
 
@@ -291,7 +291,7 @@ def _single_removals_igraph(ix: Indexed, dead: bytearray) -> SingleRemoval:
     import igraph
 
     live = [v for v in range(len(ix)) if not dead[v]]
-    graph = _native_without(ix, dead)
+    graph = native_without(ix, dead)
     membership = igraph.GraphBase.connected_components(graph)
     comp_size: dict[int, int] = {}
     for c in membership:

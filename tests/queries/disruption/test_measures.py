@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import networkx as nx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from queries.disruption import explain
 from queries.disruption.centrality import exact_betweenness
 from queries.disruption.measures import (
     Indexed,
@@ -95,3 +97,11 @@ def test_igraph_components_agree(graph: nx.Graph, data: st.DataObject) -> None:
     ix = Indexed.of(graph)
     dead = ix.mask(removed)
     assert component_sizes(ix, dead, fast=True) == component_sizes(ix, dead, fast=False)
+
+
+def test_explanations_are_the_same_from_igraph_labels(monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = nx.gnm_random_graph(300, 420, seed=5)
+    order = [0, 7, 42, 99]
+    slow = [t.why for t in explain.explain_targets(graph, order)]
+    monkeypatch.setattr(explain, "FAST_FROM", 1)
+    assert [t.why for t in explain.explain_targets(graph, order)] == slow
