@@ -8,7 +8,7 @@ from typing import Any
 import networkx as nx
 
 from queries.disruption.costs import hardness, node_cost
-from queries.disruption.measures import Indexed
+from queries.disruption.measures import FAST_FROM, Indexed, native_without
 from queries.disruption.objectives import Objective
 from queries.results import Target
 
@@ -86,6 +86,14 @@ def _label_all(ix: Indexed, dead: bytearray) -> tuple[list[int], dict[int, int]]
     """Component label of every live node (-1 for dead ones) and each label's size."""
     label = [-1] * len(ix)
     size: dict[int, int] = {}
+    if len(ix) >= FAST_FROM:
+        import igraph
+
+        live = [v for v in range(len(ix)) if not dead[v]]
+        for v, c in zip(live, igraph.GraphBase.connected_components(native_without(ix, dead)), strict=True):
+            label[v] = c
+            size[c] = size.get(c, 0) + 1
+        return label, size
     adj = ix.adj
     for start in range(len(ix)):
         if dead[start] or label[start] >= 0:

@@ -28,6 +28,7 @@ import networkx as nx
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
+from queries.disruption.centrality import betweenness
 from queries.disruption.costs import check_costs, hardness, node_cost
 from queries.disruption.explain import explain_targets
 from queries.disruption.graph import disruption_graph
@@ -148,6 +149,9 @@ class _Search:
         self.optima: dict[frozenset[int], float] = {}
         self.starts: dict[str, float] = {}
         self.first_after: list[float] | None = None
+        self.static_degree = [len(a) for a in obj.ix.adj]
+        self.greedy_order: list[int] = []
+        self._betweenness: list[int] | None = None
 
     # -- evaluation -------------------------------------------------------------------------------------
     def weighted(self, members: frozenset[int]) -> float:
@@ -177,7 +181,7 @@ class _Search:
             after = obj.after_each(dead)
             if not chosen and obj is self.obj:
                 self.first_after = after
-            degree = self._degrees(dead)
+            degree = self.static_degree
             best: tuple[float, int, int] | None = None
             pick = -1
             for v in self.obj.candidates(dead):
@@ -237,12 +241,35 @@ class _Search:
         if self.obj.n <= SMALL:
             return candidates
         after = self.first_after or self.obj.after_each(bytearray(self.obj.n))
-        degree = self._degrees(bytearray(self.obj.n))
+        degree = self.static_degree
         size = POOL if self.obj.n <= LARGE else POOL // 2
         by_gain = sorted(candidates, key=lambda v: (-after[v], -degree[v], v))[:size]
         by_degree = sorted(candidates, key=lambda v: (-degree[v], v))[: size // 2]
+        by_betweenness = self.by_betweenness()[:size]
         chosen = {v for s in start_sets for v in s}
-        return sorted(set(by_gain) | set(by_degree) | chosen)
+        return sorted(set(by_gain) | set(by_degree) | set(by_betweenness) | chosen)
+
+    def by_betweenness(self) -> list[int]:
+        """Candidates by betweenness (exact when small, sampled when large): brokers that only
+        separate the network together with others are found here, not by single-removal gains."""
+        if self._betweenness is None:
+            values, _ = betweenness(self.obj.graph)
+            index = self.obj.ix.index
+            ranked = sorted(values, key=lambda node: (-values[node], index[node]))
+            excluded = self.obj.excluded
+            self._betweenness = [index[node] for node in ranked if index[node] not in excluded]
+        return self._betweenness
+
+    def betweenness_start(self) -> list[int]:
+        chosen: list[int] = []
+        spent = 0.0
+        for v in self.by_betweenness():
+            if len(chosen) == self.budget:
+                break
+            if self.max_cost is None or spent + self.cost[v] <= self.max_cost + 1e-9:
+                chosen.append(v)
+                spent += self.cost[v]
+        return chosen
 
     def local_search(self, start: list[int], pool: list[int]) -> frozenset[int]:
         current = frozenset(start)
@@ -273,11 +300,14 @@ class _Search:
 
     def run(self) -> SetResult:
         starts: dict[str, list[int]] = {"greedy": self.greedy(self.obj)}
+        self.greedy_order = starts["greedy"]
         large = self.obj.n > LARGE
         if self.obj.name == "fragmentation" and not large:
             starts["greedy-lcc"] = self.greedy(Objective(self.obj.graph, "lcc"))
         if self.obj.name in ("fragmentation", "lcc") and not large:
             starts["degree"] = self.degree_start()
+        if self.obj.name in ("fragmentation", "lcc", "reach"):
+            starts["betweenness"] = self.betweenness_start()
         pool = self.pool(list(starts.values()))
         if self.obj.n <= SMALL:
             for r in range(RESTARTS):
@@ -330,6 +360,8 @@ class _Search:
 
     def ordered(self, members: list[int]) -> list[int]:
         """The set in the order that gains most first (each pick given the ones before it)."""
+        if set(members) == set(self.greedy_order):
+            return list(self.greedy_order)
         left = set(members)
         dead = bytearray(self.obj.n)
         order: list[int] = []

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import networkx as nx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from queries.disruption import explain
 from queries.disruption.centrality import exact_betweenness
 from queries.disruption.measures import (
     Indexed,
@@ -74,3 +76,32 @@ def test_betweenness_agrees_with_networkx() -> None:
     fast = exact_betweenness(graph)
     reference = nx.betweenness_centrality(graph)
     assert max(abs(fast[v] - reference[v]) for v in graph) < 1e-9
+
+
+@settings(max_examples=80, deadline=None)
+@given(graphs(), st.data())
+def test_igraph_block_cut_tree_gives_the_same_pieces(graph: nx.Graph, data: st.DataObject) -> None:
+    removed = data.draw(st.lists(st.sampled_from(list(graph)), max_size=3, unique=True))
+    ix = Indexed.of(graph)
+    dead = ix.mask(removed)
+    fast = single_removals(ix, dead, fast=True)
+    slow = single_removals(ix, dead, fast=False)
+    assert fast.sizes == slow.sizes and fast.comp == slow.comp
+    assert [sorted(p) for p in fast.pieces] == [sorted(p) for p in slow.pieces]
+
+
+@settings(max_examples=60, deadline=None)
+@given(graphs(), st.data())
+def test_igraph_components_agree(graph: nx.Graph, data: st.DataObject) -> None:
+    removed = data.draw(st.lists(st.sampled_from(list(graph)), max_size=5, unique=True))
+    ix = Indexed.of(graph)
+    dead = ix.mask(removed)
+    assert component_sizes(ix, dead, fast=True) == component_sizes(ix, dead, fast=False)
+
+
+def test_explanations_are_the_same_from_igraph_labels(monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = nx.gnm_random_graph(300, 420, seed=5)
+    order = [0, 7, 42, 99]
+    slow = [t.why for t in explain.explain_targets(graph, order)]
+    monkeypatch.setattr(explain, "FAST_FROM", 1)
+    assert [t.why for t in explain.explain_targets(graph, order)] == slow
