@@ -499,9 +499,7 @@ class EmbeddedStore(GraphStore):
         return [
             edge
             for edge in (views.get(link.key) for link in links)
-            if edge is not None
-            and visible(edge.source)
-            and visible(edge.target)
+            if edge is not None and visible(edge.source) and visible(edge.target)
         ]
 
     def _scan(
