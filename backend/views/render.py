@@ -75,7 +75,7 @@ def render(view: View, model: Model, options: ViewOptions | None = None) -> Page
 
 def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
     """The JSON the page's script draws: vis nodes/edges (built with pyvis), options, legend, notes."""
-    graph = nx.MultiDiGraph(view.graph)
+    graph = view.graph.copy()
     notes = list(view.notes)
     if view.truncated:
         notes.append("The result was cut short by its limit: more is linked than is shown.")
@@ -134,6 +134,7 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
             node_options["font"] = {"size": 16, "strokeWidth": 3, "strokeColor": "#ffffff"}
         net.add_node(str(key), **node_options)
     edge_ids: dict[str, str] = {}
+    edge_labels = graph.number_of_edges() <= 40
     for number, (u, v, key, attrs) in enumerate(sorted(graph.edges(keys=True, data=True), key=_edge_order)):
         edge_id = f"e{number}"
         edge_ids[str(key)] = edge_id
@@ -153,7 +154,7 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
             edge_options["arrows"] = ""
         elif etype == RECOVERY:
             edge_options.update(dashes=[6, 4], color={"color": RECOVERY_COLOR}, width=3)
-        if graph.number_of_edges() <= 40 and etype not in (MORE, AGGREGATE):
+        if edge_labels and etype not in (MORE, AGGREGATE):
             edge_options["label"] = etype
         net.add_edge(str(u), str(v), **edge_options)
     nodes, edges, _heading, _height, _width, options_json = net.get_network_data()
