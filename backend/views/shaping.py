@@ -187,7 +187,9 @@ def positions(graph: nx.Graph, *, seed: int = 0, spread: float = 90.0) -> dict[s
     index = {n: i for i, n in enumerate(nodes)}
     pairs = {(min(index[u], index[v]), max(index[u], index[v])) for u, v in graph.edges() if u != v}
     rng = random.Random(seed)
-    start = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in nodes]
+    # Start spread like igraph's own random start: squeezed into a unit box, its grid would not help.
+    half = math.sqrt(len(nodes)) / 2
+    start = [[rng.uniform(-half, half), rng.uniform(-half, half)] for _ in nodes]
     g = igraph.Graph(n=len(nodes), edges=sorted(pairs))
     with _RNG_LOCK:  # igraph draws from one process-wide generator
         igraph.set_random_number_generator(random.Random(seed))
