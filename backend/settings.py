@@ -13,6 +13,13 @@ from graph_model.model import Model, default_model
 from graph_model.store import GraphStore, open_store
 
 DEFAULT_STORE = "embedded:./crimegraph.db"
+# Neo4j driver settings for the API: give up on an unreachable server fast (the API answers 503 and
+# tries again on the next request) rather than retrying a read for the driver's default 30 s.
+SERVING_DRIVER = {
+    "connection_timeout": 5.0,
+    "max_transaction_retry_time": 1.0,
+    "connection_acquisition_timeout": 10.0,
+}
 
 
 class ApiSettings(BaseModel):
@@ -55,11 +62,16 @@ class Settings(BaseSettings):
     )
     api: ApiSettings = Field(default_factory=ApiSettings)
 
-    def open_store(self, model: Model | None = None, location: str | None = None) -> GraphStore:
+    def open_store(
+        self, model: Model | None = None, location: str | None = None, *, serving: bool = False
+    ) -> GraphStore:
+        """The configured store. ``serving``: for the API, where Neo4j being away should answer 503 within
+        seconds instead of retrying each read for half a minute."""
         return open_store(
             location or self.store,
             model or default_model(),
             user=self.neo4j_user,
             password=self.neo4j_password,
             database=self.neo4j_database,
+            driver_config=SERVING_DRIVER if serving else None,
         )

@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     keyring = KeyRing.parse(settings.api_keys)
     holder = StoreHolder(
         store,
-        None if store is not None else (lambda: settings.open_store()),
+        None if store is not None else (lambda: settings.open_store(serving=True)),
         read_timeout=settings.api.neo4j_timeout,
     )
 
@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     async def readyz() -> JSONResponse:
         """The store answers (503 with the reason while it does not)."""
         try:
-            current = holder.get()
+            current = await holder.aget()
             # A cheap read that still reaches the server.
             await Runner(holder, READY_SECONDS)(current.get_many, ["readyz"], clearance=TLP.CLEAR)
         except (StoreError, LimitExceeded) as exc:

@@ -45,7 +45,8 @@ async def get_context(request: Request, caller: Annotated[Caller, Depends(curren
     """The GraphQL context getter: 401 without a valid key, 503 while the store cannot be reached."""
     holder: StoreHolder = request.app.state.store_holder
     try:
-        store = holder.get()
+        # Opening may take seconds (connecting, creating Neo4j's indexes): not on the event loop.
+        store = await holder.aget()
     except StoreError as exc:
         raise HTTPException(status_code=503, detail=f"the store is unavailable: {exc}") from None
     return Context(caller, store, holder, request.app.state.settings.api, request.state.request_id)

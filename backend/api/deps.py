@@ -76,6 +76,13 @@ class StoreHolder:
             self._store = store
             return store
 
+    async def aget(self) -> GraphStore:
+        """:meth:`get` off the event loop when it may have to open the store (connecting, creating
+        Neo4j's indexes can take seconds)."""
+        if self._store is not None:
+            return self._store
+        return await asyncio.to_thread(self.get)
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()

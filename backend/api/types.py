@@ -7,16 +7,16 @@ GraphQL names: an entity (a graph node) is ``Entity`` and a relationship ``Link`
 import base64
 import binascii
 from collections.abc import Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
 
 from graph_model.entities import Edge, Node
-from graph_model.errors import InvalidArgument
-from graph_model.model import Model
+from graph_model.errors import InvalidArgument, LimitExceeded
 from graph_model.provenance import Provenance as Prov
 from graph_model.store.base import Stats as StoreStats
+from queries import results as r
 
 T = TypeVar("T")
 
@@ -72,6 +72,16 @@ class Link:
     properties: JSON
     provenance: Provenance
 
+    @strawberry.field(description="The source entity (batched per request; null if not visible)")
+    async def source_entity(self, info: strawberry.Info) -> Entity | None:
+        found = await info.context.entities.load(self.source)
+        return None if found is None else Entity.of(found)
+
+    @strawberry.field(description="The target entity (batched per request; null if not visible)")
+    async def target_entity(self, info: strawberry.Info) -> Entity | None:
+        found = await info.context.entities.load(self.target)
+        return None if found is None else Entity.of(found)
+
     @classmethod
     def of(cls, edge: Edge) -> "Link":
         return cls(
@@ -98,12 +108,30 @@ class Subgraph:
     hidden_count: int = strawberry.field(description="Neighbours hidden behind collapsed hubs")
     collapsed: list[Collapsed]
 
+    @classmethod
+    def of(cls, network: r.Network) -> "Subgraph":
+        return cls(
+            nodes=[Entity.of(n) for n in network.nodes],
+            edges=[Link.of(e) for e in network.edges],
+            truncated=network.truncated,
+            hidden_count=network.hidden_count,
+            collapsed=[Collapsed(key=k, hidden=v) for k, v in sorted(network.collapsed.items())],
+        )
+
 
 @strawberry.type(description="A path: nodes[i] and nodes[i+1] are joined by edges[i] (either direction).")
 class PathResult:
     length: int
     nodes: list[Entity]
     edges: list[Link]
+
+    @classmethod
+    def of(cls, path: r.Path) -> "PathResult":
+        return cls(
+            length=path.length,
+            nodes=[Entity.of(n) for n in path.nodes],
+            edges=[Link.of(e) for e in path.edges],
+        )
 
 
 @strawberry.type(description="An entity with a score and the numbers and words behind it.")
@@ -113,6 +141,12 @@ class RankedEntity:
     detail: JSON
     why: str
 
+    @classmethod
+    def of(cls, ranked: r.Ranked) -> "RankedEntity":
+        return cls(
+            node=Entity.of(ranked.node), score=ranked.score, detail=JSON(dict(ranked.detail)), why=ranked.why
+        )
+
 
 @strawberry.type(description="A community of the scope's graph (ids are stable for the same data).")
 class CommunityResult:
@@ -120,7 +154,23 @@ class CommunityResult:
     size: int
     internal_edges: int
     kinds: JSON = strawberry.field(description="Members by node kind")
-    members: list[Entity]
+    all_members: strawberry.Private[list[Node]]
+
+    @strawberry.field(description="Members in key order, the first `first` of them")
+    def members(self, info: strawberry.Info, first: int = 100) -> list[Entity]:
+        if not 0 <= first <= info.context.settings.max_page:
+            raise LimitExceeded(f"first {first} is outside 0-{info.context.settings.max_page}")
+        return [Entity.of(n) for n in self.all_members[:first]]
+
+    @classmethod
+    def of(cls, community: r.Community) -> "CommunityResult":
+        return cls(
+            id=community.id,
+            size=community.size,
+            internal_edges=community.internal_edges,
+            kinds=JSON(dict(community.kinds)),
+            all_members=community.members,
+        )
 
 
 @strawberry.type(description="Where money went: totals over the time-respecting transfers reaching it.")
@@ -132,6 +182,17 @@ class Destination:
     asset: str | None
     service: str | None = strawberry.field(description="exchange, mixer, cash-out ... where known")
 
+    @classmethod
+    def of(cls, d: r.Destination) -> "Destination":
+        return cls(
+            node=Entity.of(d.node),
+            total=d.total,
+            transfers=d.transfers,
+            min_hops=d.min_hops,
+            asset=d.asset,
+            service=d.service,
+        )
+
 
 @strawberry.type(description="Time-respecting transfers from (or to) a wallet, and totals per destination.")
 class MoneyFlowResult:
@@ -140,6 +201,15 @@ class MoneyFlowResult:
     network: Subgraph
     destinations: list[Destination]
 
+    @classmethod
+    def of(cls, flow: r.MoneyFlow) -> "MoneyFlowResult":
+        return cls(
+            origin=Entity.of(flow.origin),
+            direction=flow.direction,
+            network=Subgraph.of(flow.network),
+            destinations=[Destination.of(d) for d in flow.destinations],
+        )
+
 
 @strawberry.type(description="One link of an entity with the entity at its other end, in time order.")
 class TimelineEntry:
@@ -147,6 +217,15 @@ class TimelineEntry:
     other: Entity
     first_seen: str | None
     last_seen: str | None
+
+    @classmethod
+    def of(cls, entry: r.TimelineEntry) -> "TimelineEntry":
+        return cls(
+            edge=Link.of(entry.edge),
+            other=Entity.of(entry.other),
+            first_seen=entry.first_seen,
+            last_seen=entry.last_seen,
+        )
 
 
 @strawberry.type(description="A takedown target with its score, cost and why it was picked.")
@@ -158,6 +237,17 @@ class TargetResult:
     cost: float
     why: str
 
+    @classmethod
+    def of(cls, target: r.Target) -> "TargetResult":
+        return cls(
+            key=target.key,
+            name=target.name,
+            kind=target.kind,
+            score=target.score,
+            cost=target.cost,
+            why=target.why,
+        )
+
 
 @strawberry.type(description="Targets in order with the network's measures before and after removal.")
 class PlanResult:
@@ -167,6 +257,17 @@ class PlanResult:
     objective: str
     scope: JSON
     recovery: JSON | None
+
+    @classmethod
+    def of(cls, plan: r.Plan) -> "PlanResult":
+        return cls(
+            targets=[TargetResult.of(t) for t in plan.targets],
+            before=JSON(plan.before),
+            after=JSON(plan.after),
+            objective=plan.objective,
+            scope=JSON(plan.scope),
+            recovery=None if plan.recovery is None else JSON(plan.recovery),
+        )
 
 
 @strawberry.type
@@ -232,36 +333,20 @@ class SchemaInfo:
     edge_sets: list[EdgeSetInfo]
 
     @classmethod
-    def of(cls, model: Model) -> "SchemaInfo":
+    def of(cls, info: dict[str, Any]) -> "SchemaInfo":
+        """From :func:`queries.info.schema_info`."""
+
+        def props(items: list[dict[str, Any]]) -> list[PropertyInfo]:
+            return [PropertyInfo(**p) for p in items]
+
         return cls(
             node_kinds=[
-                NodeKindInfo(
-                    name=k.name,
-                    description=k.description,
-                    types=sorted(k.types),
-                    properties=[
-                        PropertyInfo(name=p.name, type=p.type, search=p.search, description=p.description)
-                        for p in k.properties.values()
-                    ],
-                    color=k.color,
-                    shape=k.shape,
-                )
-                for k in sorted(model.nodes.values(), key=lambda k: k.name)
+                NodeKindInfo(**{**k, "properties": props(k["properties"])}) for k in info["node_kinds"]
             ],
             edge_kinds=[
-                EdgeKindInfo(
-                    name=e.name,
-                    description=e.description,
-                    sources=sorted(e.source),
-                    targets=sorted(e.target),
-                    properties=[
-                        PropertyInfo(name=p.name, type=p.type, search=p.search, description=p.description)
-                        for p in e.properties.values()
-                    ],
-                )
-                for e in sorted(model.edges.values(), key=lambda e: e.name)
+                EdgeKindInfo(**{**e, "properties": props(e["properties"])}) for e in info["edge_kinds"]
             ],
-            edge_sets=[EdgeSetInfo(name=n, types=sorted(t)) for n, t in sorted(model.edge_sets.items())],
+            edge_sets=[EdgeSetInfo(name=n, types=list(t)) for n, t in info["edge_sets"].items()],
         )
 
 
@@ -323,13 +408,13 @@ def offset_after(after: str | None) -> int:
 
 
 def page(items: Sequence[T], offset: int, first: int) -> Connection[T]:
-    """A page of ``items`` from ``offset``; ``items`` may hold one more than shown, to tell a next page."""
-    chosen = list(items[offset : offset + first])
-    edges = [ConnectionEdge(node=item, cursor=cursor(offset + i)) for i, item in enumerate(chosen)]
+    """A page of ``first`` items that sit at ``offset`` onwards; ``items`` starts there and holds one
+    more than shown when there is a next page."""
+    edges = [ConnectionEdge(node=item, cursor=cursor(offset + i)) for i, item in enumerate(items[:first])]
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=len(items) > offset + first,
+            has_next_page=len(items) > first,
             has_previous_page=offset > 0,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,

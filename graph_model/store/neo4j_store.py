@@ -256,10 +256,24 @@ class Neo4jStore(GraphStore):
             self.ensure_schema()
 
     @classmethod
-    def connect(cls, uri: str, user: str, password: str, model: Model, database: str = "neo4j") -> Neo4jStore:
-        """Open a driver and check the server answers; StoreError with the reason if it does not."""
+    def connect(
+        cls,
+        uri: str,
+        user: str,
+        password: str,
+        model: Model,
+        database: str = "neo4j",
+        driver_config: Mapping[str, Any] | None = None,
+    ) -> Neo4jStore:
+        """Open a driver and check the server answers; StoreError with the reason if it does not.
+
+        ``driver_config`` adds driver settings (e.g. ``max_transaction_retry_time`` for a server that
+        should fail fast rather than retry while Neo4j is away).
+        """
         try:
-            driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
+            driver = neo4j.GraphDatabase.driver(
+                uri, auth=(user, password), notifications_min_severity="OFF", **(driver_config or {})
+            )
             driver.verify_connectivity()
         except (Neo4jError, ServiceUnavailable, ValueError, OSError) as exc:
             raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from exc
