@@ -235,7 +235,7 @@ def recovery_links(
     rewired = recover(simple, removed, probability, seed=seed)
     why = "a tie the survivors could form to route around the takedown (recovery by rewiring)"
     return sorted(
-        (*sorted((str(u), str(v))), why)
+        (min(str(u), str(v)), max(str(u), str(v)), why)
         for u, v, types in rewired.edges(data="types")
         if types == {"RECOVERED"}
     )
