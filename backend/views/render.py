@@ -156,7 +156,7 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
         elif etype == RECOVERY:
             edge_options.update(dashes=[6, 4], color={"color": RECOVERY_COLOR}, width=3)
         if edge_labels and etype not in (MORE, AGGREGATE):
-            edge_options["label"] = etype
+            edge_options["label"] = edge_label(etype, attrs)
         net.add_edge(str(u), str(v), **edge_options)
     nodes, edges, _heading, _height, _width, options_json = net.get_network_data()
     data: dict[str, Any] = {
@@ -323,6 +323,14 @@ def _provenance_rows(attrs: Mapping[str, Any]) -> list[list[str]]:
     if attrs.get("tlp"):
         rows.append(["TLP", str(attrs["tlp"])])
     return rows
+
+
+def edge_label(etype: str, attrs: Mapping[str, Any]) -> str:
+    """A short edge label: the amount moved for transfers, else the relationship type."""
+    amount = attrs.get("amount")
+    if isinstance(amount, int | float) and not isinstance(amount, bool):
+        return f"{amount:,.6g} {attrs.get('asset') or ''}".strip()
+    return etype.replace("_", " ").lower()
 
 
 def edge_weight(attrs: Mapping[str, Any]) -> float | None:

@@ -51,13 +51,14 @@ def test_neighbourhood_view_from_file(
     assert loaded.page.evaluate("(k) => crimegraph.nodes.get('more:' + k).label", keys.provider) == (
         f"+{view.collapsed[keys.provider]} more"
     )
+    loaded.screenshot("neighbourhood")
     # The injection is a label drawn as text, and as text in its tooltip.
     label = loaded.page.evaluate("(k) => crimegraph.nodes.get(k).label", keys.evil)
     assert label.startswith('<img src=x onerror="window.__pwned=1')
     tip = hover_node(loaded, keys.evil)
     assert INJECTION in tip and SCRIPT in tip and "views-test#" in tip and "TLP" in tip
     loaded.clean()
-    loaded.screenshot("neighbourhood")
+    loaded.screenshot("neighbourhood-tooltip")
 
 
 def test_paths_view_from_file(browser: Browser, seeded: tuple[EmbeddedStore, Keys], tmp_path: Path) -> None:
