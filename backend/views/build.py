@@ -22,9 +22,6 @@ from queries.paths import paths
 from queries.results import Network, Path, Plan
 from queries.scope import Scope, scope_graph
 
-DIRECTIONS = ("out", "in")
-VIEW_KINDS = ("neighbourhood", "paths", "community", "money", "plan")
-
 
 def network_graph(network: Network) -> nx.MultiDiGraph:
     """A :class:`~queries.results.Network` as the networkx graph views draw."""
