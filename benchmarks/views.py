@@ -15,20 +15,25 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import networkx as nx
-from playwright.sync_api import sync_playwright
+# Run as a script, this folder comes first on sys.path, and benchmarks/queries.py would hide the package.
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-from backend.views.build import neighbourhood_view
-from backend.views.render import View, ViewOptions, render
-from graph_model.model import default_model
-from graph_model.provenance import TLP
-from graph_model.store.embedded import EmbeddedStore
-from loaders import LoadContext, ingest, reader
-from loaders.generate import generate
+import networkx as nx  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from backend.views.build import neighbourhood_view  # noqa: E402
+from backend.views.render import View, ViewOptions, render  # noqa: E402
+from graph_model.model import default_model  # noqa: E402
+from graph_model.provenance import TLP  # noqa: E402
+from graph_model.store.embedded import EmbeddedStore  # noqa: E402
+from loaders import LoadContext, ingest, reader  # noqa: E402
+from loaders.generate import generate  # noqa: E402
 
 SIZES = (100, 1000, 5000)
 
