@@ -113,7 +113,7 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
     # Size by score where every entity has one, else by degree (one scale per view).
     scored = bool(view.scores) and all(k in view.scores for k, a in graph.nodes(data="kind") if a != MORE)
     sizes = {key: _size(key, attrs, view.scores, degree, scored) for key, attrs in graph.nodes(data=True)}
-    floor = max(sizes.values(), default=0.0) / 2
+    floor = max(sizes.values(), default=0.0)  # what the view is about is drawn as big as the biggest
     legend_kinds: dict[str, int] = {}
     for key, attrs in sorted(graph.nodes(data=True), key=lambda item: str(item[0])):
         kind = str(attrs.get("kind", ""))
