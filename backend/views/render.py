@@ -33,7 +33,7 @@ LABEL_MAX = 40
 VALUE_MAX = 160
 MAX_SOURCES = 6
 MAX_PROPS = 10
-ARROWS_MAX = 2000  # above this many edges arrowheads are left out: they double the drawing time
+ARROWS_MAX = 1000  # above this many edges arrowheads are left out: unreadable there, and twice the drawing
 
 
 @dataclass(frozen=True, slots=True)
