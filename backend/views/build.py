@@ -14,14 +14,13 @@ from backend.views.render import RECOVERY, View
 from graph_model.errors import InvalidArgument, NotFound
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore, node_attributes, to_networkx
+from queries.disruption.graph import DEFAULT_EDGE_SET, to_disruption_graph
+from queries.disruption.recovery import recover
+from queries.money import money_flow
 from queries.neighbourhood import neighbourhood
-from queries.partition import undirected_simple
 from queries.paths import paths
 from queries.results import Network, Path, Plan
-from queries.scope import Scope, parse_time, scope_graph
-
-DIRECTIONS = ("out", "in")
-VIEW_KINDS = ("neighbourhood", "paths", "community", "money", "plan")
+from queries.scope import Scope, scope_graph
 
 
 def network_graph(network: Network) -> nx.MultiDiGraph:
@@ -135,40 +134,35 @@ def money_view(
     until: str | None = None,
     limit: int = 2000,
 ) -> View:
-    """Where money from (``direction="out"``) or to (``"in"``) a wallet went, hop by hop."""
-    if direction not in DIRECTIONS:
-        raise InvalidArgument(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
-    if not 1 <= max_hops <= 8:
-        raise InvalidArgument(f"max_hops must be 1-8, got {max_hops}")
-    origin = store.get(wallet, clearance=clearance)
-    if origin.kind != "Wallet":
-        raise InvalidArgument(f"{wallet!r} is a {origin.kind}, not a Wallet")
-    scope = Scope(
-        keys=(origin.key,),
-        depth=min(max_hops, 4),
-        edge_set="money",
-        since=parse_time(since, "since"),
-        until=parse_time(until, "until"),
+    """Where money from (``direction="out"``) or to (``"in"``) a wallet went: time-respecting transfers
+    (:func:`queries.money.money_flow`), edge width by amount, the cash-out services it reached highlighted."""
+    flow = money_flow(
+        store,
+        clearance,
+        wallet,
+        direction=direction,
+        max_hops=max_hops,
+        min_amount=min_amount,
+        since=since,
+        until=until,
         limit=limit,
     )
-    around = scope_graph(store, clearance, scope)
-    flows = nx.MultiDiGraph()
-    flows.add_edges_from(
-        (u, v, k, d)
-        for u, v, k, d in around.edges(keys=True, data=True)
-        if d.get("type") != "TRANSFERRED" or float(d.get("amount") or 0) >= min_amount
-    )
-    flows.add_nodes_from(around.nodes(data=True))
-    walk = flows if direction == "out" else flows.reverse(copy=False)
-    reached = nx.single_source_shortest_path_length(walk, origin.key, cutoff=max_hops)
-    graph = nx.MultiDiGraph(flows.subgraph(reached))
+    services = [d for d in flow.destinations if d.service]
+    notes = [
+        f"Reached {d.node.name} ({d.service}): {d.total:,.6g}{' ' + d.asset if d.asset else ''} "
+        f"in {d.transfers} transfer(s), {d.min_hops} hop(s) at least."
+        for d in services[:5]
+    ]
+    if not flow.destinations:
+        notes.append("No visible transfer follows from this wallet in this direction.")
     arrow = "from" if direction == "out" else "into"
     return View(
         kind="money",
-        title=f"Money flow {arrow} {origin.name}",
-        graph=graph,
-        focus=[origin.key],
-        truncated=bool(around.graph.get("truncated")),
+        title=f"Money flow {arrow} {flow.origin.name}",
+        graph=network_graph(flow.network),
+        focus=[flow.origin.key, *(d.node.key for d in services)],
+        notes=notes,
+        truncated=flow.network.truncated,
     )
 
 
@@ -178,7 +172,8 @@ def plan_view(store: GraphStore, clearance: TLP, plan: Plan) -> View:
         scope = Scope.from_dict(plan.scope)
     except TypeError as exc:
         raise InvalidArgument(f"plan scope: {exc}") from None
-    graph = scope_graph(store, clearance, scope)
+    # The graph the planner worked on: the scope, by default over the operational edge set.
+    graph = scope_graph(store, clearance, scope.with_defaults(edge_set=DEFAULT_EDGE_SET))
     targets = [t.key for t in plan.targets if t.key in graph]
     notes: list[str] = []
     absent = len(plan.targets) - len(targets)
@@ -186,7 +181,8 @@ def plan_view(store: GraphStore, clearance: TLP, plan: Plan) -> View:
         notes.append(f"{absent} target(s) of the plan are not in this graph at your clearance.")
     if not targets:
         raise NotFound("none of the plan's targets is in its scope at this clearance")
-    for u, v, why in recovery_links(graph, targets):
+    probability = float((plan.recovery or {}).get("probability") or 1.0)
+    for u, v, why in recovery_links(graph, targets, probability):
         graph.add_edge(u, v, key=f"recovery:{u}>{v}", type=RECOVERY, why=why)
     gone = set(targets)
     return View(
@@ -226,33 +222,17 @@ def _measure(value: object) -> str:
     return str(value)
 
 
-def recovery_links(graph: nx.MultiDiGraph, removed: Sequence[str]) -> list[tuple[str, str, str]]:
-    """Links by which the network could route around the removed nodes (rewiring through a substitute).
-
-    For each removed node whose neighbours fall into different components once it is gone, its
-    best-connected surviving neighbour links to the best-connected neighbour in each other component.
-    """
-    gone = set(removed)
-    after = undirected_simple(graph)
-    whole = undirected_simple(graph)
-    after.remove_nodes_from(gone)
-    component = {n: i for i, comp in enumerate(nx.connected_components(after)) for n in comp}
-    degree = dict(after.degree())
-    links: list[tuple[str, str, str]] = []
-    for node in removed:
-        if node not in whole:
-            continue
-        by_component: dict[int, list[str]] = {}
-        for other in whole.neighbors(node):
-            if other in component:
-                by_component.setdefault(component[other], []).append(other)
-        if len(by_component) < 2:
-            continue
-        heads = sorted(
-            (max(sorted(members), key=lambda m: degree[m]) for members in by_component.values()),
-            key=lambda m: (-degree[m], m),
-        )
-        name = str(graph.nodes[node].get("name", node))
-        for other in heads[1:]:
-            links.append((heads[0], other, f"replaces {name} between these two parts"))
-    return links
+def recovery_links(
+    graph: nx.MultiDiGraph, removed: Sequence[str], probability: float = 1.0, *, seed: int = 0
+) -> list[tuple[str, str, str]]:
+    """The ties the survivors would form after ``removed`` are taken out, by the planner's recovery model
+    (:func:`queries.disruption.recovery.recover`: triadic closure and attachment to the best-connected
+    surviving contact), with the rewiring ``probability`` the plan used (1: everything that could)."""
+    simple = to_disruption_graph(graph)
+    rewired = recover(simple, removed, probability, seed=seed)
+    why = "a tie the survivors could form to route around the takedown (recovery by rewiring)"
+    return sorted(
+        (min(str(u), str(v)), max(str(u), str(v)), why)
+        for u, v, types in rewired.edges(data="types")
+        if types == {"RECOVERED"}
+    )

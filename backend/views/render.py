@@ -33,6 +33,7 @@ LABEL_MAX = 40
 VALUE_MAX = 160
 MAX_SOURCES = 6
 MAX_PROPS = 10
+ARROWS_MAX = 1000  # above this many edges arrowheads are left out: unreadable there, and twice the drawing
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ def render(view: View, model: Model, options: ViewOptions | None = None) -> Page
 
 def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
     """The JSON the page's script draws: vis nodes/edges (built with pyvis), options, legend, notes."""
-    graph = nx.MultiDiGraph(view.graph)
+    graph = view.graph.copy()
     notes = list(view.notes)
     if view.truncated:
         notes.append("The result was cut short by its limit: more is linked than is shown.")
@@ -112,7 +113,7 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
     # Size by score where every entity has one, else by degree (one scale per view).
     scored = bool(view.scores) and all(k in view.scores for k, a in graph.nodes(data="kind") if a != MORE)
     sizes = {key: _size(key, attrs, view.scores, degree, scored) for key, attrs in graph.nodes(data=True)}
-    floor = max(sizes.values(), default=0.0) / 2
+    floor = max(sizes.values(), default=0.0)  # what the view is about is drawn as big as the biggest
     legend_kinds: dict[str, int] = {}
     for key, attrs in sorted(graph.nodes(data=True), key=lambda item: str(item[0])):
         kind = str(attrs.get("kind", ""))
@@ -134,6 +135,7 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
             node_options["font"] = {"size": 16, "strokeWidth": 3, "strokeColor": "#ffffff"}
         net.add_node(str(key), **node_options)
     edge_ids: dict[str, str] = {}
+    edge_labels = graph.number_of_edges() <= 40
     for number, (u, v, key, attrs) in enumerate(sorted(graph.edges(keys=True, data=True), key=_edge_order)):
         edge_id = f"e{number}"
         edge_ids[str(key)] = edge_id
@@ -153,8 +155,8 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
             edge_options["arrows"] = ""
         elif etype == RECOVERY:
             edge_options.update(dashes=[6, 4], color={"color": RECOVERY_COLOR}, width=3)
-        if graph.number_of_edges() <= 40 and etype not in (MORE, AGGREGATE):
-            edge_options["label"] = etype
+        if edge_labels and etype not in (MORE, AGGREGATE):
+            edge_options["label"] = edge_label(etype, attrs)
         net.add_edge(str(u), str(v), **edge_options)
     nodes, edges, _heading, _height, _width, options_json = net.get_network_data()
     data: dict[str, Any] = {
@@ -201,7 +203,7 @@ def vis_options(graph: nx.MultiDiGraph, physics: bool) -> dict[str, Any]:
         },
         "edges": {
             "smooth": False,
-            "arrows": {"to": {"enabled": True, "scaleFactor": 0.45}},
+            "arrows": {"to": {"enabled": graph.number_of_edges() <= ARROWS_MAX, "scaleFactor": 0.45}},
             "scaling": {"min": 1, "max": 9, "label": {"enabled": False}},
             "font": {"size": 10, "align": "middle", "color": "#555555"},
             "selectionWidth": 2,
@@ -321,6 +323,14 @@ def _provenance_rows(attrs: Mapping[str, Any]) -> list[list[str]]:
     if attrs.get("tlp"):
         rows.append(["TLP", str(attrs["tlp"])])
     return rows
+
+
+def edge_label(etype: str, attrs: Mapping[str, Any]) -> str:
+    """A short edge label: the amount moved for transfers, else the relationship type."""
+    amount = attrs.get("amount")
+    if isinstance(amount, int | float) and not isinstance(amount, bool):
+        return f"{amount:,.6g} {attrs.get('asset') or ''}".strip()
+    return etype.replace("_", " ").lower()
 
 
 def edge_weight(attrs: Mapping[str, Any]) -> float | None:

@@ -7,7 +7,9 @@ own inline scripts run.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -22,7 +24,7 @@ from backend.views.build import community_view, money_view, neighbourhood_view, 
 from backend.views.page import Page
 from backend.views.render import View, ViewOptions, render
 from backend.views.shaping import AGGREGATE_BY
-from graph_model.errors import InvalidArgument
+from graph_model.errors import InvalidArgument, LimitExceeded
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 from queries.results import Plan
@@ -59,15 +61,20 @@ def _options(node_cap: int, hub_cap: int, aggregate_by: str) -> ViewOptions:
 async def _serve(
     request: Request, caller: Caller, build: Callable[[GraphStore, TLP], View], options: ViewOptions
 ) -> HTMLResponse:
-    """Build and render in a worker thread within the request's time budget."""
+    """Read the view from the store (under the store's lock), then lay it out and render it without holding
+    the lock, both in worker threads within the request's time budget."""
     holder: StoreHolder = request.app.state.store_holder
     settings: ApiSettings = request.app.state.settings.api
     store = holder.get()
-
-    def work() -> Page:
-        return render(build(store, caller.clearance), store.model, options)
-
-    result = await Runner(holder, settings.time_budget)(work)
+    runner = Runner(holder, settings.time_budget)
+    view = await runner(build, store, caller.clearance)
+    remaining = runner.deadline - time.monotonic()
+    try:
+        result = await asyncio.wait_for(asyncio.to_thread(render, view, store.model, options), remaining)
+    except TimeoutError:
+        raise LimitExceeded(
+            f"the view ran out of the request's time budget ({settings.time_budget:g} s)"
+        ) from None
     return html(result)
 
 

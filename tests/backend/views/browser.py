@@ -124,6 +124,6 @@ def hover_node(loaded: Loaded, node_id: str) -> str:
     )
     page.mouse.move(box["x"] + pos["x"] + 3, box["y"] + pos["y"] + 3)
     page.mouse.move(box["x"] + pos["x"], box["y"] + pos["y"])
-    tooltip = page.locator("div.vis-tooltip")
+    tooltip = page.locator("#cg-tooltip")
     tooltip.wait_for(state="visible", timeout=5000)
     return tooltip.inner_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from backend.views.render import View, ViewOptions, render
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store.embedded import EmbeddedStore
+from queries.disruption.plan import takedown_plan
 from queries.results import Plan
+from queries.scope import Scope
 from tests.backend.views.browser import Loaded, hover_node, open_view
 from tests.backend.views.seed import INJECTION, SCRIPT, Keys, plan_json, seed
 
@@ -51,13 +54,14 @@ def test_neighbourhood_view_from_file(
     assert loaded.page.evaluate("(k) => crimegraph.nodes.get('more:' + k).label", keys.provider) == (
         f"+{view.collapsed[keys.provider]} more"
     )
+    loaded.screenshot("neighbourhood")
     # The injection is a label drawn as text, and as text in its tooltip.
     label = loaded.page.evaluate("(k) => crimegraph.nodes.get(k).label", keys.evil)
     assert label.startswith('<img src=x onerror="window.__pwned=1')
     tip = hover_node(loaded, keys.evil)
     assert INJECTION in tip and SCRIPT in tip and "views-test#" in tip and "TLP" in tip
     loaded.clean()
-    loaded.screenshot("neighbourhood")
+    loaded.screenshot("neighbourhood-tooltip")
 
 
 def test_paths_view_from_file(browser: Browser, seeded: tuple[EmbeddedStore, Keys], tmp_path: Path) -> None:
@@ -152,3 +156,23 @@ def test_five_thousand_nodes_are_aggregated(browser: Browser, model: Model, tmp_
     assert "aggregated" in loaded.page.locator("#cg-notes").inner_text()
     assert loaded.page.evaluate("() => crimegraph.stableMs") < 10_000
     loaded.screenshot("aggregated-5000")
+
+
+def test_a_real_plan_from_the_planner(
+    browser: Browser, seeded: tuple[EmbeddedStore, Keys], tmp_path: Path
+) -> None:
+    store, keys = seeded
+    made = takedown_plan(store, TLP.RED, Scope(keys=(keys.boss,), depth=2), budget=2, recovery=0.5)
+    assert len(made.targets) == 2 and made.recovery is not None
+    plan = Plan.from_dict(json.loads(json.dumps(made.as_dict())))  # as a file carries it
+    view = plan_view(store, TLP.RED, plan)
+    loaded = _open(browser, view, store.model, tmp_path)
+    page = loaded.page
+    targets = [t.key for t in plan.targets]
+    assert page.evaluate("(ks) => ks.map(k => crimegraph.nodes.get(k).borderWidth)", targets) == [4, 4]
+    before = loaded.counts()
+    assert before["nodes"] == view.graph.number_of_nodes()
+    page.click("button[data-state=after]")
+    assert loaded.counts()["visible_nodes"] == before["nodes"] - 2
+    loaded.clean()
+    loaded.screenshot("plan-planner")
