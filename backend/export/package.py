@@ -1,0 +1,169 @@
+"""Takedown packages: a plan's targets grouped by the party that can act, each with its evidence.
+
+A package is built from a plan file (:class:`queries.results.Plan` JSON) and the store, read through the
+requester's clearance: a target the requester may not see is left out (not counted either), evidence
+comes from the visible graph only, and the plan's before/after measures - counts over a graph the
+requester may not fully see - are not copied. Per party: ``package.json``, ``report.html`` (offline) and
+``bundle.stix.json``; ``index.json`` lists the parties.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from backend.export import stix
+from backend.export.evidence import critical_paths
+from backend.export.graph import export_graph
+from backend.export.parties import Party, party_of
+from backend.export.report_html import render_report
+from graph_model.entities import Node
+from graph_model.errors import NotFound
+from graph_model.provenance import TLP
+from graph_model.store import GraphStore
+from graph_model.store.base import node_attributes
+from queries.results import Plan, Target, node_dict
+from queries.scope import Scope
+
+
+@dataclass(slots=True)
+class PackagedTarget:
+    """One target as a party receives it: the plan's pick, the node as the requester sees it, the paths."""
+
+    target: Target
+    node: Node
+    paths: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        node = node_dict(self.node)
+        return {
+            "key": self.node.key,
+            "name": self.node.name,
+            "kind": self.node.kind,
+            "type": self.node.type,
+            "score": self.target.score,
+            "cost": self.target.cost,
+            "why": self.target.why,
+            "evidence": {
+                "provenance": node["provenance"],
+                "aliases": node["aliases"],
+                "properties": node["properties"],
+                "critical_paths": self.paths,
+            },
+        }
+
+
+@dataclass(slots=True)
+class PartyPackage:
+    party: Party
+    targets: list[PackagedTarget] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Package:
+    objective: str
+    clearance: TLP
+    parties: list[PartyPackage]
+    graph: nx.MultiDiGraph
+
+    def party_json(self, item: PartyPackage) -> dict[str, Any]:
+        return {
+            "party": item.party.as_dict(),
+            "objective": self.objective,
+            "clearance": self.clearance.label,
+            "tlp": self.tlp(item).label,
+            "targets": [t.as_dict() for t in item.targets],
+        }
+
+    def tlp(self, item: PartyPackage) -> TLP:
+        """The most restrictive marking of anything the party's package holds."""
+        levels = [t.node.prov.tlp for t in item.targets]
+        for target in item.targets:
+            for path in target.paths:
+                levels += [TLP.parse(e["tlp"]) for e in path["edges"]]
+                levels += [TLP.parse(self.graph.nodes[n["key"]]["tlp"]) for n in path["nodes"]]
+        return max(levels, default=TLP.CLEAR)
+
+
+def takedown_package(store: GraphStore, clearance: TLP, plan: Plan) -> Package:
+    """Group the plan's visible targets by the party that can act on each (each target exactly once)."""
+    scope = Scope.from_dict(plan.scope) if plan.scope else Scope()
+    graph = export_graph(store, clearance, scope)
+    parties: dict[tuple[str, str], PartyPackage] = {}
+    seen: set[str] = set()
+    for target in plan.targets:
+        try:
+            node = store.get(target.key, clearance=clearance)
+        except NotFound:
+            continue  # above the requester's clearance (or gone): not named, not counted
+        if node.key in seen:
+            continue
+        seen.add(node.key)
+        party = party_of(store, clearance, node)
+        entry = parties.setdefault(party.id, PartyPackage(party))
+        entry.targets.append(PackagedTarget(target, node, critical_paths(graph, node.key)))
+    ordered = sorted(parties.values(), key=lambda p: (p.party.kind, p.party.name, p.party.key or ""))
+    return Package(plan.objective, clearance, ordered, graph)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "party"
+
+
+def party_graph(package: Package, item: PartyPackage) -> nx.MultiDiGraph:
+    """The targets, the nodes and edges of their critical paths, and the party's own node where visible."""
+    keys = {t.node.key for t in item.targets}
+    keys |= {n["key"] for t in item.targets for p in t.paths for n in p["nodes"]}
+    if item.party.key and item.party.key in package.graph:
+        keys.add(item.party.key)
+    sub = nx.MultiDiGraph(package.graph.subgraph(k for k in keys if k in package.graph))
+    for target in item.targets:
+        if target.node.key not in sub:
+            sub.add_node(target.node.key, **node_attributes(target.node))
+    return sub
+
+
+def write_package(package: Package, out_dir: Path) -> list[Path]:
+    """Write ``index.json`` and, per party, ``package.json``, ``report.html`` and ``bundle.stix.json``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    index: list[dict[str, Any]] = []
+    folders: set[str] = set()
+    for item in package.parties:
+        folder = _slug(f"{item.party.kind}-{item.party.name}")
+        while folder in folders:
+            folder += "-x"
+        folders.add(folder)
+        where = out_dir / folder
+        where.mkdir(exist_ok=True)
+        data = package.party_json(item)
+        grouping = stix.Grouping(
+            f"Takedown request: {item.party.name}",
+            f"Targets of a takedown plan ({package.objective}) that {item.party.name} can act on.",
+            tuple(t.node.key for t in item.targets),
+        )
+        files = {
+            "package.json": (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
+            "report.html": render_report(data).encode("utf-8"),
+            "bundle.stix.json": stix.dumps(party_graph(package, item), grouping=grouping),
+        }
+        for name, content in files.items():
+            (where / name).write_bytes(content)
+            written.append(where / name)
+        index.append(
+            {
+                "party": item.party.as_dict(),
+                "folder": folder,
+                "tlp": data["tlp"],
+                "targets": [t.node.key for t in item.targets],
+            }
+        )
+    summary = {"objective": package.objective, "clearance": package.clearance.label, "parties": index}
+    (out_dir / "index.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    written.append(out_dir / "index.json")
+    return written
