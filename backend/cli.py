@@ -255,6 +255,6 @@ def demo(
 
 # Commands of each area live in their own module under backend/commands and register on the same app.
 # from backend.commands import <area>  # noqa: E402,F401
-from backend.commands import export  # noqa: E402,F401
+from backend.commands import disruption, export  # noqa: E402,F401
 
 __all__ = ["app"]
