@@ -2,9 +2,9 @@
 
 A package is built from a plan file (:class:`queries.results.Plan` JSON) and the store, read through the
 requester's clearance: a target the requester may not see is left out (not counted either), evidence
-comes from the visible graph only, and the plan's before/after measures - counts over a graph the
-requester may not fully see - are not copied. Per party: ``package.json``, ``report.html`` (offline) and
-``bundle.stix.json``; ``index.json`` lists the parties.
+comes from the visible graph only, each pick is explained again on that graph (the plan's own words
+and before/after measures describe the graph its planner saw, and are not copied). Per party:
+``package.json``, ``report.html`` (offline) and ``bundle.stix.json``; ``index.json`` lists the parties.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ from backend.export.graph import export_graph
 from backend.export.parties import Party, party_of
 from backend.export.report_html import render_report
 from graph_model.entities import Node
-from graph_model.errors import NotFound
+from graph_model.errors import CrimegraphError, NotFound
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 from graph_model.store.base import node_attributes
+from queries.disruption.explain import explain_targets
+from queries.disruption.graph import disruption_graph
 from queries.results import Plan, Target, node_dict
 from queries.scope import Scope
 
@@ -38,6 +40,8 @@ class PackagedTarget:
     target: Target
     node: Node
     paths: list[dict[str, Any]]
+    score: float = 0.0
+    why: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         node = node_dict(self.node)
@@ -46,9 +50,9 @@ class PackagedTarget:
             "name": self.node.name,
             "kind": self.node.kind,
             "type": self.node.type,
-            "score": self.target.score,
+            "score": self.score,
             "cost": self.target.cost,
-            "why": self.target.why,
+            "why": self.why,
             "evidence": {
                 "provenance": node["provenance"],
                 "aliases": node["aliases"],
@@ -90,23 +94,52 @@ class Package:
         return max(levels, default=TLP.CLEAR)
 
 
+def explanations(
+    store: GraphStore, clearance: TLP, scope: Scope, plan: Plan, keys: list[str]
+) -> dict[str, Target]:
+    """The plan's picks explained again on the graph the requester may see.
+
+    A plan made at a higher clearance explains its picks with counts and names of that graph; the
+    package says what the same picks, in the same order, do to the visible graph instead.
+    """
+    graph = disruption_graph(store, clearance, scope)
+    order = [k for k in keys if k in graph]
+    try:
+        found = explain_targets(graph, order, objective=plan.objective)
+    except (CrimegraphError, ValueError, KeyError):  # an objective that needs the plan's group
+        found = explain_targets(graph, order)
+    return {t.key: t for t in found}
+
+
 def takedown_package(store: GraphStore, clearance: TLP, plan: Plan) -> Package:
     """Group the plan's visible targets by the party that can act on each (each target exactly once)."""
     scope = Scope.from_dict(plan.scope) if plan.scope else Scope()
     graph = export_graph(store, clearance, scope)
-    parties: dict[tuple[str, str], PartyPackage] = {}
+    visible: list[tuple[Target, Node]] = []
     seen: set[str] = set()
     for target in plan.targets:
         try:
             node = store.get(target.key, clearance=clearance)
         except NotFound:
             continue  # above the requester's clearance (or gone): not named, not counted
-        if node.key in seen:
-            continue
-        seen.add(node.key)
+        if node.key not in seen:
+            seen.add(node.key)
+            visible.append((target, node))
+    explained = explanations(store, clearance, scope, plan, [node.key for _, node in visible])
+    parties: dict[tuple[str, str], PartyPackage] = {}
+    for target, node in visible:
         party = party_of(store, clearance, node)
         entry = parties.setdefault(party.id, PartyPackage(party))
-        entry.targets.append(PackagedTarget(target, node, critical_paths(graph, node.key)))
+        again = explained.get(node.key)
+        entry.targets.append(
+            PackagedTarget(
+                target,
+                node,
+                critical_paths(graph, node.key),
+                score=again.score if again else 0.0,
+                why=again.why if again else "outside the plan's scope as this clearance sees it",
+            )
+        )
     ordered = sorted(parties.values(), key=lambda p: (p.party.kind, p.party.name, p.party.key or ""))
     return Package(plan.objective, clearance, ordered, graph)
 

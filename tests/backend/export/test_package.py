@@ -17,7 +17,9 @@ from graph_model.provenance import TLP, Provenance
 from graph_model.store import GraphStore
 from loaders import LoadContext, ingest, reader
 from loaders.generate import generate
+from queries.disruption.plan import takedown_plan
 from queries.results import Plan
+from queries.scope import Scope
 from tests.backend.export.graphs import HOSTILE
 from tests.backend.export.stix_check import stix_errors
 
@@ -107,7 +109,7 @@ def test_package_lists_every_target_once_under_its_party(
             listed[target["key"]] = (data["party"]["kind"], data["party"]["name"])
             evidence = target["evidence"]
             assert evidence["provenance"]["sources"] and evidence["provenance"]["confidence"] > 0
-            assert target["why"].startswith("pick ")
+            assert target["why"].startswith(target["name"])  # explained again at the requester's clearance
         bundle = json.loads((tmp_path / "out" / entry["folder"] / "bundle.stix.json").read_text())
         assert stix_errors(bundle)[0] == []
         grouping = next(o for o in bundle["objects"] if o["type"] == "grouping")
@@ -157,3 +159,35 @@ def test_report_escapes_hostile_strings(embedded_store: GraphStore, tmp_path: Pa
     assert "<script" not in html and "<img" not in html and "href=" not in html and ' src="' not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert "default-src 'none'" in html
+
+
+def test_package_of_a_real_plan(
+    embedded_store: GraphStore, ecosystem: dict[str, Any], tmp_path: Path
+) -> None:
+    """The planner's own plan, made at RED where a hidden handle ties the groups together, packaged for a
+    GREEN requester: each visible pick once, under a party of the right kind, and nothing of the hidden."""
+    model = embedded_store.model
+    groups = [g for c in ecosystem["communities"] for g in c["groups"]]
+    hidden = make_node(model, "Actor", "handle", "redsecret", prov=_prov("RED"))
+    embedded_store.upsert([hidden], [Edge("MEMBER_OF", hidden.key, g, _prov("RED")) for g in groups])
+    data = takedown_plan(embedded_store, TLP.RED, Scope(), budget=8).as_dict()
+    assert len(data["targets"]) == 8
+    # A RED analyst adds the hidden broker to the plan before it is packaged for partners.
+    data["targets"].insert(0, {"key": hidden.key, "name": "redsecret", "kind": "Actor", "why": "redsecret"})
+    plan = Plan.from_dict(json.loads(json.dumps(data)))
+    package = takedown_package(embedded_store, TLP.GREEN, plan)
+    write_package(package, tmp_path / "out")
+    listed = [t.node.key for p in package.parties for t in p.targets]
+    assert sorted(listed) == sorted(t.key for t in plan.targets if t.key != hidden.key)
+    kinds = {
+        "Wallet": {parties.WALLET_SERVICE},
+        "Forum": {parties.HOSTING, parties.NETWORK, parties.FORUM_OPERATOR, parties.LAW_ENFORCEMENT},
+        "Actor": {parties.FORUM_OPERATOR, parties.LAW_ENFORCEMENT},
+        "Infrastructure": {parties.HOSTING, parties.NETWORK, parties.REGISTRAR},
+    }
+    for item in package.parties:
+        for target in item.targets:
+            assert item.party.kind in kinds.get(target.node.kind, {parties.LAW_ENFORCEMENT}), target.node.key
+            assert target.why and target.node.prov.sources
+    everything = b"".join(p.read_bytes() for p in sorted((tmp_path / "out").rglob("*")) if p.is_file())
+    assert b"redsecret" not in everything and b"TLP:RED" not in everything
