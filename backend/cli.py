@@ -21,7 +21,6 @@ from rich.table import Table
 
 from backend import __version__
 from backend.console import app, console, opened_store, out, parse_tlp, run, state
-from graph_model.provenance import TLP
 from loaders import FORMATS, IngestSummary, LoadContext, ingest, reader
 
 
@@ -214,47 +213,8 @@ def generate(
     run(body)
 
 
-@app.command()
-def demo(
-    path: Annotated[Path, typer.Option(help="Embedded store file for the demo graph.")] = Path(
-        "crimegraph-demo.db"
-    ),
-    actors: Annotated[int, typer.Option(min=50, help="Size of the synthetic ecosystem.")] = 300,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
-) -> None:
-    """Build a demo graph (a synthetic ecosystem) on the embedded store and show what it holds."""
-    import tempfile
-
-    from graph_model.model import default_model
-    from graph_model.store.embedded import EmbeddedStore
-    from loaders.generate import generate as write_ecosystem
-
-    def body() -> None:
-        with tempfile.TemporaryDirectory() as tmp:
-            with console.status("generating a synthetic ecosystem"):
-                report = write_ecosystem(Path(tmp), actors, seed)
-            store = EmbeddedStore(path, default_model())
-            try:
-                read = reader("csv")
-                total = IngestSummary()
-                for table in report.tables:
-                    with console.status(f"loading {table.name}"):
-                        _accumulate(total, ingest(store, read(table, LoadContext(store.model, "demo"))))
-                counts = store.stats(clearance=TLP.RED).as_dict()
-            finally:
-                store.close()
-        out.print(_entity_table(total))
-        out.print(
-            f"demo graph in {path}: {counts['total_nodes']} nodes, {counts['total_edges']} edges "
-            f"({total.rejected} rejected records)"
-        )
-        out.print(f"next: crimegraph --store embedded:{path} stats")
-
-    run(body)
-
-
 # Commands of each area live in their own module under backend/commands and register on the same app.
 # from backend.commands import <area>  # noqa: E402,F401
-from backend.commands import disruption, export  # noqa: E402,F401
+from backend.commands import api, disruption, export  # noqa: E402,F401
 
 __all__ = ["app"]

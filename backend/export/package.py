@@ -161,10 +161,10 @@ def party_graph(package: Package, item: PartyPackage) -> nx.MultiDiGraph:
     return sub
 
 
-def write_package(package: Package, out_dir: Path) -> list[Path]:
-    """Write ``index.json`` and, per party, ``package.json``, ``report.html`` and ``bundle.stix.json``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+def package_files(package: Package) -> dict[str, bytes]:
+    """The package as files by relative path: ``index.json`` and, per party folder, ``package.json``,
+    ``report.html`` and ``bundle.stix.json``."""
+    files: dict[str, bytes] = {}
     index: list[dict[str, Any]] = []
     folders: set[str] = set()
     for item in package.parties:
@@ -172,22 +172,15 @@ def write_package(package: Package, out_dir: Path) -> list[Path]:
         while folder in folders:
             folder += "-x"
         folders.add(folder)
-        where = out_dir / folder
-        where.mkdir(exist_ok=True)
         data = package.party_json(item)
         grouping = stix.Grouping(
             f"Takedown request: {item.party.name}",
             f"Targets of a takedown plan ({package.objective}) that {item.party.name} can act on.",
             tuple(t.node.key for t in item.targets),
         )
-        files = {
-            "package.json": (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
-            "report.html": render_report(data).encode("utf-8"),
-            "bundle.stix.json": stix.dumps(party_graph(package, item), grouping=grouping),
-        }
-        for name, content in files.items():
-            (where / name).write_bytes(content)
-            written.append(where / name)
+        files[f"{folder}/package.json"] = (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
+        files[f"{folder}/report.html"] = render_report(data).encode("utf-8")
+        files[f"{folder}/bundle.stix.json"] = stix.dumps(party_graph(package, item), grouping=grouping)
         index.append(
             {
                 "party": item.party.as_dict(),
@@ -197,6 +190,16 @@ def write_package(package: Package, out_dir: Path) -> list[Path]:
             }
         )
     summary = {"objective": package.objective, "clearance": package.clearance.label, "parties": index}
-    (out_dir / "index.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", "utf-8")
-    written.append(out_dir / "index.json")
+    files["index.json"] = (json.dumps(summary, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    return files
+
+
+def write_package(package: Package, out_dir: Path) -> list[Path]:
+    """Write :func:`package_files` under ``out_dir``; the paths written."""
+    written = []
+    for name, data in package_files(package).items():
+        path = out_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        written.append(path)
     return written

@@ -43,6 +43,29 @@ class TimeWindow:
         return not (self.until and first_seen and first_seen > self.until)
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A visible edge as a walk needs it: its key, type, ends and their kinds, without its record.
+
+    ``ref`` is what :meth:`GraphStore.edges` finds the record by in the store that returned the link.
+    """
+
+    key: str
+    type: str
+    source: str
+    target: str
+    source_kind: str
+    target_kind: str
+    ref: str
+
+    def other(self, key: str) -> str:
+        """The end that is not ``key`` (``key`` itself on a self-loop)."""
+        return self.target if self.source == key else self.source
+
+    def other_kind(self, key: str) -> str:
+        return self.target_kind if self.source == key else self.source_kind
+
+
 @dataclass(slots=True)
 class Subgraph:
     """Nodes and edges visible to a caller; ``truncated`` says a limit cut the result short."""
@@ -131,6 +154,27 @@ class GraphStore(abc.ABC):
         """Visible edges of ``types`` touching ``keys`` (either direction) whose both ends are visible."""
 
     @abc.abstractmethod
+    def links(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+    ) -> list[Link]:
+        """Visible edges of ``types`` touching ``keys`` (either direction), both ends visible and the edge
+        admitted by ``window``; each once, in key order. Reads no records: walks use it to decide what
+        to fetch (see :mod:`queries.neighbourhood`, :mod:`queries.paths`)."""
+
+    @abc.abstractmethod
+    def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
+        """The records of ``links`` (as returned by :meth:`links` of this store) still visible, in order."""
+
+    def nodes(self, keys: Iterable[str], *, clearance: TLP) -> dict[str, Node]:
+        """The nodes among ``keys`` (node keys, not other ids) at or below ``clearance``."""
+        return self._nodes(keys, clearance)
+
+    @abc.abstractmethod
     def _scan(
         self, clearance: TLP, kinds: frozenset[str] | None, types: frozenset[str]
     ) -> tuple[Iterator[Node], Iterator[Edge]]:
@@ -187,6 +231,12 @@ class GraphStore(abc.ABC):
         if key is None or key not in found:
             raise NotFound(f"no entity {identifier!r}")
         return found[key]
+
+    def get_many(self, identifiers: Sequence[str], *, clearance: TLP) -> dict[str, Node]:
+        """The visible nodes among these keys or ids, by the identifier asked for; the rest left out."""
+        resolved = self._resolve(identifiers)
+        found = self._nodes(sorted(set(resolved.values())), clearance)
+        return {i: found[k] for i, k in resolved.items() if k in found}
 
     def neighbourhood(
         self,

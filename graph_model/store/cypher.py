@@ -266,6 +266,34 @@ def expand() -> str:
     )
 
 
+def links(model: Model, types: frozenset[str]) -> str:
+    """Visible relationships of ``types`` touching the given entities, both ends visible, in the time
+    window ``$since``/``$until`` (either may be null; an undated relationship is kept), each once.
+
+    The types are in the pattern (from the schema, through :func:`label`) so a hub's relationships of
+    other types are never read. Returns what ``base.Link`` holds; ``ref`` is the element id.
+    """
+    pattern = "|".join(label(model, t) for t in sorted(types))
+    return (
+        f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}})-[r:{pattern}]-(b:{ENTITY}) "
+        "WHERE a.tlp_rank <= $clearance AND r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
+        "AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since) "
+        "AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until) "
+        "WITH DISTINCT r WITH r, startNode(r) AS s, endNode(r) AS t "
+        "RETURN elementId(r) AS ref, type(r) AS type, s.key AS source, t.key AS target, "
+        "s.kind AS source_kind, t.kind AS target_kind, coalesce(r.discriminator, '') AS discriminator"
+    )
+
+
+def edges_by_ref() -> str:
+    """Relationships by element id (from :func:`links`), both ends and the relationship visible."""
+    return (
+        "UNWIND $refs AS ref MATCH (a)-[r]->(b) WHERE elementId(r) = ref "
+        "AND r.tlp_rank <= $clearance AND a.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
+        f"RETURN ref, a.key AS source, b.key AS target, {EDGE_COLUMNS}"
+    )
+
+
 def scan_nodes() -> str:
     return (
         f"MATCH (n:{ENTITY}) WHERE n.tlp_rank <= $clearance AND ($kinds IS NULL OR n.kind IN $kinds) "

@@ -17,7 +17,7 @@ from graph_model.entities import Edge, Node, edge_key
 from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
-from graph_model.store.base import GraphStore, Stats, WriteTx
+from graph_model.store.base import GraphStore, Link, Stats, TimeWindow, WriteTx
 from graph_model.store.codec import edge_data, edge_row, node_row, row_edge, row_node, search_text, words
 from graph_model.store.memory import NODE_LIMIT
 
@@ -334,6 +334,55 @@ class EmbeddedStore(GraphStore):
                 ):
                     found.add(ekey)
         return list(_Tx(self, self.conn).fetch_edges(sorted(found)).values())
+
+    def links(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+    ) -> list[Link]:
+        index = self.index
+        nodes = index.nodes
+        found: dict[str, Link] = {}
+        for key in keys:
+            attrs = nodes.get(key)
+            if attrs is None or attrs["rank"] > clearance:
+                continue
+            # The adjacency dicts themselves: networkx's edge views cost more than the walk.
+            for outgoing, adjacent in ((True, index._succ[key]), (False, index._pred[key])):
+                for other, parallel in adjacent.items():
+                    far = nodes[other]
+                    if far["rank"] > clearance:
+                        continue
+                    for ekey, data in parallel.items():
+                        if data["type"] in types and data["rank"] <= clearance and ekey not in found:
+                            source, target = (key, other) if outgoing else (other, key)
+                            skind, tkind = (attrs, far) if outgoing else (far, attrs)
+                            found[ekey] = Link(
+                                ekey, data["type"], source, target, skind["kind"], tkind["kind"], ekey
+                            )
+        if window is not None and found:
+            # Times live in the records, not in the index: read them only when a window asks.
+            records = _Tx(self, self.conn).fetch_edges(found)
+            found = {
+                k: link
+                for k, link in found.items()
+                if k in records and window.admits(records[k].prov.first_seen, records[k].prov.last_seen)
+            }
+        return [found[k] for k in sorted(found)]
+
+    def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
+        records = _Tx(self, self.conn).fetch_edges([link.key for link in links])
+        return [
+            edge
+            for edge in (records.get(link.key) for link in links)
+            if edge is not None
+            and edge.prov.tlp <= clearance
+            and self._visible(edge.source, clearance)
+            and self._visible(edge.target, clearance)
+        ]
 
     def _scan(
         self, clearance: TLP, kinds: frozenset[str] | None, types: frozenset[str]
