@@ -23,6 +23,7 @@ from backend.api.context import get_context
 from backend.api.deps import Runner, StoreHolder
 from backend.api.graphiql import graphiql_router
 from backend.api.schema import build_schema
+from backend.export.routes import router as export_router
 from backend.settings import Settings
 from backend.views.routes import router as view_router
 from graph_model.errors import CrimegraphError, LimitExceeded, StoreError
@@ -133,4 +134,5 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         )
     # Routers of other areas (views, exports) are included here, one line each.
     app.include_router(view_router)
+    app.include_router(export_router)
     return app

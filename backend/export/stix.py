@@ -14,6 +14,7 @@ import json
 import re
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -58,9 +59,10 @@ _STIX_RECORD = re.compile(r"#((?:relationship|sighting)--[0-9a-fA-F-]{36})$")
 CREATOR = "identity--" + str(uuid.uuid5(NAMESPACE, "identity:crimegraph"))
 
 
-def bundle(graph: nx.MultiDiGraph) -> dict[str, Any]:
+def bundle(graph: nx.MultiDiGraph, *, grouping: Grouping | None = None) -> dict[str, Any]:
     """The graph as a STIX 2.1 bundle (a JSON dict); objects in a stable order, the bundle id derived from
-    them, so exporting the same graph twice gives the same bytes.
+    them, so exporting the same graph twice gives the same bytes. ``grouping`` adds a STIX grouping of
+    some of the nodes (a takedown package's targets).
 
     Raises ``ValidationError`` should ``stix2`` refuse an object (naming the node or edge).
     """
@@ -81,6 +83,9 @@ def bundle(graph: nx.MultiDiGraph) -> dict[str, Any]:
         own_id = keep if keep and taken[keep] == 1 else None
         objects.append(_edge_object(source, target, key, data, ids, types, own_id))
         markings.add(TLP.parse(data["tlp"]))
+    if grouping is not None:
+        objects.append(_grouping(grouping, ids, graph))
+        markings.add(max(TLP.parse(graph.nodes[k]["tlp"]) for k in grouping.keys))
     objects.sort(key=lambda o: (o["type"] not in SCO_TYPES and o["type"] != "relationship", o["id"]))
     header = [*_definitions(objects), *(_marking(level) for level in sorted(markings))]
     checked = [_checked(o) for o in [*header, *objects]]
@@ -88,9 +93,36 @@ def bundle(graph: nx.MultiDiGraph) -> dict[str, Any]:
     return {"type": "bundle", "id": bundle_id, "objects": checked}
 
 
-def dumps(graph: nx.MultiDiGraph) -> bytes:
+def dumps(graph: nx.MultiDiGraph, *, grouping: Grouping | None = None) -> bytes:
     """The bundle as UTF-8 JSON, indented for people who open it."""
-    return json.dumps(bundle(graph), indent=1, ensure_ascii=False).encode("utf-8")
+    return json.dumps(bundle(graph, grouping=grouping), indent=1, ensure_ascii=False).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Grouping:
+    """A STIX grouping of some nodes: ``keys`` (at least one), with a name and a description."""
+
+    name: str
+    description: str
+    keys: tuple[str, ...]
+    context: str = "suspicious-activity"
+
+
+def _grouping(grouping: Grouping, ids: dict[str, str], graph: nx.MultiDiGraph) -> dict[str, Any]:
+    level = max(TLP.parse(graph.nodes[k]["tlp"]) for k in grouping.keys)
+    return {
+        "type": "grouping",
+        "spec_version": "2.1",
+        "id": _derived("grouping", "grouping|" + "|".join(sorted(grouping.keys))),
+        "created": EPOCH,
+        "modified": EPOCH,
+        "created_by_ref": CREATOR,
+        "name": grouping.name,
+        "description": grouping.description,
+        "context": grouping.context,
+        "object_refs": sorted(ids[k] for k in grouping.keys),
+        "object_marking_refs": [TLP2[level][0]],
+    }
 
 
 def _stix_record(sources: list[str]) -> str | None:
@@ -202,6 +234,7 @@ def _marking(level: TLP) -> dict[str, Any]:
 def _definitions(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """crimegraph's identity and the extension definitions the objects use."""
     used = {ext for o in objects for ext in o.get("extensions", {})}
+    # The creator identity is always there: extension definitions and groupings name it.
     created = "2026-01-01T00:00:00.000Z"
     found: list[dict[str, Any]] = [
         {

@@ -12,6 +12,7 @@ import json
 import re
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from graph_model.provenance import TLP
 
@@ -93,6 +94,8 @@ MAPPED = frozenset(
     }
 )
 _UUID_KEY = re.compile(r"^uuid:([0-9a-f-]{36})$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S")
+_URI_SAFE = ":/?#@!$&'()*+,;=%~"
 
 
 def stix_time(value: str | None) -> str | None:
@@ -130,6 +133,8 @@ def object_id(key: str, attrs: dict[str, Any], otype: str) -> str:
     """The node's deterministic STIX id (see the module docstring)."""
     known = attrs.get("stix_id")
     match = _UUID_KEY.match(key)
+    if match and uuid.UUID(match.group(1)).version not in (1, 2, 3, 4, 5):
+        match = None  # STIX ids are RFC 4122 UUIDs: a UUIDv7 (MISP) gets a derived id
     if match:
         if isinstance(known, str) and known.lower() == f"{otype}--{match.group(1)}":
             return known  # kept exactly as its source spelled it
@@ -151,9 +156,17 @@ def external_references(sources: list[str], attrs: dict[str, Any]) -> list[dict[
         refs.append({"source_name": "capec", "external_id": str(attrs["capec_id"])})
     if attrs.get("cve"):
         refs.append({"source_name": "cve", "external_id": str(attrs["cve"])})
-    refs += [{"source_name": "reference", "url": str(url)} for url in attrs.get("refs") or ()]
+    refs += [_url_reference(str(url)) for url in attrs.get("refs") or ()]
     refs += provenance_references(sources)
     return refs
+
+
+def _url_reference(url: str) -> dict[str, str]:
+    """A reference URL as STIX wants it: a URI (spaces and other unsafe characters percent-encoded); text
+    without a scheme is kept as the reference's description."""
+    if not _SCHEME.match(url):
+        return {"source_name": "reference", "description": url}
+    return {"source_name": "reference", "url": quote(url.strip(), safe=_URI_SAFE)}
 
 
 def provenance_references(sources: list[str]) -> list[dict[str, str]]:
