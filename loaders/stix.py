@@ -161,7 +161,7 @@ def _record(path: Path, line: int, raw: Any, ctx: LoadContext, bundle: Bundle) -
         return Record(where, stix_type, skipped=f"{what} {stix_type} is not modelled", raw=raw)
     try:
         obj = StixObject(clean, uuid_key(stix_id), _prov(clean, ctx, bundle), ctx, bundle, warnings)
-        return Record(where, stix_type, mapper(obj), raw=raw, warnings=obj.warnings)
+        return Record(where, stix_type, mapper(obj), raw=raw, warnings=tuple(obj.warnings))
     except Unmodelled as exc:
         return Record(where, stix_type, skipped=str(exc), raw=raw)
     except (ValidationError, ValueError, TypeError) as exc:
