@@ -32,7 +32,7 @@ class Record:
     error: str | None = None
     skipped: str | None = None
     raw: Any = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,7 +133,7 @@ def _record(path: Path, line: int, raw: Any, ctx: LoadContext, bundle: Bundle) -
         return Record(where, stix_type, skipped=f"{what} {stix_type} is not modelled", raw=raw)
     try:
         items = _marked_items(raw, clean, mapper, ctx, bundle, warnings)
-        return Record(where, stix_type, items, raw=raw, warnings=warnings)
+        return Record(where, stix_type, items, raw=raw, warnings=tuple(warnings))
     except Unmodelled as exc:
         return Record(where, stix_type, skipped=str(exc), raw=raw)
     except (ValidationError, ValueError, TypeError) as exc:
