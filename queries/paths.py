@@ -99,7 +99,8 @@ def _search(
     reached: tuple[set[str], set[str]] = ({start}, {end})
     frontiers: tuple[list[str], list[str]] = ([start], [end])
     radius = [0, 0]
-    best: dict[tuple[str, str], Link] = {}
+    # The explored graph, one edge per pair of entities (the link with the smallest key), grown in place.
+    best = nx.Graph()
     cost: list[int | None] = [None, None]  # links each frontier would read, while it is unchanged
     read = 0
     while True:
@@ -141,9 +142,9 @@ def _search(
                     continue
                 if kinds is not None and there not in (start, end) and link.other_kind(here) not in kinds:
                     continue
-                pair = (here, there) if here < there else (there, here)
-                if pair not in best or link.key < best[pair].key:
-                    best[pair] = link
+                known = best.get_edge_data(here, there)
+                if known is None or link.key < known["link"].key:
+                    best.add_edge(here, there, link=link)
                 if there not in reached[side]:
                     reached[side].add(there)
                     nxt.add(there)
@@ -153,12 +154,9 @@ def _search(
 
 
 def _shortest(
-    best: dict[tuple[str, str], Link], start: str, end: str, k: int, bound: int
+    graph: nx.Graph, start: str, end: str, k: int, bound: int
 ) -> list[list[tuple[str, Link | None]]]:
     """The k shortest simple paths of at most ``bound`` edges in the explored graph."""
-    graph = nx.Graph()
-    for (a, b), link in sorted(best.items()):
-        graph.add_edge(a, b, link=link)
     if start not in graph or end not in graph:
         return []
     found: list[list[tuple[str, Link | None]]] = []

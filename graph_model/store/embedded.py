@@ -84,6 +84,26 @@ def fts_query(text: str) -> str | None:
     return " ".join(f'"{w}"*' for w in tokens) if tokens else None
 
 
+def _neighbours(
+    index: nx.MultiDiGraph, key: str, clearance: TLP, types: frozenset[str], kinds: frozenset[str] | None
+) -> set[str]:
+    """The distinct visible neighbours of ``key`` of ``kinds`` over visible edges of ``types``."""
+    nodes = index._node
+    found: set[str] = set()
+    for adjacent in (index._succ[key], index._pred[key]):
+        for other, parallel in adjacent.items():
+            if other in found:
+                continue
+            far = nodes[other]
+            if far["rank"] > clearance or (kinds is not None and far["kind"] not in kinds):
+                continue
+            for data in parallel.values():
+                if data["type"] in types and data["rank"] <= clearance:
+                    found.add(other)
+                    break
+    return found
+
+
 class _Tx:
     """The write primitives over one open SQLite transaction."""
 
@@ -428,9 +448,9 @@ class EmbeddedStore(GraphStore):
             if attrs is None or attrs["rank"] > clearance:
                 continue
             succ, pred = index._succ[key], index._pred[key]
-            names = self._hub_neighbours(key, clearance, types, kinds) if cap is not None else None
+            names = self._hub_neighbours(index, key, clearance, types, kinds) if cap is not None else None
             if names is None:
-                names = sorted(self._neighbours(key, clearance, types, kinds))
+                names = sorted(_neighbours(index, key, clearance, types, kinds))
             near.degree = len(names)
             if cap is not None and len(names) > cap:
                 names = sorted({*names[:cap], *(keep & set(names))})
@@ -448,41 +468,21 @@ class EmbeddedStore(GraphStore):
                     near.links.append(Link(ekey, etype, source, target, skind, tkind, ekey))
         return found
 
-    def _neighbours(
+    def _hub_neighbours(
         self,
+        index: nx.MultiDiGraph,
         key: str,
         clearance: TLP,
         types: frozenset[str],
         kinds: frozenset[str] | None,
-    ) -> set[str]:
-        """The distinct visible neighbours of ``key`` of ``kinds`` over visible edges of ``types``."""
-        index = self.index
-        nodes = index._node
-        found: set[str] = set()
-        for adjacent in (index._succ[key], index._pred[key]):
-            for other, parallel in adjacent.items():
-                if other in found:
-                    continue
-                far = nodes[other]
-                if far["rank"] > clearance or (kinds is not None and far["kind"] not in kinds):
-                    continue
-                for data in parallel.values():
-                    if data["type"] in types and data["rank"] <= clearance:
-                        found.add(other)
-                        break
-        return found
-
-    def _hub_neighbours(
-        self, key: str, clearance: TLP, types: frozenset[str], kinds: frozenset[str] | None
     ) -> list[str] | None:
         """A hub's sorted neighbours, remembered until the index changes; None for a small entity."""
-        index = self.index
         if len(index._succ[key]) + len(index._pred[key]) < HUB_CACHE_DEGREE:
             return None
         cache_key = (key, int(clearance), types, kinds)
         names = self._hubs.get(cache_key)
         if names is None:
-            names = sorted(self._neighbours(key, clearance, types, kinds))
+            names = sorted(_neighbours(index, key, clearance, types, kinds))
             if len(self._hubs) >= HUB_CACHE_SIZE:
                 self._hubs.pop(next(iter(self._hubs)))
             self._hubs[cache_key] = names
