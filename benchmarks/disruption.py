@@ -200,7 +200,8 @@ def run_ecosystem(location: str, truth_path: Path) -> None:
     ]
     print("\n### Planted truth of the generated M ecosystem\n")
     print(
-        f"{len(brokers)} planted key brokers, {len(chains)} sole cash-out chains ({len(chain_wallets)} wallets)"
+        f"{len(brokers)} planted key brokers, {len(chains)} sole cash-out chains "
+        f"({len(chain_wallets)} wallets)"
     )
     print(
         f"graph read through the store: {whole.number_of_nodes()} nodes, {whole.number_of_edges()} edges, "
