@@ -232,9 +232,25 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None)
     parser.add_argument("--m-store", default=None)
     parser.add_argument("--m-truth", type=Path, default=None)
+    parser.add_argument("--rows", type=Path, default=None, help="JSON lines: rows to append to / print from")
+    parser.add_argument("--print-only", action="store_true", help="print the tables of --rows, run nothing")
     args = parser.parse_args()
     root = args.data / "networks"
-    rows = [run_network(root, name) for name in (args.only or list(NETWORKS))]
+    rows: list[dict[str, Any]] = []
+    if args.rows and args.rows.exists():
+        rows = [json.loads(line) for line in args.rows.read_text(encoding="utf-8").splitlines() if line]
+    if not args.print_only:
+        done = {row["network"] for row in rows}
+        for name in args.only or list(NETWORKS):
+            if name in done:
+                continue
+            row = run_network(root, name)
+            rows.append(row)
+            if args.rows:
+                with args.rows.open("a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(row) + "\n")
+    order = list(NETWORKS)
+    rows.sort(key=lambda row: order.index(row["network"]))
     print_tables(rows)
     if args.m_store and args.m_truth:
         run_ecosystem(args.m_store, args.m_truth)
