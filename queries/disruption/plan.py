@@ -28,7 +28,7 @@ import networkx as nx
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
-from queries.disruption.centrality import betweenness
+from queries.disruption.centrality import betweenness, exact_betweenness
 from queries.disruption.costs import check_costs, hardness, node_cost
 from queries.disruption.explain import explain_targets
 from queries.disruption.graph import disruption_graph
@@ -41,6 +41,7 @@ from queries.scope import Scope
 MAX_BUDGET = 500
 SMALL = 400  # networks up to this size: every node is a swap candidate, random restarts
 POOL = 40  # swap candidates on larger networks
+ADAPTIVE_START_MAX = 5_000  # adaptive betweenness as a start up to this many nodes
 LARGE = 20_000  # beyond this many nodes: one greedy start and a smaller pool
 RESTARTS = 24
 TIME_BUDGET = 20.0  # seconds of local search
@@ -260,6 +261,30 @@ class _Search:
             self._betweenness = [index[node] for node in ranked if index[node] not in excluded]
         return self._betweenness
 
+    def adaptive_betweenness_start(self) -> list[int]:
+        """k steps of adaptive betweenness (recomputed after every pick), within the cost budget."""
+        graph = self.obj.graph
+        index = self.obj.ix.index
+        gone: set[Hashable] = set()
+        chosen: list[int] = []
+        spent = 0.0
+        while len(chosen) < self.budget:
+            live = graph.subgraph(v for v in graph if v not in gone)
+            values = exact_betweenness(live, normalized=False)
+            options = [
+                v
+                for v in values
+                if index[v] not in self.obj.excluded
+                and (self.max_cost is None or spent + self.cost[index[v]] <= self.max_cost + 1e-9)
+            ]
+            if not options:
+                break
+            pick = max(options, key=lambda v: (round(values[v], 9), live.degree(v), -index[v]))
+            gone.add(pick)
+            chosen.append(index[pick])
+            spent += self.cost[index[pick]]
+        return chosen
+
     def betweenness_start(self) -> list[int]:
         chosen: list[int] = []
         spent = 0.0
@@ -301,6 +326,8 @@ class _Search:
     def run(self) -> SetResult:
         starts: dict[str, list[int]] = {"greedy": self.greedy(self.obj)}
         self.greedy_order = starts["greedy"]
+        if self.obj.name in ("fragmentation", "lcc") and self.obj.n <= ADAPTIVE_START_MAX:
+            starts["adaptive-betweenness"] = self.adaptive_betweenness_start()
         large = self.obj.n > LARGE
         if self.obj.name == "fragmentation" and not large:
             starts["greedy-lcc"] = self.greedy(Objective(self.obj.graph, "lcc"))
@@ -315,9 +342,14 @@ class _Search:
         best: frozenset[int] | None = None
         best_value = -math.inf
         for name, start in starts.items():
+            self.starts[name] = self.weighted(frozenset(start))
+            if self.starts[name] > best_value + 1e-12:
+                best, best_value = frozenset(start), self.starts[name]
+        # local search from the most promising starts first, while the time budget lasts
+        for name in sorted(starts, key=lambda s: -self.starts[s]):
             if time.monotonic() >= self.deadline and best is not None:
                 break
-            self.starts[name] = self.weighted(frozenset(start))
+            start = starts[name]
             found = self.local_search(start, pool)
             value = self.weighted(found)
             self.optima[found] = value
