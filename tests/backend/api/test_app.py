@@ -166,3 +166,26 @@ def test_neo4j_unreachable_is_503_and_recovers_without_restart(neo4j_uri: Any) -
         proxy.start()
         _wait(lambda: post(base, headers).status_code == 200)
     proxy.stop()
+
+
+def test_graphiql_renders_offline_under_its_content_policy(url: str) -> None:
+    """Headless Chromium (Debian's, as for the view tests) runs the page: React mounts GraphiQL's editor
+    from the packaged assets, with the page's CSP in force."""
+    import subprocess
+
+    run = subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+            f"{url}/graphiql",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert "graphiql-container" in run.stdout and "CodeMirror" in run.stdout, run.stderr[-2000:]
+    assert "Refused to" not in run.stderr
