@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
@@ -19,8 +21,19 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from backend import __version__
-from backend.console import app, console, opened_store, out, parse_tlp, run, state
+from backend import __version__, commands
+from backend.console import (
+    app,
+    console,
+    entity_table,
+    new_embedded_file,
+    opened_store,
+    out,
+    parse_tlp,
+    run,
+    state,
+)
+from graph_model.errors import CrimegraphError
 from loaders import FORMATS, IngestSummary, LoadContext, ingest, reader
 
 
@@ -82,16 +95,6 @@ def _summary_table(summary: IngestSummary) -> Table:
     return table
 
 
-def _entity_table(summary: IngestSummary) -> Table:
-    table = Table("node kind / edge type", "new", "merged", title="graph")
-    kinds = set(summary.store.new_by_kind) | set(summary.store.merged_by_kind)
-    for kind in sorted(kinds):
-        table.add_row(
-            kind, str(summary.store.new_by_kind.get(kind, 0)), str(summary.store.merged_by_kind.get(kind, 0))
-        )
-    return table
-
-
 @app.command()
 def load(
     fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}.")],
@@ -101,19 +104,26 @@ def load(
     ] = None,
     tlp: Annotated[str, typer.Option(help="TLP marking of the loaded data.")] = "CLEAR",
     confidence: Annotated[int, typer.Option(min=0, max=100, help="Default confidence 0-100.")] = 50,
-    rejects: Annotated[Path | None, typer.Option(help="Write rejected records here as JSON lines.")] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Write rejected (and skipped) records here as JSON lines.")
+    ] = None,
     batch_size: Annotated[
         int | None,
         typer.Option(min=1, help="Nodes and edges per transaction (default: the store's, 20,000)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Load files of one FORMAT into the store; bad records are reported, good ones always load."""
+    """Load files of one FORMAT into the store; bad records are reported, good ones always load.
+
+    A file that cannot be read at all is reported and the others still load; the exit code is 1 then.
+    """
     level = parse_tlp(tlp)
+    failed: list[str] = []
+    total = IngestSummary()
+    created = new_embedded_file()
 
     def body() -> None:
         read = reader(fmt)
-        total = IngestSummary()
         with ExitStack() as stack:
             store = stack.enter_context(opened_store())
             sink: TextIO | None = (
@@ -134,42 +144,87 @@ def load(
             for path in paths:
                 ctx = LoadContext(store.model, source or path.stem, level, confidence)
                 task = progress.add_task(f"{fmt} {path.name}", total=None)
-                summary = ingest(
-                    store,
-                    read(path, ctx),
-                    batch_size=batch_size,
-                    rejects=sink,
-                    progress=partial(progress.advance, task),
-                )
-                _accumulate(total, summary)
+                try:
+                    summary = ingest(
+                        store,
+                        read(path, ctx),
+                        batch_size=batch_size,
+                        rejects=sink,
+                        progress=partial(progress.advance, task),
+                    )
+                except (CrimegraphError, OSError) as exc:
+                    failed.append(_one_line(exc, path))
+                    console.print(f"[red]error:[/red] {failed[-1]}", highlight=False, soft_wrap=True)
+                    continue
+                total.add(summary)
+            waiting = store.pending_count()
         if as_json:
-            print(json.dumps(total.as_json()))
-            return
-        out.print(_summary_table(total))
-        out.print(_entity_table(total))
-        note = (
-            f" ({total.rejected} rejected" + (f", see {rejects})" if rejects else ")")
-            if total.rejected
-            else ""
-        )
-        skipped = f", {total.skipped} skipped" if total.skipped else ""
-        out.print(
-            f"read {total.read}: {total.store.nodes_new} new nodes, {total.store.edges_new} new edges, "
-            f"{total.store.nodes_merged + total.store.edges_merged} merged, "
-            f"{total.store.edges_pending} edges waiting for an endpoint{skipped}{note}"
-        )
+            print(json.dumps({**total.as_json(), "waiting": waiting, "failed": failed}))
+        else:
+            _print_summary(total, waiting, rejects)
+        if total.rejected and rejects is None:
+            _print_first_rejects(total)
 
-    run(body)
+    try:
+        run(body)
+    finally:
+        # A load that wrote nothing into a store file it created leaves no empty file behind.
+        if (
+            created is not None
+            and total.store.nodes_new + total.store.edges_new + total.store.edges_pending == 0
+        ):
+            for leftover in (created, *(created.with_name(created.name + s) for s in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+    if failed:
+        raise typer.Exit(1)
 
 
-def _accumulate(total: IngestSummary, part: IngestSummary) -> None:
-    total.read += part.read
-    total.rejected += part.rejected
-    total.skipped += part.skipped
-    total.store.add(part.store)
-    total.read_by_kind.update(part.read_by_kind)
-    total.rejected_by_kind.update(part.rejected_by_kind)
-    total.skipped_by_reason.update(part.skipped_by_reason)
+def _one_line(exc: BaseException, path: Path) -> str:
+    if isinstance(exc, OSError):
+        return f"{exc.filename or path}: {exc.strerror or exc}"
+    text = " ".join(str(exc).split())
+    return text if str(path) in text else f"{path}: {text}"
+
+
+def _print_summary(total: IngestSummary, waiting: int, rejects: Path | None) -> None:
+    out.print(_summary_table(total))
+    out.print(entity_table(total))
+    if total.skipped_by_reason:
+        table = Table("reason", "records", title="skipped (good records not loaded)")
+        for reason, count in total.skipped_by_reason.most_common():
+            table.add_row(reason, str(count))
+        out.print(table)
+    if total.warnings_by_reason:
+        table = Table("left out", "records", title="loaded without a bad optional field")
+        for reason, count in total.warnings_by_reason.most_common():
+            table.add_row(reason, str(count))
+        out.print(table)
+    note = (
+        f" ({total.rejected} rejected" + (f", see {rejects})" if rejects else ")") if total.rejected else ""
+    )
+    skipped = f", {total.skipped} skipped" if total.skipped else ""
+    out.print(
+        f"read {total.read}: {total.store.nodes_new} new nodes, {total.store.edges_new} new edges, "
+        f"{total.store.nodes_merged + total.store.edges_merged} merged, "
+        f"{waiting} edges waiting for an endpoint in the store{skipped}{note}"
+    )
+
+
+def _print_first_rejects(total: IngestSummary) -> None:
+    """The first rejections with where they are, then the count of each kind of reason (on stderr)."""
+    console.print(f"[yellow]{total.rejected} records rejected[/yellow]; the first:", highlight=False)
+    for where, reason in total.first_rejects:
+        console.print(f"  {where}: {reason}", highlight=False, soft_wrap=True, markup=False)
+    more = total.rejected - len(total.first_rejects)
+    if more > 0:
+        console.print(f"  … and {more} more", highlight=False)
+    console.print("by reason:", highlight=False)
+    for reason, count in total.rejected_by_reason.most_common(10):
+        console.print(f"  {count:>7}  {reason}", highlight=False, soft_wrap=True, markup=False)
+    kinds = len(total.rejected_by_reason)
+    if kinds > 10:
+        console.print(f"  … and {kinds - 10} more kinds of reason", highlight=False)
+    console.print("write them all with --rejects FILE", highlight=False)
 
 
 @app.command()
@@ -213,8 +268,9 @@ def generate(
     run(body)
 
 
-# Commands of each area live in their own module under backend/commands and register on the same app.
-# from backend.commands import <area>  # noqa: E402,F401
-from backend.commands import api, disruption, views  # noqa: E402,F401
+# Commands of each area live in their own module under backend/commands and register on the same app
+# when imported; every module there is imported, so adding a command never touches this file.
+for _area in pkgutil.iter_modules(commands.__path__):
+    importlib.import_module(f"{commands.__name__}.{_area.name}")
 
 __all__ = ["app"]

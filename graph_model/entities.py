@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graph_model.errors import ValidationError
 from graph_model.identity import node_key, uuid_key
 from graph_model.model import Model, Property
-from graph_model.provenance import Provenance, absorbs, merge_properties, merge_provenance, prefer, to_iso
+from graph_model.provenance import (
+    TLP,
+    Provenance,
+    absorbs,
+    merge_properties,
+    merge_provenance,
+    prefer,
+    to_iso,
+)
 
 # Stored beside the schema's properties on every node/edge; the schema may not reuse these names.
 RESERVED = frozenset(
@@ -30,6 +38,7 @@ RESERVED = frozenset(
         "target",
         "discriminator",
         "search_text",
+        "levels",
     }
 )
 
@@ -45,6 +54,10 @@ class Node:
     prov: Provenance
     props: dict[str, Any] = field(default_factory=dict)
     ids: tuple[str, ...] = ()
+    # As stored: when its sources carry more than one marking, what the sources at each level contributed
+    # (single-level nodes, with that level as ``prov.tlp``); the fields above are then the merge of all
+    # of them. Reads hand out views (``graph_model.views``), which never have levels.
+    levels: dict[TLP, Node] | None = None
 
 
 @dataclass(slots=True)
@@ -57,6 +70,7 @@ class Edge:
     prov: Provenance
     props: dict[str, Any] = field(default_factory=dict)
     discriminator: str = ""
+    levels: dict[TLP, Edge] | None = None  # as for Node.levels
 
     @property
     def key(self) -> str:
@@ -200,7 +214,15 @@ def _edge_record(edge: Edge) -> str:
 
 def adds_nothing(a: Node, b: Node) -> bool:
     """Whether merging ``b`` into ``a`` gives a node equal to ``a`` (the common case of a re-referenced
-    node); exactly the conditions under which every rule of :func:`merge_nodes` returns ``a``'s value."""
+    node); exactly the conditions under which every rule of :func:`merge_nodes` returns ``a``'s value.
+    (Conservative for nodes with several marking levels: it may say False of a merge adding nothing.)"""
+    if b.levels is not None:
+        return False
+    if a.levels is not None:
+        level = a.levels.get(b.prov.tlp)
+        return level is not None and adds_nothing(level, b)
+    if a.prov.tlp is not b.prov.tlp:
+        return False
     if a.name != b.name or a.type != b.type or not absorbs(a.prov, b.prov):
         return False
     for pname, value in b.props.items():
@@ -215,16 +237,59 @@ def adds_nothing(a: Node, b: Node) -> bool:
 
 
 def merge_nodes(a: Node, b: Node) -> Node:
-    """Merge two records of the same entity; the result keeps ``a``'s key."""
+    """Merge two records of the same entity; the result keeps ``a``'s key.
+
+    Markings belong to each source's statement: what sources at different TLP levels say is kept apart
+    by level (``Node.levels``), so a caller can be shown exactly what the sources within clearance said.
+    """
+    if a.levels is None and b.levels is None and a.prov.tlp is b.prov.tlp:
+        return _merge_nodes(a, b)
+    levels = dict(_node_levels(a))
+    for level, node in _node_levels(b).items():
+        mine = levels.get(level)
+        levels[level] = replace(node, key=a.key) if mine is None else _merge_nodes(mine, node)
+    return layered_node(levels)
+
+
+def _node_levels(node: Node) -> dict[TLP, Node]:
+    return node.levels if node.levels is not None else {node.prov.tlp: node}
+
+
+def layered_node(levels: dict[TLP, Node]) -> Node:
+    """One node from what each marking level contributed: their merge, holding ``levels`` when several."""
+    ordered = [levels[level] for level in sorted(levels)]
+    merged = ordered[0]
+    for node in ordered[1:]:
+        merged = _merge_nodes(merged, node)
+    if len(ordered) == 1:
+        return merged
+    merged.levels = dict(sorted(levels.items()))
+    return merged
+
+
+def _stand_in(node: Node) -> bool:
+    """Whether the node's name is only its key (or id) standing in for a name no source gave."""
+    return node.name == node.key or node.name in node.ids
+
+
+def _pick_name(a: Node, b: Node) -> str:
+    """The display name: a key stands in for a name only while no source gave one."""
+    a_stands_in, b_stands_in = _stand_in(a), _stand_in(b)
+    if a_stands_in != b_stands_in:
+        return b.name if a_stands_in else a.name
+    return str(prefer(a.name, b.name))
+
+
+def _merge_nodes(a: Node, b: Node) -> Node:
     if adds_nothing(a, b):
         props = dict(a.props)
         if "aliases" in props:
             props["aliases"] = list(props["aliases"])
         return Node(a.key, a.kind, a.type, a.name, a.prov, props, a.ids)
-    name = prefer(a.name, b.name)
+    name = _pick_name(a, b)
     props = merge_properties(a.props, b.props)
     if name != a.name or name != b.name or "aliases" in props:
-        aliases = set(props.get("aliases", ())) | {a.name, b.name}
+        aliases = set(props.get("aliases", ())) | {n.name for n in (a, b) if not _stand_in(n)}
         aliases.discard(name)
         if aliases:
             props["aliases"] = sorted(aliases)
@@ -242,6 +307,39 @@ def merge_nodes(a: Node, b: Node) -> Node:
 
 
 def merge_edges(a: Edge, b: Edge) -> Edge:
+    """Merge two records of the same link, keeping apart what sources at each marking level said."""
+    if a.levels is None and b.levels is None and a.prov.tlp is b.prov.tlp:
+        return _merge_edges(a, b)
+    levels = dict(_edge_levels(a))
+    for level, edge in _edge_levels(b).items():
+        mine = levels.get(level)
+        levels[level] = _same_ends(edge, a) if mine is None else _merge_edges(mine, edge)
+    return layered_edge(levels)
+
+
+def _edge_levels(edge: Edge) -> dict[TLP, Edge]:
+    return edge.levels if edge.levels is not None else {edge.prov.tlp: edge}
+
+
+def _same_ends(edge: Edge, like: Edge) -> Edge:
+    if (edge.source, edge.target) == (like.source, like.target):
+        return edge
+    return Edge(edge.type, like.source, like.target, edge.prov, edge.props, edge.discriminator)
+
+
+def layered_edge(levels: dict[TLP, Edge]) -> Edge:
+    """One edge from what each marking level contributed (as :func:`layered_node`)."""
+    ordered = [levels[level] for level in sorted(levels)]
+    merged = ordered[0]
+    for edge in ordered[1:]:
+        merged = _merge_edges(merged, edge)
+    if len(ordered) == 1:
+        return merged
+    merged.levels = dict(sorted(levels.items()))
+    return merged
+
+
+def _merge_edges(a: Edge, b: Edge) -> Edge:
     return Edge(
         type=a.type,
         source=a.source,

@@ -16,6 +16,7 @@ from graph_model.entities import Edge, Node, validate_edge, validate_node
 from graph_model.errors import ValidationError
 from graph_model.model import Model
 from graph_model.store import GraphStore, UpsertResult
+from loaders.reasons import reason_kind
 from loaders.records import Record
 
 
@@ -30,24 +31,59 @@ class IngestSummary:
     read_by_kind: Counter[str] = field(default_factory=Counter)
     rejected_by_kind: Counter[str] = field(default_factory=Counter)
     skipped_by_reason: Counter[str] = field(default_factory=Counter)
+    # Rejections grouped by the kind of their reason (ids left out), and the first few as they came.
+    rejected_by_reason: Counter[str] = field(default_factory=Counter)
+    first_rejects: list[tuple[str, str]] = field(default_factory=list)
+    # What loaded records left out (a bad optional field), by kind of warning.
+    warnings_by_reason: Counter[str] = field(default_factory=Counter)
 
-    def as_json(self) -> dict[str, int]:
-        """The fixed JSON shape of ``crimegraph load --json``."""
+    FIRST_REJECTS = 5
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON shape of ``crimegraph load --json`` (keys are only ever added)."""
         return {
             "read": self.read,
             "nodes_new": self.store.nodes_new,
             "edges_new": self.store.edges_new,
             "merged": self.store.nodes_merged + self.store.edges_merged,
             "rejected": self.rejected,
+            "skipped": self.skipped,
+            "skipped_by_reason": dict(self.skipped_by_reason.most_common()),
+            "rejected_by_reason": dict(self.rejected_by_reason.most_common()),
+            "warnings_by_reason": dict(self.warnings_by_reason.most_common()),
         }
 
+    def add(self, part: IngestSummary) -> None:
+        """Add the counts of another load (one file of a multi-file load)."""
+        self.read += part.read
+        self.rejected += part.rejected
+        self.skipped += part.skipped
+        self.store.add(part.store)
+        self.read_by_kind.update(part.read_by_kind)
+        self.rejected_by_kind.update(part.rejected_by_kind)
+        self.skipped_by_reason.update(part.skipped_by_reason)
+        self.rejected_by_reason.update(part.rejected_by_reason)
+        self.warnings_by_reason.update(part.warnings_by_reason)
+        room = self.FIRST_REJECTS - len(self.first_rejects)
+        self.first_rejects.extend(part.first_rejects[: max(room, 0)])
 
-def _reject(rejects: TextIO | None, record: Record, reason: str) -> None:
+    def note_reject(self, record: Record, reason: str) -> None:
+        self.rejected += 1
+        self.rejected_by_kind[record.kind] += 1
+        self.rejected_by_reason[reason_kind(reason)] += 1
+        if len(self.first_rejects) < self.FIRST_REJECTS:
+            self.first_rejects.append((record.location, reason))
+
+
+def _reject(rejects: TextIO | None, record: Record, reason: str, *, skipped: bool = False) -> None:
+    """One JSON line for a rejected record; a skipped (good, not loaded) one says ``"skipped": true``."""
     if rejects is None:
         return
     separator = ":" if ":" in record.location else "#"
     file = record.location.partition(separator)[0]
     entry = {"file": file, "location": record.location, "reason": reason, "record": _jsonable(record.raw)}
+    if skipped:
+        entry["skipped"] = True
     rejects.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
 
 
@@ -179,7 +215,8 @@ def ingest(
                     progress(1)
                 if record.skipped is not None:
                     summary.skipped += 1
-                    summary.skipped_by_reason[record.skipped] += 1
+                    summary.skipped_by_reason[reason_kind(record.skipped)] += 1
+                    _reject(rejects, record, record.skipped, skipped=True)
                     continue
                 error = record.error
                 if error is None:
@@ -188,10 +225,11 @@ def ingest(
                     except ValidationError as exc:
                         error = str(exc)
                 if error is not None:
-                    summary.rejected += 1
-                    summary.rejected_by_kind[record.kind] += 1
+                    summary.note_reject(record, error)
                     _reject(rejects, record, error)
                     continue
+                for warning in record.warnings:
+                    summary.warnings_by_reason[reason_kind(warning)] += 1
                 for item in record.items:
                     (nodes if isinstance(item, Node) else edges).append(item)  # type: ignore[arg-type]
                 if len(nodes) + len(edges) >= batch_size:

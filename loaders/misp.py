@@ -18,22 +18,15 @@ from typing import Any
 from graph_model.entities import Edge, Node, make_node
 from graph_model.errors import ValidationError
 from graph_model.identity import node_key, uuid_key
+from graph_model.model import ANY, Model
 from graph_model.provenance import Provenance
-from loaders.cti import ALIAS_CONFIDENCE, ATTACK_ID, AliasIndex, alias_candidate, json_members, sole_claims
+from loaders.cti import ALIAS_CONFIDENCE, ATTACK_ID, AliasIndex, alias_candidate, sole_claims
+from loaders.json_stream import json_members
+from loaders.misp_galaxies import galaxy_kind
 from loaders.records import LoadContext, Record, SourceError, location
 
 Item = Node | Edge
 
-# Cluster type -> (node kind, node type).
-KINDS: dict[str, tuple[str, str]] = {
-    "threat-actor": ("Actor", "group"),
-    "ransomware": ("Malware", "malware"),
-    "malpedia": ("Malware", "malware"),
-    "tool": ("Malware", "tool"),
-    # A botnet value names a family's botnet (Mirai, Necurs, Emotet), not an address or a server:
-    # as Malware it meets the same family from ATT&CK, Malpedia and abuse.ch by name.
-    "botnet": ("Malware", "malware"),
-}
 # related.type -> (edge type, reversed?); any other type becomes RELATED_TO with ``relation``.
 RELATIONS: dict[str, tuple[str, bool]] = {
     "similar": ("SIMILAR_TO", False),
@@ -44,6 +37,11 @@ RELATIONS: dict[str, tuple[str, bool]] = {
     "targets": ("TARGETS", False),
     "variant-of": ("VARIANT_OF", False),
     "successor-of": ("VARIANT_OF", False),
+    "mitigates": ("MITIGATES", False),
+    "mitigated-by": ("MITIGATES", True),
+    "detects": ("DETECTS", False),
+    "subtechnique-of": ("SUBTECHNIQUE_OF", False),
+    "attributed-to": ("ATTRIBUTED_TO", False),
 }
 # Edge types whose ``relation`` keeps the source's word, because several words share the type.
 WORDED = frozenset({"SIMILAR_TO", "VARIANT_OF", "RELATED_TO"})
@@ -58,8 +56,12 @@ LIKELIHOOD: dict[str, int] = {
 }
 _LIKELIHOOD_TAG = re.compile(r'^estimative-language:likelihood-probability="?([a-z-]+)"?$')
 MALPEDIA_DETAILS = "https://malpedia.caad.fkie.fraunhofer.de/details/"
-# The ATT&CK id space a value of each kind may join: groups (G) for actors, software (S) for malware.
-ATTACK_SPACE = {"Actor": "G", "Malware": "S"}
+# The ATT&CK id space a value of each kind may join: groups (G), software (S), campaigns (C).
+ATTACK_SPACE = {"Actor": "G", "Malware": "S", "Campaign": "C"}
+# ATT&CK ids of any object (T1059.001, M0801, DS0015...), as MISP's mitre-* galaxies give them.
+ANY_ATTACK_ID = re.compile(r"^(?:[GSCMA]\d{4}|T\d{4}(?:\.\d{3})?|DS\d{4}|DC\d{4}|DET\d{4}|AN\d{4})$")
+# "Name - G0130": the ATT&CK id MISP's mitre-* galaxies append to a value's name.
+_NAMED_ID = re.compile(r"^(.*\S)\s+-\s+([A-Z]{1,3}\d{4}(?:\.\d{3})?)$")
 
 
 @dataclass(slots=True)
@@ -73,6 +75,8 @@ class Galaxy:
     # ATT&CK ids a value claims but may not take, because another value or id is also claimed.
     attack_candidates: dict[str, list[str]] = field(default_factory=dict)
     aliases: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # Keys of this file's values: their kind is this galaxy's.
+    members: frozenset[str] = frozenset()
 
 
 def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
@@ -112,17 +116,29 @@ def _malpedia_id(meta: dict[str, Any]) -> str | None:
     return None
 
 
+def split_name(raw: dict[str, Any]) -> tuple[str, str | None]:
+    """A value's name and its ATT&CK id: ``meta.external_id``, or the `` - G0130`` ending of the name."""
+    name = raw["value"].strip()
+    meta = raw["meta"] if isinstance(raw.get("meta"), dict) else {}
+    known = next((i for i in _strings(meta.get("external_id")) if ANY_ATTACK_ID.match(i)), None)
+    if (match := _NAMED_ID.match(name)) and ANY_ATTACK_ID.match(match.group(2)):
+        return match.group(1), known or match.group(2)
+    return name, known
+
+
 def survey(path: Path, ctx: LoadContext) -> Galaxy:
     """First pass: the cluster type, ids each value alone claims, shared ATT&CK ids and aliases."""
     header: dict[str, Any] = {}
+    seen_values = False
     names: dict[str, str] = {}
     attack: dict[str, set[str]] = {}
     malpedia: dict[str, set[str]] = {}
     index = AliasIndex()
     for member in json_members(path, "values"):
         if member.key != "values":
-            header[member.key] = member.value
+            header[str(member.key)] = member.value
             continue
+        seen_values = True
         raw = member.value
         if not isinstance(raw, dict) or not isinstance(raw.get("value"), str):
             continue
@@ -131,24 +147,20 @@ def survey(path: Path, ctx: LoadContext) -> Galaxy:
         except ValidationError:
             continue
         meta = raw["meta"] if isinstance(raw.get("meta"), dict) else {}
-        aliases = [raw["value"], *_strings(meta.get("synonyms")), *_attributed_names(meta)]
-        names[key] = raw["value"]
-        attack[key] = {a.upper() for a in aliases if ATTACK_ID.match(a.upper())}
+        name, known = split_name(raw)
+        aliases = [name, *_strings(meta.get("synonyms")), *_attributed_names(meta)]
+        names[key] = name
+        attack[key] = {a.upper() for a in [*aliases, known or ""] if ATTACK_ID.match(a.upper())}
         if (malpedia_id := _malpedia_id(meta)) is not None:
             malpedia[key] = {f"malpedia:{malpedia_id}"}
         index.add(key, aliases)
     cluster_type = header.get("type")
-    if not isinstance(cluster_type, str):
-        raise SourceError(f"{path}: not a MISP galaxy cluster file (no cluster 'type')")
-    if cluster_type not in KINDS:
-        raise SourceError(
-            f"{path}: galaxy type {cluster_type!r} is not supported ({', '.join(sorted(KINDS))})"
-        )
-    kind, node_type = KINDS[cluster_type]
-    galaxy = Galaxy(cluster_type, kind, node_type, aliases=index.collisions())
-    attack = {
-        k: {f"attack:{i}" for i in ids if i.startswith(ATTACK_SPACE[kind])} for k, ids in attack.items()
-    }
+    if not isinstance(cluster_type, str) or not seen_values or "objects" in header:
+        raise SourceError(f"{path}: not a MISP galaxy cluster file (needs a cluster 'type' and 'values')")
+    kind, node_type = galaxy_kind(cluster_type)
+    galaxy = Galaxy(cluster_type, kind, node_type, aliases=index.collisions(), members=frozenset(names))
+    space = ATTACK_SPACE.get(kind)
+    attack = {k: {f"attack:{i}" for i in ids if space and i.startswith(space)} for k, ids in attack.items()}
     claims = [attack, malpedia if cluster_type == "malpedia" else {}]
     if kind == "Malware":
         claims.append({k: _software_id(ctx, n) for k, n in names.items()})
@@ -184,7 +196,10 @@ def _record(path: Path, line: int, raw: Any, ctx: LoadContext, galaxy: Galaxy) -
         return Record(where, galaxy.type, error=str(exc), raw=raw)
 
 
-def _props(raw: dict[str, Any], meta: dict[str, Any], galaxy: Galaxy, ids: list[str]) -> dict[str, Any]:
+def _props(
+    model: Model, raw: dict[str, Any], meta: dict[str, Any], galaxy: Galaxy, ids: list[str]
+) -> dict[str, Any]:
+    """The value's properties, those its kind has (a Concept keeps its galaxy's name)."""
     aliases = [
         a for a in [*_strings(meta.get("synonyms")), *_attributed_names(meta)] if not ATTACK_ID.match(a)
     ]
@@ -194,24 +209,27 @@ def _props(raw: dict[str, Any], meta: dict[str, Any], galaxy: Galaxy, ids: list[
         "aliases": aliases,
         "refs": _strings(meta.get("refs")),
         "misp_uuid": raw["uuid"],
-        "attack_id": attack_ids[0] if attack_ids else None,
+        "attack_id": attack_ids[0] if attack_ids else split_name(raw)[1],
+        "galaxy": galaxy.type,
     }
     if galaxy.kind == "Malware":
         props["categories"] = _strings(meta.get("type"))
         props["malpedia_id"] = _malpedia_id(meta) if galaxy.type == "malpedia" else None
-        return props
-    confidence = _strings(meta.get("attribution-confidence"))
-    props |= {
-        "country": next(iter(_strings(meta.get("country"))), None),
-        "motive": ", ".join(_strings(meta.get("motive"))) or None,
-        "sponsor": ", ".join(_strings(meta.get("cfr-suspected-state-sponsor"))) or None,
-        "classification": _strings(meta.get("threat-actor-classification")),
-        "suspected_victims": _strings(meta.get("cfr-suspected-victims")),
-        "target_sectors": _strings(meta.get("cfr-target-category")) + _strings(meta.get("targeted-sector")),
-        "incident_types": _strings(meta.get("cfr-type-of-incident")),
-        "attribution_confidence": int(confidence[0]) if confidence and confidence[0].isdigit() else None,
-    }
-    return props
+    elif galaxy.kind == "Actor":
+        confidence = _strings(meta.get("attribution-confidence"))
+        props |= {
+            "country": next(iter(_strings(meta.get("country"))), None),
+            "motive": ", ".join(_strings(meta.get("motive"))) or None,
+            "sponsor": ", ".join(_strings(meta.get("cfr-suspected-state-sponsor"))) or None,
+            "classification": _strings(meta.get("threat-actor-classification")),
+            "suspected_victims": _strings(meta.get("cfr-suspected-victims")),
+            "target_sectors": _strings(meta.get("cfr-target-category"))
+            + _strings(meta.get("targeted-sector")),
+            "incident_types": _strings(meta.get("cfr-type-of-incident")),
+            "attribution_confidence": int(confidence[0]) if confidence and confidence[0].isdigit() else None,
+        }
+    allowed = model.nodes[galaxy.kind].properties
+    return {k: v for k, v in props.items() if k in allowed}
 
 
 def _items(raw: dict[str, Any], ctx: LoadContext, galaxy: Galaxy) -> list[Item]:
@@ -219,14 +237,16 @@ def _items(raw: dict[str, Any], ctx: LoadContext, galaxy: Galaxy) -> list[Item]:
     meta = raw["meta"] if isinstance(raw.get("meta"), dict) else {}
     prov = ctx.prov(raw["uuid"])
     ids = galaxy.merge_ids.get(key, [])
+    if (galaxy.kind, galaxy.node_type) == ("Identity", "sector"):  # meets STIX identities' sectors by name
+        ids = [*ids, node_key(ctx.model, "Identity", "sector", split_name(raw)[0])]
     node = make_node(
         ctx.model,
         galaxy.kind,
         galaxy.node_type,
         prov=prov,
         uuid=raw["uuid"],
-        name=raw["value"],
-        props=_props(raw, meta, galaxy, ids),
+        name=split_name(raw)[0],
+        props=_props(ctx.model, raw, meta, galaxy, ids),
         ids=ids,
     )
     items: list[Item] = [node]
@@ -238,7 +258,7 @@ def _items(raw: dict[str, Any], ctx: LoadContext, galaxy: Galaxy) -> list[Item]:
     for attack_id in galaxy.attack_candidates.get(key, ()):
         reason = "ATT&CK id claimed together with another, or by another value too"
         items.append(alias_candidate(key, f"attack:{attack_id}", attack_id, candidate, reason))
-    items.extend(_related(key, raw.get("related") or [], prov))
+    items.extend(_related(ctx.model, galaxy, key, raw.get("related") or [], prov))
     return items
 
 
@@ -249,8 +269,18 @@ def _confidence(tags: Any, prov: Provenance) -> Provenance:
     return prov
 
 
-def _related(key: str, related: Any, prov: Provenance) -> Iterator[Edge]:
-    """Edges of ``related[]``; symmetric ones ordered by key so A→B and B→A are one edge."""
+def _fits(model: Model, edge_type: str, source: str | None, target: str | None) -> bool:
+    """Whether the schema allows ``edge_type`` between these kinds; an unknown kind (a value of another
+    galaxy, not loaded with this file) is not held against it."""
+    kind = model.edges[edge_type]
+    return (source is None or ANY in kind.source or source in kind.source) and (
+        target is None or ANY in kind.target or target in kind.target
+    )
+
+
+def _related(model: Model, galaxy: Galaxy, key: str, related: Any, prov: Provenance) -> Iterator[Edge]:
+    """Edges of ``related[]``; symmetric ones ordered by key so A→B and B→A are one edge. A link the schema
+    cannot carry between the two kinds (a threat actor that "uses" another) is RELATED_TO with its word."""
     if not isinstance(related, list):
         raise ValueError("'related' is not a list")
     for link in related:
@@ -262,6 +292,9 @@ def _related(key: str, related: Any, prov: Provenance) -> Iterator[Edge]:
         relation = link["type"]
         edge_type, reverse = RELATIONS.get(relation, ("RELATED_TO", False))
         source, target = (target, key) if reverse else (key, target)
+        kinds = [galaxy.kind if end in galaxy.members else None for end in (source, target)]
+        if not _fits(model, edge_type, *kinds):
+            edge_type = "RELATED_TO"
         if edge_type == "SIMILAR_TO":
             source, target = sorted((source, target))
         props = {"relation": relation} if edge_type in WORDED else {}

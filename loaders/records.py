@@ -23,6 +23,7 @@ class Record:
     ``error`` marks a bad record (it goes to the rejects file, its items are not loaded);
     ``skipped`` marks a good record deliberately not loaded (e.g. file hashes), with the reason.
     ``kind`` names what the record is, for the per-kind summary (``intrusion-set``, ``wallet``…).
+    ``warnings`` name what a loaded record left out (a bad optional field), each in words without ids.
     """
 
     location: str
@@ -31,6 +32,7 @@ class Record:
     error: str | None = None
     skipped: str | None = None
     raw: Any = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,31 +8,22 @@ software names ``software:<name>`` ids, so other sources naming the same group o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
-
-import stix2
 
 from graph_model.errors import ValidationError
 from graph_model.identity import node_key, uuid_key
 from graph_model.provenance import TLP, Provenance
-from loaders.cti import ATTACK_ID, AliasIndex, Member, json_members, sole_claims
+from loaders.cti import ATTACK_ID, AliasIndex, sole_claims
+from loaders.json_stream import JsonEntry, json_members
+from loaders.markings import portions, statements
 from loaders.records import LoadContext, Record, SourceError, location
-from loaders.stix_objects import MAPPERS, Bundle, StixObject, Unmodelled, attack_id
+from loaders.stix_checks import checked, valid_type_name
+from loaders.stix_links import MAPPERS
+from loaders.stix_objects import Bundle, Item, StixObject, Unmodelled, attack_id
 
-# The standard TLP 1.0 and 2.0 marking-definition ids.
-STANDARD_TLP: dict[str, TLP] = {
-    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": TLP.CLEAR,
-    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": TLP.GREEN,
-    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": TLP.AMBER,
-    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": TLP.RED,
-    "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487": TLP.CLEAR,
-    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb": TLP.GREEN,
-    "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421": TLP.AMBER,
-    "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003": TLP.AMBER_STRICT,
-    "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1": TLP.RED,
-}
 # Software also claims its name (``software:<name>``) when not revoked.
 SOFTWARE = frozenset({"malware", "tool"})
 # Objects that may claim an ATT&CK id (from their kind's id space) and share aliases.
@@ -49,7 +40,7 @@ def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
             yield _record(path, member.line, member.value, ctx, bundle)
 
 
-def _objects(path: Path) -> Iterator[Member]:
+def _objects(path: Path) -> Iterator[JsonEntry]:
     """The bundle's objects; a file holding one bare STIX object yields that object."""
     header: dict[str, Any] = {}
     seen = False
@@ -58,16 +49,28 @@ def _objects(path: Path) -> Iterator[Member]:
             seen = True
             yield member
         else:
-            header[member.key] = member.value
-    if not seen and header.get("type") not in (None, "bundle"):
-        yield Member("objects", 1, header)
-    elif not seen and "type" not in header:
-        raise SourceError(f"{path}: not a STIX bundle (no 'objects' and no 'type')")
+            header[str(member.key)] = member.value
+    if not seen and _stix_object(header):
+        yield JsonEntry("objects", 0, 1, header)
+    elif not seen:
+        raise SourceError(f"{path}: not a STIX bundle or object (no 'objects', no STIX 'id' and 'type')")
+
+
+def _stix_object(raw: dict[str, Any]) -> bool:
+    """Whether a lone JSON object is a STIX object: its id is ``<its type>--<uuid>`` (a MISP cluster or
+    event, whose ``type`` is a galaxy name and which has no such id, is not)."""
+    kind, stix_id = raw.get("type"), raw.get("id")
+    return (
+        isinstance(kind, str)
+        and kind != "bundle"
+        and isinstance(stix_id, str)
+        and stix_id.startswith(f"{kind}--")
+    )
 
 
 def survey(path: Path, ctx: LoadContext) -> Bundle:
     """First pass: bundle-defined TLP markings, ATT&CK ids and software names each claimed once, aliases."""
-    bundle = Bundle(markings=dict(STANDARD_TLP))
+    bundle = Bundle()
     attack: dict[str, set[str]] = {}
     software: dict[str, set[str]] = {}
     index = AliasIndex()
@@ -76,8 +79,8 @@ def survey(path: Path, ctx: LoadContext) -> Bundle:
         if member.error is not None or not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             continue
         kind = raw.get("type")
-        if kind == "marking-definition" and (tlp := _marking_tlp(raw)) is not None:
-            bundle.markings[raw["id"]] = tlp
+        if kind == "marking-definition":
+            bundle.markings.learn(raw)
         if kind not in ATTACK_SPACE:
             continue
         try:
@@ -101,24 +104,6 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _marking_tlp(raw: dict[str, Any]) -> TLP | None:
-    """The TLP level of a marking definition: TLP 1.0 ``definition``, a ``TLP:`` name or the 2.0 extension."""
-    level: Any = None
-    extensions = raw.get("extensions")
-    if raw.get("definition_type") == "tlp" and isinstance(raw.get("definition"), dict):
-        level = raw["definition"].get("tlp")
-    elif isinstance(raw.get("name"), str) and raw["name"].upper().startswith("TLP:"):
-        level = raw["name"]
-    else:
-        for extension in extensions.values() if isinstance(extensions, dict) else ():
-            if isinstance(extension, dict) and "tlp_2_0" in extension:
-                level = extension["tlp_2_0"]
-    try:
-        return TLP.parse(level) if isinstance(level, str) else None
-    except ValueError:
-        return None
-
-
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:300]
@@ -132,35 +117,70 @@ def _record(path: Path, line: int, raw: Any, ctx: LoadContext, bundle: Bundle) -
     if not isinstance(stix_id, str) or not stix_id.strip():
         return Record(location(path, line), stix_type, error="object has no id", raw=raw)
     where = location(path, stix_id)
+    if not valid_type_name(stix_type):
+        return Record(where, stix_type, error=f"invalid STIX type name {stix_type!r}", raw=raw)
+    if stix_type == "marking-definition":  # read by the survey as the markings of other objects
+        return Record(where, stix_type, skipped="marking-definition: read as the marking of the objects")
+    mapper = MAPPERS.get(stix_type)
     try:
-        parsed = stix2.parse(raw, allow_custom=True)
+        clean, parsed, warnings = checked(raw)
     except Exception as exc:  # stix2 raises many exception types; one bad object must not stop the load
         return Record(where, stix_type, error=f"invalid {stix_type}: {_first_line(exc)}", raw=raw)
-    if isinstance(parsed, dict):  # stix2 knows no class for this type
-        if stix_type.startswith("x-"):
-            return Record(where, stix_type, skipped=f"custom type {stix_type}")
-        return Record(where, stix_type, error=f"unknown STIX type {stix_type!r}", raw=raw)
-    mapper = MAPPERS.get(stix_type)
     if mapper is None:
-        return Record(where, stix_type, skipped=f"{stix_type} is not modelled")
+        # Any type stix2 has no class for is a custom object (x- types, new-sdo extensions, bare names
+        # such as case-rfi): valid STIX, not modelled here, so skipped rather than rejected.
+        what = "custom object type" if isinstance(parsed, dict) else "STIX type"
+        return Record(where, stix_type, skipped=f"{what} {stix_type} is not modelled", raw=raw)
     try:
-        obj = StixObject(raw, uuid_key(stix_id), _prov(raw, ctx, bundle), ctx, bundle)
-        return Record(where, stix_type, mapper(obj), raw=raw)
+        items = _marked_items(raw, clean, mapper, ctx, bundle, warnings)
+        return Record(where, stix_type, items, raw=raw, warnings=warnings)
     except Unmodelled as exc:
-        return Record(where, stix_type, skipped=str(exc))
+        return Record(where, stix_type, skipped=str(exc), raw=raw)
     except (ValidationError, ValueError, TypeError) as exc:
         return Record(where, stix_type, error=_first_line(exc), raw=raw)
 
 
-def _prov(raw: dict[str, Any], ctx: LoadContext, bundle: Bundle) -> Provenance:
-    marks = [bundle.markings[m] for m in raw.get("object_marking_refs") or () if m in bundle.markings]
+def _marked_items(
+    raw: dict[str, Any],
+    clean: dict[str, Any],
+    mapper: Callable[[StixObject], list[Item]],
+    ctx: LoadContext,
+    bundle: Bundle,
+    warnings: list[str],
+) -> list[Item]:
+    """The object's nodes and edges at each level its markings share it at (``loaders.markings``).
+
+    The object as a whole is mapped at its most restrictive level (errors there reject the record); a
+    less restrictive portion that cannot be mapped without the properties marked above it is left out.
+    """
+    key = uuid_key(raw["id"])
+    parts, notes = portions(raw, clean, bundle.markings, ctx.tlp)
+    warnings.extend(notes)
+    sources = statements(raw, bundle.markings)
+    items: list[Item] = []
+    for i, (level, part) in enumerate(parts):
+        obj = StixObject(part, key, _prov(part, ctx, level, sources), ctx, bundle, warnings if i == 0 else [])
+        try:
+            items.extend(mapper(obj))
+        except (Unmodelled, ValidationError, ValueError, TypeError, KeyError):
+            if i == 0:
+                raise
+            warnings.append(f"not shared below {level.label}: what remains unmarked is not a whole object")
+            break
+    return items
+
+
+def _prov(raw: dict[str, Any], ctx: LoadContext, level: TLP, statements: list[str]) -> Provenance:
     confidence = raw.get("confidence")
     if isinstance(confidence, bool) or not isinstance(confidence, int) or not 0 <= confidence <= 100:
         confidence = None
-    return ctx.prov(
+    prov = ctx.prov(
         raw["id"],
         first_seen=raw.get("first_seen") or raw.get("start_time") or raw.get("created"),
         last_seen=raw.get("last_seen") or raw.get("stop_time") or raw.get("modified"),
         confidence=confidence,
-        tlp=max(marks) if marks else None,
+        tlp=level,
     )
+    if statements:  # statement markings (copyright, terms of use) travel with the record's provenance
+        prov = replace(prov, sources=prov.sources | {f"{ctx.dataset}#{s}" for s in statements})
+    return prov

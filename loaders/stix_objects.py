@@ -7,41 +7,30 @@ by canonical value with their STIX id as an extra id, so relationships by SCO id
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graph_model.entities import Edge, Node, make_node
 from graph_model.errors import ValidationError
-from graph_model.identity import node_key, uuid_key
-from graph_model.provenance import TLP, Provenance
+from graph_model.identity import node_key
+from graph_model.provenance import Provenance
 from loaders.cti import (
     ALIAS_CONFIDENCE,
-    OBSERVABLE_TYPES,
     alias_candidate,
     observable_node,
     pattern_observables,
 )
+from loaders.markings import Markings
 from loaders.records import LoadContext
 
 Item = Node | Edge
 
-# relationship_type -> (edge type, reversed?); any other type becomes RELATED_TO with ``relation``.
-RELATIONSHIPS: dict[str, tuple[str, bool]] = {
-    "uses": ("USES", False),
-    "attributed-to": ("ATTRIBUTED_TO", False),
-    "indicates": ("INDICATES", False),
-    "targets": ("TARGETS", False),
-    "revoked-by": ("REVOKED_BY", False),
-    "controls": ("CONTROLS", False),
-    "consists-of": ("CONSISTS_OF", False),
-    "communicates-with": ("COMMUNICATES_WITH", False),
-    "hosts": ("HOSTED_ON", True),
-    "impersonates": ("IMPERSONATES", False),
-    "variant-of": ("VARIANT_OF", False),
-}
 ATTACK_SOURCES = frozenset({"mitre-attack", "mitre-mobile-attack", "mitre-ics-attack"})
 # identity_class -> Identity type; 'group' and 'unknown' are kept as organisations.
+# threat_actor_types naming one person (the STIX vocabulary has the insiders; producers also write these).
+INDIVIDUAL_TYPES = frozenset(
+    {"individual", "insider", "insider-accidental", "insider-disgruntled", "lone-wolf"}
+)
 IDENTITY_TYPES = {
     "individual": "individual",
     "organization": "organization",
@@ -54,7 +43,7 @@ IDENTITY_TYPES = {
 class Bundle:
     """What a first pass over the bundle learns before any object is mapped."""
 
-    markings: dict[str, TLP] = field(default_factory=dict)
+    markings: Markings = field(default_factory=Markings)
     merge_ids: dict[str, list[str]] = field(default_factory=dict)
     aliases: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
@@ -68,6 +57,8 @@ class StixObject:
     prov: Provenance
     ctx: LoadContext
     bundle: Bundle
+    # What was left out of this object, for the record's warnings.
+    warnings: list[str] = field(default_factory=list)
 
     def text(self, name: str) -> str | None:
         value = self.raw.get(name)
@@ -153,7 +144,15 @@ def _actor(o: StixObject) -> list[Item]:
         "motive": o.text("primary_motivation"),
         "roles": o.texts("roles"),
     }
-    return [_node(o, "Actor", "group", props), *_alias_edges(o)]
+    return [_node(o, "Actor", "person" if is_individual(o) else "group", props), *_alias_edges(o)]
+
+
+def is_individual(o: StixObject) -> bool:
+    """A threat actor that is one person: ``resource_level: individual`` or an individual/insider type."""
+    if o.raw["type"] != "threat-actor":
+        return False
+    types = {t.lower() for t in o.texts("threat_actor_types")}
+    return o.text("resource_level") == "individual" or bool(types & INDIVIDUAL_TYPES)
 
 
 def _campaign(o: StixObject) -> list[Item]:
@@ -180,9 +179,20 @@ def _software(o: StixObject) -> list[Item]:
 
 def _identity(o: StixObject) -> list[Item]:
     type_ = IDENTITY_TYPES.get(o.text("identity_class") or "", "organization")
-    return [
-        _node(o, "Identity", type_, {"sectors": o.texts("sectors"), "contact": o.text("contact_information")})
-    ]
+    node = _node(
+        o, "Identity", type_, {"sectors": o.texts("sectors"), "contact": o.text("contact_information")}
+    )
+    return [node, *_sectors(o, node.key, o.texts("sectors"))]
+
+
+def _sectors(o: StixObject, key: str, sectors: list[str]) -> list[Item]:
+    """Each named industry sector as an Identity of type sector, joined by IN_SECTOR: which sectors are
+    targeted is then a path (TARGETS an organisation IN_SECTOR energy), and one sector is one node."""
+    items: list[Item] = []
+    for sector in dict.fromkeys(s.strip() for s in sectors if s.strip()):
+        node = make_node(o.ctx.model, "Identity", "sector", sector, prov=o.prov, name=sector)
+        items += [node, Edge("IN_SECTOR", key, node.key, o.prov)]
+    return items
 
 
 def _infrastructure(o: StixObject) -> list[Item]:
@@ -224,68 +234,69 @@ def _indicator(o: StixObject) -> list[Item]:
     return items
 
 
-def _observable(o: StixObject) -> list[Item]:
-    value = o.raw.get("number") if o.raw["type"] == "autonomous-system" else o.raw.get("value")
-    props = {"stix_id": o.raw["id"], "as_name": o.text("name")}
-    node = observable_node(o.ctx.model, o.raw["type"], str(value), o.prov, ids=(o.key,), props=props)
-    links = [("RESOLVES_TO", r) for r in o.texts("resolves_to_refs")]
-    links += [("BELONGS_TO", r) for r in o.texts("belongs_to_refs")]
-    return [node, *(Edge(t, node.key, uuid_key(r), o.prov) for t, r in links if _modelled(r))]
+def _mitigation(o: StixObject) -> list[Item]:
+    return [_node(o, "Mitigation", "course-of-action", {**_status(o), "attack_id": attack_id(o.raw)})]
 
 
-def _modelled(ref: str) -> bool:
-    return ref.partition("--")[0] in ENDPOINTS
+def _detection(o: StixObject) -> list[Item]:
+    type_ = o.raw["type"].removeprefix("x-mitre-")
+    props = {**_status(o), "attack_id": attack_id(o.raw), "data_source": o.text("x_mitre_data_source_ref")}
+    return [_node(o, "Detection", type_, props)]
 
 
-def _require_modelled(what: str, *refs: str) -> None:
-    for ref in refs:
-        if not _modelled(ref):
-            raise Unmodelled(f"{what} with a {ref.partition('--')[0]}, which is not modelled")
+def _asset(o: StixObject) -> list[Item]:
+    props = {
+        **_status(o),
+        "attack_id": attack_id(o.raw),
+        "platforms": o.texts("x_mitre_platforms"),
+        "sectors": o.texts("x_mitre_sectors"),
+        "aliases": [r["name"] for r in o.raw.get("x_mitre_related_assets") or () if _named(r)],
+    }
+    node = _node(o, "Asset", "ics-asset", props)
+    return [node, *_sectors(o, node.key, o.texts("x_mitre_sectors"))]
 
 
-def _relationship(o: StixObject) -> list[Item]:
-    relation = o.raw["relationship_type"]
-    source, target = o.raw["source_ref"], o.raw["target_ref"]
-    _require_modelled("relationship", source, target)
-    edge_type, reverse = RELATIONSHIPS.get(relation, ("RELATED_TO", False))
-    if reverse:
-        source, target = target, source
-    props: dict[str, Any] = {}
-    if edge_type == "RELATED_TO":
-        props["relation"] = relation
-    elif edge_type == "USES":
-        props["description"] = o.text("description")
-    props = {k: v for k, v in props.items() if v is not None}
-    # No discriminator: the same fact from two sources is one edge; RELATED_TO keeps each relation apart.
-    discriminator = relation if edge_type == "RELATED_TO" else ""
-    return [Edge(edge_type, uuid_key(source), uuid_key(target), o.prov, props, discriminator)]
+def _named(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("name"), str) and bool(value["name"].strip())
 
 
-def _sighting(o: StixObject) -> list[Item]:
-    sighted = o.raw["sighting_of_ref"]
-    _require_modelled("sighting", sighted)
-    where = [r for r in o.texts("where_sighted_refs") if _modelled(r)]
-    if not where:
-        raise Unmodelled("sighting without a modelled where_sighted_refs")
-    count = o.raw.get("count")
-    props = {"count": count} if isinstance(count, int) and not isinstance(count, bool) else {}
-    return [Edge("SIGHTED_AT", uuid_key(sighted), uuid_key(w), o.prov, dict(props)) for w in where]
+def _location(o: StixObject) -> list[Item]:
+    region, country, city = o.text("region"), o.text("country"), o.text("city")
+    type_ = "city" if city else "country" if country else "region" if region else "place"
+    name = o.text("name") or city or country or region
+    props: dict[str, Any] = {"region": region, "country": country, "city": city}
+    for axis in ("latitude", "longitude"):
+        value = o.raw.get(axis)
+        props[axis] = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    return [_node(o, "Location", type_, props, name=name)]
 
 
-MAPPERS: dict[str, Callable[[StixObject], list[Item]]] = {
-    "intrusion-set": _actor,
-    "threat-actor": _actor,
-    "campaign": _campaign,
-    "malware": _software,
-    "tool": _software,
-    "identity": _identity,
-    "infrastructure": _infrastructure,
-    "attack-pattern": _technique,
-    "vulnerability": _vulnerability,
-    "indicator": _indicator,
-    "relationship": _relationship,
-    "sighting": _sighting,
-    **dict.fromkeys(OBSERVABLE_TYPES, _observable),
-}
-# Object types an edge may end on.
-ENDPOINTS = frozenset(MAPPERS) - {"relationship", "sighting"}
+def _incident(o: StixObject) -> list[Item]:
+    return [_node(o, "Incident", "incident", {"aliases": o.texts("aliases")})]
+
+
+# File hashes from the strongest down: a file is keyed by the first it has.
+HASHES = (("SHA-256", "sha256"), ("SHA-1", "sha1"), ("MD5", "md5"))
+
+
+def _file(o: StixObject) -> list[Item]:
+    given = o.raw.get("hashes")
+    hashes: dict[str, Any] = given if isinstance(given, dict) else {}
+    found = {prop: str(hashes[name]).lower() for name, prop in HASHES if isinstance(hashes.get(name), str)}
+    size = o.raw.get("size")
+    props: dict[str, Any] = {
+        **found,
+        "stix_id": o.raw["id"],
+        "file_name": o.text("name"),
+        "size": size if isinstance(size, int) and not isinstance(size, bool) else None,
+    }
+    name = o.text("name") or next(iter(found.values()), None)
+    if not found:  # no hash: the STIX id (derived from the name) is the only identity
+        return [make_node(o.ctx.model, "File", "file", prov=o.prov, uuid=o.raw["id"], name=name, props=props)]
+    value = next(iter(found.values()))
+    return [make_node(o.ctx.model, "File", "file", value, prov=o.prov, name=name, props=props, ids=(o.key,))]
+
+
+def _software_sco(o: StixObject) -> list[Item]:
+    props = {"cpe": o.text("cpe"), "vendor": o.text("vendor"), "version": o.text("version")}
+    return [_node(o, "File", "software", props)]

@@ -46,11 +46,12 @@ def neighbourhood(
     """The entities within ``depth`` hops of ``keys`` (edges in either direction) and the edges between.
 
     Only what the caller may see is walked: a hidden node or edge is neither returned nor crossed.
-    Level by level, entities in key order, their edges in key order; the walk stops at ``limit`` nodes
-    and says ``truncated``. A hub - an entity with more than ``hub_cap`` neighbours the walk could
-    take - keeps only its first ``hub_cap`` neighbours (by key); ``collapsed[hub]`` counts the
-    neighbours it has that are not in the result, among those the caller may see (so the count never
-    reveals a hidden entity).
+    Level by level, entities in key order, their neighbours in key order; the walk stops at ``limit``
+    nodes and says ``truncated``. A hub - an entity with more than ``hub_cap`` neighbours the walk could
+    take - shows only its first ``hub_cap`` neighbours (by key) and those already in the result when
+    it is reached; ``collapsed[hub]`` counts the neighbours not shown, among those the caller may see
+    (so the count never reveals a hidden entity). Hubs are counted in the store (see
+    :meth:`GraphStore.near`): their links are never all read.
 
     Parameters
     ----------
@@ -125,30 +126,27 @@ def walk_out(
         walk.order, walk.truncated = order[:limit], True
         return walk
     seen: dict[str, Link] = {}
-    around: dict[str, set[str]] = {}
     frontier = sorted(kept)
     for _ in range(depth):
         if not frontier or walk.truncated:
             break
-        by_node: dict[str, list[Link]] = {key: [] for key in frontier}
-        for link in store.links(frontier, clearance=clearance, types=types, window=window):
-            for end in (link.source, link.target):
-                if end in by_node:
-                    by_node[end].append(link)
+        around = store.near(
+            frontier,
+            clearance=clearance,
+            types=types,
+            window=window,
+            kinds=kinds,
+            keep=frozenset(kept),
+            cap=hub_cap,
+        )
         nxt: list[str] = []
         for key in frontier:
-            near: dict[str, Link] = {}
-            for link in by_node[key]:
-                other = link.other(key)
-                if kinds is None or other in kept or link.other_kind(key) in kinds:
-                    near.setdefault(other, link)
-                    seen[link.key] = link
-            around[key] = set(near)
-            chosen = sorted(near)
-            if len(chosen) > hub_cap:
-                chosen = chosen[:hub_cap]
-                walk.collapsed[key] = 0  # counted once the walk is over
-            for other in chosen:
+            near = around[key]
+            shown = sorted({link.other(key) for link in near.links})
+            if near.degree > len(shown):
+                walk.collapsed[key] = near.degree - len(shown)
+            seen.update((link.key, link) for link in near.links)
+            for other in shown:
                 if other in kept:
                     continue
                 if len(walk.order) >= limit:
@@ -160,8 +158,6 @@ def walk_out(
             if walk.truncated:
                 break
         frontier = sorted(nxt)
-    for hub in walk.collapsed:
-        walk.collapsed[hub] = len(around[hub] - kept)
     walk.links = {k: link for k, link in sorted(seen.items()) if link.source in kept and link.target in kept}
     return walk
 

@@ -1,10 +1,11 @@
 """How two entities are connected: the shortest paths between them, through what the caller may see.
 
-The search grows two balls, one around each end, always the one with the smaller frontier, reading
-only links (:meth:`GraphStore.links`), until the k shortest paths are proven or the length bound is
-reached: a path of length L is wholly inside the explored links once the two radii add up to L (each
-of its edges has an end within the radius of one side), so the k shortest simple paths of the explored
-graph (Yen's algorithm, networkx) are the k shortest of the whole visible graph.
+The search grows two balls, one around each end, always the one whose frontier has fewer neighbours
+(as the store counts them), reading only links (:meth:`GraphStore.links`), until the k shortest paths
+are proven or the length bound is reached: a path of length L is wholly inside the explored links once
+the two radii add up to L (each of its edges has an end within the radius of one side), so the k
+shortest simple paths of the explored graph (Yen's algorithm, networkx) are the k shortest of the
+whole visible graph.
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ def _search(
     frontiers: tuple[list[str], list[str]] = ([start], [end])
     radius = [0, 0]
     best: dict[tuple[str, str], Link] = {}
+    cost: list[int | None] = [None, None]  # links each frontier would read, while it is unchanged
     read = 0
     while True:
         proven = radius[0] + radius[1]
@@ -110,7 +112,13 @@ def _search(
                 return found
         elif proven >= max_length:
             return []
-        side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
+        for each in (0, 1):
+            if cost[each] is None:
+                # Neighbours the store counts (a hub's links are not read to weigh them).
+                counted = store.near(frontiers[each], clearance=clearance, types=types, cap=0)
+                cost[each] = sum(near.degree for near in counted.values())
+        side = 0 if (cost[0], len(frontiers[0])) <= (cost[1], len(frontiers[1])) else 1
+        cost[side] = None
         frontier = frontiers[side]
         links = store.links(frontier, clearance=clearance, types=types)
         read += len(links)

@@ -72,10 +72,12 @@ def shared_infrastructure(store: GraphStore, clearance: TLP, key: str, *, limit:
         if pivot_kind(link, here)
     }
     pivots = (first | second) - {origin}
-    # Degrees of the pivots, then the entities whose footprint reaches them, walked back two hops.
-    around = step(pivots, False)
-    degree = {p: len({link.other(p) for link in around.get(p, [])}) for p in pivots}
+    # Degrees of the pivots (counted by the store: a hub's links are not read), then the entities whose
+    # footprint reaches them, walked back two hops.
+    counted = store.near(sorted(pivots), clearance=clearance, types=types, cap=0)
+    degree = {p: counted[p].degree for p in pivots}
     walked = {p for p in pivots if degree[p] <= WALK_CAP}
+    around = step(walked, False)
     reach: dict[str, set[str]] = defaultdict(set)  # entity -> pivots in its footprint
     middle: dict[str, set[str]] = defaultdict(set)  # pivot-kind neighbour -> the pivots it touches
     kinds: dict[str, str] = {}

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 
 from backend.api.auth import KeyRing
@@ -22,6 +23,7 @@ from backend.api.context import get_context
 from backend.api.deps import Runner, StoreHolder
 from backend.api.graphiql import graphiql_router
 from backend.api.schema import build_schema
+from backend.export.routes import router as export_router
 from backend.settings import Settings
 from backend.views.routes import router as view_router
 from graph_model.errors import CrimegraphError, LimitExceeded, StoreError
@@ -30,6 +32,28 @@ from graph_model.store import GraphStore
 
 log = logging.getLogger("crimegraph.api")
 READY_SECONDS = 5.0
+
+
+class RequestId:
+    """Gives every request an id (``request.state.request_id``, header ``X-Request-ID``) that errors
+    quote and logs carry. Plain ASGI: a ``BaseHTTPMiddleware`` costs a task group per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
@@ -69,12 +93,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.store_holder = holder
     app.state.store = store
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request.state.request_id = uuid.uuid4().hex[:16]
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
+    app.add_middleware(RequestId)
 
     @app.exception_handler(CrimegraphError)
     async def expected(request: Request, exc: CrimegraphError) -> JSONResponse:
@@ -115,4 +134,5 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         )
     # Routers of other areas (views, exports) are included here, one line each.
     app.include_router(view_router)
+    app.include_router(export_router)
     return app

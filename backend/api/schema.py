@@ -97,6 +97,8 @@ class Query:
         ctx = info.context
         ctx.caller.check("read")
         offset, limit = _paging(info, first, after)
+        # Lucene refuses a prefix query over one very long word with an internal error.
+        within("text length", len(text), MAX_TEXT, minimum=0)
         found = await ctx.run(
             search.search, ctx.store, ctx.clearance, text, kinds=kinds, limit=limit - offset, offset=offset
         )
@@ -410,6 +412,7 @@ class Query:
 
 
 MAX_BUDGET = 100
+MAX_TEXT = 200  # characters of search text
 
 
 def _probability(value: float | None) -> float | None:

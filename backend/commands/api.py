@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from backend.cli import _accumulate, _entity_table
-from backend.console import app, console, out, run, state
+from backend.console import app, console, entity_table, out, run, state
 from backend.settings import Settings
 from graph_model.provenance import TLP
 from loaders import IngestSummary, LoadContext, ingest, reader
@@ -91,11 +90,11 @@ def demo(
                 total = IngestSummary()
                 for table in report.tables:
                     with console.status(f"loading {table.name}"):
-                        _accumulate(total, ingest(store, read(table, LoadContext(store.model, "demo"))))
+                        total.add(ingest(store, read(table, LoadContext(store.model, "demo"))))
                 counts = store.stats(clearance=TLP.RED).as_dict()
             finally:
                 store.close()
-        out.print(_entity_table(total))
+        out.print(entity_table(total))
         out.print(
             f"demo graph in {path}: {counts['total_nodes']} nodes, {counts['total_edges']} edges "
             f"({total.rejected} rejected records)"

@@ -67,6 +67,15 @@ class Link:
 
 
 @dataclass(slots=True)
+class Near:
+    """What surrounds one entity for a walk that caps hubs: how many neighbours it has, and the links to
+    those shown (all of them, or the first ``cap`` by key and those the walk already kept)."""
+
+    degree: int = 0
+    links: list[Link] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Subgraph:
     """Nodes and edges visible to a caller; ``truncated`` says a limit cut the result short."""
 
@@ -121,6 +130,7 @@ def to_networkx(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph
             confidence=edge.prov.confidence,
             first_seen=edge.prov.first_seen,
             last_seen=edge.prov.last_seen,
+            sources=sorted(edge.prov.sources),
             **edge.props,
         )
     return graph
@@ -146,11 +156,13 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
-        """The nodes among ``keys`` at or below ``clearance``."""
+        """The nodes among ``keys`` that a source within ``clearance`` asserts, as that caller sees them
+        (``graph_model.views``)."""
 
     @abc.abstractmethod
     def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
-        """Visible edges of ``types`` touching ``keys`` (either direction) whose both ends are visible."""
+        """Visible edges of ``types`` touching ``keys`` (either direction) whose both ends are visible, as
+        the caller sees them."""
 
     @abc.abstractmethod
     def links(
@@ -164,6 +176,35 @@ class GraphStore(abc.ABC):
         """Visible edges of ``types`` touching ``keys`` (either direction), both ends visible and the edge
         admitted by ``window``; each once, in key order. Reads no records: walks use it to decide what
         to fetch (see :mod:`queries.neighbourhood`, :mod:`queries.paths`)."""
+
+    def near(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+        kinds: frozenset[str] | None = None,
+        keep: frozenset[str] = frozenset(),
+        cap: int | None = None,
+    ) -> dict[str, Near]:
+        """For each of ``keys``: its neighbours over :meth:`links` (of ``kinds``), how many, and the links
+        to those shown: every one up to ``cap`` neighbours; past it the first ``cap`` by key and any in
+        ``keep``. A store may answer this without reading a hub's every link."""
+        around: dict[str, dict[str, list[Link]]] = {key: {} for key in keys}
+        for link in self.links(keys, clearance=clearance, types=types, window=window):
+            for here in {link.source, link.target}:
+                if here in around:
+                    other = link.other(here)
+                    if kinds is None or link.other_kind(here) in kinds:
+                        around[here].setdefault(other, []).append(link)
+        found: dict[str, Near] = {}
+        for key, neighbours in around.items():
+            names = sorted(neighbours)
+            if cap is not None and len(names) > cap:
+                names = sorted({*names[:cap], *(keep & neighbours.keys())})
+            found[key] = Near(len(neighbours), [link for name in names for link in neighbours[name]])
+        return found
 
     @abc.abstractmethod
     def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
@@ -188,6 +229,14 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def stats(self, *, clearance: TLP) -> Stats:
         """Counts of visible nodes by kind and visible edges by type."""
+
+    @abc.abstractmethod
+    def pending_count(self) -> int:
+        """Edges still waiting for an endpoint (not visible to any reader)."""
+
+    @abc.abstractmethod
+    def waiting_edges(self, *, limit: int = 20) -> list[Edge]:
+        """Up to ``limit`` of the edges waiting for an endpoint, in key order (for ``crimegraph check``)."""
 
     @abc.abstractmethod
     def clear(self) -> None:
@@ -227,7 +276,8 @@ class GraphStore(abc.ABC):
         """The node with this key or id; NotFound also when it is above ``clearance``."""
         key = self._resolve([identifier]).get(identifier)
         found = self._nodes([key], clearance) if key else {}
-        if key is None or key not in found:
+        # An identifier only a source above clearance gave must not confirm that it names this entity.
+        if key is None or key not in found or (identifier != key and identifier not in found[key].ids):
             raise NotFound(f"no entity {identifier!r}")
         return found[key]
 
@@ -260,7 +310,13 @@ class GraphStore(abc.ABC):
             self.model.node_kind(kind)
         resolved = self._resolve(seeds)
         result = Subgraph()
-        result.nodes = self._nodes(sorted({resolved[s] for s in seeds if s in resolved}), clearance)
+        found = self._nodes(sorted({resolved[s] for s in seeds if s in resolved}), clearance)
+        # A seed named by an identifier only a source above clearance gave is not found (as in get()).
+        for seed in seeds:
+            key = resolved.get(seed)
+            node = found.get(key) if key else None
+            if key and node is not None and (seed == key or seed in node.ids):
+                result.nodes[key] = node
         frontier = sorted(result.nodes)
         for _ in range(depth):
             if not frontier or result.truncated:

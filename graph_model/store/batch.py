@@ -145,7 +145,7 @@ def _write_edges(
             result.edges_merged += 1  # both ends merged into one entity: the link is now identity
             continue
         if src != edge.source or dst != edge.target:
-            edge = Edge(edge.type, src, dst, edge.prov, edge.props, edge.discriminator)
+            edge = replace(edge, source=src, target=dst)
         key = edge.key
         if key in resolved:
             resolved[key] = merge_edges(resolved[key], edge)

@@ -6,7 +6,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from graph_model.entities import RESERVED, Edge, Node
+import orjson
+
+from graph_model.entities import RESERVED, Edge, Node, layered_edge, layered_node
 from graph_model.provenance import TLP, Provenance
 
 _LABELS = {level: level.label for level in TLP}
@@ -39,8 +41,50 @@ def _props(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (sorted(v) if isinstance(v, list) else v) for k, v in row.items() if k not in RESERVED}
 
 
+# A node or edge whose sources carry several markings is stored as the merge of them all (what a RED
+# caller sees, and what the full-text index holds) with ``tlp_rank`` the lowest level - the one stores
+# filter on - and ``levels``: a JSON text of what each level contributed, from which reads build the
+# caller's view (``graph_model.views``). The common single-level row has no ``levels``.
+
+
+def _level_prov(part: Mapping[str, Any], level: TLP) -> Provenance:
+    return Provenance(
+        sources=frozenset(part["sources"]),
+        first_seen=part.get("first_seen"),
+        last_seen=part.get("last_seen"),
+        confidence=int(part["confidence"]),
+        tlp=level,
+    )
+
+
+def _node_levels(node: Node) -> str:
+    assert node.levels is not None
+    return orjson.dumps(
+        {
+            str(int(level)): {
+                "type": part.type,
+                "name": part.name,
+                "ids": list(part.ids),
+                "props": part.props,
+                **_prov_row(part.prov),
+            }
+            for level, part in node.levels.items()
+        }
+    ).decode()
+
+
+def _read_node_levels(key: str, kind: str, text: str) -> Node:
+    levels: dict[TLP, Node] = {}
+    for rank, part in orjson.loads(text).items():
+        level = _LEVELS[int(rank)]
+        props = {k: (sorted(v) if isinstance(v, list) else v) for k, v in part["props"].items()}
+        prov = _level_prov(part, level)
+        levels[level] = Node(key, kind, part["type"], part["name"], prov, props, tuple(part["ids"]))
+    return layered_node(levels)
+
+
 def node_row(node: Node) -> dict[str, Any]:
-    return {
+    row = {
         **node.props,
         "key": node.key,
         "kind": node.kind,
@@ -49,9 +93,17 @@ def node_row(node: Node) -> dict[str, Any]:
         "ids": list(node.ids),
         **_prov_row(node.prov),
     }
+    if node.levels is not None:
+        row["tlp_rank"] = int(min(node.levels))
+        row["levels"] = _node_levels(node)
+    return row
 
 
 def row_node(row: Mapping[str, Any]) -> Node:
+    """The stored node (with its levels, if any): reads pass it through ``views.node_view``."""
+    levels = row.get("levels")
+    if levels is not None:
+        return _read_node_levels(row["key"], row["kind"], levels)
     return Node(
         key=row["key"],
         kind=row["kind"],
@@ -77,7 +129,7 @@ def edge_row(edge: Edge) -> dict[str, Any]:
 def edge_data(edge: Edge) -> dict[str, Any]:
     """:func:`edge_row` without what identifies the edge (its type, ends and discriminator)."""
     data = edge_fields(edge)
-    data["tlp"] = _LABELS[edge.prov.tlp]
+    data["tlp"] = _LABELS[edge.prov.tlp]  # the label of the merge of every level
     return data
 
 
@@ -86,7 +138,7 @@ def edge_fields(edge: Edge) -> dict[str, Any]:
     identifies it: what every store keeps of an edge beside its type, ends and discriminator."""
     prov = edge.prov
     sources = prov.sources
-    return {
+    fields = {
         **edge.props,
         "sources": sorted(sources) if len(sources) > 1 else list(sources),
         "first_seen": prov.first_seen,
@@ -94,16 +146,36 @@ def edge_fields(edge: Edge) -> dict[str, Any]:
         "confidence": prov.confidence,
         "tlp_rank": int(prov.tlp),
     }
+    if edge.levels is not None:
+        fields["tlp_rank"] = int(min(edge.levels))
+        fields["levels"] = orjson.dumps(
+            {
+                str(int(level)): {"props": part.props, **_prov_row(part.prov)}
+                for level, part in edge.levels.items()
+            }
+        ).decode()
+    return fields
 
 
 def row_edge(row: Mapping[str, Any]) -> Edge:
+    """The stored edge (with its levels, if any): reads pass it through ``views.edge_view``."""
+    etype, source, target = row["type"], row["source"], row["target"]
+    discriminator = row.get("discriminator") or ""
+    levels = row.get("levels")
+    if levels is not None:
+        parts: dict[TLP, Edge] = {}
+        for rank, part in orjson.loads(levels).items():
+            level = _LEVELS[int(rank)]
+            props = {k: (sorted(v) if isinstance(v, list) else v) for k, v in part["props"].items()}
+            parts[level] = Edge(etype, source, target, _level_prov(part, level), props, discriminator)
+        return layered_edge(parts)
     return Edge(
-        type=row["type"],
-        source=row["source"],
-        target=row["target"],
+        type=etype,
+        source=source,
+        target=target,
         prov=_prov(row),
         props=_props(row),
-        discriminator=row.get("discriminator") or "",
+        discriminator=discriminator,
     )
 
 
@@ -116,7 +188,22 @@ def words(text: str) -> list[str]:
 
 
 def search_text(node: Node, fields: tuple[str, ...]) -> str:
-    """The words full-text search sees for a node: name, aliases and the kind's searchable fields."""
+    """The words full-text search sees for a node: name, aliases and the kind's searchable fields.
+
+    For a stored node with several marking levels, the words of every level too (a name one level gives
+    may lose to another's in the merge, yet it is the name a caller seeing only that level searches by);
+    hits are checked against the caller's view (:func:`shows`).
+    """
+    text = _words_of(node, fields)
+    if node.levels is None:
+        return text
+    found = dict.fromkeys(text.split())
+    for part in node.levels.values():
+        found.update(dict.fromkeys(_words_of(part, fields).split()))
+    return " ".join(found)
+
+
+def _words_of(node: Node, fields: tuple[str, ...]) -> str:
     parts = [node.name]
     for name in fields:
         value = node.props.get(name)
@@ -125,3 +212,10 @@ def search_text(node: Node, fields: tuple[str, ...]) -> str:
         elif value is not None:
             parts.append(str(value))
     return " ".join(words(" ".join(parts)))
+
+
+def shows(node: Node, fields: tuple[str, ...], tokens: list[str]) -> bool:
+    """Whether every search token is a prefix of a word of ``node`` (a caller's view) - how search checks
+    a hit whose stored words include some from sources above the caller's clearance."""
+    have = search_text(node, fields).split()
+    return all(any(w.startswith(t) for w in have) for t in tokens)

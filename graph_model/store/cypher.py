@@ -53,7 +53,7 @@ def schema_statements(model: Model) -> list[str]:
 
 
 # The fixed columns of ``codec.node_row`` (plus the node's search text).
-_PROV_FIELDS = ("sources", "first_seen", "last_seen", "confidence", "tlp", "tlp_rank")
+_PROV_FIELDS = ("sources", "first_seen", "last_seen", "confidence", "tlp", "tlp_rank", "levels")
 _NODE_FIELDS: tuple[str, ...] = ("key", "kind", "type", "name", "ids", *_PROV_FIELDS, "search_text")
 # What a relationship stores beside its schema properties. Its type and end nodes are the graph's own,
 # and its key and TLP label follow from them and from tlp_rank, so reads rebuild those (``EDGE_COLUMNS``).
@@ -64,6 +64,7 @@ _EDGE_FIELDS: tuple[str, ...] = (
     "last_seen",
     "confidence",
     "tlp_rank",
+    "levels",
 )
 # The columns of every query returning relationships: ``neo4j_store`` rebuilds an Edge from them.
 EDGE_COLUMNS = "properties(r) AS p, type(r) AS type"
@@ -285,6 +286,34 @@ def links(model: Model, types: frozenset[str]) -> str:
     )
 
 
+def near(model: Model, types: frozenset[str]) -> str:
+    """:func:`links` per entity, capped on the server: each entity's distinct visible neighbours (of
+    ``$kinds``, null for any), how many, and the relationships to those shown - all, or
+    past ``$cap`` the first ``$cap`` by key and those in ``$keep`` - so a hub's thousands of relationships
+    are counted where they are, not sent. Returns one row per shown relationship (none for an entity
+    without neighbours but its degree row, with a null ``ref``)."""
+    pattern = "|".join(label(model, t) for t in sorted(types))
+    return (
+        f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}}) WHERE a.tlp_rank <= $clearance "
+        "CALL (a) { "
+        f"OPTIONAL MATCH (a)-[r:{pattern}]-(b:{ENTITY}) "
+        "WHERE r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
+        "AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since) "
+        "AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until) "
+        "AND ($kinds IS NULL OR b.kind IN $kinds) "
+        "WITH b, collect(DISTINCT r) AS rs WHERE b IS NOT NULL ORDER BY b.key "
+        "WITH collect({key: b.key, rs: rs}) AS around "
+        "WITH size(around) AS degree, CASE WHEN $cap IS NULL OR size(around) <= $cap THEN around "
+        "ELSE around[0..$cap] + [x IN around[$cap..] WHERE x.key IN $keep] END AS shown "
+        "RETURN degree, [x IN shown | x.rs] AS groups } "
+        "UNWIND CASE WHEN size(groups) = 0 THEN [null] ELSE groups END AS rs "
+        "UNWIND CASE WHEN rs IS NULL THEN [null] ELSE rs END AS r "
+        "RETURN a.key AS key, degree, elementId(r) AS ref, type(r) AS type, startNode(r).key AS source, "
+        "endNode(r).key AS target, startNode(r).kind AS source_kind, endNode(r).kind AS target_kind, "
+        "coalesce(r.discriminator, '') AS discriminator"
+    )
+
+
 def edges_by_ref() -> str:
     """Relationships by element id (from :func:`links`), both ends and the relationship visible."""
     return (
@@ -311,10 +340,11 @@ def scan_edges() -> str:
 
 
 def search() -> str:
+    """Full-text hits visible at a clearance, a page (``$skip``, ``$limit``) at a time."""
     return (
         f"CALL db.index.fulltext.queryNodes('{SEARCH_INDEX}', $query) YIELD node, score "
         "WHERE node.tlp_rank <= $clearance AND ($kinds IS NULL OR node.kind IN $kinds) "
-        "RETURN properties(node) AS p ORDER BY score DESC, node.key LIMIT $limit"
+        "RETURN properties(node) AS p ORDER BY score DESC, node.key SKIP $skip LIMIT $limit"
     )
 
 

@@ -17,12 +17,26 @@ from graph_model.entities import Edge, Node, edge_key
 from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
-from graph_model.store.base import GraphStore, Link, Stats, TimeWindow, WriteTx
-from graph_model.store.codec import edge_data, edge_row, node_row, row_edge, row_node, search_text, words
+from graph_model.store.base import GraphStore, Link, Near, Stats, TimeWindow, WriteTx
+from graph_model.store.codec import (
+    edge_data,
+    edge_row,
+    node_row,
+    row_edge,
+    row_node,
+    search_text,
+    shows,
+    words,
+)
 from graph_model.store.memory import NODE_LIMIT
+from graph_model.views import edge_view, floor, node_view
 
+# Entities with this many neighbours or more have their neighbour lists remembered for near(), at most
+# HUB_CACHE_SIZE of them: the same exchanges and hosters turn up in neighbourhood after neighbourhood.
+HUB_CACHE_DEGREE = 1000
+HUB_CACHE_SIZE = 512
 # Bumped when the file layout changes; an older file is refused with a clear message.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3  # 3: tlp_rank is the lowest marking among sources, levels kept per marking
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
     key TEXT PRIMARY KEY, kind TEXT NOT NULL, tlp_rank INTEGER NOT NULL, data TEXT NOT NULL);
@@ -149,7 +163,7 @@ class _Tx:
         self.conn.executemany(
             "INSERT INTO nodes(key, kind, tlp_rank, data) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE"
             " SET kind = excluded.kind, tlp_rank = excluded.tlp_rank, data = excluded.data",
-            [(n.key, n.kind, int(n.prov.tlp), _dumps(node_row(n))) for n in nodes],
+            [(n.key, n.kind, int(floor(n)), _dumps(node_row(n))) for n in nodes],
         )
         self.conn.executemany(
             "INSERT OR IGNORE INTO ids(id, key) VALUES (?, ?)",  # the first claimant keeps an id
@@ -188,7 +202,7 @@ class _Tx:
                         e.source,
                         e.target,
                         e.discriminator,
-                        int(e.prov.tlp),
+                        int(floor(e)),
                         _edge_data(e),
                     )
                     for e in edges
@@ -197,7 +211,7 @@ class _Tx:
         else:  # edges found by fetch_edges in this transaction
             self.conn.executemany(
                 "UPDATE edges SET tlp_rank = ?, data = ? WHERE id = ?",
-                [(int(e.prov.tlp), _edge_data(e), self.edge_ids[e.key]) for e in edges],
+                [(int(floor(e)), _edge_data(e), self.edge_ids[e.key]) for e in edges],
             )
         if self.store._index is not None:
             self.edges_written.extend(edges)
@@ -238,6 +252,9 @@ class EmbeddedStore(GraphStore):
         # The topology index is built on first read, not on open: a load never pays for it.
         self._index: nx.MultiDiGraph | None = None
         self._index_version = -1
+        # Hubs' sorted neighbours by (key, clearance, types, kinds), valid for one index (see near).
+        self._hubs: dict[tuple[str, int, frozenset[str], frozenset[str] | None], list[str]] = {}
+        self._hubs_of: nx.MultiDiGraph | None = None
         # Nodes this connection last read or wrote, by key: batches naming the same hubs again and again
         # resolve them without decoding their rows. Valid while no other connection commits.
         self._known: dict[str, Node] = {}
@@ -298,13 +315,14 @@ class EmbeddedStore(GraphStore):
         self.conn.execute("COMMIT")
         self._known.update((n.key, n) for n in tx.nodes_written)
         # The index changes only once the batch is durable, so readers never see half a batch.
+        self._hubs.clear()
         if self._index is not None:
             self._index.add_nodes_from(
-                (n.key, {"kind": n.kind, "rank": int(n.prov.tlp)}) for n in tx.nodes_written
+                (n.key, {"kind": n.kind, "rank": int(floor(n))}) for n in tx.nodes_written
             )
             add_edge = self._index.add_edge  # one call per edge: add_edges_from builds views per edge
             for e in tx.edges_written:
-                add_edge(e.source, e.target, e.key, type=e.type, rank=int(e.prov.tlp))
+                add_edge(e.source, e.target, e.key, type=e.type, rank=int(floor(e)))
 
     def _resolve(self, ids: Iterable[str]) -> dict[str, str]:
         return _Tx(self, self.conn).resolve_ids(ids)
@@ -313,9 +331,19 @@ class EmbeddedStore(GraphStore):
         attrs = self.index.nodes.get(key)
         return attrs is not None and attrs["rank"] <= clearance
 
-    def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
-        wanted = [k for k in keys if self._visible(k, clearance)]
+    def _stored_nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
+        """The stored nodes among ``keys`` that some source within ``clearance`` asserts (not views)."""
+        nodes = self.index._node  # once: each look at ``index`` asks SQLite whether the file changed
+        wanted = [k for k in keys if (a := nodes.get(k)) is not None and a["rank"] <= clearance]
         return _Tx(self, self.conn).fetch_nodes(wanted)
+
+    def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
+        stored = self._stored_nodes(keys, clearance)
+        return {k: v for k, n in stored.items() if (v := node_view(n, clearance)) is not None}
+
+    def _edges(self, keys: Iterable[str], clearance: TLP) -> list[Edge]:
+        stored = _Tx(self, self.conn).fetch_edges(keys).values()
+        return [v for e in stored if (v := edge_view(e, clearance)) is not None]
 
     def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
         found: set[str] = set()
@@ -333,7 +361,7 @@ class EmbeddedStore(GraphStore):
                     and self._visible(dst, clearance)
                 ):
                     found.add(ekey)
-        return list(_Tx(self, self.conn).fetch_edges(sorted(found)).values())
+        return self._edges(sorted(found), clearance)
 
     def links(
         self,
@@ -344,7 +372,7 @@ class EmbeddedStore(GraphStore):
         window: TimeWindow | None = None,
     ) -> list[Link]:
         index = self.index
-        nodes = index.nodes
+        nodes = index._node
         found: dict[str, Link] = {}
         for key in keys:
             attrs = nodes.get(key)
@@ -373,15 +401,105 @@ class EmbeddedStore(GraphStore):
             }
         return [found[k] for k in sorted(found)]
 
+    def near(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+        kinds: frozenset[str] | None = None,
+        keep: frozenset[str] = frozenset(),
+        cap: int | None = None,
+    ) -> dict[str, Near]:
+        if window is not None:  # times are in the records: the generic walk reads them
+            return super().near(
+                keys, clearance=clearance, types=types, window=window, kinds=kinds, keep=keep, cap=cap
+            )
+        index = self.index
+        nodes = index._node  # the attribute dicts themselves: NodeView lookups cost a third of a walk
+        if self._hubs_of is not index:
+            self._hubs.clear()  # the index was rebuilt or replaced: counts may have changed
+            self._hubs_of = index
+        found: dict[str, Near] = {}
+        for key in keys:
+            attrs = nodes.get(key)
+            found[key] = near = Near()
+            if attrs is None or attrs["rank"] > clearance:
+                continue
+            succ, pred = index._succ[key], index._pred[key]
+            names = self._hub_neighbours(key, clearance, types, kinds) if cap is not None else None
+            if names is None:
+                names = sorted(self._neighbours(key, clearance, types, kinds))
+            near.degree = len(names)
+            if cap is not None and len(names) > cap:
+                names = sorted({*names[:cap], *(keep & set(names))})
+            for other in names:
+                far_kind = nodes[other]["kind"]
+                parallel: dict[str, tuple[bool, str]] = {}
+                for outgoing, adjacent in ((True, succ), (False, pred)):
+                    for ekey, data in adjacent.get(other, {}).items():
+                        if data["type"] in types and data["rank"] <= clearance:
+                            parallel[ekey] = (outgoing, data["type"])
+                for ekey in sorted(parallel):
+                    outgoing, etype = parallel[ekey]
+                    source, target = (key, other) if outgoing else (other, key)
+                    skind, tkind = (attrs["kind"], far_kind) if outgoing else (far_kind, attrs["kind"])
+                    near.links.append(Link(ekey, etype, source, target, skind, tkind, ekey))
+        return found
+
+    def _neighbours(
+        self,
+        key: str,
+        clearance: TLP,
+        types: frozenset[str],
+        kinds: frozenset[str] | None,
+    ) -> set[str]:
+        """The distinct visible neighbours of ``key`` of ``kinds`` over visible edges of ``types``."""
+        index = self.index
+        nodes = index._node
+        found: set[str] = set()
+        for adjacent in (index._succ[key], index._pred[key]):
+            for other, parallel in adjacent.items():
+                if other in found:
+                    continue
+                far = nodes[other]
+                if far["rank"] > clearance or (kinds is not None and far["kind"] not in kinds):
+                    continue
+                for data in parallel.values():
+                    if data["type"] in types and data["rank"] <= clearance:
+                        found.add(other)
+                        break
+        return found
+
+    def _hub_neighbours(
+        self, key: str, clearance: TLP, types: frozenset[str], kinds: frozenset[str] | None
+    ) -> list[str] | None:
+        """A hub's sorted neighbours, remembered until the index changes; None for a small entity."""
+        index = self.index
+        if len(index._succ[key]) + len(index._pred[key]) < HUB_CACHE_DEGREE:
+            return None
+        cache_key = (key, int(clearance), types, kinds)
+        names = self._hubs.get(cache_key)
+        if names is None:
+            names = sorted(self._neighbours(key, clearance, types, kinds))
+            if len(self._hubs) >= HUB_CACHE_SIZE:
+                self._hubs.pop(next(iter(self._hubs)))
+            self._hubs[cache_key] = names
+        return names
+
     def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
-        records = _Tx(self, self.conn).fetch_edges([link.key for link in links])
+        views = {edge.key: edge for edge in self._edges([link.key for link in links], clearance)}
+        nodes = self.index._node
+
+        def visible(key: str) -> bool:
+            attrs = nodes.get(key)
+            return attrs is not None and attrs["rank"] <= clearance
+
         return [
             edge
-            for edge in (records.get(link.key) for link in links)
-            if edge is not None
-            and edge.prov.tlp <= clearance
-            and self._visible(edge.source, clearance)
-            and self._visible(edge.target, clearance)
+            for edge in (views.get(link.key) for link in links)
+            if edge is not None and visible(edge.source) and visible(edge.target)
         ]
 
     def _scan(
@@ -397,9 +515,8 @@ class EmbeddedStore(GraphStore):
             for s, t, k, a in self.index.edges(keys=True, data=True)
             if a["type"] in types and a["rank"] <= clearance and s in visible and t in visible
         ]
-        tx = _Tx(self, self.conn)
-        nodes = iter(tx.fetch_nodes(visible).values())
-        edges = iter(tx.fetch_edges(edge_keys).values())
+        nodes = iter(self._nodes(visible, clearance).values())
+        edges = iter(self._edges(edge_keys, clearance))
         return nodes, edges
 
     def search(
@@ -409,20 +526,39 @@ class EmbeddedStore(GraphStore):
         if query is None:
             return []
         allowed = set(kinds) if kinds else None
-        keys: list[str] = []
         rows = self.conn.execute(
             "SELECT nodes.key FROM search JOIN nodes ON nodes.rowid = search.rowid"
             " WHERE search MATCH ? ORDER BY search.rank, nodes.key",
             (query,),
         )
+        found: list[Node] = []
+        page: list[str] = []
+        tokens = words(text)
         for (key,) in rows:
             attrs = self.index.nodes.get(key)
             if attrs and attrs["rank"] <= clearance and (allowed is None or attrs["kind"] in allowed):
-                keys.append(key)
-                if len(keys) >= limit:
-                    break
-        found = self._nodes(keys, clearance)
-        return [found[k] for k in keys if k in found]
+                page.append(key)
+                if len(page) >= limit - len(found):
+                    found.extend(self._hits(page, clearance, tokens))
+                    page = []
+                    if len(found) >= limit:
+                        break
+        found.extend(self._hits(page, clearance, tokens))
+        return found[:limit]
+
+    def _hits(self, keys: list[str], clearance: TLP, tokens: list[str]) -> list[Node]:
+        """The caller's views of the nodes the index matched, in order; a node whose stored words include
+        some from sources above clearance is a hit only if its view has the words."""
+        stored = self._stored_nodes(keys, clearance)
+        hits: list[Node] = []
+        for key in keys:
+            node = stored.get(key)
+            view = node_view(node, clearance) if node is not None else None
+            if view is None or node is None:
+                continue
+            if node.levels is None or shows(view, self.model.nodes[view.kind].search_properties, tokens):
+                hits.append(view)
+        return hits
 
     def stats(self, *, clearance: TLP) -> Stats:
         nodes = Counter(a["kind"] for _, a in self.index.nodes(data=True) if a["rank"] <= clearance)
@@ -436,6 +572,10 @@ class EmbeddedStore(GraphStore):
     def pending_count(self) -> int:
         """Edges still waiting for an endpoint (not visible to any reader)."""
         return int(self.conn.execute("SELECT count(*) FROM pending").fetchone()[0])
+
+    def waiting_edges(self, *, limit: int = 20) -> list[Edge]:
+        rows = self.conn.execute("SELECT data FROM pending ORDER BY key LIMIT ?", (limit,)).fetchall()
+        return [row_edge(orjson.loads(data)) for (data,) in rows]
 
     def clear(self) -> None:
         with self._write_transaction():

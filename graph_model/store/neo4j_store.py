@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, LiteralString, cast
 
@@ -17,9 +17,19 @@ from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store import cypher
-from graph_model.store.base import GraphStore, Link, Stats, TimeWindow, WriteTx
-from graph_model.store.codec import edge_fields, edge_row, node_row, row_edge, row_node, search_text, words
+from graph_model.store.base import GraphStore, Link, Near, Stats, TimeWindow, WriteTx
+from graph_model.store.codec import (
+    edge_fields,
+    edge_row,
+    node_row,
+    row_edge,
+    row_node,
+    search_text,
+    shows,
+    words,
+)
 from graph_model.store.memory import Memory
+from graph_model.views import edge_view, node_view
 
 
 def _q(text: str) -> LiteralString:
@@ -59,6 +69,11 @@ def _edge(record: Mapping[str, Any]) -> Edge:
     )
 
 
+def _by_neighbour(here: str) -> Callable[[Link], tuple[str, str]]:
+    """The order of ``base.GraphStore.near``'s links of ``here``: by neighbour, then by key."""
+    return lambda link: (link.other(here), link.key)
+
+
 def _key_parts(key: str) -> Iterator[tuple[str, str, str, str]]:
     """Every (type, source, target, discriminator) whose ``entities.edge_key`` is ``key``.
 
@@ -68,6 +83,15 @@ def _key_parts(key: str) -> Iterator[tuple[str, str, str, str]]:
     for i in range(1, len(parts) - 1):
         for j in range(i + 1, len(parts)):
             yield edge_type, "|".join(parts[:i]), "|".join(parts[i:j]), "|".join(parts[j:])
+
+
+def _node_views(rows: Iterable[Mapping[str, Any]], clearance: TLP) -> dict[str, Node]:
+    views = (node_view(row_node(p), clearance) for p in rows)
+    return {v.key: v for v in views if v is not None}
+
+
+def _edge_views(rows: Iterable[Mapping[str, Any]], clearance: TLP) -> list[Edge]:
+    return [v for v in (edge_view(_edge(r), clearance) for r in rows) if v is not None]
 
 
 class _Tx:
@@ -325,11 +349,11 @@ class Neo4jStore(GraphStore):
 
     def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
         rows = self._read(cypher.fetch_nodes(), keys=list(keys), clearance=int(clearance))
-        return {n.key: n for n in (row_node(r["p"]) for r in rows)}
+        return _node_views((r["p"] for r in rows), clearance)
 
     def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
         rows = self._read(cypher.expand(), keys=list(keys), types=sorted(types), clearance=int(clearance))
-        return [_edge(r) for r in rows]
+        return _edge_views(rows, clearance)
 
     def links(
         self,
@@ -365,11 +389,52 @@ class Neo4jStore(GraphStore):
         }
         return [found[k] for k in sorted(found)]
 
+    def near(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+        kinds: frozenset[str] | None = None,
+        keep: frozenset[str] = frozenset(),
+        cap: int | None = None,
+    ) -> dict[str, Near]:
+        found: dict[str, Near] = {key: Near() for key in keys}
+        if not keys or not types:
+            return found
+        rows = self._read(
+            cypher.near(self.model, types),
+            keys=list(dict.fromkeys(keys)),
+            clearance=int(clearance),
+            since=window.since if window else None,
+            until=window.until if window else None,
+            kinds=sorted(kinds) if kinds is not None else None,
+            keep=sorted(keep),
+            cap=cap,
+        )
+        seen: dict[str, set[str]] = {key: set() for key in keys}
+        for r in rows:
+            near = found[r["key"]]
+            near.degree = r["degree"]
+            if r["ref"] is None:
+                continue
+            key = edge_key(r["type"], r["source"], r["target"], r["discriminator"])
+            if key not in seen[r["key"]]:
+                seen[r["key"]].add(key)
+                link = Link(
+                    key, r["type"], r["source"], r["target"], r["source_kind"], r["target_kind"], r["ref"]
+                )
+                near.links.append(link)
+        for key, near in found.items():
+            near.links.sort(key=_by_neighbour(key))
+        return found
+
     def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
         if not links:
             return []
         rows = self._read(cypher.edges_by_ref(), refs=[link.ref for link in links], clearance=int(clearance))
-        found = {r["ref"]: _edge(r) for r in rows}
+        found = {r["ref"]: view for r in rows if (view := edge_view(_edge(r), clearance)) is not None}
         # An element id names another relationship once its own was deleted: the key must still match.
         return [edge for link in links if (edge := found.get(link.ref)) is not None and edge.key == link.key]
 
@@ -377,9 +442,9 @@ class Neo4jStore(GraphStore):
         self, clearance: TLP, kinds: frozenset[str] | None, types: frozenset[str]
     ) -> tuple[Iterator[Node], Iterator[Edge]]:
         params = {"clearance": int(clearance), "kinds": sorted(kinds) if kinds else None}
-        nodes = [row_node(r["p"]) for r in self._read(cypher.scan_nodes(), **params)]
-        edges = [_edge(r) for r in self._read(cypher.scan_edges(), types=sorted(types), **params)]
-        return iter(nodes), iter(edges)
+        nodes = _node_views((r["p"] for r in self._read(cypher.scan_nodes(), **params)), clearance)
+        edges = _edge_views(self._read(cypher.scan_edges(), types=sorted(types), **params), clearance)
+        return iter(nodes.values()), iter(edges)
 
     def search(
         self, text: str, *, clearance: TLP, kinds: Sequence[str] | None = None, limit: int = 20
@@ -387,14 +452,29 @@ class Neo4jStore(GraphStore):
         query = lucene_query(text)
         if query is None:
             return []
-        rows = self._read(
-            cypher.search(),
-            query=query,
-            clearance=int(clearance),
-            kinds=list(kinds) if kinds else None,
-            limit=limit,
-        )
-        return [row_node(r["p"]) for r in rows]
+        tokens = words(text)
+        found: list[Node] = []
+        skip = 0
+        while len(found) < limit:
+            rows = self._read(
+                cypher.search(),
+                query=query,
+                clearance=int(clearance),
+                kinds=list(kinds) if kinds else None,
+                skip=skip,
+                limit=limit,
+            )
+            for row in rows:
+                node = row_node(row["p"])
+                view = node_view(node, clearance)
+                # Stored words may include some from sources above clearance: check the caller's view.
+                fields = self.model.nodes[node.kind].search_properties
+                if view is not None and (node.levels is None or shows(view, fields, tokens)):
+                    found.append(view)
+            if len(rows) < limit:
+                break
+            skip += limit
+        return found[:limit]
 
     def stats(self, *, clearance: TLP) -> Stats:
         nodes = {r["kind"]: r["n"] for r in self._read(cypher.count_nodes(), clearance=int(clearance))}
@@ -404,6 +484,10 @@ class Neo4jStore(GraphStore):
     def pending_count(self) -> int:
         rows = self._read(f"MATCH (p:{cypher.PENDING}) RETURN count(p) AS n")
         return int(rows[0]["n"])
+
+    def waiting_edges(self, *, limit: int = 20) -> list[Edge]:
+        text = f"MATCH (p:{cypher.PENDING}) RETURN p.data AS data ORDER BY p.key LIMIT $limit"
+        return [row_edge(json.loads(r["data"])) for r in self._read(text, limit=limit)]
 
     def clear(self) -> None:
         with self.driver.session(database=self.database) as session:

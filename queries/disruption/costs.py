@@ -155,12 +155,20 @@ def _typed_neighbours(graph: nx.Graph, node: Hashable, types: frozenset[str]) ->
 def _siblings(graph: nx.Graph, node: Hashable) -> tuple[int, list[str]]:
     type_ = graph.nodes[node].get("type")
     operators = [m for m in _typed_neighbours(graph, node, OPERATES) if graph.nodes[m].get("kind") == "Actor"]
+    cache: dict[tuple[Hashable, Any], frozenset[Hashable]] = graph.graph.setdefault("_operated", {})
     others: set[Hashable] = set()
     for op in operators:
-        for other in _typed_neighbours(graph, op, OPERATES):
-            data = graph.nodes[other]
-            if other != node and data.get("kind") == "Infrastructure" and data.get("type") == type_:
-                others.add(other)
+        run = cache.get((op, type_))
+        if run is None:
+            run = frozenset(
+                other
+                for other in _typed_neighbours(graph, op, OPERATES)
+                if graph.nodes[other].get("kind") == "Infrastructure"
+                and graph.nodes[other].get("type") == type_
+            )
+            cache[(op, type_)] = run
+        others |= run
+    others.discard(node)
     return len(others), [str(graph.nodes[op].get("name", op)) for op in operators[:2]]
 
 

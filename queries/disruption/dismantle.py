@@ -3,9 +3,10 @@
 :func:`dismantle_order` runs several attacks and keeps the order with the lowest R (the area under the
 LCC curve), so it is never worse than the best of them on the network at hand:
 
-- small networks (N <= :data:`ADAPTIVE_BETWEENNESS_MAX`): adaptive betweenness on the whole graph
-  (HBA) and on the giant component only, adaptive degree (HDA), collective influence (CI2), CoreHD;
-- large networks: HDA, CI2 (when affordable) and CoreHD;
+- always: static and adaptive degree (HD, HDA) and CoreHD; static betweenness (HB) up to 10,000
+  nodes; collective influence (CI2) up to :data:`CI_MAX`;
+- small networks (N <= :data:`ADAPTIVE_BETWEENNESS_MAX`): also adaptive betweenness on the whole graph
+  (HBA) and on the giant component only;
 - every one of them also reordered by reinsertion: the nodes still needed after greedy reinsertion at
   a target LCC go first, so the giant component breaks with fewer removals.
 
@@ -278,7 +279,9 @@ def dismantle_order(graph: nx.Graph, *, reinsertion: bool = True, seed: int = 0)
     """
     ix = Indexed.of(graph)
     n = len(ix)
-    names = ["HDA", "CoreHD"]
+    names = ["HD", "HDA", "CoreHD"]
+    if n <= ADAPTIVE_BETWEENNESS_MAX * 10:
+        names.append("HB")
     if n <= CI_MAX:
         names.append("CI2")
     if n <= ADAPTIVE_BETWEENNESS_MAX:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
@@ -22,6 +23,7 @@ class Indexed:
     nodes: list[Hashable]
     index: dict[Hashable, int]
     adj: list[list[int]]
+    native: Any = None  # the same graph in igraph, built on first use by the fast kernels
 
     @classmethod
     def of(cls, graph: nx.Graph) -> Indexed:
@@ -40,8 +42,21 @@ class Indexed:
         return dead
 
 
-def component_sizes(ix: Indexed, dead: bytearray) -> list[int]:
-    """Sizes of the components of the nodes not marked ``dead``, largest first."""
+def component_sizes(ix: Indexed, dead: bytearray, *, fast: bool | None = None) -> list[int]:
+    """Sizes of the components of the nodes not marked ``dead``, largest first (igraph from
+    :data:`FAST_FROM` nodes, a Python depth-first search below)."""
+    if fast if fast is not None else len(ix) >= FAST_FROM:
+        try:
+            graph = native_without(ix, dead)
+        except ImportError:  # pragma: no cover - igraph is a dependency
+            pass
+        else:
+            import igraph
+
+            counts: dict[int, int] = {}
+            for c in igraph.GraphBase.connected_components(graph):
+                counts[c] = counts.get(c, 0) + 1
+            return sorted(counts.values(), reverse=True)
     seen = bytearray(dead)
     adj = ix.adj
     sizes: list[int] = []
@@ -237,8 +252,121 @@ class SingleRemoval:
     sizes: list[int]
 
 
-def single_removals(ix: Indexed, dead: bytearray) -> SingleRemoval:
-    """For every live node, the pieces its component falls into when it alone is also removed."""
+FAST_FROM = 2000  # nodes; from this size the block-cut tree comes from igraph's C kernel
+
+
+def single_removals(ix: Indexed, dead: bytearray, *, fast: bool | None = None) -> SingleRemoval:
+    """For every live node, the pieces its component falls into when it alone is also removed.
+
+    Pure Python (Tarjan's articulation points with subtree sizes) on small graphs; on large ones the
+    biconnected components come from igraph and the pieces from the block-cut tree - the tests check
+    both give the same pieces.
+    """
+    if fast is None:
+        fast = len(ix) >= FAST_FROM
+    if fast:
+        try:
+            return _single_removals_igraph(ix, dead)
+        except ImportError:  # pragma: no cover - igraph is a dependency
+            pass
+    return _single_removals_python(ix, dead)
+
+
+def native_without(ix: Indexed, dead: bytearray) -> Any:
+    """The igraph copy of the graph without the dead nodes (survivors keep their relative order)."""
+    import igraph
+
+    if ix.native is None:
+        ix.native = igraph.Graph(
+            n=len(ix), edges=[(v, w) for v in range(len(ix)) for w in ix.adj[v] if v < w]
+        )
+    graph = ix.native.copy()
+    gone = [v for v in range(len(ix)) if dead[v]]
+    if gone:
+        graph.delete_vertices(gone)
+    return graph
+
+
+def _single_removals_igraph(ix: Indexed, dead: bytearray) -> SingleRemoval:
+    import igraph
+
+    live = [v for v in range(len(ix)) if not dead[v]]
+    graph = native_without(ix, dead)
+    membership = igraph.GraphBase.connected_components(graph)
+    comp_size: dict[int, int] = {}
+    for c in membership:
+        comp_size[c] = comp_size.get(c, 0) + 1
+    edge_blocks, points = igraph.GraphBase.biconnected_components(graph, True)
+    ends = graph.get_edgelist()
+    blocks = []
+    for block in edge_blocks:
+        members: set[int] = set()
+        for e in block:
+            members.update(ends[e])
+        blocks.append(members)
+    is_point = bytearray(len(live))
+    for p in points:
+        is_point[p] = 1
+    # block-cut tree: block b -> its articulation points; point -> its blocks
+    block_points: list[list[int]] = []
+    block_weight: list[int] = []
+    point_blocks: dict[int, list[int]] = {p: [] for p in points}
+    for b, members in enumerate(blocks):
+        cut = [m for m in members if is_point[m]]
+        block_points.append(cut)
+        block_weight.append(len(members) - len(cut))
+        for p in cut:
+            point_blocks[p].append(b)
+    # root every tree of the forest at a block; subtree weight = vertices below (points count 1)
+    n_blocks = len(blocks)
+    parent_of_block = [-2] * n_blocks  # the point above a block (-1 at a root)
+    sub = [0] * n_blocks
+    point_sub: dict[int, int] = {}
+    point_parent: dict[int, int] = {}
+    for root in range(n_blocks):
+        if parent_of_block[root] != -2:
+            continue
+        parent_of_block[root] = -1
+        order: list[tuple[str, int]] = []
+        stack: list[tuple[str, int]] = [("b", root)]
+        while stack:
+            item = stack.pop()
+            order.append(item)
+            kind, x = item
+            if kind == "b":
+                for p in block_points[x]:
+                    if p != parent_of_block[x] and p not in point_parent:
+                        point_parent[p] = x
+                        stack.append(("p", p))
+            else:
+                for b in point_blocks[x]:
+                    if b != point_parent[x] and parent_of_block[b] == -2:
+                        parent_of_block[b] = x
+                        stack.append(("b", b))
+        for kind, x in reversed(order):
+            if kind == "b":
+                sub[x] = block_weight[x] + sum(
+                    point_sub[p] for p in block_points[x] if point_parent.get(p) == x
+                )
+            else:
+                point_sub[x] = 1 + sum(sub[b] for b in point_blocks[x] if parent_of_block[b] == x)
+    n = len(ix)
+    pieces: list[list[int]] = [[] for _ in range(n)]
+    comp = [0] * n
+    for i, v in enumerate(live):
+        size = comp_size[membership[i]]
+        comp[v] = size
+        if is_point[i]:
+            below = [sub[b] for b in point_blocks[i] if parent_of_block[b] == i]
+            rest = size - 1 - sum(below)
+            pieces[v] = [*below, rest] if rest > 0 else below
+        elif size > 1:
+            pieces[v] = [size - 1]
+    sizes = sorted(comp_size.values(), reverse=True)
+    return SingleRemoval(pieces, comp, sizes)
+
+
+def _single_removals_python(ix: Indexed, dead: bytearray) -> SingleRemoval:
     n = len(ix)
     adj = ix.adj
     disc = [-1] * n

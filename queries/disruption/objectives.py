@@ -3,7 +3,8 @@
 - ``fragmentation``: Borgatti's F of the remaining nodes (share of pairs no path joins);
 - ``lcc``: ``1 - LCC/N``, the giant component's shrinkage (ties broken by F);
 - ``cashout``: the share of money holders (wallets, owners, malware collecting into wallets) that could
-  reach a cash-out service by directed money edges and no longer can;
+  reach a cash-out service by directed money edges and no longer can (the services themselves are not
+  candidates: they are where money is traced to, and they answer freezing requests instead);
 - ``reach``: the share of a named group's infrastructure and wallets it can no longer reach.
 
 Each :class:`Objective` gives ``value(dead)`` for one removal set and ``after_each(dead)``: the value
@@ -48,6 +49,8 @@ class Objective:
         self._base: float | None = None
         if name == "cashout":
             self._money_sources = self._money_base()
+            # the cash-out services are where money is traced to, not what a takedown removes
+            self.excluded |= {self.ix.index[c] for c in graph.graph.get("cashout", ()) if c in self.ix.index}
         elif name == "reach":
             self._reach0 = max(1, self._reach_count(bytearray(self.n)))
 

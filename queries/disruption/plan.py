@@ -28,6 +28,7 @@ import networkx as nx
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
+from queries.disruption.centrality import betweenness
 from queries.disruption.costs import check_costs, hardness, node_cost
 from queries.disruption.explain import explain_targets
 from queries.disruption.graph import disruption_graph
@@ -40,6 +41,7 @@ from queries.scope import Scope
 MAX_BUDGET = 500
 SMALL = 400  # networks up to this size: every node is a swap candidate, random restarts
 POOL = 40  # swap candidates on larger networks
+LARGE = 20_000  # beyond this many nodes: one greedy start and a smaller pool
 RESTARTS = 24
 TIME_BUDGET = 20.0  # seconds of local search
 
@@ -63,7 +65,26 @@ def sole_cashout_routes(graph: nx.Graph) -> dict[Hashable, int]:
     objective = Objective(graph, "cashout")
     cut = objective._dominated(bytearray(objective.n))  # noqa: SLF001 - same module family
     nodes = objective.ix.nodes
-    return {nodes[v]: w - (1 if v in objective._source_set else 0) for v, w in cut.items() if w > 1}
+    return {
+        nodes[v]: w - (1 if v in objective._source_set else 0)
+        for v, w in cut.items()
+        if w > 1 and v not in objective.excluded
+    }
+
+
+def check_request(
+    budget: int, max_cost: float | None, objective: str, group: str | None, recovery: float | None
+) -> None:
+    """InvalidArgument naming what is wrong with a plan request, before any work is done."""
+    if budget < 1 or budget > MAX_BUDGET:
+        raise InvalidArgument(f"budget must be within 1-{MAX_BUDGET}, got {budget}")
+    if max_cost is not None and max_cost <= 0:
+        raise InvalidArgument(f"max cost must be positive, got {max_cost}")
+    if objective not in OBJECTIVES:
+        raise InvalidArgument(f"unknown objective {objective!r}; known: {', '.join(OBJECTIVES)}")
+    if objective == "reach" and not group:
+        raise InvalidArgument("the reach objective needs a group (--group KEY)")
+    check_probability(recovery)
 
 
 def optimise(
@@ -77,6 +98,7 @@ def optimise(
     recovery: float | None = None,
     seed: int = 0,
     time_budget: float = TIME_BUDGET,
+    sole: Mapping[Hashable, int] | None = None,
 ) -> SetResult:
     """The best removal set found for the budget (k targets and/or a total cost).
 
@@ -88,16 +110,12 @@ def optimise(
     >>> optimise(g, budget=2, max_cost=3).order  # unknown kinds cost 2 each
     [5]
     """
-    if budget < 1 or budget > MAX_BUDGET:
-        raise InvalidArgument(f"budget must be within 1-{MAX_BUDGET}, got {budget}")
-    if max_cost is not None and max_cost <= 0:
-        raise InvalidArgument(f"max cost must be positive, got {max_cost}")
-    check_probability(recovery)
+    check_request(budget, max_cost, objective, group, recovery)
     costs = check_costs(costs)
     obj = Objective(graph, objective, group=group)
     n = obj.n
     nodes = obj.ix.nodes
-    sole = sole_cashout_routes(graph)
+    sole = sole_cashout_routes(graph) if sole is None else sole
     # Costs steer the choice only under a cost budget; a budget of k targets counts targets.
     cost = [node_cost(v, graph.nodes[v], costs) for v in nodes] if max_cost is not None else [1.0] * n
     hard = [hardness(graph, v, sole)[0] for v in nodes]
@@ -130,6 +148,10 @@ class _Search:
         self.cache: dict[frozenset[int], float] = {}
         self.optima: dict[frozenset[int], float] = {}
         self.starts: dict[str, float] = {}
+        self.first_after: list[float] | None = None
+        self.static_degree = [len(a) for a in obj.ix.adj]
+        self.greedy_order: list[int] = []
+        self._betweenness: list[int] | None = None
 
     # -- evaluation -------------------------------------------------------------------------------------
     def weighted(self, members: frozenset[int]) -> float:
@@ -157,7 +179,9 @@ class _Search:
         current = obj.value(dead)
         while len(chosen) < self.budget:
             after = obj.after_each(dead)
-            degree = self._degrees(dead)
+            if not chosen and obj is self.obj:
+                self.first_after = after
+            degree = self.static_degree
             best: tuple[float, int, int] | None = None
             pick = -1
             for v in self.obj.candidates(dead):
@@ -216,12 +240,36 @@ class _Search:
         candidates = self.obj.candidates(bytearray(self.obj.n))
         if self.obj.n <= SMALL:
             return candidates
-        after = self.obj.after_each(bytearray(self.obj.n))
-        degree = self._degrees(bytearray(self.obj.n))
-        by_gain = sorted(candidates, key=lambda v: (-after[v], -degree[v], v))[:POOL]
-        by_degree = sorted(candidates, key=lambda v: (-degree[v], v))[: POOL // 2]
+        after = self.first_after or self.obj.after_each(bytearray(self.obj.n))
+        degree = self.static_degree
+        size = POOL if self.obj.n <= LARGE else POOL // 2
+        by_gain = sorted(candidates, key=lambda v: (-after[v], -degree[v], v))[:size]
+        by_degree = sorted(candidates, key=lambda v: (-degree[v], v))[: size // 2]
+        by_betweenness = self.by_betweenness()[:size]
         chosen = {v for s in start_sets for v in s}
-        return sorted(set(by_gain) | set(by_degree) | chosen)
+        return sorted(set(by_gain) | set(by_degree) | set(by_betweenness) | chosen)
+
+    def by_betweenness(self) -> list[int]:
+        """Candidates by betweenness (exact when small, sampled when large): brokers that only
+        separate the network together with others are found here, not by single-removal gains."""
+        if self._betweenness is None:
+            values, _ = betweenness(self.obj.graph)
+            index = self.obj.ix.index
+            ranked = sorted(values, key=lambda node: (-values[node], index[node]))
+            excluded = self.obj.excluded
+            self._betweenness = [index[node] for node in ranked if index[node] not in excluded]
+        return self._betweenness
+
+    def betweenness_start(self) -> list[int]:
+        chosen: list[int] = []
+        spent = 0.0
+        for v in self.by_betweenness():
+            if len(chosen) == self.budget:
+                break
+            if self.max_cost is None or spent + self.cost[v] <= self.max_cost + 1e-9:
+                chosen.append(v)
+                spent += self.cost[v]
+        return chosen
 
     def local_search(self, start: list[int], pool: list[int]) -> frozenset[int]:
         current = frozenset(start)
@@ -252,10 +300,14 @@ class _Search:
 
     def run(self) -> SetResult:
         starts: dict[str, list[int]] = {"greedy": self.greedy(self.obj)}
-        if self.obj.name == "fragmentation":
+        self.greedy_order = starts["greedy"]
+        large = self.obj.n > LARGE
+        if self.obj.name == "fragmentation" and not large:
             starts["greedy-lcc"] = self.greedy(Objective(self.obj.graph, "lcc"))
-        if self.obj.name in ("fragmentation", "lcc"):
+        if self.obj.name in ("fragmentation", "lcc") and not large:
             starts["degree"] = self.degree_start()
+        if self.obj.name in ("fragmentation", "lcc", "reach"):
+            starts["betweenness"] = self.betweenness_start()
         pool = self.pool(list(starts.values()))
         if self.obj.n <= SMALL:
             for r in range(RESTARTS):
@@ -308,24 +360,18 @@ class _Search:
 
     def ordered(self, members: list[int]) -> list[int]:
         """The set in the order that gains most first (each pick given the ones before it)."""
+        if set(members) == set(self.greedy_order):
+            return list(self.greedy_order)
         left = set(members)
         dead = bytearray(self.obj.n)
         order: list[int] = []
         while left:
-            pick = max(
-                sorted(left), key=lambda v: _value_with(self.obj, dead, v) * self.hard[v] / self.cost[v]
-            )
+            after = self.obj.after_each(dead) if len(left) > 1 else [0.0] * self.obj.n
+            pick = max(sorted(left), key=lambda v: (after[v] * self.hard[v] / self.cost[v], -v))
             order.append(pick)
             dead[pick] = 1
             left.discard(pick)
         return order
-
-
-def _value_with(obj: Objective, dead: bytearray, v: int) -> float:
-    dead[v] = 1
-    value = obj.value(dead)
-    dead[v] = 0
-    return value
 
 
 def takedown_plan(
@@ -355,8 +401,7 @@ def takedown_plan(
     >>> takedown_plan(store, TLP.RED, Scope(), budget=3).targets
     []
     """
-    if objective not in OBJECTIVES:
-        raise InvalidArgument(f"unknown objective {objective!r}; known: {', '.join(OBJECTIVES)}")
+    check_request(budget, max_cost, objective, group, recovery)
     graph = disruption_graph(store, clearance, scope)
     scope_dict = graph.graph["scope"].as_dict()
     if graph.number_of_nodes() == 0:
@@ -396,6 +441,7 @@ def plan_graph(
     (['4'], 0.571)
     """
     costs = check_costs(costs)
+    sole = sole_cashout_routes(graph)
     found = optimise(
         graph,
         budget=budget,
@@ -405,8 +451,8 @@ def plan_graph(
         group=group,
         recovery=recovery,
         seed=seed,
+        sole=sole,
     )
-    sole = sole_cashout_routes(graph)
     targets = explain_targets(
         graph, found.order, objective=objective, group=group, costs=costs, sole_cashout=sole
     )

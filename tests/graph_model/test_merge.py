@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from graph_model.entities import Node, merge_nodes
 from graph_model.provenance import TLP, Provenance, merge_provenance
+from graph_model.views import node_view
 
 times = st.one_of(
     st.none(),
@@ -22,7 +23,7 @@ provenances = st.builds(
     confidence=st.integers(0, 100),
     tlp=st.sampled_from(list(TLP)),
 )
-names = st.sampled_from(["APT28", "apt28", "Fancy Bear", "Sofacy"])
+names = st.sampled_from(["APT28", "apt28", "Fancy Bear", "Sofacy", "uuid:x"])  # the key: no name given
 props = st.fixed_dictionaries(
     {},
     optional={
@@ -55,7 +56,8 @@ def test_provenance_merge_is_order_independent(a: Provenance, b: Provenance, c: 
 
 
 @given(provenances, provenances)
-def test_merge_keeps_the_most_restrictive_marking(a: Provenance, b: Provenance) -> None:
+def test_merged_provenance_is_marked_with_its_most_restrictive_source(a: Provenance, b: Provenance) -> None:
+    """What a caller sees merged from sources at several levels is marked with the highest of them."""
     merged = merge_provenance(a, b)
     assert merged.tlp == max(a.tlp, b.tlp)
     assert merged.sources == a.sources | b.sources
@@ -74,3 +76,21 @@ def test_node_merge_is_order_independent(a: Node, b: Node, c: Node) -> None:
     assert merge_nodes(a, b) == merge_nodes(b, a)
     assert merge_nodes(merge_nodes(a, b), c) == merge_nodes(a, merge_nodes(b, c))
     assert merge_nodes(merge_nodes(a, b), c) == merge_nodes(merge_nodes(c, a), b)
+
+
+@given(st.lists(nodes, min_size=1, max_size=5), st.sampled_from(list(TLP)))
+def test_a_view_is_the_merge_of_the_visible_records(records: list[Node], clearance: TLP) -> None:
+    """Whatever the order of merging, a caller sees the merge of the records within clearance only."""
+    merged = records[0]
+    for node in records[1:]:
+        merged = merge_nodes(merged, node)
+    visible = [n for n in records if n.prov.tlp <= clearance]
+    view = node_view(merged, clearance)
+    if not visible:
+        assert view is None
+        return
+    expected = visible[0]
+    for node in visible[1:]:
+        expected = merge_nodes(expected, node)
+    assert view == node_view(expected, TLP.RED)
+    assert view is not None and view.prov.sources == frozenset().union(*(n.prov.sources for n in visible))

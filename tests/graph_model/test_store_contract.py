@@ -124,6 +124,9 @@ def test_provenance_merge_rules(store: GraphStore, model: Model) -> None:
     assert node.prov.last_seen == "2023-05-01T10:00:00Z"
     assert node.prov.confidence == 90
     assert node.prov.tlp is TLP.AMBER
+    # Markings belong to each source: a CLEAR caller sees the node as the CLEAR source gave it.
+    clear = store.get("ip:45.9.148.108", clearance=TLP.CLEAR)
+    assert clear.prov == _prov("a", "1", first_seen="2021-03-01", confidence=40)
 
 
 def test_red_is_invisible_to_green(store: GraphStore, ecosystem: tuple[list[Node], list[Edge]]) -> None:
@@ -368,3 +371,40 @@ def test_links_edges_and_nodes_walk_only_what_the_caller_sees(
     assert red_ip not in {e.target for e in store.edges(red, clearance=TLP.AMBER)}
     assert store.nodes([xagent, red_ip, "no:such"], clearance=TLP.AMBER).keys() == {xagent}
     assert store.links(["no:such"], clearance=TLP.RED, types=every) == []
+
+
+def test_near_counts_hubs_and_shows_the_first_neighbours(store: GraphStore, model: Model) -> None:
+    hoster = make_node(model, "Infrastructure", "provider", "Big Hoster", prov=_prov("x", "h"))
+    actor = make_node(model, "Actor", "handle", "hoster-admin", prov=_prov("x", "a"))
+    domains = [
+        make_node(model, "Infrastructure", "domain", f"site{i}.example", prov=_prov("x", f"d{i}", tlp=tlp))
+        for i, tlp in enumerate(["CLEAR"] * 5 + ["RED"] * 3)
+    ]
+    edges = [Edge("HOSTED_ON", d.key, hoster.key, _prov("x", f"e{i}")) for i, d in enumerate(domains)]
+    edges += [
+        Edge("HOSTED_ON", domains[4].key, hoster.key, _prov("x", "again"), discriminator="443"),
+        Edge("OPERATES", actor.key, hoster.key, _prov("x", "op", first_seen="2020-01-01")),
+    ]
+    store.upsert([hoster, actor, *domains], edges)
+    every = model.edge_types()
+    full = store.near([hoster.key], clearance=TLP.RED, types=every)[hoster.key]
+    assert full.degree == 9 and len(full.links) == 10
+    capped = store.near(
+        [hoster.key], clearance=TLP.AMBER, types=every, cap=2, keep=frozenset({domains[4].key})
+    )
+    assert capped[hoster.key].degree == 6  # the RED domains are not counted
+    shown = [(link.other(hoster.key), link.type) for link in capped[hoster.key].links]
+    assert shown == [
+        (domains[0].key, "HOSTED_ON"),
+        (domains[1].key, "HOSTED_ON"),
+        (domains[4].key, "HOSTED_ON"),
+        (domains[4].key, "HOSTED_ON"),
+    ]
+    actors = store.near([hoster.key], clearance=TLP.RED, types=every, kinds=frozenset({"Actor"}))
+    assert [link.source for link in actors[hoster.key].links] == [actor.key]
+    window = TimeWindow(since="2021-01-01")
+    timed = store.near([hoster.key, actor.key], clearance=TLP.RED, types=every, window=window)
+    assert (timed[actor.key].degree, timed[actor.key].links) == (0, [])
+    assert timed[hoster.key].degree == 8
+    base = GraphStore.near(store, [hoster.key], clearance=TLP.AMBER, types=every, cap=2)
+    assert store.near([hoster.key], clearance=TLP.AMBER, types=every, cap=2) == base

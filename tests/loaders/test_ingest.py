@@ -61,6 +61,10 @@ def test_background_writes_give_the_foreground_result(tmp_path: Path, model: Mod
             "edges_new": 2499,
             "merged": 0,
             "rejected": 0,
+            "skipped": 0,
+            "skipped_by_reason": {},
+            "rejected_by_reason": {},
+            "warnings_by_reason": {},
         }
     )
     assert background.batches == 50

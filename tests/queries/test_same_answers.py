@@ -51,6 +51,8 @@ def _same(a: GraphStore, b: GraphStore, ask: Callable[[GraphStore], Any]) -> Any
             found = ask(store)
         except Exception as exc:  # noqa: BLE001 - the error is the answer being compared
             return ("error", type(exc).__name__, str(exc))
+        if isinstance(found, set):
+            return sorted(found)
         return found.as_dict() if hasattr(found, "as_dict") else [item.as_dict() for item in found]
 
     first, second = answer(a), answer(b)
