@@ -172,9 +172,9 @@ class _Writer:
     # -- edges -------------------------------------------------------------------------------
     def own_row(self, edge: _Edge) -> tuple[str, str] | None:
         """(own node, column) when the loader reads this link from the row of one of its ends."""
-        g, kind = self.graph.nodes, self.graph.nodes
+        g = self.graph.nodes
         etype, s, t = edge.data["type"], edge.source, edge.target
-        sk, tk, st, tt = kind[s]["kind"], kind[t]["kind"], g[s]["type"], g[t]["type"]
+        sk, tk, st, tt = g[s]["kind"], g[t]["kind"], g[s]["type"], g[t]["type"]
         if etype == "MEMBER_OF" and sk == tk == "Actor":
             return s, "member_of"
         if etype in ("HOSTED_ON", "RESOLVES_TO", "BELONGS_TO") and sk == tk == "Infrastructure":
@@ -211,8 +211,8 @@ class _Writer:
                 node, column = own
                 far = edge.target if node == edge.source else edge.source
                 cells = book.columns.setdefault((node, record), defaultdict(list))
-                if column != "part_of":
-                    cells[column].append(self.reference(far) if column != "author" else self.reference(far))
+                if column != "part_of":  # a thread's or post's place is its forum/thread columns
+                    cells[column].append(self.reference(far))
                 book.provs[node, record].append(meet(prov, _prov(self.graph.nodes[node])))
                 continue
             row = self.link_row(edge)
