@@ -1,4 +1,6 @@
-"""What STIX and MISP loading share: reading a big JSON array item by item, and who claims which name.
+"""What STIX and MISP loading share: who claims which name, observables and their patterns.
+
+Both read their files with :func:`loaders.json_stream.json_members`.
 
 Threat-intelligence files name the same actor or family many times, and sometimes one alias for two
 different things. A name or id claimed by exactly one entity may join it to another source's node;
@@ -8,12 +10,9 @@ anything shared is only a candidate link (ALIAS_OF with confidence), never a mer
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,136 +24,11 @@ from graph_model.entities import Edge, Node, make_node
 from graph_model.identity import canonical_name
 from graph_model.model import Model
 from graph_model.provenance import Provenance
-from loaders.records import SourceError
 
 ALIAS_CONFIDENCE = 60
 # An alias shared by this many entities is a generic word ("RAT", "unknown"), not a hint of identity.
 MAX_SHARED_ALIAS = 10
 ATTACK_ID = re.compile(r"^[GSC]\d{4}$")
-
-_WS = re.compile(r"[ \t\n\r]*")
-_SURROGATE = re.compile("[\udc80-\udcff]")
-_DECODER = json.JSONDecoder()
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """A top-level member of a JSON object, or one item of the array being streamed.
-
-    ``error`` marks damage (invalid JSON, invalid UTF-8) at ``line``; after invalid JSON nothing follows.
-    """
-
-    key: str
-    line: int
-    value: Any = None
-    error: str | None = None
-
-
-class _Cursor:
-    """A position in the text that knows its line number (counted forward, so cheap overall)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-        self._line = 1
-        self._counted = 0
-
-    def line(self) -> int:
-        self._line += self.text.count("\n", self._counted, self.pos)
-        self._counted = self.pos
-        return self._line
-
-    def peek(self) -> str:
-        self.pos = _WS.match(self.text, self.pos).end()  # type: ignore[union-attr]
-        return self.text[self.pos : self.pos + 1]
-
-    def expect(self, char: str) -> None:
-        if self.peek() != char:
-            raise json.JSONDecodeError(f"expected {char!r}", self.text, self.pos)
-        self.pos += 1
-
-    def value(self) -> Any:
-        self.peek()
-        value, self.pos = _DECODER.raw_decode(self.text, self.pos)
-        return value
-
-
-def _read_text(path: Path) -> tuple[str, bool]:
-    """The file as text, and whether it holds invalid UTF-8 (kept as surrogate escapes)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    if not data.strip():
-        raise SourceError(f"{path}: empty file")
-    try:
-        return data.decode("utf-8"), False
-    except UnicodeDecodeError:
-        return data.decode("utf-8", errors="surrogateescape"), True
-
-
-def json_members(path: Path, array_key: str) -> Iterator[Member]:
-    """Stream a JSON document: top-level members whole, the ``array_key`` array one item at a time.
-
-    A top-level array is streamed as if it were ``array_key``. Truncated or invalid JSON ends the
-    stream with one damage member, after every item decoded before it; an item holding invalid
-    UTF-8 becomes a damage member of its own and the stream goes on.
-    """
-    text, bad_utf8 = _read_text(path)
-    cursor = _Cursor(text)
-    first = cursor.peek()
-    if first not in "{[":
-        raise SourceError(f"{path}: not a JSON object or array")
-    key = array_key
-    try:
-        if first == "[":
-            yield from _array(cursor, array_key, bad_utf8)
-        else:
-            cursor.pos += 1
-            if cursor.peek() == "}":
-                cursor.pos += 1
-            else:
-                while True:
-                    cursor.peek()
-                    line, key = cursor.line(), cursor.value()
-                    if not isinstance(key, str):
-                        raise json.JSONDecodeError("expected a member name", text, cursor.pos)
-                    cursor.expect(":")
-                    if key == array_key and cursor.peek() == "[":
-                        yield from _array(cursor, array_key, bad_utf8)
-                    else:
-                        yield Member(str(key), line, cursor.value())
-                    if cursor.peek() == "}":
-                        cursor.pos += 1
-                        break
-                    cursor.expect(",")
-        if cursor.peek():
-            raise json.JSONDecodeError("extra data after the document", text, cursor.pos)
-    except json.JSONDecodeError as exc:
-        reason = exc.msg.removesuffix(" at")  # json's "Invalid control character at" names no place
-        yield Member(
-            str(key), exc.lineno, error=f"invalid JSON at line {exc.lineno} column {exc.colno}: {reason}"
-        )
-
-
-def _array(cursor: _Cursor, key: str, bad_utf8: bool) -> Iterator[Member]:
-    cursor.expect("[")
-    if cursor.peek() == "]":
-        cursor.pos += 1
-        return
-    while True:
-        cursor.peek()
-        line, start = cursor.line(), cursor.pos
-        value = cursor.value()
-        if bad_utf8 and _SURROGATE.search(cursor.text, start, cursor.pos):
-            yield Member(key, line, error="invalid UTF-8 in this item")
-        else:
-            yield Member(key, line, value)
-        if cursor.peek() == "]":
-            cursor.pos += 1
-            return
-        cursor.expect(",")
 
 
 def sole_claims(claims: Mapping[str, Collection[str]]) -> dict[str, str]:

@@ -29,7 +29,8 @@ from graph_model.entities import Edge, Node, make_node
 from graph_model.errors import ValidationError
 from graph_model.provenance import Provenance
 from loaders.adjacency import matrix_records
-from loaders.records import LoadContext, Record, SourceError, location
+from loaders.network_shape import Shape, sniff
+from loaders.records import LoadContext, Record, location
 from loaders.tabular import csv_rows, first_record, number, open_source
 
 EDGE_COLUMNS = ("source", "target")
@@ -105,10 +106,10 @@ def _size_header(path: Path) -> bool:
     return count == int(first.cells[1])
 
 
-def _whitespace(path: Path, ctx: LoadContext) -> Iterator[Record]:
+def _whitespace(path: Path, ctx: LoadContext, *, header: bool = False) -> Iterator[Record]:
     network = Network(path, ctx, directed=_konect_directed(path))
     rows = csv_rows(path, header=False, delimiter=None, comments=COMMENTS)
-    if _size_header(path):
+    if header or _size_header(path):
         next(rows)
     for row in rows:
         if row.error or len(row.cells) < 2:
@@ -171,18 +172,40 @@ def _edge_csv(path: Path, ctx: LoadContext) -> Iterator[Record]:
         yield network.record(row.line, a, b, weight, row.text)
 
 
+def _delimited(path: Path, ctx: LoadContext, shape: Shape) -> Iterator[Record]:
+    """A tab, semicolon or comma edge list of any header (or none), in the columns ``shape`` found."""
+    network = Network(path, ctx)
+    rows = csv_rows(path, header=False, delimiter=shape.delimiter, comments=COMMENTS, strict_width=False)
+    if shape.header:
+        next(rows)
+    for row in rows:
+        where = location(path, row.line)
+        cells = [c.strip() for c in row.cells]
+        if row.error or len(cells) <= max(shape.source, shape.target):
+            yield Record(where, "tie", error=row.error or "expected two vertex ids", raw=row.text)
+            continue
+        try:
+            weighed = shape.weight is not None and len(cells) > shape.weight and cells[shape.weight]
+            weight = number(cells[shape.weight], "weight") if weighed and shape.weight is not None else 1.0
+            prov = ctx.prov(row.line)
+            a, b = (network.vertex(cells[i], prov) for i in (shape.source, shape.target))
+        except (ValueError, ValidationError) as exc:
+            yield Record(where, "tie", error=str(exc), raw=row.text)
+            continue
+        yield network.record(row.line, a, b, weight, row.text)
+
+
 def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
-    """One record per vertex (where the file lists them) and per tie."""
-    if path.suffix.lower() != ".csv":
-        yield from _whitespace(path, ctx)
-        return
-    header = [cell.strip() for cell in first_record(path)]
-    if tuple(header[:2]) == EDGE_COLUMNS:
+    """One record per vertex (where the file lists them) and per tie; the layout is told from the content."""
+    header = [cell.strip() for cell in first_record(path, comments=COMMENTS)]
+    if tuple(h.lower() for h in header[:2]) == EDGE_COLUMNS and len(header) >= 2:
         yield from _edge_csv(path, ctx)
-    elif header and header[0] == "":
+        return
+    if len(header) > 2 and header[0] == "":
         yield from matrix_records(path, ctx, Network(path, ctx))
+        return
+    shape = sniff(path)
+    if shape.delimiter is None:
+        yield from _whitespace(path, ctx, header=shape.header)
     else:
-        raise SourceError(
-            f"{path}: not an edge list - expected columns source, target[, weight], or an adjacency matrix "
-            f"whose first header cell is empty; found {', '.join(header[:6]) or 'nothing'}"
-        )
+        yield from _delimited(path, ctx, shape)

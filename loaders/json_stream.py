@@ -24,6 +24,7 @@ _SURROGATE = re.compile("[\udc80-\udcff]")
 _CHUNK = 1 << 16
 _BLANK = re.compile(r"[ \t\n\r]*")
 _TRAILING_OFFSET = re.compile(r"\s*\d+$")
+BAD_UTF8 = "invalid UTF-8 in this record"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,7 @@ class _JsonStream:
             self.fill()
 
     def value(self) -> tuple[Any, str]:
-        """Parse one JSON value at the cursor; ValueError with the line where it breaks."""
+        """Parse one JSON value at the cursor; ValueError with the line and column where it breaks."""
         while True:
             try:
                 value, end = self.json.raw_decode(self.buf, self.pos)
@@ -90,8 +91,11 @@ class _JsonStream:
                     self.fill()
                     continue
                 line = self.line + self.buf.count("\n", self.pos, exc.pos)
-                reason = _TRAILING_OFFSET.sub("", exc.msg)
-                raise ValueError(f"invalid or truncated JSON at line {line}: {reason}") from None
+                column = exc.pos - self.buf.rfind("\n", 0, exc.pos)
+                reason = _TRAILING_OFFSET.sub("", exc.msg).removesuffix(" at")
+                truncated = " (the file ends here: truncated)" if exc.pos >= len(self.buf.rstrip()) else ""
+                where = f"line {line} column {column}"
+                raise _Damage(f"invalid JSON at {where}: {reason}{truncated}", line) from None
             # A number at the end of the window might continue in the next chunk.
             if end == len(self.buf) and not self.eof:
                 self.fill()
@@ -103,13 +107,47 @@ class _JsonStream:
     def expect(self, chars: str) -> str:
         found = self.peek()
         if not found or found not in chars:
-            what = repr(found) if found else "end of file"
+            what = repr(found) if found else "the end of the file (truncated)"
             wanted = " or ".join(repr(c) for c in chars)
-            raise ValueError(
-                f"invalid or truncated JSON at line {self.line}: expected {wanted}, found {what}"
-            )
+            raise ValueError(f"invalid JSON at line {self.line}: expected {wanted}, found {what}")
         self.advance(self.pos + 1)
         return found
+
+    def item(self, key: str | None, index: int) -> JsonEntry:
+        """The value at the cursor as an entry; one holding invalid UTF-8 comes back with an error."""
+        self.peek()
+        line = self.line
+        value, raw = self.value()
+        error = BAD_UTF8 if _SURROGATE.search(raw) else None
+        if key is not None and _SURROGATE.search(key):
+            error = "invalid UTF-8 in this record's key"
+        if error:
+            shown = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            return JsonEntry(key, index, line, None, shown, error)
+        return JsonEntry(key, index, line, value, raw)
+
+    def damage(self, key: str | None, index: int, exc: ValueError) -> JsonEntry:
+        """The entry that ends a damaged stream, at the line where the damage is."""
+        line = exc.line if isinstance(exc, _Damage) else self.line
+        return JsonEntry(key, index, line, None, self.buf[self.pos : self.pos + 200], str(exc))
+
+
+class _Damage(ValueError):
+    """Invalid JSON, and the line it is on."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _opened(path: Path, stream: _JsonStream) -> str:
+    """The document's opening bracket; SourceError if the file is empty or not a JSON object or array."""
+    opener = stream.peek()
+    if not opener:
+        raise SourceError(f"{path}: empty file")
+    if opener not in "{[":
+        raise SourceError(f"{path}: not a JSON object or array (starts with {opener!r})")
+    return opener
 
 
 def json_entries(path: Path) -> Iterator[JsonEntry]:
@@ -121,11 +159,7 @@ def json_entries(path: Path) -> Iterator[JsonEntry]:
     """
     with open_source(path) as handle:
         stream = _JsonStream(handle)
-        opener = stream.peek()
-        if not opener:
-            raise SourceError(f"{path}: empty file")
-        if opener not in "{[":
-            raise SourceError(f"{path}: not a JSON object or array (starts with {opener!r})")
+        opener = _opened(path, stream)
         closer = "}" if opener == "{" else "]"
         stream.advance(stream.pos + 1)
         index = 0
@@ -135,27 +169,73 @@ def json_entries(path: Path) -> Iterator[JsonEntry]:
             while True:
                 key: str | None = None
                 if opener == "{":
-                    if stream.peek() != '"':
-                        stream.expect('"')
-                    key, _ = stream.value()
-                    stream.expect(":")
-                stream.peek()
-                line = stream.line
-                value, raw = stream.value()
-                error = "invalid UTF-8 in this record" if _SURROGATE.search(raw) else None
-                if key is not None and _SURROGATE.search(key):
-                    error = "invalid UTF-8 in this record's key"
-                if error:
-                    shown = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                    yield JsonEntry(key, index, line, None, shown, error)
-                else:
-                    yield JsonEntry(key, index, line, value, raw)
+                    key = _member_name(stream)
+                yield stream.item(key, index)
                 index += 1
                 if stream.expect("," + closer) == closer:
                     break
             if stream.peek():
                 raise ValueError(f"unexpected text after the JSON {'object' if opener == '{' else 'array'}")
         except ValueError as exc:
-            yield JsonEntry(
-                None, index, stream.line, None, stream.buf[stream.pos : stream.pos + 200], str(exc)
-            )
+            yield stream.damage(None, index, exc)
+
+
+def json_members(path: Path, array_key: str) -> Iterator[JsonEntry]:
+    """A JSON document's top-level members whole, and the items of its ``array_key`` array one at a time.
+
+    Items come back with ``key == array_key`` (a top-level array is streamed as if it were that array),
+    other members with their own name; ``line`` is where each starts. Damage ends the stream with one
+    entry carrying ``error`` (after everything decoded before it); an item holding invalid UTF-8 is an
+    entry with an error of its own and reading goes on. This is how STIX bundles (``objects``) and MISP
+    clusters (``values``) are read: memory holds one item, not the file.
+    """
+    with open_source(path) as handle:
+        stream = _JsonStream(handle)
+        opener = _opened(path, stream)
+        index = 0
+        key = array_key
+        try:
+            if opener == "[":
+                for entry in _array_items(stream, array_key):
+                    index = entry.index + 1
+                    yield entry
+            else:
+                stream.advance(stream.pos + 1)
+                if stream.peek() == "}":
+                    stream.advance(stream.pos + 1)
+                else:
+                    while True:
+                        key = _member_name(stream)
+                        if key == array_key and stream.peek() == "[":
+                            for entry in _array_items(stream, array_key):
+                                index = entry.index + 1
+                                yield entry
+                        else:
+                            yield stream.item(key, 0)
+                        if stream.expect(",}") == "}":
+                            break
+            if stream.peek():
+                raise ValueError("unexpected text after the JSON document")
+        except ValueError as exc:
+            yield stream.damage(key, index, exc)
+
+
+def _member_name(stream: _JsonStream) -> str:
+    if stream.peek() != '"':
+        stream.expect('"')
+    name, _ = stream.value()
+    stream.expect(":")
+    return str(name)
+
+
+def _array_items(stream: _JsonStream, key: str) -> Iterator[JsonEntry]:
+    stream.expect("[")
+    if stream.peek() == "]":
+        stream.advance(stream.pos + 1)
+        return
+    index = 0
+    while True:
+        yield stream.item(key, index)
+        index += 1
+        if stream.expect(",]") == "]":
+            return

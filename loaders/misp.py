@@ -20,7 +20,8 @@ from graph_model.errors import ValidationError
 from graph_model.identity import node_key, uuid_key
 from graph_model.model import ANY, Model
 from graph_model.provenance import Provenance
-from loaders.cti import ALIAS_CONFIDENCE, ATTACK_ID, AliasIndex, alias_candidate, json_members, sole_claims
+from loaders.cti import ALIAS_CONFIDENCE, ATTACK_ID, AliasIndex, alias_candidate, sole_claims
+from loaders.json_stream import json_members
 from loaders.misp_galaxies import galaxy_kind
 from loaders.records import LoadContext, Record, SourceError, location
 
@@ -135,7 +136,7 @@ def survey(path: Path, ctx: LoadContext) -> Galaxy:
     index = AliasIndex()
     for member in json_members(path, "values"):
         if member.key != "values":
-            header[member.key] = member.value
+            header[str(member.key)] = member.value
             continue
         seen_values = True
         raw = member.value

@@ -9,7 +9,8 @@ _STIX_ID = re.compile(
 )
 _UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 _POSITION = re.compile(r"\b(line|column|row|index|item) \d+")
-_QUOTED_VALUE = re.compile(r"(: |got |value )'[^']{1,200}'")
+# A quoted value closing a reason or a clause ("not a number: 'heavy'"), not a quoted property name.
+_QUOTED_VALUE = re.compile(r"(: |got |value )'[^']{1,200}'(?=$|[,;)])")
 
 
 def reason_kind(reason: str) -> str:

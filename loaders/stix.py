@@ -16,7 +16,8 @@ from typing import Any
 from graph_model.errors import ValidationError
 from graph_model.identity import node_key, uuid_key
 from graph_model.provenance import TLP, Provenance
-from loaders.cti import ATTACK_ID, AliasIndex, Member, json_members, sole_claims
+from loaders.cti import ATTACK_ID, AliasIndex, sole_claims
+from loaders.json_stream import JsonEntry, json_members
 from loaders.markings import portions, statements
 from loaders.records import LoadContext, Record, SourceError, location
 from loaders.stix_checks import checked, valid_type_name
@@ -39,7 +40,7 @@ def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
             yield _record(path, member.line, member.value, ctx, bundle)
 
 
-def _objects(path: Path) -> Iterator[Member]:
+def _objects(path: Path) -> Iterator[JsonEntry]:
     """The bundle's objects; a file holding one bare STIX object yields that object."""
     header: dict[str, Any] = {}
     seen = False
@@ -48,9 +49,9 @@ def _objects(path: Path) -> Iterator[Member]:
             seen = True
             yield member
         else:
-            header[member.key] = member.value
+            header[str(member.key)] = member.value
     if not seen and _stix_object(header):
-        yield Member("objects", 1, header)
+        yield JsonEntry("objects", 0, 1, header)
     elif not seen:
         raise SourceError(f"{path}: not a STIX bundle or object (no 'objects', no STIX 'id' and 'type')")
 
@@ -129,12 +130,12 @@ def _record(path: Path, line: int, raw: Any, ctx: LoadContext, bundle: Bundle) -
         # Any type stix2 has no class for is a custom object (x- types, new-sdo extensions, bare names
         # such as case-rfi): valid STIX, not modelled here, so skipped rather than rejected.
         what = "custom object type" if isinstance(parsed, dict) else "STIX type"
-        return Record(where, stix_type, skipped=f"{what} {stix_type} is not modelled")
+        return Record(where, stix_type, skipped=f"{what} {stix_type} is not modelled", raw=raw)
     try:
         items = _marked_items(raw, clean, mapper, ctx, bundle, warnings)
         return Record(where, stix_type, items, raw=raw, warnings=warnings)
     except Unmodelled as exc:
-        return Record(where, stix_type, skipped=str(exc))
+        return Record(where, stix_type, skipped=str(exc), raw=raw)
     except (ValidationError, ValueError, TypeError) as exc:
         return Record(where, stix_type, error=_first_line(exc), raw=raw)
 

@@ -65,7 +65,12 @@ def checked(raw: dict[str, Any]) -> tuple[dict[str, Any], Any, list[str]]:
     for _ in range(MAX_REPAIRS):
         candidate = {**current, **{k: v for k, v in DEFAULTED.items() if k not in current}}
         try:
-            return current, stix2.parse(candidate, allow_custom=True), warnings
+            parsed = stix2.parse(candidate, allow_custom=True)
+            missing = [k for k in DEFAULTED if k not in current and k in getattr(parsed, "_properties", {})]
+            warnings += [
+                f"{current.get('type', 'object')} property {k!r} missing: loaded without it" for k in missing
+            ]
+            return current, parsed, warnings
         except Exception as exc:  # stix2 raises many exception types; each is one object's problem
             bad = _optional_culprit(exc, current)
             if bad is None:

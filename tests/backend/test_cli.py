@@ -101,7 +101,9 @@ def test_load_json_summary_and_reload(tmp_path: Path, fixtures: Path) -> None:
     first = crimegraph(*store, "load", "stix", bundle, "--source", "attack", "--json")
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
-    assert set(summary) == {"read", "nodes_new", "edges_new", "merged", "rejected"}
+    assert {"read", "nodes_new", "edges_new", "merged", "rejected", "skipped", "skipped_by_reason"} <= set(
+        summary
+    )
     assert summary["read"] > 0 and summary["nodes_new"] > 0 and summary["rejected"] == 0
     again = json.loads(crimegraph(*store, "load", "stix", bundle, "--source", "attack", "--json").stdout)
     assert (again["nodes_new"], again["edges_new"]) == (0, 0)
@@ -119,7 +121,8 @@ def test_load_reports_rejects_and_fails_only_when_unreadable(tmp_path: Path, fix
     summary = json.loads(result.stdout)
     assert summary["rejected"] >= 1 and summary["nodes_new"] >= 1
     lines = [json.loads(line) for line in rejects.read_text().splitlines()]
-    assert len(lines) == summary["rejected"]
+    assert len([line for line in lines if not line.get("skipped")]) == summary["rejected"]
+    assert len([line for line in lines if line.get("skipped")]) == summary["skipped"] == 2
     assert {"file", "location", "reason", "record"} <= set(lines[0])
     missing = crimegraph(*store, "load", "stix", str(tmp_path / "nope.json"))
     assert missing.returncode == 1 and "nope.json" in missing.stderr and "Traceback" not in missing.stderr

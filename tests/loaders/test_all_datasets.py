@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from graph_model.check import check_store
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 from graph_model.store.embedded import EmbeddedStore
@@ -17,6 +18,8 @@ from loaders import IngestSummary, LoadContext, ingest, reader
 # (format, path under shared/data, dataset name, records read as SOURCE.md counts them)
 DATASETS: list[tuple[str, str, str, int]] = [
     ("stix", "attack-enterprise-groups.stix.json", "attack", 2314),
+    ("stix", "attack-ics-mobile/ics-attack-18.1.json", "attack-ics", 1826),
+    ("stix", "attack-ics-mobile/mobile-attack-17.1.json", "attack-mobile", 2148),
     *[
         ("stix", f"stix-examples/{name}.json", "oasis", n)
         for name, n in [
@@ -54,6 +57,7 @@ DATASETS: list[tuple[str, str, str, int]] = [
     ("edgelist", "networks/crime-konect/Crime_Gcc.txt", "crime-konect", 2127),
     ("edgelist", "networks/hijackers-911/911.txt", "hijackers-911", 159),
     ("edgelist", "networks/ucinet-covert-matrices/ITALIAN_GANGS.csv", "italian-gangs", -1),
+    ("edgelist", "networks/corruption-brazil/Corruption_Gcc.txt", "corruption-brazil", -1),
 ]
 
 
@@ -90,6 +94,8 @@ def test_every_dataset_loads_into_both_stores(
         second, _ = _load_all(store, shared_data)
         assert (second.store.nodes_new, second.store.edges_new) == (0, 0), name
         results[name] = {level: store.stats(clearance=level).as_dict() for level in TLP}
+        report = check_store(store)
+        assert report.violations == 0, report.examples  # every stored node and edge obeys the schema
     assert results["embedded"] == results["neo4j"]
     everything = results["embedded"][TLP.RED]
     assert everything["nodes"]["Wallet"] > 11186  # ransom wallets plus payer clusters

@@ -9,14 +9,8 @@ import pytest
 from graph_model.errors import ValidationError
 from graph_model.model import Model
 from graph_model.provenance import Provenance
-from loaders.cti import (
-    AliasIndex,
-    is_example,
-    json_members,
-    observable_node,
-    pattern_observables,
-    sole_claims,
-)
+from loaders.cti import AliasIndex, is_example, observable_node, pattern_observables, sole_claims
+from loaders.json_stream import json_members
 
 PROV = Provenance.of("test")
 
@@ -116,3 +110,4 @@ def test_json_members_stream_items_and_report_damage(tmp_path: Path) -> None:
     *good, damage = json_members(path, "objects")
     assert [m.value for m in good] == [{"a": 1}]
     assert damage.error is not None and damage.line == 2 and damage.error.startswith("invalid JSON at line 2")
+    assert "truncated" in damage.error

@@ -105,10 +105,33 @@ def test_bad_lines_are_rejected(tmp_path: Path, embedded_store: EmbeddedStore) -
     assert sorted(a["weight"] for _, _, a in graph.edges(data=True)) == [1.0, 2.5]
 
 
-def test_wrong_csv_header(tmp_path: Path, embedded_store: EmbeddedStore) -> None:
+@pytest.mark.parametrize(
+    ("text", "weights"),
+    [
+        ("1\t2\t0.5\n2\t3\t2\n3\t1\t1\n", [0.5, 1.0, 2.0]),  # headerless tab u v weight, named .csv
+        ("from,to\n1,2\n2,3\n3,1\n", [1.0, 1.0, 1.0]),
+        ("Source;Target;Weight\n1;2;4\n2;3;5\n3;1;6\n", [4.0, 5.0, 6.0]),
+        ("a b 3\nb c 1\nc a 2\n", [1.0, 2.0, 3.0]),
+        ("node1\tnode2\nAl Capone\tFrank Nitti\nFrank Nitti\tJake Guzik\nJake Guzik\tAl Capone\n", [1, 1, 1]),
+        ("1,2\n2,3\n3,1\n", [1.0, 1.0, 1.0]),
+    ],
+)
+def test_network_layout_told_by_content(
+    tmp_path: Path, embedded_store: EmbeddedStore, text: str, weights: list[float]
+) -> None:
     path = tmp_path / "ties.csv"
-    path.write_text("from,to\n1,2\n", encoding="utf-8")
-    with pytest.raises(SourceError, match=r"expected columns source, target\[, weight\].*found from, to"):
+    path.write_text(text, encoding="utf-8")
+    summary = load(embedded_store, "edgelist", path, "ties")
+    assert (summary.read, summary.rejected) == (3, 0)
+    graph = embedded_store.subgraph(clearance=TLP.RED)
+    assert graph.number_of_nodes() == 3
+    assert sorted(a["weight"] for _, _, a in graph.edges(data=True)) == weights
+
+
+def test_ambiguous_network_file_says_what_was_seen(tmp_path: Path, embedded_store: EmbeddedStore) -> None:
+    path = tmp_path / "ties.csv"
+    path.write_text("one\ntwo\nthree\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"first line 'one'; lines split by tab into 1 cells.*whitespace"):
         load(embedded_store, "edgelist", path, "ties")
 
 

@@ -9,12 +9,14 @@ from types import ModuleType
 
 import pytest
 
+from graph_model.check import check_store
 from graph_model.entities import Edge
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store.embedded import EmbeddedStore
 from loaders import misp, stix
 from loaders.ingest import IngestSummary, ingest
+from loaders.misp_galaxies import galaxy_kind
 from loaders.records import LoadContext, SourceError
 
 RED = TLP.RED
@@ -183,13 +185,11 @@ def test_damaged_file_keeps_the_values_before(
     assert embedded_store.get("software:booyah", clearance=RED).name == "Booyah"
 
 
-def test_not_a_supported_galaxy(model: Model, tmp_path: Path) -> None:
+def test_not_a_galaxy_cluster_file(model: Model, tmp_path: Path) -> None:
     ctx = LoadContext(model, "x")
-    (tmp_path / "sector.json").write_text(
-        json.dumps({"type": "sector", "values": [{"value": "x", "uuid": "y"}]})
-    )
+    (tmp_path / "no-values.json").write_text(json.dumps({"type": "sector", "name": "Sector"}))
     (tmp_path / "bundle.json").write_text(json.dumps([{"type": "bundle"}]))
-    for name in ("sector.json", "bundle.json", "missing.json"):
+    for name in ("no-values.json", "bundle.json", "missing.json"):
         with pytest.raises(SourceError):
             list(misp.read(tmp_path / name, ctx))
 
@@ -225,3 +225,69 @@ def test_attack_and_threat_actors_in_either_order(model: Model, shared_data: Pat
     assert totals[0] == totals[1]
     actors_total = totals[0][0]["nodes"]["Actor"]
     assert 187 + 1041 - 100 < actors_total < 187 + 1041  # some joins by ATT&CK id, no collapse
+
+
+# Galaxy type -> the kind/type its values become (tests/fixtures/misp/galaxies, written in MISP's format).
+OTHER_GALAXIES = {
+    "rat": "Malware/malware",
+    "stealer": "Malware/malware",
+    "exploit-kit": "Malware/malware",
+    "backdoor": "Malware/malware",
+    "mitre-intrusion-set": "Actor/group",
+    "mitre-ics-techniques": "Technique/attack-pattern",
+    "mitre-course-of-action": "Mitigation/course-of-action",
+    "sector": "Identity/sector",
+    "country": "Location/country",
+    "firearms": "Concept/galaxy-value",  # no entry in the table: the default
+}
+
+
+@pytest.mark.parametrize("galaxy", sorted(OTHER_GALAXIES))
+def test_every_galaxy_type_loads(embedded_store: EmbeddedStore, fixtures: Path, galaxy: str) -> None:
+    path = fixtures / "misp" / "galaxies" / f"{galaxy}.json"
+    summary, rejects = load(embedded_store, path)
+    values = json.loads(path.read_text())["values"]
+    assert rejects == [] and summary.read == summary.store.nodes_new == len(values)
+    graph = embedded_store.subgraph(clearance=RED)
+    assert {f"{a['kind']}/{a['type']}" for _, a in graph.nodes(data=True)} == {OTHER_GALAXIES[galaxy]}
+    assert check_store(embedded_store).violations == 0
+
+
+@pytest.mark.parametrize("galaxy", sorted(GALAXIES))
+def test_the_five_real_galaxies_keep_their_kinds(galaxy: str) -> None:
+    assert galaxy_kind(galaxy) == {"threat-actor": ("Actor", "group"), "tool": ("Malware", "tool")}.get(
+        galaxy, ("Malware", "malware")
+    )
+
+
+def test_galaxy_table_patterns_and_default() -> None:
+    assert galaxy_kind("mitre-mobile-attack-intrusion-set") == ("Actor", "group")
+    assert galaxy_kind("mitre-entreprise-attack-malware") == ("Malware", "malware")
+    assert galaxy_kind("mitre-enterprise-attack-tool") == ("Malware", "tool")
+    assert galaxy_kind("mitre-pre-attack-attack-pattern") == ("Technique", "attack-pattern")
+    assert galaxy_kind("mitre-mobile-attack-course-of-action") == ("Mitigation", "course-of-action")
+    assert galaxy_kind("election-guidelines") == ("Concept", "galaxy-value")
+
+
+def test_mitre_galaxies_join_attack_by_uuid_and_attack_id(
+    embedded_store: EmbeddedStore, fixtures: Path
+) -> None:
+    load(embedded_store, fixtures / "stix" / "attack-excerpt.json", stix)
+    summary, _ = load(embedded_store, fixtures / "misp" / "galaxies" / "mitre-intrusion-set.json")
+    apt28 = embedded_store.get("attack:G0007", clearance=RED)
+    assert apt28.key == "uuid:bef4c620-0787-42a8-a96d-b7eb6e85917c"  # the same uuid: one node
+    assert apt28.name == "APT28" and {s.split("#")[0] for s in apt28.prov.sources} == {
+        "attack-excerpt",
+        "mitre-intrusion-set",
+    }
+    sandworm = embedded_store.get("attack:G0034", clearance=RED)  # by its ATT&CK id alone
+    assert sandworm.name == "Sandworm Team" and sandworm.props["attack_id"] == "G0034"
+    # Sandworm "uses" APT28 in the file: an actor cannot USE an actor, the word is kept on RELATED_TO.
+    related = linked(embedded_store, sandworm.key, "RELATED_TO")
+    assert [(e.target, e.props["relation"]) for e in related] == [(apt28.key, "uses")]
+    assert check_store(embedded_store).violations == 0
+
+
+def test_a_stix_bundle_given_as_misp_galaxy_cannot_be_read(fixtures: Path, model: Model) -> None:
+    with pytest.raises(SourceError, match="not a MISP galaxy cluster file"):
+        list(misp.read(fixtures / "stix" / "attack-excerpt.json", LoadContext(model, "x")))

@@ -25,8 +25,8 @@ def load(
 ) -> tuple[IngestSummary, list[dict[str, str]]]:
     rejects = io.StringIO()
     summary = ingest(store, stix.read(path, LoadContext(store.model, path.stem, tlp=tlp)), rejects=rejects)
-    lines = (json.loads(line) for line in rejects.getvalue().splitlines())
-    return summary, [r for r in lines if not r.get("skipped")]  # skipped records are listed too
+    lines = [json.loads(line) for line in rejects.getvalue().splitlines()]
+    return summary, [line for line in lines if not line.get("skipped")]  # skipped records are listed too
 
 
 def edges(store: EmbeddedStore, edge_type: str) -> list[tuple[str, str, dict[str, object]]]:
@@ -185,7 +185,7 @@ def test_invalid_utf8_rejects_one_object(
     path = tmp_path / "bad-utf8.json"
     path.write_bytes(text)
     summary, rejects = load(embedded_store, path)
-    assert [r["reason"] for r in rejects] == ["invalid UTF-8 in this item"]
+    assert [r["reason"] for r in rejects] == ["invalid UTF-8 in this record"]
     assert summary.read == 3 and embedded_store.stats(clearance=RED).as_dict()["nodes"]["Malware"] == 1
 
 
