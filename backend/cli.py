@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
@@ -19,10 +21,19 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from backend import __version__
-from backend.console import app, console, new_embedded_file, opened_store, out, parse_tlp, run, state
+from backend import __version__, commands
+from backend.console import (
+    app,
+    console,
+    entity_table,
+    new_embedded_file,
+    opened_store,
+    out,
+    parse_tlp,
+    run,
+    state,
+)
 from graph_model.errors import CrimegraphError
-from graph_model.provenance import TLP
 from loaders import FORMATS, IngestSummary, LoadContext, ingest, reader
 
 
@@ -81,16 +92,6 @@ def _summary_table(summary: IngestSummary) -> Table:
     table = Table("record kind", "read", "rejected", title="records")
     for kind, count in sorted(summary.read_by_kind.items()):
         table.add_row(kind, str(count), str(summary.rejected_by_kind.get(kind, 0)))
-    return table
-
-
-def _entity_table(summary: IngestSummary) -> Table:
-    table = Table("node kind / edge type", "new", "merged", title="graph")
-    kinds = set(summary.store.new_by_kind) | set(summary.store.merged_by_kind)
-    for kind in sorted(kinds):
-        table.add_row(
-            kind, str(summary.store.new_by_kind.get(kind, 0)), str(summary.store.merged_by_kind.get(kind, 0))
-        )
     return table
 
 
@@ -187,7 +188,7 @@ def _one_line(exc: BaseException, path: Path) -> str:
 
 def _print_summary(total: IngestSummary, waiting: int, rejects: Path | None) -> None:
     out.print(_summary_table(total))
-    out.print(_entity_table(total))
+    out.print(entity_table(total))
     if total.skipped_by_reason:
         table = Table("reason", "records", title="skipped (good records not loaded)")
         for reason, count in total.skipped_by_reason.most_common():
@@ -267,47 +268,9 @@ def generate(
     run(body)
 
 
-@app.command()
-def demo(
-    path: Annotated[Path, typer.Option(help="Embedded store file for the demo graph.")] = Path(
-        "crimegraph-demo.db"
-    ),
-    actors: Annotated[int, typer.Option(min=50, help="Size of the synthetic ecosystem.")] = 300,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
-) -> None:
-    """Build a demo graph (a synthetic ecosystem) on the embedded store and show what it holds."""
-    import tempfile
-
-    from graph_model.model import default_model
-    from graph_model.store.embedded import EmbeddedStore
-    from loaders.generate import generate as write_ecosystem
-
-    def body() -> None:
-        with tempfile.TemporaryDirectory() as tmp:
-            with console.status("generating a synthetic ecosystem"):
-                report = write_ecosystem(Path(tmp), actors, seed)
-            store = EmbeddedStore(path, default_model())
-            try:
-                read = reader("csv")
-                total = IngestSummary()
-                for table in report.tables:
-                    with console.status(f"loading {table.name}"):
-                        total.add(ingest(store, read(table, LoadContext(store.model, "demo"))))
-                counts = store.stats(clearance=TLP.RED).as_dict()
-            finally:
-                store.close()
-        out.print(_entity_table(total))
-        out.print(
-            f"demo graph in {path}: {counts['total_nodes']} nodes, {counts['total_edges']} edges "
-            f"({total.rejected} rejected records)"
-        )
-        out.print(f"next: crimegraph --store embedded:{path} stats")
-
-    run(body)
-
-
-# Commands of each area live in their own module under backend/commands and register on the same app.
-# from backend.commands import <area>  # noqa: E402,F401
-from backend.commands import check  # noqa: E402,F401
+# Commands of each area live in their own module under backend/commands and register on the same app
+# when imported; every module there is imported, so adding a command never touches this file.
+for _area in pkgutil.iter_modules(commands.__path__):
+    importlib.import_module(f"{commands.__name__}.{_area.name}")
 
 __all__ = ["app"]

@@ -9,12 +9,14 @@ from typing import TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from backend.settings import Settings
 from graph_model.errors import CrimegraphError
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 from graph_model.store.open import NEO4J_SCHEMES
+from loaders import IngestSummary
 
 app = typer.Typer(
     name="crimegraph",
@@ -80,3 +82,14 @@ def parse_tlp(value: str) -> TLP:
         return TLP.parse(value)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+
+
+def entity_table(summary: IngestSummary) -> Table:
+    """What a load added to the graph: new and merged nodes by kind and edges by type."""
+    table = Table("node kind / edge type", "new", "merged", title="graph")
+    kinds = set(summary.store.new_by_kind) | set(summary.store.merged_by_kind)
+    for kind in sorted(kinds):
+        table.add_row(
+            kind, str(summary.store.new_by_kind.get(kind, 0)), str(summary.store.merged_by_kind.get(kind, 0))
+        )
+    return table

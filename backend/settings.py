@@ -1,14 +1,45 @@
-"""Settings from the environment and ``.env``; the one place crimegraph reads configuration."""
+"""Settings from the environment and ``.env``; the one place crimegraph reads configuration.
+
+Flat settings keep their historical names (``CRIMEGRAPH_STORE``, ``CRIMEGRAPH_API_KEYS``); the API's
+knobs are nested under ``api`` and set as ``CRIMEGRAPH_API__MAX_DEPTH=12`` (``env_nested_delimiter``).
+"""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph_model.model import Model, default_model
 from graph_model.store import GraphStore, open_store
 
 DEFAULT_STORE = "embedded:./crimegraph.db"
+# Neo4j driver settings for the API: give up on an unreachable server fast (the API answers 503 and
+# tries again on the next request) rather than retrying a read for the driver's default 30 s.
+SERVING_DRIVER = {
+    "connection_timeout": 5.0,
+    "max_transaction_retry_time": 1.0,
+    "connection_acquisition_timeout": 10.0,
+}
+
+
+class ApiSettings(BaseModel):
+    """Limits and switches of the GraphQL API (``CRIMEGRAPH_API__<NAME>``)."""
+
+    graphiql: bool = Field(True, description="Serve GraphiQL (from assets inside the package) at /graphql")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS; empty (the default) turns CORS off"
+    )
+    max_depth: int = Field(12, ge=1, description="Deepest nesting of a GraphQL query")
+    max_aliases: int = Field(30, ge=1, description="Most aliases in one GraphQL query")
+    max_tokens: int = Field(2000, ge=10, description="Most tokens in one GraphQL document")
+    max_page: int = Field(200, ge=1, description="Largest page (first) of a connection")
+    max_neighbourhood: int = Field(2000, ge=1, description="Most nodes one neighbourhood may return")
+    max_path_length: int = Field(8, ge=1, description="Longest path (edges) paths may look for")
+    max_paths: int = Field(20, ge=1, description="Most paths (k) one request may ask for")
+    max_scope: int = Field(20000, ge=1, description="Most nodes a scope (communities, centrality) may hold")
+    time_budget: float = Field(20.0, gt=0, description="Seconds one GraphQL request may run")
+    neo4j_timeout: float = Field(15.0, gt=0, description="Seconds one Neo4j transaction may run")
+    max_payload: int = Field(20_000_000, ge=1, description="Largest ingest payload in bytes")
 
 
 class Settings(BaseSettings):
@@ -26,12 +57,21 @@ class Settings(BaseSettings):
     neo4j_user: str = Field("neo4j", validation_alias="NEO4J_USER")
     neo4j_password: str = Field("", validation_alias="NEO4J_PASSWORD")
     neo4j_database: str = Field("neo4j", validation_alias="NEO4J_DATABASE")
+    api_keys: str = Field(
+        "", description='API keys "KEY:ROLE:TLP,..." (roles viewer, analyst, loader, admin)', repr=False
+    )
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
-    def open_store(self, model: Model | None = None, location: str | None = None) -> GraphStore:
+    def open_store(
+        self, model: Model | None = None, location: str | None = None, *, serving: bool = False
+    ) -> GraphStore:
+        """The configured store. ``serving``: for the API, where Neo4j being away should answer 503 within
+        seconds instead of retrying each read for half a minute."""
         return open_store(
             location or self.store,
             model or default_model(),
             user=self.neo4j_user,
             password=self.neo4j_password,
             database=self.neo4j_database,
+            driver_config=SERVING_DRIVER if serving else None,
         )

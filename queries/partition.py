@@ -6,8 +6,6 @@ read communities through here, so an id printed by one is understood by the othe
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-
 import networkx as nx
 
 ALGORITHMS: tuple[str, ...] = ("louvain", "label_propagation")
@@ -48,19 +46,18 @@ def membership(communities: list[list[str]]) -> dict[str, str]:
 def _simple(graph: nx.Graph) -> nx.Graph:
     if not graph.is_directed() and not graph.is_multigraph():
         return graph
+    # In key order: seeded detection still depends on the order it meets nodes in, and the stores
+    # return the same graph in different orders.
     simple: nx.Graph = nx.Graph()
-    simple.add_nodes_from(graph.nodes)
-    simple.add_edges_from((u, v) for u, v in graph.edges() if u != v)
+    simple.add_nodes_from(sorted(graph.nodes))
+    simple.add_edges_from(sorted({(u, v) if u < v else (v, u) for u, v in graph.edges() if u != v}))
     return simple
 
 
 def undirected_simple(graph: nx.Graph) -> nx.Graph:
-    """``graph`` as an undirected simple graph with its node attributes, self-loops dropped."""
+    """``graph`` as an undirected simple graph with its node attributes, self-loops dropped, nodes and
+    edges in key order (so what is computed on it does not depend on the order a store returned)."""
     simple: nx.Graph = nx.Graph()
-    simple.add_nodes_from(graph.nodes(data=True))
-    seen: set[tuple[Hashable, Hashable]] = set()
-    for u, v in graph.edges():
-        if u != v and (u, v) not in seen:
-            seen.add((u, v))
-            simple.add_edge(u, v)
+    simple.add_nodes_from(sorted(graph.nodes(data=True), key=lambda item: item[0]))
+    simple.add_edges_from(sorted({(u, v) if u < v else (v, u) for u, v in graph.edges() if u != v}))
     return simple

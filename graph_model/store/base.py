@@ -43,6 +43,38 @@ class TimeWindow:
         return not (self.until and first_seen and first_seen > self.until)
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A visible edge as a walk needs it: its key, type, ends and their kinds, without its record.
+
+    ``ref`` is what :meth:`GraphStore.edges` finds the record by in the store that returned the link.
+    """
+
+    key: str
+    type: str
+    source: str
+    target: str
+    source_kind: str
+    target_kind: str
+    ref: str
+
+    def other(self, key: str) -> str:
+        """The end that is not ``key`` (``key`` itself on a self-loop)."""
+        return self.target if self.source == key else self.source
+
+    def other_kind(self, key: str) -> str:
+        return self.target_kind if self.source == key else self.source_kind
+
+
+@dataclass(slots=True)
+class Near:
+    """What surrounds one entity for a walk that caps hubs: how many neighbours it has, and the links to
+    those shown (all of them, or the first ``cap`` by key and those the walk already kept)."""
+
+    degree: int = 0
+    links: list[Link] = field(default_factory=list)
+
+
 @dataclass(slots=True)
 class Subgraph:
     """Nodes and edges visible to a caller; ``truncated`` says a limit cut the result short."""
@@ -98,6 +130,7 @@ def to_networkx(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph
             confidence=edge.prov.confidence,
             first_seen=edge.prov.first_seen,
             last_seen=edge.prov.last_seen,
+            sources=sorted(edge.prov.sources),
             **edge.props,
         )
     return graph
@@ -130,6 +163,56 @@ class GraphStore(abc.ABC):
     def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
         """Visible edges of ``types`` touching ``keys`` (either direction) whose both ends are visible, as
         the caller sees them."""
+
+    @abc.abstractmethod
+    def links(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+    ) -> list[Link]:
+        """Visible edges of ``types`` touching ``keys`` (either direction), both ends visible and the edge
+        admitted by ``window``; each once, in key order. Reads no records: walks use it to decide what
+        to fetch (see :mod:`queries.neighbourhood`, :mod:`queries.paths`)."""
+
+    def near(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+        kinds: frozenset[str] | None = None,
+        keep: frozenset[str] = frozenset(),
+        cap: int | None = None,
+    ) -> dict[str, Near]:
+        """For each of ``keys``: its neighbours over :meth:`links` (of ``kinds``), how many, and the links
+        to those shown: every one up to ``cap`` neighbours; past it the first ``cap`` by key and any in
+        ``keep``. A store may answer this without reading a hub's every link."""
+        around: dict[str, dict[str, list[Link]]] = {key: {} for key in keys}
+        for link in self.links(keys, clearance=clearance, types=types, window=window):
+            for here in {link.source, link.target}:
+                if here in around:
+                    other = link.other(here)
+                    if kinds is None or link.other_kind(here) in kinds:
+                        around[here].setdefault(other, []).append(link)
+        found: dict[str, Near] = {}
+        for key, neighbours in around.items():
+            names = sorted(neighbours)
+            if cap is not None and len(names) > cap:
+                names = sorted({*names[:cap], *(keep & neighbours.keys())})
+            found[key] = Near(len(neighbours), [link for name in names for link in neighbours[name]])
+        return found
+
+    @abc.abstractmethod
+    def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
+        """The records of ``links`` (as returned by :meth:`links` of this store) still visible, in order."""
+
+    def nodes(self, keys: Iterable[str], *, clearance: TLP) -> dict[str, Node]:
+        """The nodes among ``keys`` (node keys, not other ids) at or below ``clearance``."""
+        return self._nodes(keys, clearance)
 
     @abc.abstractmethod
     def _scan(
@@ -197,6 +280,12 @@ class GraphStore(abc.ABC):
         if key is None or key not in found or (identifier != key and identifier not in found[key].ids):
             raise NotFound(f"no entity {identifier!r}")
         return found[key]
+
+    def get_many(self, identifiers: Sequence[str], *, clearance: TLP) -> dict[str, Node]:
+        """The visible nodes among these keys or ids, by the identifier asked for; the rest left out."""
+        resolved = self._resolve(identifiers)
+        found = self._nodes(sorted(set(resolved.values())), clearance)
+        return {i: found[k] for i, k in resolved.items() if k in found}
 
     def neighbourhood(
         self,

@@ -267,6 +267,62 @@ def expand() -> str:
     )
 
 
+def links(model: Model, types: frozenset[str]) -> str:
+    """Visible relationships of ``types`` touching the given entities, both ends visible, in the time
+    window ``$since``/``$until`` (either may be null; an undated relationship is kept), each once.
+
+    The types are in the pattern (from the schema, through :func:`label`) so a hub's relationships of
+    other types are never read. Returns what ``base.Link`` holds; ``ref`` is the element id.
+    """
+    pattern = "|".join(label(model, t) for t in sorted(types))
+    return (
+        f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}})-[r:{pattern}]-(b:{ENTITY}) "
+        "WHERE a.tlp_rank <= $clearance AND r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
+        "AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since) "
+        "AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until) "
+        "WITH DISTINCT r WITH r, startNode(r) AS s, endNode(r) AS t "
+        "RETURN elementId(r) AS ref, type(r) AS type, s.key AS source, t.key AS target, "
+        "s.kind AS source_kind, t.kind AS target_kind, coalesce(r.discriminator, '') AS discriminator"
+    )
+
+
+def near(model: Model, types: frozenset[str]) -> str:
+    """:func:`links` per entity, capped on the server: each entity's distinct visible neighbours (of
+    ``$kinds``, null for any), how many, and the relationships to those shown - all, or
+    past ``$cap`` the first ``$cap`` by key and those in ``$keep`` - so a hub's thousands of relationships
+    are counted where they are, not sent. Returns one row per shown relationship (none for an entity
+    without neighbours but its degree row, with a null ``ref``)."""
+    pattern = "|".join(label(model, t) for t in sorted(types))
+    return (
+        f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}}) WHERE a.tlp_rank <= $clearance "
+        "CALL (a) { "
+        f"OPTIONAL MATCH (a)-[r:{pattern}]-(b:{ENTITY}) "
+        "WHERE r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
+        "AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since) "
+        "AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until) "
+        "AND ($kinds IS NULL OR b.kind IN $kinds) "
+        "WITH b, collect(DISTINCT r) AS rs WHERE b IS NOT NULL ORDER BY b.key "
+        "WITH collect({key: b.key, rs: rs}) AS around "
+        "WITH size(around) AS degree, CASE WHEN $cap IS NULL OR size(around) <= $cap THEN around "
+        "ELSE around[0..$cap] + [x IN around[$cap..] WHERE x.key IN $keep] END AS shown "
+        "RETURN degree, [x IN shown | x.rs] AS groups } "
+        "UNWIND CASE WHEN size(groups) = 0 THEN [null] ELSE groups END AS rs "
+        "UNWIND CASE WHEN rs IS NULL THEN [null] ELSE rs END AS r "
+        "RETURN a.key AS key, degree, elementId(r) AS ref, type(r) AS type, startNode(r).key AS source, "
+        "endNode(r).key AS target, startNode(r).kind AS source_kind, endNode(r).kind AS target_kind, "
+        "coalesce(r.discriminator, '') AS discriminator"
+    )
+
+
+def edges_by_ref() -> str:
+    """Relationships by element id (from :func:`links`), both ends and the relationship visible."""
+    return (
+        "UNWIND $refs AS ref MATCH (a)-[r]->(b) WHERE elementId(r) = ref "
+        "AND r.tlp_rank <= $clearance AND a.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
+        f"RETURN ref, a.key AS source, b.key AS target, {EDGE_COLUMNS}"
+    )
+
+
 def scan_nodes() -> str:
     return (
         f"MATCH (n:{ENTITY}) WHERE n.tlp_rank <= $clearance AND ($kinds IS NULL OR n.kind IN $kinds) "

@@ -17,7 +17,7 @@ from graph_model.entities import Edge, Node, edge_key
 from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
-from graph_model.store.base import GraphStore, Stats, WriteTx
+from graph_model.store.base import GraphStore, Link, Near, Stats, TimeWindow, WriteTx
 from graph_model.store.codec import (
     edge_data,
     edge_row,
@@ -31,6 +31,10 @@ from graph_model.store.codec import (
 from graph_model.store.memory import NODE_LIMIT
 from graph_model.views import edge_view, floor, node_view
 
+# Entities with this many neighbours or more have their neighbour lists remembered for near(), at most
+# HUB_CACHE_SIZE of them: the same exchanges and hosters turn up in neighbourhood after neighbourhood.
+HUB_CACHE_DEGREE = 1000
+HUB_CACHE_SIZE = 512
 # Bumped when the file layout changes; an older file is refused with a clear message.
 LAYOUT_VERSION = 3  # 3: tlp_rank is the lowest marking among sources, levels kept per marking
 _SCHEMA = """
@@ -248,6 +252,9 @@ class EmbeddedStore(GraphStore):
         # The topology index is built on first read, not on open: a load never pays for it.
         self._index: nx.MultiDiGraph | None = None
         self._index_version = -1
+        # Hubs' sorted neighbours by (key, clearance, types, kinds), valid for one index (see near).
+        self._hubs: dict[tuple[str, int, frozenset[str], frozenset[str] | None], list[str]] = {}
+        self._hubs_of: nx.MultiDiGraph | None = None
         # Nodes this connection last read or wrote, by key: batches naming the same hubs again and again
         # resolve them without decoding their rows. Valid while no other connection commits.
         self._known: dict[str, Node] = {}
@@ -308,6 +315,7 @@ class EmbeddedStore(GraphStore):
         self.conn.execute("COMMIT")
         self._known.update((n.key, n) for n in tx.nodes_written)
         # The index changes only once the batch is durable, so readers never see half a batch.
+        self._hubs.clear()
         if self._index is not None:
             self._index.add_nodes_from(
                 (n.key, {"kind": n.kind, "rank": int(floor(n))}) for n in tx.nodes_written
@@ -325,7 +333,8 @@ class EmbeddedStore(GraphStore):
 
     def _stored_nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
         """The stored nodes among ``keys`` that some source within ``clearance`` asserts (not views)."""
-        wanted = [k for k in keys if self._visible(k, clearance)]
+        nodes = self.index._node  # once: each look at ``index`` asks SQLite whether the file changed
+        wanted = [k for k in keys if (a := nodes.get(k)) is not None and a["rank"] <= clearance]
         return _Tx(self, self.conn).fetch_nodes(wanted)
 
     def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
@@ -353,6 +362,145 @@ class EmbeddedStore(GraphStore):
                 ):
                     found.add(ekey)
         return self._edges(sorted(found), clearance)
+
+    def links(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+    ) -> list[Link]:
+        index = self.index
+        nodes = index._node
+        found: dict[str, Link] = {}
+        for key in keys:
+            attrs = nodes.get(key)
+            if attrs is None or attrs["rank"] > clearance:
+                continue
+            # The adjacency dicts themselves: networkx's edge views cost more than the walk.
+            for outgoing, adjacent in ((True, index._succ[key]), (False, index._pred[key])):
+                for other, parallel in adjacent.items():
+                    far = nodes[other]
+                    if far["rank"] > clearance:
+                        continue
+                    for ekey, data in parallel.items():
+                        if data["type"] in types and data["rank"] <= clearance and ekey not in found:
+                            source, target = (key, other) if outgoing else (other, key)
+                            skind, tkind = (attrs, far) if outgoing else (far, attrs)
+                            found[ekey] = Link(
+                                ekey, data["type"], source, target, skind["kind"], tkind["kind"], ekey
+                            )
+        if window is not None and found:
+            # Times live in the records, not in the index: read them only when a window asks.
+            records = _Tx(self, self.conn).fetch_edges(found)
+            found = {
+                k: link
+                for k, link in found.items()
+                if k in records and window.admits(records[k].prov.first_seen, records[k].prov.last_seen)
+            }
+        return [found[k] for k in sorted(found)]
+
+    def near(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+        kinds: frozenset[str] | None = None,
+        keep: frozenset[str] = frozenset(),
+        cap: int | None = None,
+    ) -> dict[str, Near]:
+        if window is not None:  # times are in the records: the generic walk reads them
+            return super().near(
+                keys, clearance=clearance, types=types, window=window, kinds=kinds, keep=keep, cap=cap
+            )
+        index = self.index
+        nodes = index._node  # the attribute dicts themselves: NodeView lookups cost a third of a walk
+        if self._hubs_of is not index:
+            self._hubs.clear()  # the index was rebuilt or replaced: counts may have changed
+            self._hubs_of = index
+        found: dict[str, Near] = {}
+        for key in keys:
+            attrs = nodes.get(key)
+            found[key] = near = Near()
+            if attrs is None or attrs["rank"] > clearance:
+                continue
+            succ, pred = index._succ[key], index._pred[key]
+            names = self._hub_neighbours(key, clearance, types, kinds) if cap is not None else None
+            if names is None:
+                names = sorted(self._neighbours(key, clearance, types, kinds))
+            near.degree = len(names)
+            if cap is not None and len(names) > cap:
+                names = sorted({*names[:cap], *(keep & set(names))})
+            for other in names:
+                far_kind = nodes[other]["kind"]
+                parallel: dict[str, tuple[bool, str]] = {}
+                for outgoing, adjacent in ((True, succ), (False, pred)):
+                    for ekey, data in adjacent.get(other, {}).items():
+                        if data["type"] in types and data["rank"] <= clearance:
+                            parallel[ekey] = (outgoing, data["type"])
+                for ekey in sorted(parallel):
+                    outgoing, etype = parallel[ekey]
+                    source, target = (key, other) if outgoing else (other, key)
+                    skind, tkind = (attrs["kind"], far_kind) if outgoing else (far_kind, attrs["kind"])
+                    near.links.append(Link(ekey, etype, source, target, skind, tkind, ekey))
+        return found
+
+    def _neighbours(
+        self,
+        key: str,
+        clearance: TLP,
+        types: frozenset[str],
+        kinds: frozenset[str] | None,
+    ) -> set[str]:
+        """The distinct visible neighbours of ``key`` of ``kinds`` over visible edges of ``types``."""
+        index = self.index
+        nodes = index._node
+        found: set[str] = set()
+        for adjacent in (index._succ[key], index._pred[key]):
+            for other, parallel in adjacent.items():
+                if other in found:
+                    continue
+                far = nodes[other]
+                if far["rank"] > clearance or (kinds is not None and far["kind"] not in kinds):
+                    continue
+                for data in parallel.values():
+                    if data["type"] in types and data["rank"] <= clearance:
+                        found.add(other)
+                        break
+        return found
+
+    def _hub_neighbours(
+        self, key: str, clearance: TLP, types: frozenset[str], kinds: frozenset[str] | None
+    ) -> list[str] | None:
+        """A hub's sorted neighbours, remembered until the index changes; None for a small entity."""
+        index = self.index
+        if len(index._succ[key]) + len(index._pred[key]) < HUB_CACHE_DEGREE:
+            return None
+        cache_key = (key, int(clearance), types, kinds)
+        names = self._hubs.get(cache_key)
+        if names is None:
+            names = sorted(self._neighbours(key, clearance, types, kinds))
+            if len(self._hubs) >= HUB_CACHE_SIZE:
+                self._hubs.pop(next(iter(self._hubs)))
+            self._hubs[cache_key] = names
+        return names
+
+    def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
+        views = {edge.key: edge for edge in self._edges([link.key for link in links], clearance)}
+        nodes = self.index._node
+
+        def visible(key: str) -> bool:
+            attrs = nodes.get(key)
+            return attrs is not None and attrs["rank"] <= clearance
+
+        return [
+            edge
+            for edge in (views.get(link.key) for link in links)
+            if edge is not None and visible(edge.source) and visible(edge.target)
+        ]
 
     def _scan(
         self, clearance: TLP, kinds: frozenset[str] | None, types: frozenset[str]

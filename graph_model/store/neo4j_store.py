@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, LiteralString, cast
 
@@ -12,12 +12,12 @@ import neo4j
 from neo4j import Driver, RoutingControl, Transaction
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
-from graph_model.entities import Edge, Node
+from graph_model.entities import Edge, Node, edge_key
 from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store import cypher
-from graph_model.store.base import GraphStore, Stats, WriteTx
+from graph_model.store.base import GraphStore, Link, Near, Stats, TimeWindow, WriteTx
 from graph_model.store.codec import (
     edge_fields,
     edge_row,
@@ -67,6 +67,11 @@ def _edge(record: Mapping[str, Any]) -> Edge:
     return row_edge(
         {**record["p"], "type": record["type"], "source": record["source"], "target": record["target"]}
     )
+
+
+def _by_neighbour(here: str) -> Callable[[Link], tuple[str, str]]:
+    """The order of ``base.GraphStore.near``'s links of ``here``: by neighbour, then by key."""
+    return lambda link: (link.other(here), link.key)
 
 
 def _key_parts(key: str) -> Iterator[tuple[str, str, str, str]]:
@@ -269,14 +274,30 @@ class Neo4jStore(GraphStore):
         self.model = model
         self.database = database
         self._memory: Memory | None = None  # while loading (see graph_model.store.memory)
+        # Seconds a read transaction may run before the server aborts it (None: the server's setting).
+        self.read_timeout: float | None = None
         if ensure_schema:
             self.ensure_schema()
 
     @classmethod
-    def connect(cls, uri: str, user: str, password: str, model: Model, database: str = "neo4j") -> Neo4jStore:
-        """Open a driver and check the server answers; StoreError with the reason if it does not."""
+    def connect(
+        cls,
+        uri: str,
+        user: str,
+        password: str,
+        model: Model,
+        database: str = "neo4j",
+        driver_config: Mapping[str, Any] | None = None,
+    ) -> Neo4jStore:
+        """Open a driver and check the server answers; StoreError with the reason if it does not.
+
+        ``driver_config`` adds driver settings (e.g. ``max_transaction_retry_time`` for a server that
+        should fail fast rather than retry while Neo4j is away).
+        """
         try:
-            driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
+            driver = neo4j.GraphDatabase.driver(
+                uri, auth=(user, password), notifications_min_severity="OFF", **(driver_config or {})
+            )
             driver.verify_connectivity()
         except (Neo4jError, ServiceUnavailable, ValueError, OSError) as exc:
             raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from exc
@@ -289,8 +310,9 @@ class Neo4jStore(GraphStore):
         self.driver.execute_query(_q("CALL db.awaitIndexes(300)"), database_=self.database)
 
     def _read(self, text: str, **params: Any) -> list[dict[str, Any]]:
+        query = neo4j.Query(_q(text), timeout=self.read_timeout) if self.read_timeout else _q(text)
         records, _, _ = self.driver.execute_query(
-            _q(text), params, database_=self.database, routing_=RoutingControl.READ
+            query, params, database_=self.database, routing_=RoutingControl.READ
         )
         return [dict(r) for r in records]
 
@@ -332,6 +354,89 @@ class Neo4jStore(GraphStore):
     def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
         rows = self._read(cypher.expand(), keys=list(keys), types=sorted(types), clearance=int(clearance))
         return _edge_views(rows, clearance)
+
+    def links(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+    ) -> list[Link]:
+        if not keys or not types:
+            return []
+        rows = self._read(
+            cypher.links(self.model, types),
+            keys=list(keys),
+            clearance=int(clearance),
+            since=window.since if window else None,
+            until=window.until if window else None,
+        )
+        found = {
+            link.key: link
+            for link in (
+                Link(
+                    edge_key(r["type"], r["source"], r["target"], r["discriminator"]),
+                    r["type"],
+                    r["source"],
+                    r["target"],
+                    r["source_kind"],
+                    r["target_kind"],
+                    r["ref"],
+                )
+                for r in rows
+            )
+        }
+        return [found[k] for k in sorted(found)]
+
+    def near(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+        kinds: frozenset[str] | None = None,
+        keep: frozenset[str] = frozenset(),
+        cap: int | None = None,
+    ) -> dict[str, Near]:
+        found: dict[str, Near] = {key: Near() for key in keys}
+        if not keys or not types:
+            return found
+        rows = self._read(
+            cypher.near(self.model, types),
+            keys=list(dict.fromkeys(keys)),
+            clearance=int(clearance),
+            since=window.since if window else None,
+            until=window.until if window else None,
+            kinds=sorted(kinds) if kinds is not None else None,
+            keep=sorted(keep),
+            cap=cap,
+        )
+        seen: dict[str, set[str]] = {key: set() for key in keys}
+        for r in rows:
+            near = found[r["key"]]
+            near.degree = r["degree"]
+            if r["ref"] is None:
+                continue
+            key = edge_key(r["type"], r["source"], r["target"], r["discriminator"])
+            if key not in seen[r["key"]]:
+                seen[r["key"]].add(key)
+                link = Link(
+                    key, r["type"], r["source"], r["target"], r["source_kind"], r["target_kind"], r["ref"]
+                )
+                near.links.append(link)
+        for key, near in found.items():
+            near.links.sort(key=_by_neighbour(key))
+        return found
+
+    def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
+        if not links:
+            return []
+        rows = self._read(cypher.edges_by_ref(), refs=[link.ref for link in links], clearance=int(clearance))
+        found = {r["ref"]: view for r in rows if (view := edge_view(_edge(r), clearance)) is not None}
+        # An element id names another relationship once its own was deleted: the key must still match.
+        return [edge for link in links if (edge := found.get(link.ref)) is not None and edge.key == link.key]
 
     def _scan(
         self, clearance: TLP, kinds: frozenset[str] | None, types: frozenset[str]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from graph_model.errors import StoreError
 from graph_model.model import Model
@@ -12,13 +14,19 @@ NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://"
 
 
 def open_store(
-    location: str, model: Model, *, user: str = "neo4j", password: str = "", database: str = "neo4j"
+    location: str,
+    model: Model,
+    *,
+    user: str = "neo4j",
+    password: str = "",
+    database: str = "neo4j",
+    driver_config: Mapping[str, Any] | None = None,
 ) -> GraphStore:
-    """The store at ``location``; credentials are passed in by the caller, never read here."""
+    """The store at ``location``; credentials (and Neo4j driver settings) come from the caller."""
     if location.startswith(NEO4J_SCHEMES):
         from graph_model.store.neo4j_store import Neo4jStore
 
-        return Neo4jStore.connect(location, user, password, model, database)
+        return Neo4jStore.connect(location, user, password, model, database, driver_config)
     path = location.removeprefix("embedded:")
     if not path:
         raise StoreError("embedded store needs a path, e.g. embedded:./crimegraph.db")

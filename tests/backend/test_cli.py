@@ -135,7 +135,9 @@ def test_generate_and_demo(tmp_path: Path) -> None:
     result = crimegraph("generate", "--actors", "60", "--seed", "3", "--out", str(tmp_path / "eco"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "eco" / "truth.json").exists()
-    demo = crimegraph("demo", "--path", str(tmp_path / "demo.db"), "--actors", "60", cwd=tmp_path)
+    demo = crimegraph(
+        "demo", "--path", str(tmp_path / "demo.db"), "--actors", "60", "--no-serve", cwd=tmp_path
+    )
     assert demo.returncode == 0, demo.stderr
     assert "0 rejected records" in demo.stdout
     stats = json.loads(crimegraph("--store", f"embedded:{tmp_path / 'demo.db'}", "stats", "--json").stdout)

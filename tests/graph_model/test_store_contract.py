@@ -335,3 +335,76 @@ def test_search_follows_merges(store: GraphStore, model: Model) -> None:
     store.upsert([dated])  # new provenance, same words
     for words in ("locky", "1dice8"):
         assert [n.key for n in store.search(words, clearance=TLP.CLEAR)] == [wallet.key], words
+
+
+def test_links_edges_and_nodes_walk_only_what_the_caller_sees(
+    store: GraphStore, ecosystem: tuple[list[Node], list[Edge]], model: Model
+) -> None:
+    nodes, edges = ecosystem
+    store.upsert(nodes, edges)
+    xagent, red_ip = "software:x-agent", "ip:185.86.148.227"
+    every = model.edge_types()
+    red = store.links([xagent], clearance=TLP.RED, types=every)
+    assert [(link.type, link.source, link.target) for link in red] == sorted(
+        (e.type, e.source, e.target) for e in store.neighbourhood([xagent], clearance=TLP.RED).edges.values()
+    )
+    assert [link.key for link in red] == sorted(link.key for link in red)
+    c2 = next(link for link in red if link.target == red_ip)
+    assert (c2.source_kind, c2.target_kind, c2.other(xagent), c2.other_kind(xagent)) == (
+        "Malware",
+        "Infrastructure",
+        red_ip,
+        "Infrastructure",
+    )
+    # The C2 edge is AMBER and its IP RED: an AMBER caller's walk neither sees nor crosses them.
+    amber = store.links([xagent, red_ip], clearance=TLP.AMBER, types=every)
+    assert red_ip not in {end for link in amber for end in (link.source, link.target)}
+    assert store.links([xagent], clearance=TLP.RED, types=frozenset({"USES"})) == [
+        link for link in red if link.type == "USES"
+    ]
+    window = TimeWindow(since="2016-01-01", until="2016-12-31")
+    timed = store.links([xagent], clearance=TLP.RED, types=every, window=window)
+    assert {link.type for link in timed} == {"COMMUNICATES_WITH"}  # USES is 2015; the C2 edge is undated
+    records = store.edges(red, clearance=TLP.RED)
+    assert [e.key for e in records] == [link.key for link in red]
+    assert next(e for e in records if e.target == red_ip).props == {"port": 443}
+    assert red_ip not in {e.target for e in store.edges(red, clearance=TLP.AMBER)}
+    assert store.nodes([xagent, red_ip, "no:such"], clearance=TLP.AMBER).keys() == {xagent}
+    assert store.links(["no:such"], clearance=TLP.RED, types=every) == []
+
+
+def test_near_counts_hubs_and_shows_the_first_neighbours(store: GraphStore, model: Model) -> None:
+    hoster = make_node(model, "Infrastructure", "provider", "Big Hoster", prov=_prov("x", "h"))
+    actor = make_node(model, "Actor", "handle", "hoster-admin", prov=_prov("x", "a"))
+    domains = [
+        make_node(model, "Infrastructure", "domain", f"site{i}.example", prov=_prov("x", f"d{i}", tlp=tlp))
+        for i, tlp in enumerate(["CLEAR"] * 5 + ["RED"] * 3)
+    ]
+    edges = [Edge("HOSTED_ON", d.key, hoster.key, _prov("x", f"e{i}")) for i, d in enumerate(domains)]
+    edges += [
+        Edge("HOSTED_ON", domains[4].key, hoster.key, _prov("x", "again"), discriminator="443"),
+        Edge("OPERATES", actor.key, hoster.key, _prov("x", "op", first_seen="2020-01-01")),
+    ]
+    store.upsert([hoster, actor, *domains], edges)
+    every = model.edge_types()
+    full = store.near([hoster.key], clearance=TLP.RED, types=every)[hoster.key]
+    assert full.degree == 9 and len(full.links) == 10
+    capped = store.near(
+        [hoster.key], clearance=TLP.AMBER, types=every, cap=2, keep=frozenset({domains[4].key})
+    )
+    assert capped[hoster.key].degree == 6  # the RED domains are not counted
+    shown = [(link.other(hoster.key), link.type) for link in capped[hoster.key].links]
+    assert shown == [
+        (domains[0].key, "HOSTED_ON"),
+        (domains[1].key, "HOSTED_ON"),
+        (domains[4].key, "HOSTED_ON"),
+        (domains[4].key, "HOSTED_ON"),
+    ]
+    actors = store.near([hoster.key], clearance=TLP.RED, types=every, kinds=frozenset({"Actor"}))
+    assert [link.source for link in actors[hoster.key].links] == [actor.key]
+    window = TimeWindow(since="2021-01-01")
+    timed = store.near([hoster.key, actor.key], clearance=TLP.RED, types=every, window=window)
+    assert (timed[actor.key].degree, timed[actor.key].links) == (0, [])
+    assert timed[hoster.key].degree == 8
+    base = GraphStore.near(store, [hoster.key], clearance=TLP.AMBER, types=every, cap=2)
+    assert store.near([hoster.key], clearance=TLP.AMBER, types=every, cap=2) == base

@@ -25,8 +25,8 @@ def load(
 ) -> tuple[IngestSummary, list[dict[str, str]]]:
     rejects = io.StringIO()
     summary = ingest(store, stix.read(path, LoadContext(store.model, path.stem, tlp=tlp)), rejects=rejects)
-    lines = [json.loads(line) for line in rejects.getvalue().splitlines()]
-    return summary, [line for line in lines if not line.get("skipped")]  # skipped records are listed too
+    lines = (json.loads(line) for line in rejects.getvalue().splitlines())
+    return summary, [r for r in lines if not r.get("skipped")]  # skipped records are listed too
 
 
 def edges(store: EmbeddedStore, edge_type: str) -> list[tuple[str, str, dict[str, object]]]:

@@ -1,0 +1,1 @@
+"""The GraphQL API: a FastAPI app (:func:`backend.api.app.create_app`) with strawberry at ``/graphql``."""

@@ -1,0 +1,138 @@
+"""The FastAPI app: GraphQL at ``/graphql``, GraphiQL (local assets) at ``/graphiql``, health probes.
+
+Other areas add their routes as ``APIRouter``\\ s included below (views under ``/view``, exports under
+``/export``), each protected with ``Depends(current_caller)`` / ``Depends(require(...))`` and reaching
+the store through :func:`backend.api.deps.get_store`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.fastapi import GraphQLRouter
+
+from backend.api.auth import KeyRing
+from backend.api.context import get_context
+from backend.api.deps import Runner, StoreHolder
+from backend.api.graphiql import graphiql_router
+from backend.api.schema import build_schema
+from backend.export.routes import router as export_router
+from backend.settings import Settings
+from backend.views.routes import router as view_router
+from graph_model.errors import CrimegraphError, LimitExceeded, StoreError
+from graph_model.provenance import TLP
+from graph_model.store import GraphStore
+
+log = logging.getLogger("crimegraph.api")
+READY_SECONDS = 5.0
+
+
+class RequestId:
+    """Gives every request an id (``request.state.request_id``, header ``X-Request-ID``) that errors
+    quote and logs carry. Plain ASGI: a ``BaseHTTPMiddleware`` costs a task group per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+    """The API app. ``store`` given: the app uses it (and leaves closing it to the caller); otherwise it
+    opens ``settings.store`` at start-up, or later when it is not reachable yet."""
+    settings = settings or Settings()
+    keyring = KeyRing.parse(settings.api_keys)
+    holder = StoreHolder(
+        store,
+        None if store is not None else (lambda: settings.open_store(serving=True)),
+        read_timeout=settings.api.neo4j_timeout,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if store is None:
+            try:
+                app.state.store = holder.get()
+            except StoreError as exc:
+                log.warning("store not reachable at start-up (will retry on each request): %s", exc)
+        try:
+            yield
+        finally:
+            if store is None:
+                holder.close()
+
+    app = FastAPI(
+        title="crimegraph",
+        description="Criminal ecosystem graph explorer: GraphQL at /graphql.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.keyring = keyring
+    app.state.store_holder = holder
+    app.state.store = store
+
+    app.add_middleware(RequestId)
+
+    @app.exception_handler(CrimegraphError)
+    async def expected(request: Request, exc: CrimegraphError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        """The store answers (503 with the reason while it does not)."""
+        try:
+            current = await holder.aget()
+            # A cheap read that still reaches the server.
+            await Runner(holder, READY_SECONDS)(current.get_many, ["readyz"], clearance=TLP.CLEAR)
+        except (StoreError, LimitExceeded) as exc:
+            return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    graphql: GraphQLRouter[object, None] = GraphQLRouter(
+        build_schema(settings.api),
+        context_getter=get_context,
+        graphql_ide=None,
+        allow_queries_via_get=False,
+        multipart_uploads_enabled=False,
+    )
+    app.include_router(graphql, prefix="/graphql")
+    if settings.api.graphiql:
+        app.include_router(graphiql_router())
+    if settings.api.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    # Routers of other areas (views, exports) are included here, one line each.
+    app.include_router(view_router)
+    app.include_router(export_router)
+    return app

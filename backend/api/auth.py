@@ -1,0 +1,191 @@
+"""Who is calling: API keys from settings, each with a role and a TLP clearance.
+
+Keys are configured as ``CRIMEGRAPH_API_KEYS="key1:role:TLP,key2:role:TLP"`` and sent as
+``Authorization: Bearer KEY``. No key or an unknown key is HTTP 401 before anything runs; a known key
+whose role lacks a right gets a typed error (HTTP 403 on plain routes, a GraphQL error with code
+``FORBIDDEN`` inside GraphQL).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+
+from graph_model.errors import CrimegraphError
+from graph_model.provenance import TLP
+
+
+class Role(enum.IntEnum):
+    """Roles in increasing power; each may do everything the ones below it may."""
+
+    VIEWER = 1
+    ANALYST = 2
+    LOADER = 3
+    ADMIN = 4
+
+    @classmethod
+    def parse(cls, value: str | Role) -> Role:
+        if isinstance(value, Role):
+            return value
+        try:
+            return cls[value.strip().upper()]
+        except KeyError:
+            raise ValueError(
+                f"unknown role {value!r} (use {', '.join(r.name.lower() for r in cls)})"
+            ) from None
+
+
+# The rights the API checks, and the least role holding each.
+RIGHTS: dict[str, Role] = {
+    "read": Role.VIEWER,  # node, search, neighbourhood, timeline, schema, stats, views
+    "analyse": Role.ANALYST,  # paths, associates, pivots, money flow, communities, centrality, disruption
+    "export": Role.ANALYST,
+    "ingest": Role.LOADER,
+    "admin": Role.ADMIN,
+}
+
+
+class Forbidden(CrimegraphError):
+    """The caller's role does not hold the right an operation needs."""
+
+    status = 403
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """An authenticated caller. ``key_id`` names the key in logs without revealing it."""
+
+    key_id: str
+    role: Role
+    clearance: TLP
+
+    def can(self, role_or_right: str | Role) -> bool:
+        return self.role >= least_role(role_or_right)
+
+    def check(self, role_or_right: str | Role) -> None:
+        """Forbidden unless this caller holds ``role_or_right``."""
+        if not self.can(role_or_right):
+            needed = least_role(role_or_right).name.lower()
+            what = role_or_right if isinstance(role_or_right, str) else needed
+            raise Forbidden(f"role {self.role.name.lower()} may not {what} (needs {needed} or above)")
+
+
+def least_role(role_or_right: str | Role) -> Role:
+    """The least role holding a right (``"ingest"``) or named by a role (``"analyst"``, ``Role.ADMIN``)."""
+    if isinstance(role_or_right, Role):
+        return role_or_right
+    if role_or_right in RIGHTS:
+        return RIGHTS[role_or_right]
+    return Role.parse(role_or_right)
+
+
+def key_id(key: str) -> str:
+    """A short fingerprint of a key for logs and reports."""
+    return "k-" + hashlib.sha256(key.encode()).hexdigest()[:10]
+
+
+class KeyRing:
+    """The configured keys, looked up in constant time (every key is compared, digests of equal length)."""
+
+    def __init__(self, entries: Sequence[tuple[str, Role, TLP]] = ()) -> None:
+        self._entries = [
+            (hashlib.sha256(key.encode()).digest(), Caller(key_id(key), role, clearance))
+            for key, role, clearance in entries
+        ]
+
+    @classmethod
+    def parse(cls, text: str) -> KeyRing:
+        """Keys from ``"KEY:ROLE:TLP,KEY:ROLE:TLP"``; ValueError naming the bad entry by position."""
+        entries: list[tuple[str, Role, TLP]] = []
+        for position, item in enumerate((p.strip() for p in text.split(",")), start=1):
+            if not item:
+                continue
+            parts = item.rsplit(":", 2)
+            if len(parts) != 3 or not parts[0]:
+                raise ValueError(f"API key {position}: expected KEY:ROLE:TLP")
+            key, role, tlp = parts
+            if len(key) < 16:
+                raise ValueError(f"API key {position}: use at least 16 characters")
+            entries.append((key, Role.parse(role), TLP.parse(tlp)))
+        return cls(entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def lookup(self, key: str) -> Caller | None:
+        digest = hashlib.sha256(key.encode()).digest()
+        found: Caller | None = None
+        for stored, caller in self._entries:
+            if hmac.compare_digest(stored, digest):
+                found = caller
+        return found
+
+
+def generate_key() -> str:
+    """A fresh random key (e.g. the local key ``crimegraph demo`` prints)."""
+    return secrets.token_urlsafe(24)
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED, detail=message, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def caller_of(request: Request) -> Caller:
+    """The caller behind a request's ``Authorization: Bearer KEY``; HTTP 401 when none or unknown."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("send an API key as 'Authorization: Bearer KEY'")
+    keyring: KeyRing = request.app.state.keyring
+    caller = keyring.lookup(token.strip())
+    if caller is None:
+        raise _unauthorized("unknown API key")
+    return caller
+
+
+async def current_caller(request: Request) -> Caller:
+    """FastAPI dependency: the authenticated :class:`Caller`, or HTTP 401."""
+    caller = caller_of(request)
+    request.state.caller = caller
+    return caller
+
+
+def require(role_or_right: str | Role) -> Callable[..., Awaitable[Caller]]:
+    """FastAPI dependency factory: the caller if its role holds ``role_or_right``, else HTTP 403.
+
+    ``Depends(require("analyse"))`` or ``Depends(require(Role.LOADER))``.
+    """
+    least_role(role_or_right)  # fail at import time on a typo
+
+    async def dependency(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+        try:
+            caller.check(role_or_right)
+        except Forbidden as exc:
+            raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
+        return caller
+
+    return dependency
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+__all__ = [
+    "RIGHTS",
+    "Caller",
+    "CallerDep",
+    "Forbidden",
+    "KeyRing",
+    "Role",
+    "current_caller",
+    "generate_key",
+    "require",
+]

@@ -1,0 +1,55 @@
+"""Per-request GraphQL context: the caller, the store, the time-budgeted runner and the DataLoaders."""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeAlias
+
+import strawberry
+from fastapi import Depends, HTTPException, Request
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
+from backend.api.auth import Caller, current_caller
+from backend.api.deps import Runner, StoreHolder
+from backend.settings import ApiSettings
+from graph_model.entities import Node
+from graph_model.errors import StoreError
+from graph_model.provenance import TLP
+from graph_model.store import GraphStore
+
+
+class Context(BaseContext):
+    """Built once per request; DataLoaders cache and batch node lookups within that request only."""
+
+    def __init__(
+        self, caller: Caller, store: GraphStore, holder: StoreHolder, settings: ApiSettings, request_id: str
+    ) -> None:
+        super().__init__()
+        self.caller = caller
+        self.store = store
+        self.settings = settings
+        self.request_id = request_id
+        self.run = Runner(holder, settings.time_budget)
+        self.entities: DataLoader[str, Node | None] = DataLoader(load_fn=self._load_entities)
+
+    @property
+    def clearance(self) -> TLP:
+        return self.caller.clearance
+
+    async def _load_entities(self, keys: list[str]) -> list[Node | None]:
+        found = await self.run(self.store.get_many, keys, clearance=self.clearance)
+        return [found.get(k) for k in keys]
+
+
+async def get_context(request: Request, caller: Annotated[Caller, Depends(current_caller)]) -> Context:
+    """The GraphQL context getter: 401 without a valid key, 503 while the store cannot be reached."""
+    holder: StoreHolder = request.app.state.store_holder
+    try:
+        # Opening may take seconds (connecting, creating Neo4j's indexes): not on the event loop.
+        store = await holder.aget()
+    except StoreError as exc:
+        raise HTTPException(status_code=503, detail=f"the store is unavailable: {exc}") from None
+    return Context(caller, store, holder, request.app.state.settings.api, request.state.request_id)
+
+
+Info: TypeAlias = strawberry.Info[Context, None]

@@ -1,0 +1,422 @@
+"""GraphQL types: the result vocabulary of ``queries/`` as strawberry types, and Relay-style connections.
+
+GraphQL names: an entity (a graph node) is ``Entity`` and a relationship ``Link``, so that ``node`` and
+``edges`` keep their Relay meaning inside connections (``edges { node cursor } pageInfo``).
+"""
+
+import base64
+import binascii
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from strawberry.scalars import JSON
+
+from graph_model.entities import Edge, Node
+from graph_model.errors import InvalidArgument, LimitExceeded
+from graph_model.provenance import Provenance as Prov
+from graph_model.store.base import Stats as StoreStats
+from queries import results as r
+
+T = TypeVar("T")
+
+
+@strawberry.type(description="Where a fact came from, when it was seen, how sure and how restricted it is.")
+class Provenance:
+    sources: list[str] = strawberry.field(description="dataset#record references")
+    first_seen: str | None
+    last_seen: str | None
+    confidence: int = strawberry.field(description="0-100")
+    tlp: str = strawberry.field(description="TLP marking: CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
+
+    @classmethod
+    def of(cls, prov: Prov) -> "Provenance":
+        return cls(
+            sources=sorted(prov.sources),
+            first_seen=prov.first_seen,
+            last_seen=prov.last_seen,
+            confidence=prov.confidence,
+            tlp=prov.tlp.label,
+        )
+
+
+@strawberry.type(description="An entity of the graph (actor, infrastructure, wallet, forum ...).")
+class Entity:
+    key: str = strawberry.field(description="The entity's key; any of its identifiers also finds it")
+    kind: str = strawberry.field(description="Node kind of the schema (Actor, Wallet ...)")
+    type: str = strawberry.field(description="Type within the kind (handle, domain ...)")
+    name: str
+    aliases: list[str]
+    properties: JSON = strawberry.field(description="The schema's properties (aliases apart)")
+    provenance: Provenance
+
+    @classmethod
+    def of(cls, node: Node) -> "Entity":
+        return cls(
+            key=node.key,
+            kind=node.kind,
+            type=node.type,
+            name=node.name,
+            aliases=[str(a) for a in node.props.get("aliases", ())],
+            properties=JSON({k: v for k, v in node.props.items() if k != "aliases"}),
+            provenance=Provenance.of(node.prov),
+        )
+
+
+@strawberry.type(description="A directed relationship between two entities.")
+class Link:
+    key: str
+    type: str = strawberry.field(description="Edge kind of the schema (MEMBER_OF, TRANSFERRED ...)")
+    source: str = strawberry.field(description="Key of the source entity")
+    target: str = strawberry.field(description="Key of the target entity")
+    properties: JSON
+    provenance: Provenance
+
+    @strawberry.field(description="The source entity (batched per request; null if not visible)")
+    async def source_entity(self, info: strawberry.Info) -> Entity | None:
+        found = await info.context.entities.load(self.source)
+        return None if found is None else Entity.of(found)
+
+    @strawberry.field(description="The target entity (batched per request; null if not visible)")
+    async def target_entity(self, info: strawberry.Info) -> Entity | None:
+        found = await info.context.entities.load(self.target)
+        return None if found is None else Entity.of(found)
+
+    @classmethod
+    def of(cls, edge: Edge) -> "Link":
+        return cls(
+            key=edge.key,
+            type=edge.type,
+            source=edge.source,
+            target=edge.target,
+            properties=JSON(dict(edge.props)),
+            provenance=Provenance.of(edge.prov),
+        )
+
+
+@strawberry.type(description="A hub whose neighbours were left out of a subgraph, and how many.")
+class Collapsed:
+    key: str
+    hidden: int
+
+
+@strawberry.type(description="Entities and links shown together; hubs over the cap come back collapsed.")
+class Subgraph:
+    nodes: list[Entity]
+    edges: list[Link]
+    truncated: bool = strawberry.field(description="A limit cut the result short")
+    hidden_count: int = strawberry.field(description="Neighbours hidden behind collapsed hubs")
+    collapsed: list[Collapsed]
+
+    @classmethod
+    def of(cls, network: r.Network) -> "Subgraph":
+        return cls(
+            nodes=[Entity.of(n) for n in network.nodes],
+            edges=[Link.of(e) for e in network.edges],
+            truncated=network.truncated,
+            hidden_count=network.hidden_count,
+            collapsed=[Collapsed(key=k, hidden=v) for k, v in sorted(network.collapsed.items())],
+        )
+
+
+@strawberry.type(description="A path: nodes[i] and nodes[i+1] are joined by edges[i] (either direction).")
+class PathResult:
+    length: int
+    nodes: list[Entity]
+    edges: list[Link]
+
+    @classmethod
+    def of(cls, path: r.Path) -> "PathResult":
+        return cls(
+            length=path.length,
+            nodes=[Entity.of(n) for n in path.nodes],
+            edges=[Link.of(e) for e in path.edges],
+        )
+
+
+@strawberry.type(description="An entity with a score and the numbers and words behind it.")
+class RankedEntity:
+    node: Entity
+    score: float
+    detail: JSON
+    why: str
+
+    @classmethod
+    def of(cls, ranked: r.Ranked) -> "RankedEntity":
+        return cls(
+            node=Entity.of(ranked.node), score=ranked.score, detail=JSON(dict(ranked.detail)), why=ranked.why
+        )
+
+
+@strawberry.type(description="A community of the scope's graph (ids are stable for the same data).")
+class CommunityResult:
+    id: str
+    size: int
+    internal_edges: int
+    kinds: JSON = strawberry.field(description="Members by node kind")
+    all_members: strawberry.Private[list[Node]]
+
+    @strawberry.field(description="Members in key order, the first `first` of them")
+    def members(self, info: strawberry.Info, first: int = 100) -> list[Entity]:
+        if not 0 <= first <= info.context.settings.max_page:
+            raise LimitExceeded(f"first {first} is outside 0-{info.context.settings.max_page}")
+        return [Entity.of(n) for n in self.all_members[:first]]
+
+    @classmethod
+    def of(cls, community: r.Community) -> "CommunityResult":
+        return cls(
+            id=community.id,
+            size=community.size,
+            internal_edges=community.internal_edges,
+            kinds=JSON(dict(community.kinds)),
+            all_members=community.members,
+        )
+
+
+@strawberry.type(description="Where money went: totals over the time-respecting transfers reaching it.")
+class Destination:
+    node: Entity
+    total: float
+    transfers: int
+    min_hops: int
+    asset: str | None
+    service: str | None = strawberry.field(description="exchange, mixer, cash-out ... where known")
+
+    @classmethod
+    def of(cls, d: r.Destination) -> "Destination":
+        return cls(
+            node=Entity.of(d.node),
+            total=d.total,
+            transfers=d.transfers,
+            min_hops=d.min_hops,
+            asset=d.asset,
+            service=d.service,
+        )
+
+
+@strawberry.type(description="Time-respecting transfers from (or to) a wallet, and totals per destination.")
+class MoneyFlowResult:
+    origin: Entity
+    direction: str
+    network: Subgraph
+    destinations: list[Destination]
+
+    @classmethod
+    def of(cls, flow: r.MoneyFlow) -> "MoneyFlowResult":
+        return cls(
+            origin=Entity.of(flow.origin),
+            direction=flow.direction,
+            network=Subgraph.of(flow.network),
+            destinations=[Destination.of(d) for d in flow.destinations],
+        )
+
+
+@strawberry.type(description="One link of an entity with the entity at its other end, in time order.")
+class TimelineEntry:
+    edge: Link
+    other: Entity
+    first_seen: str | None
+    last_seen: str | None
+
+    @classmethod
+    def of(cls, entry: r.TimelineEntry) -> "TimelineEntry":
+        return cls(
+            edge=Link.of(entry.edge),
+            other=Entity.of(entry.other),
+            first_seen=entry.first_seen,
+            last_seen=entry.last_seen,
+        )
+
+
+@strawberry.type(description="A takedown target with its score, cost and why it was picked.")
+class TargetResult:
+    key: str
+    name: str
+    kind: str
+    score: float
+    cost: float
+    why: str
+
+    @classmethod
+    def of(cls, target: r.Target) -> "TargetResult":
+        return cls(
+            key=target.key,
+            name=target.name,
+            kind=target.kind,
+            score=target.score,
+            cost=target.cost,
+            why=target.why,
+        )
+
+
+@strawberry.type(description="Targets in order with the network's measures before and after removal.")
+class PlanResult:
+    targets: list[TargetResult]
+    before: JSON
+    after: JSON
+    objective: str
+    scope: JSON
+    recovery: JSON | None
+
+    @classmethod
+    def of(cls, plan: r.Plan) -> "PlanResult":
+        return cls(
+            targets=[TargetResult.of(t) for t in plan.targets],
+            before=JSON(plan.before),
+            after=JSON(plan.after),
+            objective=plan.objective,
+            scope=JSON(plan.scope),
+            recovery=None if plan.recovery is None else JSON(plan.recovery),
+        )
+
+
+@strawberry.type
+class Count:
+    name: str
+    count: int
+
+
+@strawberry.type(description="What the caller can see: nodes by kind and links by type.")
+class Stats:
+    total_nodes: int
+    total_edges: int
+    nodes: list[Count]
+    edges: list[Count]
+
+    @classmethod
+    def of(cls, stats: StoreStats) -> "Stats":
+        return cls(
+            total_nodes=sum(stats.nodes.values()),
+            total_edges=sum(stats.edges.values()),
+            nodes=[Count(name=k, count=v) for k, v in sorted(stats.nodes.items())],
+            edges=[Count(name=k, count=v) for k, v in sorted(stats.edges.items())],
+        )
+
+
+@strawberry.type
+class PropertyInfo:
+    name: str
+    type: str
+    search: bool
+    description: str
+
+
+@strawberry.type
+class NodeKindInfo:
+    name: str
+    description: str
+    types: list[str]
+    properties: list[PropertyInfo]
+    color: str
+    shape: str
+
+
+@strawberry.type
+class EdgeKindInfo:
+    name: str
+    description: str
+    sources: list[str]
+    targets: list[str]
+    properties: list[PropertyInfo]
+
+
+@strawberry.type
+class EdgeSetInfo:
+    name: str
+    types: list[str]
+
+
+@strawberry.type(description="The schema the graph follows: node kinds, edge kinds and named edge sets.")
+class SchemaInfo:
+    node_kinds: list[NodeKindInfo]
+    edge_kinds: list[EdgeKindInfo]
+    edge_sets: list[EdgeSetInfo]
+
+    @classmethod
+    def of(cls, info: dict[str, Any]) -> "SchemaInfo":
+        """From :func:`queries.info.schema_info`."""
+
+        def props(items: list[dict[str, Any]]) -> list[PropertyInfo]:
+            return [PropertyInfo(**p) for p in items]
+
+        return cls(
+            node_kinds=[
+                NodeKindInfo(**{**k, "properties": props(k["properties"])}) for k in info["node_kinds"]
+            ],
+            edge_kinds=[
+                EdgeKindInfo(**{**e, "properties": props(e["properties"])}) for e in info["edge_kinds"]
+            ],
+            edge_sets=[EdgeSetInfo(name=n, types=list(t)) for n, t in info["edge_sets"].items()],
+        )
+
+
+@strawberry.type(description="The summary of an ingest, as `crimegraph load --json` gives it, plus rejects.")
+class IngestResult:
+    read: int
+    nodes_new: int
+    edges_new: int
+    merged: int
+    rejected: int
+    edges_pending: int
+    rejects: list[JSON] = strawberry.field(description="The first rejected records with their reason")
+
+
+# -- Relay-style connections ----------------------------------------------------------------------
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class ConnectionEdge(Generic[T]):
+    node: T
+    cursor: str
+
+
+@strawberry.type(description="A page of a list: edges { node cursor } and pageInfo; ask for more with after.")
+class Connection(Generic[T]):
+    edges: list[ConnectionEdge[T]]
+    page_info: PageInfo
+
+
+_CURSOR_PREFIX = "cg:"
+
+
+def cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{offset}".encode()).decode()
+
+
+def offset_after(after: str | None) -> int:
+    """The offset of the first item after ``after`` (a cursor of this API); InvalidArgument otherwise."""
+    if after is None:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(after.encode("ascii")).decode("ascii")
+        if not text.startswith(_CURSOR_PREFIX):
+            raise ValueError(text)
+        value = int(text.removeprefix(_CURSOR_PREFIX))
+        if value < 0 or value > 10**9:
+            raise ValueError(text)
+    except (ValueError, UnicodeError, binascii.Error):
+        raise InvalidArgument(f"after: {after[:40]!r} is not a cursor of this API") from None
+    return value + 1
+
+
+def page(items: Sequence[T], offset: int, first: int) -> Connection[T]:
+    """A page of ``first`` items that sit at ``offset`` onwards; ``items`` starts there and holds one
+    more than shown when there is a next page."""
+    edges = [ConnectionEdge(node=item, cursor=cursor(offset + i)) for i, item in enumerate(items[:first])]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(items) > first,
+            has_previous_page=offset > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )

@@ -1,0 +1,252 @@
+"""Disruption commands: score, plan, dismantle, simulate - each a thin call into queries.disruption."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from backend.commands.scope_options import (
+    CommunityOpt,
+    DepthOpt,
+    EdgeSetOpt,
+    KeysOpt,
+    KindsOpt,
+    SinceOpt,
+    UntilOpt,
+    make_scope,
+)
+from backend.console import app, console, opened_store, out, parse_tlp, run
+from graph_model.provenance import TLP
+from graph_model.store import GraphStore
+from queries.disruption.costs import read_costs
+from queries.disruption.dismantle import dismantle as dismantle_scope
+from queries.disruption.objectives import OBJECTIVES
+from queries.disruption.plan import takedown_plan
+from queries.disruption.scores import METRICS, disruption_scores
+from queries.disruption.simulate import simulate_takedown
+from queries.results import Plan, Target
+from queries.scope import Scope
+
+T = TypeVar("T")
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+ClearanceOpt = Annotated[str, typer.Option(help="Use only what this TLP clearance may see.")]
+RecoveryOpt = Annotated[
+    float | None,
+    typer.Option(min=0.0, max=1.0, help="Simulate recovery: rewiring probability p (Duijn et al. 2014)."),
+]
+SeedOpt = Annotated[int, typer.Option(help="Random seed (recovery, sampling, restarts).")]
+
+
+@contextmanager
+def _working(what: str, quiet: bool) -> Iterator[None]:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet or not console.is_terminal,
+        transient=True,
+    ) as progress:
+        progress.add_task(what, total=None)
+        yield
+
+
+def _with_store(clearance: str, what: str, quiet: bool, action: Callable[[GraphStore, TLP], T]) -> T:
+    level = parse_tlp(clearance)
+    with opened_store() as store, _working(what, quiet):
+        return action(store, level)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, default=str))
+
+
+def _targets_table(targets: list[Target], title: str, limit: int | None = None) -> Table:
+    table = Table("#", "name", "kind", "score", "cost", "why", title=title)
+    for i, t in enumerate(targets[:limit] if limit else targets, 1):
+        table.add_row(str(i), t.name, t.kind, f"{t.score:.4g}", f"{t.cost:g}", t.why)
+    return table
+
+
+def _print_plan(plan: Plan, title: str, limit: int | None = None) -> None:
+    out.print(_targets_table(plan.targets, title, limit))
+    if limit and len(plan.targets) > limit:
+        out.print(f"... {len(plan.targets) - limit} more in --json")
+    keys = ("nodes", "lcc", "components", "fragmentation", "cashout_reachable", "group_links")
+    table = Table("measure", "before", "after", *(["after recovery"] if plan.recovery else []))
+    for key in keys:
+        if key in plan.before:
+            row = [key, _fmt(plan.before.get(key)), _fmt(plan.after.get(key))]
+            if plan.recovery:
+                row.append(_fmt(plan.recovery.get(key)))
+            table.add_row(*row)
+    for key in ("R", "q10", "q10_reinserted", "method"):
+        if key in plan.after:
+            table.add_row(key, "", _fmt(plan.after[key]))
+    out.print(table)
+    if plan.recovery and plan.recovery.get("flag"):
+        out.print(f"[yellow]warning:[/yellow] {plan.recovery['flag']}")
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+@app.command()
+def score(
+    metric: Annotated[str, typer.Option(help=f"One of: {', '.join(METRICS)}.")] = "composite",
+    top: Annotated[int, typer.Option(min=1, max=1000, help="How many nodes to list.")] = 20,
+    keys: KeysOpt = None,
+    depth: DepthOpt = 2,
+    community: CommunityOpt = None,
+    kinds: KindsOpt = None,
+    edge_set: EdgeSetOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    clearance: ClearanceOpt = "RED",
+    as_json: JsonOpt = False,
+) -> None:
+    """Score nodes as disruption points (cut vertices, betweenness, collective influence, k-core, bridges)."""
+    scope = make_scope(keys, depth, community, kinds, edge_set, since, until)
+
+    def body() -> None:
+        targets = _with_store(
+            clearance,
+            f"scoring ({metric})",
+            as_json,
+            lambda store, level: disruption_scores(store, level, scope, metric=metric, top=top),
+        )
+        if as_json:
+            _print_json(
+                {"targets": [t.as_dict() for t in targets], "metric": metric, "scope": scope.as_dict()}
+            )
+            return
+        out.print(_targets_table(targets, f"disruption scores: {metric}"))
+
+    run(body)
+
+
+@app.command()
+def plan(
+    budget: Annotated[int, typer.Option(min=1, max=500, help="At most this many targets.")] = 5,
+    max_cost: Annotated[float | None, typer.Option(min=0.0, help="At most this total cost.")] = None,
+    objective: Annotated[str, typer.Option(help=f"One of: {', '.join(OBJECTIVES)}.")] = "fragmentation",
+    costs: Annotated[
+        Path | None, typer.Option(help="Costs file (JSON/YAML), see docs/disruption.md.")
+    ] = None,
+    group: Annotated[str | None, typer.Option(help="The group (key or name) for --objective reach.")] = None,
+    recovery: RecoveryOpt = None,
+    seed: SeedOpt = 0,
+    keys: KeysOpt = None,
+    depth: DepthOpt = 2,
+    community: CommunityOpt = None,
+    kinds: KindsOpt = None,
+    edge_set: EdgeSetOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    clearance: ClearanceOpt = "RED",
+    as_json: JsonOpt = False,
+) -> None:
+    """Plan a takedown: the best set of targets for a budget, each with its cost and why."""
+    scope = make_scope(keys, depth, community, kinds, edge_set, since, until)
+
+    def body() -> None:
+        cost_table = read_costs(costs) if costs else None
+        result = _with_store(
+            clearance,
+            f"planning {budget} takedown(s) for {objective}",
+            as_json,
+            lambda store, level: takedown_plan(
+                store,
+                level,
+                scope,
+                budget=budget,
+                max_cost=max_cost,
+                objective=objective,
+                costs=cost_table,
+                group=group,
+                recovery=recovery,
+                seed=seed,
+            ),
+        )
+        if as_json:
+            _print_json(result.as_dict())
+            return
+        _print_plan(result, f"takedown plan ({objective})")
+
+    run(body)
+
+
+@app.command()
+def dismantle(
+    reinsertion: Annotated[
+        bool, typer.Option("--reinsertion/--no-reinsertion", help="Also try reinsertion-reordered attacks.")
+    ] = True,
+    keys: KeysOpt = None,
+    depth: DepthOpt = 2,
+    community: CommunityOpt = None,
+    kinds: KindsOpt = None,
+    edge_set: EdgeSetOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    clearance: ClearanceOpt = "RED",
+    as_json: JsonOpt = False,
+) -> None:
+    """The full removal order that keeps the giant component small earliest (lowest R)."""
+    scope = make_scope(keys, depth, community, kinds, edge_set, since, until)
+
+    def body() -> None:
+        result = _with_store(
+            clearance,
+            "dismantling",
+            as_json,
+            lambda store, level: dismantle_scope(store, level, scope, reinsertion=reinsertion),
+        )
+        if as_json:
+            _print_json(result.as_dict())
+            return
+        _print_plan(result, "dismantling order (score = LCC/N after the removal)", limit=20)
+
+    run(body)
+
+
+@app.command()
+def simulate(
+    remove: Annotated[
+        list[str], typer.Argument(metavar="KEY...", help="Nodes to take down (keys or names).")
+    ],
+    recovery: RecoveryOpt = None,
+    seed: SeedOpt = 0,
+    keys: KeysOpt = None,
+    depth: DepthOpt = 2,
+    community: CommunityOpt = None,
+    kinds: KindsOpt = None,
+    edge_set: EdgeSetOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    clearance: ClearanceOpt = "RED",
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate taking down KEY...: before/after giant component, components, F, cash-out routes, recovery."""
+    scope: Scope = make_scope(keys, depth, community, kinds, edge_set, since, until)
+
+    def body() -> None:
+        result = _with_store(
+            clearance,
+            "simulating",
+            as_json,
+            lambda store, level: simulate_takedown(store, level, scope, remove, recovery=recovery, seed=seed),
+        )
+        if as_json:
+            _print_json(result.as_dict())
+            return
+        _print_plan(result, "simulated takedown")
+
+    run(body)

@@ -1,0 +1,122 @@
+"""``crimegraph export`` and ``crimegraph package``: findings leave in partners' formats, within clearance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from backend.commands.scope_options import (
+    CommunityOpt,
+    DepthOpt,
+    EdgeSetOpt,
+    KeysOpt,
+    KindsOpt,
+    SinceOpt,
+    UntilOpt,
+    make_scope,
+)
+from backend.console import app, console, opened_store, out, parse_tlp, run
+from backend.export.files import FORMATS, check_format, export, single_file
+from backend.export.package import takedown_package, write_package
+from graph_model.errors import InvalidArgument
+from queries.results import Plan
+
+ClearanceOpt = Annotated[
+    str,
+    typer.Option(
+        help="Export only what this TLP clearance may see (CLEAR, GREEN, AMBER, AMBER+STRICT, RED)."
+    ),
+]
+
+
+@app.command("export")
+def export_command(
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}.")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="File to write; for csv a folder (one per dataset), or a .zip file."
+        ),
+    ],
+    keys: KeysOpt = None,
+    depth: DepthOpt = 2,
+    community: CommunityOpt = None,
+    kinds: KindsOpt = None,
+    edge_set: EdgeSetOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    clearance: ClearanceOpt = "CLEAR",
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was written as JSON.")] = False,
+) -> None:
+    """Export the visible graph of a scope as STIX 2.1, GEXF, GraphML or CSV tables."""
+
+    def body() -> None:
+        level = parse_tlp(clearance)
+        check_format(fmt)
+        scope = make_scope(keys, depth, community, kinds, edge_set, since, until)
+        with opened_store() as store, console.status(f"exporting {fmt}"):
+            exported = export(store, level, scope, fmt)
+        if len(exported.files) > 1 and output.suffix.lower() != ".zip":
+            output.mkdir(parents=True, exist_ok=True)
+            for name, data in exported.files.items():
+                (output / name).parent.mkdir(parents=True, exist_ok=True)
+                (output / name).write_bytes(data)
+            written = sorted(str(output / name) for name in exported.files)
+        else:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_bytes(single_file(exported))
+            written = [str(output)]
+        summary = {
+            "format": fmt.lower(),
+            "clearance": level.label,
+            "nodes": exported.nodes,
+            "edges": exported.edges,
+            "files": written,
+        }
+        if as_json:
+            print(json.dumps(summary))
+        else:
+            out.print(
+                f"exported {exported.nodes} nodes, {exported.edges} edges at clearance {level.label} "
+                f"to {output}",
+                highlight=False,
+            )
+
+    run(body)
+
+
+@app.command("package")
+def package_command(
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="A takedown plan (its JSON).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the packages into.")],
+    clearance: ClearanceOpt = "CLEAR",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the index as JSON.")] = False,
+) -> None:
+    """Turn a takedown plan into one package per party that can act: JSON, an HTML report, a STIX bundle."""
+
+    def body() -> None:
+        level = parse_tlp(clearance)
+        try:
+            plan = Plan.from_dict(json.loads(plan_file.read_text("utf-8")))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidArgument(f"{plan_file}: not a plan's JSON ({exc})") from None
+        with opened_store() as store, console.status("building takedown packages"):
+            package = takedown_package(store, level, plan)
+            write_package(package, output)
+        index = json.loads((output / "index.json").read_text("utf-8"))
+        if as_json:
+            print(json.dumps(index))
+            return
+        targets = sum(len(p.targets) for p in package.parties)
+        out.print(
+            f"{targets} targets for {len(package.parties)} parties at clearance {level.label} in {output}",
+            highlight=False,
+        )
+        for item in package.parties:
+            where = f" ({item.party.jurisdiction})" if item.party.jurisdiction else ""
+            out.print(f"  {item.party.kind}: {item.party.name}{where} - {len(item.targets)}", highlight=False)
+
+    run(body)

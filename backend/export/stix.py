@@ -1,0 +1,292 @@
+"""STIX 2.1 export: the visible graph of a scope as one bundle, every object built by the ``stix2`` library.
+
+Nodes become SDOs or SCOs (:mod:`backend.export.stix_objects`), edges relationships - or sightings, where
+the edge is a sighting (``SIGHTED_AT`` of an SDO at an identity or location). Each object carries its
+TLP as the standard TLP 2.0 marking definition, its confidence, and its provenance as external
+references (observables, which STIX gives none of these, carry them as ``x_crimegraph_*`` properties
+declared by an extension definition). What STIX cannot express, and how a bundle loads back, is in
+``docs/export.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import stix2
+
+from backend.export.stix_objects import (
+    EPOCH,
+    FORUM_EXTENSION,
+    FORUM_TYPE,
+    NAMESPACE,
+    PROPERTIES_EXTENSION,
+    SCO_TYPES,
+    TLP2,
+    TLP2_EXTENSION,
+    WALLET_EXTENSION,
+    WALLET_TYPE,
+    node_object,
+    provenance_references,
+    stix_time,
+)
+from graph_model.errors import ValidationError
+from graph_model.provenance import TLP
+
+# Edge kinds that are STIX relationship types (HOSTED_ON is STIX's "hosts", read the other way).
+RELATIONSHIP_TYPES = {
+    "USES": "uses",
+    "ATTRIBUTED_TO": "attributed-to",
+    "INDICATES": "indicates",
+    "TARGETS": "targets",
+    "REVOKED_BY": "revoked-by",
+    "CONTROLS": "controls",
+    "CONSISTS_OF": "consists-of",
+    "COMMUNICATES_WITH": "communicates-with",
+    "IMPERSONATES": "impersonates",
+    "VARIANT_OF": "variant-of",
+    "HOSTED_ON": "hosts",
+}
+REVERSED = frozenset({"HOSTED_ON"})
+# Where a sighting may have been made (STIX: identities and locations).
+SIGHTING_PLACES = frozenset({"identity", "location"})
+_STIX_RECORD = re.compile(r"#((?:relationship|sighting)--[0-9a-fA-F-]{36})$")
+CREATOR = "identity--" + str(uuid.uuid5(NAMESPACE, "identity:crimegraph"))
+
+
+def bundle(graph: nx.MultiDiGraph, *, grouping: Grouping | None = None) -> dict[str, Any]:
+    """The graph as a STIX 2.1 bundle (a JSON dict); objects in a stable order, the bundle id derived from
+    them, so exporting the same graph twice gives the same bytes. ``grouping`` adds a STIX grouping of
+    some of the nodes (a takedown package's targets).
+
+    Raises ``ValidationError`` should ``stix2`` refuse an object (naming the node or edge).
+    """
+    ids: dict[str, str] = {}
+    objects: list[dict[str, Any]] = []
+    markings: set[TLP] = set()
+    for key, attrs in sorted(graph.nodes(data=True)):
+        made = node_object(key, attrs)
+        ids[key] = made["id"]
+        markings.add(TLP.parse(attrs["tlp"]))
+        objects.append(made)
+    types = {key: ids[key].partition("--")[0] for key in ids}
+    taken = Counter(_stix_record(data.get("sources") or []) for _, _, data in graph.edges(data=True))
+    for source, target, key, data in sorted(graph.edges(keys=True, data=True), key=lambda e: e[2]):
+        if data["type"] == "MATCHES" and types[source] == "indicator":
+            continue  # the indicator's pattern states what it matches; the loader reads it from there
+        keep = _stix_record(data.get("sources") or [])
+        own_id = keep if keep and taken[keep] == 1 else None
+        objects.append(_edge_object(source, target, key, data, ids, types, own_id))
+        markings.add(TLP.parse(data["tlp"]))
+    if grouping is not None:
+        objects.append(_grouping(grouping, ids, graph))
+        markings.add(max(TLP.parse(graph.nodes[k]["tlp"]) for k in grouping.keys))
+    objects.sort(key=lambda o: (o["type"] not in SCO_TYPES and o["type"] != "relationship", o["id"]))
+    header = [*_definitions(objects), *(_marking(level) for level in sorted(markings))]
+    checked = [_checked(o) for o in [*header, *objects]]
+    bundle_id = "bundle--" + str(uuid.uuid5(NAMESPACE, "\n".join(o["id"] for o in checked)))
+    return {"type": "bundle", "id": bundle_id, "objects": checked}
+
+
+def dumps(graph: nx.MultiDiGraph, *, grouping: Grouping | None = None) -> bytes:
+    """The bundle as UTF-8 JSON, indented for people who open it."""
+    return json.dumps(bundle(graph, grouping=grouping), indent=1, ensure_ascii=False).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Grouping:
+    """A STIX grouping of some nodes: ``keys`` (at least one), with a name and a description."""
+
+    name: str
+    description: str
+    keys: tuple[str, ...]
+    context: str = "suspicious-activity"
+
+
+def _grouping(grouping: Grouping, ids: dict[str, str], graph: nx.MultiDiGraph) -> dict[str, Any]:
+    level = max(TLP.parse(graph.nodes[k]["tlp"]) for k in grouping.keys)
+    return {
+        "type": "grouping",
+        "spec_version": "2.1",
+        "id": _derived("grouping", "grouping|" + "|".join(sorted(grouping.keys))),
+        "created": EPOCH,
+        "modified": EPOCH,
+        "created_by_ref": CREATOR,
+        "name": grouping.name,
+        "description": grouping.description,
+        "context": grouping.context,
+        "object_refs": sorted(ids[k] for k in grouping.keys),
+        "object_marking_refs": [TLP2[level][0]],
+    }
+
+
+def _stix_record(sources: list[str]) -> str | None:
+    """The STIX relationship or sighting an edge was loaded from (the smallest, if several)."""
+    found = sorted(m.group(1) for s in sources if (m := _STIX_RECORD.search(s)))
+    return found[0] if found else None
+
+
+def _edge_object(
+    source: str,
+    target: str,
+    key: str,
+    data: dict[str, Any],
+    ids: dict[str, str],
+    types: dict[str, str],
+    own_id: str | None,
+) -> dict[str, Any]:
+    edge_type = data["type"]
+    first, last = stix_time(data.get("first_seen")), stix_time(data.get("last_seen"))
+    created = first or last or EPOCH
+    modified = max(created, last or created)
+    props = {
+        k: v
+        for k, v in sorted(data.items())
+        if k not in ("type", "tlp", "confidence", "first_seen", "last_seen", "sources")
+        and v not in (None, [], "")
+    }
+    extra: dict[str, Any] = {
+        "x_crimegraph_key": key,
+        "x_crimegraph_type": edge_type,
+        "extensions": {PROPERTIES_EXTENSION: {"extension_type": "toplevel-property-extension"}},
+    }
+    if props:
+        extra["x_crimegraph_properties"] = props
+    common: dict[str, Any] = {
+        "spec_version": "2.1",
+        "created": created,
+        "modified": modified,
+        "confidence": int(data["confidence"]),
+        "object_marking_refs": [TLP2[TLP.parse(data["tlp"])][0]],
+        "external_references": provenance_references(data.get("sources") or []),
+        **extra,
+    }
+    if not common["external_references"]:
+        del common["external_references"]
+    sighting = (
+        edge_type == "SIGHTED_AT"
+        and types[source] not in SCO_TYPES | {"relationship"}
+        and types[target] in SIGHTING_PLACES
+    )
+    if sighting:
+        obj = {
+            "type": "sighting",
+            "id": own_id if own_id and own_id.startswith("sighting--") else _derived("sighting", key),
+            "sighting_of_ref": ids[source],
+            "where_sighted_refs": [ids[target]],
+            **common,
+        }
+        if first:
+            obj["first_seen"] = first
+            obj["last_seen"] = modified
+        if isinstance(data.get("count"), int):
+            obj["count"] = data["count"]
+        return obj
+    if edge_type == "RELATED_TO":
+        relation = _relationship_word(str(data.get("relation") or "related-to"))
+    else:
+        relation = RELATIONSHIP_TYPES.get(edge_type) or _relationship_word(edge_type)
+    if edge_type in REVERSED:
+        source, target = target, source
+    obj = {
+        "type": "relationship",
+        "id": own_id if own_id and own_id.startswith("relationship--") else _derived("relationship", key),
+        "relationship_type": relation,
+        "source_ref": ids[source],
+        "target_ref": ids[target],
+        **common,
+    }
+    if first:
+        obj["start_time"] = first
+        if modified > first:
+            obj["stop_time"] = modified
+    if data.get("description"):
+        obj["description"] = data["description"]
+    return obj
+
+
+def _relationship_word(text: str) -> str:
+    """A relationship type in STIX's spelling: lower case, words joined by hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "related-to"
+
+
+def _derived(otype: str, key: str) -> str:
+    return f"{otype}--{uuid.uuid5(NAMESPACE, key)}"
+
+
+def _marking(level: TLP) -> dict[str, Any]:
+    marking_id, name = TLP2[level]
+    return {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": marking_id,
+        "created": "2022-10-01T00:00:00.000Z",
+        "name": f"TLP:{name.upper()}",
+        "extensions": {TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": name}},
+    }
+
+
+def _definitions(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """crimegraph's identity and the extension definitions the objects use."""
+    used = {ext for o in objects for ext in o.get("extensions", {})}
+    # The creator identity is always there: extension definitions and groupings name it.
+    created = "2026-01-01T00:00:00.000Z"
+    found: list[dict[str, Any]] = [
+        {
+            "type": "identity",
+            "spec_version": "2.1",
+            "id": CREATOR,
+            "created": created,
+            "modified": created,
+            "name": "crimegraph",
+            "description": "The criminal-ecosystem graph explorer that wrote this bundle.",
+            "identity_class": "system",
+        }
+    ]
+    described = [
+        (
+            PROPERTIES_EXTENSION,
+            "crimegraph properties",
+            "toplevel-property-extension",
+            "crimegraph's key, kind and type of each object, its properties STIX has no field for, and "
+            "for observables their provenance (sources, confidence, first and last seen).",
+        ),
+        (WALLET_EXTENSION, "crimegraph wallet", "new-sco", f"{WALLET_TYPE}: a cryptocurrency address."),
+        (FORUM_EXTENSION, "crimegraph forum", "new-sdo", f"{FORUM_TYPE}: a forum, marketplace or channel."),
+    ]
+    for ext_id, name, ext_type, description in described:
+        if ext_id in used:
+            found.append(
+                {
+                    "type": "extension-definition",
+                    "spec_version": "2.1",
+                    "id": ext_id,
+                    "created_by_ref": CREATOR,
+                    "created": created,
+                    "modified": created,
+                    "name": name,
+                    "description": description,
+                    "schema": "https://github.com/crimegraph/crimegraph/blob/main/docs/export.md",
+                    "version": "1.0",
+                    "extension_types": [ext_type],
+                }
+            )
+    return found
+
+
+def _checked(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object built and checked by ``stix2`` (custom types stay dicts), back as JSON."""
+    try:
+        parsed = stix2.parse(obj, allow_custom=True, version="2.1")
+    except Exception as exc:  # stix2 raises many exception types; name the object instead
+        what = obj.get("x_crimegraph_key") or obj["id"]
+        raise ValidationError(f"cannot express {what} in STIX: {str(exc).splitlines()[0]}") from None
+    if isinstance(parsed, dict):
+        return parsed
+    result: dict[str, Any] = json.loads(parsed.serialize())
+    return result

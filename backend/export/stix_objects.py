@@ -1,0 +1,341 @@
+"""One graph node as one STIX 2.1 object: an SDO or SCO per node kind and type, as a plain dict.
+
+Identifiers are deterministic: a node keyed by a UUID (it came from STIX or MISP) keeps that UUID, an
+observable that came from STIX keeps its id, other observables get the UUIDv5 the STIX specification
+derives from their value, and every other node a UUIDv5 of its key in crimegraph's namespace. Re-exports
+of the same graph are therefore identical, and a bundle loaded back keeps its objects' identities.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+from graph_model.provenance import TLP
+
+# crimegraph's namespace for deterministic ids of objects that have none of their own.
+NAMESPACE = uuid.UUID("8a1c56a4-6c43-5b3e-9d8f-6b1b0b6d2c71")
+# The namespace STIX 2.1 fixes for the deterministic ids of cyber-observables (section 2.9).
+SCO_NAMESPACE = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")
+# STIX needs a creation time; a node nobody dated gets this fixed one, so re-exports stay identical.
+EPOCH = "1970-01-01T00:00:00.000Z"
+
+# The standard TLP 2.0 marking definitions (STIX extension-definition--60a3c5c5…).
+TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+TLP2: dict[TLP, tuple[str, str]] = {
+    TLP.CLEAR: ("marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", "clear"),
+    TLP.GREEN: ("marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", "green"),
+    TLP.AMBER: ("marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", "amber"),
+    TLP.AMBER_STRICT: ("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", "amber+strict"),
+    TLP.RED: ("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", "red"),
+}
+
+# crimegraph's own extension definitions: its provenance and properties on every object (top-level
+# ``x_crimegraph_*``), and the two object types STIX lacks (wallets and forums).
+PROPERTIES_EXTENSION = "extension-definition--" + str(uuid.uuid5(NAMESPACE, "extension:properties"))
+WALLET_EXTENSION = "extension-definition--" + str(uuid.uuid5(NAMESPACE, "extension:wallet"))
+FORUM_EXTENSION = "extension-definition--" + str(uuid.uuid5(NAMESPACE, "extension:forum"))
+WALLET_TYPE = "x-crimegraph-wallet"
+FORUM_TYPE = "x-crimegraph-forum"
+
+SCO_TYPES = frozenset(
+    {"ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "autonomous-system", WALLET_TYPE}
+)
+# SDOs that carry first_seen / last_seen of their own.
+SEEN = frozenset({"threat-actor", "intrusion-set", "campaign", "malware", "infrastructure"})
+# Node kinds and types -> STIX object type (Actor and Infrastructure are decided per node below).
+KIND_TYPES = {
+    "Campaign": "campaign",
+    "Identity": "identity",
+    "Indicator": "indicator",
+    "Technique": "attack-pattern",
+    "Vulnerability": "vulnerability",
+    "Wallet": WALLET_TYPE,
+    "Forum": FORUM_TYPE,
+}
+INFRASTRUCTURE_TYPES = {
+    "domain": "domain-name",
+    "url": "url",
+    "email": "email-addr",
+    "asn": "autonomous-system",
+    "host": "infrastructure",
+    "provider": "identity",
+}
+IDENTITY_CLASSES = {"individual", "organization", "class", "system"}
+# Node properties a STIX field carries; the rest travel in ``x_crimegraph_properties``.
+MAPPED = frozenset(
+    {
+        "aliases",
+        "description",
+        "stix_id",
+        "revoked",
+        "attack_id",
+        "refs",
+        "classification",
+        "motive",
+        "categories",
+        "sectors",
+        "contact",
+        "infrastructure_types",
+        "capec_id",
+        "cve",
+        "pattern",
+        "pattern_type",
+        "indicator_types",
+        "as_name",
+        "stix_type",
+        "objective",
+        "roles",
+        "platforms",
+        "deprecated",
+    }
+)
+_UUID_KEY = re.compile(r"^uuid:([0-9a-f-]{36})$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S")
+_URI_SAFE = ":/?#@!$&'()*+,;=%~"
+
+
+def stix_time(value: str | None) -> str | None:
+    """A stored time (``…T10:00:00Z``) as a STIX timestamp with milliseconds."""
+    return None if value is None else value[:19] + ".000Z"
+
+
+def stix_type(attrs: dict[str, Any]) -> str:
+    """The STIX object type a node becomes."""
+    kind, type_ = attrs["kind"], attrs["type"]
+    if kind == "Actor":
+        if attrs.get("stix_type") in ("intrusion-set", "threat-actor"):
+            return str(attrs["stix_type"])
+        return "intrusion-set" if type_ == "group" else "threat-actor"
+    if kind == "Malware":
+        return "tool" if type_ == "tool" else "malware"
+    if kind == "Infrastructure":
+        if type_ in ("ip", "cidr"):
+            return "ipv6-addr" if ":" in attrs["name"] else "ipv4-addr"
+        return INFRASTRUCTURE_TYPES[type_]
+    return KIND_TYPES[kind]
+
+
+def sco_value(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    """The id-contributing value of an observable: its canonical value, taken from its key."""
+    value = key.partition(":")[2]
+    if attrs["type"] == "asn":
+        return {"number": int(value)}
+    if attrs["kind"] == "Wallet":
+        return {"value": value, "chain": attrs["type"]}
+    return {"value": value}
+
+
+def object_id(key: str, attrs: dict[str, Any], otype: str) -> str:
+    """The node's deterministic STIX id (see the module docstring)."""
+    known = attrs.get("stix_id")
+    match = _UUID_KEY.match(key)
+    if match and uuid.UUID(match.group(1)).version not in (1, 2, 3, 4, 5):
+        match = None  # STIX ids are RFC 4122 UUIDs: a UUIDv7 (MISP) gets a derived id
+    if match:
+        if isinstance(known, str) and known.lower() == f"{otype}--{match.group(1)}":
+            return known  # kept exactly as its source spelled it
+        return f"{otype}--{match.group(1)}"
+    if isinstance(known, str) and known.startswith(f"{otype}--"):
+        return known
+    if otype in SCO_TYPES:
+        contributing = json.dumps(sco_value(key, attrs), sort_keys=True, separators=(",", ":"))
+        return f"{otype}--{uuid.uuid5(SCO_NAMESPACE, contributing)}"
+    return f"{otype}--{uuid.uuid5(NAMESPACE, key)}"
+
+
+def external_references(sources: list[str], attrs: dict[str, Any]) -> list[dict[str, str]]:
+    """ATT&CK / CAPEC / CVE ids and reference URLs first, then each source as ``crimegraph:<dataset>``."""
+    refs: list[dict[str, str]] = []
+    if attrs.get("attack_id"):
+        refs.append({"source_name": "mitre-attack", "external_id": str(attrs["attack_id"])})
+    if attrs.get("capec_id"):
+        refs.append({"source_name": "capec", "external_id": str(attrs["capec_id"])})
+    if attrs.get("cve"):
+        refs.append({"source_name": "cve", "external_id": str(attrs["cve"])})
+    refs += [_url_reference(str(url)) for url in attrs.get("refs") or ()]
+    refs += provenance_references(sources)
+    return refs
+
+
+def _url_reference(url: str) -> dict[str, str]:
+    """A reference URL as STIX wants it: a URI (spaces and other unsafe characters percent-encoded); text
+    without a scheme is kept as the reference's description."""
+    if not _SCHEME.match(url):
+        return {"source_name": "reference", "description": url}
+    return {"source_name": "reference", "url": quote(url.strip(), safe=_URI_SAFE)}
+
+
+def provenance_references(sources: list[str]) -> list[dict[str, str]]:
+    """Each ``dataset#record`` source as an external reference naming the dataset and the record."""
+    refs = []
+    for source in sources:
+        dataset, sep, record = source.partition("#")
+        refs.append(
+            {"source_name": f"crimegraph:{dataset}", "external_id": record}
+            if sep and record
+            else {"source_name": f"crimegraph:{dataset}", "description": "named by this dataset"}
+        )
+    return refs
+
+
+def crimegraph_properties(key: str, attrs: dict[str, Any], skip: frozenset[str]) -> dict[str, Any]:
+    """The ``x_crimegraph_*`` properties: identity in crimegraph, and the properties STIX has no field for."""
+    extra = {k: v for k, v in sorted(attrs.items()) if k not in skip and v not in (None, [], "")}
+    found: dict[str, Any] = {
+        "x_crimegraph_key": key,
+        "x_crimegraph_kind": attrs["kind"],
+        "x_crimegraph_type": attrs["type"],
+        "extensions": {PROPERTIES_EXTENSION: {"extension_type": "toplevel-property-extension"}},
+    }
+    if extra:
+        found["x_crimegraph_properties"] = extra
+    return found
+
+
+PROVENANCE = frozenset({"kind", "type", "name", "tlp", "confidence", "first_seen", "last_seen", "sources"})
+
+
+def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    """The STIX object (a JSON dict) of one graph node with its networkx attributes."""
+    otype = stix_type(attrs)
+    marking = TLP2[TLP.parse(attrs["tlp"])][0]
+    base: dict[str, Any] = {
+        "type": otype,
+        "spec_version": "2.1",
+        "id": object_id(key, attrs, otype),
+        "object_marking_refs": [marking],
+    }
+    if otype in SCO_TYPES:
+        return {**base, **_sco(key, attrs, otype)}
+    first = stix_time(attrs.get("first_seen"))
+    created = first or stix_time(attrs.get("last_seen")) or EPOCH
+    modified = max(created, stix_time(attrs.get("last_seen")) or created)
+    obj: dict[str, Any] = {
+        **base,
+        "created": created,
+        "modified": modified,
+        "name": attrs["name"],
+        "confidence": int(attrs["confidence"]),
+        "external_references": external_references(attrs.get("sources") or [], attrs),
+    }
+    if attrs.get("description"):
+        obj["description"] = attrs["description"]
+    if attrs.get("revoked") is True:
+        obj["revoked"] = True
+    if otype in SEEN and first:
+        obj["first_seen"] = first
+        if attrs.get("last_seen"):
+            obj["last_seen"] = modified
+    obj.update(_SDO_FIELDS.get(otype, _nothing)(attrs, created))
+    skip = PROVENANCE | MAPPED
+    if otype == "intrusion-set":  # intrusion sets have no roles or types: keep them as crimegraph's own
+        skip = skip - {"classification", "roles"}
+    extensions = crimegraph_properties(key, attrs, skip)
+    # ATT&CK's own properties, which CTI platforms (and crimegraph's loader) read.
+    if attrs.get("platforms"):
+        extensions["x_mitre_platforms"] = _listed(attrs, "platforms")
+    if attrs.get("deprecated") is True:
+        extensions["x_mitre_deprecated"] = True
+    if otype == FORUM_TYPE:
+        extensions["extensions"][FORUM_EXTENSION] = {"extension_type": "new-sdo"}
+        obj["forum_type"] = attrs["type"]
+    return {**obj, **extensions}
+
+
+def _sco(key: str, attrs: dict[str, Any], otype: str) -> dict[str, Any]:
+    obj = sco_value(key, attrs)
+    if otype == "autonomous-system" and attrs.get("as_name"):
+        obj["name"] = attrs["as_name"]
+    extensions = crimegraph_properties(key, attrs, PROVENANCE | {"stix_id", "as_name"})
+    # An observable has no confidence, times or external references in STIX: crimegraph's own.
+    extensions["x_crimegraph_confidence"] = int(attrs["confidence"])
+    extensions["x_crimegraph_sources"] = list(attrs.get("sources") or [])
+    for name in ("first_seen", "last_seen"):
+        if attrs.get(name):
+            extensions[f"x_crimegraph_{name}"] = stix_time(attrs[name])
+    if otype == WALLET_TYPE:
+        extensions["extensions"][WALLET_EXTENSION] = {"extension_type": "new-sco"}
+    return {**obj, **extensions}
+
+
+def _listed(attrs: dict[str, Any], name: str) -> list[str]:
+    return [str(v) for v in attrs.get(name) or () if str(v).strip()]
+
+
+def _nothing(attrs: dict[str, Any], created: str) -> dict[str, Any]:
+    return {}
+
+
+def _with(**fields: Any) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v not in (None, [], "")}
+
+
+def _threat_actor(attrs: dict[str, Any], created: str) -> dict[str, Any]:
+    return _with(
+        aliases=_listed(attrs, "aliases"),
+        roles=_listed(attrs, "roles"),
+        threat_actor_types=_listed(attrs, "classification"),
+        primary_motivation=attrs.get("motive"),
+    )
+
+
+def _intrusion_set(attrs: dict[str, Any], created: str) -> dict[str, Any]:
+    return _with(aliases=_listed(attrs, "aliases"), primary_motivation=attrs.get("motive"))
+
+
+def _campaign(attrs: dict[str, Any], created: str) -> dict[str, Any]:
+    return _with(aliases=_listed(attrs, "aliases"), objective=attrs.get("objective"))
+
+
+def _malware(attrs: dict[str, Any], created: str) -> dict[str, Any]:
+    return {
+        "is_family": True,
+        **_with(aliases=_listed(attrs, "aliases"), malware_types=_listed(attrs, "categories")),
+    }
+
+
+def _tool(attrs: dict[str, Any], created: str) -> dict[str, Any]:
+    return _with(aliases=_listed(attrs, "aliases"), tool_types=_listed(attrs, "categories"))
+
+
+def _identity(attrs: dict[str, Any], created: str) -> dict[str, Any]:
+    type_ = attrs["type"]
+    if attrs["kind"] == "Infrastructure":  # a hosting provider is an organisation
+        identity_class = "organization"
+    else:
+        identity_class = type_ if type_ in IDENTITY_CLASSES else "class"
+    return {
+        "identity_class": identity_class,
+        **_with(sectors=_listed(attrs, "sectors"), contact_information=attrs.get("contact")),
+    }
+
+
+def _infrastructure(attrs: dict[str, Any], created: str) -> dict[str, Any]:
+    return _with(
+        aliases=_listed(attrs, "aliases"), infrastructure_types=_listed(attrs, "infrastructure_types")
+    )
+
+
+def _indicator(attrs: dict[str, Any], created: str) -> dict[str, Any]:
+    return {
+        "pattern": attrs.get("pattern") or "",
+        "pattern_type": attrs.get("pattern_type") or "stix",
+        "valid_from": created,
+        **_with(indicator_types=_listed(attrs, "indicator_types")),
+    }
+
+
+_SDO_FIELDS = {
+    "threat-actor": _threat_actor,
+    "intrusion-set": _intrusion_set,
+    "campaign": _campaign,
+    "malware": _malware,
+    "tool": _tool,
+    "identity": _identity,
+    "infrastructure": _infrastructure,
+    "indicator": _indicator,
+}

@@ -1,0 +1,238 @@
+"""Each view kind as a :class:`~backend.views.render.View`, from the store through the caller's clearance.
+
+The CLI (``crimegraph view ...``) and the API (``/view/...``) both call these, so a file written by one
+and a page served by the other show the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import networkx as nx
+
+from backend.views.render import RECOVERY, View
+from graph_model.errors import InvalidArgument, NotFound
+from graph_model.provenance import TLP
+from graph_model.store.base import GraphStore, node_attributes, to_networkx
+from queries.disruption.graph import DEFAULT_EDGE_SET, to_disruption_graph
+from queries.disruption.recovery import recover
+from queries.money import money_flow
+from queries.neighbourhood import neighbourhood
+from queries.paths import paths
+from queries.results import Network, Path, Plan
+from queries.scope import Scope, scope_graph
+
+
+def network_graph(network: Network) -> nx.MultiDiGraph:
+    """A :class:`~queries.results.Network` as the networkx graph views draw."""
+    return to_networkx(network.nodes, network.edges)
+
+
+def neighbourhood_view(
+    store: GraphStore,
+    clearance: TLP,
+    key: str,
+    *,
+    depth: int = 2,
+    edge_set: str | None = None,
+    kinds: Sequence[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 2000,
+    hub_cap: int = 50,
+) -> View:
+    """Entities within ``depth`` hops of ``key`` (at most ``limit``), hubs collapsed beyond ``hub_cap``."""
+    origin = store.get(key, clearance=clearance)
+    found = neighbourhood(
+        store,
+        clearance,
+        [origin.key],
+        depth=depth,
+        edge_set=edge_set,
+        kinds=kinds,
+        since=since,
+        until=until,
+        limit=limit,
+        hub_cap=hub_cap,
+    )
+    return View(
+        kind="neighbourhood",
+        title=f"Neighbourhood of {origin.name} ({depth} hop{'s' if depth != 1 else ''})",
+        graph=network_graph(found),
+        focus=[origin.key],
+        collapsed=dict(found.collapsed),
+        truncated=found.truncated,
+    )
+
+
+def paths_view(
+    store: GraphStore,
+    clearance: TLP,
+    source: str,
+    target: str,
+    *,
+    max_length: int = 6,
+    k: int = 3,
+    edge_set: str | None = None,
+    kinds: Sequence[str] | None = None,
+) -> View:
+    """The ``k`` shortest paths (at most ``max_length`` hops) between two entities."""
+    start = store.get(source, clearance=clearance)
+    end = store.get(target, clearance=clearance)
+    found = paths(
+        store, clearance, start.key, end.key, max_length=max_length, k=k, edge_set=edge_set, kinds=kinds
+    )
+    graph = paths_graph(found)
+    for node in (start, end):
+        if node.key not in graph:
+            graph.add_node(node.key, **node_attributes(node))
+    lengths = ", ".join(str(p.length) for p in found)
+    notes = (
+        [f"{len(found)} path(s) of {lengths} hop(s)."]
+        if found
+        else [f"No path of at most {max_length} hops between these entities."]
+    )
+    return View(
+        kind="paths",
+        title=f"Paths from {start.name} to {end.name}",
+        graph=graph,
+        focus=[start.key, end.key],
+        notes=notes,
+    )
+
+
+def paths_graph(paths: Sequence[Path]) -> nx.MultiDiGraph:
+    """The union of paths as one graph."""
+    nodes = {n.key: n for p in paths for n in p.nodes}
+    edges = {e.key: e for p in paths for e in p.edges}
+    return to_networkx(nodes.values(), edges.values())
+
+
+def community_view(store: GraphStore, clearance: TLP, community: str, scope: Scope | None = None) -> View:
+    """One community (an id of :func:`queries.partition.partition` over ``scope``, default the whole
+    visible graph)."""
+    base = scope or Scope()
+    scope = Scope(**{**base.as_dict(), "community": community})
+    graph = scope_graph(store, clearance, scope)
+    return View(
+        kind="community",
+        title=f"Community {community} ({graph.number_of_nodes()} entities)",
+        graph=graph,
+        truncated=bool(graph.graph.get("truncated")),
+    )
+
+
+def money_view(
+    store: GraphStore,
+    clearance: TLP,
+    wallet: str,
+    *,
+    direction: str = "out",
+    max_hops: int = 4,
+    min_amount: float = 0.0,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 2000,
+) -> View:
+    """Where money from (``direction="out"``) or to (``"in"``) a wallet went: time-respecting transfers
+    (:func:`queries.money.money_flow`), edge width by amount, the cash-out services it reached highlighted."""
+    flow = money_flow(
+        store,
+        clearance,
+        wallet,
+        direction=direction,
+        max_hops=max_hops,
+        min_amount=min_amount,
+        since=since,
+        until=until,
+        limit=limit,
+    )
+    services = [d for d in flow.destinations if d.service]
+    notes = [
+        f"Reached {d.node.name} ({d.service}): {d.total:,.6g}{' ' + d.asset if d.asset else ''} "
+        f"in {d.transfers} transfer(s), {d.min_hops} hop(s) at least."
+        for d in services[:5]
+    ]
+    if not flow.destinations:
+        notes.append("No visible transfer follows from this wallet in this direction.")
+    arrow = "from" if direction == "out" else "into"
+    return View(
+        kind="money",
+        title=f"Money flow {arrow} {flow.origin.name}",
+        graph=network_graph(flow.network),
+        focus=[flow.origin.key, *(d.node.key for d in services)],
+        notes=notes,
+        truncated=flow.network.truncated,
+    )
+
+
+def plan_view(store: GraphStore, clearance: TLP, plan: Plan) -> View:
+    """A takedown plan on the graph it was made on: before, after removal, and what recovery reconnects."""
+    try:
+        scope = Scope.from_dict(plan.scope)
+    except TypeError as exc:
+        raise InvalidArgument(f"plan scope: {exc}") from None
+    # The graph the planner worked on: the scope, by default over the operational edge set.
+    graph = scope_graph(store, clearance, scope.with_defaults(edge_set=DEFAULT_EDGE_SET))
+    targets = [t.key for t in plan.targets if t.key in graph]
+    notes: list[str] = []
+    absent = len(plan.targets) - len(targets)
+    if absent:
+        notes.append(f"{absent} target(s) of the plan are not in this graph at your clearance.")
+    if not targets:
+        raise NotFound("none of the plan's targets is in its scope at this clearance")
+    probability = float((plan.recovery or {}).get("probability") or 1.0)
+    for u, v, why in recovery_links(graph, targets, probability):
+        graph.add_edge(u, v, key=f"recovery:{u}>{v}", type=RECOVERY, why=why)
+    gone = set(targets)
+    return View(
+        kind="plan",
+        title=f"Takedown plan: {len(targets)} target(s), objective {plan.objective}",
+        graph=graph,
+        focus=targets,
+        notes=notes,
+        measures=plan_measures(plan),
+        states={"before": (set(), {RECOVERY}), "after": (gone, {RECOVERY}), "recovery": (gone, set())},
+        state_labels={"before": "Before", "after": "After removal", "recovery": "After recovery"},
+        badges={key: f"TARGET {number}: " for number, key in enumerate(targets, start=1)},
+        truncated=bool(graph.graph.get("truncated")),
+    )
+
+
+def plan_measures(plan: Plan) -> dict[str, object]:
+    """The plan's measures as a table: one row per measure, a column per state."""
+    columns = ["measure", "before", "after"] + (["recovery"] if plan.recovery else [])
+    names = list(dict.fromkeys([*plan.before, *plan.after, *(plan.recovery or {})]))
+    rows = []
+    for name in names:
+        row = [name] + [_measure(state.get(name)) for state in (plan.before, plan.after)]
+        if plan.recovery:
+            row.append(_measure(plan.recovery.get(name)))
+        rows.append(row)
+    return {"title": "Measures", "columns": columns, "rows": rows}
+
+
+def _measure(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    if isinstance(value, dict | list):
+        return str(len(value))
+    return str(value)
+
+
+def recovery_links(
+    graph: nx.MultiDiGraph, removed: Sequence[str], probability: float = 1.0, *, seed: int = 0
+) -> list[tuple[str, str, str]]:
+    """The ties the survivors would form after ``removed`` are taken out, by the planner's recovery model
+    (:func:`queries.disruption.recovery.recover`: triadic closure and attachment to the best-connected
+    surviving contact), with the rewiring ``probability`` the plan used (1: everything that could)."""
+    simple = to_disruption_graph(graph)
+    rewired = recover(simple, removed, probability, seed=seed)
+    why = "a tie the survivors could form to route around the takedown (recovery by rewiring)"
+    return sorted(
+        (min(str(u), str(v)), max(str(u), str(v)), why)
+        for u, v, types in rewired.edges(data="types")
+        if types == {"RECOVERED"}
+    )

@@ -1,0 +1,392 @@
+"""Query results -> a pyvis network -> one self-contained HTML page (see :mod:`backend.views.page`).
+
+A :class:`View` is what to draw: a networkx graph in the attributes :func:`queries.scope.scope_graph` gives,
+the keys to highlight, and what the query left out. :func:`render` shapes it for reading (hubs collapsed,
+aggregated above the node cap, layout precomputed), styles it from the schema and writes the page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+from pyvis.network import Network as PyvisNetwork
+
+from backend.views.page import Page, page
+from backend.views.shaping import AGGREGATE, GROUP, MORE, aggregate, collapse_hubs, more_key, positions
+from graph_model.model import Model
+
+PROVENANCE = ("first_seen", "last_seen", "confidence", "tlp", "sources")
+# Attributes every node carries that the tooltip shows in its own rows (not as properties).
+_NODE_FIXED = frozenset({"kind", "type", "name", "score", *PROVENANCE})
+_EDGE_FIXED = frozenset({"type", *PROVENANCE})
+# Edge properties that say how much flowed or how strong a tie is, in order of preference.
+EDGE_WEIGHTS = ("amount_usd", "amount", "weight", "count")
+RECOVERY = "RECOVERY"  # the edge type of a link recovery could form (plan views)
+HIGHLIGHT = "#d62728"
+MORE_COLOR = "#c7c7c7"
+RECOVERY_COLOR = "#2ca02c"
+LABEL_MAX = 40
+VALUE_MAX = 160
+MAX_SOURCES = 6
+MAX_PROPS = 10
+ARROWS_MAX = 1000  # above this many edges arrowheads are left out: unreadable there, and twice the drawing
+
+
+@dataclass(frozen=True, slots=True)
+class ViewOptions:
+    """How to shape a view: ``node_cap`` above which it aggregates (by community or kind), ``hub_cap``
+    leaf neighbours shown per hub, ``physics_max`` nodes up to which vis-network's physics runs (above it
+    the precomputed layout is final)."""
+
+    node_cap: int = 500
+    hub_cap: int = 50
+    aggregate_by: str = "community"
+    physics_max: int = 150
+    seed: int = 0
+
+
+@dataclass(slots=True)
+class View:
+    """One view to draw. ``focus`` keys are highlighted and never aggregated or collapsed away;
+    ``collapsed`` (hub -> hidden neighbours) and ``truncated`` come from the query; ``states`` name sets
+    of node and edge keys hidden in each state (a plan's before / after / recovery)."""
+
+    kind: str
+    title: str
+    graph: nx.MultiDiGraph
+    focus: list[str] = field(default_factory=list)
+    collapsed: dict[str, int] = field(default_factory=dict)
+    truncated: bool = False
+    notes: list[str] = field(default_factory=list)
+    measures: dict[str, Any] | None = None
+    states: dict[str, tuple[set[str], set[str]]] | None = None  # state -> (node keys, edge types) hidden
+    state_labels: dict[str, str] = field(default_factory=dict)
+    scores: dict[str, float] = field(default_factory=dict)
+    badges: dict[str, str] = field(default_factory=dict)  # text put before a node's label
+
+
+def render(view: View, model: Model, options: ViewOptions | None = None) -> Page:
+    """The HTML page of ``view``: styled from ``model``, shaped by ``options``."""
+    return page(view.title, view_data(view, model, options or ViewOptions()))
+
+
+def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
+    """The JSON the page's script draws: vis nodes/edges (built with pyvis), options, legend, notes."""
+    graph = view.graph.copy()
+    notes = list(view.notes)
+    if view.truncated:
+        notes.append("The result was cut short by its limit: more is linked than is shown.")
+    keep = set(view.focus)
+    if view.states:
+        keep |= {n for hidden_nodes, _ in view.states.values() for n in hidden_nodes}
+    collapsed = collapse_hubs(graph, options.hub_cap, keep=keep, hidden=view.collapsed)
+    if collapsed:
+        notes.append(
+            f"{sum(collapsed.values())} neighbours of {len(collapsed)} hub(s) are collapsed into "
+            '"+N more" markers.'
+        )
+    aggregated = False
+    recovery = [(u, v, k, a) for u, v, k, a in graph.edges(keys=True, data=True) if a.get("type") == RECOVERY]
+    graph.remove_edges_from([(u, v, k) for u, v, k, _ in recovery])
+    if graph.number_of_nodes() > options.node_cap:
+        agg = aggregate(graph, by=options.aggregate_by, cap=options.node_cap, keep=sorted(keep))
+        notes.append(
+            f"{agg.original_nodes} nodes and {agg.original_edges} edges are more than {options.node_cap}: "
+            f"shown aggregated by {agg.by} ({agg.graph.number_of_nodes()} groups). Narrow the request "
+            "(depth, kinds, edge set, a community) to see single entities."
+        )
+        graph = agg.graph
+        aggregated = True
+        recovery = _regroup(recovery, agg.group_of)
+    for u, v, k, attrs in recovery:
+        graph.add_edge(u, v, key=k, **attrs)
+    physics = graph.number_of_nodes() <= options.physics_max
+    layout = positions(graph, seed=options.seed, spread=160.0 if aggregated else 90.0)
+    net = PyvisNetwork(directed=True)
+    net.options = vis_options(graph, physics)
+    degree = dict(nx.Graph(graph).degree()) if graph.number_of_nodes() else {}
+    focus = set(view.focus)
+    # Size by score where every entity has one, else by degree (one scale per view).
+    scored = bool(view.scores) and all(k in view.scores for k, a in graph.nodes(data="kind") if a != MORE)
+    sizes = {key: _size(key, attrs, view.scores, degree, scored) for key, attrs in graph.nodes(data=True)}
+    floor = max(sizes.values(), default=0.0)  # what the view is about is drawn as big as the biggest
+    legend_kinds: dict[str, int] = {}
+    for key, attrs in sorted(graph.nodes(data=True), key=lambda item: str(item[0])):
+        kind = str(attrs.get("kind", ""))
+        spec = _style(model, kind, attrs)
+        legend_kinds[spec[2]] = legend_kinds.get(spec[2], 0) + 1
+        x, y = layout[key]
+        node_options: dict[str, Any] = {
+            "label": view.badges.get(key, "") + _short(str(attrs.get("name", key)), LABEL_MAX),
+            "shape": spec[1],
+            "color": spec[0],
+            "value": max(sizes[key], floor if key in focus else 0.0) + 1.0,
+            "x": x,
+            "y": y,
+            "heading": _node_heading(key, attrs),
+            "tip": node_tip(key, attrs, view.scores.get(key)),
+        }
+        if key in focus:
+            node_options.update(borderWidth=4, color={"background": spec[0], "border": HIGHLIGHT})
+            node_options["font"] = {"size": 16, "strokeWidth": 3, "strokeColor": "#ffffff"}
+        net.add_node(str(key), **node_options)
+    edge_ids: dict[str, str] = {}
+    edge_labels = graph.number_of_edges() <= 40
+    for number, (u, v, key, attrs) in enumerate(sorted(graph.edges(keys=True, data=True), key=_edge_order)):
+        edge_id = f"e{number}"
+        edge_ids[str(key)] = edge_id
+        etype = str(attrs.get("type", ""))
+        edge_options: dict[str, Any] = {
+            "id": edge_id,
+            "heading": etype.replace("_", " ").lower() if etype != AGGREGATE else "links between groups",
+            "tip": edge_tip(attrs),
+            "color": {"color": "#9a9a9a", "highlight": "#333333", "hover": "#333333"},
+        }
+        weight = edge_weight(attrs)
+        if weight is not None:
+            edge_options["value"] = weight
+        if etype == MORE:
+            edge_options.update(dashes=True, arrows="")
+        elif etype == AGGREGATE:
+            edge_options["arrows"] = ""
+        elif etype == RECOVERY:
+            edge_options.update(dashes=[6, 4], color={"color": RECOVERY_COLOR}, width=3)
+        if edge_labels and etype not in (MORE, AGGREGATE):
+            edge_options["label"] = edge_label(etype, attrs)
+        net.add_edge(str(u), str(v), **edge_options)
+    nodes, edges, _heading, _height, _width, options_json = net.get_network_data()
+    data: dict[str, Any] = {
+        "kind": view.kind,
+        "title": view.title,
+        "nodes": nodes,
+        "edges": edges,
+        "options": _json_loads(options_json),
+        "physics": physics,
+        "aggregated": aggregated,
+        "legend": legend(model, legend_kinds, focus=bool(focus), recovery=bool(view.states)),
+        "notes": notes,
+        "measures": view.measures,
+        "states": _states(view, graph, edge_ids),
+    }
+    return data
+
+
+def _regroup(
+    edges: list[tuple[Any, Any, Any, dict[str, Any]]], group_of: Mapping[str, str]
+) -> list[tuple[Any, Any, Any, dict[str, Any]]]:
+    """Recovery edges between the groups their ends went into (one per pair of groups)."""
+    seen: dict[tuple[str, str], tuple[Any, Any, Any, dict[str, Any]]] = {}
+    for u, v, _k, attrs in edges:
+        gu, gv = group_of.get(u, u), group_of.get(v, v)
+        if gu != gv and (gu, gv) not in seen:
+            seen[(gu, gv)] = (gu, gv, f"recovery:{gu}>{gv}", attrs)
+    return list(seen.values())
+
+
+def vis_options(graph: nx.MultiDiGraph, physics: bool) -> dict[str, Any]:
+    """vis-network options: labels hidden when zoomed far out, physics only where it is quick."""
+    big = graph.number_of_nodes() > 300
+    return {
+        "autoResize": True,
+        "nodes": {
+            "font": {"size": 13, "face": "DejaVu Sans, Arial, sans-serif"},
+            "scaling": {
+                "min": 8,
+                "max": 42,
+                "label": {"enabled": True, "min": 11, "max": 22, "drawThreshold": 7},
+            },
+            "borderWidth": 1,
+        },
+        "edges": {
+            "smooth": False,
+            "arrows": {"to": {"enabled": graph.number_of_edges() <= ARROWS_MAX, "scaleFactor": 0.45}},
+            "scaling": {"min": 1, "max": 9, "label": {"enabled": False}},
+            "font": {"size": 10, "align": "middle", "color": "#555555"},
+            "selectionWidth": 2,
+        },
+        "physics": (
+            {
+                "enabled": True,
+                "solver": "barnesHut",
+                "barnesHut": {"gravitationalConstant": -6000, "springLength": 140, "avoidOverlap": 0.4},
+                "stabilization": {"enabled": True, "iterations": 150, "fit": True},
+            }
+            if physics
+            else {"enabled": False}
+        ),
+        "interaction": {"hover": True, "tooltipDelay": 100, "hideEdgesOnDrag": big, "hideEdgesOnZoom": big},
+        "layout": {"improvedLayout": False},
+    }
+
+
+def _style(model: Model, kind: str, attrs: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(colour, vis shape, legend entry) of a node."""
+    if kind == MORE:
+        return MORE_COLOR, "box", "+N more (collapsed neighbours)"
+    if kind == GROUP:
+        main = str(attrs.get("main_kind", ""))
+        color = model.nodes[main].color if main in model.nodes else MORE_COLOR
+        return color, "dot", f"group (mostly {main})"
+    if kind in model.nodes:
+        spec = model.nodes[kind]
+        return spec.color, spec.shape, kind
+    return MORE_COLOR, "dot", kind or "?"
+
+
+def legend(
+    model: Model, shown: Mapping[str, int], *, focus: bool = False, recovery: bool = False
+) -> list[dict[str, Any]]:
+    """Legend entries for what the view shows: node kinds from the schema with their counts."""
+    entries: list[dict[str, Any]] = []
+    for label, count in sorted(shown.items(), key=lambda item: (-item[1], item[0])):
+        kind = label if label in model.nodes else None
+        color = model.nodes[kind].color if kind else MORE_COLOR
+        if label.startswith("group (mostly "):
+            main = label[len("group (mostly ") : -1]
+            color = model.nodes[main].color if main in model.nodes else MORE_COLOR
+        shape = model.nodes[kind].shape if kind else "dot"
+        entries.append({"label": f"{label} ({count})", "color": color, "round": shape in ("dot", "ellipse")})
+    if focus:
+        entries.append({"label": "highlighted (asked about / target)", "color": HIGHLIGHT, "round": True})
+    if recovery:
+        entries.append(
+            {"label": "link recovery could restore", "color": RECOVERY_COLOR, "line": True, "dashed": True}
+        )
+    entries.append({"label": "edge width: amount or weight", "color": "#9a9a9a", "line": True})
+    return entries
+
+
+def _node_heading(key: str, attrs: Mapping[str, Any]) -> str:
+    return str(attrs.get("name", key))
+
+
+def node_tip(key: str, attrs: Mapping[str, Any], score: float | None = None) -> list[list[str]]:
+    """Tooltip rows (label, text) of a node: identity, key properties, provenance. Plain text only."""
+    kind = attrs.get("kind")
+    if kind == GROUP:
+        kinds = attrs.get("kinds", {})
+        rows = [["nodes", str(attrs.get("size", 0))]]
+        rows += [[str(k), str(n)] for k, n in list(kinds.items())[:8]]
+        rows.append(["most linked", "; ".join(_short(t, 40) for t in attrs.get("top", []))])
+        if attrs.get("hidden"):
+            rows.append(["collapsed", f"{attrs['hidden']} more neighbours of its hubs not counted"])
+        return rows
+    if kind == MORE:
+        return [["hidden", f"{attrs.get('count', 0)} more neighbours of this hub"]]
+    rows = [["kind", f"{kind} / {attrs.get('type', '')}"], ["key", _short(str(key), VALUE_MAX)]]
+    if score is not None:
+        rows.append(["score", f"{score:.4g}"])
+    shown = 0
+    for name, value in sorted(attrs.items()):
+        if name in _NODE_FIXED or value in (None, "", [], {}) or shown >= MAX_PROPS:
+            continue
+        rows.append([name, _text(value)])
+        shown += 1
+    rows += _provenance_rows(attrs)
+    return rows
+
+
+def edge_tip(attrs: Mapping[str, Any]) -> list[list[str]]:
+    """Tooltip rows of an edge: its properties and provenance (aggregates: what they stand for)."""
+    if attrs.get("type") == AGGREGATE:
+        rows = [["edges", str(attrs.get("count", 0))]]
+        return rows + [[str(t), str(n)] for t, n in list(attrs.get("types", {}).items())[:8]]
+    if attrs.get("type") == MORE:
+        return [["collapsed", "leaf neighbours of the hub"]]
+    if attrs.get("type") == RECOVERY:
+        return [["recovery", _text(attrs.get("why", "a link the network could form to route around"))]]
+    rows = [["type", str(attrs.get("type", ""))]]
+    for name, value in sorted(attrs.items()):
+        if name in _EDGE_FIXED or value in (None, "", [], {}):
+            continue
+        rows.append([name, _text(value)])
+    return rows + _provenance_rows(attrs)
+
+
+def _provenance_rows(attrs: Mapping[str, Any]) -> list[list[str]]:
+    rows: list[list[str]] = []
+    sources = list(attrs.get("sources") or ())
+    if sources:
+        text = "; ".join(_short(str(s), 60) for s in sources[:MAX_SOURCES])
+        if len(sources) > MAX_SOURCES:
+            text += f"; +{len(sources) - MAX_SOURCES} more"
+        rows.append(["sources", text])
+    for name, label in (("first_seen", "first seen"), ("last_seen", "last seen")):
+        if attrs.get(name):
+            rows.append([label, str(attrs[name])])
+    if attrs.get("confidence") is not None:
+        rows.append(["confidence", str(attrs["confidence"])])
+    if attrs.get("tlp"):
+        rows.append(["TLP", str(attrs["tlp"])])
+    return rows
+
+
+def edge_label(etype: str, attrs: Mapping[str, Any]) -> str:
+    """A short edge label: the amount moved for transfers, else the relationship type."""
+    amount = attrs.get("amount")
+    if isinstance(amount, int | float) and not isinstance(amount, bool):
+        return f"{amount:,.6g} {attrs.get('asset') or ''}".strip()
+    return etype.replace("_", " ").lower()
+
+
+def edge_weight(attrs: Mapping[str, Any]) -> float | None:
+    """How much an edge carries (amount, weight, or the count of edges an aggregate stands for)."""
+    for name in EDGE_WEIGHTS:
+        value = attrs.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return float(value)
+    return None
+
+
+def _states(view: View, graph: nx.MultiDiGraph, edge_ids: Mapping[str, str]) -> dict[str, Any] | None:
+    """Per state, the vis ids to hide: its nodes (with their "+N more" markers), the edges touching them
+    and the edges of its hidden types."""
+    if not view.states:
+        return None
+    hidden: dict[str, dict[str, list[str]]] = {}
+    for name, (nodes, types) in view.states.items():
+        gone = {n for n in nodes if n in graph}
+        gone |= {more_key(n) for n in gone if more_key(n) in graph}
+        edges = {
+            edge_ids[str(k)]
+            for u, v, k, t in graph.edges(keys=True, data="type")
+            if u in gone or v in gone or t in types
+        }
+        hidden[name] = {"nodes": sorted(gone), "edges": sorted(edges)}
+    return {"order": list(view.states), "labels": dict(view.state_labels), "hidden": hidden}
+
+
+def _size(
+    key: str, attrs: Mapping[str, Any], scores: Mapping[str, float], degree: Mapping[str, int], scored: bool
+) -> float:
+    if attrs.get("kind") == GROUP:
+        return float(attrs.get("size", 0))
+    if attrs.get("kind") == MORE:
+        return 0.0
+    return float(scores[key]) if scored else float(degree.get(key, 0))
+
+
+def _edge_order(item: tuple[Any, Any, Any, Mapping[str, Any]]) -> tuple[str, str, str]:
+    return str(item[0]), str(item[1]), str(item[2])
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple | set | frozenset):
+        return _short(", ".join(str(v) for v in value), VALUE_MAX)
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    return _short(str(value), VALUE_MAX)
+
+
+def _json_loads(text: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded

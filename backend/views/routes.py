@@ -1,0 +1,243 @@
+"""``/view/...``: the network views served as HTML pages, with the keys, roles and clearance of GraphQL.
+
+Reading a neighbourhood needs the ``read`` right; paths, communities, money flow and plans need
+``analyse`` (as their GraphQL fields do). Every page carries a Content-Security-Policy that lets only its
+own inline scripts run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from backend.api.auth import Caller, require
+from backend.api.deps import Runner, StoreHolder
+from backend.api.limits import MAX_DEPTH, within
+from backend.settings import ApiSettings
+from backend.views.build import community_view, money_view, neighbourhood_view, paths_view, plan_view
+from backend.views.page import Page
+from backend.views.render import View, ViewOptions, render
+from backend.views.shaping import AGGREGATE_BY
+from graph_model.errors import InvalidArgument, LimitExceeded
+from graph_model.provenance import TLP
+from graph_model.store import GraphStore
+from queries.results import Plan
+from queries.scope import Scope
+
+router = APIRouter(prefix="/view", tags=["views"])
+Reader = Annotated[Caller, Depends(require("read"))]
+Analyst = Annotated[Caller, Depends(require("analyse"))]
+MAX_NODE_CAP = 2000
+MAX_PLAN_BYTES = 2_000_000
+
+
+def html(result: Page) -> HTMLResponse:
+    """A page with its policy and no caching (it holds what this caller's clearance shows)."""
+    return HTMLResponse(
+        result.html,
+        headers={
+            "Content-Security-Policy": result.header_csp,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _options(node_cap: int, hub_cap: int, aggregate_by: str) -> ViewOptions:
+    within("node_cap", node_cap, MAX_NODE_CAP, 10)
+    within("hub_cap", hub_cap, 500)
+    if aggregate_by not in AGGREGATE_BY:
+        raise InvalidArgument(f"aggregate_by must be one of {', '.join(AGGREGATE_BY)}")
+    return ViewOptions(node_cap=node_cap, hub_cap=hub_cap, aggregate_by=aggregate_by)
+
+
+async def _serve(
+    request: Request, caller: Caller, build: Callable[[GraphStore, TLP], View], options: ViewOptions
+) -> HTMLResponse:
+    """Read the view from the store (under the store's lock), then lay it out and render it without holding
+    the lock, both in worker threads within the request's time budget."""
+    holder: StoreHolder = request.app.state.store_holder
+    settings: ApiSettings = request.app.state.settings.api
+    store = holder.get()
+    runner = Runner(holder, settings.time_budget)
+    view = await runner(build, store, caller.clearance)
+    remaining = runner.deadline - time.monotonic()
+    try:
+        result = await asyncio.wait_for(asyncio.to_thread(render, view, store.model, options), remaining)
+    except TimeoutError:
+        raise LimitExceeded(
+            f"the view ran out of the request's time budget ({settings.time_budget:g} s)"
+        ) from None
+    return html(result)
+
+
+def _api(request: Request) -> ApiSettings:
+    settings: ApiSettings = request.app.state.settings.api
+    return settings
+
+
+NodeCap = Annotated[int, Query(description="Above this many nodes the view is aggregated.")]
+HubCap = Annotated[int, Query(description='Leaf neighbours shown per hub before "+N more".')]
+AggregateBy = Annotated[str, Query(description="Aggregate big views by community or kind.")]
+Kinds = Annotated[list[str] | None, Query(alias="kind", description="Only these node kinds; repeatable.")]
+
+
+@router.get("/neighbourhood/{key:path}", response_class=HTMLResponse)
+async def neighbourhood(
+    request: Request,
+    caller: Reader,
+    key: str,
+    depth: int = 2,
+    edge_set: str | None = None,
+    kinds: Kinds = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 500,
+    node_cap: NodeCap = 500,
+    hub_cap: HubCap = 50,
+    aggregate_by: AggregateBy = "community",
+) -> HTMLResponse:
+    """The entities within ``depth`` hops of ``key``."""
+    within("depth", depth, MAX_DEPTH, 0)
+    within("limit", limit, _api(request).max_neighbourhood)
+    options = _options(node_cap, hub_cap, aggregate_by)
+
+    def build(store: GraphStore, clearance: TLP) -> View:
+        return neighbourhood_view(
+            store,
+            clearance,
+            key,
+            depth=depth,
+            edge_set=edge_set,
+            kinds=kinds,
+            since=since,
+            until=until,
+            limit=limit,
+            hub_cap=hub_cap,
+        )
+
+    return await _serve(request, caller, build, options)
+
+
+@router.get("/paths", response_class=HTMLResponse)
+async def paths(
+    request: Request,
+    caller: Analyst,
+    source: Annotated[str, Query(description="One end (key or identifier).")],
+    target: Annotated[str, Query(description="The other end.")],
+    max_length: int = 6,
+    k: int = 3,
+    edge_set: str | None = None,
+    kinds: Kinds = None,
+) -> HTMLResponse:
+    """The ``k`` shortest paths between ``source`` and ``target``."""
+    within("max_length", max_length, _api(request).max_path_length)
+    within("k", k, _api(request).max_paths)
+
+    def build(store: GraphStore, clearance: TLP) -> View:
+        return paths_view(
+            store, clearance, source, target, max_length=max_length, k=k, edge_set=edge_set, kinds=kinds
+        )
+
+    return await _serve(request, caller, build, ViewOptions())
+
+
+@router.get("/community/{community}", response_class=HTMLResponse)
+async def community(
+    request: Request,
+    caller: Analyst,
+    community: str,
+    keys: Annotated[list[str] | None, Query(alias="key", description="Scope: around these keys.")] = None,
+    depth: int = 2,
+    edge_set: str | None = None,
+    kinds: Kinds = None,
+    since: str | None = None,
+    until: str | None = None,
+    node_cap: NodeCap = 500,
+    hub_cap: HubCap = 50,
+    aggregate_by: AggregateBy = "kind",
+) -> HTMLResponse:
+    """One community of the visible graph (or of the scope the parameters name)."""
+    within("depth", depth, MAX_DEPTH, 0)
+    scope = Scope(
+        keys=tuple(keys or ()),
+        depth=depth,
+        kinds=tuple(kinds or ()),
+        edge_set=edge_set,
+        since=since,
+        until=until,
+        limit=_api(request).max_scope,
+    )
+    options = _options(node_cap, hub_cap, aggregate_by)
+
+    def build(store: GraphStore, clearance: TLP) -> View:
+        return community_view(store, clearance, community, scope)
+
+    return await _serve(request, caller, build, options)
+
+
+@router.get("/money/{wallet:path}", response_class=HTMLResponse)
+async def money(
+    request: Request,
+    caller: Analyst,
+    wallet: str,
+    direction: str = "out",
+    max_hops: int = 4,
+    min_amount: float = 0.0,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 500,
+    node_cap: NodeCap = 500,
+    hub_cap: HubCap = 50,
+) -> HTMLResponse:
+    """Where money from (``direction=out``) or to (``in``) ``wallet`` went."""
+    within("limit", limit, _api(request).max_neighbourhood)
+    if not min_amount >= 0:
+        raise InvalidArgument(f"min_amount must be at least 0, got {min_amount}")
+    options = _options(node_cap, hub_cap, "community")
+
+    def build(store: GraphStore, clearance: TLP) -> View:
+        return money_view(
+            store,
+            clearance,
+            wallet,
+            direction=direction,
+            max_hops=max_hops,
+            min_amount=min_amount,
+            since=since,
+            until=until,
+            limit=limit,
+        )
+
+    return await _serve(request, caller, build, options)
+
+
+@router.post("/plan", response_class=HTMLResponse)
+async def plan(
+    request: Request,
+    caller: Analyst,
+    node_cap: NodeCap = 500,
+    hub_cap: HubCap = 50,
+) -> HTMLResponse:
+    """A takedown plan (its JSON as the request body) drawn on the graph it was made on."""
+    body = await request.body()
+    if len(body) > MAX_PLAN_BYTES:
+        raise InvalidArgument(f"a plan is at most {MAX_PLAN_BYTES} bytes")
+    try:
+        data: Any = json.loads(body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidArgument("the request body is not a JSON plan") from None
+    parsed = Plan.from_dict(data)
+    options = _options(node_cap, hub_cap, "community")
+
+    def build(store: GraphStore, clearance: TLP) -> View:
+        return plan_view(store, clearance, parsed)
+
+    return await _serve(request, caller, build, options)

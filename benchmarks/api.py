@@ -1,0 +1,366 @@
+"""GraphQL API latency and throughput over real HTTP on a generated ecosystem, both stores in one run.
+
+For each store the API runs as ``crimegraph serve`` in its own process (one uvicorn worker, as shipped);
+this process is the client. Measures p50/p95 of node, search, neighbourhood (depth 2, limit 500), paths
+(k = 3, maxLength 6), moneyFlow (4 hops) and commonAssociates over keep-alive HTTP, the same inputs as
+``benchmarks/queries.py`` (which gives the same questions without HTTP), then requests/s and errors of
+node lookups from 50 concurrent clients. Floors measured in the same run: the query function alone
+in-process (embedded), ``{ __typename }`` through the same API (HTTP + auth + GraphQL, no store) and a
+bare FastAPI endpoint returning a constant under the same uvicorn (HTTP alone).
+
+    python benchmarks/api.py --size M                       # generate, load both stores, measure
+    python benchmarks/api.py --data /tmp/m --db /tmp/m.db --skip-neo4j      # reuse a load
+
+Neo4j: as in benchmarks/queries.py (NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD, --load-neo4j to load it; else
+a server started with .ci/neo4j/neo4j_server.py in a temporary directory and loaded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import httpx  # noqa: E402
+import neo4j  # noqa: E402
+
+from backend.api.server import free_port  # noqa: E402
+from graph_model.model import default_model  # noqa: E402
+from graph_model.store.embedded import EmbeddedStore  # noqa: E402
+from graph_model.store.neo4j_store import Neo4jStore  # noqa: E402
+from loaders.generate import SIZES, generate  # noqa: E402
+
+KEY = "benchmark-key-0123456789abcdef"
+TARGETS = {("neighbourhood d2", "embedded"): 50.0, ("neighbourhood d2", "neo4j"): 100.0}
+THROUGHPUT_TARGET = 1000.0
+TYPENAME = {"query": "{ __typename }"}
+ENTITY = "key kind type name provenance { tlp confidence }"
+QUERIES: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
+    "node": (f"query($k: String!) {{ node(key: $k) {{ {ENTITY} }} }}", lambda k: {"k": k}),
+    "search": (
+        f"query($t: String!) {{ search(text: $t, first: 20) {{ edges {{ node {{ {ENTITY} }} }} }} }}",
+        lambda t: {"t": t},
+    ),
+    "neighbourhood d2": (
+        "query($k: [String!]!) { neighbourhood(keys: $k, depth: 2, limit: 500) "
+        "{ nodes { key kind name } edges { key type source target } truncated hiddenCount } }",
+        lambda k: {"k": [k]},
+    ),
+    "paths k3 len6": (
+        "query($a: String!, $b: String!) { paths(source: $a, target: $b, k: 3, maxLength: 6) "
+        "{ edges { node { length nodes { key name } edges { type } } } } }",
+        lambda p: {"a": p[0], "b": p[1]},
+    ),
+    "money_flow 4 hops": (
+        "query($w: String!) { moneyFlow(wallet: $w, maxHops: 4) { destinations { node { key } total "
+        "minHops service } network { nodes { key } edges { key amount: properties } } } }",
+        lambda w: {"w": w},
+    ),
+    "common_associates": (
+        "query($k: [String!]!) { commonAssociates(keys: $k, first: 20) "
+        "{ edges { node { node { key name } score why } } } }",
+        lambda p: {"k": list(p)},
+    ),
+}
+FLOOR_APP = """
+from fastapi import FastAPI
+app = FastAPI()
+@app.get("/constant")
+async def constant() -> dict[str, str]:
+    return {"status": "ok"}
+"""
+
+
+def _module(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+BENCH = _module(REPO / "benchmarks" / "queries.py", "crimegraph_queries_benchmark")
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str], ready: str) -> Iterator[str]:
+    """A server process until the block ends; yields its base URL once ``ready`` answers 200."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [*args, "--port", str(port)],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
+            try:
+                if httpx.get(url + ready, timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{args} did not become ready")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def latencies(client: httpx.Client, question: str, items: list[Any], warm: int) -> dict[str, Any]:
+    query, variables = QUERIES[question]
+    errors: list[str] = []
+
+    def ask(item: Any) -> None:
+        response = client.post("/graphql", json={"query": query, "variables": variables(item)})
+        body = response.json()
+        if response.status_code != 200 or body.get("errors"):
+            errors.append(str(body.get("errors") or response.status_code)[:200])
+
+    for item in items[:warm]:
+        ask(item)
+    errors.clear()
+    times = []
+    for item in items:
+        began = time.perf_counter()
+        ask(item)
+        times.append((time.perf_counter() - began) * 1000)
+    times.sort()
+    return {
+        "p50": statistics.median(times),
+        "p95": times[max(0, round(0.95 * len(times)) - 1)],
+        "errors": len(errors),
+        "first_error": errors[0] if errors else "",
+    }
+
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, bytes]:
+    """One HTTP/1.1 keep-alive request on an open connection: (status, body)."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    return status, await reader.readexactly(length)
+
+
+def _request(url: str, body: dict[str, Any] | None) -> bytes:
+    host = url.removeprefix("http://")
+    if body is None:
+        return f"GET /constant HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    payload = json.dumps(body).encode()
+    return (
+        f"POST /graphql HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {KEY}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+    ).encode() + payload
+
+
+async def _hammer(
+    url: str, body_of: Callable[[int], dict[str, Any] | None], clients: int, seconds: float
+) -> tuple[float, int, int]:
+    """``clients`` concurrent keep-alive connections for ``seconds``: (requests/s, requests, errors).
+
+    A bare asyncio HTTP/1.1 client, so the client spends little of the machine's CPU on itself.
+    """
+    done = errors = 0
+    host, port = url.removeprefix("http://").split(":")
+    stop = time.perf_counter() + seconds
+
+    async def one(offset: int) -> None:
+        nonlocal done, errors
+        reader, writer = await asyncio.open_connection(host, int(port))
+        i = offset
+        try:
+            while time.perf_counter() < stop:
+                body = body_of(i)
+                try:
+                    status, answer = await _exchange(reader, writer, _request(url, body))
+                    ok = status == 200 and (body is None or b'"errors"' not in answer)
+                except (OSError, asyncio.IncompleteReadError, ValueError):
+                    ok = False
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(host, int(port))
+                done += 1
+                errors += 0 if ok else 1
+                i += clients
+        finally:
+            writer.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one(n) for n in range(clients)))
+    elapsed = time.perf_counter() - began
+    return done / elapsed, done, errors
+
+
+def throughput(
+    url: str, body_of: Callable[[int], dict[str, Any] | None], clients: int, seconds: float
+) -> tuple[float, int, int]:
+    asyncio.run(_hammer(url, body_of, clients, min(2.0, seconds)))  # warm-up
+    return asyncio.run(_hammer(url, body_of, clients, seconds))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--size", choices=sorted(SIZES), default="M")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--runs", type=int, default=100, help="timed requests per question")
+    ap.add_argument("--warm", type=int, default=10, help="untimed requests per question first")
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=10.0, help="length of each throughput phase")
+    ap.add_argument("--data", type=Path, help="generated tables (made there when missing)")
+    ap.add_argument("--db", type=Path, help="embedded store file (loaded when missing)")
+    ap.add_argument("--skip-neo4j", action="store_true")
+    ap.add_argument("--skip-embedded", action="store_true")
+    ap.add_argument("--load-neo4j", action="store_true", help="empty and load NEO4J_URI's database")
+    ap.add_argument("--neo4j-heap", default="2g")
+    ap.add_argument("--neo4j-pagecache", default="1g")
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="crimegraph-api-bench-"))
+    data = args.data or work / "data"
+    if not (data / "transactions.csv").exists():
+        print(f"generating {args.size} into {data} ...", flush=True)
+        generate(data, SIZES[args.size], args.seed)
+    files = [data / f"{name}.csv" for name in BENCH.TABLES]
+    db = args.db or work / "embedded.db"
+    embedded = EmbeddedStore(db, default_model())
+    if embedded.stats(clearance=BENCH.CALLER).as_dict()["total_nodes"] == 0:
+        print(f"loading embedded store {db} ...", flush=True)
+        print(f"  loaded in {BENCH.load(embedded, files):.1f} s", flush=True)
+    stats = embedded.stats(clearance=BENCH.CALLER).as_dict()
+    print(f"size {args.size}: {stats['total_nodes']:,} nodes, {stats['total_edges']:,} edges", flush=True)
+    chosen = BENCH.inputs(embedded, args.runs, args.seed)
+    items = {
+        "node": chosen["node"],
+        "search": chosen["search"],
+        "neighbourhood d2": chosen["neighbourhood"],
+        "paths k3 len6": chosen["paths"],
+        "money_flow 4 hops": chosen["money"],
+        "common_associates": chosen["associates"],
+    }
+    # Floor of the neighbourhood: the query function alone, in this process, on the embedded store.
+    direct = BENCH.measure(embedded, *BENCH.questions(chosen)["neighbourhood d2"], args.warm)
+    embedded.close()
+
+    env = {"CRIMEGRAPH_API_KEYS": f"{KEY}:admin:RED", "PYTHONPATH": str(REPO)}
+    locations: list[tuple[str, str, dict[str, str]]] = []
+    if not args.skip_embedded:
+        locations.append(("embedded", f"embedded:{db}", {}))
+    server = None
+    if not args.skip_neo4j:
+        uri = os.environ.get("NEO4J_URI")
+        auth = (os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", "crimegraph-test"))
+        if not uri:
+            server = BENCH._server_module().start(
+                work / "neo4j", 0, args.neo4j_heap, args.neo4j_pagecache, auth[1], quiet=True
+            )
+            uri = server.uri
+        if server is not None or args.load_neo4j:
+            driver = neo4j.GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+            remote = Neo4jStore(driver, default_model())
+            remote.clear()
+            print("loading Neo4j ...", flush=True)
+            print(f"  loaded in {BENCH.load(remote, files):.1f} s", flush=True)
+            remote.close()
+        locations.append(("neo4j", uri, {"NEO4J_USER": auth[0], "NEO4J_PASSWORD": auth[1]}))
+
+    results: dict[tuple[str, str], dict[str, Any]] = {}
+    rates: dict[str, tuple[float, int, int]] = {}
+    node_body: Callable[[int], dict[str, Any] | None] = lambda i: {  # noqa: E731
+        "query": QUERIES["node"][0],
+        "variables": {"k": items["node"][i % len(items["node"])]},
+    }
+    try:
+        for name, location, extra in locations:
+            command = [sys.executable, "-m", "backend", "--store", location, "serve"]
+            with process(command, {**env, **extra}, "/readyz") as url:
+                headers = {"Authorization": f"Bearer {KEY}"}
+                with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+                    for question, inputs in items.items():
+                        r = results[question, name] = latencies(client, question, inputs, args.warm)
+                        print(
+                            f"{name:<9}{question:<20} p50 {r['p50']:8.1f} ms  p95 {r['p95']:8.1f} ms  "
+                            f"errors {r['errors']} {r['first_error']}",
+                            flush=True,
+                        )
+                rates[f"node lookups, {name}"] = throughput(url, node_body, args.clients, args.seconds)
+                if name == locations[0][0]:
+                    rates["{ __typename } (HTTP+auth+GraphQL, no store)"] = throughput(
+                        url, lambda i: TYPENAME, args.clients, args.seconds
+                    )
+        floor_dir = work / "floor"
+        floor_dir.mkdir()
+        (floor_dir / "floor_app.py").write_text(FLOOR_APP)
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--app-dir",
+            str(floor_dir),
+            "floor_app:app",
+            "--log-level",
+            "warning",
+        ]
+        with process(command, {}, "/constant") as url:
+            rates["bare FastAPI constant (HTTP floor)"] = throughput(
+                url, lambda i: None, args.clients, args.seconds
+            )
+    finally:
+        if server is not None:
+            server.stop()
+
+    print()
+    print(f"{'question':<20}{'store':<10}{'p50 ms':>9}{'p95 ms':>9}  errors  target")
+    for (question, name), r in results.items():
+        if not r:
+            continue
+        target = TARGETS.get((question, name))
+        verdict = "" if target is None else f"p95 ≤ {target:.0f} {'met' if r['p95'] <= target else 'MISSED'}"
+        print(f"{question:<20}{name:<10}{r['p50']:>9.1f}{r['p95']:>9.1f}  {r['errors']:>6}  {verdict}")
+    print(
+        f"{'(function alone)':<20}{'embedded':<10}{direct['p50']:>9.1f}{direct['p95']:>9.1f}  "
+        f"{direct['errors']:>6}  floor of neighbourhood d2 (no HTTP, no GraphQL)"
+    )
+    print()
+    print(f"{args.clients} concurrent clients, {args.seconds:g} s each:")
+    floor = rates.get("bare FastAPI constant (HTTP floor)", (0.0, 0, 0))[0]
+    for label, (rate, count, errors) in rates.items():
+        ratio = f"  {rate / floor:.2f} of the HTTP floor" if floor else ""
+        met = "met" if rate >= THROUGHPUT_TARGET and not errors else "MISSED"
+        target = f"  target ≥ {THROUGHPUT_TARGET:.0f}/s {met}" if label.startswith("node") else ""
+        print(f"  {label:<48}{rate:>9.0f} req/s  {count:>7} requests  {errors} errors{ratio}{target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

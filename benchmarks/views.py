@@ -1,0 +1,124 @@
+"""Views benchmark: HTML generation time and browser time until the network is stable, for 100, 1,000 and
+5,000 requested nodes, in headless Chromium (Debian's package). Not a test; prints figures.
+
+    PYTHONPATH=$PWD python benchmarks/views.py [--chromium /usr/bin/chromium] [--repeat 3]
+
+Two sources: a synthetic covert network of exactly N actors (communities of 20 with 5% rewired ties, about
+9.5 ties per actor), and the neighbourhood of an actor in the demo ecosystem (``crimegraph demo``'s
+generator, 3,000 actors) fetched with ``limit=N``. Each is rendered with the default node cap (500: above it
+the view is aggregated) and, for 1,000, also with the cap raised to 1,000 (a real 1,000-node view).
+"Stable" is the view's own signal: vis-network's ``stabilizationIterationsDone`` when physics runs, the
+first drawing when the layout is precomputed (physics off), measured from navigation start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# Run as a script, this folder comes first on sys.path, and benchmarks/queries.py would hide the package.
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import networkx as nx  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from backend.views.build import neighbourhood_view  # noqa: E402
+from backend.views.render import View, ViewOptions, render  # noqa: E402
+from graph_model.model import default_model  # noqa: E402
+from graph_model.provenance import TLP  # noqa: E402
+from graph_model.store.embedded import EmbeddedStore  # noqa: E402
+from loaders import LoadContext, ingest, reader  # noqa: E402
+from loaders.generate import generate  # noqa: E402
+
+SIZES = (100, 1000, 5000)
+
+
+def synthetic(n: int) -> View:
+    caves = nx.relaxed_caveman_graph(n // 20, 20, 0.05, seed=7)
+    graph = nx.MultiDiGraph()
+    for node in caves.nodes:
+        graph.add_node(f"n{node}", kind="Actor", type="handle", name=f"actor {node}", sources=["bench#1"])
+    for u, v in caves.edges:
+        graph.add_edge(f"n{u}", f"n{v}", key=f"{u}-{v}", type="ASSOCIATES_WITH", weight=1.0 + (u + v) % 4)
+    return View(kind="neighbourhood", title=f"synthetic {n}", graph=graph, focus=["n0"])
+
+
+def demo_store(folder: Path) -> tuple[EmbeddedStore, str]:
+    report = generate(folder / "csv", 3000, 7)
+    store = EmbeddedStore(folder / "demo.db", default_model())
+    read = reader("csv")
+    for table in report.tables:
+        ingest(store, read(table, LoadContext(store.model, "demo")))
+    graph = store.subgraph(clearance=TLP.RED, kinds=["Actor"])
+    seed = max(graph.nodes, key=lambda k: (graph.degree(k), k))
+    return store, seed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    model = default_model()
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        folder = Path(tmp)
+        started = time.perf_counter()
+        store, seed = demo_store(folder)
+        print(f"demo ecosystem loaded in {time.perf_counter() - started:.1f} s (seed {seed})")
+        browser = playwright.chromium.launch(
+            executable_path=args.chromium, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+        )
+        cases: list[tuple[str, int, int]] = [(src, n, 500) for src in ("synthetic", "demo") for n in SIZES]
+        cases += [("synthetic", 1000, 1000), ("demo", 1000, 1000)]
+        print(
+            f"{'source':<10} {'requested':>9} {'cap':>5} {'fetched':>8} {'shown':>6} {'edges':>6} {'agg':>4}"
+            f" {'physics':>7} {'html s':>7} {'MB':>5} {'stable s':>8} {'ready s':>7}"
+        )
+        for source, n, cap in cases:
+            html_times, stable, ready = [], [], []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                view = (
+                    synthetic(n)
+                    if source == "synthetic"
+                    else neighbourhood_view(store, TLP.RED, seed, depth=4, limit=n, hub_cap=10_000)
+                )
+                page = render(view, model, ViewOptions(node_cap=cap))
+                html_times.append(time.perf_counter() - t0)
+                path = folder / f"{source}-{n}-{cap}.html"
+                page.write(path)
+                context = browser.new_context(viewport={"width": 1400, "height": 900})
+                tab = context.new_page()
+                tab.route(
+                    "**/*",
+                    lambda route: (
+                        route.continue_() if route.request.url.startswith("file:") else route.abort()
+                    ),
+                )
+                t1 = time.perf_counter()
+                tab.goto(path.as_uri())
+                tab.wait_for_function("() => window.crimegraph && window.crimegraph.ready", timeout=120_000)
+                ready.append(time.perf_counter() - t1)
+                stable.append(tab.evaluate("() => crimegraph.stableMs") / 1000)
+                physics = tab.evaluate(
+                    "() => JSON.parse(document.getElementById('crimegraph-data').textContent).physics"
+                )
+                context.close()
+            print(
+                f"{source:<10} {n:>9} {cap:>5} {view.graph.number_of_nodes():>8} {page.counts['nodes']:>6}"
+                f" {page.counts['edges']:>6} {'yes' if page.counts['aggregated'] else 'no':>4}"
+                f" {'on' if physics else 'off':>7} {statistics.median(html_times):>7.2f}"
+                f" {len(page.html) / 1e6:>5.2f} {statistics.median(stable):>8.2f}"
+                f" {statistics.median(ready):>7.2f}"
+            )
+        browser.close()
+        store.close()
+
+
+if __name__ == "__main__":
+    main()

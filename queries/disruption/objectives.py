@@ -1,0 +1,208 @@
+"""What a takedown is for, as a number to maximise: the four objectives a plan can optimise.
+
+- ``fragmentation``: Borgatti's F of the remaining nodes (share of pairs no path joins);
+- ``lcc``: ``1 - LCC/N``, the giant component's shrinkage (ties broken by F);
+- ``cashout``: the share of money holders (wallets, owners, malware collecting into wallets) that could
+  reach a cash-out service by directed money edges and no longer can (the services themselves are not
+  candidates: they are where money is traced to, and they answer freezing requests instead);
+- ``reach``: the share of a named group's infrastructure and wallets it can no longer reach.
+
+Each :class:`Objective` gives ``value(dead)`` for one removal set and ``after_each(dead)``: the value
+after additionally removing each live node, computed at once (articulation points for the first two,
+dominator trees for the money and reach questions) so greedy steps stay linear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import networkx as nx
+
+from graph_model.errors import InvalidArgument, NotFound
+from queries.disruption.measures import Indexed, component_sizes, fragmentation_of, pairs, single_removals
+
+OBJECTIVES: tuple[str, ...] = ("fragmentation", "lcc", "cashout", "reach")
+REACHED_LAYERS = frozenset({"infrastructure", "money"})
+_ROOT = ("__disruption_root__",)
+
+
+class Objective:
+    """One objective on one graph; removal sets are ``bytearray`` masks over ``Indexed`` node indices."""
+
+    def __init__(self, graph: nx.Graph, name: str = "fragmentation", *, group: str | None = None) -> None:
+        if name not in OBJECTIVES:
+            raise InvalidArgument(f"unknown objective {name!r}; known: {', '.join(OBJECTIVES)}")
+        self.name = name
+        self.graph = graph
+        self.ix = Indexed.of(graph)
+        self.n = len(self.ix)
+        self.excluded: set[int] = set()
+        self.group: int | None = None
+        if name == "reach":
+            if group is None:
+                raise InvalidArgument("the reach objective needs a group (--group KEY)")
+            found = _find(graph, group)
+            if found is None:
+                raise NotFound(f"group {group!r} is not in this scope")
+            self.group = self.ix.index[found]
+            self.excluded.add(self.group)
+        self._base: float | None = None
+        if name == "cashout":
+            self._money_sources = self._money_base()
+            # the cash-out services are where money is traced to, not what a takedown removes
+            self.excluded |= {self.ix.index[c] for c in graph.graph.get("cashout", ()) if c in self.ix.index}
+        elif name == "reach":
+            self._reach0 = max(1, self._reach_count(bytearray(self.n)))
+
+    # -- values ------------------------------------------------------------------------------------
+    def value(self, dead: bytearray) -> float:
+        """How much the removal set ``dead`` achieves (0 = nothing, higher = more disrupted)."""
+        if self.name == "fragmentation":
+            return fragmentation_of(component_sizes(self.ix, dead))
+        if self.name == "lcc":
+            sizes = component_sizes(self.ix, dead)
+            lcc = sizes[0] if sizes else 0
+            return 1.0 - lcc / max(1, self.n) + 1e-6 * fragmentation_of(sizes)
+        if self.name == "cashout":
+            reached = self._cashout_reached(dead)
+            return 1.0 - reached / max(1, self._money_sources)
+        return 1.0 - self._reach_count(dead) / self._reach0
+
+    def after_each(self, dead: bytearray) -> list[float]:
+        """``result[v]`` = the value after removing live node ``v`` as well (``-1`` for dead nodes)."""
+        if self.name in ("fragmentation", "lcc"):
+            return self._structural_after_each(dead)
+        base = self.value(dead)
+        cut = self._dominated(dead)
+        total = self._money_sources if self.name == "cashout" else self._reach0
+        result = [-1.0] * self.n
+        for v in range(self.n):
+            if not dead[v]:
+                result[v] = base + cut.get(v, 0) / max(1, total)
+        return result
+
+    def candidates(self, dead: bytearray) -> list[int]:
+        return [v for v in range(self.n) if not dead[v] and v not in self.excluded]
+
+    # -- fragmentation and lcc ------------------------------------------------------------------------
+    def _structural_after_each(self, dead: bytearray) -> list[float]:
+        single = single_removals(self.ix, dead)
+        sizes = single.sizes
+        alive = sum(sizes)
+        total_pairs = pairs(sizes)
+        top = sizes[0] if sizes else 0
+        second = sizes[1] if len(sizes) > 1 else 0
+        result = [-1.0] * self.n
+        remaining = alive - 1
+        for v in range(self.n):
+            if dead[v]:
+                continue
+            pieces = single.pieces[v]
+            comp = single.comp[v]
+            after_pairs = total_pairs - comp * (comp - 1) // 2 + pairs(pieces)
+            f = 1.0 - 2.0 * after_pairs / (remaining * (remaining - 1)) if remaining >= 2 else 0.0
+            if self.name == "fragmentation":
+                result[v] = f
+            else:
+                other = second if comp == top else top
+                lcc = max(other, max(pieces, default=0))
+                result[v] = 1.0 - lcc / max(1, self.n) + 1e-6 * f
+        return result
+
+    # -- money -------------------------------------------------------------------------------------------
+    def _money_graph(self, dead: bytearray) -> nx.DiGraph:
+        """The reversed money graph of live nodes, with a root feeding every live cash-out node."""
+        money: nx.DiGraph = self.graph.graph.get("money", nx.DiGraph())
+        index = self.ix.index
+        reverse: nx.DiGraph = nx.DiGraph()
+        reverse.add_node(_ROOT)
+        for u, v in money.edges():
+            iu, iv = index.get(u), index.get(v)
+            if iu is None or iv is None or dead[iu] or dead[iv]:
+                continue
+            reverse.add_edge(iv, iu)
+        for node in self.graph.graph.get("cashout", ()):
+            i = index.get(node)
+            if i is not None and not dead[i]:
+                reverse.add_edge(_ROOT, i)
+        return reverse
+
+    def _sources(self) -> set[int]:
+        money: nx.DiGraph = self.graph.graph.get("money", nx.DiGraph())
+        cashout = self.graph.graph.get("cashout", frozenset())
+        index = self.ix.index
+        return {index[u] for u in money if money.out_degree(u) and u not in cashout and u in index}
+
+    def _money_base(self) -> int:
+        self._source_set = self._sources()
+        return max(1, self._cashout_reached(bytearray(self.n)))
+
+    def _cashout_reached(self, dead: bytearray) -> int:
+        reverse = self._money_graph(dead)
+        reached = nx.descendants(reverse, _ROOT)
+        return sum(1 for v in reached if v in self._source_set)
+
+    def _reach_count(self, dead: bytearray) -> int:
+        assert self.group is not None
+        if dead[self.group]:
+            return 0
+        seen = {self.group}
+        stack = [self.group]
+        adj = self.ix.adj
+        while stack:
+            v = stack.pop()
+            for w in adj[v]:
+                if not dead[w] and w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+        layer = self.graph.nodes
+        nodes = self.ix.nodes
+        return sum(1 for v in seen if v != self.group and layer[nodes[v]]["layer"] in REACHED_LAYERS)
+
+    def _dominated(self, dead: bytearray) -> dict[int, int]:
+        """For each live node, how many counted nodes lose their route when it goes (dominator subtree)."""
+        if self.name == "cashout":
+            graph = self._money_graph(dead)
+            root: Hashable = _ROOT
+            counted = self._source_set
+        else:
+            assert self.group is not None
+            live = [v for v in range(self.n) if not dead[v]]
+            graph = nx.DiGraph()
+            graph.add_nodes_from(live)
+            for v in live:
+                graph.add_edges_from((v, w) for w in self.ix.adj[v] if not dead[w])
+            root = self.group
+            nodes = self.ix.nodes
+            counted = {
+                v for v in live if self.graph.nodes[nodes[v]]["layer"] in REACHED_LAYERS and v != self.group
+            }
+        if root not in graph:
+            return {}
+        idom = nx.immediate_dominators(graph, root)
+        children: dict[Hashable, list[Hashable]] = {}
+        for node, dom in idom.items():
+            if node != dom:
+                children.setdefault(dom, []).append(node)
+        # subtree weights bottom-up (iterative post-order)
+        weight: dict[Hashable, int] = {}
+        stack: list[tuple[Hashable, bool]] = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                weight[node] = (1 if node in counted else 0) + sum(weight[c] for c in children.get(node, ()))
+                continue
+            stack.append((node, True))
+            stack.extend((c, False) for c in children.get(node, ()))
+        return {node: w for node, w in weight.items() if isinstance(node, int) and w}
+
+
+def _find(graph: nx.Graph, key: str) -> Hashable | None:
+    if key in graph:
+        return key
+    found: Hashable | None = None
+    for node, data in graph.nodes(data=True):
+        if data.get("name") == key or str(node) == key:
+            found = node
+            break
+    return found

@@ -1,0 +1,249 @@
+"""Following the money: time-respecting transfer chains from (or into) a wallet, and where they end.
+
+A chain is a sequence of TRANSFERRED edges each no earlier than the one before it (``out``) or no later
+than the one after it (``in``). The walk keeps, per wallet, the earliest time money from the origin
+can be there (the latest time money can leave it, for ``in``): any later continuation of a chain is
+also a continuation of the earliest one, so that is all it needs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graph_model.entities import Edge, Node
+from graph_model.errors import InvalidArgument, LimitExceeded
+from graph_model.provenance import TLP
+from graph_model.store.base import GraphStore, Link
+from queries.neighbourhood import time_window
+from queries.results import Destination, MoneyFlow, Network
+from queries.scope import resolve_keys
+
+MAX_HOPS = 6
+MAX_LIMIT = 5000
+TRANSFER = "TRANSFERRED"
+# Edges by which an actor holds a wallet: a wallet held by a service actor is that service's.
+HOLDS = frozenset({"OWNS", "COLLECTS_INTO", "OPERATES", "CONTROLS"})
+# Words that mark a wallet's holder as a place where money leaves the chain or is pooled with others'.
+SERVICE_WORDS = frozenset(
+    {"exchange", "exchanger", "mixer", "mixing", "tumbler", "cashout", "otc", "gambling"}
+)
+
+
+def service_of(props: Mapping[str, Any]) -> str | None:
+    """What kind of service an entity's properties say it is (``exchange: Binance``), or None.
+
+    Reads ``service_type`` and ``service`` (wallets tables, the synthetic generator), ``label_kind``
+    (wallet-label datasets) and an actor's ``roles``.
+
+    Examples
+    --------
+    >>> service_of({"service": "Example Exchange", "service_type": "exchange"})
+    'exchange: Example Exchange'
+    >>> service_of({"roles": ["money mule"]}) is None
+    True
+    """
+    kind = str(props.get("service_type") or "").strip()
+    name = str(props.get("service") or "").strip()
+    labels = [str(v) for v in props.get("label_kind") or () if _is_service(str(v))]
+    roles = [str(v) for v in props.get("roles") or () if _is_service(str(v))]
+    kind = kind or (labels[0] if labels else "") or (roles[0] if roles else "")
+    if not kind and not name:
+        return None
+    if kind and name and name.casefold() != kind.casefold():
+        return f"{kind}: {name}"
+    return kind or name
+
+
+def _is_service(text: str) -> bool:
+    """Whether a label names a service: one of its words (``cash-out`` read as ``cashout``) says so."""
+    return not SERVICE_WORDS.isdisjoint(re.findall(r"[a-z]+", text.casefold().replace("cash-out", "cashout")))
+
+
+@dataclass(slots=True)
+class _Arrival:
+    time: str  # earliest arrival ("out") or latest departure ("in"); "" when no dated transfer bounds it
+    hops: int
+
+
+def money_flow(
+    store: GraphStore,
+    clearance: TLP,
+    wallet: str,
+    *,
+    direction: str = "out",
+    max_hops: int = 4,
+    min_amount: float = 0.0,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 500,
+) -> MoneyFlow:
+    """Where money from ``wallet`` went (``direction="out"``) or where money into it came from (``"in"``).
+
+    Follows visible TRANSFERRED edges for up to ``max_hops`` hops, each transfer no earlier than the one
+    before it in the chain (an undated transfer is taken without a time and does not constrain the next),
+    of at least ``min_amount`` and seen between ``since`` and ``until``. The trail stops at a service
+    (exchange, mixer, cash-out...: see :func:`service_of`, read from the wallet or from an actor that
+    OWNS/OPERATES/CONTROLS it or COLLECTS_INTO it): beyond it, money is pooled with everyone's.
+
+    ``destinations`` lists every wallet reached with the total of the chain transfers into it (out of
+    it, for ``in``), their count, the fewest hops to it and its ``service``; services first, then by
+    total. ``network`` holds the origin, the wallets reached (at most ``limit``, breadth-first) and the
+    transfers between them.
+
+    Examples
+    --------
+    >>> from queries.sample import sample_store, WALLETS
+    >>> flow = money_flow(sample_store(), TLP.CLEAR, "btc:" + WALLETS["group"])
+    >>> [(d.node.name[:14], d.total, d.min_hops, d.service) for d in flow.destinations]
+    [('bc1qexchangeho', 2.4, 2, 'exchange: Example Exchange'), ('bc1qaffiliate0', 2.5, 1, None)]
+    """
+    if direction not in ("out", "in"):
+        raise InvalidArgument(f"direction is 'out' or 'in', not {direction!r}")
+    if not 1 <= max_hops <= MAX_HOPS:
+        raise LimitExceeded(f"max_hops {max_hops} is outside 1-{MAX_HOPS}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise LimitExceeded(f"limit {limit} is outside 1-{MAX_LIMIT}")
+    if not min_amount >= 0:  # also refuses NaN
+        raise InvalidArgument(f"min_amount must be a number of at least 0, got {min_amount}")
+    window = time_window(since, until)
+    (origin_key,) = resolve_keys(store, [wallet], clearance)
+    origin = store.nodes([origin_key], clearance=clearance)[origin_key]
+    if origin.kind != "Wallet":
+        raise InvalidArgument(f"{wallet!r} is a {origin.kind}, not a Wallet")
+    out = direction == "out"
+    types = frozenset({TRANSFER})
+    best: dict[str, _Arrival] = {origin_key: _Arrival("", 0)}
+    used: dict[str, Edge] = {}
+    nodes: dict[str, Node] = {origin_key: origin}
+    services: dict[str, str | None] = {origin_key: None}
+    truncated = False
+    frontier = [origin_key]
+    for hop in range(1, max_hops + 1):
+        if not frontier:
+            break
+        walking = set(frontier)
+        links = [
+            link
+            for link in store.links(frontier, clearance=clearance, types=types, window=window)
+            if (link.source if out else link.target) in walking and link.source != link.target
+        ]
+        moved: dict[str, _Arrival] = {}
+        for edge in store.edges(links, clearance=clearance):
+            here, there = (edge.source, edge.target) if out else (edge.target, edge.source)
+            amount = edge.props.get("amount")
+            if isinstance(amount, int | float) and amount < min_amount:
+                continue
+            if amount is None and min_amount > 0:
+                continue
+            when = _when(edge)
+            start = best[here].time
+            if when and start and (when < start if out else when > start):
+                continue  # before the money got here (after it left, for "in")
+            used[edge.key] = edge
+            arrival = when or start
+            known = moved.get(there) or best.get(there)
+            if known is None or _better(arrival, known.time, out):
+                moved[there] = _Arrival(arrival, known.hops if known else hop)
+        fresh = sorted(k for k in moved if k not in best)
+        for key in sorted(moved):
+            if key in best:
+                best[key].time = moved[key].time
+        room = limit - len(nodes)
+        if len(fresh) > room:
+            truncated = True
+            fresh = fresh[: max(room, 0)]
+        nodes.update(store.nodes(fresh, clearance=clearance))
+        services.update(_services(store, clearance, [k for k in fresh if k in nodes], nodes))
+        frontier = []
+        for key in fresh:
+            if key in nodes:
+                best[key] = moved[key]
+                if services.get(key) is None:
+                    frontier.append(key)
+        # A wallet reached again earlier is walked again: its later transfers may now be in time.
+        frontier += [k for k in sorted(moved) if k in nodes and k not in fresh and services.get(k) is None]
+        frontier = sorted(set(frontier))
+        if truncated:
+            break
+    edges = [e for k, e in sorted(used.items()) if e.source in nodes and e.target in nodes]
+    return MoneyFlow(
+        origin=origin,
+        direction=direction,
+        network=Network(nodes=list(nodes.values()), edges=edges, truncated=truncated),
+        destinations=_destinations(origin_key, nodes, edges, best, services, out),
+    )
+
+
+def _when(edge: Edge) -> str:
+    value = edge.props.get("time") or edge.prov.first_seen
+    return str(value) if value else ""
+
+
+def _better(new: str, old: str, out: bool) -> bool:
+    """Whether an arrival at ``new`` lets more continue than one at ``old``."""
+    if not old:
+        return False  # unbounded already
+    if not new:
+        return True
+    return new < old if out else new > old
+
+
+def _services(
+    store: GraphStore, clearance: TLP, keys: list[str], nodes: dict[str, Node]
+) -> dict[str, str | None]:
+    """The service each wallet belongs to, from its own properties or a service actor holding it."""
+    found: dict[str, str | None] = {key: service_of(nodes[key].props) for key in keys}
+    unknown = [key for key, service in found.items() if service is None]
+    if not unknown:
+        return found
+    holders: dict[str, list[Link]] = {}
+    for link in store.links(unknown, clearance=clearance, types=HOLDS):
+        if link.target in found and link.source_kind == "Actor":
+            holders.setdefault(link.source, []).append(link)
+    if holders:
+        actors = store.nodes(sorted(holders), clearance=clearance)
+        for actor_key, links in sorted(holders.items()):
+            service = service_of(actors[actor_key].props) if actor_key in actors else None
+            if service:
+                for link in links:
+                    found[link.target] = found[link.target] or service
+    return found
+
+
+def _destinations(
+    origin: str,
+    nodes: dict[str, Node],
+    edges: list[Edge],
+    best: dict[str, _Arrival],
+    services: dict[str, str | None],
+    out: bool,
+) -> list[Destination]:
+    totals: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    assets: dict[str, set[str]] = {}
+    for edge in edges:
+        there = edge.target if out else edge.source
+        if there == origin:
+            continue
+        amount = edge.props.get("amount")
+        totals[there] = totals.get(there, 0.0) + (float(amount) if isinstance(amount, int | float) else 0.0)
+        counts[there] = counts.get(there, 0) + 1
+        if edge.props.get("asset"):
+            assets.setdefault(there, set()).add(str(edge.props["asset"]))
+    found = [
+        Destination(
+            node=nodes[key],
+            total=round(totals[key], 8),
+            transfers=counts[key],
+            min_hops=best[key].hops,
+            asset=next(iter(assets[key])) if len(assets.get(key, ())) == 1 else None,
+            service=services.get(key),
+        )
+        for key in totals
+        if key in nodes and key in best
+    ]
+    found.sort(key=lambda d: (d.service is None, -d.total, d.node.key))
+    return found

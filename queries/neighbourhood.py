@@ -1,0 +1,174 @@
+"""What surrounds some entities: a breadth-first neighbourhood with hubs collapsed.
+
+The walk reads only the topology (:meth:`GraphStore.links`) level by level and fetches the records of
+what it keeps at the end, so a hub with 50,000 transfers costs a count, not 50,000 records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from graph_model.errors import InvalidArgument, LimitExceeded
+from graph_model.provenance import TLP
+from graph_model.store.base import GraphStore, Link, TimeWindow
+from queries.results import Network
+from queries.scope import check_edge_set, check_kinds, parse_time, resolve_keys
+
+MAX_DEPTH = 4
+MAX_LIMIT = 5000
+MAX_SEEDS = 100
+
+
+@dataclass(slots=True)
+class Walk:
+    """What a bounded breadth-first walk kept: node keys in the order reached, the links between them."""
+
+    order: list[str]
+    links: dict[str, Link] = field(default_factory=dict)
+    truncated: bool = False
+    collapsed: dict[str, int] = field(default_factory=dict)
+
+
+def neighbourhood(
+    store: GraphStore,
+    clearance: TLP,
+    keys: Sequence[str],
+    *,
+    depth: int = 1,
+    edge_set: str | None = None,
+    kinds: Sequence[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 500,
+    hub_cap: int = 50,
+) -> Network:
+    """The entities within ``depth`` hops of ``keys`` (edges in either direction) and the edges between.
+
+    Only what the caller may see is walked: a hidden node or edge is neither returned nor crossed.
+    Level by level, entities in key order, their neighbours in key order; the walk stops at ``limit``
+    nodes and says ``truncated``. A hub - an entity with more than ``hub_cap`` neighbours the walk could
+    take - shows only its first ``hub_cap`` neighbours (by key) and those already in the result when
+    it is reached; ``collapsed[hub]`` counts the neighbours not shown, among those the caller may see
+    (so the count never reveals a hidden entity). Hubs are counted in the store (see
+    :meth:`GraphStore.near`): their links are never all read.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        Node keys or other identifiers (at most 100); NotFound if one is missing or above clearance.
+    depth : int
+        Hops, 0-4 (LimitExceeded above).
+    edge_set : str, optional
+        A named edge set of the schema (default: every edge type).
+    kinds : sequence of str, optional
+        Node kinds the walk may reach (the seeds are always kept).
+    since, until : str, optional
+        ISO dates: only edges seen in that window (undated edges are kept).
+    limit : int
+        Most nodes returned, 1-5000.
+    hub_cap : int
+        Neighbours shown per entity before it is collapsed (at least 1).
+
+    Examples
+    --------
+    >>> from queries.sample import sample_store
+    >>> store = sample_store()
+    >>> near = neighbourhood(store, TLP.CLEAR, ["group:lockbit"], depth=1, edge_set="social")
+    >>> sorted(n.name for n in near.nodes)
+    ['LockBit', 'bassterlord', 'wazawaka']
+    >>> capped = neighbourhood(store, TLP.CLEAR, ["group:lockbit"], depth=1, hub_cap=2)
+    >>> len(capped.nodes) - 1, capped.collapsed
+    (2, {'group:lockbit': 2})
+    """
+    if not keys:
+        raise InvalidArgument("name at least one entity")
+    if len(keys) > MAX_SEEDS:
+        raise LimitExceeded(f"at most {MAX_SEEDS} entities at once")
+    if not 0 <= depth <= MAX_DEPTH:
+        raise LimitExceeded(f"depth {depth} is outside 0-{MAX_DEPTH}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise LimitExceeded(f"limit {limit} is outside 1-{MAX_LIMIT}")
+    if hub_cap < 1:
+        raise InvalidArgument(f"hub_cap must be positive, got {hub_cap}")
+    types = check_edge_set(store.model, edge_set)
+    allowed = check_kinds(store.model, kinds)
+    window = time_window(since, until)
+    seeds = resolve_keys(store, keys, clearance)
+    walk = walk_out(store, clearance, seeds, depth, types, allowed, window, limit, hub_cap)
+    return fetch(store, clearance, walk)
+
+
+def time_window(since: str | None, until: str | None) -> TimeWindow | None:
+    """The checked window of two user bounds (None: no bounds)."""
+    first, last = parse_time(since, "since"), parse_time(until, "until")
+    if first and last and first > last:
+        raise InvalidArgument(f"since {first} is after until {last}")
+    return TimeWindow(first, last) if first or last else None
+
+
+def walk_out(
+    store: GraphStore,
+    clearance: TLP,
+    seeds: Sequence[str],
+    depth: int,
+    types: frozenset[str],
+    kinds: frozenset[str] | None,
+    window: TimeWindow | None,
+    limit: int,
+    hub_cap: int,
+) -> Walk:
+    """The bounded breadth-first walk of :func:`neighbourhood`, on links only."""
+    order = list(dict.fromkeys(seeds))
+    kept = set(order)
+    walk = Walk(order)
+    if len(order) > limit:
+        walk.order, walk.truncated = order[:limit], True
+        return walk
+    seen: dict[str, Link] = {}
+    frontier = sorted(kept)
+    for _ in range(depth):
+        if not frontier or walk.truncated:
+            break
+        around = store.near(
+            frontier,
+            clearance=clearance,
+            types=types,
+            window=window,
+            kinds=kinds,
+            keep=frozenset(kept),
+            cap=hub_cap,
+        )
+        nxt: list[str] = []
+        for key in frontier:
+            near = around[key]
+            shown = sorted({link.other(key) for link in near.links})
+            if near.degree > len(shown):
+                walk.collapsed[key] = near.degree - len(shown)
+            seen.update((link.key, link) for link in near.links)
+            for other in shown:
+                if other in kept:
+                    continue
+                if len(walk.order) >= limit:
+                    walk.truncated = True
+                    break
+                kept.add(other)
+                walk.order.append(other)
+                nxt.append(other)
+            if walk.truncated:
+                break
+        frontier = sorted(nxt)
+    walk.links = {k: link for k, link in sorted(seen.items()) if link.source in kept and link.target in kept}
+    return walk
+
+
+def fetch(store: GraphStore, clearance: TLP, walk: Walk) -> Network:
+    """The records of what a walk kept, as a :class:`Network` (nodes in walk order, edges by key)."""
+    nodes = store.nodes(walk.order, clearance=clearance)
+    edges = store.edges(list(walk.links.values()), clearance=clearance)
+    return Network(
+        nodes=[nodes[k] for k in walk.order if k in nodes],
+        edges=[e for e in edges if e.source in nodes and e.target in nodes],
+        truncated=walk.truncated,
+        collapsed={hub: n for hub, n in sorted(walk.collapsed.items()) if n},
+    )

@@ -1,0 +1,130 @@
+"""``crimegraph export`` and ``crimegraph package`` run as real subprocesses on an embedded store."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import networkx as nx
+
+from graph_model.model import Model
+from graph_model.store import open_store
+from tests.backend.export.graphs import seed
+from tests.backend.test_cli import crimegraph
+
+
+def _store(tmp_path: Path, model: Model) -> str:
+    location = f"embedded:{tmp_path / 'graph.db'}"
+    store = open_store(location, model)
+    seed(store)
+    store.close()
+    return location
+
+
+def test_export_every_format(tmp_path: Path, model: Model) -> None:
+    location = _store(tmp_path, model)
+    for fmt, name in [("stix", "x.json"), ("gexf", "x.gexf"), ("graphml", "x.graphml"), ("csv", "x.zip")]:
+        result = crimegraph(
+            "--store", location, "export", fmt, "-o", str(tmp_path / name), "--clearance", "GREEN", "--json"
+        )
+        assert result.returncode == 0, result.stderr
+        summary = json.loads(result.stdout)
+        assert summary["clearance"] == "GREEN" and summary["nodes"] == 9
+        assert b"bassterlord" not in (tmp_path / name).read_bytes()
+    assert json.loads((tmp_path / "x.json").read_text())["type"] == "bundle"
+    assert nx.read_graphml(tmp_path / "x.graphml").number_of_nodes() == 9
+    names = zipfile.ZipFile(io.BytesIO((tmp_path / "x.zip").read_bytes())).namelist()
+    assert "datasets.json" in names and "cases/01-actors.csv" in names
+    folder = crimegraph(
+        "--store",
+        location,
+        "export",
+        "csv",
+        "-o",
+        str(tmp_path / "tables"),
+        "--kind",
+        "Actor",
+        "--clearance",
+        "RED",
+    )
+    assert folder.returncode == 0, folder.stderr
+    assert (tmp_path / "tables" / "cases" / "01-actors.csv").read_text().count("\n") == 3  # header + 2
+    scoped = crimegraph(
+        "--store",
+        location,
+        "export",
+        "stix",
+        "-o",
+        str(tmp_path / "s.json"),
+        "--key",
+        "group:lockbit",
+        "--depth",
+        "1",
+        "--json",
+    )
+    assert json.loads(scoped.stdout)["nodes"] == 3  # by default CLEAR: LockBit, its domain and its forum
+
+
+def test_export_fails_on_one_line(tmp_path: Path, model: Model) -> None:
+    location = _store(tmp_path, model)
+    for args in (
+        ["export", "pdf", "-o", "x"],
+        ["export", "stix", "-o", "x", "--kind", "Nope"],
+        ["export", "stix", "-o", "x", "--key", "domain:nowhere.example"],
+        ["package", str(tmp_path / "missing.json"), "-o", "x"],
+    ):
+        result = crimegraph("--store", location, *args, cwd=tmp_path)
+        assert result.returncode == 1, args
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"targets": "no"}')
+    result = crimegraph("--store", location, "package", str(bad), "-o", str(tmp_path / "p"))
+    assert result.returncode == 1 and "targets" in result.stderr
+
+
+def test_package_command(tmp_path: Path, model: Model) -> None:
+    location = _store(tmp_path, model)
+    plan = {
+        "targets": [
+            {
+                "key": "provider:stark industries solutions",
+                "name": "Stark",
+                "kind": "Infrastructure",
+                "score": 0.9,
+                "cost": 2.0,
+                "why": "hosts the group's domain",
+            },
+            {
+                "key": "handle:bassterlord",
+                "name": "b",
+                "kind": "Actor",
+                "score": 0.5,
+                "cost": 1.0,
+                "why": "x",
+            },
+        ],
+        "before": {},
+        "after": {},
+        "objective": "fragmentation",
+        "scope": {},
+    }
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    result = crimegraph(
+        "--store",
+        location,
+        "package",
+        str(path),
+        "-o",
+        str(tmp_path / "out"),
+        "--json",
+        "--clearance",
+        "GREEN",
+    )
+    assert result.returncode == 0, result.stderr
+    index = json.loads(result.stdout)
+    assert [p["targets"] for p in index["parties"]] == [["provider:stark industries solutions"]]
+    folder = tmp_path / "out" / index["parties"][0]["folder"]
+    assert {p.name for p in folder.iterdir()} == {"package.json", "report.html", "bundle.stix.json"}

@@ -1,0 +1,41 @@
+"""``crimegraph view ...`` run as a subprocess on the embedded store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from graph_model.model import Model
+from graph_model.store.embedded import EmbeddedStore
+from tests.backend.test_cli import crimegraph
+from tests.backend.views.seed import plan_json, seed
+
+
+def test_view_commands_write_offline_pages(tmp_path: Path, model: Model) -> None:
+    db = tmp_path / "graph.db"
+    store = EmbeddedStore(db, model)
+    keys = seed(store)
+    store.close()
+    where = ["--store", f"embedded:{db}"]
+    out = tmp_path / "n.html"
+    result = crimegraph(*where, "view", "neighbourhood", keys.boss, "--depth", "1", "-o", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "file": str(out),
+        "kind": "neighbourhood",
+        "nodes": 5,
+        "edges": 4,
+        "aggregated": False,
+    }
+    assert "https://" not in out.read_text(encoding="utf-8")
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(plan_json(keys)), encoding="utf-8")
+    planned = crimegraph(*where, "view", "plan", str(plan_file), "-o", str(tmp_path / "p.html"))
+    assert planned.returncode == 0, planned.stderr
+    assert "plan view written to" in planned.stdout
+
+    missing = crimegraph(*where, "view", "money", "btc:1NoSuchWallet", "-o", str(tmp_path / "m.html"))
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
+    plan_file.write_text("{not json", encoding="utf-8")
+    broken = crimegraph(*where, "view", "plan", str(plan_file), "-o", str(tmp_path / "p.html"))
+    assert broken.returncode == 1 and "not JSON" in broken.stderr

@@ -1,0 +1,98 @@
+"""The page itself: offline, escaped, its CSP matching its scripts; shaping of big networks."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+
+import networkx as nx
+from markupsafe import escape
+
+from backend.views.page import json_for_script, vis_script
+from backend.views.render import View, ViewOptions, render, view_data
+from backend.views.shaping import GROUP, MORE, aggregate, collapse_hubs, positions
+from graph_model.model import Model
+from tests.backend.views.seed import INJECTION
+
+
+def _graph(n_nodes: int, edges: list[tuple[int, int]], kind: str = "Actor") -> nx.MultiDiGraph:
+    graph = nx.MultiDiGraph()
+    for n in range(n_nodes):
+        graph.add_node(f"n{n}", kind=kind, type="handle", name=f"actor {n}")
+    for u, v in edges:
+        graph.add_edge(f"n{u}", f"n{v}", key=f"{u}-{v}", type="ASSOCIATES_WITH")
+    return graph
+
+
+def test_page_is_offline_escaped_and_its_policy_names_its_scripts(model: Model) -> None:
+    graph = _graph(2, [(0, 1)])
+    graph.nodes["n0"].update(
+        name="http://evil.example/</script><script>alert(1)</script>", url="https://x.example"
+    )
+    graph.nodes["n1"].update(name=INJECTION, sources=["feed#https://evil.example/post?id=1&x=<b>"])
+    page = render(View(kind="neighbourhood", title=INJECTION, graph=graph), model)
+    # URLs in the data and in the vis bundle's comments and strings are written http:\/\/...
+    assert not re.search(r"https?://", page.html, re.IGNORECASE)
+    data_block = page.html.split('id="crimegraph-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in data_block and ">" not in data_block and "&" not in data_block
+    assert json.loads(data_block)["nodes"][0]["label"].startswith("http://evil.example/<")
+    assert "<title>&lt;img src=x" in page.html
+    scripts = re.findall(r"<script>(.*?)</script>", page.html, re.DOTALL)
+    assert len(scripts) == 2 and scripts[0] == vis_script()
+    for code in scripts:
+        digest = base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in page.csp
+    assert "unsafe-inline" not in page.csp.split("script-src")[1].split(";")[0]
+    assert f'content="{escape(page.csp)}"' in page.html
+    assert json_for_script("\u2028</script>") == '"\\u2028\\u003c\\/script\\u003e"'
+
+
+def test_hubs_collapse_into_a_marker() -> None:
+    graph = _graph(31, [(0, n) for n in range(1, 31)] + [(1, 2)])
+    hidden = collapse_hubs(graph, 10, keep=["n30"])
+    # n1 and n2 are not leaves (joined to each other); n30 is kept; 10 of the other 27 leaves stay
+    assert hidden == {"n0": 17}
+    assert graph.nodes["more:n0"]["kind"] == MORE and graph.nodes["more:n0"]["name"] == "+17 more"
+    assert graph.number_of_nodes() == 31 - 17 + 1 and "n30" in graph
+
+
+def test_more_than_the_node_cap_is_aggregated(model: Model) -> None:
+    big = nx.relaxed_caveman_graph(250, 20, 0.05, seed=3)
+    graph = _graph(5000, list(big.edges))
+    agg = aggregate(graph, cap=100, keep=["n7"])
+    assert agg.graph.number_of_nodes() <= 100 and "n7" in agg.graph
+    assert sum(a.get("size", 0) for _, a in agg.graph.nodes(data=True) if a["kind"] == GROUP) == 4999
+    assert len(agg.group_of) == 5000
+    by_kind = aggregate(graph, by="kind", cap=100)
+    assert by_kind.graph.number_of_nodes() == 1
+    data = view_data(
+        View(kind="neighbourhood", title="big", graph=graph, focus=["n7"]), model, ViewOptions(node_cap=500)
+    )
+    assert data["aggregated"] and len(data["nodes"]) <= 500 and not data["physics"]
+    assert any("aggregated by community" in note for note in data["notes"])
+
+
+def test_layout_is_deterministic_and_physics_only_for_small_views(model: Model) -> None:
+    graph = _graph(40, [(n, n + 1) for n in range(39)])
+    assert positions(graph, seed=1) == positions(graph, seed=1)
+    small = view_data(View(kind="paths", title="t", graph=graph), model, ViewOptions())
+    assert small["physics"] and all("x" in n and "y" in n for n in small["nodes"])
+    large = view_data(View(kind="paths", title="t", graph=graph), model, ViewOptions(physics_max=10))
+    assert not large["physics"] and large["options"]["physics"] == {"enabled": False}
+
+
+def test_style_comes_from_the_schema(model: Model) -> None:
+    graph = _graph(2, [(0, 1)])
+    graph.nodes["n1"]["kind"] = "Wallet"
+    graph.add_edge("n1", "n0", key="t", type="TRANSFERRED", amount=3.5)
+    data = view_data(View(kind="money", title="t", graph=graph, focus=["n0"]), model, ViewOptions())
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert nodes["n1"]["color"] == model.nodes["Wallet"].color and nodes["n1"]["shape"] == "diamond"
+    assert nodes["n0"]["color"]["background"] == model.nodes["Actor"].color
+    assert [e.get("value") for e in data["edges"]] == [None, 3.5] or [
+        e.get("value") for e in data["edges"]
+    ] == [3.5, None]
+    labels = [entry["label"] for entry in data["legend"]]
+    assert "Actor (1)" in labels and "Wallet (1)" in labels

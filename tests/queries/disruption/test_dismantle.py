@@ -1,0 +1,51 @@
+"""Dismantling orders: at least as good as adaptive betweenness on the small criminal networks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from graph_model.model import Model
+from queries.disruption.dismantle import ATTACKS, dismantle_graph, dismantle_order
+from queries.disruption.measures import Indexed, removals_to, robustness
+from tests.queries.disruption.networks import HBA_R, network
+
+
+@pytest.mark.parametrize("file", ["911.txt", "LONDON_GANG.csv", "morselli_cielnet.csv"])
+def test_dismantle_is_no_worse_than_hba_and_hda(fixtures: Path, model: Model, file: str) -> None:
+    graph = network(fixtures / "networks" / file, model)
+    found = dismantle_order(graph)
+    ix = Indexed.of(graph)
+    assert sorted(found.order) == list(range(len(ix)))
+    for rival in ("HBA", "HDA", "CI2", "CoreHD"):
+        assert found.r <= robustness(ix, ATTACKS[rival](ix, 0)) + 1e-12, rival
+    assert found.q10 == removals_to(ix, found.order, 0.1)
+    assert found.q10_reinserted <= found.q10
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("file", list(HBA_R))
+def test_dismantle_r_at_most_published_hba(shared_data: Path, model: Model, file: str) -> None:
+    found = dismantle_order(network(shared_data / "networks" / file, model))
+    assert round(found.r, 3) <= HBA_R[file]
+
+
+def test_dismantle_plan_is_the_full_order_with_its_curve(fixtures: Path, model: Model) -> None:
+    graph = network(fixtures / "networks" / "911.txt", model)
+    plan = dismantle_graph(graph)
+    assert len(plan.targets) == graph.number_of_nodes()
+    assert len({t.key for t in plan.targets}) == graph.number_of_nodes()
+    curve = plan.after["lcc_curve"]
+    assert curve[0] == 1.0 and curve[-1] == 0.0
+    assert [t.score for t in plan.targets] == curve[1:]
+    assert plan.after["R"] == pytest.approx(sum(curve[1:]) / len(graph), abs=1e-5)
+    assert all(t.why for t in plan.targets[:10])
+
+
+def test_attacks_on_a_tree_and_an_empty_graph() -> None:
+    star = nx.star_graph(6)
+    assert dismantle_order(star).nodes[0] == 0
+    empty = dismantle_order(nx.Graph())
+    assert empty.order == [] and empty.r == 0.0

@@ -1,0 +1,107 @@
+"""The fast measures agree with networkx on random graphs."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from queries.disruption import explain
+from queries.disruption.centrality import exact_betweenness
+from queries.disruption.measures import (
+    Indexed,
+    component_sizes,
+    fragmentation,
+    lcc_curve,
+    reinsert,
+    robustness,
+    single_removals,
+)
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> nx.Graph:
+    n = draw(st.integers(1, 25))
+    m = draw(st.integers(0, 45))
+    return nx.gnm_random_graph(n, m, seed=draw(st.integers(0, 10_000)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(graphs(), st.data())
+def test_single_removals_match_networkx(graph: nx.Graph, data: st.DataObject) -> None:
+    removed = data.draw(st.lists(st.sampled_from(list(graph)), max_size=3, unique=True))
+    ix = Indexed.of(graph)
+    dead = ix.mask(removed)
+    single = single_removals(ix, dead)
+    for v in graph:
+        if v in removed:
+            continue
+        rest = graph.subgraph(set(graph) - set(removed) - {v})
+        expected = sorted(len(c) for c in nx.connected_components(rest))
+        others = component_sizes(ix, dead)
+        others.remove(single.comp[v])
+        assert sorted(others + single.pieces[v]) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(graphs(), st.data())
+def test_fragmentation_and_curve_match_networkx(graph: nx.Graph, data: st.DataObject) -> None:
+    order = data.draw(st.permutations(list(graph)))
+    ix = Indexed.of(graph)
+    curve = lcc_curve(ix, [ix.index[v] for v in order])
+    for q in range(len(order) + 1):
+        rest = graph.subgraph(order[q:])
+        sizes = [len(c) for c in nx.connected_components(rest)]
+        assert curve[q] == max(sizes, default=0)
+        n = rest.number_of_nodes()
+        expected = 1 - sum(s * (s - 1) for s in sizes) / (n * (n - 1)) if n >= 2 else 0.0
+        assert abs(fragmentation(graph, order[:q]) - expected) < 1e-12
+    assert abs(robustness(ix, [ix.index[v] for v in order]) - sum(curve[1:]) / len(graph) ** 2) < 1e-12
+
+
+@settings(max_examples=40, deadline=None)
+@given(graphs(), st.integers(1, 5))
+def test_reinsertion_keeps_the_lcc_bound(graph: nx.Graph, limit: int) -> None:
+    ix = Indexed.of(graph)
+    order = sorted(range(len(ix)), key=lambda v: -len(ix.adj[v]))
+    kept = reinsert(ix, order, limit)
+    assert set(kept) <= set(order)
+    rest = graph.subgraph(ix.nodes[v] for v in range(len(ix)) if v not in kept)
+    assert max((len(c) for c in nx.connected_components(rest)), default=0) <= limit
+
+
+def test_betweenness_agrees_with_networkx() -> None:
+    graph = nx.gnm_random_graph(120, 300, seed=3)
+    fast = exact_betweenness(graph)
+    reference = nx.betweenness_centrality(graph)
+    assert max(abs(fast[v] - reference[v]) for v in graph) < 1e-9
+
+
+@settings(max_examples=80, deadline=None)
+@given(graphs(), st.data())
+def test_igraph_block_cut_tree_gives_the_same_pieces(graph: nx.Graph, data: st.DataObject) -> None:
+    removed = data.draw(st.lists(st.sampled_from(list(graph)), max_size=3, unique=True))
+    ix = Indexed.of(graph)
+    dead = ix.mask(removed)
+    fast = single_removals(ix, dead, fast=True)
+    slow = single_removals(ix, dead, fast=False)
+    assert fast.sizes == slow.sizes and fast.comp == slow.comp
+    assert [sorted(p) for p in fast.pieces] == [sorted(p) for p in slow.pieces]
+
+
+@settings(max_examples=60, deadline=None)
+@given(graphs(), st.data())
+def test_igraph_components_agree(graph: nx.Graph, data: st.DataObject) -> None:
+    removed = data.draw(st.lists(st.sampled_from(list(graph)), max_size=5, unique=True))
+    ix = Indexed.of(graph)
+    dead = ix.mask(removed)
+    assert component_sizes(ix, dead, fast=True) == component_sizes(ix, dead, fast=False)
+
+
+def test_explanations_are_the_same_from_igraph_labels(monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = nx.gnm_random_graph(300, 420, seed=5)
+    order = [0, 7, 42, 99]
+    slow = [t.why for t in explain.explain_targets(graph, order)]
+    monkeypatch.setattr(explain, "FAST_FROM", 1)
+    assert [t.why for t in explain.explain_targets(graph, order)] == slow

@@ -1,0 +1,85 @@
+"""The store-level functions on both stores: same answers as the pure functions, clearance respected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph_model.entities import Edge, make_node
+from graph_model.errors import NotFound
+from graph_model.model import Model
+from graph_model.provenance import TLP, Provenance
+from graph_model.store import GraphStore
+from loaders import LoadContext, ingest, reader
+from queries.disruption.dismantle import dismantle
+from queries.disruption.plan import takedown_plan
+from queries.disruption.scores import disruption_scores
+from queries.disruption.simulate import simulate_takedown
+from queries.scope import Scope
+from tests.queries.disruption.networks import network
+
+HUB = "kingpin"
+
+
+def _keys(fixtures: Path, model: Model) -> dict[str, str]:
+    graph = network(fixtures / "networks" / "911.txt", model)
+    return {str(data["name"]): str(key) for key, data in graph.nodes(data=True)}
+
+
+def _load_911_with_a_red_hub(store: GraphStore, model: Model, fixtures: Path) -> None:
+    path = fixtures / "networks" / "911.txt"
+    ingest(store, reader("edgelist")(path, LoadContext(model, "911")))
+    # a RED report names a hub tied to one member of each side of the 9/11 separator
+    hub = make_node(model, "Actor", "person", HUB, prov=Provenance.of("secret", "1", tlp="RED"))
+    members = _keys(fixtures, model)
+    edges = [
+        Edge("ASSOCIATES_WITH", hub.key, members[m], Provenance.of("secret", f"e{m}", tlp="RED"))
+        for m in ("0", "16", "30", "40", "50", "61")
+        if m in members
+    ]
+    store.upsert([hub], edges)
+
+
+def test_plan_scores_simulate_dismantle_through_the_store(
+    store: GraphStore, model: Model, fixtures: Path
+) -> None:
+    ingest(store, reader("edgelist")(fixtures / "networks" / "911.txt", LoadContext(model, "911")))
+    plan = takedown_plan(store, TLP.CLEAR, Scope(), budget=3)
+    assert sorted(t.name for t in plan.targets) == ["1", "14", "16"]
+    assert plan.before["nodes"] == 62 and plan.after["fragmentation"] == pytest.approx(0.5044, abs=1e-4)
+    assert plan.scope["edge_set"] == "operational"
+    scores = disruption_scores(store, TLP.CLEAR, Scope(), metric="cut", top=3)
+    assert scores[0].name == "5" and "separating parts of 58, 1, 1, 1 nodes" in scores[0].why
+    sim = simulate_takedown(store, TLP.CLEAR, Scope(), ["1", "14", "16"], recovery=0.3, seed=4)
+    assert sim.after["fragmentation"] == pytest.approx(plan.after["fragmentation"])
+    assert sim.recovery is not None and sim.recovery["seed"] == 4
+    order = dismantle(store, TLP.CLEAR, Scope())
+    assert len(order.targets) == 62 and order.after["R"] <= 0.1225
+
+
+def test_a_red_node_never_reaches_an_amber_caller(store: GraphStore, model: Model, fixtures: Path) -> None:
+    _load_911_with_a_red_hub(store, model, fixtures)
+    red = takedown_plan(store, TLP.RED, Scope(), budget=3)
+    assert red.before["nodes"] == 63
+    assert HUB in {t.name for t in disruption_scores(store, TLP.RED, Scope(), top=63)}
+    for level in (TLP.AMBER, TLP.CLEAR):
+        plan = takedown_plan(store, level, Scope(), budget=3)
+        assert plan.before["nodes"] == 62 and plan.before["edges"] == 159
+        assert HUB not in {t.name for t in plan.targets}
+        assert HUB not in str(plan.as_dict())
+        scored = disruption_scores(store, level, Scope(), metric="composite", top=62)
+        assert HUB not in {t.name for t in scored} and len(scored) == 62
+        order = dismantle(store, level, Scope())
+        assert HUB not in {t.name for t in order.targets}
+        with pytest.raises(NotFound):
+            simulate_takedown(store, level, Scope(), [HUB])
+
+
+def test_scope_narrows_the_graph(store: GraphStore, model: Model, fixtures: Path) -> None:
+    ingest(store, reader("edgelist")(fixtures / "networks" / "911.txt", LoadContext(model, "911")))
+    key = _keys(fixtures, model)["16"]
+    contacts = network(fixtures / "networks" / "911.txt", model).degree(key)
+    plan = takedown_plan(store, TLP.RED, Scope(keys=(key,), depth=1), budget=1)
+    assert plan.before["nodes"] == 1 + contacts == 7
+    assert plan.scope["keys"] == [key]
