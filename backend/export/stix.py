@@ -31,6 +31,7 @@ from backend.export.stix_objects import (
     TLP2_EXTENSION,
     WALLET_EXTENSION,
     WALLET_TYPE,
+    custom_extension,
     node_object,
     provenance_references,
     stix_time,
@@ -259,6 +260,11 @@ def _definitions(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
         (WALLET_EXTENSION, "crimegraph wallet", "new-sco", f"{WALLET_TYPE}: a cryptocurrency address."),
         (FORUM_EXTENSION, "crimegraph forum", "new-sdo", f"{FORUM_TYPE}: a forum, marketplace or channel."),
     ]
+    for otype in sorted({o["type"] for o in objects if o["type"].startswith("x-crimegraph-")}):
+        ext_id = custom_extension(otype)
+        if ext_id not in (WALLET_EXTENSION, FORUM_EXTENSION):
+            kind = otype.removeprefix("x-crimegraph-")
+            described.append((ext_id, f"crimegraph {kind}", "new-sdo", f"{otype}: a crimegraph {kind}."))
     for ext_id, name, ext_type, description in described:
         if ext_id in used:
             found.append(

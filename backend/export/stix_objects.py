@@ -103,8 +103,20 @@ def stix_time(value: str | None) -> str | None:
     return None if value is None else value[:19] + ".000Z"
 
 
+def custom_type(kind: str) -> str:
+    """crimegraph's own object type for a node kind STIX has no object for (``x-crimegraph-asset``)."""
+    return f"x-crimegraph-{kind.lower()}"
+
+
+def custom_extension(otype: str) -> str:
+    """The extension definition id of one of crimegraph's own object types."""
+    if otype == FORUM_TYPE:
+        return FORUM_EXTENSION
+    return "extension-definition--" + str(uuid.uuid5(NAMESPACE, f"extension:{otype}"))
+
+
 def stix_type(attrs: dict[str, Any]) -> str:
-    """The STIX object type a node becomes."""
+    """The STIX object type a node becomes; kinds STIX has no object for become crimegraph's own."""
     kind, type_ = attrs["kind"], attrs["type"]
     if kind == "Actor":
         if attrs.get("stix_type") in ("intrusion-set", "threat-actor"):
@@ -116,7 +128,7 @@ def stix_type(attrs: dict[str, Any]) -> str:
         if type_ in ("ip", "cidr"):
             return "ipv6-addr" if ":" in attrs["name"] else "ipv4-addr"
         return INFRASTRUCTURE_TYPES[type_]
-    return KIND_TYPES[kind]
+    return KIND_TYPES.get(kind) or custom_type(kind)
 
 
 def sco_value(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -240,9 +252,9 @@ def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
         extensions["x_mitre_platforms"] = _listed(attrs, "platforms")
     if attrs.get("deprecated") is True:
         extensions["x_mitre_deprecated"] = True
-    if otype == FORUM_TYPE:
-        extensions["extensions"][FORUM_EXTENSION] = {"extension_type": "new-sdo"}
-        obj["forum_type"] = attrs["type"]
+    if otype.startswith("x-crimegraph-"):
+        extensions["extensions"][custom_extension(otype)] = {"extension_type": "new-sdo"}
+        obj[f"{attrs['kind'].lower()}_type"] = attrs["type"]
     return {**obj, **extensions}
 
 
