@@ -60,6 +60,10 @@ _STIX_RECORD = re.compile(r"#((?:relationship|sighting)--[0-9a-fA-F-]{36})$")
 CREATOR = "identity--" + str(uuid.uuid5(NAMESPACE, "identity:crimegraph"))
 
 
+# Sector identities are derived from the ``sectors`` property of identities and assets (loaders/stix).
+SECTOR = ("Identity", "sector")
+
+
 def bundle(graph: nx.MultiDiGraph, *, grouping: Grouping | None = None) -> dict[str, Any]:
     """The graph as a STIX 2.1 bundle (a JSON dict); objects in a stable order, the bundle id derived from
     them, so exporting the same graph twice gives the same bytes. ``grouping`` adds a STIX grouping of
@@ -71,6 +75,8 @@ def bundle(graph: nx.MultiDiGraph, *, grouping: Grouping | None = None) -> dict[
     objects: list[dict[str, Any]] = []
     markings: set[TLP] = set()
     for key, attrs in sorted(graph.nodes(data=True)):
+        if (attrs["kind"], attrs["type"]) == SECTOR:
+            continue  # stated by the ``sectors`` of the identities in it, from which readers derive it
         made = node_object(key, attrs)
         ids[key] = made["id"]
         markings.add(TLP.parse(attrs["tlp"]))
@@ -78,6 +84,8 @@ def bundle(graph: nx.MultiDiGraph, *, grouping: Grouping | None = None) -> dict[
     types = {key: ids[key].partition("--")[0] for key in ids}
     taken = Counter(_stix_record(data.get("sources") or []) for _, _, data in graph.edges(data=True))
     for source, target, key, data in sorted(graph.edges(keys=True, data=True), key=lambda e: e[2]):
+        if source not in ids or target not in ids:
+            continue  # an edge to a sector: the identity's ``sectors`` say it
         if data["type"] == "MATCHES" and types[source] == "indicator":
             continue  # the indicator's pattern states what it matches; the loader reads it from there
         keep = _stix_record(data.get("sources") or [])
