@@ -155,7 +155,8 @@ def test_neo4j_unreachable_is_503_and_recovers_without_restart(neo4j_uri: Any) -
         assert httpx.get(f"{base}/healthz").status_code == 200
 
         proxy.start()
-        _wait(lambda: httpx.get(f"{base}/readyz").status_code == 200)
+        # The first connection also creates the schema's constraints and indexes: give it time.
+        _wait(lambda: httpx.get(f"{base}/readyz", timeout=60).status_code == 200, seconds=120)
         assert post(base, headers).json()["data"]["stats"]["totalNodes"] >= 0
 
         proxy.stop()  # Neo4j goes away while the app holds a driver
@@ -164,7 +165,7 @@ def test_neo4j_unreachable_is_503_and_recovers_without_restart(neo4j_uri: Any) -
         assert response.json()["errors"][0]["extensions"]["code"] == "STORE_UNAVAILABLE"
 
         proxy.start()
-        _wait(lambda: post(base, headers).status_code == 200)
+        _wait(lambda: post(base, headers).status_code == 200, seconds=120)
     proxy.stop()
 
 
