@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from graph_model.errors import SchemaError
-from graph_model.model import build_model, load_model
+from graph_model.model import Model, build_model, load_model
 
 ACTOR = {
     "name": "Actor",
@@ -96,3 +96,9 @@ def test_schema_directory_round_trip(tmp_path: Path) -> None:
 def test_unknown_edge_set_is_named() -> None:
     with pytest.raises(SchemaError, match="unknown edge set 'nope'"):
         load_model().edge_types("nope")
+
+
+def test_every_node_kind_keeps_aliases(model: Model) -> None:
+    """Merging records that name one entity differently keeps the other names as ``aliases``: every kind
+    must declare it, or a store that writes only schema properties (Neo4j) would drop them."""
+    assert [k for k, kind in model.nodes.items() if "aliases" not in kind.properties] == []
