@@ -16,6 +16,7 @@ from graph_model.entities import Edge, Node, validate_edge, validate_node
 from graph_model.errors import ValidationError
 from graph_model.model import Model
 from graph_model.store import GraphStore, UpsertResult
+from graph_model.store.codec import edge_row
 from loaders.reasons import reason_kind
 from loaders.records import Record
 
@@ -36,6 +37,8 @@ class IngestSummary:
     first_rejects: list[tuple[str, str]] = field(default_factory=list)
     # What loaded records left out (a bad optional field), by kind of warning.
     warnings_by_reason: Counter[str] = field(default_factory=Counter)
+    # Edges the store refused when their ends' kinds became known (also counted in ``rejected``).
+    edges_rejected: int = 0
 
     FIRST_REJECTS = 5
 
@@ -64,6 +67,7 @@ class IngestSummary:
         self.skipped_by_reason.update(part.skipped_by_reason)
         self.rejected_by_reason.update(part.rejected_by_reason)
         self.warnings_by_reason.update(part.warnings_by_reason)
+        self.edges_rejected += part.edges_rejected
         room = self.FIRST_REJECTS - len(self.first_rejects)
         self.first_rejects.extend(part.first_rejects[: max(room, 0)])
 
@@ -157,32 +161,44 @@ class RecordChecker:
 
 class _Writer:
     """Writes batches in order; with a store whose writes wait on a server, in a background thread so the
-    next batch is read and checked while the server works on this one (at most one batch in flight)."""
+    next batch is read and checked while the server works on this one (at most one batch in flight).
 
-    def __init__(self, store: GraphStore, result: UpsertResult) -> None:
+    ``done`` is called with each batch's result and the records it came from, once it is written."""
+
+    def __init__(self, store: GraphStore, done: Callable[[UpsertResult, list[Record]], None]) -> None:
         self.store = store
-        self.result = result
+        self.done = done
         self.pool = ThreadPoolExecutor(1, "crimegraph-writer") if store.background_writes else None
-        self.in_flight: Future[UpsertResult] | None = None
+        self.in_flight: tuple[Future[UpsertResult], list[Record]] | None = None
 
-    def write(self, nodes: list[Node], edges: list[Edge]) -> None:
+    def write(self, nodes: list[Node], edges: list[Edge], records: list[Record]) -> None:
         if not nodes and not edges:
             return
         if self.pool is None:
-            self.result.add(self.store.upsert(nodes, edges, validate=False))
+            self.done(self.store.upsert(nodes, edges, validate=False), records)
             return
         self.wait()
-        self.in_flight = self.pool.submit(self.store.upsert, nodes, edges, validate=False)
+        self.in_flight = self.pool.submit(self.store.upsert, nodes, edges, validate=False), records
 
     def wait(self) -> None:
         if self.in_flight is not None:
-            future, self.in_flight = self.in_flight, None
-            self.result.add(future.result())
+            (future, records), self.in_flight = self.in_flight, None
+            self.done(future.result(), records)
 
     def close(self) -> None:
         """Wait for the batch in flight (also when the load stops early: it commits or fails whole)."""
         if self.pool is not None:
             self.pool.shutdown(wait=True)
+
+
+def _misfit_record(edge: Edge, records: list[Record]) -> Record:
+    """The record of this load that gave ``edge``, else (a waiting edge from an earlier load) a record
+    located by the sources the edge carries."""
+    for record in records:
+        if any(item is edge for item in record.items):
+            return record
+    where = ", ".join(sorted(edge.prov.sources)) or edge.key
+    return Record(where, "edge", raw=edge_row(edge))
 
 
 def ingest(
@@ -204,7 +220,19 @@ def ingest(
     summary = IngestSummary()
     nodes: list[Node] = []
     edges: list[Edge] = []
-    writer = _Writer(store, summary.store)
+    batch: list[Record] = []
+
+    def written(result: UpsertResult, records: list[Record]) -> None:
+        """Count a written batch; report the edges the store refused as misfits of the schema."""
+        for edge, reason in result.misfits:
+            record = _misfit_record(edge, records)
+            summary.note_reject(record, reason)
+            summary.edges_rejected += 1
+            _reject(rejects, record, reason)
+        result.misfits = []
+        summary.store.add(result)
+
+    writer = _Writer(store, written)
     check = RecordChecker(store.model)
     with store.loading(), fewer_collections():
         try:
@@ -232,10 +260,11 @@ def ingest(
                     summary.warnings_by_reason[reason_kind(warning)] += 1
                 for item in record.items:
                     (nodes if isinstance(item, Node) else edges).append(item)  # type: ignore[arg-type]
+                batch.append(record)
                 if len(nodes) + len(edges) >= batch_size:
-                    writer.write(nodes, edges)
-                    nodes, edges = [], []
-            writer.write(nodes, edges)
+                    writer.write(nodes, edges, batch)
+                    nodes, edges, batch = [], [], []
+            writer.write(nodes, edges, batch)
             writer.wait()
         finally:
             writer.close()
