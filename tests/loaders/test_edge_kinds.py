@@ -27,6 +27,11 @@ def _object(type_: str, id_: str, **fields: Any) -> dict[str, Any]:
     return {"type": type_, "spec_version": "2.1", "id": id_, "created": WHEN, "modified": WHEN, **fields}
 
 
+def _link(id_: str, relationship: str, target: str) -> dict[str, Any]:
+    """A relationship from the group to ``target``."""
+    return _object("relationship", id_, relationship_type=relationship, source_ref=GROUP, target_ref=target)
+
+
 def _bundle(path: Path, *objects: dict[str, Any]) -> Path:
     bundle = {"type": "bundle", "id": f"bundle--{UUID}", "objects": list(objects)}
     path.write_text(json.dumps(bundle))
@@ -43,13 +48,7 @@ def _uses(tmp_path: Path) -> Path:
     return _bundle(
         tmp_path / "reports.json",
         _object("intrusion-set", GROUP, name="Sloppy Group"),
-        _object(
-            "relationship",
-            USES,
-            relationship_type="uses",
-            source_ref=GROUP,
-            target_ref=f"malware--{UUID}",
-        ),
+        _link(USES, "uses", f"malware--{UUID}"),
     )
 
 
@@ -105,13 +104,7 @@ def test_a_valid_cross_load_edge_still_lands_in_either_order(store: GraphStore, 
     targets = _bundle(
         tmp_path / "targeting.json",
         _object("intrusion-set", GROUP, name="Sloppy Group"),
-        _object(
-            "relationship",
-            TARGETS,
-            relationship_type="targets",
-            source_ref=GROUP,
-            target_ref=f"identity--{UUID}",
-        ),
+        _link(TARGETS, "targets", f"identity--{UUID}"),
     )
     first, _ = _load(store, targets)  # the identity is not loaded yet: the edge waits
     assert store.pending_count() == 1
