@@ -191,14 +191,19 @@ class _Writer:
             self.pool.shutdown(wait=True)
 
 
-def _misfit_record(edge: Edge, records: list[Record]) -> Record:
-    """The record of this load that gave ``edge``, else (a waiting edge from an earlier load) a record
-    located by the sources the edge carries."""
-    for record in records:
-        if any(item is edge for item in record.items):
-            return record
-    where = ", ".join(sorted(edge.prov.sources)) or edge.key
-    return Record(where, "edge", raw=edge_row(edge))
+def _misfit_records(misfits: list[tuple[Edge, str]], records: list[Record]) -> Iterator[tuple[Record, str]]:
+    """Each edge the store refused, as the record of this load that gave it, else (a waiting edge from an
+    earlier load) as a record located by the sources the edge carries; with the reason."""
+    if not misfits:
+        return
+    # The batch's records hold their edges, so an edge's id stays its own while this runs.
+    origin = {id(item): record for record in records for item in record.items if isinstance(item, Edge)}
+    for edge, reason in misfits:
+        record = origin.get(id(edge))
+        if record is None:
+            where = ", ".join(sorted(edge.prov.sources)) or edge.key
+            record = Record(where, "edge", raw=edge_row(edge))
+        yield record, reason
 
 
 def ingest(
@@ -224,8 +229,7 @@ def ingest(
 
     def written(result: UpsertResult, records: list[Record]) -> None:
         """Count a written batch; report the edges the store refused as misfits of the schema."""
-        for edge, reason in result.misfits:
-            record = _misfit_record(edge, records)
+        for record, reason in _misfit_records(result.misfits, records):
             summary.note_reject(record, reason)
             summary.edges_rejected += 1
             _reject(rejects, record, reason)
