@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import threading
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -163,27 +164,27 @@ class _Writer:
     """Writes batches in order; with a store whose writes wait on a server, in a background thread so the
     next batch is read and checked while the server works on this one (at most one batch in flight).
 
-    ``done`` is called with each batch's result and the records it came from, once it is written."""
+    ``done`` is called with each batch's result, its edges and where they came from, once it is written."""
 
-    def __init__(self, store: GraphStore, done: Callable[[UpsertResult, list[Record]], None]) -> None:
+    def __init__(self, store: GraphStore, done: Callable[[UpsertResult, list[Edge], _Places], None]) -> None:
         self.store = store
         self.done = done
         self.pool = ThreadPoolExecutor(1, "crimegraph-writer") if store.background_writes else None
-        self.in_flight: tuple[Future[UpsertResult], list[Record]] | None = None
+        self.in_flight: tuple[Future[UpsertResult], list[Edge], _Places] | None = None
 
-    def write(self, nodes: list[Node], edges: list[Edge], records: list[Record]) -> None:
+    def write(self, nodes: list[Node], edges: list[Edge], places: _Places) -> None:
         if not nodes and not edges:
             return
         if self.pool is None:
-            self.done(self.store.upsert(nodes, edges, validate=False), records)
+            self.done(self.store.upsert(nodes, edges, validate=False), edges, places)
             return
         self.wait()
-        self.in_flight = self.pool.submit(self.store.upsert, nodes, edges, validate=False), records
+        self.in_flight = self.pool.submit(self.store.upsert, nodes, edges, validate=False), edges, places
 
     def wait(self) -> None:
         if self.in_flight is not None:
-            (future, records), self.in_flight = self.in_flight, None
-            self.done(future.result(), records)
+            (future, edges, places), self.in_flight = self.in_flight, None
+            self.done(future.result(), edges, places)
 
     def close(self) -> None:
         """Wait for the batch in flight (also when the load stops early: it commits or fails whole)."""
@@ -191,19 +192,29 @@ class _Writer:
             self.pool.shutdown(wait=True)
 
 
-def _misfit_records(misfits: list[tuple[Edge, str]], records: list[Record]) -> Iterator[tuple[Record, str]]:
-    """Each edge the store refused, as the record of this load that gave it, else (a waiting edge from an
-    earlier load) as a record located by the sources the edge carries; with the reason."""
-    if not misfits:
-        return
-    # The batch's records hold their edges, so an edge's id stays its own while this runs.
-    origin = {id(item): record for record in records for item in record.items if isinstance(item, Edge)}
-    for edge, reason in misfits:
-        record = origin.get(id(edge))
-        if record is None:
-            where = ", ".join(sorted(edge.prov.sources)) or edge.key
-            record = Record(where, "edge", raw=edge_row(edge))
-        yield record, reason
+class _Places:
+    """Where a batch's edges came from: the location of each record giving edges, by its first edge's index
+    (two small lists, so a batch in flight does not keep its records, and their raw text, alive)."""
+
+    __slots__ = ("starts", "locations")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.locations: list[str] = []
+
+    def misfits(self, edges: list[Edge], misfits: list[tuple[Edge, str]]) -> Iterator[tuple[Record, str]]:
+        """Each edge the store refused as a rejected record: located at the record of this load that gave
+        it, else (a waiting edge from an earlier load) at the sources the edge carries; with the reason."""
+        if not misfits:
+            return
+        index = {id(edge): i for i, edge in enumerate(edges)}  # the batch's edges, alive in ``edges``
+        for edge, reason in misfits:
+            at = index.get(id(edge))
+            if at is None:
+                where = ", ".join(sorted(edge.prov.sources)) or edge.key
+            else:
+                where = self.locations[bisect_right(self.starts, at) - 1]
+            yield Record(where, "edge", raw=edge_row(edge)), reason
 
 
 def ingest(
@@ -225,11 +236,11 @@ def ingest(
     summary = IngestSummary()
     nodes: list[Node] = []
     edges: list[Edge] = []
-    batch: list[Record] = []
+    places = _Places()
 
-    def written(result: UpsertResult, records: list[Record]) -> None:
+    def written(result: UpsertResult, written_edges: list[Edge], written_places: _Places) -> None:
         """Count a written batch; report the edges the store refused as misfits of the schema."""
-        for record, reason in _misfit_records(result.misfits, records):
+        for record, reason in written_places.misfits(written_edges, result.misfits):
             summary.note_reject(record, reason)
             summary.edges_rejected += 1
             _reject(rejects, record, reason)
@@ -262,13 +273,16 @@ def ingest(
                     continue
                 for warning in record.warnings:
                     summary.warnings_by_reason[reason_kind(warning)] += 1
+                first = len(edges)
                 for item in record.items:
                     (nodes if isinstance(item, Node) else edges).append(item)  # type: ignore[arg-type]
-                batch.append(record)
+                if len(edges) != first:
+                    places.starts.append(first)
+                    places.locations.append(record.location)
                 if len(nodes) + len(edges) >= batch_size:
-                    writer.write(nodes, edges, batch)
-                    nodes, edges, batch = [], [], []
-            writer.write(nodes, edges, batch)
+                    writer.write(nodes, edges, places)
+                    nodes, edges, places = [], [], _Places()
+            writer.write(nodes, edges, places)
             writer.wait()
         finally:
             writer.close()

@@ -80,7 +80,7 @@ def test_an_edge_to_a_node_of_a_forbidden_kind_from_an_earlier_load_is_rejected(
     assert [(r["file"], r["location"], r["reason"]) for r in rejects] == [
         ("reports.json", f"reports.json#{USES}", MISFIT)
     ]
-    assert rejects[0]["record"]["relationship_type"] == "uses"  # the input record, as read
+    assert rejects[0]["record"]["type"] == "USES"  # the edge refused
     assert _edge_types(store) == []  # nothing stored, nothing left waiting
     assert _clean(store)
 
