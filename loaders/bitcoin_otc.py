@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from graph_model.entities import Edge, Node, make_node
-from graph_model.errors import ValidationError
 from graph_model.provenance import to_iso
 from loaders.records import LoadContext, Record, location
+from loaders.rows import row_records
 from loaders.tabular import Row, csv_rows, integer, number
 
 # Display names of the platforms SNAP publishes, by dataset name or file stem.
@@ -60,16 +60,5 @@ def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
     rows = csv_rows(path, header=False)
     first = next(rows)  # an empty file raises SourceError before anything is yielded
     yield Record(location(path, first.line), "marketplace", [market], raw=name)
-    for row in itertools.chain([first], rows):
-        where = location(path, row.line)
-        if row.error:
-            yield Record(where, "rating", error=row.error, raw=row.text)
-            continue
-        if _is_header(row):
-            continue
-        try:
-            items = _rating(ctx, row, market)
-        except (ValueError, ValidationError) as exc:
-            yield Record(where, "rating", error=str(exc), raw=row.text)
-            continue
-        yield Record(where, "rating", items, raw=row.text)
+    ratings = (row for row in itertools.chain([first], rows) if not _is_header(row))
+    yield from row_records(path, "rating", ratings, lambda row: _rating(ctx, row, market))

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from graph_model.entities import Edge, Node, make_node
-from graph_model.errors import ValidationError
 from loaders.bitcoin import btc_wallet, collects_into
-from loaders.records import LoadContext, Record, location
+from loaders.records import LoadContext, Record
+from loaders.rows import row_records
 from loaders.tabular import csv_rows, integer, number
 
 COLUMNS = (
@@ -54,15 +54,5 @@ def _payment(ctx: LoadContext, line: int, row: dict[str, str]) -> list[Node | Ed
 
 def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
     """One record per payment row; an unnamed leading (pandas index) column is ignored."""
-    for row in csv_rows(path, required=COLUMNS):
-        where = location(path, row.line)
-        if row.error:
-            yield Record(where, "payment", error=row.error, raw=row.text)
-            continue
-        fields = row.as_dict()
-        try:
-            items = _payment(ctx, row.line, fields)
-        except (ValueError, ValidationError) as exc:
-            yield Record(where, "payment", error=str(exc), raw=row.text)
-            continue
-        yield Record(where, "payment", items, raw=row.text)
+    rows = csv_rows(path, required=COLUMNS)
+    yield from row_records(path, "payment", rows, lambda row: _payment(ctx, row.line, row.as_dict()))

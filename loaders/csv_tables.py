@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph_model.errors import ValidationError
 from loaders import csv_entities, tabular
-from loaders.csv_row import COMMON_COLUMNS, Row, RowError, Shared
+from loaders.csv_row import COMMON_COLUMNS, Row, Shared
 from loaders.records import LoadContext, Record, SourceError
+from loaders.rows import built
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +127,17 @@ def detect(path: Path, header: Sequence[str]) -> Table:
     )
 
 
+def _items(
+    build: Callable[[Row], csv_entities.Items],
+    shared: Shared,
+    values: dict[str, str],
+    where: str,
+    dated_by: str | None,
+) -> csv_entities.Items:
+    """What one row yields; a cell that cannot be read raises RowError, a ValueError."""
+    return build(Row(shared, values, where, dated_by))
+
+
 def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
     """One record per data row; a row that cannot be read is a rejected record with its file:line."""
     records = tabular.records(path)
@@ -157,9 +168,4 @@ def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
             if distinct
             else {c: v for c, v in zip(columns, stripped, strict=True) if v}
         )
-        try:
-            items = build(Row(shared, values, where, dated_by))
-        except (RowError, ValidationError) as exc:
-            yield Record(where, kind, error=str(exc), raw=text)
-            continue
-        yield Record(where, kind, items, raw=text)
+        yield built(where, kind, text, _items, build, shared, values, where, dated_by)

@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from graph_model.entities import Edge, Node, make_node
-from graph_model.errors import ValidationError
 from graph_model.provenance import Provenance
 from loaders.adjacency import matrix_records
 from loaders.network_shape import Shape, sniff
 from loaders.records import LoadContext, Record, location
-from loaders.tabular import csv_rows, first_record, number, open_source
+from loaders.rows import Items, row_records
+from loaders.tabular import Row, csv_rows, first_record, number, open_source
 
 EDGE_COLUMNS = ("source", "target")
 COMMENTS = ("%", "#")
@@ -66,6 +66,9 @@ class Network:
             return Record(where, "self-loop", [a], raw=raw)
         edge = self.tie(a, b, weight, a.prov)
         return Record(where, "tie" if edge.type == "ASSOCIATES_WITH" else "membership", [a, b, edge], raw=raw)
+
+
+TWO_IDS = "expected two vertex ids"
 
 
 def _weight(rest: list[str]) -> float:
@@ -111,39 +114,30 @@ def _whitespace(path: Path, ctx: LoadContext, *, header: bool = False) -> Iterat
     rows = csv_rows(path, header=False, delimiter=None, comments=COMMENTS)
     if header or _size_header(path):
         next(rows)
-    for row in rows:
-        if row.error or len(row.cells) < 2:
-            error = row.error or "expected two vertex ids"
-            yield Record(location(path, row.line), "tie", error=error, raw=row.text)
-            continue
-        try:
-            weight = _weight(list(row.cells[2:]))
-            prov = ctx.prov(row.line)
-            a, b = (network.vertex(v, prov) for v in row.cells[:2])
-        except (ValueError, ValidationError) as exc:
-            yield Record(location(path, row.line), "tie", error=str(exc), raw=row.text)
-            continue
-        yield network.record(row.line, a, b, weight, row.text)
+
+    def tie(row: Row) -> Record:
+        if len(row.cells) < 2:
+            raise ValueError(TWO_IDS)
+        weight = _weight(list(row.cells[2:]))
+        prov = ctx.prov(row.line)
+        a, b = (network.vertex(v, prov) for v in row.cells[:2])
+        return network.record(row.line, a, b, weight, row.text)
+
+    yield from row_records(path, "tie", rows, tie)
 
 
 def _vertices(path: Path, network: Network, labels: dict[str, tuple[str, bool]]) -> Iterator[Record]:
     """The ``__nodes.csv`` beside an edge file: one record per vertex; fills ``labels``."""
-    for row in csv_rows(path, required=("id",)):
-        where = location(path, row.line)
-        if row.error:
-            yield Record(where, "vertex", error=row.error, raw=row.text)
-            continue
+
+    def vertex(row: Row) -> Items:
         vid, label = row["id"].strip(), row.get("name").strip()
         second = row.get("type").strip().lower() in ("true", "1")
-        try:
-            node = network.vertex(
-                vid, network.ctx.prov(f"{path.name}:{row.line}"), label=label, second_mode=second
-            )
-        except (ValueError, ValidationError) as exc:
-            yield Record(where, "vertex", error=str(exc), raw=row.text)
-            continue
+        prov = network.ctx.prov(f"{path.name}:{row.line}")
+        node = network.vertex(vid, prov, label=label, second_mode=second)
         labels[vid] = (label, second)
-        yield Record(where, "vertex", [node], raw=row.text)
+        return [node]
+
+    yield from row_records(path, "vertex", csv_rows(path, required=("id",)), vertex)
 
 
 def _known(network: Network, vid: str, prov: Provenance, labels: dict[str, tuple[str, bool]]) -> Node:
@@ -157,19 +151,14 @@ def _edge_csv(path: Path, ctx: LoadContext) -> Iterator[Record]:
     nodes_file = path.with_name(path.name.removesuffix("__edges.csv") + "__nodes.csv")
     if path.name.endswith("__edges.csv") and nodes_file.is_file():
         yield from _vertices(nodes_file, network, labels)
-    for row in csv_rows(path, required=EDGE_COLUMNS):
-        where = location(path, row.line)
-        if row.error:
-            yield Record(where, "tie", error=row.error, raw=row.text)
-            continue
-        try:
-            weight = number(row["weight"], "weight") if row.get("weight").strip() else 1.0
-            prov = ctx.prov(row.line)
-            a, b = (_known(network, v, prov, labels) for v in (row["source"].strip(), row["target"].strip()))
-        except (ValueError, ValidationError) as exc:
-            yield Record(where, "tie", error=str(exc), raw=row.text)
-            continue
-        yield network.record(row.line, a, b, weight, row.text)
+
+    def tie(row: Row) -> Record:
+        weight = number(row["weight"], "weight") if row.get("weight").strip() else 1.0
+        prov = ctx.prov(row.line)
+        a, b = (_known(network, v, prov, labels) for v in (row["source"].strip(), row["target"].strip()))
+        return network.record(row.line, a, b, weight, row.text)
+
+    yield from row_records(path, "tie", csv_rows(path, required=EDGE_COLUMNS), tie)
 
 
 def _delimited(path: Path, ctx: LoadContext, shape: Shape) -> Iterator[Record]:
@@ -178,21 +167,18 @@ def _delimited(path: Path, ctx: LoadContext, shape: Shape) -> Iterator[Record]:
     rows = csv_rows(path, header=False, delimiter=shape.delimiter, comments=COMMENTS, strict_width=False)
     if shape.header:
         next(rows)
-    for row in rows:
-        where = location(path, row.line)
+
+    def tie(row: Row) -> Record:
         cells = [c.strip() for c in row.cells]
-        if row.error or len(cells) <= max(shape.source, shape.target):
-            yield Record(where, "tie", error=row.error or "expected two vertex ids", raw=row.text)
-            continue
-        try:
-            weighed = shape.weight is not None and len(cells) > shape.weight and cells[shape.weight]
-            weight = number(cells[shape.weight], "weight") if weighed and shape.weight is not None else 1.0
-            prov = ctx.prov(row.line)
-            a, b = (network.vertex(cells[i], prov) for i in (shape.source, shape.target))
-        except (ValueError, ValidationError) as exc:
-            yield Record(where, "tie", error=str(exc), raw=row.text)
-            continue
-        yield network.record(row.line, a, b, weight, row.text)
+        if len(cells) <= max(shape.source, shape.target):
+            raise ValueError(TWO_IDS)
+        weighed = shape.weight is not None and len(cells) > shape.weight and cells[shape.weight]
+        weight = number(cells[shape.weight], "weight") if weighed and shape.weight is not None else 1.0
+        prov = ctx.prov(row.line)
+        a, b = (network.vertex(cells[i], prov) for i in (shape.source, shape.target))
+        return network.record(row.line, a, b, weight, row.text)
+
+    yield from row_records(path, "tie", rows, tie)
 
 
 def read(path: Path, ctx: LoadContext) -> Iterator[Record]:

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from graph_model.entities import Edge, Node, make_node
-from graph_model.errors import ValidationError
 from loaders.json_stream import json_entries
 from loaders.records import LoadContext, Record, location
+from loaders.rows import built, row_records
 from loaders.tabular import csv_rows, integer, open_source
 
 CSV_COLUMNS = ("first_seen_utc", "dst_ip", "dst_port", "c2_status", "last_online", "malware")
@@ -81,13 +81,6 @@ def _c2_server(ctx: LoadContext, ref: str | int, entry: dict[str, Any]) -> list[
     return items
 
 
-def _record(ctx: LoadContext, where: str, ref: str | int, entry: dict[str, Any], raw: Any) -> Record:
-    try:
-        return Record(where, "c2", _c2_server(ctx, ref, entry), raw=raw)
-    except (ValueError, ValidationError) as exc:
-        return Record(where, "c2", error=str(exc), raw=raw)
-
-
 def _is_json(path: Path) -> bool:
     with open_source(path) as handle:
         start = handle.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -99,17 +92,16 @@ def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
     if _is_json(path):
         for item in json_entries(path):
             where = location(path, item.line)
-            if item.error:
-                yield Record(where, "c2", error=item.error, raw=item.raw)
-            elif not isinstance(item.value, dict):
-                yield Record(where, "c2", error="not a C2 entry (expected an object)", raw=item.raw)
+            if item.error or not isinstance(item.value, dict):
+                error = item.error or "not a C2 entry (expected an object)"
+                yield Record(where, "c2", error=error, raw=item.raw)
             else:
-                yield _record(ctx, where, item.line, item.value, item.value)
+                yield built(where, "c2", item.value, _c2_server, ctx, item.line, item.value)
         return
-    for row in csv_rows(path, required=CSV_COLUMNS):
-        where = location(path, row.line)
-        if row.error:
-            yield Record(where, "c2", error=row.error, raw=row.text)
-            continue
-        entry = {_CSV_TO_JSON[name]: row[name] for name in CSV_COLUMNS}
-        yield _record(ctx, where, row.line, entry, row.text)
+    rows = csv_rows(path, required=CSV_COLUMNS)
+    yield from row_records(
+        path,
+        "c2",
+        rows,
+        lambda row: _c2_server(ctx, row.line, {_CSV_TO_JSON[c]: row[c] for c in CSV_COLUMNS}),
+    )

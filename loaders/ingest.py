@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import threading
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,6 +17,7 @@ from graph_model.entities import Edge, Node, validate_edge, validate_node
 from graph_model.errors import ValidationError
 from graph_model.model import Model
 from graph_model.store import GraphStore, UpsertResult
+from graph_model.store.codec import edge_row
 from loaders.reasons import reason_kind
 from loaders.records import Record
 
@@ -36,6 +38,8 @@ class IngestSummary:
     first_rejects: list[tuple[str, str]] = field(default_factory=list)
     # What loaded records left out (a bad optional field), by kind of warning.
     warnings_by_reason: Counter[str] = field(default_factory=Counter)
+    # Edges the store refused when their ends' kinds became known (also counted in ``rejected``).
+    edges_rejected: int = 0
 
     FIRST_REJECTS = 5
 
@@ -64,6 +68,7 @@ class IngestSummary:
         self.skipped_by_reason.update(part.skipped_by_reason)
         self.rejected_by_reason.update(part.rejected_by_reason)
         self.warnings_by_reason.update(part.warnings_by_reason)
+        self.edges_rejected += part.edges_rejected
         room = self.FIRST_REJECTS - len(self.first_rejects)
         self.first_rejects.extend(part.first_rejects[: max(room, 0)])
 
@@ -157,32 +162,59 @@ class RecordChecker:
 
 class _Writer:
     """Writes batches in order; with a store whose writes wait on a server, in a background thread so the
-    next batch is read and checked while the server works on this one (at most one batch in flight)."""
+    next batch is read and checked while the server works on this one (at most one batch in flight).
 
-    def __init__(self, store: GraphStore, result: UpsertResult) -> None:
+    ``done`` is called with each batch's result, its edges and where they came from, once it is written."""
+
+    def __init__(self, store: GraphStore, done: Callable[[UpsertResult, list[Edge], _Places], None]) -> None:
         self.store = store
-        self.result = result
+        self.done = done
         self.pool = ThreadPoolExecutor(1, "crimegraph-writer") if store.background_writes else None
-        self.in_flight: Future[UpsertResult] | None = None
+        self.in_flight: tuple[Future[UpsertResult], list[Edge], _Places] | None = None
 
-    def write(self, nodes: list[Node], edges: list[Edge]) -> None:
+    def write(self, nodes: list[Node], edges: list[Edge], places: _Places) -> None:
         if not nodes and not edges:
             return
         if self.pool is None:
-            self.result.add(self.store.upsert(nodes, edges, validate=False))
+            self.done(self.store.upsert(nodes, edges, validate=False), edges, places)
             return
         self.wait()
-        self.in_flight = self.pool.submit(self.store.upsert, nodes, edges, validate=False)
+        self.in_flight = self.pool.submit(self.store.upsert, nodes, edges, validate=False), edges, places
 
     def wait(self) -> None:
         if self.in_flight is not None:
-            future, self.in_flight = self.in_flight, None
-            self.result.add(future.result())
+            (future, edges, places), self.in_flight = self.in_flight, None
+            self.done(future.result(), edges, places)
 
     def close(self) -> None:
         """Wait for the batch in flight (also when the load stops early: it commits or fails whole)."""
         if self.pool is not None:
             self.pool.shutdown(wait=True)
+
+
+class _Places:
+    """Where a batch's edges came from: the location of each record giving edges, by its first edge's index
+    (two small lists, so a batch in flight does not keep its records, and their raw text, alive)."""
+
+    __slots__ = ("starts", "locations")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.locations: list[str] = []
+
+    def misfits(self, edges: list[Edge], misfits: list[tuple[Edge, str]]) -> Iterator[tuple[Record, str]]:
+        """Each edge the store refused as a rejected record: located at the record of this load that gave
+        it, else (a waiting edge from an earlier load) at the sources the edge carries; with the reason."""
+        if not misfits:
+            return
+        index = {id(edge): i for i, edge in enumerate(edges)}  # the batch's edges, alive in ``edges``
+        for edge, reason in misfits:
+            at = index.get(id(edge))
+            if at is None:
+                where = ", ".join(sorted(edge.prov.sources)) or edge.key
+            else:
+                where = self.locations[bisect_right(self.starts, at) - 1]
+            yield Record(where, "edge", raw=edge_row(edge)), reason
 
 
 def ingest(
@@ -204,7 +236,18 @@ def ingest(
     summary = IngestSummary()
     nodes: list[Node] = []
     edges: list[Edge] = []
-    writer = _Writer(store, summary.store)
+    places = _Places()
+
+    def written(result: UpsertResult, written_edges: list[Edge], written_places: _Places) -> None:
+        """Count a written batch; report the edges the store refused as misfits of the schema."""
+        for record, reason in written_places.misfits(written_edges, result.misfits):
+            summary.note_reject(record, reason)
+            summary.edges_rejected += 1
+            _reject(rejects, record, reason)
+        result.misfits = []
+        summary.store.add(result)
+
+    writer = _Writer(store, written)
     check = RecordChecker(store.model)
     with store.loading(), fewer_collections():
         try:
@@ -230,12 +273,16 @@ def ingest(
                     continue
                 for warning in record.warnings:
                     summary.warnings_by_reason[reason_kind(warning)] += 1
+                first = len(edges)
                 for item in record.items:
                     (nodes if isinstance(item, Node) else edges).append(item)  # type: ignore[arg-type]
+                if len(edges) != first:
+                    places.starts.append(first)
+                    places.locations.append(record.location)
                 if len(nodes) + len(edges) >= batch_size:
-                    writer.write(nodes, edges)
-                    nodes, edges = [], []
-            writer.write(nodes, edges)
+                    writer.write(nodes, edges, places)
+                    nodes, edges, places = [], [], _Places()
+            writer.write(nodes, edges, places)
             writer.wait()
         finally:
             writer.close()

@@ -12,13 +12,13 @@ still go into provenance, since they are when this source saw the address.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
-from graph_model.entities import Edge, Node
-from graph_model.errors import ValidationError
 from loaders.bitcoin import btc_wallet, collects_into
 from loaders.records import LoadContext, Record, location
-from loaders.tabular import csv_rows
+from loaders.rows import Items, row_records
+from loaders.tabular import Row, csv_rows
 
 COLUMNS = ("schema", "name", "aliases", "first_seen", "last_seen")
 
@@ -28,25 +28,20 @@ def _labels(text: str) -> list[str]:
     return [label.strip() for label in text.split(";") if label.strip()] or ["Unlabeled"]
 
 
+def _wallet(ctx: LoadContext, path: Path, row: Row) -> Items | Record:
+    if row["schema"] != "CryptoWallet":
+        where = location(path, row.line)
+        return Record(where, row["schema"] or "unknown", skipped=f"not a CryptoWallet ({row['schema']})")
+    address = row["name"] or row.get("identifiers")
+    labels = _labels(row["aliases"])
+    prov = ctx.prov(row.line, first_seen=row["first_seen"], last_seen=row["last_seen"])
+    wallet = btc_wallet(ctx, address, prov, {"families": labels})
+    items: Items = [wallet]
+    for label in labels:
+        items += collects_into(ctx, label, wallet, prov)
+    return items
+
+
 def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
     """One record per wallet row; rows of other OpenSanctions schemas are skipped."""
-    for row in csv_rows(path, required=COLUMNS):
-        where = location(path, row.line)
-        if row.error:
-            yield Record(where, "wallet", error=row.error, raw=row.text)
-            continue
-        if row["schema"] != "CryptoWallet":
-            yield Record(where, row["schema"] or "unknown", skipped=f"not a CryptoWallet ({row['schema']})")
-            continue
-        address = row["name"] or row.get("identifiers")
-        labels = _labels(row["aliases"])
-        try:
-            prov = ctx.prov(row.line, first_seen=row["first_seen"], last_seen=row["last_seen"])
-            wallet = btc_wallet(ctx, address, prov, {"families": labels})
-        except (ValueError, ValidationError) as exc:
-            yield Record(where, "wallet", error=str(exc), raw=row.text)
-            continue
-        items: list[Node | Edge] = [wallet]
-        for label in labels:
-            items += collects_into(ctx, label, wallet, prov)
-        yield Record(where, "wallet", items, raw=row.text)
+    yield from row_records(path, "wallet", csv_rows(path, required=COLUMNS), partial(_wallet, ctx, path))

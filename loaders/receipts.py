@@ -9,31 +9,26 @@ address, since a Wallet/btc node is keyed by the exact address.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
-from graph_model.errors import ValidationError
 from loaders.bitcoin import btc_wallet
-from loaders.records import LoadContext, Record, location
-from loaders.tabular import csv_rows, number
+from loaders.records import LoadContext, Record
+from loaders.rows import Items, row_records
+from loaders.tabular import Row, csv_rows, number
 
 COLUMNS = ("address", "type", "amountReceivedUSD", "amountReceivedBTC")
 
 
+def _wallet(ctx: LoadContext, row: Row) -> Items:
+    props = {
+        "received_usd": number(row["amountReceivedUSD"], "amountReceivedUSD"),
+        "received_btc": number(row["amountReceivedBTC"], "amountReceivedBTC"),
+        "label_kind": [row["type"].strip()] if row["type"].strip() else [],
+    }
+    return [btc_wallet(ctx, row["address"], ctx.prov(row.line), props)]
+
+
 def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
     """One record per address row."""
-    for row in csv_rows(path, required=COLUMNS):
-        where = location(path, row.line)
-        if row.error:
-            yield Record(where, "wallet", error=row.error, raw=row.text)
-            continue
-        try:
-            props = {
-                "received_usd": number(row["amountReceivedUSD"], "amountReceivedUSD"),
-                "received_btc": number(row["amountReceivedBTC"], "amountReceivedBTC"),
-                "label_kind": [row["type"].strip()] if row["type"].strip() else [],
-            }
-            wallet = btc_wallet(ctx, row["address"], ctx.prov(row.line), props)
-        except (ValueError, ValidationError) as exc:
-            yield Record(where, "wallet", error=str(exc), raw=row.text)
-            continue
-        yield Record(where, "wallet", [wallet], raw=row.text)
+    yield from row_records(path, "wallet", csv_rows(path, required=COLUMNS), partial(_wallet, ctx))

@@ -18,11 +18,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from graph_model.entities import Edge, Node, make_node
-from graph_model.errors import ValidationError
 from graph_model.identity import canonical_ip
 from graph_model.provenance import Provenance
 from loaders.json_stream import json_entries
 from loaders.records import LoadContext, Record, location
+from loaders.rows import built
 from loaders.tabular import integer
 
 NO_FAMILY = frozenset({"", "unknown", "unknown malware"})
@@ -159,9 +159,4 @@ def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
             if kind not in ("ip:port", "domain", "url"):
                 yield Record(where, kind, skipped=f"unsupported IOC type {kind!r}")
                 continue
-            try:
-                items = _items(ctx, ref, ioc)
-            except (ValueError, ValidationError) as exc:
-                yield Record(where, kind, error=str(exc), raw=ioc)
-                continue
-            yield Record(where, kind, items, raw=ioc)
+            yield built(where, kind, ioc, _items, ctx, ref, ioc)

@@ -28,6 +28,9 @@ class UpsertResult:
     edges_pending: int = 0
     new_by_kind: Counter[str] = field(default_factory=Counter)
     merged_by_kind: Counter[str] = field(default_factory=Counter)
+    # Edges refused because the schema has no such edge between the kinds their ends turned out to have
+    # (ends from other records or loads, a waiting edge whose end arrived), each as given, with the reason.
+    misfits: list[tuple[Edge, str]] = field(default_factory=list)
 
     def add(self, other: UpsertResult) -> None:
         self.nodes_new += other.nodes_new
@@ -37,6 +40,7 @@ class UpsertResult:
         self.edges_pending += other.edges_pending
         self.new_by_kind.update(other.new_by_kind)
         self.merged_by_kind.update(other.merged_by_kind)
+        self.misfits.extend(other.misfits)
 
 
 def _merge_all(items: dict[str, list[Node]]) -> dict[str, Node]:
@@ -95,7 +99,10 @@ def _resolve_nodes(
     return groups, {**existing, **id_map}, stored
 
 
-def _write_nodes(tx: WriteTx, nodes: Sequence[Node], result: UpsertResult) -> dict[str, str]:
+def _write_nodes(
+    tx: WriteTx, nodes: Sequence[Node], result: UpsertResult
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Merge ``nodes``; the key each identifier resolves to, and the kind of each entity the batch named."""
     distinct, counts = _distinct(nodes)
     groups, id_map, stored = _resolve_nodes(tx, distinct)
     incoming = _merge_all(groups)
@@ -123,15 +130,28 @@ def _write_nodes(tx: WriteTx, nodes: Sequence[Node], result: UpsertResult) -> di
     # The batch runs in one write transaction, so what was absent at fetch time is still absent.
     tx.write_nodes(created, new=True)
     tx.write_nodes(changed)
-    return id_map
+    # A stored entity keeps its kind when records of another kind merge into it (merge_nodes keeps ``a``'s).
+    kinds = {key: node.kind for key, node in incoming.items()}
+    kinds.update((key, node.kind) for key, node in stored.items())
+    return id_map, kinds
 
 
 def _write_edges(
-    model: Model, tx: WriteTx, edges: Sequence[Edge], id_map: dict[str, str], result: UpsertResult
+    model: Model,
+    tx: WriteTx,
+    edges: Sequence[Edge],
+    id_map: dict[str, str],
+    kinds: dict[str, str],
+    result: UpsertResult,
 ) -> None:
     unknown = ({e.source for e in edges} | {e.target for e in edges}) - id_map.keys()
     if unknown:  # ends the batch's own nodes did not name
-        id_map = {**tx.resolve_ids(unknown), **id_map}
+        found = tx.resolve_ids(unknown)
+        id_map = {**found, **id_map}
+        unkinded = set(found.values()) - kinds.keys()
+        if unkinded:
+            kinds = {**tx.node_kinds(unkinded), **kinds}
+    edge_kinds = model.edges
     resolved: dict[str, Edge] = {}
     waiting: dict[str, Edge] = {}
     counts: dict[str, int] = {}
@@ -141,7 +161,13 @@ def _write_edges(
             key = edge.key
             waiting[key] = merge_edges(waiting[key], edge) if key in waiting else edge
             continue
-        if src == dst and not model.edges[edge.type].self_loops:
+        edge_kind = edge_kinds[edge.type]
+        source_kind, target_kind = kinds.get(src), kinds.get(dst)
+        if source_kind and target_kind and not edge_kind.allows(source_kind, target_kind):
+            reason = f"the schema has no {edge.type} from {source_kind} to {target_kind}"
+            result.misfits.append((edge, reason))
+            continue
+        if src == dst and not edge_kind.self_loops:
             result.edges_merged += 1  # both ends merged into one entity: the link is now identity
             continue
         if src != edge.source or dst != edge.target:
@@ -185,11 +211,13 @@ def apply_batch(model: Model, tx: WriteTx, nodes: Sequence[Node], edges: Sequenc
     """Merge ``nodes`` then ``edges`` into the store behind ``tx``.
 
     Edges whose endpoint is not known yet wait in the store and are completed by the batch that
-    brings the endpoint, so the load order of two sources does not matter.
+    brings the endpoint, so the load order of two sources does not matter. An edge whose ends, once
+    both are known, have kinds the schema does not allow for its type is not stored (nor left waiting):
+    it is listed in ``result.misfits`` with the reason, for the load to report where it came from.
     """
     result = UpsertResult()
-    id_map = _write_nodes(tx, nodes, result) if nodes else {}
+    id_map, kinds = _write_nodes(tx, nodes, result) if nodes else ({}, {})
     woken = tx.take_pending(id_map) if nodes else []
     if edges or woken:
-        _write_edges(model, tx, [*woken, *edges], id_map, result)
+        _write_edges(model, tx, [*woken, *edges], id_map, kinds, result)
     return result

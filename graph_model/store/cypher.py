@@ -140,6 +140,11 @@ def resolve_nodes() -> str:
     return f"{_resolve()}RETURN id, key, elementId(e) AS element_id, properties(e) AS p"
 
 
+def node_kinds() -> str:
+    """The kinds of the entities with the given keys."""
+    return f"UNWIND $keys AS k MATCH (n:{ENTITY} {{key: k}}) RETURN k AS key, n.kind AS kind"
+
+
 def element_ids() -> str:
     """The element ids of the entities with the given keys."""
     return f"UNWIND $keys AS k MATCH (n:{ENTITY} {{key: k}}) RETURN k AS key, elementId(n) AS element_id"

@@ -125,6 +125,20 @@ class _Tx:
         found.update((k, k) for (k,) in self._rows(f"SELECT key FROM nodes WHERE key IN {_LIST}", items))
         return found
 
+    def node_kinds(self, keys: Iterable[str]) -> dict[str, str]:
+        known = self.store._known
+        kinds: dict[str, str] = {}
+        missing: list[str] = []
+        for key in keys:
+            node = known.get(key)
+            if node is None:
+                missing.append(key)
+            else:
+                kinds[key] = node.kind
+        if missing:
+            kinds.update(self._rows(f"SELECT key, kind FROM nodes WHERE key IN {_LIST}", missing))
+        return kinds
+
     def fetch_nodes(self, keys: Iterable[str]) -> dict[str, Node]:
         rows = self._rows(f"SELECT data FROM nodes WHERE key IN {_LIST}", keys)
         return {n.key: n for n in (row_node(orjson.loads(data)) for (data,) in rows)}

@@ -161,6 +161,20 @@ class _Tx:
             found.update((r["id"], r["key"]) for r in rows)
         return found
 
+    def node_kinds(self, keys: Iterable[str]) -> dict[str, str]:
+        remembered = self.memory.nodes if self.memory is not None else {}
+        kinds: dict[str, str] = {}
+        missing: list[str] = []
+        for key in keys:
+            node = self.read_nodes.get(key) or remembered.get(key)
+            if node is None:
+                missing.append(key)
+            else:
+                kinds[key] = node.kind
+        if missing:
+            kinds.update((r["key"], r["kind"]) for r in self._rows(cypher.node_kinds(), keys=missing))
+        return kinds
+
     def resolve_nodes(self, ids: Iterable[str]) -> tuple[dict[str, str], dict[str, Node]]:
         found, unknown = self._recall(ids)
         nodes: dict[str, Node] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from graph_model.entities import Edge, make_node
@@ -55,8 +56,11 @@ def test_check_reports_violations_and_waiting_edges(tmp_path: Path, fixtures: Pa
     assert clean.returncode == 0, clean.stderr
     report = json.loads(clean.stdout)
     assert (report["violations"], report["examples"]) == (0, [])
-    # The rejected relationship's malware is missing, so nothing waits; a dangling edge does:
-    store = open_store(location, model)
+    # The rejected relationship's malware is missing, so nothing waits; a dangling edge does. The write
+    # path refuses a misfit edge, so the one here was written under an older schema that allowed it:
+    uses = model.edges["USES"]
+    older = replace(model, edges={**model.edges, "USES": replace(uses, target=uses.target | {"Actor"})})
+    store = open_store(location, older)
     prov = Provenance.of("t", "1")
     a = make_node(model, "Actor", "group", "Crew A", prov=prov)
     b = make_node(model, "Actor", "group", "Crew B", prov=prov)
