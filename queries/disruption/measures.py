@@ -255,6 +255,33 @@ class SingleRemoval:
 FAST_FROM = 2000  # nodes; from this size the block-cut tree comes from igraph's C kernel
 
 
+def component_labels(ix: Indexed, dead: bytearray) -> list[int]:
+    """A component label for every node (``-1`` for dead ones): igraph from :data:`FAST_FROM` nodes,
+    a depth-first search below."""
+    if len(ix) >= FAST_FROM:
+        import igraph
+
+        membership = igraph.GraphBase.connected_components(native_without(ix, dead))
+        labels = [-1] * len(ix)
+        live = (v for v in range(len(ix)) if not dead[v])
+        for v, c in zip(live, membership, strict=True):
+            labels[v] = c
+        return labels
+    label = [-1] * len(ix)
+    for start in range(len(ix)):
+        if dead[start] or label[start] >= 0:
+            continue
+        label[start] = start
+        stack = [start]
+        while stack:
+            v = stack.pop()
+            for w in ix.adj[v]:
+                if not dead[w] and label[w] < 0:
+                    label[w] = start
+                    stack.append(w)
+    return label
+
+
 def single_removals(ix: Indexed, dead: bytearray, *, fast: bool | None = None) -> SingleRemoval:
     """For every live node, the pieces its component falls into when it alone is also removed.
 

@@ -47,17 +47,18 @@ LARGE = 20_000  # beyond this many nodes: one greedy start and a smaller pool
 RESTARTS = 24
 TIME_BUDGET = 20.0  # seconds of local search
 SEPARATOR_STARTS = 8  # community separators tried as starts
+RESOLUTIONS = (1.0, 0.3, 0.1, 0.03)  # Louvain resolutions: finer and coarser communities
 
 
-def _louvain(ix: Indexed, seed: int) -> list[int]:
-    """Community of each node (igraph's multilevel Louvain, with a seeded random source)."""
+def _louvain(ix: Indexed, seed: int, resolution: float = 1.0) -> list[int]:
+    """Community of each node (igraph's multilevel Louvain at ``resolution``, seeded)."""
     import igraph
 
     if ix.native is None:
         native_without(ix, bytearray(len(ix)))
     igraph.set_random_number_generator(random.Random(seed))
     try:
-        return list(ix.native.community_multilevel().membership)
+        return list(ix.native.community_multilevel(resolution=resolution).membership)
     finally:
         igraph.set_random_number_generator(random)
 
@@ -261,7 +262,8 @@ class _Search:
         size = POOL if self.obj.n <= LARGE else POOL // 2
         by_gain = sorted(candidates, key=lambda v: (-after[v], -degree[v], v))[:size]
         by_degree = sorted(candidates, key=lambda v: (-degree[v], v))[: size // 2]
-        by_betweenness = self.by_betweenness()[:size]
+        # betweenness of the undirected graph says nothing about directed money routes
+        by_betweenness = self.by_betweenness()[:size] if self.obj.name != "cashout" else []
         chosen = {v for s in start_sets for v in s}
         return sorted(set(by_gain) | set(by_degree) | set(by_betweenness) | chosen)
 
@@ -313,37 +315,39 @@ class _Search:
 
     def separator_starts(self) -> dict[str, list[int]]:
         """Community separators: for each community of the graph (Louvain, igraph's multilevel kernel,
-        seeded), a minimum set of nodes covering every edge that leaves it (König's theorem: a maximum
-        bipartite matching of those edges), when it fits the budget - brokers that separate a
-        community only together, which no single-removal gain sees. The ones separating most pairs
-        first, at most :data:`SEPARATOR_STARTS`."""
+        seeded, at the :data:`RESOLUTIONS`), a minimum set of nodes covering every edge that leaves it
+        (König's theorem: a maximum bipartite matching of those edges), when it fits the budget -
+        brokers that separate a community only together, which no single-removal gain sees. The ones
+        separating most pairs first, at most :data:`SEPARATOR_STARTS`."""
         from networkx.algorithms import bipartite
 
         ix = self.obj.ix
-        membership = _louvain(ix, self.rng.randrange(1 << 30))
-        members: dict[int, list[int]] = {}
-        for v, c in enumerate(membership):
-            members.setdefault(c, []).append(v)
         n = len(ix)
-        found: list[tuple[int, int, list[int]]] = []
-        for c, inside in members.items():
-            if len(inside) * 2 > n:
-                continue  # separating the rest from it is the smaller community's start
-            cut = [(v, w) for v in inside for w in ix.adj[v] if membership[w] != c]
-            if not cut:
-                continue
-            edges = nx.Graph()
-            edges.add_edges_from((("in", v), ("out", w)) for v, w in cut)
-            top = {("in", v) for v, _ in cut}
-            matching = bipartite.hopcroft_karp_matching(edges, top)
-            if len(matching) // 2 > self.budget:
-                continue
-            cover = sorted(v for _, v in bipartite.to_vertex_cover(edges, matching, top))
-            if any(v in self.obj.excluded for v in cover) or not self.feasible(frozenset(cover)):
-                continue
-            found.append((-len(inside) * (n - len(inside)), c, cover))
-        found.sort()
-        return {f"separator-{c}": cover for _, c, cover in found[:SEPARATOR_STARTS]}
+        found: dict[tuple[int, ...], int] = {}
+        seed = self.rng.randrange(1 << 30)
+        for resolution in RESOLUTIONS:
+            membership = _louvain(ix, seed, resolution)
+            members: dict[int, list[int]] = {}
+            for v, c in enumerate(membership):
+                members.setdefault(c, []).append(v)
+            for c, inside in members.items():
+                if len(inside) * 2 > n:
+                    continue  # separating the rest from it is the smaller community's start
+                cut = [(v, w) for v in inside for w in ix.adj[v] if membership[w] != c]
+                if not cut:
+                    continue
+                edges = nx.Graph()
+                edges.add_edges_from((("in", v), ("out", w)) for v, w in cut)
+                top = {("in", v) for v, _ in cut}
+                matching = bipartite.hopcroft_karp_matching(edges, top)
+                if len(matching) // 2 > self.budget:
+                    continue
+                cover = tuple(sorted(v for _, v in bipartite.to_vertex_cover(edges, matching, top)))
+                if any(v in self.obj.excluded for v in cover) or not self.feasible(frozenset(cover)):
+                    continue
+                found[cover] = max(found.get(cover, 0), len(inside) * (n - len(inside)))
+        ranked = sorted(found, key=lambda cover: (-found[cover], cover))[:SEPARATOR_STARTS]
+        return {f"separator-{i}": list(cover) for i, cover in enumerate(ranked)}
 
     def local_search(self, start: list[int], pool: list[int]) -> frozenset[int]:
         current = frozenset(start)
