@@ -15,6 +15,8 @@ from typing import Any
 
 import networkx as nx
 
+_CACHE = "_disruption_indexed"  # graph.graph key of the remembered index
+
 
 @dataclass(slots=True)
 class Indexed:
@@ -31,6 +33,18 @@ class Indexed:
         index = {node: i for i, node in enumerate(nodes)}
         adj = [[index[m] for m in graph.adj[node] if m != node] for node in nodes]
         return cls(nodes, index, adj)
+
+    @classmethod
+    def cached(cls, graph: nx.Graph) -> Indexed:
+        """:meth:`of`, remembered in ``graph.graph`` while the graph is the same object with the same
+        node and edge counts (a plan, its explanations and its simulation share one index)."""
+        stamp = (id(graph), graph.number_of_nodes(), graph.number_of_edges())
+        found = graph.graph.get(_CACHE)
+        if found is not None and found[0] == stamp:
+            return found[1]  # type: ignore[no-any-return]
+        ix = cls.of(graph)
+        graph.graph[_CACHE] = (stamp, ix)
+        return ix
 
     def __len__(self) -> int:
         return len(self.nodes)

@@ -34,7 +34,7 @@ class Objective:
             raise InvalidArgument(f"unknown objective {name!r}; known: {', '.join(OBJECTIVES)}")
         self.name = name
         self.graph = graph
-        self.ix = Indexed.of(graph)
+        self.ix = Indexed.cached(graph)
         self.n = len(self.ix)
         self.excluded: set[int] = set()
         self.group: int | None = None

@@ -47,7 +47,7 @@ LARGE = 20_000  # beyond this many nodes: one greedy start and a smaller pool
 RESTARTS = 24
 TIME_BUDGET = 20.0  # seconds of local search
 SEPARATOR_STARTS = 8  # community separators tried as starts
-RESOLUTIONS = (1.0, 0.3, 0.1, 0.03)  # Louvain resolutions: finer and coarser communities
+RESOLUTIONS = (1.0, 0.1)  # Louvain resolutions: finer and coarser communities
 
 
 def _louvain(ix: Indexed, seed: int, resolution: float = 1.0) -> list[int]:

@@ -127,7 +127,7 @@ def simulate(
     if len(set(remove)) != len(remove):
         raise InvalidArgument("a node is named twice in the removal set")
     total = graph.number_of_nodes()
-    ix = Indexed.of(graph)
+    ix = Indexed.cached(graph)
     before = measure(graph, indexed=ix)
     after = compare(before, measure(graph, remove, indexed=ix))
     if recovery is None:
