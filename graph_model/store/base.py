@@ -137,6 +137,25 @@ def to_networkx(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph
     return graph
 
 
+# A whole-graph read for algorithms that need the topology and a few properties, not the records:
+# nodes as (key, {"kind", "type", "name", and the asked properties it has}), edges as
+# (source, target, type, {asked properties it has}). Both through the caller's clearance.
+SlimNode = tuple[str, dict[str, Any]]
+SlimEdge = tuple[str, str, str, dict[str, Any]]
+
+
+def slim_node(node: Node, props: frozenset[str]) -> SlimNode:
+    """A node view as a :data:`SlimNode` keeping only ``props``."""
+    attrs: dict[str, Any] = {"kind": node.kind, "type": node.type, "name": node.name}
+    attrs.update((p, node.props[p]) for p in props if p in node.props)
+    return node.key, attrs
+
+
+def slim_edge(edge: Edge, props: frozenset[str]) -> SlimEdge:
+    """An edge view as a :data:`SlimEdge` keeping only ``props``."""
+    return edge.source, edge.target, edge.type, {p: edge.props[p] for p in props if p in edge.props}
+
+
 class GraphStore(abc.ABC):
     """A graph of nodes and edges with provenance, read through the caller's clearance."""
 
@@ -359,3 +378,31 @@ class GraphStore(abc.ABC):
             self.model.node_kind(kind)
         nodes, edges = self._scan(clearance, allowed, types)
         return to_networkx(nodes, edges)
+
+    def topology(
+        self,
+        *,
+        clearance: TLP,
+        kinds: Sequence[str] | None = None,
+        edge_set: str | None = None,
+        node_props: Iterable[str] = (),
+        edge_props: Iterable[str] = (),
+        props_of: Iterable[str] | None = None,
+    ) -> tuple[list[SlimNode], list[SlimEdge]]:
+        """What :meth:`subgraph` reads, slimmed for whole-graph algorithms: every visible node of
+        ``kinds`` with its kind, type, name and ``node_props``; every visible edge of the edge set
+        (both ends visible) with its type and ``edge_props`` - only for edges of the types in
+        ``props_of`` when given (the others carry ``{}``). The caller's views, exactly as
+        :meth:`subgraph` gives them; stores may read less to build it."""
+        types = self.model.edge_types(edge_set, None)
+        allowed = frozenset(kinds) if kinds else None
+        for kind in allowed or ():
+            self.model.node_kind(kind)
+        nprops, eprops = frozenset(node_props), frozenset(edge_props)
+        with_props = None if props_of is None else frozenset(props_of)
+        nodes, edges = self._scan(clearance, allowed, types)
+        slim_nodes = [slim_node(n, nprops) for n in nodes]
+        slim_edges = [
+            slim_edge(e, eprops if with_props is None or e.type in with_props else frozenset()) for e in edges
+        ]
+        return slim_nodes, slim_edges

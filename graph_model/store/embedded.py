@@ -13,11 +13,22 @@ from typing import Any
 import networkx as nx
 import orjson
 
-from graph_model.entities import Edge, Node, edge_key
+from graph_model.entities import RESERVED, Edge, Node, edge_key
 from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
-from graph_model.store.base import GraphStore, Link, Near, Stats, TimeWindow, WriteTx
+from graph_model.store.base import (
+    GraphStore,
+    Link,
+    Near,
+    SlimEdge,
+    SlimNode,
+    Stats,
+    TimeWindow,
+    WriteTx,
+    slim_edge,
+    slim_node,
+)
 from graph_model.store.codec import (
     edge_data,
     edge_row,
@@ -531,6 +542,79 @@ class EmbeddedStore(GraphStore):
         ]
         nodes = iter(self._nodes(visible, clearance).values())
         edges = iter(self._edges(edge_keys, clearance))
+        return nodes, edges
+
+    def topology(
+        self,
+        *,
+        clearance: TLP,
+        kinds: Sequence[str] | None = None,
+        edge_set: str | None = None,
+        node_props: Iterable[str] = (),
+        edge_props: Iterable[str] = (),
+        props_of: Iterable[str] | None = None,
+    ) -> tuple[list[SlimNode], list[SlimEdge]]:
+        """:meth:`GraphStore.topology` in one pass over each table, without the in-memory index:
+        visibility is the stored lowest marking of each node and edge; a record is decoded only for
+        the properties asked, and one with several markings goes through its full view."""
+        types = self.model.edge_types(edge_set, None)
+        allowed = frozenset(kinds) if kinds else None
+        for kind in allowed or ():
+            self.model.node_kind(kind)
+        nprops = frozenset(node_props) - RESERVED
+        eprops = frozenset(edge_props) - RESERVED
+        with_props = types if props_of is None else types & frozenset(props_of)
+        if not eprops:
+            with_props = frozenset()
+        nodes: list[SlimNode] = []
+        edges: list[SlimEdge] = []
+        loads = orjson.loads
+        # One read transaction (a snapshot even while another process commits), straight from the
+        # tables: the markings are columns, so no record is decoded only to learn it is visible.
+        self.conn.execute("BEGIN")
+        try:
+            visible: set[str] = set()
+            for key, kind, rank, data in self.conn.execute("SELECT key, kind, tlp_rank, data FROM nodes"):
+                if rank > clearance or (allowed is not None and kind not in allowed):
+                    continue
+                visible.add(key)
+                row = loads(data)
+                if row.get("levels") is not None:
+                    view = node_view(row_node(row), clearance)
+                    if view is not None:
+                        nodes.append(slim_node(view, nprops))
+                    continue
+                attrs = {"kind": kind, "type": row["type"], "name": row["name"]}
+                for prop in nprops:
+                    value = row.get(prop)
+                    if value is not None:
+                        attrs[prop] = sorted(value) if isinstance(value, list) else value
+                nodes.append((key, attrs))
+            rows = self.conn.execute(
+                "SELECT type, source, target, discriminator, tlp_rank,"
+                f" CASE WHEN type IN {_LIST} THEN data END FROM edges WHERE type IN {_LIST}",
+                (orjson.dumps(sorted(with_props)).decode(), orjson.dumps(sorted(types)).decode()),
+            )
+            for etype, source, target, discriminator, rank, data in rows:
+                if rank > clearance or source not in visible or target not in visible:
+                    continue
+                if data is None:
+                    edges.append((source, target, etype, {}))
+                    continue
+                row = loads(data)
+                if row.get("levels") is not None:
+                    edge = edge_view(_row_edge(etype, source, target, discriminator, data), clearance)
+                    if edge is not None:
+                        edges.append(slim_edge(edge, eprops))
+                    continue
+                attrs = {}
+                for prop in eprops:
+                    value = row.get(prop)
+                    if value is not None:
+                        attrs[prop] = sorted(value) if isinstance(value, list) else value
+                edges.append((source, target, etype, attrs))
+        finally:
+            self.conn.execute("COMMIT")
         return nodes, edges
 
     def search(

@@ -32,6 +32,11 @@ CASHOUT_SERVICES = frozenset(
 )
 
 
+# Node properties the graph keeps (besides kind/type/name/roles), and where a money edge's amount is.
+NODE_PROPS = ("cost", "bulletproof", "service", "service_type", "escrow")
+AMOUNT_PROPS = ("amount_usd", "amount", "value")
+
+
 def layer_of(kind: str) -> str:
     """The layer of a node kind: actor, infrastructure, money, forum, or capability for the rest."""
     return LAYERS.get(kind, OTHER_LAYER)
@@ -70,10 +75,22 @@ def to_disruption_graph(multi: nx.Graph) -> nx.Graph:
     >>> simple.nodes["w"]["layer"], sorted(simple.graph["cashout"])
     ('money', ['w'])
     """
+    nodes = ((node, attrs) for node, attrs in multi.nodes(data=True))
+    edges = ((u, v, str(attrs.get("type") or ""), attrs) for u, v, attrs in _edges(multi))
+    return build_disruption_graph(nodes, edges)
+
+
+def build_disruption_graph(
+    nodes: Iterable[tuple[Hashable, dict[str, Any]]],
+    edges: Iterable[tuple[Hashable, Hashable, str, dict[str, Any]]],
+) -> nx.Graph:
+    """:func:`to_disruption_graph` from node ``(key, attrs)`` and edge ``(source, target, type,
+    attrs)`` tuples (what :meth:`GraphStore.topology` reads); nodes are added in key order, so every
+    store gives the same graph."""
     simple: nx.Graph = nx.Graph()
     money: nx.DiGraph = nx.DiGraph()
     cashout: set[Hashable] = set()
-    for node, attrs in multi.nodes(data=True):
+    for node, attrs in sorted(nodes, key=lambda item: str(item[0])):
         kind = str(attrs.get("kind") or "Actor")
         data: dict[str, Any] = {
             "kind": kind,
@@ -82,26 +99,32 @@ def to_disruption_graph(multi: nx.Graph) -> nx.Graph:
             "roles": tuple(attrs.get("roles") or ()),
             "layer": layer_of(kind),
         }
-        for extra in ("cost", "bulletproof", "service", "service_type", "escrow"):
+        for extra in NODE_PROPS:
             if attrs.get(extra) is not None:
                 data[extra] = attrs[extra]
         simple.add_node(node, **data)
         if is_cashout(attrs):
             cashout.add(node)
-    for u, v, attrs in _edges(multi):
+    # Straight into the adjacency dicts (what add_edges_from builds, without its per-edge checks).
+    adj = simple._adj
+    amounts: dict[tuple[Hashable, Hashable], float] = {}
+    for u, v, kind, attrs in edges:
         if u == v:
             continue
-        kind = str(attrs.get("type") or "")
-        if simple.has_edge(u, v):
-            simple.edges[u, v]["types"].add(kind)
-        else:
-            simple.add_edge(u, v, types={kind})
         if kind in MONEY_EDGES:
-            amount = _amount(attrs)
-            if money.has_edge(u, v):
-                money.edges[u, v]["amount"] += amount
-            else:
-                money.add_edge(u, v, amount=amount)
+            amounts[u, v] = amounts.get((u, v), 0.0) + _amount(attrs)
+        near = adj.get(u)
+        if near is None:
+            simple.add_node(u)
+            near = adj[u]
+        found = near.get(v)
+        if found is None:
+            if v not in adj:
+                simple.add_node(v)
+            near[v] = adj[v][u] = {"types": {kind}}
+        else:
+            found["types"].add(kind)
+    money.add_edges_from((u, v, {"amount": amount}) for (u, v), amount in amounts.items())
     simple.graph["money"] = money
     simple.graph["cashout"] = frozenset(cashout)
     return simple
@@ -118,7 +141,22 @@ def disruption_graph(store: GraphStore, clearance: TLP, scope: Scope) -> nx.Grap
     >>> disruption_graph(store, TLP.RED, Scope()).number_of_nodes()
     0
     """
-    scoped = scope_graph(store, clearance, scope.with_defaults(edge_set=DEFAULT_EDGE_SET))
+    scope = scope.with_defaults(edge_set=DEFAULT_EDGE_SET).check(store.model)
+    if not scope.keys and scope.community is None and scope.window is None:
+        # The whole graph (of some kinds and an edge set): a slim read, only what the graph keeps.
+        nodes, edges = store.topology(
+            clearance=clearance,
+            kinds=list(scope.kinds) or None,
+            edge_set=scope.edge_set,
+            node_props=("roles", *NODE_PROPS),
+            edge_props=AMOUNT_PROPS,
+            props_of=MONEY_EDGES,
+        )
+        graph = build_disruption_graph(nodes, edges)
+        graph.graph["scope"] = scope
+        graph.graph["truncated"] = False
+        return graph
+    scoped = scope_graph(store, clearance, scope)
     graph = to_disruption_graph(scoped)
     graph.graph["scope"] = scoped.graph["scope"]
     graph.graph["truncated"] = scoped.graph.get("truncated", False)
@@ -130,7 +168,7 @@ def _edges(graph: nx.Graph) -> Iterable[tuple[Hashable, Hashable, dict[str, Any]
 
 
 def _amount(attrs: dict[str, Any]) -> float:
-    for name in ("amount_usd", "amount", "value"):
+    for name in AMOUNT_PROPS:
         value = attrs.get(name)
         if isinstance(value, int | float):
             return float(value)

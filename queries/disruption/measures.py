@@ -15,6 +15,8 @@ from typing import Any
 
 import networkx as nx
 
+_CACHE = "_disruption_indexed"  # graph.graph key of the remembered index
+
 
 @dataclass(slots=True)
 class Indexed:
@@ -31,6 +33,18 @@ class Indexed:
         index = {node: i for i, node in enumerate(nodes)}
         adj = [[index[m] for m in graph.adj[node] if m != node] for node in nodes]
         return cls(nodes, index, adj)
+
+    @classmethod
+    def cached(cls, graph: nx.Graph) -> Indexed:
+        """:meth:`of`, remembered in ``graph.graph`` while the graph is the same object with the same
+        node and edge counts (a plan, its explanations and its simulation share one index)."""
+        stamp = (id(graph), graph.number_of_nodes(), graph.number_of_edges())
+        found = graph.graph.get(_CACHE)
+        if found is not None and found[0] == stamp:
+            return found[1]  # type: ignore[no-any-return]
+        ix = cls.of(graph)
+        graph.graph[_CACHE] = (stamp, ix)
+        return ix
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -253,6 +267,33 @@ class SingleRemoval:
 
 
 FAST_FROM = 2000  # nodes; from this size the block-cut tree comes from igraph's C kernel
+
+
+def component_labels(ix: Indexed, dead: bytearray) -> list[int]:
+    """A component label for every node (``-1`` for dead ones): igraph from :data:`FAST_FROM` nodes,
+    a depth-first search below."""
+    if len(ix) >= FAST_FROM:
+        import igraph
+
+        membership = igraph.GraphBase.connected_components(native_without(ix, dead))
+        labels = [-1] * len(ix)
+        live = (v for v in range(len(ix)) if not dead[v])
+        for v, c in zip(live, membership, strict=True):
+            labels[v] = c
+        return labels
+    label = [-1] * len(ix)
+    for start in range(len(ix)):
+        if dead[start] or label[start] >= 0:
+            continue
+        label[start] = start
+        stack = [start]
+        while stack:
+            v = stack.pop()
+            for w in ix.adj[v]:
+                if not dead[w] and label[w] < 0:
+                    label[w] = start
+                    stack.append(w)
+    return label
 
 
 def single_removals(ix: Indexed, dead: bytearray, *, fast: bool | None = None) -> SingleRemoval:

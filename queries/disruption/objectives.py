@@ -15,6 +15,7 @@ dominator trees for the money and reach questions) so greedy steps stay linear.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import Any
 
 import networkx as nx
 
@@ -23,7 +24,6 @@ from queries.disruption.measures import Indexed, component_sizes, fragmentation_
 
 OBJECTIVES: tuple[str, ...] = ("fragmentation", "lcc", "cashout", "reach")
 REACHED_LAYERS = frozenset({"infrastructure", "money"})
-_ROOT = ("__disruption_root__",)
 
 
 class Objective:
@@ -34,7 +34,7 @@ class Objective:
             raise InvalidArgument(f"unknown objective {name!r}; known: {', '.join(OBJECTIVES)}")
         self.name = name
         self.graph = graph
-        self.ix = Indexed.of(graph)
+        self.ix = Indexed.cached(graph)
         self.n = len(self.ix)
         self.excluded: set[int] = set()
         self.group: int | None = None
@@ -47,6 +47,8 @@ class Objective:
             self.group = self.ix.index[found]
             self.excluded.add(self.group)
         self._base: float | None = None
+        self._reversed: list[tuple[int, int]] | None = None
+        self._cashout_ix: list[int] = []
         if name == "cashout":
             self._money_sources = self._money_base()
             # the cash-out services are where money is traced to, not what a takedown removes
@@ -110,22 +112,22 @@ class Objective:
         return result
 
     # -- money -------------------------------------------------------------------------------------------
-    def _money_graph(self, dead: bytearray) -> nx.DiGraph:
-        """The reversed money graph of live nodes, with a root feeding every live cash-out node."""
-        money: nx.DiGraph = self.graph.graph.get("money", nx.DiGraph())
-        index = self.ix.index
-        reverse: nx.DiGraph = nx.DiGraph()
-        reverse.add_node(_ROOT)
-        for u, v in money.edges():
-            iu, iv = index.get(u), index.get(v)
-            if iu is None or iv is None or dead[iu] or dead[iv]:
-                continue
-            reverse.add_edge(iv, iu)
-        for node in self.graph.graph.get("cashout", ()):
-            i = index.get(node)
-            if i is not None and not dead[i]:
-                reverse.add_edge(_ROOT, i)
-        return reverse
+    def _money_graph(self, dead: bytearray) -> Any:
+        """The reversed money graph of live nodes (igraph), with a root (vertex ``n``) feeding every live
+        cash-out node; the edge lists are built once, each call only filters them."""
+        import igraph
+
+        if self._reversed is None:
+            money: nx.DiGraph = self.graph.graph.get("money", nx.DiGraph())
+            index = self.ix.index
+            pairs_ = ((index.get(u), index.get(v)) for u, v in money.edges())
+            self._reversed = [(iv, iu) for iu, iv in pairs_ if iu is not None and iv is not None]
+            cashout = self.graph.graph.get("cashout", ())
+            self._cashout_ix = [index[c] for c in cashout if c in index]
+        root = self.n
+        edges = [(a, b) for a, b in self._reversed if not dead[a] and not dead[b]]
+        edges += [(root, c) for c in self._cashout_ix if not dead[c]]
+        return igraph.Graph(n=self.n + 1, edges=edges, directed=True)
 
     def _sources(self) -> set[int]:
         money: nx.DiGraph = self.graph.graph.get("money", nx.DiGraph())
@@ -139,7 +141,7 @@ class Objective:
 
     def _cashout_reached(self, dead: bytearray) -> int:
         reverse = self._money_graph(dead)
-        reached = nx.descendants(reverse, _ROOT)
+        reached = reverse.subcomponent(self.n, mode="out")
         return sum(1 for v in reached if v in self._source_set)
 
     def _reach_count(self, dead: bytearray) -> int:
@@ -162,21 +164,18 @@ class Objective:
     def _dominated(self, dead: bytearray) -> dict[int, int]:
         """For each live node, how many counted nodes lose their route when it goes (dominator subtree)."""
         if self.name == "cashout":
-            graph = self._money_graph(dead)
-            root: Hashable = _ROOT
-            counted = self._source_set
-        else:
-            assert self.group is not None
-            live = [v for v in range(self.n) if not dead[v]]
-            graph = nx.DiGraph()
-            graph.add_nodes_from(live)
-            for v in live:
-                graph.add_edges_from((v, w) for w in self.ix.adj[v] if not dead[w])
-            root = self.group
-            nodes = self.ix.nodes
-            counted = {
-                v for v in live if self.graph.nodes[nodes[v]]["layer"] in REACHED_LAYERS and v != self.group
-            }
+            return self._money_dominated(dead)
+        assert self.group is not None
+        live = [v for v in range(self.n) if not dead[v]]
+        graph = nx.DiGraph()
+        graph.add_nodes_from(live)
+        for v in live:
+            graph.add_edges_from((v, w) for w in self.ix.adj[v] if not dead[w])
+        root: Hashable = self.group
+        nodes = self.ix.nodes
+        counted = {
+            v for v in live if self.graph.nodes[nodes[v]]["layer"] in REACHED_LAYERS and v != self.group
+        }
         if root not in graph:
             return {}
         idom = nx.immediate_dominators(graph, root)
@@ -195,6 +194,28 @@ class Objective:
             stack.append((node, True))
             stack.extend((c, False) for c in children.get(node, ()))
         return {node: w for node, w in weight.items() if isinstance(node, int) and w}
+
+    def _money_dominated(self, dead: bytearray) -> dict[int, int]:
+        """:meth:`_dominated` for cash-out: igraph's dominator tree of the reversed money graph."""
+        root = self.n
+        idom = self._money_graph(dead).dominator(root, mode="out")
+        children: list[list[int]] = [[] for _ in range(root + 1)]
+        for v, d in enumerate(idom):
+            if v != root and d == d and d >= 0:  # d != d: NaN, not reached
+                children[int(d)].append(v)
+        order: list[int] = []
+        stack = [root]
+        while stack:
+            v = stack.pop()
+            order.append(v)
+            stack.extend(children[v])
+        counted = self._source_set
+        weight = [0] * (root + 1)
+        for v in reversed(order):
+            weight[v] += 1 if v in counted else 0
+            if v != root:
+                weight[int(idom[v])] += weight[v]
+        return {v: weight[v] for v in order if v != root and weight[v]}
 
 
 def _find(graph: nx.Graph, key: str) -> Hashable | None:

@@ -11,13 +11,19 @@ from graph_model.errors import InvalidArgument, NotFound
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
 from queries.disruption.graph import disruption_graph
-from queries.disruption.measures import Indexed, component_sizes, fragmentation_of, pairs
+from queries.disruption.measures import Indexed, component_labels, component_sizes, fragmentation_of, pairs
 from queries.disruption.recovery import FRAGILE_RETAINED, check_probability, recover
 from queries.results import Plan, Target
 from queries.scope import Scope
 
 
-def measure(graph: nx.Graph, removed: Iterable[Hashable] = (), *, total: int | None = None) -> dict[str, Any]:
+def measure(
+    graph: nx.Graph,
+    removed: Iterable[Hashable] = (),
+    *,
+    total: int | None = None,
+    indexed: Indexed | None = None,
+) -> dict[str, Any]:
     """The measures of ``graph`` without ``removed``; LCC fractions divide by ``total`` (default: N).
 
     Keys: ``nodes``, ``edges``, ``removed``, ``lcc``, ``lcc_fraction``, ``components``,
@@ -32,7 +38,7 @@ def measure(graph: nx.Graph, removed: Iterable[Hashable] = (), *, total: int | N
     (2, 2, 0.667)
     """
     gone = {v for v in removed if v in graph}
-    ix = Indexed.of(graph)
+    ix = indexed if indexed is not None else Indexed.of(graph)  # ``indexed``: ``Indexed.of(graph)``
     dead = ix.mask(gone)
     sizes = component_sizes(ix, dead)
     n_total = total if total is not None else graph.number_of_nodes()
@@ -83,18 +89,7 @@ def _group_links(graph: nx.Graph, ix: Indexed, dead: bytearray) -> int:
     ]
     if len(groups) < 2:
         return 0
-    label = [-1] * len(ix)
-    for start in range(len(ix)):
-        if dead[start] or label[start] >= 0:
-            continue
-        label[start] = start
-        stack = [start]
-        while stack:
-            v = stack.pop()
-            for w in ix.adj[v]:
-                if not dead[w] and label[w] < 0:
-                    label[w] = start
-                    stack.append(w)
+    label = component_labels(ix, dead)
     counts: dict[int, int] = {}
     for g in groups:
         if not dead[g]:
@@ -132,8 +127,9 @@ def simulate(
     if len(set(remove)) != len(remove):
         raise InvalidArgument("a node is named twice in the removal set")
     total = graph.number_of_nodes()
-    before = measure(graph)
-    after = compare(before, measure(graph, remove))
+    ix = Indexed.cached(graph)
+    before = measure(graph, indexed=ix)
+    after = compare(before, measure(graph, remove, indexed=ix))
     if recovery is None:
         return before, after, None
     rewired = recover(graph, remove, recovery, seed=seed)

@@ -162,6 +162,45 @@ def _records(model: Model, said: list[Statement]) -> tuple[list[Node], list[Edge
     return nodes, edges
 
 
+SLIM_NODE_PROPS = ("service", "families", "received_usd")
+
+
+def _slim_read(store: GraphStore, clearance: TLP) -> list[str]:
+    """What the whole-graph slim read (``topology``) gives, as comparable text."""
+    nodes, edges = store.topology(
+        clearance=clearance, node_props=SLIM_NODE_PROPS, edge_props=("amount",), props_of=["TRANSFERRED"]
+    )
+    return _comparable(nodes, edges)
+
+
+def _comparable(nodes: Any, edges: Any) -> list[str]:
+    return sorted(repr((k, sorted(a.items()))) for k, a in nodes) + sorted(
+        repr((u, v, t, sorted(a.items()))) for u, v, t, a in edges
+    )
+
+
+def _slim_subgraph(store: GraphStore, clearance: TLP) -> list[str]:
+    """The same, slimmed independently from ``subgraph`` (the full views)."""
+    graph = store.subgraph(clearance=clearance)
+    nodes = [
+        (
+            k,
+            {
+                "kind": a["kind"],
+                "type": a["type"],
+                "name": a["name"],
+                **{p: a[p] for p in SLIM_NODE_PROPS if p in a},
+            },
+        )
+        for k, a in graph.nodes(data=True)
+    ]
+    edges = [
+        (u, v, a["type"], {"amount": a["amount"]} if "amount" in a else {})
+        for u, v, a in graph.edges(data=True)
+    ]
+    return _comparable(nodes, edges)
+
+
 def _check_views(store: GraphStore, model: Model, said: list[Statement], one_batch: bool) -> None:
     store.clear()
     victim = _wallet(model, VICTIM, _prov("public", "v"))
@@ -174,6 +213,7 @@ def _check_views(store: GraphStore, model: Model, said: list[Statement], one_bat
             store.upsert([node], [e for e in edges if e.prov.sources == node.prov.sources])
     key = f"btc:{EXCHANGE}"
     for clearance in TLP:
+        assert _slim_read(store, clearance) == _slim_subgraph(store, clearance), clearance
         visible = [n for n in nodes if n.prov.tlp <= clearance]
         told = [s for s in said if s.level <= clearance]
         hidden_words = {f for s in said if s.level > clearance for f in s.props.get("families", ())}

@@ -13,10 +13,11 @@ from graph_model.provenance import TLP, Provenance
 from graph_model.store import GraphStore
 from loaders import LoadContext, ingest, reader
 from queries.disruption.dismantle import dismantle
+from queries.disruption.graph import disruption_graph, to_disruption_graph
 from queries.disruption.plan import takedown_plan
 from queries.disruption.scores import disruption_scores
 from queries.disruption.simulate import simulate_takedown
-from queries.scope import Scope
+from queries.scope import Scope, scope_graph
 from tests.queries.disruption.networks import network
 
 HUB = "kingpin"
@@ -83,3 +84,45 @@ def test_scope_narrows_the_graph(store: GraphStore, model: Model, fixtures: Path
     plan = takedown_plan(store, TLP.RED, Scope(keys=(key,), depth=1), budget=1)
     assert plan.before["nodes"] == 1 + contacts == 7
     assert plan.scope["keys"] == [key]
+
+
+def test_the_slim_whole_graph_read_is_the_scope_graph(
+    store: GraphStore, model: Model, fixtures: Path
+) -> None:
+    """A whole-graph scope reads through ``GraphStore.topology``; it must give exactly the graph the
+    general path (``scope_graph``) gives, at every clearance, money amounts and cash-out services included."""
+    _load_911_with_a_red_hub(store, model, fixtures)
+    exchange = make_node(
+        model,
+        "Wallet",
+        "btc",
+        "1NDyJtNTjmwk5xPNhjgAMu4HDHigtobu1s",
+        prov=Provenance.of("pub", "1"),
+        props={"service_type": "exchange"},
+    )
+    mule = make_node(
+        model, "Wallet", "btc", "1AjZPMsnmpdK2Rv9KQNfMurTXinscVro9V", prov=Provenance.of("pub", "2")
+    )
+    paid = [
+        Edge("TRANSFERRED", mule.key, exchange.key, Provenance.of("pub", "3"), {"amount": 0.5}, "tx1"),
+        Edge(
+            "TRANSFERRED",
+            mule.key,
+            exchange.key,
+            Provenance.of("secret", "4", tlp="RED"),
+            {"amount": 2.0},
+            "tx2",
+        ),
+    ]
+    store.upsert([exchange, mule], paid)
+    for level in TLP:
+        for scope in (Scope(), Scope(kinds=("Actor",), edge_set="social")):
+            fast = disruption_graph(store, level, scope)
+            slow = to_disruption_graph(scope_graph(store, level, scope.with_defaults(edge_set="operational")))
+            assert dict(fast.nodes(data=True)) == dict(slow.nodes(data=True)), (level, scope)
+            assert {frozenset(e) for e in fast.edges} == {frozenset(e) for e in slow.edges}
+            assert all(fast.edges[e]["types"] == slow.edges[e]["types"] for e in slow.edges)
+            assert dict(fast.graph["money"].edges) == dict(slow.graph["money"].edges)
+            assert fast.graph["cashout"] == slow.graph["cashout"]
+        red_only = HUB in {d["name"] for _, d in disruption_graph(store, level, Scope()).nodes(data=True)}
+        assert red_only == (level == TLP.RED)
