@@ -352,10 +352,16 @@ class EmbeddedStore(GraphStore):
         return attrs is not None and attrs["rank"] <= clearance
 
     def _stored_nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
-        """The stored nodes among ``keys`` that some source within ``clearance`` asserts (not views)."""
-        nodes = self.index._node  # once: each look at ``index`` asks SQLite whether the file changed
-        wanted = [k for k in keys if (a := nodes.get(k)) is not None and a["rank"] <= clearance]
-        return _Tx(self, self.conn).fetch_nodes(wanted)
+        """The stored nodes among ``keys`` that some source within ``clearance`` asserts (not views).
+
+        Read from the file alone (its ``tlp_rank`` column), never through the topology index: a lookup by
+        key must not wait for the index to be rebuilt after another process wrote.
+        """
+        rows = self.conn.execute(
+            f"SELECT data FROM nodes WHERE key IN {_LIST} AND tlp_rank <= ?",
+            (orjson.dumps(list(keys)).decode(), int(clearance)),
+        )
+        return {n.key: n for n in (row_node(orjson.loads(data)) for (data,) in rows)}
 
     def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
         stored = self._stored_nodes(keys, clearance)
