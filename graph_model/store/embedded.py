@@ -405,18 +405,19 @@ class EmbeddedStore(GraphStore):
             if attrs is None or attrs["rank"] > clearance:
                 continue
             # The adjacency dicts themselves: networkx's edge views cost more than the walk.
-            for outgoing, adjacent in ((True, index._succ[key]), (False, index._pred[key])):
-                for other, parallel in adjacent.items():
-                    far = nodes[other]
-                    if far["rank"] > clearance:
-                        continue
+            kind = attrs["kind"]
+            for other, parallel in index._succ[key].items():
+                far = nodes[other]
+                if far["rank"] <= clearance:
                     for ekey, data in parallel.items():
-                        if data["type"] in types and data["rank"] <= clearance and ekey not in found:
-                            source, target = (key, other) if outgoing else (other, key)
-                            skind, tkind = (attrs, far) if outgoing else (far, attrs)
-                            found[ekey] = Link(
-                                ekey, data["type"], source, target, skind["kind"], tkind["kind"], ekey
-                            )
+                        if ekey not in found and data["type"] in types and data["rank"] <= clearance:
+                            found[ekey] = Link(ekey, data["type"], key, other, kind, far["kind"], ekey)
+            for other, parallel in index._pred[key].items():
+                far = nodes[other]
+                if far["rank"] <= clearance:
+                    for ekey, data in parallel.items():
+                        if ekey not in found and data["type"] in types and data["rank"] <= clearance:
+                            found[ekey] = Link(ekey, data["type"], other, key, far["kind"], kind, ekey)
         if window is not None and found:
             # Times live in the records, not in the index: read them only when a window asks.
             records = _Tx(self, self.conn).fetch_edges(found)
@@ -456,7 +457,11 @@ class EmbeddedStore(GraphStore):
             succ, pred = index._succ[key], index._pred[key]
             names = self._hub_neighbours(index, key, clearance, types, kinds) if cap is not None else None
             if names is None:
-                names = sorted(_neighbours(index, key, clearance, types, kinds))
+                around = _neighbours(index, key, clearance, types, kinds)
+                if cap == 0 and not keep:  # a count alone (paths weigh frontiers so): nothing to sort
+                    near.degree = len(around)
+                    continue
+                names = sorted(around)
             near.degree = len(names)
             if cap is not None and len(names) > cap:
                 names = sorted({*names[:cap], *(keep & set(names))})
