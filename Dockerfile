@@ -12,7 +12,7 @@ COPY backend ./backend
 COPY graph_model ./graph_model
 COPY loaders ./loaders
 COPY queries ./queries
-RUN pip install . \
+RUN pip install ".[serve]" \
     && useradd --create-home --uid 10001 crimegraph
 
 USER crimegraph

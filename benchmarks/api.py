@@ -1,14 +1,20 @@
 """GraphQL API latency and throughput over real HTTP on a generated ecosystem, both stores in one run.
 
-For each store the API runs as ``crimegraph serve`` in its own process (one uvicorn worker, as shipped);
-this process is the client. Measures p50/p95 of node, search, neighbourhood (depth 2, limit 500), paths
-(k = 3, maxLength 6), moneyFlow (4 hops) and commonAssociates over keep-alive HTTP, the same inputs as
-``benchmarks/queries.py`` (which gives the same questions without HTTP), then requests/s and errors of
-node lookups from 50 concurrent clients. Floors measured in the same run: the query function alone
-in-process (embedded), ``{ __typename }`` through the same API (HTTP + auth + GraphQL, no store) and a
-bare FastAPI endpoint returning a constant under the same uvicorn (HTTP alone).
+For each store the API runs as ``crimegraph serve --workers N`` in its own process (``--workers``, 0 = the
+shipped default: one per CPU); this process is the client. Measures p50/p95 of node, search, neighbourhood
+(depth 2, limit 500), paths (k = 3, maxLength 6), moneyFlow (4 hops) and commonAssociates over keep-alive
+HTTP, the same inputs as ``benchmarks/queries.py`` (which gives the same questions without HTTP), then
+requests/s and errors of node lookups from 50 concurrent clients. Floors measured in the same run: the
+query function alone in-process (embedded), ``{ __typename }`` through the same API (HTTP + auth +
+GraphQL, no store) and a bare FastAPI endpoint returning a constant under the same uvicorn (HTTP alone);
+for neighbourhood depth 2 also the query function alone on each store (no HTTP, no GraphQL; wall and this
+process's CPU), and what the store itself needs at the least: on the embedded store a bare SQLite read of
+the answer's rows (its nodes by key and its edges by hash), on Neo4j the bare Bolt round trip of a one-hop
+Cypher query from the seed (``LIMIT 500``) and a bare two-hop expansion of the seed (``LIMIT 500``). Each
+figure is printed with its ratio to the floor.
 
     python benchmarks/api.py --size M                       # generate, load both stores, measure
+    python benchmarks/api.py --size M --workers 1           # the API as one process
     python benchmarks/api.py --data /tmp/m --db /tmp/m.db --skip-neo4j      # reuse a load
 
 Neo4j: as in benchmarks/queries.py (NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD, --load-neo4j to load it; else
@@ -41,9 +47,11 @@ import neo4j  # noqa: E402
 
 from backend.api.server import free_port  # noqa: E402
 from graph_model.model import default_model  # noqa: E402
-from graph_model.store.embedded import EmbeddedStore  # noqa: E402
+from graph_model.store import GraphStore  # noqa: E402
+from graph_model.store.embedded import EmbeddedStore, key_hash  # noqa: E402
 from graph_model.store.neo4j_store import Neo4jStore  # noqa: E402
 from loaders.generate import SIZES, generate  # noqa: E402
+from queries.neighbourhood import neighbourhood  # noqa: E402
 
 KEY = "benchmark-key-0123456789abcdef"
 TARGETS = {("neighbourhood d2", "embedded"): 50.0, ("neighbourhood d2", "neo4j"): 100.0}
@@ -229,6 +237,71 @@ def throughput(
     return asyncio.run(_hammer(url, body_of, clients, seconds))
 
 
+def _timed(items: list[Any], ask: Callable[[Any], Any], warm: int) -> dict[str, Any]:
+    """p50/p95 wall and this process's CPU of ``ask`` over ``items`` (after ``warm`` untimed calls)."""
+    for item in items[:warm]:
+        ask(item)
+    wall: list[float] = []
+    cpu: list[float] = []
+    for item in items:
+        began, began_cpu = time.perf_counter(), time.process_time()
+        ask(item)
+        wall.append((time.perf_counter() - began) * 1000)
+        cpu.append((time.process_time() - began_cpu) * 1000)
+    wall.sort()
+    cpu.sort()
+    return {
+        "p50": statistics.median(wall),
+        "p95": wall[max(0, round(0.95 * len(wall)) - 1)],
+        "cpu_p50": statistics.median(cpu),
+        "cpu_p95": cpu[max(0, round(0.95 * len(cpu)) - 1)],
+        "errors": 0,
+    }
+
+
+def neighbourhood_floors(
+    name: str, store: GraphStore, seeds: list[str], warm: int
+) -> dict[str, dict[str, Any]]:
+    """Neighbourhood depth 2 as a function call on ``store``, and the store's own floor for it."""
+
+    def ask(seed: str) -> Any:
+        return neighbourhood(store, BENCH.CALLER, [seed], depth=2, limit=500)
+
+    found: dict[str, dict[str, Any]] = {"function alone": _timed(seeds, ask, warm)}
+    if isinstance(store, EmbeddedStore):
+        answers = {seed: ask(seed) for seed in seeds}
+        conn = store.conn
+
+        def read_rows(seed: str) -> None:
+            network = answers[seed]
+            keys = json.dumps([n.key for n in network.nodes])
+            conn.execute(
+                "SELECT data FROM nodes WHERE key IN (SELECT value FROM json_each(?))", (keys,)
+            ).fetchall()
+            hashes = json.dumps(sorted({key_hash(e.key) for e in network.edges}))
+            conn.execute(
+                "SELECT type, source, target, discriminator, data FROM edges WHERE hash IN "
+                "(SELECT value FROM json_each(?))",
+                (hashes,),
+            ).fetchall()
+
+        found["floor: bare SQLite read of the answer's rows"] = _timed(seeds, read_rows, warm)
+    elif isinstance(store, Neo4jStore):
+        driver = store.driver
+        one_hop = "MATCH (a:Entity {key: $k})-[r]-(b:Entity) RETURN b.key AS k LIMIT 500"
+        two_hops = "MATCH (a:Entity {key: $k})-[*1..2]-(b:Entity) WITH DISTINCT b RETURN b.key AS k LIMIT 500"
+        for label, text in (
+            ("floor: bare Bolt one-hop query", one_hop),
+            ("bare two-hop expansion", two_hops),
+        ):
+            found[label] = _timed(
+                seeds,
+                lambda seed, text=text: driver.execute_query(text, {"k": seed}, database_=store.database),
+                warm,
+            )
+    return found
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--size", choices=sorted(SIZES), default="M")
@@ -237,6 +310,7 @@ def main() -> int:
     ap.add_argument("--warm", type=int, default=10, help="untimed requests per question first")
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=10.0, help="length of each throughput phase")
+    ap.add_argument("--workers", type=int, default=0, help="crimegraph serve --workers (0: its default)")
     ap.add_argument("--data", type=Path, help="generated tables (made there when missing)")
     ap.add_argument("--db", type=Path, help="embedded store file (loaded when missing)")
     ap.add_argument("--skip-neo4j", action="store_true")
@@ -268,8 +342,13 @@ def main() -> int:
         "money_flow 4 hops": chosen["money"],
         "common_associates": chosen["associates"],
     }
-    # Floor of the neighbourhood: the query function alone, in this process, on the embedded store.
-    direct = BENCH.measure(embedded, *BENCH.questions(chosen)["neighbourhood d2"], args.warm)
+    # Below the API: the query function alone in this process, and the store's own floor.
+    floors: dict[tuple[str, str], dict[str, Any]] = {}
+    if not args.skip_embedded:
+        for label, r in neighbourhood_floors(
+            "embedded", embedded, items["neighbourhood d2"], args.warm
+        ).items():
+            floors[label, "embedded"] = r
     embedded.close()
 
     env = {"CRIMEGRAPH_API_KEYS": f"{KEY}:admin:RED", "PYTHONPATH": str(REPO)}
@@ -292,6 +371,11 @@ def main() -> int:
             print("loading Neo4j ...", flush=True)
             print(f"  loaded in {BENCH.load(remote, files):.1f} s", flush=True)
             remote.close()
+        driver = neo4j.GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+        remote = Neo4jStore(driver, default_model())
+        for label, r in neighbourhood_floors("neo4j", remote, items["neighbourhood d2"], args.warm).items():
+            floors[label, "neo4j"] = r
+        remote.close()
         locations.append(("neo4j", uri, {"NEO4J_USER": auth[0], "NEO4J_PASSWORD": auth[1]}))
 
     results: dict[tuple[str, str], dict[str, Any]] = {}
@@ -302,7 +386,16 @@ def main() -> int:
     }
     try:
         for name, location, extra in locations:
-            command = [sys.executable, "-m", "backend", "--store", location, "serve"]
+            command = [
+                sys.executable,
+                "-m",
+                "backend",
+                "--store",
+                location,
+                "serve",
+                "--workers",
+                str(args.workers),
+            ]
             with process(command, {**env, **extra}, "/readyz") as url:
                 headers = {"Authorization": f"Bearer {KEY}"}
                 with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
@@ -351,12 +444,31 @@ def main() -> int:
         target = TARGETS.get((question, name))
         verdict = "" if target is None else f"p95 ≤ {target:.0f} {'met' if r['p95'] <= target else 'MISSED'}"
         print(f"{question:<20}{name:<10}{r['p50']:>9.1f}{r['p95']:>9.1f}  {r['errors']:>6}  {verdict}")
-    print(
-        f"{'(function alone)':<20}{'embedded':<10}{direct['p50']:>9.1f}{direct['p95']:>9.1f}  "
-        f"{direct['errors']:>6}  floor of neighbourhood d2 (no HTTP, no GraphQL)"
-    )
     print()
-    print(f"{args.clients} concurrent clients, {args.seconds:g} s each:")
+    print(
+        "neighbourhood d2 below the API (wall ms; CPU ms of this process; ratio of p95 to the store's floor):"
+    )
+    for (label, name), r in floors.items():
+        floor_p95 = next(
+            (f["p95"] for (lb, n), f in floors.items() if n == name and lb.startswith("floor")), 0
+        )
+        api = results.get(("neighbourhood d2", name), {})
+        ratio = f"  p95 {r['p95'] / floor_p95:5.1f}x the floor" if floor_p95 else ""
+        print(
+            f"  {name:<9}{label:<46} p50 {r['p50']:7.1f} p95 {r['p95']:7.1f}  CPU p50 {r['cpu_p50']:6.1f} "
+            f"p95 {r['cpu_p95']:6.1f}{ratio}"
+        )
+        if label == "function alone" and api and floor_p95:
+            print(
+                f"  {name:<9}{'through the API':<46} p95 {api['p95']:7.1f}  "
+                f"{api['p95'] / floor_p95:5.1f}x the floor"
+            )
+    print()
+    print(
+        f"{args.clients} concurrent clients, {args.seconds:g} s each, "
+        f"crimegraph serve --workers {args.workers} "
+        f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}):"
+    )
     floor = rates.get("bare FastAPI constant (HTTP floor)", (0.0, 0, 0))[0]
     for label, (rate, count, errors) in rates.items():
         ratio = f"  {rate / floor:.2f} of the HTTP floor" if floor else ""

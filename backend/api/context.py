@@ -37,7 +37,7 @@ class Context(BaseContext):
         return self.caller.clearance
 
     async def _load_entities(self, keys: list[str]) -> list[Node | None]:
-        found = await self.run(self.store.get_many, keys, clearance=self.clearance)
+        found = await self.run.quick(self.store.get_many, keys, clearance=self.clearance)
         return [found.get(k) for k in keys]
 
 

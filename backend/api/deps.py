@@ -38,6 +38,8 @@ class StoreHolder:
         self._error = "the store is not open"
         self._guard = threading.Lock()
         self.lock: AbstractContextManager[object] = nullcontext()
+        # Set for a store whose reads are local work without waiting (see Runner.quick).
+        self.local_lock: threading.Lock | None = None
         if store is not None:
             self._configure(store)
 
@@ -53,7 +55,9 @@ class StoreHolder:
             store.read_timeout = self._read_timeout
         # One SQLite connection and its in-memory index serve every request: one at a time. The Neo4j
         # driver is thread-safe and runs each read in its own session.
-        self.lock = threading.Lock() if isinstance(store, EmbeddedStore) else nullcontext()
+        local = threading.Lock() if isinstance(store, EmbeddedStore) else None
+        self.local_lock = local
+        self.lock = local if local is not None else nullcontext()
 
     def get(self) -> GraphStore:
         """The store, opening it if it is not open yet; StoreError while it cannot be reached."""
@@ -136,3 +140,22 @@ class Runner:
             return await asyncio.wait_for(asyncio.to_thread(work), remaining)
         except TimeoutError:
             raise LimitExceeded(f"the request ran out of its time budget ({self.budget:g} s)") from None
+
+    async def quick(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
+        """Run ``fn``, a read bounded to a few rows (entities by key), on the event loop itself when the
+        store is local and free; otherwise as :meth:`__call__` does.
+
+        Handing such a read to a worker thread and back costs several times the read (thread wake-ups
+        and GIL hand-overs between the loop and the worker: measured 3.7 ms per node lookup against
+        0.2 ms of store work at 50 clients). The store's lock is only tried, never waited for, so the
+        loop is never held up behind a long question another request runs in a worker.
+        """
+        lock = self.holder.local_lock
+        if lock is None or not lock.acquire(blocking=False):
+            return await self(fn, *args, **kwargs)
+        try:
+            if time.monotonic() > self.deadline:
+                raise LimitExceeded(f"the request ran out of its time budget ({self.budget:g} s)")
+            return fn(*args, **kwargs)
+        finally:
+            lock.release()

@@ -42,25 +42,30 @@ class Provenance:
 
 @strawberry.type(description="An entity of the graph (actor, infrastructure, wallet, forum ...).")
 class Entity:
+    """Built from a Node; aliases, properties and provenance are made only when a query asks for them
+    (a neighbourhood of 500 entities asked for keys and names built them all: a third of its time)."""
+
     key: str = strawberry.field(description="The entity's key; any of its identifiers also finds it")
     kind: str = strawberry.field(description="Node kind of the schema (Actor, Wallet ...)")
     type: str = strawberry.field(description="Type within the kind (handle, domain ...)")
     name: str
-    aliases: list[str]
-    properties: JSON = strawberry.field(description="The schema's properties (aliases apart)")
-    provenance: Provenance
+    node: strawberry.Private[Node]
+
+    @strawberry.field
+    def aliases(self) -> list[str]:
+        return [str(a) for a in self.node.props.get("aliases", ())]
+
+    @strawberry.field(description="The schema's properties (aliases apart)")
+    def properties(self) -> JSON:
+        return JSON({k: v for k, v in self.node.props.items() if k != "aliases"})
+
+    @strawberry.field
+    def provenance(self) -> Provenance:
+        return Provenance.of(self.node.prov)
 
     @classmethod
     def of(cls, node: Node) -> "Entity":
-        return cls(
-            key=node.key,
-            kind=node.kind,
-            type=node.type,
-            name=node.name,
-            aliases=[str(a) for a in node.props.get("aliases", ())],
-            properties=JSON({k: v for k, v in node.props.items() if k != "aliases"}),
-            provenance=Provenance.of(node.prov),
-        )
+        return cls(key=node.key, kind=node.kind, type=node.type, name=node.name, node=node)
 
 
 @strawberry.type(description="A directed relationship between two entities.")
@@ -69,8 +74,15 @@ class Link:
     type: str = strawberry.field(description="Edge kind of the schema (MEMBER_OF, TRANSFERRED ...)")
     source: str = strawberry.field(description="Key of the source entity")
     target: str = strawberry.field(description="Key of the target entity")
-    properties: JSON
-    provenance: Provenance
+    edge: strawberry.Private[Edge]
+
+    @strawberry.field
+    def properties(self) -> JSON:
+        return JSON(dict(self.edge.props))
+
+    @strawberry.field
+    def provenance(self) -> Provenance:
+        return Provenance.of(self.edge.prov)
 
     @strawberry.field(description="The source entity (batched per request; null if not visible)")
     async def source_entity(self, info: strawberry.Info) -> Entity | None:
@@ -89,8 +101,7 @@ class Link:
             type=edge.type,
             source=edge.source,
             target=edge.target,
-            properties=JSON(dict(edge.props)),
-            provenance=Provenance.of(edge.prov),
+            edge=edge,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -17,13 +18,44 @@ HostOpt = Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for ev
 PortOpt = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+WorkersOpt = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        help="Server processes sharing the port (0: one per CPU, at most 4). Each opens the store itself; "
+        "an embedded store's readers each keep their own index in memory.",
+    ),
+]
+MAX_AUTO_WORKERS = 4
+
+
+def workers_for(asked: int) -> int:
+    """The processes ``--workers`` asks for: ``asked``, or for 0 one per CPU (at most MAX_AUTO_WORKERS)."""
+    return asked if asked > 0 else max(1, min(os.cpu_count() or 1, MAX_AUTO_WORKERS))
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from backend.api.app import create_app
     from backend.api.server import config
 
-    uvicorn.Server(config(create_app(settings), host, port)).run()
+    if workers <= 1:
+        uvicorn.Server(config(create_app(settings), host, port)).run()
+        return
+    # Each worker process builds the app from the environment (create_app reads Settings()): hand it
+    # the store this command was given.
+    os.environ["CRIMEGRAPH_STORE"] = settings.store
+    uvicorn.run(
+        "backend.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 def _local_url(host: str, port: int) -> str:
@@ -32,7 +64,7 @@ def _local_url(host: str, port: int) -> str:
 
 
 @app.command()
-def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
+def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, workers: WorkersOpt = 0) -> None:
     """Serve the GraphQL API at /graphql (GraphiQL at /graphiql) for the configured store and keys."""
 
     def body() -> None:
@@ -50,10 +82,12 @@ def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
                 "[yellow]warning:[/yellow] no API keys configured (CRIMEGRAPH_API_KEYS=KEY:ROLE:TLP,...); "
                 "every request will get 401"
             )
+        processes = workers_for(workers)
         out.print(
-            f"crimegraph API on {_local_url(host, port)}/graphql ({keys} key(s), store {settings.store})"
+            f"crimegraph API on {_local_url(host, port)}/graphql ({keys} key(s), store {settings.store}, "
+            f"{processes} worker(s))"
         )
-        _serve(settings, host, port)
+        _serve(settings, host, port, processes)
 
     run(body)
 

@@ -377,10 +377,16 @@ class EmbeddedStore(GraphStore):
         return attrs is not None and attrs["rank"] <= clearance
 
     def _stored_nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
-        """The stored nodes among ``keys`` that some source within ``clearance`` asserts (not views)."""
-        nodes = self.index._node  # once: each look at ``index`` asks SQLite whether the file changed
-        wanted = [k for k in keys if (a := nodes.get(k)) is not None and a["rank"] <= clearance]
-        return _Tx(self, self.conn).fetch_nodes(wanted)
+        """The stored nodes among ``keys`` that some source within ``clearance`` asserts (not views).
+
+        Read from the file alone (its ``tlp_rank`` column), never through the topology index: a lookup by
+        key must not wait for the index to be rebuilt after another process wrote.
+        """
+        rows = self.conn.execute(
+            f"SELECT data FROM nodes WHERE key IN {_LIST} AND tlp_rank <= ?",
+            (orjson.dumps(list(keys)).decode(), int(clearance)),
+        )
+        return {n.key: n for n in (row_node(orjson.loads(data)) for (data,) in rows)}
 
     def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
         stored = self._stored_nodes(keys, clearance)
@@ -424,18 +430,19 @@ class EmbeddedStore(GraphStore):
             if attrs is None or attrs["rank"] > clearance:
                 continue
             # The adjacency dicts themselves: networkx's edge views cost more than the walk.
-            for outgoing, adjacent in ((True, index._succ[key]), (False, index._pred[key])):
-                for other, parallel in adjacent.items():
-                    far = nodes[other]
-                    if far["rank"] > clearance:
-                        continue
+            kind = attrs["kind"]
+            for other, parallel in index._succ[key].items():
+                far = nodes[other]
+                if far["rank"] <= clearance:
                     for ekey, data in parallel.items():
-                        if data["type"] in types and data["rank"] <= clearance and ekey not in found:
-                            source, target = (key, other) if outgoing else (other, key)
-                            skind, tkind = (attrs, far) if outgoing else (far, attrs)
-                            found[ekey] = Link(
-                                ekey, data["type"], source, target, skind["kind"], tkind["kind"], ekey
-                            )
+                        if ekey not in found and data["type"] in types and data["rank"] <= clearance:
+                            found[ekey] = Link(ekey, data["type"], key, other, kind, far["kind"], ekey)
+            for other, parallel in index._pred[key].items():
+                far = nodes[other]
+                if far["rank"] <= clearance:
+                    for ekey, data in parallel.items():
+                        if ekey not in found and data["type"] in types and data["rank"] <= clearance:
+                            found[ekey] = Link(ekey, data["type"], other, key, far["kind"], kind, ekey)
         if window is not None and found:
             # Times live in the records, not in the index: read them only when a window asks.
             records = _Tx(self, self.conn).fetch_edges(found)
@@ -475,7 +482,11 @@ class EmbeddedStore(GraphStore):
             succ, pred = index._succ[key], index._pred[key]
             names = self._hub_neighbours(index, key, clearance, types, kinds) if cap is not None else None
             if names is None:
-                names = sorted(_neighbours(index, key, clearance, types, kinds))
+                around = _neighbours(index, key, clearance, types, kinds)
+                if cap == 0 and not keep:  # a count alone (paths weigh frontiers so): nothing to sort
+                    near.degree = len(around)
+                    continue
+                names = sorted(around)
             near.degree = len(names)
             if cap is not None and len(names) > cap:
                 names = sorted({*names[:cap], *(keep & set(names))})
