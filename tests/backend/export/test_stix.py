@@ -308,6 +308,7 @@ if FULL:
 
 
 @pytest.mark.realdata
+@pytest.mark.timeout(0 if FULL else 900)
 @pytest.mark.parametrize(("fmt", "pattern", "dataset"), REAL, ids=[r[2] for r in REAL])
 def test_stix_export_of_every_real_dataset_is_valid(
     shared_data: Path, embedded_store: GraphStore, fmt: str, pattern: str, dataset: str
