@@ -118,7 +118,14 @@ def walk_out(
     limit: int,
     hub_cap: int,
 ) -> Walk:
-    """The bounded breadth-first walk of :func:`neighbourhood`, on links only."""
+    """The bounded breadth-first walk of :func:`neighbourhood`, on links only.
+
+    A level's frontier is asked for in chunks, in key order, so a walk that reaches ``limit`` early does
+    not count the neighbours of the rest of the frontier: the first chunk holds as many entities as could
+    fill the room left at ``hub_cap`` new neighbours each, and each next chunk twice as many as the one
+    before. What is kept is the same as asking for the whole frontier at once (``keep`` is the level's
+    starting set either way).
+    """
     order = list(dict.fromkeys(seeds))
     kept = set(order)
     walk = Walk(order)
@@ -130,33 +137,33 @@ def walk_out(
     for _ in range(depth):
         if not frontier or walk.truncated:
             break
-        around = store.near(
-            frontier,
-            clearance=clearance,
-            types=types,
-            window=window,
-            kinds=kinds,
-            keep=frozenset(kept),
-            cap=hub_cap,
-        )
+        keep = frozenset(kept)
         nxt: list[str] = []
-        for key in frontier:
-            near = around[key]
-            shown = sorted({link.other(key) for link in near.links})
-            if near.degree > len(shown):
-                walk.collapsed[key] = near.degree - len(shown)
-            seen.update((link.key, link) for link in near.links)
-            for other in shown:
-                if other in kept:
-                    continue
-                if len(walk.order) >= limit:
-                    walk.truncated = True
+        start, size = 0, 0
+        while start < len(frontier) and not walk.truncated:
+            size = max(2 * size, -(-(limit - len(walk.order)) // hub_cap), 1)
+            chunk = frontier[start : start + size]
+            start += len(chunk)
+            around = store.near(
+                chunk, clearance=clearance, types=types, window=window, kinds=kinds, keep=keep, cap=hub_cap
+            )
+            for key in chunk:
+                near = around[key]
+                shown = sorted({link.other(key) for link in near.links})
+                if near.degree > len(shown):
+                    walk.collapsed[key] = near.degree - len(shown)
+                seen.update((link.key, link) for link in near.links)
+                for other in shown:
+                    if other in kept:
+                        continue
+                    if len(walk.order) >= limit:
+                        walk.truncated = True
+                        break
+                    kept.add(other)
+                    walk.order.append(other)
+                    nxt.append(other)
+                if walk.truncated:
                     break
-                kept.add(other)
-                walk.order.append(other)
-                nxt.append(other)
-            if walk.truncated:
-                break
         frontier = sorted(nxt)
     walk.links = {k: link for k, link in sorted(seen.items()) if link.source in kept and link.target in kept}
     return walk

@@ -13,7 +13,7 @@ from neo4j import Driver, RoutingControl, Transaction
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from graph_model.entities import Edge, Node, edge_key
-from graph_model.errors import StoreError
+from graph_model.errors import NotFound, StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store import cypher
@@ -60,6 +60,10 @@ def node_params(model: Model, node: Node) -> dict[str, Any]:
     params = node_row(node)
     params["search_text"] = search_text(node, model.nodes[node.kind].search_properties)
     return params
+
+
+# The columns of a relationship row: its ends' keys and ``cypher.EDGE_COLUMNS``.
+EDGE_ROW = ("source", "target", "p", "type")
 
 
 def _edge(record: Mapping[str, Any]) -> Edge:
@@ -330,6 +334,12 @@ class Neo4jStore(GraphStore):
         )
         return [dict(r) for r in records]
 
+    def _gather(self, text: str, columns: Sequence[str], **params: Any) -> list[dict[str, Any]]:
+        """:meth:`_read` of a query whose rows the server gathers into one record (see
+        ``cypher.gathered``): for reads of many small rows."""
+        rows = self._read(cypher.gathered(text, columns), **params)[0]["rows"]
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
     @contextmanager
     def loading(self) -> Iterator[None]:
         """Remember what this load reads and writes (see graph_model.store.memory) until it ends."""
@@ -359,14 +369,26 @@ class Neo4jStore(GraphStore):
             work.remember()
 
     def _resolve(self, ids: Iterable[str]) -> dict[str, str]:
-        return {r["id"]: r["key"] for r in self._read(cypher.resolve_ids(), ids=list(ids))}
+        return {r["id"]: r["key"] for r in self._gather(cypher.resolve_ids(), ("id", "key"), ids=list(ids))}
+
+    def get(self, identifier: str, *, clearance: TLP) -> Node:
+        # One round trip instead of the contract's two (resolve, then fetch): node lookups are the API's
+        # most frequent question.
+        rows = self._read(cypher.get_node(), ids=[identifier], clearance=int(clearance))
+        node = node_view(row_node(rows[0]["p"]), clearance) if rows else None
+        # An identifier only a source above clearance gave must not confirm that it names this entity.
+        if node is None or (identifier != node.key and identifier not in node.ids):
+            raise NotFound(f"no entity {identifier!r}")
+        return node
 
     def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
-        rows = self._read(cypher.fetch_nodes(), keys=list(keys), clearance=int(clearance))
+        rows = self._gather(cypher.fetch_nodes(), ("p",), keys=list(keys), clearance=int(clearance))
         return _node_views((r["p"] for r in rows), clearance)
 
     def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
-        rows = self._read(cypher.expand(), keys=list(keys), types=sorted(types), clearance=int(clearance))
+        rows = self._gather(
+            cypher.expand(), EDGE_ROW, keys=list(keys), types=sorted(types), clearance=int(clearance)
+        )
         return _edge_views(rows, clearance)
 
     def links(
@@ -379,8 +401,9 @@ class Neo4jStore(GraphStore):
     ) -> list[Link]:
         if not keys or not types:
             return []
-        rows = self._read(
+        rows = self._gather(
             cypher.links(self.model, types),
+            ("ref", "type", "source", "target", "source_kind", "target_kind", "discriminator"),
             keys=list(keys),
             clearance=int(clearance),
             since=window.since if window else None,
@@ -417,8 +440,9 @@ class Neo4jStore(GraphStore):
         found: dict[str, Near] = {key: Near() for key in keys}
         if not keys or not types:
             return found
-        rows = self._read(
+        rows = self._gather(
             cypher.near(self.model, types),
+            ("key", "kind", "degree", "shown"),
             keys=list(dict.fromkeys(keys)),
             clearance=int(clearance),
             since=window.since if window else None,
@@ -427,19 +451,19 @@ class Neo4jStore(GraphStore):
             keep=sorted(keep),
             cap=cap,
         )
-        seen: dict[str, set[str]] = {key: set() for key in keys}
         for r in rows:
-            near = found[r["key"]]
+            here, kind = r["key"], r["kind"]
+            near = found[here]
             near.degree = r["degree"]
-            if r["ref"] is None:
-                continue
-            key = edge_key(r["type"], r["source"], r["target"], r["discriminator"])
-            if key not in seen[r["key"]]:
-                seen[r["key"]].add(key)
-                link = Link(
-                    key, r["type"], r["source"], r["target"], r["source_kind"], r["target_kind"], r["ref"]
-                )
-                near.links.append(link)
+            links: dict[str, Link] = {}
+            for other, other_kind, rels in r["shown"]:
+                for ref, edge_type, out, discriminator in rels:
+                    source, target = (here, other) if out else (other, here)
+                    key = edge_key(edge_type, source, target, discriminator)
+                    if key not in links:
+                        source_kind, target_kind = (kind, other_kind) if out else (other_kind, kind)
+                        links[key] = Link(key, edge_type, source, target, source_kind, target_kind, ref)
+            near.links = list(links.values())
         for key, near in found.items():
             near.links.sort(key=_by_neighbour(key))
         return found
@@ -447,7 +471,8 @@ class Neo4jStore(GraphStore):
     def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
         if not links:
             return []
-        rows = self._read(cypher.edges_by_ref(), refs=[link.ref for link in links], clearance=int(clearance))
+        refs = [link.ref for link in links]
+        rows = self._gather(cypher.edges_by_ref(), ("ref", *EDGE_ROW), refs=refs, clearance=int(clearance))
         found = {r["ref"]: view for r in rows if (view := edge_view(_edge(r), clearance)) is not None}
         # An element id names another relationship once its own was deleted: the key must still match.
         return [edge for link in links if (edge := found.get(link.ref)) is not None and edge.key == link.key]
