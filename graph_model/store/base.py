@@ -157,6 +157,12 @@ def slim_edge(edge: Edge, props: frozenset[str]) -> SlimEdge:
     return edge.source, edge.target, edge.type, {p: edge.props[p] for p in props if p in edge.props}
 
 
+def names(view: Node, identifier: str) -> bool:
+    """Whether ``identifier`` names the node as the caller sees it: its key, or an id a visible source gave
+    (an identifier only a source above clearance gave must not confirm that it names this entity)."""
+    return identifier == view.key or identifier in view.ids
+
+
 class GraphStore(abc.ABC):
     """A graph of nodes and edges with provenance, read through the caller's clearance."""
 
@@ -297,8 +303,7 @@ class GraphStore(abc.ABC):
         """The node with this key or id; NotFound also when it is above ``clearance``."""
         key = self._resolve([identifier]).get(identifier)
         found = self._nodes([key], clearance) if key else {}
-        # An identifier only a source above clearance gave must not confirm that it names this entity.
-        if key is None or key not in found or (identifier != key and identifier not in found[key].ids):
+        if key is None or key not in found or not names(found[key], identifier):
             raise NotFound(f"no entity {identifier!r}")
         return found[key]
 
@@ -306,7 +311,7 @@ class GraphStore(abc.ABC):
         """The visible nodes among these keys or ids, by the identifier asked for; the rest left out."""
         resolved = self._resolve(identifiers)
         found = self._nodes(sorted(set(resolved.values())), clearance)
-        return {i: found[k] for i, k in resolved.items() if k in found}
+        return {i: found[k] for i, k in resolved.items() if k in found and names(found[k], i)}
 
     def neighbourhood(
         self,

@@ -150,9 +150,9 @@ def resolve_nodes() -> str:
     return f"{_resolve()}RETURN id, key, elementId(e) AS element_id, properties(e) AS p"
 
 
-def get_node() -> str:
-    """The entity an identifier names, at or below a clearance: ``base.GraphStore.get`` in one query."""
-    return f"{_resolve()}AND e.tlp_rank <= $clearance RETURN key, properties(e) AS p"
+def get_nodes() -> str:
+    """The entities identifiers name, at or below a clearance: ``base.GraphStore.get_many`` in one query."""
+    return f"{_resolve()}AND e.tlp_rank <= $clearance RETURN id, properties(e) AS p"
 
 
 def node_kinds() -> str:

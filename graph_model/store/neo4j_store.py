@@ -17,7 +17,7 @@ from graph_model.errors import NotFound, StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store import cypher
-from graph_model.store.base import GraphStore, Link, Near, Stats, TimeWindow, WriteTx
+from graph_model.store.base import GraphStore, Link, Near, Stats, TimeWindow, WriteTx, names
 from graph_model.store.codec import (
     edge_fields,
     edge_row,
@@ -372,14 +372,17 @@ class Neo4jStore(GraphStore):
         return {r["id"]: r["key"] for r in self._gather(cypher.resolve_ids(), ("id", "key"), ids=list(ids))}
 
     def get(self, identifier: str, *, clearance: TLP) -> Node:
+        found = self.get_many([identifier], clearance=clearance)
+        if identifier not in found:
+            raise NotFound(f"no entity {identifier!r}")
+        return found[identifier]
+
+    def get_many(self, identifiers: Sequence[str], *, clearance: TLP) -> dict[str, Node]:
         # One round trip instead of the contract's two (resolve, then fetch): node lookups are the API's
         # most frequent question.
-        rows = self._read(cypher.get_node(), ids=[identifier], clearance=int(clearance))
-        node = node_view(row_node(rows[0]["p"]), clearance) if rows else None
-        # An identifier only a source above clearance gave must not confirm that it names this entity.
-        if node is None or (identifier != node.key and identifier not in node.ids):
-            raise NotFound(f"no entity {identifier!r}")
-        return node
+        rows = self._gather(cypher.get_nodes(), ("id", "p"), ids=list(identifiers), clearance=int(clearance))
+        views = ((r["id"], node_view(row_node(r["p"]), clearance)) for r in rows)
+        return {i: view for i, view in views if view is not None and names(view, i)}
 
     def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
         rows = self._gather(cypher.fetch_nodes(), ("p",), keys=list(keys), clearance=int(clearance))

@@ -77,6 +77,10 @@ def test_public_wallet_stays_visible_after_an_amber_source_names_it(store: Graph
     with pytest.raises(NotFound):
         store.get("wallet-cluster:kestrel-7", clearance=TLP.CLEAR)
     assert store.get("wallet-cluster:kestrel-7", clearance=TLP.AMBER).key == key
+    # Nor does a batch lookup (the API's DataLoader), which answers only what the caller may see.
+    both = [key, "wallet-cluster:kestrel-7", "btc:nowhere"]
+    assert store.get_many(both, clearance=TLP.CLEAR) == {key: clear}
+    assert store.get_many(both, clearance=TLP.AMBER) == {key: amber, "wallet-cluster:kestrel-7": amber}
     assert store.neighbourhood(["wallet-cluster:kestrel-7"], clearance=TLP.CLEAR).nodes == {}
     assert store.neighbourhood(["wallet-cluster:kestrel-7"], clearance=TLP.AMBER).nodes.keys() >= {key}
     # The path victim -> exchange -> payout is there, with only what the public sources said of it.
