@@ -46,6 +46,7 @@ import httpx  # noqa: E402
 import neo4j  # noqa: E402
 
 from backend.api.server import free_port  # noqa: E402
+from backend.commands.api import workers_for  # noqa: E402
 from graph_model.model import default_model  # noqa: E402
 from graph_model.store import GraphStore  # noqa: E402
 from graph_model.store.embedded import EmbeddedStore, key_hash  # noqa: E402
@@ -86,11 +87,23 @@ QUERIES: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
     ),
 }
 FLOOR_APP = """
+import os
 from fastapi import FastAPI
 app = FastAPI()
 @app.get("/constant")
 async def constant() -> dict[str, str]:
     return {"status": "ok"}
+if os.environ.get("FLOOR_NEO4J_URI"):
+    from neo4j import AsyncGraphDatabase
+    auth = (os.environ["FLOOR_NEO4J_USER"], os.environ["FLOOR_NEO4J_PASSWORD"])
+    uri = os.environ["FLOOR_NEO4J_URI"]
+    driver = AsyncGraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+    @app.post("/node")
+    async def node(body: dict[str, str]) -> dict[str, object]:
+        records, _, _ = await driver.execute_query(
+            "MATCH (n:Entity {key: $k}) RETURN properties(n) AS p", {"k": body["k"]}, database_="neo4j"
+        )
+        return records[0]["p"] if records else {}
 """
 
 
@@ -187,8 +200,9 @@ def _request(url: str, body: dict[str, Any] | None) -> bytes:
     if body is None:
         return f"GET /constant HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
     payload = json.dumps(body).encode()
+    path = "/node" if "query" not in body else "/graphql"
     return (
-        f"POST /graphql HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {KEY}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {KEY}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
     ).encode() + payload
 
@@ -428,10 +442,24 @@ def main() -> int:
             "--log-level",
             "warning",
         ]
+        command += ["--workers", str(workers_for(args.workers))]
         with process(command, {}, "/constant") as url:
             rates["bare FastAPI constant (HTTP floor)"] = throughput(
                 url, lambda i: None, args.clients, args.seconds
             )
+        neo4j_env = next((extra for name, _, extra in locations if name == "neo4j"), None)
+        if neo4j_env is not None:
+            # The floor of a lookup on Neo4j: HTTP, one Bolt read (the async driver on the event loop)
+            # and the server's work, with no GraphQL, no auth, no clearance - under the same workers.
+            env_floor = {
+                "FLOOR_NEO4J_URI": next(loc for name, loc, _ in locations if name == "neo4j"),
+                "FLOOR_NEO4J_USER": neo4j_env["NEO4J_USER"],
+                "FLOOR_NEO4J_PASSWORD": neo4j_env["NEO4J_PASSWORD"],
+            }
+            with process(command, env_floor, "/constant") as url:
+                rates["bare FastAPI + one Bolt read (Neo4j lookup floor)"] = throughput(
+                    url, lambda i: {"k": items["node"][i % len(items["node"])]}, args.clients, args.seconds
+                )
     finally:
         if server is not None:
             server.stop()
@@ -470,8 +498,11 @@ def main() -> int:
         f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}):"
     )
     floor = rates.get("bare FastAPI constant (HTTP floor)", (0.0, 0, 0))[0]
+    bolt_floor = rates.get("bare FastAPI + one Bolt read (Neo4j lookup floor)", (0.0, 0, 0))[0]
     for label, (rate, count, errors) in rates.items():
         ratio = f"  {rate / floor:.2f} of the HTTP floor" if floor else ""
+        if label == "node lookups, neo4j" and bolt_floor:
+            ratio += f", {rate / bolt_floor:.2f} of the Neo4j lookup floor"
         met = "met" if rate >= THROUGHPUT_TARGET and not errors else "MISSED"
         target = f"  target ≥ {THROUGHPUT_TARGET:.0f}/s {met}" if label.startswith("node") else ""
         print(f"  {label:<48}{rate:>9.0f} req/s  {count:>7} requests  {errors} errors{ratio}{target}")
