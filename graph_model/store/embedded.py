@@ -313,6 +313,10 @@ class EmbeddedStore(GraphStore):
                 f"{self.path} was written by another crimegraph version (file layout {version}, this one "
                 f"reads {LAYOUT_VERSION}); load the data again into a new file"
             )
+        if tables and version == LAYOUT_VERSION:
+            # Nothing to write: a write here would make every other open connection (a running API)
+            # rebuild its topology index.
+            return
         self.conn.executescript(_SCHEMA)
         self.conn.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, LiteralString, cast
 
@@ -64,6 +66,8 @@ def node_params(model: Model, node: Node) -> dict[str, Any]:
 
 # The columns of a relationship row: its ends' keys and ``cypher.EDGE_COLUMNS``.
 EDGE_ROW = ("source", "target", "p", "type")
+# Fewest entities per concurrent part of a ``near`` read (see Neo4jStore.near).
+NEAR_PER_PART = 4
 
 
 def _edge(record: Mapping[str, Any]) -> Edge:
@@ -294,6 +298,8 @@ class Neo4jStore(GraphStore):
         self._memory: Memory | None = None  # while loading (see graph_model.store.memory)
         # Seconds a read transaction may run before the server aborts it (None: the server's setting).
         self.read_timeout: float | None = None
+        self._cores = os.cpu_count() or 1
+        self._pool = ThreadPoolExecutor(max_workers=self._cores, thread_name_prefix="neo4j-near")
         if ensure_schema:
             self.ensure_schema()
 
@@ -443,17 +449,26 @@ class Neo4jStore(GraphStore):
         found: dict[str, Near] = {key: Near() for key in keys}
         if not keys or not types:
             return found
-        rows = self._gather(
-            cypher.near(self.model, types),
-            ("key", "kind", "degree", "shown"),
-            keys=list(dict.fromkeys(keys)),
-            clearance=int(clearance),
-            since=window.since if window else None,
-            until=window.until if window else None,
-            kinds=sorted(kinds) if kinds is not None else None,
-            keep=sorted(keep),
-            cap=cap,
-        )
+        params = {
+            "clearance": int(clearance),
+            "since": window.since if window else None,
+            "until": window.until if window else None,
+            "kinds": sorted(kinds) if kinds is not None else None,
+            "keep": sorted(keep),
+            "cap": cap,
+        }
+        text = cypher.near(self.model, types)
+        columns = ("key", "kind", "degree", "shown")
+        unique = list(dict.fromkeys(keys))
+        # The server runs a query on one core and a hub's count is most of it: a long list goes out as
+        # one query per core (interleaved, so the hubs of a key range spread over them).
+        parts = min(self._cores, len(unique) // NEAR_PER_PART)
+        if parts > 1:
+            asks = [unique[i::parts] for i in range(parts)]
+            answers = self._pool.map(lambda ks: self._gather(text, columns, keys=ks, **params), asks)
+            rows = [r for part in answers for r in part]
+        else:
+            rows = self._gather(text, columns, keys=unique, **params)
         for r in rows:
             here, kind = r["key"], r["kind"]
             near = found[here]
@@ -537,6 +552,7 @@ class Neo4jStore(GraphStore):
                 session.run(_q(statement)).consume()
 
     def close(self) -> None:
+        self._pool.shutdown(wait=False)
         self.driver.close()
 
 

@@ -46,6 +46,21 @@ def test_survives_restart(tmp_path: Path, model: Model) -> None:
     again.close()
 
 
+def test_opening_the_file_again_keeps_an_open_index(tmp_path: Path, model: Model) -> None:
+    """A running API holds the topology index; a CLI opening the same file must not make it rebuild."""
+    path = tmp_path / "g.db"
+    serving = EmbeddedStore(path, model)
+    serving.upsert([make_node(model, "Actor", "handle", "Bassterlord", prov=Provenance.of("t", "1"))])
+    index = serving.index
+    EmbeddedStore(path, model).close()
+    assert serving.index is index
+    writer = EmbeddedStore(path, model)
+    writer.upsert([make_node(model, "Actor", "handle", "Wazawaka", prov=Provenance.of("t", "2"))])
+    writer.close()
+    assert serving.index is not index and "handle:wazawaka" in serving.index
+    serving.close()
+
+
 def test_sigkill_mid_batch_leaves_whole_batches(tmp_path: Path, model: Model) -> None:
     path = tmp_path / "g.db"
     proc = subprocess.Popen(
