@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from graph_model.entities import Node
 from graph_model.errors import InvalidArgument, LimitExceeded
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore, Link, TimeWindow
@@ -18,6 +19,17 @@ from queries.scope import check_edge_set, check_kinds, parse_time, resolve_keys
 MAX_DEPTH = 4
 MAX_LIMIT = 5000
 MAX_SEEDS = 100
+
+
+@dataclass(slots=True)
+class Outline:
+    """A neighbourhood before its edges' records are read: the nodes (as the caller sees them) and the
+    links between them (keys, types, ends). An API answering only those fields needs no more."""
+
+    nodes: list[Node]
+    links: list[Link]
+    truncated: bool = False
+    collapsed: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -81,6 +93,56 @@ def neighbourhood(
     >>> len(capped.nodes) - 1, capped.collapsed
     (2, {'group:lockbit': 2})
     """
+    walk = _walk(store, clearance, keys, depth, edge_set, kinds, since, until, limit, hub_cap)
+    return fetch(store, clearance, walk)
+
+
+def outline(
+    store: GraphStore,
+    clearance: TLP,
+    keys: Sequence[str],
+    *,
+    depth: int = 1,
+    edge_set: str | None = None,
+    kinds: Sequence[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 500,
+    hub_cap: int = 50,
+) -> Outline:
+    """:func:`neighbourhood` without reading the edges' records (same arguments, same checks).
+
+    Examples
+    --------
+    >>> from queries.sample import sample_store
+    >>> store = sample_store()
+    >>> seen = outline(store, TLP.CLEAR, ["group:lockbit"], depth=1, edge_set="social")
+    >>> sorted(link.source for link in seen.links)
+    ['handle:bassterlord', 'handle:wazawaka']
+    """
+    walk = _walk(store, clearance, keys, depth, edge_set, kinds, since, until, limit, hub_cap)
+    nodes = store.nodes(walk.order, clearance=clearance)
+    return Outline(
+        nodes=[nodes[k] for k in walk.order if k in nodes],
+        links=[link for link in walk.links.values() if link.source in nodes and link.target in nodes],
+        truncated=walk.truncated,
+        collapsed={hub: n for hub, n in sorted(walk.collapsed.items()) if n},
+    )
+
+
+def _walk(
+    store: GraphStore,
+    clearance: TLP,
+    keys: Sequence[str],
+    depth: int,
+    edge_set: str | None,
+    kinds: Sequence[str] | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    hub_cap: int,
+) -> Walk:
+    """The checked arguments' walk (:func:`neighbourhood`, :func:`outline`)."""
     if not keys:
         raise InvalidArgument("name at least one entity")
     if len(keys) > MAX_SEEDS:
@@ -95,8 +157,7 @@ def neighbourhood(
     allowed = check_kinds(store.model, kinds)
     window = time_window(since, until)
     seeds = resolve_keys(store, keys, clearance)
-    walk = walk_out(store, clearance, seeds, depth, types, allowed, window, limit, hub_cap)
-    return fetch(store, clearance, walk)
+    return walk_out(store, clearance, seeds, depth, types, allowed, window, limit, hub_cap)
 
 
 def time_window(since: str | None, until: str | None) -> TimeWindow | None:

@@ -12,10 +12,11 @@ from strawberry.fastapi import BaseContext
 from backend.api.auth import Caller, current_caller
 from backend.api.deps import Runner, StoreHolder
 from backend.settings import ApiSettings
-from graph_model.entities import Node
-from graph_model.errors import StoreError
+from graph_model.entities import Edge, Node
+from graph_model.errors import NotFound, StoreError
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
+from graph_model.store.base import Link
 
 
 class Context(BaseContext):
@@ -31,6 +32,7 @@ class Context(BaseContext):
         self.request_id = request_id
         self.run = Runner(holder, settings.time_budget)
         self.entities: DataLoader[str, Node | None] = DataLoader(load_fn=self._load_entities)
+        self.edge_records: DataLoader[Link, Edge] = DataLoader(load_fn=self._load_edges)
 
     @property
     def clearance(self) -> TLP:
@@ -39,6 +41,12 @@ class Context(BaseContext):
     async def _load_entities(self, keys: list[str]) -> list[Node | None]:
         found = await self.run.quick(self.store.get_many, keys, clearance=self.clearance)
         return [found.get(k) for k in keys]
+
+    async def _load_edges(self, links: list[Link]) -> list[Edge | BaseException]:
+        """The records of links a query returned without them, in one read per request."""
+        found = {e.key: e for e in await self.run(self.store.edges, links, clearance=self.clearance)}
+        gone = NotFound("the relationship is no longer in the store")
+        return [found.get(link.key, gone) for link in links]
 
 
 async def get_context(request: Request, caller: Annotated[Caller, Depends(current_caller)]) -> Context:

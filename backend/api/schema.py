@@ -125,8 +125,8 @@ class Query:
         within("depth", depth, MAX_DEPTH, minimum=0)
         within("limit", limit, ctx.settings.max_neighbourhood)
         within("hubCap", hub_cap, ctx.settings.max_neighbourhood)
-        network = await ctx.run(
-            neighbourhood.neighbourhood,
+        found = await ctx.run(
+            neighbourhood.outline,
             ctx.store,
             ctx.clearance,
             keys,
@@ -138,7 +138,7 @@ class Query:
             limit=limit,
             hub_cap=hub_cap,
         )
-        return t.Subgraph.of(network)
+        return t.Subgraph.outlined(found)
 
     @strawberry.field(description="Shortest, then the k shortest, simple paths between two entities.")
     async def paths(

@@ -15,8 +15,10 @@ from strawberry.scalars import JSON
 from graph_model.entities import Edge, Node
 from graph_model.errors import InvalidArgument, LimitExceeded
 from graph_model.provenance import Provenance as Prov
+from graph_model.store.base import Link as StoreLink
 from graph_model.store.base import Stats as StoreStats
 from queries import results as r
+from queries.neighbourhood import Outline
 
 T = TypeVar("T")
 
@@ -74,15 +76,24 @@ class Link:
     type: str = strawberry.field(description="Edge kind of the schema (MEMBER_OF, TRANSFERRED ...)")
     source: str = strawberry.field(description="Key of the source entity")
     target: str = strawberry.field(description="Key of the target entity")
-    edge: strawberry.Private[Edge]
+    # The record, or the store's link to read it by when a query asks for what only the record holds
+    # (a neighbourhood asked for keys and ends reads no edge record: see Context.edge_records).
+    edge: strawberry.Private[Edge | None]
+    link: strawberry.Private[StoreLink | None] = None
+
+    async def record(self, info: strawberry.Info) -> Edge:
+        if self.edge is None:
+            assert self.link is not None
+            self.edge = await info.context.edge_records.load(self.link)
+        return self.edge
 
     @strawberry.field
-    def properties(self) -> JSON:
-        return JSON(dict(self.edge.props))
+    async def properties(self, info: strawberry.Info) -> JSON:
+        return JSON(dict((await self.record(info)).props))
 
     @strawberry.field
-    def provenance(self) -> Provenance:
-        return Provenance.of(self.edge.prov)
+    async def provenance(self, info: strawberry.Info) -> Provenance:
+        return Provenance.of((await self.record(info)).prov)
 
     @strawberry.field(description="The source entity (batched per request; null if not visible)")
     async def source_entity(self, info: strawberry.Info) -> Entity | None:
@@ -103,6 +114,10 @@ class Link:
             target=edge.target,
             edge=edge,
         )
+
+    @classmethod
+    def outlined(cls, link: StoreLink) -> "Link":
+        return cls(key=link.key, type=link.type, source=link.source, target=link.target, edge=None, link=link)
 
 
 @strawberry.type(description="A hub whose neighbours were left out of a subgraph, and how many.")
@@ -127,6 +142,16 @@ class Subgraph:
             truncated=network.truncated,
             hidden_count=network.hidden_count,
             collapsed=[Collapsed(key=k, hidden=v) for k, v in sorted(network.collapsed.items())],
+        )
+
+    @classmethod
+    def outlined(cls, found: Outline) -> "Subgraph":
+        return cls(
+            nodes=[Entity.of(n) for n in found.nodes],
+            edges=[Link.outlined(link) for link in found.links],
+            truncated=found.truncated,
+            hidden_count=sum(found.collapsed.values()),
+            collapsed=[Collapsed(key=k, hidden=v) for k, v in sorted(found.collapsed.items())],
         )
 
 
