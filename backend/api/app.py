@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             yield
         finally:
             if store is None:
-                holder.close()
+                await holder.aclose()
 
     app = FastAPI(
         title="crimegraph",

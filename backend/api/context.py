@@ -17,6 +17,7 @@ from graph_model.errors import NotFound, StoreError
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 from graph_model.store.base import Link
+from graph_model.store.neo4j_store import Neo4jStore
 
 
 class Context(BaseContext):
@@ -39,7 +40,11 @@ class Context(BaseContext):
         return self.caller.clearance
 
     async def _load_entities(self, keys: list[str]) -> list[Node | None]:
-        found = await self.run.quick(self.store.get_many, keys, clearance=self.clearance)
+        store = self.store
+        if isinstance(store, Neo4jStore):  # a network round trip: awaited on the loop, no worker thread
+            found = await self.run.on_loop(store.get_many_async, keys, clearance=self.clearance)
+        else:
+            found = await self.run.quick(store.get_many, keys, clearance=self.clearance)
         return [found.get(k) for k in keys]
 
     async def _load_edges(self, links: list[Link]) -> list[Edge | BaseException]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Annotated, TypeVar
 
 import neo4j.exceptions
@@ -87,6 +87,14 @@ class StoreHolder:
             return self._store
         return await asyncio.to_thread(self.get)
 
+    async def aclose(self) -> None:
+        """:meth:`close`, first closing what the store opened on the event loop."""
+        from graph_model.store.neo4j_store import Neo4jStore
+
+        if isinstance(self._store, Neo4jStore):
+            await self._store.close_async()
+        self.close()
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -106,8 +114,15 @@ StoreDep = Annotated[GraphStore, Depends(get_store)]
 
 def translate_store_errors(action: Callable[[], T]) -> T:
     """Run ``action``; a driver's connection failure becomes StoreError, a server timeout LimitExceeded."""
-    try:
+    with store_errors():
         return action()
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """:func:`translate_store_errors` for the block."""
+    try:
+        yield
     except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
         raise StoreError(f"Neo4j is unreachable: {exc}; try again when it is back") from exc
     except neo4j.exceptions.ClientError as exc:
@@ -138,6 +153,18 @@ class Runner:
 
         try:
             return await asyncio.wait_for(asyncio.to_thread(work), remaining)
+        except TimeoutError:
+            raise LimitExceeded(f"the request ran out of its time budget ({self.budget:g} s)") from None
+
+    async def on_loop(self, fn: Callable[..., Awaitable[T]], /, *args: object, **kwargs: object) -> T:
+        """Await ``fn``, a coroutine function that reads a remote store without blocking the event loop,
+        within the request's time budget and with the store's errors translated."""
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise LimitExceeded(f"the request ran out of its time budget ({self.budget:g} s)")
+        try:
+            with store_errors():
+                return await asyncio.wait_for(fn(*args, **kwargs), remaining)
         except TimeoutError:
             raise LimitExceeded(f"the request ran out of its time budget ({self.budget:g} s)") from None
 

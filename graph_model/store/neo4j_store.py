@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections import defaultdict
@@ -11,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any, LiteralString, cast
 
 import neo4j
-from neo4j import Driver, RoutingControl, Transaction
+from neo4j import AsyncDriver, Driver, RoutingControl, Transaction
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from graph_model.entities import Edge, Node, edge_key
@@ -91,6 +92,12 @@ def _key_parts(key: str) -> Iterator[tuple[str, str, str, str]]:
     for i in range(1, len(parts) - 1):
         for j in range(i + 1, len(parts)):
             yield edge_type, "|".join(parts[:i]), "|".join(parts[i:j]), "|".join(parts[j:])
+
+
+def _named_views(rows: Iterable[tuple[str, Mapping[str, Any]]], clearance: TLP) -> dict[str, Node]:
+    """The views of (identifier, stored properties) rows, by identifier, where it names the view."""
+    views = ((i, node_view(row_node(p), clearance)) for i, p in rows)
+    return {i: view for i, view in views if view is not None and names(view, i)}
 
 
 def _node_views(rows: Iterable[Mapping[str, Any]], clearance: TLP) -> dict[str, Node]:
@@ -299,6 +306,10 @@ class Neo4jStore(GraphStore):
         # Seconds a read transaction may run before the server aborts it (None: the server's setting).
         self.read_timeout: float | None = None
         self._cores = os.cpu_count() or 1
+        # An async driver for reads made on an event loop (see get_many_async): opened on first use by
+        # the loop using it, when the store knows how to open one (Neo4jStore.connect).
+        self.open_async: Callable[[], AsyncDriver] | None = None
+        self._async: tuple[asyncio.AbstractEventLoop, AsyncDriver] | None = None
         self._pool = ThreadPoolExecutor(max_workers=self._cores, thread_name_prefix="neo4j-near")
         if ensure_schema:
             self.ensure_schema()
@@ -325,7 +336,11 @@ class Neo4jStore(GraphStore):
             driver.verify_connectivity()
         except (Neo4jError, ServiceUnavailable, ValueError, OSError) as exc:
             raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from exc
-        return cls(driver, model, database)
+        store = cls(driver, model, database)
+        store.open_async = lambda: neo4j.AsyncGraphDatabase.driver(
+            uri, auth=(user, password), notifications_min_severity="OFF", **(driver_config or {})
+        )
+        return store
 
     def ensure_schema(self) -> None:
         """Create constraints, indexes and the full-text index from the schema, then wait for them."""
@@ -387,8 +402,33 @@ class Neo4jStore(GraphStore):
         # One round trip instead of the contract's two (resolve, then fetch): node lookups are the API's
         # most frequent question.
         rows = self._gather(cypher.get_nodes(), ("id", "p"), ids=list(identifiers), clearance=int(clearance))
-        views = ((r["id"], node_view(row_node(r["p"]), clearance)) for r in rows)
-        return {i: view for i, view in views if view is not None and names(view, i)}
+        return _named_views(((r["id"], r["p"]) for r in rows), clearance)
+
+    async def get_many_async(self, identifiers: Sequence[str], *, clearance: TLP) -> dict[str, Node]:
+        """:meth:`get_many` on the running event loop, through an async driver: no worker thread to
+        hand the lookup to and back (most of a lookup's cost at 50 clients). Falls back to
+        :meth:`get_many` in a thread for a store opened from a bare sync driver."""
+        loop = asyncio.get_running_loop()
+        if self.open_async is None:
+            return await asyncio.to_thread(self.get_many, identifiers, clearance=clearance)
+        if self._async is None or self._async[0] is not loop:
+            self._async = (loop, self.open_async())
+        text = _q(cypher.gathered(cypher.get_nodes(), ("id", "p")))
+        query = neo4j.Query(text, timeout=self.read_timeout) if self.read_timeout else text
+        records, _, _ = await self._async[1].execute_query(
+            query,
+            {"ids": list(identifiers), "clearance": int(clearance)},
+            database_=self.database,
+            routing_=RoutingControl.READ,
+        )
+        return _named_views((tuple(row) for row in records[0]["rows"]), clearance)
+
+    async def close_async(self) -> None:
+        """Close the async driver (on the loop that opened it)."""
+        if self._async is not None:
+            _, driver = self._async
+            self._async = None
+            await driver.close()
 
     def _nodes(self, keys: Iterable[str], clearance: TLP) -> dict[str, Node]:
         rows = self._gather(cypher.fetch_nodes(), ("p",), keys=list(keys), clearance=int(clearance))
