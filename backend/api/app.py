@@ -7,11 +7,13 @@ the store through :func:`backend.api.deps.get_store`.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -54,6 +56,20 @@ class RequestId:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+class OrjsonRouter(GraphQLRouter[object, None]):
+    """strawberry's router with orjson for request and response bodies: a neighbourhood of 500 entities
+    is ~100 kB of JSON, which ``json.dumps`` takes milliseconds to write."""
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)  # its JSONDecodeError is json's: a bad body is still a 400
+
+    def encode_json(self, data: object) -> bytes:
+        try:
+            return orjson.dumps(data)
+        except TypeError:  # integers beyond 64 bits in a property: the standard encoder writes them
+            return json.dumps(data, separators=(",", ":")).encode()
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
@@ -115,7 +131,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
         return JSONResponse({"status": "ready"})
 
-    graphql: GraphQLRouter[object, None] = GraphQLRouter(
+    graphql: GraphQLRouter[object, None] = OrjsonRouter(
         build_schema(settings.api),
         context_getter=get_context,
         graphql_ide=None,
