@@ -100,10 +100,10 @@ if os.environ.get("FLOOR_NEO4J_URI"):
     driver = AsyncGraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
     @app.post("/node")
     async def node(body: dict[str, str]) -> dict[str, object]:
-        records, _, _ = await driver.execute_query(
-            "MATCH (n:Entity {key: $k}) RETURN properties(n) AS p", {"k": body["k"]}, database_="neo4j"
-        )
-        return records[0]["p"] if records else {}
+        async with driver.session(database="neo4j") as session:  # auto-commit: one round trip
+            result = await session.run("MATCH (n:Entity {key: $k}) RETURN properties(n) AS p", k=body["k"])
+            record = await result.single()
+        return record["p"] if record else {}
 """
 
 

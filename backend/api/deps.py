@@ -164,7 +164,8 @@ class Runner:
             raise LimitExceeded(f"the request ran out of its time budget ({self.budget:g} s)")
         try:
             with store_errors():
-                return await asyncio.wait_for(fn(*args, **kwargs), remaining)
+                async with asyncio.timeout(remaining):  # no extra task, unlike wait_for
+                    return await fn(*args, **kwargs)
         except TimeoutError:
             raise LimitExceeded(f"the request ran out of its time budget ({self.budget:g} s)") from None
 

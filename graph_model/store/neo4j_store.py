@@ -415,13 +415,11 @@ class Neo4jStore(GraphStore):
             self._async = (loop, self.open_async())
         text = _q(cypher.gathered(cypher.get_nodes(), ("id", "p")))
         query = neo4j.Query(text, timeout=self.read_timeout) if self.read_timeout else text
-        records, _, _ = await self._async[1].execute_query(
-            query,
-            {"ids": list(identifiers), "clearance": int(clearance)},
-            database_=self.database,
-            routing_=RoutingControl.READ,
-        )
-        return _named_views((tuple(row) for row in records[0]["rows"]), clearance)
+        # An auto-commit read: one round trip (a managed transaction adds BEGIN and COMMIT).
+        async with self._async[1].session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
+            result = await s.run(query, {"ids": list(identifiers), "clearance": int(clearance)})
+            record = await result.single(strict=True)
+        return _named_views((tuple(row) for row in record["rows"]), clearance)
 
     async def close_async(self) -> None:
         """Close the async driver (on the loop that opened it)."""
