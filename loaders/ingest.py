@@ -55,6 +55,7 @@ class IngestSummary:
             "skipped_by_reason": dict(self.skipped_by_reason.most_common()),
             "rejected_by_reason": dict(self.rejected_by_reason.most_common()),
             "warnings_by_reason": dict(self.warnings_by_reason.most_common()),
+            "edges_rejected": self.edges_rejected,
         }
 
     def add(self, part: IngestSummary) -> None:

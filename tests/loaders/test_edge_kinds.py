@@ -75,6 +75,7 @@ def test_an_edge_to_a_node_of_a_forbidden_kind_from_an_earlier_load_is_rejected(
     assert first.rejected == 0
     summary, rejects = _load(store, _uses(tmp_path))
     assert summary.rejected == 1 and summary.edges_rejected == 1
+    assert summary.as_json()["edges_rejected"] == 1 and summary.as_json()["rejected"] == 1
     assert summary.rejected_by_reason == {MISFIT: 1}
     assert summary.first_rejects == [(f"reports.json#{USES}", MISFIT)]
     assert [(r["file"], r["location"], r["reason"]) for r in rejects] == [

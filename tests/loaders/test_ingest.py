@@ -65,6 +65,7 @@ def test_background_writes_give_the_foreground_result(tmp_path: Path, model: Mod
             "skipped_by_reason": {},
             "rejected_by_reason": {},
             "warnings_by_reason": {},
+            "edges_rejected": 0,
         }
     )
     assert background.batches == 50
