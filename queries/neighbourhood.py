@@ -93,8 +93,24 @@ def neighbourhood(
     >>> len(capped.nodes) - 1, capped.collapsed
     (2, {'group:lockbit': 2})
     """
-    walk = _walk(store, clearance, keys, depth, edge_set, kinds, since, until, limit, hub_cap)
-    return fetch(store, clearance, walk)
+    found = outline(
+        store,
+        clearance,
+        keys,
+        depth=depth,
+        edge_set=edge_set,
+        kinds=kinds,
+        since=since,
+        until=until,
+        limit=limit,
+        hub_cap=hub_cap,
+    )
+    return Network(
+        nodes=found.nodes,
+        edges=store.edges(found.links, clearance=clearance),
+        truncated=found.truncated,
+        collapsed=found.collapsed,
+    )
 
 
 def outline(
@@ -120,29 +136,6 @@ def outline(
     >>> sorted(link.source for link in seen.links)
     ['handle:bassterlord', 'handle:wazawaka']
     """
-    walk = _walk(store, clearance, keys, depth, edge_set, kinds, since, until, limit, hub_cap)
-    nodes = store.nodes(walk.order, clearance=clearance)
-    return Outline(
-        nodes=[nodes[k] for k in walk.order if k in nodes],
-        links=[link for link in walk.links.values() if link.source in nodes and link.target in nodes],
-        truncated=walk.truncated,
-        collapsed={hub: n for hub, n in sorted(walk.collapsed.items()) if n},
-    )
-
-
-def _walk(
-    store: GraphStore,
-    clearance: TLP,
-    keys: Sequence[str],
-    depth: int,
-    edge_set: str | None,
-    kinds: Sequence[str] | None,
-    since: str | None,
-    until: str | None,
-    limit: int,
-    hub_cap: int,
-) -> Walk:
-    """The checked arguments' walk (:func:`neighbourhood`, :func:`outline`)."""
     if not keys:
         raise InvalidArgument("name at least one entity")
     if len(keys) > MAX_SEEDS:
@@ -157,7 +150,14 @@ def _walk(
     allowed = check_kinds(store.model, kinds)
     window = time_window(since, until)
     seeds = resolve_keys(store, keys, clearance)
-    return walk_out(store, clearance, seeds, depth, types, allowed, window, limit, hub_cap)
+    walk = walk_out(store, clearance, seeds, depth, types, allowed, window, limit, hub_cap)
+    nodes = store.nodes(walk.order, clearance=clearance)
+    return Outline(
+        nodes=[nodes[k] for k in walk.order if k in nodes],
+        links=[link for link in walk.links.values() if link.source in nodes and link.target in nodes],
+        truncated=walk.truncated,
+        collapsed={hub: n for hub, n in sorted(walk.collapsed.items()) if n},
+    )
 
 
 def time_window(since: str | None, until: str | None) -> TimeWindow | None:
@@ -228,15 +228,3 @@ def walk_out(
         frontier = sorted(nxt)
     walk.links = {k: link for k, link in sorted(seen.items()) if link.source in kept and link.target in kept}
     return walk
-
-
-def fetch(store: GraphStore, clearance: TLP, walk: Walk) -> Network:
-    """The records of what a walk kept, as a :class:`Network` (nodes in walk order, edges by key)."""
-    nodes = store.nodes(walk.order, clearance=clearance)
-    edges = store.edges(list(walk.links.values()), clearance=clearance)
-    return Network(
-        nodes=[nodes[k] for k in walk.order if k in nodes],
-        edges=[e for e in edges if e.source in nodes and e.target in nodes],
-        truncated=walk.truncated,
-        collapsed={hub: n for hub, n in sorted(walk.collapsed.items()) if n},
-    )

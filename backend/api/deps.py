@@ -139,35 +139,38 @@ class Runner:
         self.budget = budget
         self.deadline = time.monotonic() + budget
 
+    def _spent(self) -> LimitExceeded:
+        return LimitExceeded(f"the request ran out of its time budget ({self.budget:g} s)")
+
     async def __call__(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise LimitExceeded(f"the request ran out of its time budget ({self.budget:g} s)")
+            raise self._spent()
         lock = self.holder.lock
 
         def work() -> T:
             with lock:
                 if time.monotonic() > self.deadline:  # waited for the store past the budget
-                    raise LimitExceeded(f"the request ran out of its time budget ({self.budget:g} s)")
+                    raise self._spent()
                 return translate_store_errors(lambda: fn(*args, **kwargs))
 
         try:
             return await asyncio.wait_for(asyncio.to_thread(work), remaining)
         except TimeoutError:
-            raise LimitExceeded(f"the request ran out of its time budget ({self.budget:g} s)") from None
+            raise self._spent() from None
 
     async def on_loop(self, fn: Callable[..., Awaitable[T]], /, *args: object, **kwargs: object) -> T:
         """Await ``fn``, a coroutine function that reads a remote store without blocking the event loop,
         within the request's time budget and with the store's errors translated."""
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise LimitExceeded(f"the request ran out of its time budget ({self.budget:g} s)")
+            raise self._spent()
         try:
             with store_errors():
                 async with asyncio.timeout(remaining):  # no extra task, unlike wait_for
                     return await fn(*args, **kwargs)
         except TimeoutError:
-            raise LimitExceeded(f"the request ran out of its time budget ({self.budget:g} s)") from None
+            raise self._spent() from None
 
     async def quick(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
         """Run ``fn``, a read bounded to a few rows (entities by key), on the event loop itself when the
@@ -183,7 +186,7 @@ class Runner:
             return await self(fn, *args, **kwargs)
         try:
             if time.monotonic() > self.deadline:
-                raise LimitExceeded(f"the request ran out of its time budget ({self.budget:g} s)")
+                raise self._spent()
             return fn(*args, **kwargs)
         finally:
             lock.release()

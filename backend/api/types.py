@@ -136,22 +136,24 @@ class Subgraph:
 
     @classmethod
     def of(cls, network: r.Network) -> "Subgraph":
-        return cls(
-            nodes=[Entity.of(n) for n in network.nodes],
-            edges=[Link.of(e) for e in network.edges],
-            truncated=network.truncated,
-            hidden_count=network.hidden_count,
-            collapsed=[Collapsed(key=k, hidden=v) for k, v in sorted(network.collapsed.items())],
-        )
+        edges = [Link.of(e) for e in network.edges]
+        return cls._made(network.nodes, edges, network.truncated, network.collapsed)
 
     @classmethod
     def outlined(cls, found: Outline) -> "Subgraph":
+        edges = [Link.outlined(link) for link in found.links]
+        return cls._made(found.nodes, edges, found.truncated, found.collapsed)
+
+    @classmethod
+    def _made(
+        cls, nodes: Sequence[Node], edges: list[Link], truncated: bool, collapsed: dict[str, int]
+    ) -> "Subgraph":
         return cls(
-            nodes=[Entity.of(n) for n in found.nodes],
-            edges=[Link.outlined(link) for link in found.links],
-            truncated=found.truncated,
-            hidden_count=sum(found.collapsed.values()),
-            collapsed=[Collapsed(key=k, hidden=v) for k, v in sorted(found.collapsed.items())],
+            nodes=[Entity.of(n) for n in nodes],
+            edges=edges,
+            truncated=truncated,
+            hidden_count=sum(collapsed.values()),
+            collapsed=[Collapsed(key=k, hidden=v) for k, v in sorted(collapsed.items())],
         )
 
 

@@ -301,11 +301,10 @@ class GraphStore(abc.ABC):
 
     def get(self, identifier: str, *, clearance: TLP) -> Node:
         """The node with this key or id; NotFound also when it is above ``clearance``."""
-        key = self._resolve([identifier]).get(identifier)
-        found = self._nodes([key], clearance) if key else {}
-        if key is None or key not in found or not names(found[key], identifier):
+        found = self.get_many([identifier], clearance=clearance)
+        if identifier not in found:
             raise NotFound(f"no entity {identifier!r}")
-        return found[key]
+        return found[identifier]
 
     def get_many(self, identifiers: Sequence[str], *, clearance: TLP) -> dict[str, Node]:
         """The visible nodes among these keys or ids, by the identifier asked for; the rest left out."""

@@ -16,7 +16,7 @@ from neo4j import AsyncDriver, Driver, RoutingControl, Transaction
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from graph_model.entities import Edge, Node, edge_key
-from graph_model.errors import NotFound, StoreError
+from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store import cypher
@@ -391,12 +391,6 @@ class Neo4jStore(GraphStore):
 
     def _resolve(self, ids: Iterable[str]) -> dict[str, str]:
         return {r["id"]: r["key"] for r in self._gather(cypher.resolve_ids(), ("id", "key"), ids=list(ids))}
-
-    def get(self, identifier: str, *, clearance: TLP) -> Node:
-        found = self.get_many([identifier], clearance=clearance)
-        if identifier not in found:
-            raise NotFound(f"no entity {identifier!r}")
-        return found[identifier]
 
     def get_many(self, identifiers: Sequence[str], *, clearance: TLP) -> dict[str, Node]:
         # One round trip instead of the contract's two (resolve, then fetch): node lookups are the API's
