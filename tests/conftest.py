@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import neo4j
 import pytest
 
 from graph_model.model import Model, default_model
@@ -55,8 +54,8 @@ pytest_plugins = ["tests.neo4j_fixture"]
 @pytest.fixture(scope="session")
 def neo4j_session_store(neo4j_uri: Any, model: Model) -> Iterator[Neo4jStore]:
     """One Neo4jStore (one driver) for the whole session."""
-    driver = neo4j.GraphDatabase.driver(neo4j_uri.uri, auth=neo4j_uri.auth, notifications_min_severity="OFF")
-    store = Neo4jStore(driver, model, neo4j_uri.database)
+    # As the API opens it: with an async driver for lookups made on an event loop.
+    store = Neo4jStore.connect(neo4j_uri.uri, *neo4j_uri.auth, model, neo4j_uri.database)
     yield store
     store.close()
 

@@ -7,6 +7,7 @@ the store through :func:`backend.api.deps.get_store`.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import uuid
@@ -34,6 +35,23 @@ from graph_model.store import GraphStore
 
 log = logging.getLogger("crimegraph.api")
 READY_SECONDS = 5.0
+# Allocations between young collections in a serving process (Python's default: 700).
+YOUNG_COLLECTION = 10_000
+
+
+def settle_heap() -> None:
+    """Tune the garbage collector for a process that serves requests.
+
+    What start-up built (the schema, the model, the store's driver or index) lives as long as the
+    process: frozen, the collector no longer walks it on every full collection. Each request leaves a
+    few hundred objects in reference cycles (the GraphQL executor's, the ASGI stack's closures) that
+    only the collector frees; collecting them every 10,000 allocations rather than every 700 walks
+    fewer live objects of requests still running. At 50 clients this took the collector's share of a
+    node lookup from ~0.35 ms to ~0.07 ms (benchmarks/api.py, docs/api.md).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION, *gc.get_threshold()[1:])
 
 
 class RequestId:
@@ -72,9 +90,12 @@ class OrjsonRouter(GraphQLRouter[object, None]):
             return json.dumps(data, separators=(",", ":")).encode()
 
 
-def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, store: GraphStore | None = None, *, serving: bool = False
+) -> FastAPI:
     """The API app. ``store`` given: the app uses it (and leaves closing it to the caller); otherwise it
-    opens ``settings.store`` at start-up, or later when it is not reachable yet."""
+    opens ``settings.store`` at start-up, or later when it is not reachable yet. ``serving``: the app
+    is the process's only job (``crimegraph serve``), which may tune the process (:func:`settle_heap`)."""
     settings = settings or Settings()
     keyring = KeyRing.parse(settings.api_keys)
     holder = StoreHolder(
@@ -90,11 +111,12 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
                 app.state.store = holder.get()
             except StoreError as exc:
                 log.warning("store not reachable at start-up (will retry on each request): %s", exc)
+        if serving:
+            settle_heap()
         try:
             yield
         finally:
-            if store is None:
-                await holder.aclose()
+            await holder.aclose(owned=store is None)
 
     app = FastAPI(
         title="crimegraph",
@@ -152,3 +174,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(view_router)
     app.include_router(export_router)
     return app
+
+
+def serving_app() -> FastAPI:
+    """The app of a ``crimegraph serve`` worker process (uvicorn's factory): settings from the
+    environment, the process tuned for serving."""
+    return create_app(serving=True)

@@ -87,13 +87,15 @@ class StoreHolder:
             return self._store
         return await asyncio.to_thread(self.get)
 
-    async def aclose(self) -> None:
-        """:meth:`close`, first closing what the store opened on the event loop."""
+    async def aclose(self, *, owned: bool = True) -> None:
+        """Close what the store opened on this event loop, then (``owned``: the holder opened the
+        store) the store itself."""
         from graph_model.store.neo4j_store import Neo4jStore
 
         if isinstance(self._store, Neo4jStore):
             await self._store.close_async()
-        self.close()
+        if owned:
+            self.close()
 
     def close(self) -> None:
         if self._store is not None:

@@ -41,13 +41,13 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     from backend.api.server import config
 
     if workers <= 1:
-        uvicorn.Server(config(create_app(settings), host, port)).run()
+        uvicorn.Server(config(create_app(settings, serving=True), host, port)).run()
         return
     # Each worker process builds the app from the environment (create_app reads Settings()): hand it
     # the store this command was given.
     os.environ["CRIMEGRAPH_STORE"] = settings.store
     uvicorn.run(
-        "backend.api.app:create_app",
+        "backend.api.app:serving_app",
         factory=True,
         host=host,
         port=port,

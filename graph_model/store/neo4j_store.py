@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, LiteralString, cast
 
 import neo4j
@@ -21,6 +22,7 @@ from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store import cypher
 from graph_model.store.base import GraphStore, Link, Near, Stats, TimeWindow, WriteTx, names
+from graph_model.store.coalesce import Coalescer
 from graph_model.store.codec import (
     edge_fields,
     edge_row,
@@ -309,7 +311,7 @@ class Neo4jStore(GraphStore):
         # An async driver for reads made on an event loop (see get_many_async): opened on first use by
         # the loop using it, when the store knows how to open one (Neo4jStore.connect).
         self.open_async: Callable[[], AsyncDriver] | None = None
-        self._async: tuple[asyncio.AbstractEventLoop, AsyncDriver] | None = None
+        self._async: tuple[asyncio.AbstractEventLoop, AsyncDriver, Coalescer[Node]] | None = None
         self._pool = ThreadPoolExecutor(max_workers=self._cores, thread_name_prefix="neo4j-near")
         if ensure_schema:
             self.ensure_schema()
@@ -400,25 +402,32 @@ class Neo4jStore(GraphStore):
 
     async def get_many_async(self, identifiers: Sequence[str], *, clearance: TLP) -> dict[str, Node]:
         """:meth:`get_many` on the running event loop, through an async driver: no worker thread to
-        hand the lookup to and back (most of a lookup's cost at 50 clients). Falls back to
+        hand the lookup to and back (most of a lookup's cost at 50 clients). Lookups made at the same
+        time share reads (:class:`~graph_model.store.coalesce.Coalescer`). Falls back to
         :meth:`get_many` in a thread for a store opened from a bare sync driver."""
         loop = asyncio.get_running_loop()
         if self.open_async is None:
             return await asyncio.to_thread(self.get_many, identifiers, clearance=clearance)
         if self._async is None or self._async[0] is not loop:
-            self._async = (loop, self.open_async())
+            driver = self.open_async()
+            self._async = (loop, driver, Coalescer(partial(self._get_many_on, driver)))
+        return await self._async[2].get(identifiers, clearance)
+
+    async def _get_many_on(
+        self, driver: AsyncDriver, identifiers: list[str], clearance: TLP
+    ) -> dict[str, Node]:
         text = _q(cypher.gathered(cypher.get_nodes(), ("id", "p")))
         query = neo4j.Query(text, timeout=self.read_timeout) if self.read_timeout else text
         # An auto-commit read: one round trip (a managed transaction adds BEGIN and COMMIT).
-        async with self._async[1].session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
-            result = await s.run(query, {"ids": list(identifiers), "clearance": int(clearance)})
+        async with driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
+            result = await s.run(query, {"ids": identifiers, "clearance": int(clearance)})
             record = await result.single(strict=True)
         return _named_views((tuple(row) for row in record["rows"]), clearance)
 
     async def close_async(self) -> None:
-        """Close the async driver (on the loop that opened it)."""
-        if self._async is not None:
-            _, driver = self._async
+        """Close the async driver, if the running loop opened it."""
+        if self._async is not None and self._async[0] is asyncio.get_running_loop():
+            driver = self._async[1]
             self._async = None
             await driver.close()
 
