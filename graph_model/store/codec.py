@@ -10,6 +10,7 @@ import orjson
 
 from graph_model.entities import RESERVED, Edge, Node, layered_edge, layered_node
 from graph_model.provenance import TLP, Provenance
+from graph_model.views import edge_view
 
 _LABELS = {level: level.label for level in TLP}
 _LEVELS = tuple(TLP)  # by rank: indexing is much cheaper than calling the enum
@@ -155,6 +156,17 @@ def edge_fields(edge: Edge) -> dict[str, Any]:
             }
         ).decode()
     return fields
+
+
+def seen_by(edge: Edge) -> tuple[list[str], list[str]]:
+    """The first and last seen dates of an edge with sources at several levels as each clearance sees
+    it (``graph_model.views``), indexed by TLP rank, '' where that view has no date or no view exists:
+    what lets a store filter by the caller's dates without reading the levels."""
+    views = [edge_view(edge, level) for level in TLP]
+    return (
+        [(view.prov.first_seen or "") if view else "" for view in views],
+        [(view.prov.last_seen or "") if view else "" for view in views],
+    )
 
 
 def row_edge(row: Mapping[str, Any]) -> Edge:

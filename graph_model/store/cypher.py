@@ -66,6 +66,8 @@ _EDGE_FIELDS: tuple[str, ...] = (
     "confidence",
     "tlp_rank",
     "levels",
+    "first_seen_by",
+    "last_seen_by",
 )
 # The columns of every query returning relationships: ``neo4j_store`` rebuilds an Edge from them.
 EDGE_COLUMNS = "properties(r) AS p, type(r) AS type"
@@ -287,6 +289,23 @@ def expand() -> str:
     )
 
 
+def _seen(which: str) -> str:
+    """``r``'s first or last seen date as the caller sees it: a relationship with sources at several
+    levels keeps, for each clearance, the date of the levels within it (``codec.seen_by``; '' for none),
+    so a time window never tells a caller of a date that only a source above clearance gave."""
+    return (
+        f"CASE WHEN r.levels IS NULL THEN r.{which}_seen "
+        f"WHEN r.{which}_seen_by[$clearance] <> '' THEN r.{which}_seen_by[$clearance] END"
+    )
+
+
+# ``r`` in the time window ``$since``/``$until`` (either may be null; an undated relationship is kept).
+_IN_WINDOW = (
+    f"AND ($since IS NULL OR coalesce({_seen('last')} >= $since, true)) "
+    f"AND ($until IS NULL OR coalesce({_seen('first')} <= $until, true)) "
+)
+
+
 def links(model: Model, types: frozenset[str]) -> str:
     """Visible relationships of ``types`` touching the given entities, both ends visible, in the time
     window ``$since``/``$until`` (either may be null; an undated relationship is kept), each once.
@@ -298,8 +317,7 @@ def links(model: Model, types: frozenset[str]) -> str:
     return (
         f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}})-[r:{pattern}]-(b:{ENTITY}) "
         "WHERE a.tlp_rank <= $clearance AND r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
-        "AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since) "
-        "AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until) "
+        f"{_IN_WINDOW}"
         "WITH DISTINCT r WITH r, startNode(r) AS s, endNode(r) AS t "
         "RETURN elementId(r) AS ref, type(r) AS type, s.key AS source, t.key AS target, "
         "s.kind AS source_kind, t.kind AS target_kind, coalesce(r.discriminator, '') AS discriminator"
@@ -320,8 +338,7 @@ def near(model: Model, types: frozenset[str]) -> str:
         "CALL (a) { "
         f"OPTIONAL MATCH (a)-[r:{pattern}]-(b:{ENTITY}) "
         "WHERE r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
-        "AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since) "
-        "AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until) "
+        f"{_IN_WINDOW}"
         "AND ($kinds IS NULL OR b.kind IN $kinds) "
         "WITH b, collect(r) AS rs WHERE b IS NOT NULL "
         "WITH b, b.key AS bk, rs ORDER BY bk "

@@ -448,12 +448,15 @@ class EmbeddedStore(GraphStore):
                         if ekey not in found and data["type"] in types and data["rank"] <= clearance:
                             found[ekey] = Link(ekey, data["type"], other, key, far["kind"], kind, ekey)
         if window is not None and found:
-            # Times live in the records, not in the index: read them only when a window asks.
+            # Times live in the records, not in the index: read them only when a window asks. The
+            # window applies to the dates the caller sees, never to those of sources above clearance.
             records = _Tx(self, self.conn).fetch_edges(found)
+            views = {k: edge_view(records[k], clearance) for k in found if k in records}
             found = {
                 k: link
                 for k, link in found.items()
-                if k in records and window.admits(records[k].prov.first_seen, records[k].prov.last_seen)
+                if (view := views.get(k)) is not None
+                and window.admits(view.prov.first_seen, view.prov.last_seen)
             }
         return [found[k] for k in sorted(found)]
 

@@ -30,6 +30,7 @@ from graph_model.store.codec import (
     row_edge,
     row_node,
     search_text,
+    seen_by,
     shows,
     words,
 )
@@ -55,6 +56,8 @@ def edge_params(edge: Edge, source: str, target: str) -> dict[str, Any]:
     or TLP label.
     """
     params = edge_fields(edge)
+    if edge.levels is not None:
+        params["first_seen_by"], params["last_seen_by"] = seen_by(edge)
     params["source"], params["target"] = source, target
     params["discriminator"] = edge.discriminator or None
     return params

@@ -19,6 +19,7 @@ from graph_model.errors import NotFound
 from graph_model.model import Model
 from graph_model.provenance import TLP, Provenance
 from graph_model.store import GraphStore
+from graph_model.store.base import TimeWindow
 from graph_model.views import edge_view, node_view
 
 EXCHANGE = "1NDyJtNTjmwk5xPNhjgAMu4HDHigtobu1s"  # a Binance deposit address named in public reporting
@@ -276,3 +277,41 @@ def test_views_are_the_merge_of_exactly_the_visible_sources(store: GraphStore, m
         _check_views(store, model, said, one_batch)
 
     check()
+
+
+@pytest.mark.parametrize("bound", ["since", "until"])
+def test_a_time_window_filters_by_the_dates_the_caller_sees(
+    store: GraphStore, model: Model, bound: str
+) -> None:
+    """A link a public source saw in 2020 and an AMBER report in 2024 is, to a CLEAR caller, a 2020
+    link: a window from 2023 must not return it (nor count it for a hub), or the caller learns that a
+    source it may not see placed the link there. And the other way round for ``until``."""
+    old, new = "2020-05-01T00:00:00Z", "2024-02-01T00:00:00Z"
+    public, report = (old, new) if bound == "since" else (new, old)
+    window = TimeWindow(since="2023-01-01") if bound == "since" else TimeWindow(until="2021-01-01")
+    victim = _wallet(model, VICTIM, _prov("ransomwhere", "1"))
+    exchange = _wallet(model, EXCHANGE, _prov("receipts", "2"))
+    seen = [
+        Edge("TRANSFERRED", victim.key, exchange.key, _prov("btc", "tx1", first_seen=public), {}, "tx1"),
+        Edge(
+            "TRANSFERRED",
+            victim.key,
+            exchange.key,
+            _prov("report", "7", "AMBER", first_seen=report),
+            {},
+            "tx1",
+        ),
+    ]
+    store.upsert([victim, exchange], seen[:1])
+    store.upsert([], seen[1:])
+    types = frozenset({"TRANSFERRED"})
+    for clearance, shown in ((TLP.CLEAR, False), (TLP.GREEN, False), (TLP.AMBER, True), (TLP.RED, True)):
+        links = store.links([victim.key], clearance=clearance, types=types, window=window)
+        assert bool(links) is shown, clearance
+        near = store.near([victim.key, exchange.key], clearance=clearance, types=types, window=window, cap=5)
+        assert near[victim.key].degree == near[exchange.key].degree == int(shown), clearance
+        sub = store.neighbourhood([victim.key], clearance=clearance, window=window)
+        assert set(sub.nodes) == ({victim.key, exchange.key} if shown else {victim.key}), clearance
+        # Without a window the link is there for everyone, with the dates each may see.
+        (edge,) = store.neighbourhood([victim.key], clearance=clearance).edges.values()
+        assert edge.prov.first_seen == (min(public, report) if shown else public), clearance
