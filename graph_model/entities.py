@@ -229,7 +229,7 @@ def adds_nothing(a: Node, b: Node) -> bool:
         if isinstance(value, list | tuple) or pname not in a.props or a.props[pname] != value:
             return False
     aliases = a.props.get("aliases")
-    if aliases is not None and (not aliases or aliases != sorted(set(aliases) - {a.name})):
+    if aliases is not None and (not aliases or aliases != sorted(set(aliases) - {a.name, a.key, *a.ids})):
         return False
     if b.ids != a.ids and not set(b.ids) <= set(a.ids):
         return False
@@ -288,9 +288,11 @@ def _merge_nodes(a: Node, b: Node) -> Node:
         return Node(a.key, a.kind, a.type, a.name, a.prov, props, a.ids)
     name = _pick_name(a, b)
     props = merge_properties(a.props, b.props)
+    ids = tuple(sorted(set(a.ids) | set(b.ids)))
     if name != a.name or name != b.name or "aliases" in props:
         aliases = set(props.get("aliases", ())) | {n.name for n in (a, b) if not _stand_in(n)}
-        aliases.discard(name)
+        # Neither the name nor the key or an identifier (which stand in for a name) is an alias.
+        aliases -= {name, a.key, *ids}
         if aliases:
             props["aliases"] = sorted(aliases)
         else:
@@ -302,7 +304,7 @@ def _merge_nodes(a: Node, b: Node) -> Node:
         name=name,
         prov=merge_provenance(a.prov, b.prov),
         props=props,
-        ids=tuple(sorted(set(a.ids) | set(b.ids))),
+        ids=ids,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -76,6 +78,22 @@ def test_node_merge_is_order_independent(a: Node, b: Node, c: Node) -> None:
     assert merge_nodes(a, b) == merge_nodes(b, a)
     assert merge_nodes(merge_nodes(a, b), c) == merge_nodes(a, merge_nodes(b, c))
     assert merge_nodes(merge_nodes(a, b), c) == merge_nodes(merge_nodes(c, a), b)
+
+
+def test_a_key_or_identifier_given_as_an_alias_is_no_alias_in_any_order() -> None:
+    """Found by the property above: an alias that is the key stood in for a name in one merge order
+    and stayed an alias in another."""
+    prov = Provenance.of("attack", "G0007")
+    unnamed = Node("uuid:x", "Actor", "group", "uuid:x", prov, {}, ("uuid:x",))
+    named = Node("uuid:x", "Actor", "group", "APT28", prov, {}, ("uuid:x",))
+    echoed = Node(
+        "uuid:x", "Actor", "group", "uuid:x", prov, {"aliases": ["uuid:x", "attack:G0007"]}, ("uuid:x",)
+    )
+    merged = merge_nodes(merge_nodes(unnamed, named), echoed)
+    assert merged == merge_nodes(merge_nodes(echoed, unnamed), named)
+    assert merged.name == "APT28" and merged.props.get("aliases") == ["attack:G0007"]
+    with_id = merge_nodes(merged, replace(named, ids=("attack:G0007", "uuid:x")))
+    assert "aliases" not in with_id.props
 
 
 @given(st.lists(nodes, min_size=1, max_size=5), st.sampled_from(list(TLP)))
