@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 
@@ -14,6 +16,8 @@ from graph_model.model import Model
 from graph_model.provenance import TLP, Provenance
 from graph_model.store.coalesce import Coalescer
 from graph_model.store.neo4j_store import Neo4jStore
+
+T = TypeVar("T")
 
 # What a store holds: identifier -> (value, the least clearance that sees it).
 HELD = {f"k{i}": (f"v{i}", TLP(1 + i % 4)) for i in range(40)}
@@ -46,6 +50,13 @@ class Store:
         return {i: HELD[i][0] for i in ids if i in HELD and HELD[i][1] <= clearance}
 
 
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: the browser tests' Playwright keeps an event loop running
+    in the main thread for the whole session."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, main).result()
+
+
 def alone(ids: list[str], clearance: TLP) -> dict[str, str]:
     return {i: HELD[i][0] for i in ids if i in HELD and HELD[i][1] <= clearance}
 
@@ -62,7 +73,7 @@ def test_many_lookups_share_reads_and_each_gets_its_own_answer() -> None:
         lookups = Coalescer(store.fetch, parallel=2)
         return await asyncio.gather(*(lookups.get(ids, clearance) for ids, clearance in asks))
 
-    answers = asyncio.run(main())
+    answers = run(main())
     assert answers == [alone(ids, clearance) for ids, clearance in asks]
     assert len(store.reads) < len(asks) / 3  # shared
     assert store.most_running <= 2 * len(TLP)  # at most `parallel` reads per clearance
@@ -79,7 +90,7 @@ def test_a_lone_lookup_is_sent_at_once() -> None:
         lookups = Coalescer(store.fetch)
         return [await lookups.get([key], TLP.RED) for key in ("k0", "k1", "k2")]
 
-    assert asyncio.run(main()) == [{"k0": "v0"}, {"k1": "v1"}, {"k2": "v2"}]
+    assert run(main()) == [{"k0": "v0"}, {"k1": "v1"}, {"k2": "v2"}]
     assert store.reads == [(["k0"], TLP.RED), (["k1"], TLP.RED), (["k2"], TLP.RED)]
 
 
@@ -96,7 +107,7 @@ def test_a_failed_read_fails_the_lookups_it_served_and_the_next_read_works() -> 
         )
         return [*first, await lookups.get(["k2"], TLP.RED)]
 
-    ok, failed, shared, later = asyncio.run(main())
+    ok, failed, shared, later = run(main())
     assert ok == {"k0": "v0"}
     assert isinstance(failed, RuntimeError) and isinstance(shared, RuntimeError)
     assert later == {"k2": "v2"}
@@ -121,7 +132,7 @@ def test_a_cancelled_lookup_leaves_the_read_to_the_others_and_the_last_one_cance
         await asyncio.sleep(0.01)
         return (*answers, quitter.cancelled(), await lookups.get(["k4"], TLP.RED))
 
-    first, stayer, quitter_cancelled, after = asyncio.run(main())
+    first, stayer, quitter_cancelled, after = run(main())
     assert (first, stayer) == ({"k0": "v0"}, {"k2": "v2"})
     assert quitter_cancelled
     assert store.cancelled == 1  # the read of k3 alone; the read k1 shared with k2 went on
@@ -160,7 +171,7 @@ def test_concurrent_neo4j_lookups_equal_one_lookup_each(neo4j_store: Neo4jStore,
             await neo4j_store.close_async()
 
     try:
-        answers = asyncio.run(main())
+        answers = run(main())
     finally:
         del neo4j_store._get_many_on
     assert answers == [neo4j_store.get_many(ids, clearance=clearance) for ids, clearance in asks]
