@@ -90,7 +90,6 @@ QUERIES: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
 }
 FLOOR_APP = """
 import os
-import random
 from fastapi import FastAPI
 app = FastAPI()
 @app.get("/constant")

@@ -46,8 +46,8 @@ def settle_heap() -> None:
     process: frozen, the collector no longer walks it on every full collection. Each request leaves a
     few hundred objects in reference cycles (the GraphQL executor's, the ASGI stack's closures) that
     only the collector frees; collecting them every 10,000 allocations rather than every 700 walks
-    fewer live objects of requests still running. At 50 clients this took the collector's share of a
-    node lookup from ~0.35 ms to ~0.07 ms (benchmarks/api.py, docs/api.md).
+    fewer live objects of requests still running. With 10 concurrent node lookups in process this took
+    the collector's share of a lookup from ~0.35 ms to ~0.07 ms (docs/api.md, Performance).
     """
     gc.collect()
     gc.freeze()

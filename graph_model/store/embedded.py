@@ -451,11 +451,11 @@ class EmbeddedStore(GraphStore):
             # Times live in the records, not in the index: read them only when a window asks. The
             # window applies to the dates the caller sees, never to those of sources above clearance.
             records = _Tx(self, self.conn).fetch_edges(found)
-            views = {k: edge_view(records[k], clearance) for k in found if k in records}
             found = {
                 k: link
                 for k, link in found.items()
-                if (view := views.get(k)) is not None
+                if k in records
+                and (view := edge_view(records[k], clearance)) is not None
                 and window.admits(view.prov.first_seen, view.prov.last_seen)
             }
         return [found[k] for k in sorted(found)]
