@@ -138,17 +138,26 @@ def demo(
             return
         settings = Settings().model_copy(update={"store": f"embedded:{path}"})
         if settings.api_keys.strip():
-            key_note = "key: one of CRIMEGRAPH_API_KEYS"
+            key_note = "key: one of CRIMEGRAPH_API_KEYS (the part before the first ':')"
+            bearer = "<one of your CRIMEGRAPH_API_KEYS, the part before the first ':'>"
         else:
             key = generate_key()
             settings = settings.model_copy(update={"api_keys": f"{key}:admin:RED"})
             key_note = f"key: {key}  (a local admin key with RED clearance, valid while this runs)"
+            bearer = key
         url = _local_url(host, port)
         out.print(f"API: {url}/graphql   GraphiQL: {url}/graphiql", highlight=False)
         out.print(key_note, highlight=False, soft_wrap=True)
         out.print(
-            f"try: curl -s {url}/graphql -H 'Authorization: Bearer KEY' -H 'Content-Type: application/json' "
-            """-d '{"query": "{ stats { totalNodes totalEdges } }"}'""",
+            f"try: curl -s {url}/graphql -H 'Authorization: Bearer {bearer}' "
+            """-H 'Content-Type: application/json' -d '{"query": "{ stats { totalNodes totalEdges } }"}'""",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+        out.print(
+            f"to make the demo's store the default in another terminal: "
+            f"export CRIMEGRAPH_STORE=embedded:{path.resolve()}",
             highlight=False,
             soft_wrap=True,
             markup=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -102,7 +103,12 @@ def test_demo_prints_url_and_key_and_serves_every_field(tmp_path: Path) -> None:
     with crimegraph(*args, env={"CRIMEGRAPH_API_KEYS": ""}) as process:
         url = read_until(process, r"API: (http://127\.0\.0\.1:\d+)/graphql").group(1)
         key = read_until(process, r"key: (\S+)").group(1)
+        printed_curl = read_until(process, r"try: (curl .*)").group(1)
         wait_ready(url)
+        # The curl works pasted as printed: the demo's real key, not a placeholder.
+        pasted = subprocess.run(["bash", "-c", printed_curl], capture_output=True, text=True, timeout=60)
+        assert pasted.returncode == 0, pasted.stderr
+        assert json.loads(pasted.stdout)["data"]["stats"]["totalNodes"] > 900
         for query in FIELDS:
             assert ask(url, key, query)
         assert httpx.post(f"{url}/graphql", json={"query": FIELDS[0]}).status_code == 401
@@ -140,3 +146,16 @@ def test_serve_against_neo4j(neo4j_uri: Any) -> None:
         wait_ready(f"http://127.0.0.1:{port}")
         for query in FIELDS[:2]:
             assert ask(f"http://127.0.0.1:{port}", KEYS["viewer"][0], query)
+
+
+def test_demo_with_configured_keys_names_which_key_to_use(tmp_path: Path) -> None:
+    port = free_port()
+    args = ("demo", "--path", str(tmp_path / "demo.db"), "--actors", "50", "--port", str(port))
+    with crimegraph(*args, env={"CRIMEGRAPH_API_KEYS": API_KEYS}) as process:
+        printed_curl = read_until(process, r"try: (curl .*)").group(1)
+        assert "one of your CRIMEGRAPH_API_KEYS" in printed_curl
+        wait_ready(f"http://127.0.0.1:{port}")
+        key = KEYS["viewer"][0]
+        filled = re.sub(r"<one of your CRIMEGRAPH_API_KEYS[^>]*>", key, printed_curl)
+        pasted = subprocess.run(["bash", "-c", filled], capture_output=True, text=True, timeout=60)
+        assert json.loads(pasted.stdout)["data"]["stats"]["totalNodes"] > 100
