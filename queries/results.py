@@ -194,7 +194,15 @@ class TimelineEntry:
 
 @dataclass(slots=True)
 class Target:
-    """One takedown target in a plan or a score list: the JSON shape the planner's interfaces fix."""
+    """One takedown target in a plan or a score list: the JSON shape the planner's interfaces fix.
+
+    ``why`` is the English text; ``why_message`` the same as data (``{"text", "id", "values"}``, see
+    :mod:`queries.disruption.words`). In a plan ``gain`` is what the pick adds to the objective given the
+    picks before it (always positive) and ``rank`` its position; in a score list ``rank`` is the node's
+    rank, ``score`` its 0-100 score and ``components`` each measure raw and as a percentile. ``actions``
+    are the requests the action table allows (:mod:`queries.disruption.actions`), ``substitutes`` the
+    measured substitutability. Optional fields are left out of the JSON when unset.
+    """
 
     key: str
     name: str
@@ -202,26 +210,44 @@ class Target:
     score: float
     cost: float = 1.0
     why: str = ""
+    type: str | None = None
+    rank: int | None = None
+    gain: float | None = None
+    why_message: dict[str, Any] | None = None
+    actions: list[dict[str, Any]] | None = None
+    substitutes: dict[str, Any] | None = None
+    components: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "name": self.name,
-            "kind": self.kind,
-            "score": self.score,
-            "cost": self.cost,
-            "why": self.why,
-        }
+        data: dict[str, Any] = {}
+        if self.rank is not None:
+            data["rank"] = self.rank
+        data.update(key=self.key, name=self.name, kind=self.kind)
+        if self.type is not None:
+            data["type"] = self.type
+        data["score"] = self.score
+        if self.gain is not None:
+            data["gain"] = self.gain
+        data["cost"] = self.cost
+        data["why"] = self.why
+        for name in ("why_message", "actions", "substitutes", "components"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        return data
 
 
 @dataclass(slots=True)
 class Plan:
     """Targets in order with the network's measures before and after their removal.
 
-    JSON: ``{"targets": [{"key", "name", "kind", "score", "cost", "why"}, ...], "before": {...},
+    JSON: ``{"verdict": {"text", "id", "values"}, "targets": [{"rank", "key", "name", "kind", "type",
+    "score", "gain", "cost", "why", "why_message", "actions", "substitutes"}, ...], "before": {...},
     "after": {...}}`` plus ``objective``, ``scope`` (a :meth:`queries.scope.Scope.as_dict`) and, where
-    computed, ``recovery`` (the measures after the network rewires). Views and takedown packages read
-    plans back with :meth:`from_dict`.
+    computed, ``recovery`` (the measures after the network rewires), ``budget`` (what was asked, used and
+    left unused, and why) and ``search`` (the deterministic work budget, the candidate pool, whether a
+    time limit cut it). Views and takedown packages read plans back with :meth:`from_dict`; the format
+    is documented in docs/disruption.md ("Output").
     """
 
     targets: list[Target]
@@ -230,17 +256,25 @@ class Plan:
     objective: str = "fragmentation"
     scope: dict[str, Any] = field(default_factory=dict)
     recovery: dict[str, Any] | None = None
+    verdict: dict[str, Any] | None = None
+    budget: dict[str, Any] | None = None
+    search: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "targets": [t.as_dict() for t in self.targets],
-            "before": self.before,
-            "after": self.after,
-            "objective": self.objective,
-            "scope": self.scope,
-        }
-        if self.recovery is not None:
-            data["recovery"] = self.recovery
+        data: dict[str, Any] = {}
+        if self.verdict is not None:
+            data["verdict"] = self.verdict
+        data.update(
+            targets=[t.as_dict() for t in self.targets],
+            before=self.before,
+            after=self.after,
+            objective=self.objective,
+            scope=self.scope,
+        )
+        for name in ("recovery", "budget", "search"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
         return data
 
     @classmethod
@@ -261,10 +295,18 @@ class Plan:
                         score=float(item.get("score", 0.0)),
                         cost=float(item.get("cost", 1.0)),
                         why=str(item.get("why", "")),
+                        type=_text_or_none(item.get("type")),
+                        rank=int(item["rank"]) if item.get("rank") is not None else None,
+                        gain=float(item["gain"]) if item.get("gain") is not None else None,
+                        why_message=_message_or_none(item.get("why_message")),
+                        actions=_list_or_none(item.get("actions")),
+                        substitutes=_mapping_or_none(item.get("substitutes")),
                     )
                 )
             except (TypeError, ValueError):
-                raise InvalidArgument(f"plan target {index}: score and cost must be numbers") from None
+                raise InvalidArgument(
+                    f"plan target {index}: rank, score, gain and cost must be numbers"
+                ) from None
         return cls(
             targets=targets,
             before=dict(data.get("before") or {}),
@@ -272,4 +314,31 @@ class Plan:
             objective=str(data.get("objective", "fragmentation")),
             scope=dict(data.get("scope") or {}),
             recovery=dict(data["recovery"]) if data.get("recovery") else None,
+            verdict=_message_or_none(data.get("verdict")),
+            budget=_mapping_or_none(data.get("budget")),
+            search=_mapping_or_none(data.get("search")),
         )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _mapping_or_none(value: Any) -> dict[str, Any] | None:
+    return dict(value) if isinstance(value, Mapping) else None
+
+
+def _list_or_none(value: Any) -> list[Any] | None:
+    return list(value) if isinstance(value, list) else None
+
+
+def _message_or_none(value: Any) -> dict[str, Any] | None:
+    """A ``{"text", "id", "values"}`` message as read from JSON (None when it is not one)."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("id"), str):
+        return None
+    values = value.get("values")
+    return {
+        "text": str(value.get("text", "")),
+        "id": value["id"],
+        "values": dict(values) if isinstance(values, Mapping) else {},
+    }

@@ -1,9 +1,10 @@
 """What a takedown of each node costs, and how hard the network finds it to replace.
 
-Cost (effort, in the planner's own unit) comes from, first match wins: the costs file's ``nodes``
+Cost (effort, in the action table's unit) comes from, first match wins: the costs file's ``nodes``
 entry (by key or name), the node's own ``cost`` property, the highest of its ``roles`` in the costs
 file, its ``types`` entry, its ``kinds`` entry, then the file's ``default`` - and where the file says
-nothing, :data:`DEFAULT_KIND_COSTS`. A costs file is JSON or YAML::
+nothing, the action table (:mod:`queries.disruption.actions`: by kind, type, role and condition, e.g. an
+address on a bulletproof hoster 0.5, a person 5, a forum's escrow agent 10). A costs file is JSON or YAML::
 
     {"default": 1, "kinds": {"Actor": 3}, "types": {"group": 10}, "roles": {"admin": 6},
      "nodes": {"actor:handle:kingpin": 20}}
@@ -25,9 +26,8 @@ import networkx as nx
 import yaml
 
 from graph_model.errors import InvalidArgument
+from queries.disruption.actions import action_table, facts_of
 
-DEFAULT_KIND_COSTS: dict[str, float] = {"Actor": 3.0, "Forum": 5.0, "Infrastructure": 1.0, "Wallet": 1.0}
-DEFAULT_COST = 2.0
 COST_SECTIONS = ("default", "kinds", "types", "roles", "nodes")
 OPERATES = frozenset({"OPERATES", "CONTROLS"})
 HOSTS = frozenset({"HOSTED_ON", "BELONGS_TO"})
@@ -76,8 +76,15 @@ def _positive(value: Any, where: str) -> float:
     return float(value)
 
 
-def node_cost(node: Hashable, attrs: Mapping[str, Any], costs: Mapping[str, Any] | None = None) -> float:
-    """The cost of taking ``node`` down (see the module docstring for the order of rules).
+def node_cost(
+    node: Hashable,
+    attrs: Mapping[str, Any],
+    costs: Mapping[str, Any] | None = None,
+    *,
+    facts: frozenset[str] = frozenset(),
+) -> float:
+    """The cost of taking ``node`` down (see the module docstring for the order of rules); ``facts`` are
+    the action table's conditions that hold for it (:func:`queries.disruption.actions.facts_of`).
 
     Examples
     --------
@@ -85,6 +92,8 @@ def node_cost(node: Hashable, attrs: Mapping[str, Any], costs: Mapping[str, Any]
     1.0
     >>> node_cost("a", {"kind": "Actor", "roles": ("admin",)}, {"roles": {"admin": 6}})
     6.0
+    >>> node_cost("i", {"kind": "Infrastructure", "type": "ip"}, facts=frozenset({"bulletproof"}))
+    0.5
     """
     costs = costs or {}
     named = costs.get("nodes", {})
@@ -105,7 +114,13 @@ def node_cost(node: Hashable, attrs: Mapping[str, Any], costs: Mapping[str, Any]
         return float(costs["kinds"][kind])
     if "default" in costs:
         return float(costs["default"])
-    return DEFAULT_KIND_COSTS.get(kind, DEFAULT_COST)
+    roles_named = [str(r) for r in attrs.get("roles") or ()]
+    return action_table().entry(kind, type_, roles=roles_named, facts=facts).cost
+
+
+def cost_of(graph: nx.Graph, node: Hashable, costs: Mapping[str, Any] | None = None) -> float:
+    """:func:`node_cost` of a node of a disruption graph, with the conditions its neighbours imply."""
+    return node_cost(node, graph.nodes[node], costs, facts=facts_of(graph, node))
 
 
 def hardness(
