@@ -30,6 +30,7 @@ from backend.console import (
     opened_store,
     out,
     parse_tlp,
+    read_clearance,
     run,
     state,
 )
@@ -65,12 +66,18 @@ def main(
 @app.command()
 def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
-    clearance: Annotated[str, typer.Option(help="Count only what this TLP clearance may see.")] = "RED",
+    clearance: Annotated[
+        str | None,
+        typer.Option(
+            help="Count only what this TLP clearance may see (default: CRIMEGRAPH_CLEARANCE, else RED).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Count nodes by kind and edges by type."""
 
     def body() -> None:
-        level = parse_tlp(clearance)
+        level = read_clearance(clearance)
         with opened_store() as store:
             result = store.stats(clearance=level).as_dict()
         if as_json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +33,7 @@ T = TypeVar("T")
 
 class _State:
     store_location: str | None = None
+    clearance_note: str | None = None  # which clearance a read used, said when the command succeeds
 
 
 state = _State()
@@ -45,9 +47,14 @@ def fail(message: str) -> None:
 
 
 def run(action: Callable[[], T]) -> T:
-    """Run a command body, turning expected failures into a one-line error and exit code 1."""
+    """Run a command body, turning expected failures into a one-line error and exit code 1. After a read
+    that succeeded, says on stderr at which clearance it read."""
     try:
-        return action()
+        result = action()
+        if state.clearance_note:
+            console.print(state.clearance_note, highlight=False, markup=False)
+            state.clearance_note = None
+        return result
     except CrimegraphError as exc:
         fail(str(exc))
     except OSError as exc:
@@ -82,6 +89,26 @@ def parse_tlp(value: str) -> TLP:
         return TLP.parse(value)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+
+
+def read_clearance(value: str | None, *, default: TLP | None = None, quiet: bool = False) -> TLP:
+    """The clearance a read runs at: ``--clearance`` when given, else ``default`` (a plan's own), else the
+    setting ``CRIMEGRAPH_CLEARANCE`` (RED when unset). :func:`run` says on stderr which it used and where it
+    came from once the command succeeded (unless ``quiet``): an error stays one line."""
+    if value is not None:
+        level, origin = parse_tlp(value), "--clearance"
+    elif default is not None:
+        level, origin = default, "the plan's clearance"
+    else:
+        try:
+            level = TLP.parse(Settings().clearance)
+        except ValueError as exc:
+            fail(f"CRIMEGRAPH_CLEARANCE: {exc}")
+            raise AssertionError("unreachable") from None
+        origin = "CRIMEGRAPH_CLEARANCE" if os.environ.get("CRIMEGRAPH_CLEARANCE") else "the default"
+    if not quiet:
+        state.clearance_note = f"read at clearance TLP:{level.label} ({origin})"
+    return level
 
 
 def entity_table(summary: IngestSummary) -> Table:

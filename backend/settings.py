@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     api_keys: str = Field(
         "", description='API keys "KEY:ROLE:TLP,..." (roles viewer, analyst, loader, admin)', repr=False
     )
+    clearance: str = Field(
+        "RED", description="TLP clearance of CLI reads when --clearance is not given (CLEAR ... RED)"
+    )
+    session_secret: str = Field(
+        "",
+        description="Secret that signs browser session cookies (default: derived from the API keys)",
+        repr=False,
+    )
+    session_hours: float = Field(8.0, gt=0, description="Hours a browser session lasts")
     api: ApiSettings = Field(default_factory=ApiSettings)
 
     def open_store(

@@ -62,6 +62,7 @@ class EdgeKind:
     target: frozenset[str]
     properties: Mapping[str, Property]
     self_loops: bool = True
+    color: str = "#9a9a9a"
 
     def allows(self, source_kind: str, target_kind: str) -> bool:
         return (ANY in self.source or source_kind in self.source) and (
@@ -158,6 +159,7 @@ def _edge_kind(raw: Mapping[str, Any], where: str) -> EdgeKind:
         target=_endpoints(raw.get("target")),
         properties=_properties(raw.get("properties"), where),
         self_loops=bool(raw.get("self_loops", True)),
+        color=raw.get("color", "#9a9a9a"),
     )
 
 

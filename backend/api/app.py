@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 
 import orjson
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -90,6 +91,17 @@ class OrjsonRouter(GraphQLRouter[object, None]):
             return json.dumps(data, separators=(",", ":")).encode()
 
 
+def one_line(exc: RequestValidationError) -> str:
+    """The first problem of a request FastAPI could not validate, as one line naming the parameter."""
+    errors = list(exc.errors())
+    if not errors:
+        return "malformed request"
+    first = errors[0]
+    where = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body")]
+    name = ".".join(where) or "request"
+    return f"parameter {name}: {str(first.get('msg', 'is malformed')).lower()}"
+
+
 def create_app(
     settings: Settings | None = None, store: GraphStore | None = None, *, serving: bool = False
 ) -> FastAPI:
@@ -136,6 +148,11 @@ def create_app(
     @app.exception_handler(CrimegraphError)
     async def expected(request: Request, exc: CrimegraphError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """A parameter of the wrong type: 400 with one line naming it (not FastAPI's list)."""
+        return JSONResponse({"detail": one_line(exc)}, status_code=400)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

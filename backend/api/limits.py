@@ -24,6 +24,12 @@ from backend.settings import ApiSettings
 from graph_model.errors import InvalidArgument, LimitExceeded
 
 MAX_DEPTH = 4  # neighbourhood hops
+# Views (served and written by the CLI) share these: entities fetched unless told (the maximum is the
+# setting ``api.max_neighbourhood``), and the node cap above which a view is aggregated.
+FETCH_DEFAULT = 500
+NODE_CAP_DEFAULT = 500
+NODE_CAP_MAX = 2000
+HUB_CAP_MAX = 500
 CACHED_DOCUMENTS = 1000
 
 

@@ -13,6 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from backend.commands.scope_options import (
+    ClearanceOpt,
     CommunityOpt,
     DepthOpt,
     EdgeSetOpt,
@@ -22,7 +23,7 @@ from backend.commands.scope_options import (
     UntilOpt,
     make_scope,
 )
-from backend.console import app, console, opened_store, out, parse_tlp, run
+from backend.console import app, console, opened_store, out, read_clearance, run
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 from queries.disruption.costs import read_costs
@@ -36,7 +37,6 @@ from queries.scope import Scope
 
 T = TypeVar("T")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-ClearanceOpt = Annotated[str, typer.Option(help="Use only what this TLP clearance may see.")]
 RecoveryOpt = Annotated[
     float | None,
     typer.Option(min=0.0, max=1.0, help="Simulate recovery: rewiring probability p (Duijn et al. 2014)."),
@@ -58,8 +58,8 @@ def _working(what: str, quiet: bool) -> Iterator[None]:
         yield
 
 
-def _with_store(clearance: str, what: str, quiet: bool, action: Callable[[GraphStore, TLP], T]) -> T:
-    level = parse_tlp(clearance)
+def _with_store(clearance: str | None, what: str, quiet: bool, action: Callable[[GraphStore, TLP], T]) -> T:
+    level = read_clearance(clearance)
     with opened_store() as store, _working(what, quiet):
         return action(store, level)
 
@@ -110,7 +110,7 @@ def score(
     edge_set: EdgeSetOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    clearance: ClearanceOpt = "RED",
+    clearance: ClearanceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Score nodes as disruption points (cut vertices, betweenness, collective influence, k-core, bridges)."""
@@ -151,7 +151,7 @@ def plan(
     edge_set: EdgeSetOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    clearance: ClearanceOpt = "RED",
+    clearance: ClearanceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Plan a takedown: the best set of targets for a budget, each with its cost and why."""
@@ -196,7 +196,7 @@ def dismantle(
     edge_set: EdgeSetOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    clearance: ClearanceOpt = "RED",
+    clearance: ClearanceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The full removal order that keeps the giant component small earliest (lowest R)."""
@@ -231,7 +231,7 @@ def simulate(
     edge_set: EdgeSetOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    clearance: ClearanceOpt = "RED",
+    clearance: ClearanceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate taking down KEY...: before/after giant component, components, F, cash-out routes, recovery."""

@@ -30,6 +30,14 @@ EdgeSetOpt = Annotated[
 ]
 SinceOpt = Annotated[str | None, typer.Option(help="Only edges seen on or after this date (ISO 8601).")]
 UntilOpt = Annotated[str | None, typer.Option(help="Only edges seen on or before this date (ISO 8601).")]
+ClearanceOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Read only what this TLP clearance may see (default: the setting CRIMEGRAPH_CLEARANCE, "
+        "RED when unset).",
+        show_default=False,
+    ),
+]
 
 
 def make_scope(

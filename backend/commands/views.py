@@ -9,7 +9,9 @@ from typing import Annotated
 
 import typer
 
+from backend.api.limits import FETCH_DEFAULT, HUB_CAP_MAX, NODE_CAP_DEFAULT, NODE_CAP_MAX, within
 from backend.commands.scope_options import (
+    ClearanceOpt,
     DepthOpt,
     EdgeSetOpt,
     KeysOpt,
@@ -18,8 +20,16 @@ from backend.commands.scope_options import (
     UntilOpt,
     make_scope,
 )
-from backend.console import app, opened_store, out, parse_tlp, run
-from backend.views.build import community_view, money_view, neighbourhood_view, paths_view, plan_view
+from backend.console import app, opened_store, out, read_clearance, run
+from backend.settings import Settings
+from backend.views.build import (
+    community_view,
+    money_view,
+    neighbourhood_view,
+    paths_view,
+    plan_clearance,
+    plan_view,
+)
 from backend.views.render import View, ViewOptions, render
 from backend.views.shaping import AGGREGATE_BY
 from graph_model.errors import InvalidArgument
@@ -35,32 +45,49 @@ view_app = typer.Typer(
 app.add_typer(view_app)
 
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")]
-ClearanceOpt = Annotated[str, typer.Option(help="Show only what this TLP clearance may see.")]
 NodeCapOpt = Annotated[
-    int, typer.Option(min=10, help="Above this many nodes the view is aggregated (by community or kind).")
+    int,
+    typer.Option(
+        min=10,
+        max=NODE_CAP_MAX,
+        help="Above this many nodes the view is aggregated (by community or kind).",
+    ),
 ]
-HubCapOpt = Annotated[int, typer.Option(min=1, help='Leaf neighbours shown per hub before "+N more".')]
+HubCapOpt = Annotated[
+    int, typer.Option(min=1, max=HUB_CAP_MAX, help='Leaf neighbours shown per hub before "+N more".')
+]
 AggregateOpt = Annotated[str, typer.Option(help=f"Aggregate big views by: {', '.join(AGGREGATE_BY)}.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print what was written as JSON.")]
-LimitOpt = Annotated[int, typer.Option(min=1, max=5000, help="Most entities fetched.")]
+LimitOpt = Annotated[
+    int,
+    typer.Option(
+        min=1, help="Most entities fetched (at most the setting CRIMEGRAPH_API__MAX_NEIGHBOURHOOD, 2,000)."
+    ),
+]
 
 
 def _write(
     build: Callable[[GraphStore, TLP], View],
-    clearance: str,
+    clearance: str | None,
     out_file: Path,
     node_cap: int,
     hub_cap: int,
     aggregate_by: str,
     as_json: bool,
+    *,
+    default_clearance: TLP | None = None,
+    limit: int | None = None,
 ) -> None:
-    level = parse_tlp(clearance)
+    level = read_clearance(clearance, default=default_clearance)
 
     def body() -> None:
+        if limit is not None:
+            within("--limit", limit, Settings().api.max_neighbourhood)
         if aggregate_by not in AGGREGATE_BY:
             raise InvalidArgument(f"--aggregate-by must be one of {', '.join(AGGREGATE_BY)}")
         with opened_store() as store:
             view = build(store, level)
+            view.clearance = level
             options = ViewOptions(node_cap=node_cap, hub_cap=hub_cap, aggregate_by=aggregate_by)
             result = render(view, store.model, options)
         result.write(out_file)
@@ -88,9 +115,9 @@ def neighbourhood(
     kinds: KindsOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    limit: LimitOpt = 2000,
-    clearance: ClearanceOpt = "RED",
-    node_cap: NodeCapOpt = 500,
+    limit: LimitOpt = FETCH_DEFAULT,
+    clearance: ClearanceOpt = None,
+    node_cap: NodeCapOpt = NODE_CAP_DEFAULT,
     hub_cap: HubCapOpt = 50,
     aggregate_by: AggregateOpt = "community",
     as_json: JsonOpt = False,
@@ -111,7 +138,7 @@ def neighbourhood(
             hub_cap=hub_cap,
         )
 
-    _write(build, clearance, out_file, node_cap, hub_cap, aggregate_by, as_json)
+    _write(build, clearance, out_file, node_cap, hub_cap, aggregate_by, as_json, limit=limit)
 
 
 @view_app.command("paths")
@@ -123,7 +150,7 @@ def paths(
     k: Annotated[int, typer.Option("-k", min=1, max=10, help="How many shortest paths.")] = 3,
     edge_set: EdgeSetOpt = None,
     kinds: KindsOpt = None,
-    clearance: ClearanceOpt = "RED",
+    clearance: ClearanceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The shortest paths between A and B."""
@@ -148,8 +175,8 @@ def community(
     edge_set: EdgeSetOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    clearance: ClearanceOpt = "RED",
-    node_cap: NodeCapOpt = 500,
+    clearance: ClearanceOpt = None,
+    node_cap: NodeCapOpt = NODE_CAP_DEFAULT,
     hub_cap: HubCapOpt = 50,
     aggregate_by: AggregateOpt = "kind",
     as_json: JsonOpt = False,
@@ -174,9 +201,9 @@ def money(
     min_amount: Annotated[float, typer.Option(min=0.0, help="Ignore transfers below this amount.")] = 0.0,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    limit: LimitOpt = 2000,
-    clearance: ClearanceOpt = "RED",
-    node_cap: NodeCapOpt = 500,
+    limit: LimitOpt = FETCH_DEFAULT,
+    clearance: ClearanceOpt = None,
+    node_cap: NodeCapOpt = NODE_CAP_DEFAULT,
     hub_cap: HubCapOpt = 50,
     as_json: JsonOpt = False,
 ) -> None:
@@ -195,7 +222,7 @@ def money(
             limit=limit,
         )
 
-    _write(build, clearance, out_file, node_cap, hub_cap, "community", as_json)
+    _write(build, clearance, out_file, node_cap, hub_cap, "community", as_json, limit=limit)
 
 
 @view_app.command("plan")
@@ -204,23 +231,27 @@ def plan(
         Path, typer.Argument(metavar="PLAN.json", help="A takedown plan as JSON (`crimegraph plan --json`).")
     ],
     out_file: OutOpt = Path("plan.html"),
-    clearance: ClearanceOpt = "RED",
-    node_cap: NodeCapOpt = 500,
+    clearance: ClearanceOpt = None,
+    node_cap: NodeCapOpt = NODE_CAP_DEFAULT,
     hub_cap: HubCapOpt = 50,
     as_json: JsonOpt = False,
 ) -> None:
-    """A takedown plan on its graph: targets highlighted, before/after removal, what recovery reconnects."""
+    """A takedown plan on its graph: targets highlighted, before/after removal, what recovery reconnects.
+
+    Drawn at the plan's own clearance (its "clearance" field) unless --clearance says otherwise."""
+    parsed, own = run(lambda: read_plan(plan_file))
 
     def build(store: GraphStore, level: TLP) -> View:
-        return plan_view(store, level, read_plan(plan_file))
+        return plan_view(store, level, parsed)
 
-    _write(build, clearance, out_file, node_cap, hub_cap, "community", as_json)
+    _write(build, clearance, out_file, node_cap, hub_cap, "community", as_json, default_clearance=own)
 
 
-def read_plan(path: Path) -> Plan:
-    """A plan from its JSON file; InvalidArgument when it is not one."""
+def read_plan(path: Path) -> tuple[Plan, TLP | None]:
+    """A plan from its JSON file and the clearance it was made at (None when it does not say);
+    InvalidArgument when it is not one."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InvalidArgument(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
-    return Plan.from_dict(data)
+    return Plan.from_dict(data), plan_clearance(data)

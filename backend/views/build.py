@@ -199,6 +199,18 @@ def plan_view(store: GraphStore, clearance: TLP, plan: Plan) -> View:
     )
 
 
+def plan_clearance(data: object) -> TLP | None:
+    """The clearance a plan's JSON says it was made at (``"clearance"``), None when it says none;
+    InvalidArgument when it names no TLP level."""
+    value = data.get("clearance") if isinstance(data, dict) else None
+    if value in (None, ""):
+        return None
+    try:
+        return TLP.parse(str(value))
+    except ValueError as exc:
+        raise InvalidArgument(f"plan clearance: {exc}") from None
+
+
 def plan_measures(plan: Plan) -> dict[str, object]:
     """The plan's measures as a table: one row per measure, a column per state."""
     columns = ["measure", "before", "after"] + (["recovery"] if plan.recovery else [])

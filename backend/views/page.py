@@ -20,6 +20,9 @@ import jinja2
 import pyvis
 from markupsafe import Markup
 
+from backend.views.marking import banner, marking_data
+from graph_model.provenance import TLP
+
 ASSETS = resources.files("backend.views") / "assets"
 VIS_VERSION = "9.1.2"
 
@@ -82,22 +85,27 @@ def _sha256(code: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(code.encode("utf-8")).digest()).decode() + "'"
 
 
-def csp_for(scripts: list[str]) -> str:
-    """The policy: nothing from anywhere, scripts only these inline ones, inline styles (vis sets them)."""
+def csp_for(scripts: list[str], *, served: bool = False) -> str:
+    """The policy: nothing from anywhere, scripts only these inline ones, inline styles (vis sets them).
+    A served page may also talk to its own server (expand, search, reopen; the sign-out form)."""
     hashes = " ".join(_sha256(code) for code in scripts)
     return (
         "default-src 'none'; "
         f"script-src {hashes}; "
         "style-src 'unsafe-inline'; "
         "img-src data: blob:; "
-        "base-uri 'none'; form-action 'none'"
+        + ("connect-src 'self'; " if served else "")
+        + "base-uri 'none'; "
+        + ("form-action 'self'" if served else "form-action 'none'")
     )
 
 
 def page(title: str, data: dict[str, Any]) -> Page:
     """The page for one view's data (see :mod:`backend.views.render` for its shape)."""
     scripts = [vis_script(), _asset("view.js")]
-    csp = csp_for(scripts)
+    served = bool(data.get("api"))
+    csp = csp_for(scripts, served=served)
+    data = {**data, "marking": marking_data()}
     html = _template().render(
         title=title,
         csp=csp,
@@ -105,6 +113,8 @@ def page(title: str, data: dict[str, Any]) -> Page:
         data=Markup(json_for_script(data)),
         vis=Markup(scripts[0]),
         app=Markup(scripts[1]),
+        served=served,
+        **banner(TLP.parse(data.get("tlp") or "CLEAR"), TLP.parse(data.get("clearance") or "RED")),
     )
     counts = {
         "nodes": len(data.get("nodes", ())),

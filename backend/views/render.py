@@ -18,6 +18,7 @@ from pyvis.network import Network as PyvisNetwork
 from backend.views.page import Page, page
 from backend.views.shaping import AGGREGATE, GROUP, MORE, aggregate, collapse_hubs, more_key, positions
 from graph_model.model import Model
+from graph_model.provenance import TLP
 
 PROVENANCE = ("first_seen", "last_seen", "confidence", "tlp", "sources")
 # Attributes every node carries that the tooltip shows in its own rows (not as properties).
@@ -33,6 +34,8 @@ LABEL_MAX = 40
 VALUE_MAX = 160
 MAX_SOURCES = 6
 MAX_PROPS = 10
+MAX_ALIASES = 20  # aliases a node carries for the page's search
+EDGE_COLOR = "#9a9a9a"
 ARROWS_MAX = 1000  # above this many edges arrowheads are left out: unreadable there, and twice the drawing
 
 
@@ -67,16 +70,44 @@ class View:
     state_labels: dict[str, str] = field(default_factory=dict)
     scores: dict[str, float] = field(default_factory=dict)
     badges: dict[str, str] = field(default_factory=dict)  # text put before a node's label
+    clearance: TLP = TLP.RED  # the clearance it was read at (shown in the page's marking banner)
 
 
-def render(view: View, model: Model, options: ViewOptions | None = None) -> Page:
-    """The HTML page of ``view``: styled from ``model``, shaped by ``options``."""
-    return page(view.title, view_data(view, model, options or ViewOptions()))
+def render(
+    view: View, model: Model, options: ViewOptions | None = None, *, api: Mapping[str, Any] | None = None
+) -> Page:
+    """The HTML page of ``view``: styled from ``model``, shaped by ``options``. ``api`` (served pages
+    only): where the page's script reaches the GraphQL API to expand, search and reopen."""
+    data = view_data(view, model, options or ViewOptions())
+    if api is not None:
+        data["api"] = dict(api)
+    return page(view.title, data)
+
+
+def highest_tlp(graph: nx.MultiDiGraph) -> TLP:
+    """The most restrictive marking among a graph's nodes and edges (CLEAR for an empty graph)."""
+    found = TLP.CLEAR
+    levels = {level for _, level in graph.nodes(data="tlp")}
+    levels |= {level for *_, level in graph.edges(data="tlp")}
+    for level in levels:
+        if level:
+            found = max(found, _level(level))
+    return found
+
+
+def _level(value: Any) -> TLP:
+    """A marking; one that is not a TLP level counts as the most restrictive."""
+    try:
+        return TLP.parse(value)
+    except ValueError:
+        return TLP.RED
 
 
 def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
-    """The JSON the page's script draws: vis nodes/edges (built with pyvis), options, legend, notes."""
+    """The JSON the page's script draws: vis nodes/edges (built with pyvis), options, legend, notes,
+    the marking (clearance, highest TLP drawn), the schema's styles and, for aggregates, their members."""
     graph = view.graph.copy()
+    tlp = highest_tlp(graph)
     notes = list(view.notes)
     if view.truncated:
         notes.append("The result was cut short by its limit: more is linked than is shown.")
@@ -92,13 +123,17 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
     aggregated = False
     recovery = [(u, v, k, a) for u, v, k, a in graph.edges(keys=True, data=True) if a.get("type") == RECOVERY]
     graph.remove_edges_from([(u, v, k) for u, v, k, _ in recovery])
+    members: dict[str, list[dict[str, Any]]] = {}
+    member_links: list[dict[str, Any]] = []
     if graph.number_of_nodes() > options.node_cap:
         agg = aggregate(graph, by=options.aggregate_by, cap=options.node_cap, keep=sorted(keep))
         notes.append(
             f"{agg.original_nodes} nodes and {agg.original_edges} edges are more than {options.node_cap}: "
-            f"shown aggregated by {agg.by} ({agg.graph.number_of_nodes()} groups). Narrow the request "
-            "(depth, kinds, edge set, a community) to see single entities."
+            f"shown aggregated by {agg.by} ({agg.graph.number_of_nodes()} groups). Double-click a group "
+            "to open it, or narrow the request (depth, kinds, edge set, a community)."
         )
+        members, member_links = _members(graph, agg.group_of, model, view.scores)
+        _label_groups(agg.graph, graph, view.scores)
         graph = agg.graph
         aggregated = True
         recovery = _regroup(recovery, agg.group_of)
@@ -120,43 +155,23 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
         spec = _style(model, kind, attrs)
         legend_kinds[spec[2]] = legend_kinds.get(spec[2], 0) + 1
         x, y = layout[key]
-        node_options: dict[str, Any] = {
-            "label": view.badges.get(key, "") + _short(str(attrs.get("name", key)), LABEL_MAX),
-            "shape": spec[1],
-            "color": spec[0],
-            "value": max(sizes[key], floor if key in focus else 0.0) + 1.0,
-            "x": x,
-            "y": y,
-            "heading": _node_heading(key, attrs),
-            "tip": node_tip(key, attrs, view.scores.get(key)),
-        }
+        node_options = vis_node(model, key, attrs, view.scores.get(key))
+        node_options.update(
+            label=view.badges.get(key, "") + str(node_options["label"]),
+            value=max(sizes[key], floor if key in focus else 0.0) + 1.0,
+            x=x,
+            y=y,
+        )
         if key in focus:
             node_options.update(borderWidth=4, color={"background": spec[0], "border": HIGHLIGHT})
             node_options["font"] = {"size": 16, "strokeWidth": 3, "strokeColor": "#ffffff"}
+            node_options["cgFocus"] = True
         net.add_node(str(key), **node_options)
     edge_ids: dict[str, str] = {}
     edge_labels = graph.number_of_edges() <= 40
-    for number, (u, v, key, attrs) in enumerate(sorted(graph.edges(keys=True, data=True), key=_edge_order)):
-        edge_id = f"e{number}"
-        edge_ids[str(key)] = edge_id
-        etype = str(attrs.get("type", ""))
-        edge_options: dict[str, Any] = {
-            "id": edge_id,
-            "heading": etype.replace("_", " ").lower() if etype != AGGREGATE else "links between groups",
-            "tip": edge_tip(attrs),
-            "color": {"color": "#9a9a9a", "highlight": "#333333", "hover": "#333333"},
-        }
-        weight = edge_weight(attrs)
-        if weight is not None:
-            edge_options["value"] = weight
-        if etype == MORE:
-            edge_options.update(dashes=True, arrows="")
-        elif etype == AGGREGATE:
-            edge_options["arrows"] = ""
-        elif etype == RECOVERY:
-            edge_options.update(dashes=[6, 4], color={"color": RECOVERY_COLOR}, width=3)
-        if edge_labels and etype not in (MORE, AGGREGATE):
-            edge_options["label"] = edge_label(etype, attrs)
+    for u, v, key, attrs in sorted(graph.edges(keys=True, data=True), key=_edge_order):
+        edge_options = vis_edge(model, str(key), attrs, label=edge_labels)
+        edge_ids[str(key)] = str(edge_options["id"])
         net.add_edge(str(u), str(v), **edge_options)
     nodes, edges, _heading, _height, _width, options_json = net.get_network_data()
     data: dict[str, Any] = {
@@ -171,8 +186,133 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
         "notes": notes,
         "measures": view.measures,
         "states": _states(view, graph, edge_ids),
+        "clearance": view.clearance.label,
+        "tlp": tlp.label,
+        "styles": styles(model),
+        "members": members,
+        "memberLinks": member_links,
+        "api": None,
     }
     return data
+
+
+def styles(model: Model) -> dict[str, Any]:
+    """Colours and shapes of the schema's node kinds and colours of its edge types, for what the page
+    adds (expanded neighbours) and for its legend and filters."""
+    return {
+        "kinds": {name: {"color": kind.color, "shape": kind.shape} for name, kind in model.nodes.items()},
+        "edges": {name: edge.color for name, edge in model.edges.items()},
+        "more": MORE_COLOR,
+        "highlight": HIGHLIGHT,
+        "recovery": RECOVERY_COLOR,
+    }
+
+
+def vis_node(model: Model, key: str, attrs: Mapping[str, Any], score: float | None = None) -> dict[str, Any]:
+    """A node as vis-network draws it, with what the page filters and searches on (``cg*`` fields)."""
+    kind = str(attrs.get("kind", ""))
+    color, shape, entry = _style(model, kind, attrs)
+    aliases = [str(a) for a in (attrs.get("aliases") or ())][:MAX_ALIASES]
+    options: dict[str, Any] = {
+        "label": _short(str(attrs.get("name", key)), LABEL_MAX),
+        "shape": shape,
+        "color": color,
+        "heading": _node_heading(key, attrs),
+        "tip": node_tip(key, attrs, score),
+        "cgKind": kind,
+        "cgLegend": entry,
+        "cgName": str(attrs.get("name", key)),
+    }
+    if kind == GROUP:
+        options["label"] = str(attrs.get("name", key))
+    if aliases:
+        options["cgAliases"] = aliases
+    for name, field_name in (("first_seen", "cgFirst"), ("last_seen", "cgLast"), ("tlp", "cgTlp")):
+        if attrs.get(name):
+            options[field_name] = str(attrs[name])
+    if kind == MORE:
+        options["cgHub"] = str(attrs.get("hub", ""))
+        options["cgCount"] = int(attrs.get("count", 0))
+    return options
+
+
+def vis_edge(model: Model, key: str, attrs: Mapping[str, Any], *, label: bool) -> dict[str, Any]:
+    """An edge as vis-network draws it: coloured by its type from the schema, as wide as it carries."""
+    etype = str(attrs.get("type", ""))
+    color = model.edges[etype].color if etype in model.edges else EDGE_COLOR
+    options: dict[str, Any] = {
+        "id": key,
+        "heading": etype.replace("_", " ").lower() if etype != AGGREGATE else "links between groups",
+        "tip": edge_tip(attrs),
+        "color": {"color": color, "highlight": "#333333", "hover": "#333333"},
+        "cgType": etype,
+    }
+    for name, field_name in (("first_seen", "cgFirst"), ("last_seen", "cgLast"), ("tlp", "cgTlp")):
+        if attrs.get(name):
+            options[field_name] = str(attrs[name])
+    weight = edge_weight(attrs)
+    if weight is not None:
+        options["value"] = weight
+    if etype == MORE:
+        options.update(dashes=True, arrows="", color={"color": MORE_COLOR})
+    elif etype == AGGREGATE:
+        options.update(arrows="", color={"color": EDGE_COLOR})
+        options["cgCount"] = int(attrs.get("count", 0))
+    elif etype == RECOVERY:
+        options.update(dashes=[6, 4], color={"color": RECOVERY_COLOR}, width=3)
+    if label and etype not in (MORE, AGGREGATE):
+        options["label"] = edge_label(etype, attrs)
+    return options
+
+
+def _label_groups(groups: nx.MultiDiGraph, graph: nx.MultiDiGraph, scores: Mapping[str, float]) -> None:
+    """Label each aggregate with its kind, member count and its three members of highest score (degree in
+    the view where there is no score)."""
+    degree = dict(nx.Graph(graph).degree())
+    members: dict[str, list[str]] = {}
+    for gid, attrs in groups.nodes(data=True):
+        if attrs.get("kind") == GROUP:
+            members[gid] = []
+    for key, attrs in graph.nodes(data=True):
+        group = attrs.get("_group")
+        if group in members:
+            members[group].append(key)
+    for gid, keys in members.items():
+        attrs = groups.nodes[gid]
+        top = sorted(keys, key=lambda k: (-scores.get(k, degree.get(k, 0)), str(k)))[:3]
+        names = [_short(str(graph.nodes[k].get("name", k)), 24) for k in top]
+        kinds = attrs.get("kinds", {})
+        main = str(attrs.get("main_kind", "?"))
+        what = main if len(kinds) <= 1 else f"mostly {main}"
+        attrs["name"] = f"{what} ×{attrs.get('size', len(keys))}\n" + ", ".join(names)
+        attrs["top"] = names
+
+
+def _members(
+    graph: nx.MultiDiGraph, group_of: Mapping[str, str], model: Model, scores: Mapping[str, float]
+) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+    """The members of each aggregate as vis nodes, and every link touching an aggregated member, for the
+    page to open a group in place (double-click) without asking the server."""
+    degree = dict(nx.Graph(graph).degree())
+    members: dict[str, list[dict[str, Any]]] = {}
+    for key, attrs in sorted(graph.nodes(data=True), key=lambda item: str(item[0])):
+        group = group_of.get(key)
+        if group is None or group == key:
+            continue
+        node = vis_node(model, key, attrs, scores.get(key))
+        node.update(id=str(key), value=float(degree.get(key, 0)) + 1.0)
+        graph.nodes[key]["_group"] = group  # after its tooltip was made
+        members.setdefault(group, []).append(node)
+    links: list[dict[str, Any]] = []
+    for u, v, key, attrs in sorted(graph.edges(keys=True, data=True), key=_edge_order):
+        if group_of.get(u, u) == u and group_of.get(v, v) == v:
+            continue
+        if attrs.get("type") == MORE:
+            continue
+        edge = vis_edge(model, str(key), attrs, label=False)
+        edge.update({"from": str(u), "to": str(v)})
+        links.append(edge)
+    return members, links
 
 
 def _regroup(

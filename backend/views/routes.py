@@ -11,16 +11,25 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import HTMLResponse
 
 from backend.api.auth import Caller, require
 from backend.api.deps import Runner, StoreHolder
-from backend.api.limits import MAX_DEPTH, within
+from backend.api.limits import FETCH_DEFAULT, HUB_CAP_MAX, MAX_DEPTH, NODE_CAP_DEFAULT, NODE_CAP_MAX, within
 from backend.settings import ApiSettings
-from backend.views.build import community_view, money_view, neighbourhood_view, paths_view, plan_view
+from backend.views.build import (
+    community_view,
+    money_view,
+    neighbourhood_view,
+    paths_view,
+    plan_clearance,
+    plan_view,
+)
 from backend.views.page import Page
 from backend.views.render import View, ViewOptions, render
 from backend.views.shaping import AGGREGATE_BY
@@ -30,11 +39,36 @@ from graph_model.store import GraphStore
 from queries.results import Plan
 from queries.scope import Scope
 
-router = APIRouter(prefix="/view", tags=["views"])
+
+async def known_parameters(request: Request) -> None:
+    """An unknown query parameter is a 400 naming it (``maxHops`` for ``max_hops`` is not silently
+    ignored)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = _query_names(dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise InvalidArgument(
+            f"unknown parameter {unknown[0]!r} (this view takes: {', '.join(sorted(known)) or 'none'})"
+        )
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameter names a route and its dependencies declare."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+router = APIRouter(prefix="/view", tags=["views"], dependencies=[Depends(known_parameters)])
 Reader = Annotated[Caller, Depends(require("read"))]
 Analyst = Annotated[Caller, Depends(require("analyse"))]
-MAX_NODE_CAP = 2000
+MAX_NODE_CAP = NODE_CAP_MAX
 MAX_PLAN_BYTES = 2_000_000
+MAX_HOPS = 8  # transfers a money view follows (the CLI's --max-hops allows as many)
 
 
 def html(result: Page) -> HTMLResponse:
@@ -52,25 +86,47 @@ def html(result: Page) -> HTMLResponse:
 
 def _options(node_cap: int, hub_cap: int, aggregate_by: str) -> ViewOptions:
     within("node_cap", node_cap, MAX_NODE_CAP, 10)
-    within("hub_cap", hub_cap, 500)
+    within("hub_cap", hub_cap, HUB_CAP_MAX)
     if aggregate_by not in AGGREGATE_BY:
         raise InvalidArgument(f"aggregate_by must be one of {', '.join(AGGREGATE_BY)}")
     return ViewOptions(node_cap=node_cap, hub_cap=hub_cap, aggregate_by=aggregate_by)
 
 
+def api_info(request: Request) -> dict[str, Any]:
+    """Where a served page's script reaches the API, its CSRF token (browser sessions) and page size."""
+    settings: ApiSettings = request.app.state.settings.api
+    return {
+        "graphql": "/graphql",
+        "reopen": "/view/investigation",
+        "csrf": getattr(request.state, "csrf", None),
+        "page": settings.max_page,
+    }
+
+
 async def _serve(
-    request: Request, caller: Caller, build: Callable[[GraphStore, TLP], View], options: ViewOptions
+    request: Request,
+    caller: Caller,
+    build: Callable[[GraphStore, TLP], View],
+    options: ViewOptions,
+    *,
+    clearance: TLP | None = None,
 ) -> HTMLResponse:
     """Read the view from the store (under the store's lock), then lay it out and render it without holding
-    the lock, both in worker threads within the request's time budget."""
+    the lock, both in worker threads within the request's time budget. ``clearance``: read at most at
+    this level (a plan's own), never above the caller's."""
     holder: StoreHolder = request.app.state.store_holder
     settings: ApiSettings = request.app.state.settings.api
     store = holder.get()
     runner = Runner(holder, settings.time_budget)
-    view = await runner(build, store, caller.clearance)
+    level = min(caller.clearance, clearance) if clearance is not None else caller.clearance
+    view = await runner(build, store, level)
+    view.clearance = level
     remaining = runner.deadline - time.monotonic()
+    api = api_info(request)
     try:
-        result = await asyncio.wait_for(asyncio.to_thread(render, view, store.model, options), remaining)
+        result = await asyncio.wait_for(
+            asyncio.to_thread(partial(render, view, store.model, options, api=api)), remaining
+        )
     except TimeoutError:
         raise LimitExceeded(
             f"the view ran out of the request's time budget ({settings.time_budget:g} s)"
@@ -99,8 +155,8 @@ async def neighbourhood(
     kinds: Kinds = None,
     since: str | None = None,
     until: str | None = None,
-    limit: int = 500,
-    node_cap: NodeCap = 500,
+    limit: int = FETCH_DEFAULT,
+    node_cap: NodeCap = NODE_CAP_DEFAULT,
     hub_cap: HubCap = 50,
     aggregate_by: AggregateBy = "community",
 ) -> HTMLResponse:
@@ -160,7 +216,7 @@ async def community(
     kinds: Kinds = None,
     since: str | None = None,
     until: str | None = None,
-    node_cap: NodeCap = 500,
+    node_cap: NodeCap = NODE_CAP_DEFAULT,
     hub_cap: HubCap = 50,
     aggregate_by: AggregateBy = "kind",
 ) -> HTMLResponse:
@@ -193,12 +249,15 @@ async def money(
     min_amount: float = 0.0,
     since: str | None = None,
     until: str | None = None,
-    limit: int = 500,
-    node_cap: NodeCap = 500,
+    limit: int = FETCH_DEFAULT,
+    node_cap: NodeCap = NODE_CAP_DEFAULT,
     hub_cap: HubCap = 50,
 ) -> HTMLResponse:
     """Where money from (``direction=out``) or to (``in``) ``wallet`` went."""
     within("limit", limit, _api(request).max_neighbourhood)
+    within("max_hops", max_hops, MAX_HOPS)
+    if direction not in ("in", "out"):
+        raise InvalidArgument(f"direction must be in or out, got {direction!r}")
     if not min_amount >= 0:
         raise InvalidArgument(f"min_amount must be at least 0, got {min_amount}")
     options = _options(node_cap, hub_cap, "community")
@@ -223,7 +282,7 @@ async def money(
 async def plan(
     request: Request,
     caller: Analyst,
-    node_cap: NodeCap = 500,
+    node_cap: NodeCap = NODE_CAP_DEFAULT,
     hub_cap: HubCap = 50,
 ) -> HTMLResponse:
     """A takedown plan (its JSON as the request body) drawn on the graph it was made on."""
@@ -235,9 +294,10 @@ async def plan(
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidArgument("the request body is not a JSON plan") from None
     parsed = Plan.from_dict(data)
+    own = plan_clearance(data)
     options = _options(node_cap, hub_cap, "community")
 
     def build(store: GraphStore, clearance: TLP) -> View:
         return plan_view(store, clearance, parsed)
 
-    return await _serve(request, caller, build, options)
+    return await _serve(request, caller, build, options, clearance=own)

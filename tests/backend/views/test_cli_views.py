@@ -28,6 +28,25 @@ def test_view_commands_write_offline_pages(tmp_path: Path, model: Model) -> None
         "aggregated": False,
     }
     assert "https://" not in out.read_text(encoding="utf-8")
+    assert "read at clearance TLP:RED (the default)" in result.stderr
+    assert 'data-tlp="RED"' in out.read_text(encoding="utf-8")  # the RED informant is drawn
+    green = crimegraph(
+        *where,
+        "view",
+        "neighbourhood",
+        keys.boss,
+        "--depth",
+        "1",
+        "-o",
+        str(out),
+        "--json",
+        env={"CRIMEGRAPH_CLEARANCE": "GREEN"},
+    )
+    assert green.returncode == 0, green.stderr
+    assert "read at clearance TLP:GREEN (CRIMEGRAPH_CLEARANCE)" in green.stderr
+    assert json.loads(green.stdout)["nodes"] == 4 and 'data-tlp="CLEAR"' in out.read_text(encoding="utf-8")
+    too_many = crimegraph(*where, "view", "neighbourhood", keys.boss, "--limit", "999999", "-o", str(out))
+    assert too_many.returncode == 1 and "limit" in too_many.stderr
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(json.dumps(plan_json(keys)), encoding="utf-8")
     planned = crimegraph(*where, "view", "plan", str(plan_file), "-o", str(tmp_path / "p.html"))

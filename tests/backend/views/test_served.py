@@ -71,6 +71,35 @@ def test_keys_roles_and_errors(served: tuple[str, Keys]) -> None:
     assert bad_plan.status_code == 400
 
 
+def test_unknown_or_out_of_range_parameters_are_named(served: tuple[str, Keys]) -> None:
+    base, keys = served
+    money = _url(base, f"money/{quote(keys.w_evil, safe='')}")
+    # maxHops is not max_hops: refused by name, never silently ignored.
+    for query, named in [
+        ("?maxHops=2", "maxHops"),
+        ("?max_hops=99", "max_hops"),
+        ("?max_hops=two", "max_hops"),
+        ("?direction=sideways", "direction"),
+        ("?limit=999999", "limit"),
+        ("?node_cap=5", "node_cap"),
+    ]:
+        answer = httpx.get(money + query, headers=_auth(ANALYST))
+        assert answer.status_code == 400, (query, answer.text)
+        detail = answer.json()["detail"]
+        assert isinstance(detail, str) and "\n" not in detail and named in detail, detail
+    assert httpx.get(money + "?max_hops=2", headers=_auth(ANALYST)).status_code == 200
+
+
+def test_the_banner_names_the_clearance_and_the_highest_marking(served: tuple[str, Keys]) -> None:
+    base, keys = served
+    url = _url(base, f"neighbourhood/{quote(keys.boss, safe='')}?depth=1")
+    red = httpx.get(url, headers=_auth(ANALYST)).text
+    green = httpx.get(url, headers=_auth(GREEN)).text
+    # The RED informant is drawn for the RED analyst, not for the GREEN one.
+    assert 'id="cg-banner" data-tlp="RED"' in red and "drawn at clearance" in red
+    assert 'id="cg-banner" data-tlp="CLEAR"' in green and "TLP:GREEN</span>" in green
+
+
 @pytest.mark.parametrize(
     ("name", "path", "key", "expected"),
     [
