@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import networkx as nx
+
 from graph_model.errors import InvalidArgument, LimitExceeded
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
@@ -12,6 +14,7 @@ from queries.results import Community
 from queries.scope import Scope, scope_graph
 
 MAX_LIMIT = 500
+TOP = 5  # best-linked members listed per community
 
 
 def communities(
@@ -19,10 +22,12 @@ def communities(
 ) -> list[Community]:
     """The communities of the visible graph a scope names, largest first, at most ``limit`` of them.
 
-    Detection reads the graph undirected and simple (:func:`queries.partition.partition`, seeded, so
-    ids are stable for a given graph); ``algorithm`` is ``louvain`` or ``label_propagation``. Each
+    Detection reads the graph undirected and simple, nodes and edges in key order
+    (:func:`queries.partition.partition`, seeded): the same data gives the same ids whatever order it was
+    loaded in and whichever store holds it. ``algorithm`` is ``louvain`` or ``label_propagation``. Each
     community lists its members (records through the caller's clearance), its size, the edges inside
-    it and how many members of each kind it has. Nothing above the caller's clearance is read, so
+    it, how many members of each kind it has and its best-linked members (most ties inside, then key).
+    Nothing above the caller's clearance is read, so
     nothing hidden is a member or is counted.
 
     Examples
@@ -45,6 +50,8 @@ def communities(
     for index, group in groups:
         members = [nodes[key] for key in group if key in nodes]
         inside = graph.subgraph(group)
+        degree = dict(nx.Graph(inside).degree())
+        best = sorted(members, key=lambda m: (-degree.get(m.key, 0), m.key))[:TOP]
         found.append(
             Community(
                 id=index,
@@ -52,6 +59,7 @@ def communities(
                 members=members,
                 internal_edges=inside.number_of_edges(),
                 kinds=dict(sorted(Counter(m.kind for m in members).items())),
+                top=best,
             )
         )
     return found

@@ -123,6 +123,7 @@ class Community:
     members: list[Node]
     internal_edges: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
+    top: list[Node] = field(default_factory=list)  # the best-linked members (degree inside), best first
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -130,6 +131,7 @@ class Community:
             "size": self.size,
             "internal_edges": self.internal_edges,
             "kinds": dict(self.kinds),
+            "top": [node_dict(n) for n in self.top],
             "members": [node_dict(n) for n in self.members],
         }
 

@@ -193,6 +193,11 @@ class CommunityResult:
     internal_edges: int
     kinds: JSON = strawberry.field(description="Members by node kind")
     all_members: strawberry.Private[list[Node]]
+    best: strawberry.Private[list[Node]]
+
+    @strawberry.field(description="The best-linked members (most ties inside the community), best first")
+    def top_members(self) -> list[Entity]:
+        return [Entity.of(n) for n in self.best]
 
     @strawberry.field(description="Members in key order, the first `first` of them")
     def members(self, info: strawberry.Info, first: int = 100) -> list[Entity]:
@@ -208,6 +213,7 @@ class CommunityResult:
             internal_edges=community.internal_edges,
             kinds=JSON(dict(community.kinds)),
             all_members=community.members,
+            best=community.top,
         )
 
 
