@@ -73,7 +73,7 @@ QUERIES: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
         lambda k: {"k": [k]},
     ),
     "paths k3 len6": (
-        "query($a: String!, $b: String!) { paths(source: $a, target: $b, k: 3, maxLength: 6) "
+        "query($a: String!, $b: String!) { paths(source: $a, target: $b, first: 3, maxLength: 6) "
         "{ edges { node { length nodes { key name } edges { type } } } } }",
         lambda p: {"a": p[0], "b": p[1]},
     ),

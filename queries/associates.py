@@ -22,7 +22,7 @@ def common_associates(
     *,
     edge_set: str | None = None,
     kinds: Sequence[str] | None = None,
-    limit: int = 50,
+    limit: int | None = 50,
 ) -> list[Ranked]:
     """Entities directly linked (either direction) to at least two of ``keys``: those linked to all
     first, then by how many they link to, then by how many edges, then by key.
@@ -39,8 +39,8 @@ def common_associates(
         A named edge set of the schema (default: every edge type).
     kinds : sequence of str, optional
         Node kinds an associate may be.
-    limit : int
-        Most results, 1-500.
+    limit : int, optional
+        Most results, 1-500 (None: all of them).
 
     Examples
     --------
@@ -54,7 +54,7 @@ def common_associates(
         raise InvalidArgument("name at least two different entities")
     if len(unique) > MAX_KEYS:
         raise LimitExceeded(f"at most {MAX_KEYS} entities at once")
-    if not 1 <= limit <= MAX_LIMIT:
+    if limit is not None and not 1 <= limit <= MAX_LIMIT:
         raise LimitExceeded(f"limit {limit} is outside 1-{MAX_LIMIT}")
     types = check_edge_set(store.model, edge_set)
     allowed = check_kinds(store.model, kinds)

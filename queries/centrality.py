@@ -22,9 +22,9 @@ SEED = 0
 
 
 def centrality(
-    store: GraphStore, clearance: TLP, scope: Scope, *, metric: str = "degree", top: int = 20
+    store: GraphStore, clearance: TLP, scope: Scope, *, metric: str = "degree", top: int | None = 20
 ) -> list[Ranked]:
-    """The ``top`` entities of the visible graph a scope names by one centrality ``metric``.
+    """The ``top`` entities (None: all) of the visible graph a scope names by one centrality ``metric``.
 
     The graph is read undirected and simple (a tie is a tie whichever way it was recorded):
 
@@ -49,7 +49,7 @@ def centrality(
     """
     if metric not in METRICS:
         raise InvalidArgument(f"unknown centrality metric {metric!r}; known: {', '.join(METRICS)}")
-    if not 1 <= top <= MAX_TOP:
+    if top is not None and not 1 <= top <= MAX_TOP:
         raise LimitExceeded(f"top {top} is outside 1-{MAX_TOP}")
     graph = undirected_simple(scope_graph(store, clearance, scope))
     n = graph.number_of_nodes()

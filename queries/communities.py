@@ -18,9 +18,9 @@ TOP = 5  # best-linked members listed per community
 
 
 def communities(
-    store: GraphStore, clearance: TLP, scope: Scope, *, algorithm: str = "louvain", limit: int = 50
+    store: GraphStore, clearance: TLP, scope: Scope, *, algorithm: str = "louvain", limit: int | None = 50
 ) -> list[Community]:
-    """The communities of the visible graph a scope names, largest first, at most ``limit`` of them.
+    """The communities of the visible graph a scope names, largest first, at most ``limit`` (None: all).
 
     Detection reads the graph undirected and simple, nodes and edges in key order
     (:func:`queries.partition.partition`, seeded): the same data gives the same ids whatever order it was
@@ -39,7 +39,7 @@ def communities(
     """
     if algorithm not in ALGORITHMS:
         raise InvalidArgument(f"unknown community algorithm {algorithm!r}; known: {', '.join(ALGORITHMS)}")
-    if not 1 <= limit <= MAX_LIMIT:
+    if limit is not None and not 1 <= limit <= MAX_LIMIT:
         raise LimitExceeded(f"limit {limit} is outside 1-{MAX_LIMIT}")
     graph = scope_graph(store, clearance, scope)
     # Isolated entities are communities of one: listing them tells nothing. Ids are the partition's.

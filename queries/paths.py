@@ -22,7 +22,7 @@ from queries.results import Path
 from queries.scope import check_edge_set, check_kinds, resolve_keys
 
 MAX_LENGTH = 8
-MAX_K = 10
+MAX_K = 20
 MAX_LINKS = 200_000  # links read before the search gives up (hubs make balls grow fast)
 
 
@@ -50,7 +50,7 @@ def paths(
     max_length : int
         Longest path in edges, 1-8 (LimitExceeded above).
     k : int
-        How many paths, 1-10 (LimitExceeded above). Fewer come back when fewer exist.
+        How many paths, 1-20 (LimitExceeded above). Fewer come back when fewer exist.
     edge_set : str, optional
         A named edge set of the schema the paths may use (default: every edge type).
     kinds : sequence of str, optional

@@ -19,7 +19,9 @@ MAX_LIMIT = 200
 WALK_CAP = 1000
 
 
-def shared_infrastructure(store: GraphStore, clearance: TLP, key: str, *, limit: int = 20) -> list[Ranked]:
+def shared_infrastructure(
+    store: GraphStore, clearance: TLP, key: str, *, limit: int | None = 20
+) -> list[Ranked]:
     """Entities of the same kind as ``key`` that share infrastructure or wallets with it, ranked.
 
     An entity's footprint is the infrastructure and wallets within two hops of it over the schema's
@@ -43,7 +45,7 @@ def shared_infrastructure(store: GraphStore, clearance: TLP, key: str, *, limit:
     >>> found[1].why.split(";")[0]
     'shares 1 pivot(s): 203.0.113.10 (2 neighbours)'
     """
-    if not 1 <= limit <= MAX_LIMIT:
+    if limit is not None and not 1 <= limit <= MAX_LIMIT:
         raise LimitExceeded(f"limit {limit} is outside 1-{MAX_LIMIT}")
     types = frozenset().union(*(store.model.edge_sets[name] for name in PIVOT_SETS))
     (origin,) = resolve_keys(store, [key], clearance)

@@ -11,7 +11,7 @@ from queries.scope import resolve_keys
 MAX_LIMIT = 5000
 
 
-def timeline(store: GraphStore, clearance: TLP, key: str, *, limit: int = 200) -> list[TimelineEntry]:
+def timeline(store: GraphStore, clearance: TLP, key: str, *, limit: int | None = 200) -> list[TimelineEntry]:
     """The visible edges of an entity with the entity at their other end, oldest first.
 
     Ordered by first seen, then last seen, then edge key; undated edges come last. At most ``limit``
@@ -24,7 +24,7 @@ def timeline(store: GraphStore, clearance: TLP, key: str, *, limit: int = 200) -
     >>> [(e.first_seen[:10], e.edge.type, e.other.name) for e in entries]
     [('2021-02-01', 'MEMBER_OF', 'LockBit'), ('2021-06-01', 'MEMBER_OF', 'Conti')]
     """
-    if not 1 <= limit <= MAX_LIMIT:
+    if limit is not None and not 1 <= limit <= MAX_LIMIT:
         raise LimitExceeded(f"limit {limit} is outside 1-{MAX_LIMIT}")
     (origin,) = resolve_keys(store, [key], clearance)
     links = store.links([origin], clearance=clearance, types=frozenset(store.model.edges))

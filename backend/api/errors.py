@@ -47,6 +47,8 @@ _LIMIT_MESSAGES = re.compile(r"exceeds maximum operation depth|aliases found|max
 def code_of(error: GraphQLError) -> str | None:
     """The code of an expected error, or None for an unexpected one (a bug, to be masked)."""
     original = error.original_error
+    if error.path is None and error.message.startswith("Variable '$"):
+        return GRAPHQL_VALIDATION  # a variable's value does not coerce to its type (graphql-core's words)
     if original is None:
         # Raised by GraphQL itself before anything ran: syntax, validation, variables, limit rules.
         return LIMIT_EXCEEDED if _LIMIT_MESSAGES.search(error.message) else GRAPHQL_VALIDATION

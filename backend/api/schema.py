@@ -10,13 +10,38 @@ from strawberry.scalars import JSON
 
 from backend.api import types as t
 from backend.api.context import Info
+from backend.api.enums import (
+    CentralityMetric,
+    CommunityAlgorithm,
+    Direction,
+    EdgeSet,
+    IngestFormat,
+    Metric,
+    NodeKind,
+    Objective,
+    Tlp,
+    value_of,
+    values_of,
+)
 from backend.api.errors import ErrorCodes
 from backend.api.ingest import ingest_payload
 from backend.api.limits import MAX_DEPTH, at_least, document_limits, within
+from backend.api.paging import After, Before, Connection, First, Last, Page, connection
 from backend.settings import ApiSettings
-from graph_model.errors import InvalidArgument, LimitExceeded, NotFound
+from graph_model.errors import InvalidArgument, LimitExceeded
 from graph_model.provenance import TLP
-from queries import associates, centrality, communities, money, neighbourhood, paths, pivots, search, timeline
+from queries import (
+    associates,
+    centrality,
+    communities,
+    money,
+    neighbourhood,
+    neighbours,
+    paths,
+    pivots,
+    search,
+    timeline,
+)
 from queries.disruption.dismantle import dismantle
 from queries.disruption.plan import takedown_plan
 from queries.disruption.scores import disruption_scores
@@ -31,13 +56,25 @@ class ScopeInput:
         default=None, description="Limit to the neighbourhood of these entities (keys or identifiers)"
     )
     depth: int = strawberry.field(default=2, description=f"Hops around keys (0-{MAX_DEPTH})")
-    community: str | None = strawberry.field(default=None, description="One community id")
-    algorithm: str = strawberry.field(default="louvain", description="Community algorithm for `community`")
-    kinds: list[str] | None = strawberry.field(default=None, description="Node kinds of the schema")
-    edge_set: str | None = strawberry.field(default=None, description="A named edge set of the schema")
-    since: str | None = strawberry.field(default=None, description="Links seen on or after (ISO 8601)")
-    until: str | None = strawberry.field(default=None, description="Links seen on or before (ISO 8601)")
-    limit: int = strawberry.field(default=5000, description="Most nodes around keys")
+    community: str | None = strawberry.field(
+        default=None, description="Limit to one community (an id of the communities field)"
+    )
+    algorithm: CommunityAlgorithm = strawberry.field(
+        default=CommunityAlgorithm["LOUVAIN"], description="How `community` was found"
+    )
+    kinds: list[NodeKind] | None = strawberry.field(
+        default=None, description="Keep only these node kinds (none: every kind)"
+    )
+    edge_set: EdgeSet | None = strawberry.field(
+        default=None, description="Follow only this edge set's links (none: every edge type)"
+    )
+    since: str | None = strawberry.field(
+        default=None, description="Links seen on or after (ISO 8601), as the caller sees their dates"
+    )
+    until: str | None = strawberry.field(
+        default=None, description="Links seen on or before (ISO 8601), as the caller sees their dates"
+    )
+    limit: int = strawberry.field(default=5000, description="Most entities around keys")
 
     def to_scope(self, info: Info) -> Scope:
         within("scope.limit", self.limit, info.context.settings.max_scope)
@@ -45,9 +82,9 @@ class ScopeInput:
             keys=tuple(self.keys or ()),
             depth=self.depth,
             community=self.community,
-            algorithm=self.algorithm,
-            kinds=tuple(self.kinds or ()),
-            edge_set=self.edge_set,
+            algorithm=str(value_of(self.algorithm)),
+            kinds=tuple(values_of(self.kinds) or ()),
+            edge_set=value_of(self.edge_set),
             since=self.since,
             until=self.until,
             limit=self.limit,
@@ -56,69 +93,109 @@ class ScopeInput:
 
 
 Kinds = Annotated[
-    list[str] | None, strawberry.argument(description="Node kind names of the schema (none: every kind)")
+    list[NodeKind] | None, strawberry.argument(description="Keep only these node kinds (none: every kind)")
 ]
-EdgeSet = Annotated[str | None, strawberry.argument(description="A named edge set of the schema")]
-First = Annotated[int, strawberry.argument(description="Page size")]
-After = Annotated[str | None, strawberry.argument(description="Cursor of the last item already seen")]
-Since = Annotated[str | None, strawberry.argument(description="Links seen on or after (ISO 8601)")]
-Until = Annotated[str | None, strawberry.argument(description="Links seen on or before (ISO 8601)")]
+EdgeSetArg = Annotated[
+    EdgeSet | None, strawberry.argument(description="Follow only this edge set's links (none: every type)")
+]
+Since = Annotated[
+    str | None,
+    strawberry.argument(description="Links seen on or after (ISO 8601), as the caller sees their dates"),
+]
+Until = Annotated[
+    str | None,
+    strawberry.argument(description="Links seen on or before (ISO 8601), as the caller sees their dates"),
+]
 ScopeArg = Annotated[
-    ScopeInput | None, strawberry.argument(description="The part of the graph (default: all)")
+    ScopeInput | None, strawberry.argument(description="The part of the graph (default: all of it)")
 ]
+Key = Annotated[str, strawberry.argument(description="A node key or any identifier of the entity")]
 
 
-def _paging(info: Info, first: int, after: str | None, name: str = "first") -> tuple[int, int]:
-    """(offset, how many to ask the query for: one more than the page, to tell a next page)."""
-    within(name, first, info.context.settings.max_page)
-    offset = t.offset_after(after)
-    return offset, offset + first + 1
+def _page(
+    info: Info, first: int | None, after: str | None, last: int | None, before: str | None, default: int
+) -> Page:
+    return Page.of(first, after, last, before, default=default, maximum=info.context.settings.max_page)
 
 
 def _scope(info: Info, scope: ScopeInput | None) -> Scope:
     return (scope or ScopeInput()).to_scope(info)
 
 
-@strawberry.type
+@strawberry.type(description="Questions about the graph, each answered through the caller's clearance.")
 class Query:
-    @strawberry.field(description="One entity by its key or any of its identifiers (e.g. attack:G0007).")
-    async def node(self, info: Info, key: str) -> t.Entity:
+    @strawberry.field(
+        description="One entity by its key or any of its identifiers (e.g. attack:G0007); null when "
+        "there is none the caller may see."
+    )
+    async def node(self, info: Info, key: Key) -> t.Entity | None:
         ctx = info.context
         ctx.caller.check("read")
         found = await ctx.entities.load(key)
-        if found is None:
-            raise NotFound(f"no entity {key!r}")
-        return t.Entity.of(found)
+        return None if found is None else t.Entity.of(found)
+
+    @strawberry.field(
+        description="Entities by keys or identifiers, in the order asked; null for each the caller "
+        "cannot see (or that does not exist)."
+    )
+    async def nodes(
+        self,
+        info: Info,
+        keys: Annotated[
+            list[str], strawberry.argument(description="Node keys or identifiers (at most the page limit)")
+        ],
+    ) -> list[t.Entity | None]:
+        ctx = info.context
+        ctx.caller.check("read")
+        within("keys", len(keys), ctx.settings.max_page, minimum=0)
+        found = await ctx.entities.load_many(keys)
+        return [None if n is None else t.Entity.of(n) for n in found]
 
     @strawberry.field(description="Full-text search over names, aliases and searchable properties.")
     async def search(
-        self, info: Info, text: str, kinds: Kinds = None, first: First = 20, after: After = None
-    ) -> t.Connection[t.Entity]:
+        self,
+        info: Info,
+        text: Annotated[str, strawberry.argument(description="What to find (at most 200 characters)")],
+        kinds: Kinds = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[t.Entity]:
         ctx = info.context
         ctx.caller.check("read")
-        offset, limit = _paging(info, first, after)
+        page = _page(info, first, after, last, before, 20)
         # Lucene refuses a prefix query over one very long word with an internal error.
         within("text length", len(text), MAX_TEXT, minimum=0)
         found = await ctx.run(
-            search.search, ctx.store, ctx.clearance, text, kinds=kinds, limit=limit - offset, offset=offset
+            search.search,
+            ctx.store,
+            ctx.clearance,
+            text,
+            kinds=values_of(kinds),
+            limit=search.MAX_PAGE,
+            offset=0,
         )
-        return t.page([t.Entity.of(n) for n in found], offset, first)
+        return connection(found, page, t.Entity.of)
 
     @strawberry.field(
         description="Entities within `depth` hops of `keys` through visible links; hubs with more than "
-        "`hubCap` neighbours come back collapsed, with how many neighbours were hidden."
+        "`hubCap` neighbours come back collapsed, with how many neighbours were hidden (page through "
+        "a hub's links with `neighbours`)."
     )
     async def neighbourhood(
         self,
         info: Info,
-        keys: list[str],
-        depth: int = 1,
-        edge_set: EdgeSet = None,
+        keys: Annotated[list[str], strawberry.argument(description="Node keys or identifiers to start from")],
+        depth: Annotated[int, strawberry.argument(description=f"Hops (0-{MAX_DEPTH})")] = 1,
+        edge_set: EdgeSetArg = None,
         kinds: Kinds = None,
         since: Since = None,
         until: Until = None,
-        limit: int = 500,
-        hub_cap: int = 50,
+        limit: Annotated[int, strawberry.argument(description="Most entities returned")] = 500,
+        hub_cap: Annotated[
+            int, strawberry.argument(description="Neighbours shown per entity before it is collapsed")
+        ] = 50,
     ) -> t.Subgraph:
         ctx = info.context
         ctx.caller.check("read")
@@ -131,8 +208,8 @@ class Query:
             ctx.clearance,
             keys,
             depth=depth,
-            edge_set=edge_set,
-            kinds=kinds,
+            edge_set=value_of(edge_set),
+            kinds=values_of(kinds),
             since=since,
             until=until,
             limit=limit,
@@ -140,24 +217,77 @@ class Query:
         )
         return t.Subgraph.outlined(found)
 
-    @strawberry.field(description="Shortest, then the k shortest, simple paths between two entities.")
+    @strawberry.field(
+        description="One entity's links, each with the entity at its other end and its direction, "
+        "ordered by the other entity's key, then link type, then link key; totalCount is how many "
+        "the caller may see (a hub's `+N more`)."
+    )
+    async def neighbours(
+        self,
+        info: Info,
+        key: Key,
+        edge_set: EdgeSetArg = None,
+        kinds: Annotated[
+            list[NodeKind] | None,
+            strawberry.argument(description="Keep only links to entities of these kinds (none: every kind)"),
+        ] = None,
+        since: Since = None,
+        until: Until = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[t.Neighbour]:
+        ctx = info.context
+        ctx.caller.check("read")
+        page = _page(info, first, after, last, before, 50)
+        origin, links = await ctx.run(
+            neighbours.neighbour_links,
+            ctx.store,
+            ctx.clearance,
+            key,
+            edge_set=value_of(edge_set),
+            kinds=values_of(kinds),
+            since=since,
+            until=until,
+        )
+        start, stop = page.window(len(links))
+        found = await ctx.run(neighbours.read_page, ctx.store, ctx.clearance, origin, links[start:stop])
+        return connection(found, page, t.Neighbour.of, total=len(links), offset=start)
+
+    @strawberry.field(
+        description="The shortest simple paths between two entities, shortest first: at most 20 "
+        "(CRIMEGRAPH_API__MAX_PATHS) in all; first or after beyond that is a LIMIT_EXCEEDED error. "
+        "totalCount is null while more paths may exist beyond those found."
+    )
     async def paths(
         self,
         info: Info,
-        source: str,
-        target: str,
-        max_length: int = 6,
-        k: Annotated[int, strawberry.argument(description="How many paths (a page)")] = 1,
+        source: Annotated[str, strawberry.argument(description="Key or identifier of one end")],
+        target: Annotated[str, strawberry.argument(description="Key or identifier of the other end")],
+        max_length: Annotated[int, strawberry.argument(description="Longest path in links (1-8)")] = 6,
+        edge_set: EdgeSetArg = None,
+        kinds: Annotated[
+            list[NodeKind] | None,
+            strawberry.argument(description="Node kinds a path may pass through (its ends always may)"),
+        ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="How many paths from the start or from `after` (default 1)"),
+        ] = None,
         after: After = None,
-        edge_set: EdgeSet = None,
-        kinds: Kinds = None,
-    ) -> t.Connection[t.PathResult]:
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[t.PathResult]:
         ctx = info.context
         ctx.caller.check("analyse")
+        most = min(ctx.settings.max_paths, paths.MAX_K)
         within("maxLength", max_length, ctx.settings.max_path_length)
-        within("k", k, ctx.settings.max_paths)
-        offset = t.offset_after(after)
-        within("after + k", offset + k, ctx.settings.max_paths)
+        page = Page.of(
+            first, after, last, before, default=1, maximum=most, limit="the most paths one answer lists"
+        )
+        # Enough paths for the page and one more (to tell a next page), never more than the list holds.
+        k = most if page.reach is None else min(page.reach, most)
         found = await ctx.run(
             paths.paths,
             ctx.store,
@@ -165,48 +295,61 @@ class Query:
             source,
             target,
             max_length=max_length,
-            k=offset + k + 1,
-            edge_set=edge_set,
-            kinds=kinds,
+            k=k,
+            edge_set=value_of(edge_set),
+            kinds=values_of(kinds),
         )
-        return t.page([t.PathResult.of(p) for p in found[offset:]], offset, k)
+        result = connection(found, page, t.PathResult.of)
+        if len(found) == k < most:
+            result.total_count = None  # more paths may exist beyond those asked for
+        return result
 
     @strawberry.field(description="Entities linked to every one of `keys` first, then to most of them.")
     async def common_associates(
         self,
         info: Info,
-        keys: list[str],
-        edge_set: EdgeSet = None,
-        kinds: Kinds = None,
-        first: First = 20,
+        keys: Annotated[list[str], strawberry.argument(description="Two to twenty keys or identifiers")],
+        edge_set: EdgeSetArg = None,
+        kinds: Annotated[
+            list[NodeKind] | None, strawberry.argument(description="Node kinds an associate may be")
+        ] = None,
+        first: First = None,
         after: After = None,
-    ) -> t.Connection[t.RankedEntity]:
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[t.RankedEntity]:
         ctx = info.context
         ctx.caller.check("analyse")
-        offset, limit = _paging(info, first, after)
+        page = _page(info, first, after, last, before, 20)
         found = await ctx.run(
             associates.common_associates,
             ctx.store,
             ctx.clearance,
             keys,
-            edge_set=edge_set,
-            kinds=kinds,
-            limit=limit,
+            edge_set=value_of(edge_set),
+            kinds=values_of(kinds),
+            limit=None,
         )
-        return t.page([t.RankedEntity.of(x) for x in found[offset:]], offset, first)
+        return connection(found, page, t.RankedEntity.of)
 
     @strawberry.field(
         description="Entities sharing infrastructure or wallets with `key`, ranked; each shared pivot "
         "counts 1/ln(1 + its degree), so big hosters, exchanges and popular tools weigh little."
     )
     async def shared_infrastructure(
-        self, info: Info, key: str, first: First = 20, after: After = None
-    ) -> t.Connection[t.RankedEntity]:
+        self,
+        info: Info,
+        key: Key,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[t.RankedEntity]:
         ctx = info.context
         ctx.caller.check("analyse")
-        offset, limit = _paging(info, first, after)
-        found = await ctx.run(pivots.shared_infrastructure, ctx.store, ctx.clearance, key, limit=limit)
-        return t.page([t.RankedEntity.of(x) for x in found[offset:]], offset, first)
+        page = _page(info, first, after, last, before, 20)
+        found = await ctx.run(pivots.shared_infrastructure, ctx.store, ctx.clearance, key, limit=None)
+        return connection(found, page, t.RankedEntity.of)
 
     @strawberry.field(
         description="Time-respecting transfers out of (or into) a wallet, totals per destination, "
@@ -215,13 +358,17 @@ class Query:
     async def money_flow(
         self,
         info: Info,
-        wallet: str,
-        direction: Annotated[str, strawberry.argument(description="out or in")] = "out",
-        max_hops: int = 4,
-        min_amount: float = 0.0,
+        wallet: Annotated[str, strawberry.argument(description="Key or identifier of a wallet")],
+        direction: Annotated[
+            Direction, strawberry.argument(description="OUT: where its money went; IN: where it came from")
+        ] = Direction.OUT,
+        max_hops: Annotated[int, strawberry.argument(description="Most transfers in a chain (1-6)")] = 4,
+        min_amount: Annotated[
+            float, strawberry.argument(description="Smallest transfer followed (in the transfer's asset)")
+        ] = 0.0,
         since: Since = None,
         until: Until = None,
-        limit: int = 500,
+        limit: Annotated[int, strawberry.argument(description="Most wallets in `network`")] = 500,
     ) -> t.MoneyFlowResult:
         ctx = info.context
         ctx.caller.check("analyse")
@@ -231,7 +378,7 @@ class Query:
             ctx.store,
             ctx.clearance,
             wallet,
-            direction=direction,
+            direction=str(value_of(direction)),
             max_hops=max_hops,
             min_amount=min_amount,
             since=since,
@@ -241,59 +388,78 @@ class Query:
         return t.MoneyFlowResult.of(flow)
 
     @strawberry.field(
-        description="Communities of the scope's graph, largest first (ids stable for the same data)."
+        description="Communities of the scope's graph, largest first (ids stable for the same data); "
+        "entities without a community (alone) are not listed."
     )
     async def communities(
         self,
         info: Info,
         scope: ScopeArg = None,
         algorithm: Annotated[
-            str, strawberry.argument(description="louvain, leiden or label_propagation")
-        ] = "louvain",
-        first: First = 20,
+            CommunityAlgorithm, strawberry.argument(description="How communities are found")
+        ] = CommunityAlgorithm["LOUVAIN"],
+        first: First = None,
         after: After = None,
-    ) -> t.Connection[t.CommunityResult]:
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[t.CommunityResult]:
         ctx = info.context
         ctx.caller.check("analyse")
-        offset, limit = _paging(info, first, after)
+        page = _page(info, first, after, last, before, 20)
         found = await ctx.run(
             communities.communities,
             ctx.store,
             ctx.clearance,
             _scope(info, scope),
-            algorithm=algorithm,
-            limit=limit,
+            algorithm=str(value_of(algorithm)),
+            limit=None,
         )
-        return t.page([t.CommunityResult.of(c) for c in found[offset:]], offset, first)
+        return connection(found, page, t.CommunityResult.of)
 
-    @strawberry.field(description="The most central entities of the scope's graph.")
+    @strawberry.field(description="The entities of the scope's graph by a centrality measure, highest first.")
     async def centrality(
         self,
         info: Info,
         scope: ScopeArg = None,
         metric: Annotated[
-            str, strawberry.argument(description="degree, betweenness, pagerank or eigenvector")
-        ] = "degree",
-        top: Annotated[int, strawberry.argument(description="Page size")] = 20,
+            CentralityMetric, strawberry.argument(description="The centrality measure")
+        ] = CentralityMetric["DEGREE"],
+        first: First = None,
         after: After = None,
-    ) -> t.Connection[t.RankedEntity]:
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[t.RankedEntity]:
         ctx = info.context
         ctx.caller.check("analyse")
-        offset, limit = _paging(info, top, after, "top")
+        page = _page(info, first, after, last, before, 20)
         found = await ctx.run(
-            centrality.centrality, ctx.store, ctx.clearance, _scope(info, scope), metric=metric, top=limit
+            centrality.centrality,
+            ctx.store,
+            ctx.clearance,
+            _scope(info, scope),
+            metric=str(value_of(metric)),
+            top=None,
         )
-        return t.page([t.RankedEntity.of(x) for x in found[offset:]], offset, top)
+        return connection(found, page, t.RankedEntity.of)
 
-    @strawberry.field(description="An entity's links with the entity at the other end, by first/last seen.")
+    @strawberry.field(
+        description="An entity's links with the entity at the other end, oldest first (by first seen, "
+        "then last seen, as the caller sees them); undated links last."
+    )
     async def timeline(
-        self, info: Info, key: str, first: First = 50, after: After = None
-    ) -> t.Connection[t.TimelineEntry]:
+        self,
+        info: Info,
+        key: Key,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[t.TimelineEntry]:
         ctx = info.context
         ctx.caller.check("read")
-        offset, limit = _paging(info, first, after)
-        found = await ctx.run(timeline.timeline, ctx.store, ctx.clearance, key, limit=limit)
-        return t.page([t.TimelineEntry.of(e) for e in found[offset:]], offset, first)
+        page = _page(info, first, after, last, before, 50)
+        found = await ctx.run(timeline.timeline, ctx.store, ctx.clearance, key, limit=None)
+        return connection(found, page, t.TimelineEntry.of)
 
     @strawberry.field(
         description="The schema: node kinds, their types and properties, edge kinds, edge sets."
@@ -310,27 +476,33 @@ class Query:
 
     # -- disruption (issue 10) ---------------------------------------------------------------------
 
-    @strawberry.field(description="Entities whose removal would hurt the scope's network most, explained.")
+    @strawberry.field(
+        description="Entities whose removal would hurt the scope's network most, best first, explained."
+    )
     async def disruption_scores(
         self,
         info: Info,
         scope: ScopeArg = None,
-        metric: Annotated[
-            str,
-            strawberry.argument(
-                description="composite, cut, betweenness, collective_influence, core, bridge ..."
-            ),
-        ] = "composite",
-        top: Annotated[int, strawberry.argument(description="Page size")] = 20,
+        metric: Annotated[Metric, strawberry.argument(description="What the score measures")] = Metric[
+            "COMPOSITE"
+        ],
+        first: First = None,
         after: After = None,
-    ) -> t.Connection[t.TargetResult]:
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[t.TargetResult]:
         ctx = info.context
         ctx.caller.check("analyse")
-        offset, limit = _paging(info, top, after, "top")
+        page = _page(info, first, after, last, before, 20)
         found = await ctx.run(
-            disruption_scores, ctx.store, ctx.clearance, _scope(info, scope), metric=metric, top=limit
+            disruption_scores,
+            ctx.store,
+            ctx.clearance,
+            _scope(info, scope),
+            metric=str(value_of(metric)),
+            top=None,
         )
-        return t.page([t.TargetResult.of(x) for x in found[offset:]], offset, top)
+        return connection(found, page, t.TargetResult.of)
 
     @strawberry.field(
         description="The set of targets, within a budget of count or cost, that hurts the objective most; "
@@ -340,19 +512,23 @@ class Query:
         self,
         info: Info,
         scope: ScopeArg = None,
-        budget: int = 5,
-        max_cost: float | None = None,
+        budget: Annotated[int, strawberry.argument(description="Most targets (1-100)")] = 5,
+        max_cost: Annotated[
+            float | None, strawberry.argument(description="Most total cost of the targets (none: no limit)")
+        ] = None,
         costs: Annotated[
             JSON | None, strawberry.argument(description="Costs by kind, type, role or key (as a costs file)")
         ] = None,
         objective: Annotated[
-            str, strawberry.argument(description="fragmentation, lcc, cashout or reach")
-        ] = "fragmentation",
+            Objective, strawberry.argument(description="What the plan damages most")
+        ] = Objective["FRAGMENTATION"],
         group: Annotated[
-            str | None, strawberry.argument(description="The group of the reach objective")
+            str | None,
+            strawberry.argument(description="The group of the REACH objective (key or identifier)"),
         ] = None,
         recovery: Annotated[
-            float | None, strawberry.argument(description="Rewiring probability (0-1)")
+            float | None,
+            strawberry.argument(description="Rewiring probability (0-1) of the recovery simulated after"),
         ] = None,
     ) -> t.PlanResult:
         ctx = info.context
@@ -369,7 +545,7 @@ class Query:
             _scope(info, scope),
             budget=budget,
             max_cost=max_cost,
-            objective=objective,
+            objective=str(value_of(objective)),
             costs=costs,
             group=group,
             recovery=_probability(recovery),
@@ -382,10 +558,11 @@ class Query:
     async def simulate_takedown(
         self,
         info: Info,
-        remove: list[str],
+        remove: Annotated[list[str], strawberry.argument(description="Keys or identifiers to remove")],
         scope: ScopeArg = None,
         recovery: Annotated[
-            float | None, strawberry.argument(description="Rewiring probability (0-1)")
+            float | None,
+            strawberry.argument(description="Rewiring probability (0-1) of the recovery simulated after"),
         ] = None,
     ) -> t.PlanResult:
         ctx = info.context
@@ -402,7 +579,14 @@ class Query:
         return t.PlanResult.of(plan)
 
     @strawberry.field(description="A full removal order that keeps the giant component small early.")
-    async def dismantle(self, info: Info, scope: ScopeArg = None, reinsertion: bool = True) -> t.PlanResult:
+    async def dismantle(
+        self,
+        info: Info,
+        scope: ScopeArg = None,
+        reinsertion: Annotated[
+            bool, strawberry.argument(description="Put back removals that turned out not to be needed")
+        ] = True,
+    ) -> t.PlanResult:
         ctx = info.context
         ctx.caller.check("analyse")
         plan = await ctx.run(
@@ -427,26 +611,31 @@ class Mutation:
     async def ingest(
         self,
         info: Info,
-        format: str,
-        payload: str,
-        filename: str | None = None,
-        source: str = "api",
-        tlp: str = "CLEAR",
-        confidence: int = 50,
+        format: Annotated[IngestFormat, strawberry.argument(description="The payload's format")],
+        payload: Annotated[str, strawberry.argument(description="The file's content (at most 20 MB)")],
+        filename: Annotated[
+            str | None, strawberry.argument(description="The file's name (some formats read its extension)")
+        ] = None,
+        source: Annotated[
+            str, strawberry.argument(description="The dataset name recorded in every item's provenance")
+        ] = "api",
+        tlp: Annotated[Tlp, strawberry.argument(description="The marking of everything loaded")] = Tlp[
+            "CLEAR"
+        ],
+        confidence: Annotated[
+            int, strawberry.argument(description="Confidence of what is loaded (0-100)")
+        ] = 50,
     ) -> t.IngestResult:
         ctx = info.context
         ctx.caller.check("ingest")
         if len(payload.encode()) > ctx.settings.max_payload:
             raise LimitExceeded(f"payload is over the limit of {ctx.settings.max_payload} bytes")
         within("confidence", confidence, 100, minimum=0)
-        try:
-            marking = TLP.parse(tlp)
-        except ValueError as exc:
-            raise InvalidArgument(str(exc)) from None
+        marking = TLP[tlp.name]
         summary, rejects = await ctx.run(
             ingest_payload,
             ctx.store,
-            format,
+            str(value_of(format)),
             payload,
             filename=filename,
             source=source,

@@ -4,23 +4,21 @@ GraphQL names: an entity (a graph node) is ``Entity`` and a relationship ``Link`
 ``edges`` keep their Relay meaning inside connections (``edges { node cursor } pageInfo``).
 """
 
-import base64
-import binascii
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
+from backend.api.enums import Direction, EdgeType, NodeKind, Tlp
 from graph_model.entities import Edge, Node
-from graph_model.errors import InvalidArgument, LimitExceeded
+from graph_model.errors import LimitExceeded
 from graph_model.provenance import Provenance as Prov
 from graph_model.store.base import Link as StoreLink
 from graph_model.store.base import Stats as StoreStats
 from queries import results as r
 from queries.neighbourhood import Outline
-
-T = TypeVar("T")
+from queries.neighbours import Neighbour as FoundNeighbour
 
 
 @strawberry.type(description="Where a fact came from, when it was seen, how sure and how restricted it is.")
@@ -29,7 +27,7 @@ class Provenance:
     first_seen: str | None
     last_seen: str | None
     confidence: int = strawberry.field(description="0-100")
-    tlp: str = strawberry.field(description="TLP marking: CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
+    tlp: Tlp = strawberry.field(description="The TLP marking of what the caller sees")
 
     @classmethod
     def of(cls, prov: Prov) -> "Provenance":
@@ -38,7 +36,7 @@ class Provenance:
             first_seen=prov.first_seen,
             last_seen=prov.last_seen,
             confidence=prov.confidence,
-            tlp=prov.tlp.label,
+            tlp=Tlp[prov.tlp.name],
         )
 
 
@@ -48,7 +46,7 @@ class Entity:
     (a neighbourhood of 500 entities asked for keys and names built them all: a third of its time)."""
 
     key: str = strawberry.field(description="The entity's key; any of its identifiers also finds it")
-    kind: str = strawberry.field(description="Node kind of the schema (Actor, Wallet ...)")
+    kind: NodeKind = strawberry.field(description="Node kind of the schema (Actor, Wallet ...)")
     type: str = strawberry.field(description="Type within the kind (handle, domain ...)")
     name: str
     node: strawberry.Private[Node]
@@ -67,13 +65,13 @@ class Entity:
 
     @classmethod
     def of(cls, node: Node) -> "Entity":
-        return cls(key=node.key, kind=node.kind, type=node.type, name=node.name, node=node)
+        return cls(key=node.key, kind=NodeKind(node.kind), type=node.type, name=node.name, node=node)
 
 
 @strawberry.type(description="A directed relationship between two entities.")
 class Link:
     key: str
-    type: str = strawberry.field(description="Edge kind of the schema (MEMBER_OF, TRANSFERRED ...)")
+    type: EdgeType = strawberry.field(description="Edge type of the schema (MEMBER_OF, TRANSFERRED ...)")
     source: str = strawberry.field(description="Key of the source entity")
     target: str = strawberry.field(description="Key of the target entity")
     # The record, or the store's link to read it by when a query asks for what only the record holds
@@ -109,7 +107,7 @@ class Link:
     def of(cls, edge: Edge) -> "Link":
         return cls(
             key=edge.key,
-            type=edge.type,
+            type=EdgeType(edge.type),
             source=edge.source,
             target=edge.target,
             edge=edge,
@@ -117,7 +115,14 @@ class Link:
 
     @classmethod
     def outlined(cls, link: StoreLink) -> "Link":
-        return cls(key=link.key, type=link.type, source=link.source, target=link.target, edge=None, link=link)
+        return cls(
+            key=link.key,
+            type=EdgeType(link.type),
+            source=link.source,
+            target=link.target,
+            edge=None,
+            link=link,
+        )
 
 
 @strawberry.type(description="A hub whose neighbours were left out of a subgraph, and how many.")
@@ -276,7 +281,7 @@ class TimelineEntry:
 class TargetResult:
     key: str
     name: str
-    kind: str
+    kind: NodeKind
     score: float
     cost: float
     why: str
@@ -286,7 +291,7 @@ class TargetResult:
         return cls(
             key=target.key,
             name=target.name,
-            kind=target.kind,
+            kind=NodeKind(target.kind),
             score=target.score,
             cost=target.cost,
             why=target.why,
@@ -405,62 +410,20 @@ class IngestResult:
     rejects: list[JSON] = strawberry.field(description="The first rejected records with their reason")
 
 
-# -- Relay-style connections ----------------------------------------------------------------------
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
-
-
-@strawberry.type
-class ConnectionEdge(Generic[T]):
-    node: T
-    cursor: str
-
-
-@strawberry.type(description="A page of a list: edges { node cursor } and pageInfo; ask for more with after.")
-class Connection(Generic[T]):
-    edges: list[ConnectionEdge[T]]
-    page_info: PageInfo
-
-
-_CURSOR_PREFIX = "cg:"
-
-
-def cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{offset}".encode()).decode()
-
-
-def offset_after(after: str | None) -> int:
-    """The offset of the first item after ``after`` (a cursor of this API); InvalidArgument otherwise."""
-    if after is None:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(after.encode("ascii")).decode("ascii")
-        if not text.startswith(_CURSOR_PREFIX):
-            raise ValueError(text)
-        value = int(text.removeprefix(_CURSOR_PREFIX))
-        if value < 0 or value > 10**9:
-            raise ValueError(text)
-    except (ValueError, UnicodeError, binascii.Error):
-        raise InvalidArgument(f"after: {after[:40]!r} is not a cursor of this API") from None
-    return value + 1
-
-
-def page(items: Sequence[T], offset: int, first: int) -> Connection[T]:
-    """A page of ``first`` items that sit at ``offset`` onwards; ``items`` starts there and holds one
-    more than shown when there is a next page."""
-    edges = [ConnectionEdge(node=item, cursor=cursor(offset + i)) for i, item in enumerate(items[:first])]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(items) > first,
-            has_previous_page=offset > 0,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
+@strawberry.type(
+    description="A link of the entity asked about with the entity at its other end, as the caller sees both."
+)
+class Neighbour:
+    entity: Entity = strawberry.field(description="The entity at the link's other end")
+    link: Link = strawberry.field(description="The link: type, ends, properties and provenance")
+    direction: Direction = strawberry.field(
+        description="OUT: the link runs from the entity asked about to this one; IN: the other way"
     )
+
+    @classmethod
+    def of(cls, found: FoundNeighbour) -> "Neighbour":
+        return cls(
+            entity=Entity.of(found.entity),
+            link=Link.of(found.link),
+            direction=Direction.OUT if found.outgoing else Direction.IN,
+        )

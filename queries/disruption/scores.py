@@ -44,8 +44,10 @@ class Scored:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def score_graph(graph: nx.Graph, metric: str = "composite", *, top: int = 20, seed: int = 0) -> list[Scored]:
-    """The ``top`` nodes by ``metric``, best first (ties: higher degree, then node order).
+def score_graph(
+    graph: nx.Graph, metric: str = "composite", *, top: int | None = 20, seed: int = 0
+) -> list[Scored]:
+    """The ``top`` nodes by ``metric`` (None: all), best first (ties: higher degree, then node order).
 
     Examples
     --------
@@ -54,7 +56,7 @@ def score_graph(graph: nx.Graph, metric: str = "composite", *, top: int = 20, se
     """
     if metric not in METRICS:
         raise InvalidArgument(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
-    if not 1 <= top <= MAX_TOP:
+    if top is not None and not 1 <= top <= MAX_TOP:
         raise LimitExceeded(f"top must be within 1-{MAX_TOP}, got {top}")
     if graph.number_of_nodes() == 0:
         return []
@@ -172,9 +174,10 @@ def why_scored(graph: nx.Graph, item: Scored, metric: str) -> str:
 
 
 def disruption_scores(
-    store: GraphStore, clearance: TLP, scope: Scope, *, metric: str = "composite", top: int = 20
+    store: GraphStore, clearance: TLP, scope: Scope, *, metric: str = "composite", top: int | None = 20
 ) -> list[Target]:
-    """The nodes whose removal would hurt the scope's network most, by ``metric``, best first.
+    """The ``top`` nodes (None: all) whose removal would hurt the scope's network most, by ``metric``,
+    best first.
 
     Examples
     --------

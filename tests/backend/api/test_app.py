@@ -67,7 +67,7 @@ def test_every_key_reads_with_its_request_id(url: str) -> None:
 
 
 def test_role_without_the_right_is_a_typed_error(url: str) -> None:
-    mutation = 'mutation { ingest(format: "csv", payload: "") { read } }'
+    mutation = 'mutation { ingest(format: CSV, payload: "") { read } }'
     for role in ("viewer", "analyst"):
         response = post(url, {"Authorization": f"Bearer {KEYS[role][0]}"}, mutation)
         assert response.status_code == 200

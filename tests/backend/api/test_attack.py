@@ -35,7 +35,7 @@ def test_find_an_actor_by_its_attack_id_and_by_name(api: Api) -> None:
         {("k"): APT28},
     )["node"]
     assert node["name"] == "APT28" and node["kind"] == "Actor" and "Fancy Bear" in node["aliases"]
-    found = api.data('{ search(text: "fancy bear", kinds: ["Actor"]) { edges { node { key name } } } }')
+    found = api.data('{ search(text: "fancy bear", kinds: [Actor]) { edges { node { key name } } } }')
     assert node["key"] in [e["node"]["key"] for e in found["search"]["edges"]]
 
 
@@ -57,7 +57,7 @@ def test_expand_share_and_connect_two_groups(api: Api) -> None:
     assert shared and shared[0]["node"]["detail"]["linked_to"] == 2
     paths = api.data(
         (
-            "query($a: String!, $b: String!) { paths(source: $a, target: $b, k: 2) "
+            "query($a: String!, $b: String!) { paths(source: $a, target: $b, first: 2) "
             "{ edges { node { length nodes { name } } } } }"
         ),
         {"a": APT28, "b": APT29},
@@ -77,7 +77,7 @@ def test_whole_network_questions(api: Api) -> None:
     data = api.data(
         "{ stats { totalNodes nodes { name count } } schema { edgeSets { name } }"
         " communities(first: 3) { edges { node { id size kinds } } }"
-        ' centrality(metric: "degree", top: 3) { edges { node { node { name } score } } } }'
+        " centrality(metric: DEGREE, first: 3) { edges { node { node { name } score } } } }"
     )
     assert data["stats"]["totalNodes"] > 900
     assert len(data["communities"]["edges"]) == 3 and data["centrality"]["edges"][0]["node"]["score"] > 0
@@ -92,7 +92,7 @@ def test_whole_network_questions(api: Api) -> None:
     scores = api.data(
         (
             "query($k: [String!]!) { disruptionScores(scope: {keys: $k, depth: 1}, "
-            "top: 3) { edges { node { name why } } } }"
+            "first: 3) { edges { node { name why } } } }"
         ),
         {"k": [APT28]},
     )["disruptionScores"]["edges"]

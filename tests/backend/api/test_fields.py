@@ -42,12 +42,14 @@ def test_node_by_key_and_identifier_with_provenance(api: Api, keys: dict[str, An
     assert node["key"] == key and node["kind"] == "Actor" and node["type"] == "group"
     assert node["provenance"]["tlp"] == "CLEAR" and node["provenance"]["sources"]
     assert isinstance(node["properties"], dict) and "aliases" not in node["properties"]
-    assert api.codes('{ node(key: "handle:nobody-at-all") { key } }') == {"NOT_FOUND"}
+    assert api.data('{ node(key: "handle:nobody-at-all") { key } }') == {"node": None}
+    batch = api.data("query($k: [String!]!) { nodes(keys: $k) { key } }", {"k": [key, "handle:nobody", key]})
+    assert batch["nodes"] == [{"key": key}, None, {"key": key}]
 
 
 def test_search_pages_with_cursors_and_filters_kinds(api: Api) -> None:
     query = (
-        "query($t: String!, $k: [String!], $f: Int!, $a: String) { search(text: "
+        "query($t: String!, $k: [NodeKind!], $f: Int!, $a: String) { search(text: "
         "$t, kinds: $k, first: $f, after: $a) { edges { cursor node { key kind "
         "} } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"
     )
@@ -62,7 +64,7 @@ def test_search_pages_with_cursors_and_filters_kinds(api: Api) -> None:
     assert not {e["node"]["key"] for e in first["edges"]} & {e["node"]["key"] for e in second["edges"]}
     wallets = api.data(query, {"t": "team", "f": 5, "k": ["Wallet"]})["search"]
     assert all(e["node"]["kind"] == "Wallet" for e in wallets["edges"])
-    assert api.codes(query, {"t": "team", "f": 2, "k": ["Spaceship"]}) == {"BAD_ARGUMENT"}
+    assert api.codes(query, {"t": "team", "f": 2, "k": ["Spaceship"]}) == {"GRAPHQL_VALIDATION"}
     assert api.codes(query, {"t": "team", "f": 100000}) == {"LIMIT_EXCEEDED"}
     assert api.codes(query, {"t": "team", "f": 2, "a": "bm9wZQ=="}) == {"BAD_ARGUMENT"}
 
@@ -81,15 +83,15 @@ def test_neighbourhood_depth_two_with_hubs_collapsed(api: Api, keys: dict[str, A
     capped = api.data(query, {"k": [keys["groups"][0]], "cap": 5})["neighbourhood"]
     assert capped["collapsed"] and capped["hiddenCount"] == sum(c["hidden"] for c in capped["collapsed"])
     assert len(capped["nodes"]) < len(nodes)
-    bad = 'query($k: [String!]!) { neighbourhood(keys: $k, edgeSet: "nope") { truncated } }'
-    assert api.codes(bad, {"k": [keys["groups"][0]]}) == {"BAD_ARGUMENT"}
+    bad = "query($k: [String!]!) { neighbourhood(keys: $k, edgeSet: nope) { truncated } }"
+    assert api.codes(bad, {"k": [keys["groups"][0]]}) == {"GRAPHQL_VALIDATION"}
     deep = "query($k: [String!]!) { neighbourhood(keys: $k, depth: 9) { truncated } }"
     assert api.codes(deep, {"k": [keys["groups"][0]]}) == {"LIMIT_EXCEEDED"}
     big = "query($k: [String!]!) { neighbourhood(keys: $k, limit: 1000000) { truncated } }"
     assert api.codes(big, {"k": [keys["groups"][0]]}) == {"LIMIT_EXCEEDED"}
     window = (
         'query($k: [String!]!) { neighbourhood(keys: $k, since: "2022-01-01", '
-        'until: "2022-02-01", edgeSet: "money") { nodes { key } } }'
+        'until: "2022-02-01", edgeSet: money) { nodes { key } } }'
     )
     assert api.data(window, {"k": [keys["wallet"]]})["neighbourhood"]["nodes"]
     assert api.codes('{ neighbourhood(keys: ["x"], since: "yesterday-ish") { truncated } }') <= {
@@ -101,7 +103,7 @@ def test_neighbourhood_depth_two_with_hubs_collapsed(api: Api, keys: dict[str, A
 def test_paths_k_shortest_are_joined_and_paged(api: Api, keys: dict[str, Any]) -> None:
     a, b = keys["groups"][:2]
     query = f"""query($a: String!, $b: String!, $k: Int!, $after: String) {{
-      paths(source: $a, target: $b, k: $k, maxLength: 6, after: $after) {{
+      paths(source: $a, target: $b, first: $k, maxLength: 6, after: $after) {{
         edges {{ cursor node {{ length nodes {{ key }} edges {{ {LINK} }} }} }}
         pageInfo {{ hasNextPage endCursor }} }} }}"""
     found = api.data(query, {"a": a, "b": b, "k": 3})["paths"]
@@ -152,17 +154,17 @@ def test_common_associates_and_shared_infrastructure(api: Api, keys: dict[str, A
 
 
 def test_money_flow_is_time_respecting_and_flags_services(api: Api, keys: dict[str, Any]) -> None:
-    query = f"""query($w: String!, $d: String!) {{ moneyFlow(wallet: $w, direction: $d, maxHops: 4) {{
+    query = f"""query($w: String!, $d: Direction!) {{ moneyFlow(wallet: $w, direction: $d, maxHops: 4) {{
         origin {{ key }} direction destinations {{ node {{ key }} total transfers minHops asset service }}
         network {{ nodes {{ key }} edges {{ {LINK} }} truncated }} }} }}"""
-    flow = api.data(query, {"w": keys["wallet"], "d": "out"})["moneyFlow"]
+    flow = api.data(query, {"w": keys["wallet"], "d": "OUT"})["moneyFlow"]
     assert flow["origin"]["key"] == keys["wallet"] and flow["direction"] == "out"
     assert flow["destinations"] and any(d["service"] for d in flow["destinations"])
     assert all(d["minHops"] <= 4 and d["total"] > 0 for d in flow["destinations"])
     assert all(e["type"] == "TRANSFERRED" for e in flow["network"]["edges"])
-    assert api.data(query, {"w": keys["wallet"], "d": "in"})["moneyFlow"]["direction"] == "in"
-    assert api.codes(query, {"w": keys["wallet"], "d": "sideways"}) == {"BAD_ARGUMENT"}
-    assert api.codes(query, {"w": keys["groups"][0], "d": "out"}) == {"BAD_ARGUMENT"}
+    assert api.data(query, {"w": keys["wallet"], "d": "IN"})["moneyFlow"]["direction"] == "in"
+    assert api.codes(query, {"w": keys["wallet"], "d": "sideways"}) == {"GRAPHQL_VALIDATION"}
+    assert api.codes(query, {"w": keys["groups"][0], "d": "OUT"}) == {"BAD_ARGUMENT"}
 
 
 def test_communities_and_centrality(api: Api, keys: dict[str, Any]) -> None:
@@ -177,26 +179,26 @@ def test_communities_and_centrality(api: Api, keys: dict[str, Any]) -> None:
     scoped = api.data(
         (
             "query($k: [String!]!) { communities(scope: {keys: $k, depth: 1, kinds: "
-            '["Actor", "Wallet"]}, algorithm: "label_propagation") { edges { node { '
+            "[Actor, Wallet]}, algorithm: LABEL_PROPAGATION) { edges { node { "
             "size } } } }"
         ),
         {"k": [keys["groups"][0]]},
     )
     assert scoped["communities"]["edges"]
     scope = {"keys": [keys["groups"][0]], "depth": 1, "edgeSet": "operational"}
-    for metric in ("degree", "betweenness", "pagerank", "eigenvector"):
+    for metric in ("DEGREE", "BETWEENNESS", "PAGERANK", "EIGENVECTOR"):
         ranked = api.data(
-            "query($m: String!, $s: ScopeInput) { centrality(metric: $m, top: 3, scope: $s) "
+            "query($m: CentralityMetric!, $s: ScopeInput) { centrality(metric: $m, first: 3, scope: $s) "
             "{ edges { node { node { key } score } } } }",
             {"m": metric, "s": scope},
         )["centrality"]["edges"]
         scores = [e["node"]["score"] for e in ranked]
         assert len(scores) == 3 and scores == sorted(scores, reverse=True)
-    whole = api.data("{ centrality(top: 1) { edges { node { node { key } } } } }")["centrality"]["edges"]
+    whole = api.data("{ centrality(first: 1) { edges { node { node { key } } } } }")["centrality"]["edges"]
     assert (
         whole[0]["node"]["node"]["key"] == max(keys["graph"].degree, key=lambda d: (d[1], d[0]))[0] or whole
     )
-    assert api.codes('{ centrality(metric: "vibes") { edges { cursor } } }') == {"BAD_ARGUMENT"}
+    assert api.codes("{ centrality(metric: VIBES) { edges { cursor } } }") == {"GRAPHQL_VALIDATION"}
     assert api.codes('{ communities(scope: {community: "99999"}) { edges { cursor } } }') == {"NOT_FOUND"}
     assert api.codes('{ communities(scope: {depth: 12, keys: ["x"]}) { edges { cursor } } }') == {
         "LIMIT_EXCEEDED"
@@ -239,7 +241,7 @@ def test_disruption_fields(api: Api, keys: dict[str, Any]) -> None:
     scores = api.data(
         (
             "query($s: ScopeInput) { disruptionScores(scope: $s, metric: "
-            '"composite", top: 3) { edges { node { key name kind score cost why } } '
+            "COMPOSITE, first: 3) { edges { node { key name kind score cost why } } "
             "} }"
         ),
         {"s": scope},
@@ -248,7 +250,7 @@ def test_disruption_fields(api: Api, keys: dict[str, Any]) -> None:
     plan = api.data(
         (
             "query($s: ScopeInput) { takedownPlan(scope: $s, budget: 2, objective: "
-            '"lcc", costs: {kinds: {Actor: 3}}) { targets { key cost why } before after '
+            "LCC, costs: {kinds: {Actor: 3}}) { targets { key cost why } before after "
             "objective scope } }"
         ),
         {"s": scope},
@@ -287,7 +289,7 @@ badrow,martian,,,,,,50
 
 def test_ingest_mutation_loads_with_the_clis_validation(api: Api) -> None:
     mutation = """mutation($p: String!) {
-      ingest(format: "csv", payload: $p, filename: "actors.csv", source: "api-test", tlp: "GREEN") {
+      ingest(format: CSV, payload: $p, filename: "actors.csv", source: "api-test", tlp: GREEN) {
         read nodesNew edgesNew merged rejected edgesPending rejects } }"""
     result = api.data(mutation, {"p": ACTORS_CSV}, as_="loader")["ingest"]
     assert result["read"] == 3 and result["rejected"] == 1 and result["nodesNew"] >= 2
@@ -296,9 +298,9 @@ def test_ingest_mutation_loads_with_the_clis_validation(api: Api) -> None:
         "node"
     ]
     assert node["provenance"]["tlp"] == "GREEN" and node["provenance"]["sources"][0].startswith("api-test")
-    assert api.codes('mutation { ingest(format: "klingon", payload: "x") { read } }', as_="loader") == {
-        "BAD_ARGUMENT"
+    assert api.codes('mutation { ingest(format: KLINGON, payload: "x") { read } }', as_="loader") == {
+        "GRAPHQL_VALIDATION"
     }
     assert api.codes(
-        'mutation { ingest(format: "csv", payload: "x", filename: "../../etc/x") { read } }', as_="admin"
+        'mutation { ingest(format: CSV, payload: "x", filename: "../../etc/x") { read } }', as_="admin"
     ) <= {"BAD_ARGUMENT"}

@@ -49,12 +49,12 @@ def _questions(text: str, scope: Any) -> list[tuple[str, dict[str, Any]]]:
     return [
         ("query($v: String!) { node(key: $v) { key } }", {"v": text}),
         ("query($v: String!) { search(text: $v) { edges { node { key } } } }", {"v": text}),
-        ('query($v: [String!]) { search(text: "alpha", kinds: $v) { edges { cursor } } }', {"v": [text]}),
+        ('query($v: [NodeKind!]) { search(text: "alpha", kinds: $v) { edges { cursor } } }', {"v": [text]}),
         ('query($v: String) { search(text: "alpha", after: $v) { edges { cursor } } }', {"v": text}),
         ("query($v: [String!]!) { neighbourhood(keys: $v) { truncated } }", {"v": [text]}),
-        ('query($v: String) { neighbourhood(keys: ["@K"], edgeSet: $v) { truncated } }', {"v": text}),
+        ('query($v: EdgeSet) { neighbourhood(keys: ["@K"], edgeSet: $v) { truncated } }', {"v": text}),
         (
-            ('query($v: [String!]) { neighbourhood(keys: ["@K"], kinds: $v) { truncated } }'),
+            ('query($v: [NodeKind!]) { neighbourhood(keys: ["@K"], kinds: $v) { truncated } }'),
             {("v"): [text]},
         ),
         ('query($v: String) { neighbourhood(keys: ["@K"], since: $v) { truncated } }', {"v": text}),
@@ -63,14 +63,14 @@ def _questions(text: str, scope: Any) -> list[tuple[str, dict[str, Any]]]:
         ('query($v: String!) { paths(source: "@K", target: $v) { edges { cursor } } }', {"v": text}),
         (
             (
-                'query($v: String) { paths(source: "@K", target: "group:leakgroup", '
+                'query($v: EdgeSet) { paths(source: "@K", target: "group:leakgroup", '
                 "edgeSet: $v) { edges { cursor } } }"
             ),
             {("v"): text},
         ),
         (
             (
-                'query($v: [String!]) { paths(source: "@K", target: '
+                'query($v: [NodeKind!]) { paths(source: "@K", target: '
                 '"group:leakgroup", kinds: $v) { edges { cursor } } }'
             ),
             {("v"): [text]},
@@ -80,18 +80,18 @@ def _questions(text: str, scope: Any) -> list[tuple[str, dict[str, Any]]]:
             {("v"): text},
         ),
         (
-            ('query($v: String) { commonAssociates(keys: ["@K"], edgeSet: $v) { edges { cursor } } }'),
+            ('query($v: EdgeSet) { commonAssociates(keys: ["@K"], edgeSet: $v) { edges { cursor } } }'),
             {("v"): text},
         ),
         (
-            ('query($v: [String!]) { commonAssociates(keys: ["@K"], kinds: $v) { edges { cursor } } }'),
+            ('query($v: [NodeKind!]) { commonAssociates(keys: ["@K"], kinds: $v) { edges { cursor } } }'),
             {("v"): [text]},
         ),
         ("query($v: String!) { sharedInfrastructure(key: $v) { edges { cursor } } }", {"v": text}),
         ("query($v: String!) { moneyFlow(wallet: $v) { direction } }", {"v": text}),
         (
             (
-                "query($v: String!) { moneyFlow(wallet: "
+                "query($v: Direction!) { moneyFlow(wallet: "
                 '"btc:bc1qalphaleak000000000000000000000000000", direction: $v) { '
                 "direction } }"
             ),
@@ -119,11 +119,11 @@ def _questions(text: str, scope: Any) -> list[tuple[str, dict[str, Any]]]:
         ("query($s: ScopeInput) { communities(scope: $s) { edges { cursor } } }", {"s": scope(edgeSet=text)}),
         ("query($s: ScopeInput) { communities(scope: $s) { edges { cursor } } }", {"s": scope(since=text)}),
         ("query($s: ScopeInput) { communities(scope: $s) { edges { cursor } } }", {"s": scope(until=text)}),
-        ("query($v: String!) { communities(algorithm: $v) { edges { cursor } } }", {"v": text}),
-        ("query($v: String!) { centrality(metric: $v) { edges { cursor } } }", {"v": text}),
-        ("query($v: String!) { disruptionScores(metric: $v) { edges { cursor } } }", {"v": text}),
-        ("query($v: String!) { takedownPlan(objective: $v) { objective } }", {"v": text}),
-        ('query($v: String) { takedownPlan(objective: "reach", group: $v) { objective } }', {"v": text}),
+        ("query($v: CommunityAlgorithm!) { communities(algorithm: $v) { edges { cursor } } }", {"v": text}),
+        ("query($v: CentralityMetric!) { centrality(metric: $v) { edges { cursor } } }", {"v": text}),
+        ("query($v: Metric!) { disruptionScores(metric: $v) { edges { cursor } } }", {"v": text}),
+        ("query($v: Objective!) { takedownPlan(objective: $v) { objective } }", {"v": text}),
+        ("query($v: String) { takedownPlan(objective: REACH, group: $v) { objective } }", {"v": text}),
         (
             ("query($v: JSON) { takedownPlan(costs: $v) { objective } }"),
             {("v"): {("nodes"): {text: 5}, text: {text: text}}},
@@ -134,17 +134,18 @@ def _questions(text: str, scope: Any) -> list[tuple[str, dict[str, Any]]]:
 
 
 MUTATIONS = [
-    'mutation($v: String!) { ingest(format: $v, payload: "x") { read } }',
-    'mutation($v: String!) { ingest(format: "csv", payload: $v) { read rejected } }',
+    'mutation($v: IngestFormat!) { ingest(format: $v, payload: "x") { read } }',
+    "mutation($v: String!) { ingest(format: CSV, payload: $v) { read rejected } }",
     (
-        'mutation($v: String!) { ingest(format: "csv", payload: '
+        "mutation($v: String!) { ingest(format: CSV, payload: "
         '"actor,type\\nx,handle\\n", filename: $v) { read } }'
     ),
-    'mutation($v: String!) { ingest(format: "csv", payload: "actor,type\\n", source: $v) { read } }',
-    'mutation($v: String!) { ingest(format: "stix", payload: $v) { read rejected } }',
-    'mutation($v: String!) { ingest(format: "csv", payload: "actor,type\\n", tlp: $v) { read } }',
+    'mutation($v: String!) { ingest(format: CSV, payload: "actor,type\\n", source: $v) { read } }',
+    "mutation($v: String!) { ingest(format: STIX, payload: $v) { read rejected } }",
+    'mutation($v: Tlp!) { ingest(format: CSV, payload: "actor,type\\n", tlp: $v) { read } }',
 ]
-EXPECTED = {"NOT_FOUND", "BAD_ARGUMENT", "LIMIT_EXCEEDED"}
+# GRAPHQL_VALIDATION: a value that is not a member of an enum argument (edge set, kind, metric ...).
+EXPECTED = {"NOT_FOUND", "BAD_ARGUMENT", "LIMIT_EXCEEDED", "GRAPHQL_VALIDATION"}
 
 
 def _check(api: Api, query: str, variables: dict[str, Any], as_: str) -> None:

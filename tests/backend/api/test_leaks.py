@@ -57,9 +57,23 @@ QUESTIONS = {
         ),
         {"k": ["alpha"]},
     ),
+    "neighbours": (
+        (
+            "query($a: String!) { neighbours(key: $a, first: 50) { totalCount edges { cursor node { "
+            "entity { key name } link { key source target properties } direction } } } }"
+        ),
+        {"a": "group"},
+    ),
+    "neighbours_back": (
+        (
+            "query($a: String!) { neighbours(key: $a, last: 1) { totalCount edges { node { "
+            "entity { key name } } } pageInfo { hasPreviousPage startCursor } } }"
+        ),
+        {"a": "alpha"},
+    ),
     "paths": (
         (
-            "query($a: String!, $b: String!) { paths(source: $a, target: $b, k: 5, "
+            "query($a: String!, $b: String!) { paths(source: $a, target: $b, first: 5, "
             "maxLength: 8) { edges { node { nodes { key } edges { key } } } "
             "pageInfo { hasNextPage } } }"
         ),
@@ -67,8 +81,8 @@ QUESTIONS = {
     ),
     "money_paths": (
         (
-            "query($a: String!, $b: String!) { paths(source: $a, target: $b, k: 5, "
-            'maxLength: 8, edgeSet: "money") { edges { node { nodes { key } } } } '
+            "query($a: String!, $b: String!) { paths(source: $a, target: $b, first: 5, "
+            "maxLength: 8, edgeSet: money) { edges { node { nodes { key } } } } "
             "}"
         ),
         {"a": "wa", "b": "wb"},
@@ -97,7 +111,7 @@ QUESTIONS = {
     ),
     "money_in": (
         (
-            'query($w: String!) { moneyFlow(wallet: $w, direction: "in") { '
+            "query($w: String!) { moneyFlow(wallet: $w, direction: IN) { "
             "destinations { node { key } total } network { nodes { key } } } }"
         ),
         {"w": "wb"},
@@ -108,8 +122,8 @@ QUESTIONS = {
     ),
     "centrality": (
         (
-            '{ b: centrality(metric: "betweenness", top: 50) { edges { node { node '
-            "{ key } score detail why } } } d: centrality(top: 50) { edges { node { "
+            "{ b: centrality(metric: BETWEENNESS, first: 50) { edges { node { node "
+            "{ key } score detail why } } } d: centrality(first: 50) { edges { node { "
             "node { key } score detail } } } }"
         ),
         {},
@@ -122,7 +136,7 @@ QUESTIONS = {
         {"a": "alpha"},
     ),
     "stats": ("{ stats { totalNodes totalEdges nodes { name count } edges { name count } } }", {}),
-    "scores": ("{ disruptionScores(top: 50) { edges { node { key name score why } } } }", {}),
+    "scores": ("{ disruptionScores(first: 50) { edges { node { key name score why } } } }", {}),
     "plan": ("{ takedownPlan(budget: 2) { targets { key name why } before after } }", {}),
     "dismantle": ("{ dismantle { targets { key name why } before after } }", {}),
     "scoped": (
@@ -180,8 +194,12 @@ def test_answers_are_those_of_the_graph_without_the_red_node(api: Api, k: dict[s
 
 
 def test_the_red_node_is_as_absent_as_a_node_that_never_existed(api: Api, k: dict[str, str]) -> None:
+    for key in (k["secret"], "person:never existed at all"):  # null alike: nothing there to see
+        assert api.data("query($k: String!) { node(key: $k) { key } }", {"k": key}) == {"node": None}
+        found = api.data("query($k: [String!]!) { nodes(keys: $k) { key } }", {"k": [key]})
+        assert found == {"nodes": [None]}
     for query in (
-        "query($k: String!) { node(key: $k) { key } }",
+        "query($k: String!) { neighbours(key: $k) { totalCount } }",
         "query($k: String!) { timeline(key: $k) { edges { cursor } } }",
         "query($k: String!) { sharedInfrastructure(key: $k) { edges { cursor } } }",
         "query($k: String!) { neighbourhood(keys: [$k]) { truncated } }",

@@ -29,10 +29,13 @@ FIELDS = [
     '{ timeline(key: "group:darkcrow team 1", first: 2) { edges { node { firstSeen } } } }',
     '{ commonAssociates(keys: ["group:darkcrow team 1", "group:frozenshark team 0"], first: 2)'
     " { edges { node { score } } } }",
-    '{ paths(source: "group:darkcrow team 1", target: "group:frozenshark team 0", k: 2)'
+    '{ paths(source: "group:darkcrow team 1", target: "group:frozenshark team 0", first: 2)'
     " { edges { node { length } } } }",
     '{ sharedInfrastructure(key: "group:darkcrow team 1", first: 2) { edges { node { score } } } }',
-    '{ centrality(top: 2, scope: {keys: ["group:darkcrow team 1"], depth: 1}) { edges { node { score } } } }',
+    (
+        '{ centrality(first: 2, scope: {keys: ["group:darkcrow team 1"], depth: 1}) '
+        "{ edges { node { score } } } }"
+    ),
     (
         '{ communities(first: 2, scope: {keys: ["group:darkcrow team 1"], '
         "depth: 1}) { edges { node { size } } } }"
