@@ -83,6 +83,7 @@
   function higher(a, b) { return LEVELS.indexOf(b) > LEVELS.indexOf(a) ? b : a; }
   function mark(level) {
     if (!level) { return; }
+    level = String(level).replace("_", "+");  // the API's Tlp enum spells AMBER+STRICT as AMBER_STRICT
     var top = higher(state.tlp, level);
     if (top === state.tlp && $("cg-banner").getAttribute("data-tlp") === top) { return; }
     state.tlp = top;
