@@ -33,7 +33,9 @@ from backend.console import (
     read_clearance,
     run,
     state,
+    tell,
 )
+from backend.export.files import Written, atomic_text
 from graph_model.errors import CrimegraphError
 from loaders import FORMATS, IngestSummary, LoadContext, ingest, reader
 
@@ -128,13 +130,14 @@ def load(
     failed: list[str] = []
     total = IngestSummary()
     created = new_embedded_file()
+    rejects_written = Written()
 
     def body() -> None:
         read = reader(fmt)
         with ExitStack() as stack:
             store = stack.enter_context(opened_store())
             sink: TextIO | None = (
-                stack.enter_context(rejects.open("w", encoding="utf-8")) if rejects else None
+                stack.enter_context(atomic_text(rejects, report=rejects_written)) if rejects else None
             )
             progress = stack.enter_context(
                 Progress(
@@ -165,6 +168,7 @@ def load(
                     continue
                 total.add(summary)
             waiting = store.pending_count()
+        tell(rejects_written.notes)
         if as_json:
             print(json.dumps({**total.as_json(), "waiting": waiting, "failed": failed}))
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -44,6 +44,12 @@ def fail(message: str) -> None:
         f"[red]error:[/red] {' '.join(message.split())}", highlight=False, soft_wrap=True, markup=True
     )
     raise typer.Exit(1)
+
+
+def tell(notes: Iterable[str]) -> None:
+    """Say on stderr what a file write did that a user may not expect (a folder created, files removed)."""
+    for note in notes:
+        console.print(note, highlight=False, markup=False, soft_wrap=True)
 
 
 def run(action: Callable[[], T]) -> T:

@@ -8,17 +8,20 @@ also a continuation of the earliest one, so that is all it needs.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
+
 from graph_model.entities import Edge, Node
 from graph_model.errors import InvalidArgument, LimitExceeded
 from graph_model.provenance import TLP
-from graph_model.store.base import GraphStore, Link
+from graph_model.store.base import GraphStore, Link, to_networkx
 from queries.neighbourhood import time_window
-from queries.results import Destination, MoneyFlow, Network
+from queries.results import Destination, MoneyFlow, Network, ParallelTransfers, Transfer
 from queries.scope import resolve_keys
 
 MAX_HOPS = 6
@@ -247,3 +250,115 @@ def _destinations(
     ]
     found.sort(key=lambda d: (d.service is None, -d.total, d.node.key))
     return found
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _transfer(key: str, data: Mapping[str, Any]) -> Transfer:
+    when = data.get("time") or data.get("first_seen")
+    return Transfer(
+        key=key,
+        tx_id=str(data["tx_id"]) if data.get("tx_id") not in (None, "") else None,
+        time=str(when) if when else None,
+        amount=_number(data.get("amount")),
+        asset=str(data["asset"]) if data.get("asset") else None,
+        amount_usd=_number(data.get("amount_usd")),
+        tlp=str(data.get("tlp") or TLP.CLEAR.label),
+    )
+
+
+def _together(source: str, target: str, transfers: list[Transfer]) -> ParallelTransfers:
+    transfers.sort(key=lambda t: (t.time is None, t.time or "", t.key))
+    totals: dict[str, float] = {}
+    for item in transfers:
+        if item.amount is not None:
+            totals[item.asset or ""] = totals.get(item.asset or "", 0.0) + item.amount
+    assets = {item.asset for item in transfers}
+    one_asset = len(assets) == 1
+    usd = [item.amount_usd for item in transfers if item.amount_usd is not None]
+    times = [item.time for item in transfers if item.time]
+    return ParallelTransfers(
+        source=source,
+        target=target,
+        count=len(transfers),
+        total=round(sum(totals.values()), 8) if one_asset and totals else None,
+        asset=next(iter(assets)) if one_asset else None,
+        totals={asset: round(value, 8) for asset, value in sorted(totals.items())},
+        total_usd=round(sum(usd), 2) if usd else None,
+        usd_known=len(usd),
+        first=min(times) if times else None,
+        last=max(times) if times else None,
+        undated=len(transfers) - len(times),
+        tlp=max((TLP.parse(item.tlp) for item in transfers), default=TLP.CLEAR).label,
+        transfers=tuple(transfers),
+    )
+
+
+def parallel_transfers(graph: nx.MultiDiGraph) -> list[ParallelTransfers]:
+    """The TRANSFERRED edges of ``graph`` taken together per (source wallet, target wallet), in that order.
+
+    ``graph`` is a graph as :func:`queries.scope.scope_graph` (or
+    :func:`graph_model.store.base.to_networkx` of edges read at a clearance) gives it, so it holds only
+    what the caller may see. Each pair gets the count, the total amount (per asset when they differ), the
+    USD total where known, the first and last time and the transfers themselves (edge key, tx id, time,
+    amount), earliest first. A transfer's time is its ``time``, else its first seen.
+
+    Examples
+    --------
+    >>> g = nx.MultiDiGraph()
+    >>> for i, (amount, when) in enumerate([(1.5, "2024-01-02T00:00:00Z"), (0.5, "2024-01-01T00:00:00Z")]):
+    ...     g.add_edge("btc:a", "btc:b", key=f"t{i}", type="TRANSFERRED", tlp="CLEAR", amount=amount,
+    ...                asset="BTC", time=when, tx_id=f"tx{i}")
+    't0'
+    't1'
+    >>> (pair,) = parallel_transfers(g)
+    >>> pair.count, pair.total, pair.asset, pair.first, [t.tx_id for t in pair.transfers]
+    (2, 2.0, 'BTC', '2024-01-01T00:00:00Z', ['tx1', 'tx0'])
+    """
+    pairs: dict[tuple[str, str], list[Transfer]] = {}
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        if data.get("type") == TRANSFER:
+            pairs.setdefault((source, target), []).append(_transfer(str(key), data))
+    return [_together(source, target, pairs[source, target]) for source, target in sorted(pairs)]
+
+
+def transfers_between(
+    store: GraphStore,
+    clearance: TLP,
+    wallet_a: str,
+    wallet_b: str,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[ParallelTransfers]:
+    """The transfers between two wallets that ``clearance`` may see, per direction (a to b first).
+
+    Wallets are named by key or identifier; one not visible is :class:`NotFound`, as if it did not exist.
+    ``since``/``until`` keep transfers seen in that window (undated ones are kept: see
+    :func:`queries.neighbourhood.time_window`). An empty list when no visible transfer joins them.
+
+    Examples
+    --------
+    >>> from queries.sample import sample_store, WALLETS
+    >>> a, b = "btc:" + WALLETS["affiliate"], "btc:" + WALLETS["group"]
+    >>> (pair,) = transfers_between(sample_store(), TLP.CLEAR, a, b)
+    >>> pair.source == b, pair.count, pair.total, pair.first
+    (True, 1, 2.5, '2022-03-01T10:00:00Z')
+    """
+    window = time_window(since, until)
+    a, b = resolve_keys(store, [wallet_a, wallet_b], clearance)
+    found = store.nodes([a, b], clearance=clearance)
+    for key, named in ((a, wallet_a), (b, wallet_b)):
+        if found[key].kind != "Wallet":
+            raise InvalidArgument(f"{named!r} is a {found[key].kind}, not a Wallet")
+    links = [
+        link
+        for link in store.links([a], clearance=clearance, types=frozenset({TRANSFER}), window=window)
+        if {link.source, link.target} == {a, b}
+    ]
+    pairs = parallel_transfers(to_networkx((), store.edges(links, clearance=clearance)))
+    return sorted(pairs, key=lambda pair: pair.source != a)

@@ -158,6 +158,72 @@ class Destination:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """One transfer among parallel ones: its edge key, transaction, time, amount and marking."""
+
+    key: str
+    tx_id: str | None
+    time: str | None  # the transfer's ``time``, else its first seen; None when undated
+    amount: float | None
+    asset: str | None
+    amount_usd: float | None
+    tlp: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "tx_id": self.tx_id,
+            "time": self.time,
+            "amount": self.amount,
+            "asset": self.asset,
+            "amount_usd": self.amount_usd,
+            "tlp": self.tlp,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ParallelTransfers:
+    """The transfers from one wallet to another, taken together (:func:`queries.money.parallel_transfers`).
+
+    ``total`` adds the known amounts when they are all of one asset (``asset``; None when assets differ,
+    then ``totals`` per asset is the answer); ``total_usd`` adds the USD values where known, and
+    ``usd_known`` says of how many transfers. ``first``/``last`` span the dated transfers; ``undated``
+    counts the others. ``tlp`` is the most restrictive marking among them.
+    """
+
+    source: str
+    target: str
+    count: int
+    total: float | None
+    asset: str | None
+    totals: dict[str, float]
+    total_usd: float | None
+    usd_known: int
+    first: str | None
+    last: str | None
+    undated: int
+    tlp: str
+    transfers: tuple[Transfer, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "target": self.target,
+            "count": self.count,
+            "total": self.total,
+            "asset": self.asset,
+            "totals": dict(self.totals),
+            "total_usd": self.total_usd,
+            "usd_known": self.usd_known,
+            "first": self.first,
+            "last": self.last,
+            "undated": self.undated,
+            "tlp": self.tlp,
+            "transfers": [t.as_dict() for t in self.transfers],
+        }
+
+
 @dataclass(slots=True)
 class MoneyFlow:
     """Time-respecting transfers from (or to) a wallet, and totals per destination."""

@@ -18,8 +18,8 @@ from backend.commands.scope_options import (
     UntilOpt,
     make_scope,
 )
-from backend.console import app, console, opened_store, out, parse_tlp, run
-from backend.export.files import FORMATS, check_format, export, single_file
+from backend.console import app, console, opened_store, out, parse_tlp, run, tell
+from backend.export.files import FORMATS, check_format, export, single_file, write_file, write_folder
 from backend.export.package import takedown_package, write_package
 from graph_model.errors import InvalidArgument
 from queries.results import Plan
@@ -28,6 +28,13 @@ ClearanceOpt = Annotated[
     str,
     typer.Option(
         help="Export only what this TLP clearance may see (CLEAR, GREEN, AMBER, AMBER+STRICT, RED)."
+    ),
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into a folder an earlier export wrote: first remove every file its manifest lists.",
     ),
 ]
 
@@ -49,6 +56,7 @@ def export_command(
     since: SinceOpt = None,
     until: UntilOpt = None,
     clearance: ClearanceOpt = "CLEAR",
+    force: ForceOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print what was written as JSON.")] = False,
 ) -> None:
     """Export the visible graph of a scope as STIX 2.1, GEXF, GraphML or CSV tables."""
@@ -60,21 +68,19 @@ def export_command(
         with opened_store() as store, console.status(f"exporting {fmt}"):
             exported = export(store, level, scope, fmt)
         if len(exported.files) > 1 and output.suffix.lower() != ".zip":
-            output.mkdir(parents=True, exist_ok=True)
-            for name, data in exported.files.items():
-                (output / name).parent.mkdir(parents=True, exist_ok=True)
-                (output / name).write_bytes(data)
-            written = sorted(str(output / name) for name in exported.files)
+            about = {"format": fmt.lower(), "clearance": level.label}
+            written = write_folder(output, exported.files, force=force, about=about)
         else:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_bytes(single_file(exported))
-            written = [str(output)]
+            written = write_file(output, single_file(exported))
+        tell(written.notes)
         summary = {
             "format": fmt.lower(),
             "clearance": level.label,
             "nodes": exported.nodes,
             "edges": exported.edges,
-            "files": written,
+            "files": sorted(str(path) for path in written.paths),
+            "created_folder": str(written.created) if written.created else None,
+            "removed": [str(path) for path in written.removed],
         }
         if as_json:
             print(json.dumps(summary))
@@ -93,6 +99,7 @@ def package_command(
     plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="A takedown plan (its JSON).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the packages into.")],
     clearance: ClearanceOpt = "CLEAR",
+    force: ForceOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the index as JSON.")] = False,
 ) -> None:
     """Turn a takedown plan into one package per party that can act: JSON, an HTML report, a STIX bundle."""
@@ -105,7 +112,8 @@ def package_command(
             raise InvalidArgument(f"{plan_file}: not a plan's JSON ({exc})") from None
         with opened_store() as store, console.status("building takedown packages"):
             package = takedown_package(store, level, plan)
-            write_package(package, output)
+            written = write_package(package, output, force=force)
+        tell(written.notes)
         index = json.loads((output / "index.json").read_text("utf-8"))
         if as_json:
             print(json.dumps(index))

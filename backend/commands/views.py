@@ -20,7 +20,7 @@ from backend.commands.scope_options import (
     UntilOpt,
     make_scope,
 )
-from backend.console import app, opened_store, out, read_clearance, run
+from backend.console import app, opened_store, out, read_clearance, run, tell
 from backend.settings import Settings
 from backend.views.build import (
     community_view,
@@ -90,7 +90,7 @@ def _write(
             view.clearance = level
             options = ViewOptions(node_cap=node_cap, hub_cap=hub_cap, aggregate_by=aggregate_by)
             result = render(view, store.model, options)
-        result.write(out_file)
+        tell(result.write(out_file).notes)
         summary = {"file": str(out_file), "kind": view.kind, **result.counts}
         if as_json:
             print(json.dumps(summary))

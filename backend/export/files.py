@@ -1,13 +1,33 @@
-"""One entry for every export format: the scope read through the clearance, written as files.
+"""Files leaving crimegraph: one entry for every export format, and writes that never destroy.
 
-The CLI writes these to disk; the API sends them (CSV, which is several tables, as one zip).
+:func:`export` reads a scope through the clearance and returns the files; the API sends them (CSV, which
+is several tables, as one zip), the CLI writes them with the writers below, which every file output uses
+(exports, views, packages, rejects):
+
+- :func:`atomic_file` / :func:`write_file` write to a temporary file in the same folder, flush it to disk
+  and rename it into place, so a failure halfway (disk full, killed) leaves the previous file as it was;
+- :func:`output_folder` / :func:`write_folder` write a folder and a manifest of what they wrote
+  (:data:`MANIFEST`); a folder that is not empty is refused unless ``force``, which removes exactly what
+  the earlier run's manifest lists (nothing else: a folder holding files crimegraph did not write is
+  refused even then), so nothing of an earlier export at a higher clearance remains beside the new one.
+  Every file is staged before any old one is touched: a failure leaves the earlier folder as it was.
+
+A missing parent folder is created, and :attr:`Written.notes` says so.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import os
+import tempfile
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, TextIO
 
 from backend.export import csv as csv_export
 from backend.export import gexf, graphml, stix
@@ -75,3 +95,311 @@ def single_file(exported: Exported) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
     return buffer.getvalue()
+
+
+# --- Writes that never destroy -------------------------------------------------------------------------
+
+MANIFEST = ".crimegraph-manifest.json"
+# Temporary files carry this in their name: a run killed before it could remove them leaves them behind,
+# and the next run into that folder recognises them as its own.
+TEMP_MARK = ".crimegraph-tmp-"
+
+
+@dataclass(slots=True)
+class Written:
+    """What a write did: the files now in place, the folder it had to create, what ``force`` removed."""
+
+    paths: list[Path] = field(default_factory=list)
+    created: Path | None = None
+    removed: list[Path] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        """One line for a person per thing they may not expect (a new folder, removed files)."""
+        lines = []
+        if self.created is not None:
+            lines.append(f"created the folder {self.created} (it did not exist)")
+        if self.removed:
+            count = len(self.removed)
+            lines.append(
+                f"removed {count} file{'s' if count != 1 else ''} the earlier export wrote there (--force)"
+            )
+        return lines
+
+
+def _missing_parent(folder: Path) -> Path | None:
+    """The outermost folder of ``folder``'s path that does not exist yet (None when it exists)."""
+    missing = None
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing = candidate
+    return missing
+
+
+def _make_folder(folder: Path) -> Path | None:
+    """Create ``folder`` with its parents; the outermost one created, if any."""
+    if folder.exists() and not folder.is_dir():
+        raise InvalidArgument(f"{folder} is a file, not a folder")
+    created = _missing_parent(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return created
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (the renames into it) to disk."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _temp(folder: Path, name: str) -> tuple[IO[bytes], Path]:
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}{TEMP_MARK}")
+    return os.fdopen(handle, "wb"), Path(temp)
+
+
+@contextmanager
+def atomic_file(path: Path, *, report: Written | None = None) -> Iterator[IO[bytes]]:
+    """A binary handle whose content replaces ``path`` only when the block ends without an error.
+
+    Written to a temporary file in the same folder, flushed to disk and renamed over ``path``; on any
+    failure (including KeyboardInterrupt) the temporary file is removed and ``path`` is as it was. A
+    missing parent folder is created and recorded in ``report``.
+    """
+    report = report if report is not None else Written()
+    if path.is_dir():
+        raise InvalidArgument(f"{path} is a folder, not a file")
+    created = _make_folder(path.parent)
+    report.created = report.created or created
+    raw, temp = _temp(path.parent, path.name)
+    try:
+        with raw:
+            yield raw
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
+    report.paths.append(path)
+
+
+@contextmanager
+def atomic_text(path: Path, *, report: Written | None = None) -> Iterator[TextIO]:
+    """:func:`atomic_file` for UTF-8 text (newlines written as given)."""
+    with atomic_file(path, report=report) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        yield text
+        text.flush()
+        text.detach()
+
+
+def write_file(path: Path, data: bytes | str) -> Written:
+    """Replace ``path`` with ``data`` (text as UTF-8) atomically; see :func:`atomic_file`."""
+    report = Written()
+    with atomic_file(path, report=report) as handle:
+        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+    return report
+
+
+def _relative(name: str) -> str:
+    """``name`` as a plain relative path inside a folder; InvalidArgument for anything escaping it."""
+    parts = Path(name).parts
+    if not parts or Path(name).is_absolute() or any(p in ("", ".", "..") for p in parts):
+        raise InvalidArgument(f"{name!r} is not a file name inside the output folder")
+    return "/".join(parts)
+
+
+def _files_under(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir())
+
+
+def _listed(folder: Path) -> set[str] | None:
+    """The files the manifest in ``folder`` lists, or None when there is no readable manifest."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+        return {_relative(str(entry["path"])) for entry in manifest["files"]}
+    except (OSError, ValueError, KeyError, TypeError, InvalidArgument):
+        return None
+
+
+def _few(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+class OutputFolder:
+    """A folder being written by one run: each file staged beside its place, all put in place at the end.
+
+    Use :func:`output_folder`. Nothing in the folder changes until every file is staged; then the files
+    the earlier run's manifest lists and this run does not write are removed, the staged files renamed
+    into place and the manifest rewritten (it lists old and new files while that happens, so a run killed
+    in between leaves nothing a later ``force`` would miss).
+    """
+
+    def __init__(self, folder: Path, *, force: bool, about: Mapping[str, Any]) -> None:
+        self.folder = folder
+        self.about = dict(about)
+        self.written = Written()
+        self._staged: dict[str, tuple[Path, int]] = {}
+        self._made: list[Path] = []
+        self._old: set[str] = set()
+        self._leftovers: list[str] = []
+        if folder.exists() and not folder.is_dir():
+            raise InvalidArgument(f"{folder} is a file, not a folder")
+        present = _files_under(folder) if folder.exists() else []
+        self._leftovers = [name for name in present if TEMP_MARK in name.rsplit("/", 1)[-1]]
+        content = [name for name in present if name not in self._leftovers]
+        if content:
+            self._check_replace(content, force)
+        self.written.created = _make_folder(folder)
+        if self.written.created is not None:
+            self._made.append(self.written.created)
+
+    def _check_replace(self, content: list[str], force: bool) -> None:
+        where = self.folder
+        if not force:
+            raise InvalidArgument(
+                f"{where} is not empty: choose an empty folder, or give --force to replace what an earlier "
+                "crimegraph export wrote there"
+            )
+        listed = _listed(where)
+        if listed is None:
+            raise InvalidArgument(
+                f"{where} holds files but no crimegraph manifest ({MANIFEST}), so --force cannot tell "
+                "what an earlier export wrote: choose an empty folder"
+            )
+        foreign = [name for name in content if name not in listed and name != MANIFEST]
+        if foreign:
+            raise InvalidArgument(
+                f"{where} holds {len(foreign)} file{'s' if len(foreign) != 1 else ''} no earlier export "
+                f"wrote ({_few(foreign)}); --force removes only what crimegraph wrote: move them or "
+                "choose another folder"
+            )
+        self._old = listed
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[IO[bytes]]:
+        """A binary handle for the file ``name`` (``a/b.csv`` for a subfolder), staged until the end."""
+        relative = _relative(name)
+        if relative in self._staged or relative == MANIFEST:
+            raise InvalidArgument(f"{relative} is written twice")
+        target = self.folder / relative
+        missing = _missing_parent(target.parent)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if missing is not None:
+            self._made.append(missing)
+        raw, temp = _temp(target.parent, target.name)
+        try:
+            with raw:
+                yield raw
+                raw.flush()
+                os.fsync(raw.fileno())
+                size = raw.tell()
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        self._staged[relative] = (temp, size)
+
+    @contextmanager
+    def open_text(self, name: str) -> Iterator[TextIO]:
+        """:meth:`open` for UTF-8 text (newlines written as given)."""
+        with self.open(name) as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            yield text
+            text.flush()
+            text.detach()
+
+    def write(self, name: str, data: bytes | str) -> None:
+        """Stage the file ``name`` with ``data`` (text as UTF-8)."""
+        with self.open(name) as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+    def _manifest(self, names: list[str]) -> bytes:
+        entries = []
+        for name in sorted(names):
+            size = self._staged[name][1] if name in self._staged else None
+            entries.append({"path": name, "bytes": size} if size is not None else {"path": name})
+        manifest = {
+            "written_by": "crimegraph",
+            "written": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            **self.about,
+            "files": entries,
+        }
+        return (json.dumps(manifest, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+    def commit(self) -> Written:
+        """Put every staged file in place and remove what the earlier run wrote and this one did not."""
+        new = sorted(self._staged)
+        write_file(self.folder / MANIFEST, self._manifest(sorted(self._old | set(new))))
+        for name in sorted(self._old - set(new)):
+            path = self.folder / name
+            if path.exists() or path.is_symlink():
+                path.unlink()
+                self.written.removed.append(path)
+            self._prune(path.parent)
+        for name in new:
+            os.replace(self._staged[name][0], self.folder / name)
+            self.written.paths.append(self.folder / name)
+        for name in self._leftovers:
+            (self.folder / name).unlink(missing_ok=True)
+        folders = {(self.folder / name).parent for name in new}
+        for folder in sorted(folders):
+            _sync_folder(folder)
+        write_file(self.folder / MANIFEST, self._manifest(new))
+        self._staged.clear()
+        return self.written
+
+    def _prune(self, folder: Path) -> None:
+        """Remove ``folder`` and its parents up to the output folder while they are empty."""
+        while folder != self.folder and self.folder in folder.parents and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+
+    def abandon(self) -> None:
+        """Remove everything staged and every folder this run created; the earlier content stays."""
+        for temp, _ in self._staged.values():
+            temp.unlink(missing_ok=True)
+        self._staged.clear()
+        for folder in reversed(self._made):
+            for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), reverse=True):
+                if not any(sub.iterdir()):
+                    sub.rmdir()
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+
+
+@contextmanager
+def output_folder(
+    folder: Path, *, force: bool = False, about: Mapping[str, Any] | None = None
+) -> Iterator[OutputFolder]:
+    """Write a folder: stage files with :meth:`OutputFolder.write` / ``open`` inside the block.
+
+    Refuses (InvalidArgument) a folder that is not empty unless ``force``, and even then one holding files
+    no crimegraph manifest lists. When the block ends without an error the files are put in place and
+    ``about`` (e.g. format and clearance) is recorded in the manifest with the file list; on an error
+    nothing in the folder has changed. The result is in the object's ``written``.
+    """
+    out = OutputFolder(folder, force=force, about=about or {})
+    try:
+        yield out
+    except BaseException:
+        out.abandon()
+        raise
+    out.commit()
+
+
+def write_folder(
+    folder: Path,
+    files: Mapping[str, bytes | str],
+    *,
+    force: bool = False,
+    about: Mapping[str, Any] | None = None,
+) -> Written:
+    """Write ``files`` (relative name -> content) as the folder's whole content; see :func:`output_folder`."""
+    with output_folder(folder, force=force, about=about) as out:
+        for name, data in files.items():
+            out.write(name, data)
+    return out.written

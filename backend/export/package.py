@@ -19,6 +19,7 @@ import networkx as nx
 
 from backend.export import stix
 from backend.export.evidence import critical_paths
+from backend.export.files import Written, write_folder
 from backend.export.graph import export_graph
 from backend.export.parties import Party, party_of
 from backend.export.report_html import render_report
@@ -194,12 +195,7 @@ def package_files(package: Package) -> dict[str, bytes]:
     return files
 
 
-def write_package(package: Package, out_dir: Path) -> list[Path]:
-    """Write :func:`package_files` under ``out_dir``; the paths written."""
-    written = []
-    for name, data in package_files(package).items():
-        path = out_dir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        written.append(path)
-    return written
+def write_package(package: Package, out_dir: Path, *, force: bool = False) -> Written:
+    """Write :func:`package_files` as the folder ``out_dir`` (see :func:`.files.write_folder`)."""
+    about = {"package": package.objective, "clearance": package.clearance.label}
+    return write_folder(out_dir, package_files(package), force=force, about=about)

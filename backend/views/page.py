@@ -20,6 +20,7 @@ import jinja2
 import pyvis
 from markupsafe import Markup
 
+from backend.export.files import Written, write_file
 from backend.views.marking import banner, marking_data
 from graph_model.provenance import TLP
 
@@ -40,8 +41,9 @@ class Page:
         """The policy as an HTTP header, with what a ``<meta>`` policy cannot say (framing)."""
         return self.csp + "; frame-ancestors 'none'"
 
-    def write(self, path: Path) -> None:
-        path.write_text(self.html, encoding="utf-8")
+    def write(self, path: Path) -> Written:
+        """Replace ``path`` with the page atomically (a failure leaves an earlier file as it was)."""
+        return write_file(path, self.html)
 
 
 @cache
