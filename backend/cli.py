@@ -263,13 +263,21 @@ def generate(
         int, typer.Option(min=50, help="Number of actors; 1000 ≈ S (10k nodes), 10000 ≈ M.")
     ] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed writes byte-identical files.")] = 1,
+    routing: Annotated[
+        bool,
+        typer.Option(
+            "--routing/--no-routing",
+            help="Also write who can act on it: registrars, registries, AS upstreams, abuse contacts, "
+            "exchanges, where actors are believed to be (the other files stay the same).",
+        ),
+    ] = False,
 ) -> None:
     """Write a deterministic synthetic criminal ecosystem as CSV tables plus its planted truth."""
     from loaders.generate import generate as write_ecosystem
 
     def body() -> None:
         with console.status(f"generating {actors} actors into {out_dir}"):
-            report = write_ecosystem(out_dir, actors, seed)
+            report = write_ecosystem(out_dir, actors, seed, routing=routing)
         table = Table("file", "rows", title=f"{report.total_nodes} nodes, {report.total_edges} edges")
         for name, rows in report.rows.items():
             table.add_row(name, str(rows))

@@ -26,6 +26,7 @@ def actor(row: Row) -> Items:
         aliases=row.items("aliases"),
         roles=row.items("roles"),
         country=row.text("country"),
+        located_in=_country_code(row, "located_in"),
         status=row.text("status"),
         description=row.text("description"),
     )
@@ -49,8 +50,22 @@ def infrastructure(row: Row) -> Items:
         status=row.text("status"),
         tags=row.items("tags"),
         description=row.text("description"),
+        abuse_email=row.text("abuse_email"),
+        abuse_phone=row.text("abuse_phone"),
+        registrant_country=row.text("registrant_country"),
     )
     items: Items = [node]
+    for column, role in (("registrar", "registrar"), ("registry", "registry")):
+        for ref in row.items(column):
+            party = row.reference("Infrastructure", ref, role, frozenset({role}))
+            items += [party, row.edge("REGISTERED_WITH", node, party, props={"relation": role})]
+    if row.items("upstream") and node.type != "asn":
+        raise RowError("column 'upstream': only an autonomous system (type asn) has upstreams")
+    if (row.text("registrar") or row.text("registry")) and node.type != "domain":
+        raise RowError("columns 'registrar' and 'registry' apply to domains only")
+    for ref in row.items("upstream"):
+        upstream = row.reference("Infrastructure", ref, "asn", frozenset({"asn"}))
+        items += [upstream, row.edge("CUSTOMER_OF", node, upstream)]
     for column, etype, default in (
         ("hosted_on", "HOSTED_ON", "provider"),
         ("resolves_to", "RESOLVES_TO", "domain"),
@@ -82,6 +97,34 @@ def wallet(row: Row) -> Items:
         owner = row.reference("Actor", ref, "group")
         items += [owner, row.edge("OWNS", owner, node)]
     return items
+
+
+def service(row: Row) -> Items:
+    """A service wallets belong to (an exchange, a mixer...), keyed by the name wallets give as their
+    ``service``, with its country and abuse contact."""
+    service_type = row.text("service_type")
+    return [
+        row.node(
+            "Identity",
+            "organization",
+            row.required("service"),
+            service_type=service_type.lower() if service_type else None,
+            country=row.text("country"),
+            abuse_email=row.text("abuse_email"),
+            abuse_phone=row.text("abuse_phone"),
+            description=row.text("description"),
+        )
+    ]
+
+
+def _country_code(row: Row, column: str) -> str | None:
+    """An ISO 3166 alpha-2 code (upper-cased); RowError for anything else."""
+    value = row.text(column)
+    if value is None:
+        return None
+    if len(value) != 2 or not value.isalpha() or not value.isascii():
+        raise RowError(f"column {column!r}: not a two-letter country code: {value!r}")
+    return value.upper()
 
 
 def transaction(row: Row) -> Items:

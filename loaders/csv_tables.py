@@ -40,7 +40,7 @@ TABLES: tuple[Table, ...] = (
         "actors",
         "actor",
         ("actor", "type"),
-        ("id", "aliases", "roles", "country", "status", "description", "member_of"),
+        ("id", "aliases", "roles", "country", "located_in", "status", "description", "member_of"),
         csv_entities.actor,
     ),
     Table(
@@ -48,7 +48,8 @@ TABLES: tuple[Table, ...] = (
         "infrastructure",
         ("type", "value"),
         ("hosted_on", "resolves_to", "belongs_to", "operated_by", "bulletproof", "country", "as_name", "port")
-        + ("status", "tags", "description"),
+        + ("status", "tags", "description", "registrar", "registry", "upstream", "abuse_email", "abuse_phone")
+        + ("registrant_country",),
         csv_entities.infrastructure,
     ),
     Table(
@@ -57,6 +58,13 @@ TABLES: tuple[Table, ...] = (
         ("chain", "address"),
         ("owner", "service", "service_type", "cluster", "families"),
         csv_entities.wallet,
+    ),
+    Table(
+        "services",
+        "service",
+        ("service",),
+        ("service_type", "country", "abuse_email", "abuse_phone", "description"),
+        csv_entities.service,
     ),
     Table(
         "transactions",

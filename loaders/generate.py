@@ -10,6 +10,10 @@ and 50k/500k/5M edges (sizes S/M/L). The planted truth:
   wallets (and its affiliates') to an exchange runs through;
 - shared infrastructure: bulletproof hosters (and their ASes) serving many groups;
 - escrow admins: the one escrow admin of each escrow forum or marketplace.
+
+With ``routing=True`` the files of :mod:`loaders.synthetic.routing` are written as well (registrars,
+registries, AS upstreams, abuse contacts, exchanges' contacts, where actors are believed to be), from a random
+stream of their own: every other file stays byte-identical.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 from graph_model.identity import node_key
 from graph_model.model import Model, default_model
 from loaders.synthetic import infrastructure, money, names, social
+from loaders.synthetic import routing as routing_files
 from loaders.synthetic.output import Output
 from loaders.synthetic.plan import Plan, Sizes, make_plan
 
@@ -62,8 +67,10 @@ class GenerateReport:
         return tuple(f for f in self.files if f.suffix == ".csv")
 
 
-def generate(out_dir: Path, actors: int, seed: int) -> GenerateReport:
-    """Write a synthetic ecosystem of ``actors`` handles into ``out_dir``; ValueError below 50 actors."""
+def generate(out_dir: Path, actors: int, seed: int, *, routing: bool = False) -> GenerateReport:
+    """Write a synthetic ecosystem of ``actors`` handles into ``out_dir``; ValueError below 50 actors.
+
+    ``routing``: also write who can act on it (see the module docstring)."""
     rng = random.Random(seed)
     plan = make_plan(rng, Sizes.for_actors(actors))
     out = Output(out_dir)
@@ -83,15 +90,25 @@ def generate(out_dir: Path, actors: int, seed: int) -> GenerateReport:
     truth = _truth(default_model(), plan, seed, hosting, activity.broker_forums, flows.reached)
     truth_path = out_dir / TRUTH
     truth_path.write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    files, rows, node_types, edges = list(out.files), out.rows.copy(), out.node_types.copy(), out.edges.copy()
+    nodes = out.nodes.copy()
+    if routing:
+        extra = routing_files.write_routing(out_dir, plan, seed)
+        files += extra.files
+        rows.update(extra.rows)
+        node_types.update(extra.nodes)
+        for kind_type, count in extra.nodes.items():
+            nodes[kind_type.partition("/")[0]] += count
+        edges.update(extra.edges)
     return GenerateReport(
         out_dir=out_dir,
         seed=seed,
         actors=actors,
-        files=(*out.files, truth_path),
-        rows=dict(out.rows),
-        nodes=dict(sorted(out.nodes.items())),
-        node_types=dict(sorted(out.node_types.items())),
-        edges=dict(sorted(out.edges.items())),
+        files=(*files, truth_path),
+        rows=dict(rows),
+        nodes=dict(sorted(nodes.items())),
+        node_types=dict(sorted(node_types.items())),
+        edges=dict(sorted(edges.items())),
     )
 
 

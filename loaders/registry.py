@@ -21,6 +21,8 @@ FORMATS: dict[str, str] = {
     "csv": "loaders.csv_tables",
     "edgelist": "loaders.edgelist",
     "bitcoin-otc": "loaders.bitcoin_otc",
+    "rdap": "loaders.rdap",
+    "as-rel": "loaders.as_rel",
 }
 
 

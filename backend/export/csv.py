@@ -30,10 +30,12 @@ from graph_model.provenance import TLP, Provenance, merge_provenance
 
 COMMON = ["confidence", "tlp", "first_seen", "last_seen", "source_ref"]
 COLUMNS: dict[str, list[str]] = {
-    "actors": ["actor", "type", "id", "aliases", "roles", "country", "status", "description", "member_of"],
+    "actors": ["actor", "type", "id", "aliases", "roles", "country", "located_in", "status", "description",
+               "member_of"],
     "infrastructure": [
         "type", "value", "hosted_on", "resolves_to", "belongs_to", "operated_by", "bulletproof", "country",
-        "as_name", "status", "description", "port", "tags",
+        "as_name", "status", "description", "port", "tags", "abuse_email", "abuse_phone",
+        "registrant_country",
     ],
     "wallets": ["chain", "address", "owner", "service", "service_type", "cluster", "families"],
     "forums": ["forum", "type", "url", "language", "status", "escrow", "admins", "escrow_admins", "aliases",
@@ -47,8 +49,18 @@ COLUMNS: dict[str, list[str]] = {
 }  # fmt: skip
 # Node properties each entity table has a column for.
 PROPERTIES = {
-    "actors": ("aliases", "roles", "country", "status", "description"),
-    "infrastructure": ("bulletproof", "country", "as_name", "status", "description", "port", "tags"),
+    "actors": ("aliases", "roles", "country", "located_in", "status", "description"),
+    "infrastructure": (
+        "bulletproof",
+        "country",
+        "as_name",
+        "status",
+        "description",
+        "port",
+        "tags",
+        "abuse_email",
+    )
+    + ("abuse_phone", "registrant_country"),
     "wallets": ("service", "service_type", "cluster", "families"),
     "forums": ("url", "language", "status", "escrow", "aliases"),
     "threads": ("title", "posted_at", "url"),

@@ -61,6 +61,7 @@ _NOUNS = (
 )
 _TLDS = ("com", "net", "top", "xyz", "ru", "su", "cc", "biz", "info", "online", "site", "io")
 _COUNTRIES = ("RU", "UA", "BY", "KZ", "CN", "IR", "KP", "BR", "NG", "RO", "VN", "IN", "US", "NL", "DE")
+COUNTRIES = _COUNTRIES
 _BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 
 
@@ -144,3 +145,32 @@ def btc_address(seed: int, index: int) -> str:
 
 def tx_id(seed: int, index: int) -> str:
     return hashlib.blake2b(f"{seed}:tx:{index}".encode(), digest_size=32).hexdigest()
+
+
+def registrar(seed: int, index: int) -> str:
+    adjective, noun = _words(seed, "registrar", index)
+    return f"{adjective.title()} {noun.title()} Names {index}"
+
+
+def transit(seed: int, index: int) -> str:
+    adjective, noun = _words(seed, "transit", index)
+    return f"{adjective.title()}{noun.title()} Transit {index}"
+
+
+def transit_asn(index: int) -> str:
+    return f"AS{100000 + index}"
+
+
+def tld(seed: int, index: int) -> str:
+    """The top-level domain of ``domain(seed, index)``."""
+    return _TLDS[_hash(seed, "tld", index) % len(_TLDS)]
+
+
+def tlds() -> tuple[str, ...]:
+    return _TLDS
+
+
+def abuse_email(organisation: str) -> str:
+    """A made-up abuse address for an organisation (under .example, so it reaches no one)."""
+    slug = "-".join("".join(c if c.isalnum() else " " for c in organisation.lower()).split())
+    return f"abuse@{slug}.example"

@@ -159,3 +159,48 @@ def test_each_escrow_venue_has_one_escrow_admin(
         escrow = [s for s, _, role in graph.in_edges(entry["forum"], data="role") if role == "escrow"]
         assert escrow == [entry["admin"]]
         assert store.get(entry["forum"], clearance=RED).props["escrow"] is True
+
+
+def test_routing_data_leaves_the_other_files_as_they_were(tmp_path: Path, model: Model) -> None:
+    """--routing adds files (registrars, upstreams, exchanges, locations) from a stream of its own."""
+    plain = generate(tmp_path / "plain", 120, seed=5)
+    routed = generate(tmp_path / "routed", 120, seed=5, routing=True)
+    assert [f.name for f in routed.files] == [
+        *(f.name for f in plain.tables),
+        "registrations.csv",
+        "upstreams.csv",
+        "services.csv",
+        "locations.csv",
+        TRUTH,
+    ]
+    for before in plain.files:
+        assert (tmp_path / "routed" / before.name).read_bytes() == before.read_bytes(), before.name
+    store = EmbeddedStore(tmp_path / "graph.db", model)
+    try:
+        ctx = LoadContext(model, "synthetic")
+        summaries = [ingest(store, read(path, ctx)) for path in routed.tables]
+        assert sum(s.rejected for s in summaries) == 0
+        assert store.pending_count() == 0
+        stats = store.stats(clearance=RED).as_dict()
+        assert stats["nodes"] == routed.nodes
+        assert stats["edges"] == routed.edges
+        truth = json.loads((tmp_path / "routed" / TRUTH).read_text())
+        graph = store.subgraph(clearance=RED, edge_types=["CUSTOMER_OF", "REGISTERED_WITH"])
+        for shared in truth["shared_infrastructure"]:  # bulletproof: cut off by ordinary providers' ASes
+            for asn in shared["asns"]:
+                upstreams = list(graph.successors(asn))
+                assert upstreams and all(not graph.nodes[u].get("bulletproof") for u in upstreams)
+        domains = [n for n in graph if n.startswith("domain:")]
+        assert domains and all(
+            sorted(graph.nodes[t]["type"] for t in graph.successors(d)) == ["registrar", "registry"]
+            for d in domains
+        )
+        exchange = store.get(truth["exchange_wallets"][0], clearance=RED).props["service"]
+        contact = store.get(f"organization:{exchange.casefold()}", clearance=RED)
+        assert contact.props["service_type"] == "exchange" and contact.props["abuse_email"].startswith(
+            "compliance@"
+        )
+        broker = store.get(truth["key_brokers"][0]["actor"], clearance=RED)
+        assert len(broker.props["located_in"]) == 2
+    finally:
+        store.close()
