@@ -23,7 +23,7 @@ $(BIN)/python:
 venv: $(BIN)/python
 
 demo: venv
-	$(PIP) -e '.[serve]'
+	$(PIP) -e '.[serve,identify]'
 	$(BIN)/crimegraph demo
 
 test: venv

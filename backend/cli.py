@@ -26,6 +26,7 @@ from backend.console import (
     app,
     console,
     entity_table,
+    fail,
     new_embedded_file,
     opened_store,
     out,
@@ -271,13 +272,24 @@ def generate(
             "exchanges, where actors are believed to be (the other files stay the same).",
         ),
     ] = False,
+    identities: Annotated[
+        str | None,
+        typer.Option(
+            help="Add the identity layer (people behind handles, planted same-person groups, decoys): "
+            "'standard' or 'shifted'. The other files stay byte-identical."
+        ),
+    ] = None,
 ) -> None:
     """Write a deterministic synthetic criminal ecosystem as CSV tables plus its planted truth."""
     from loaders.generate import generate as write_ecosystem
+    from loaders.synthetic.identities import CONFIGS
+
+    if identities is not None and identities not in CONFIGS:
+        fail(f"unknown --identities {identities!r}; known: {', '.join(CONFIGS)}")
 
     def body() -> None:
         with console.status(f"generating {actors} actors into {out_dir}"):
-            report = write_ecosystem(out_dir, actors, seed, routing=routing)
+            report = write_ecosystem(out_dir, actors, seed, routing=routing, identities=identities)
         table = Table("file", "rows", title=f"{report.total_nodes} nodes, {report.total_edges} edges")
         for name, rows in report.rows.items():
             table.add_row(name, str(rows))

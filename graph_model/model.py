@@ -63,6 +63,9 @@ class EdgeKind:
     properties: Mapping[str, Property]
     self_loops: bool = True
     color: str = "#9a9a9a"
+    # A proposal awaiting an analyst (e.g. a same-person candidate): in no edge set unless one names it,
+    # so no traversal, community, plan or export takes it for a fact.
+    proposed: bool = False
 
     def allows(self, source_kind: str, target_kind: str) -> bool:
         return (ANY in self.source or source_kind in self.source) and (
@@ -104,7 +107,7 @@ class Model:
             self.edge_kind(t)
             chosen.add(t)
         if edge_set is None and types is None:
-            return frozenset(self.edges)
+            return frozenset(name for name, kind in self.edges.items() if not kind.proposed)
         return frozenset(chosen)
 
 
@@ -160,6 +163,7 @@ def _edge_kind(raw: Mapping[str, Any], where: str) -> EdgeKind:
         properties=_properties(raw.get("properties"), where),
         self_loops=bool(raw.get("self_loops", True)),
         color=raw.get("color", "#9a9a9a"),
+        proposed=bool(raw.get("proposed", False)),
     )
 
 
@@ -193,7 +197,7 @@ def build_model(
     sets: dict[str, frozenset[str]] = {}
     for sname, members in edge_sets.items():
         if members in ("*", "any"):
-            sets[sname] = frozenset(edges)
+            sets[sname] = frozenset(name for name, kind in edges.items() if not kind.proposed)
             continue
         for member in members:
             if member not in edges:

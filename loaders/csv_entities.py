@@ -15,6 +15,9 @@ Items = list[Node | Edge]
 VENUES = frozenset({"forum", "marketplace", "channel"})
 ACTIVITY = {"active_on": "ACTIVE_ON", "sells_on": "SELLS_ON", "administers": "ADMINISTERS"}
 
+# Contact identifiers an actor row may list (each a ;-separated list), stored under the same names.
+CONTACT_COLUMNS = ("emails", "jabber_ids", "tox_ids", "telegram_handles", "pgp_fingerprints")
+
 
 def actor(row: Row) -> Items:
     """An actor (person, handle or group) and the groups it is a member of."""
@@ -29,6 +32,7 @@ def actor(row: Row) -> Items:
         located_in=_country_code(row, "located_in"),
         status=row.text("status"),
         description=row.text("description"),
+        **{column: row.items(column) for column in CONTACT_COLUMNS},
     )
     items: Items = [node]
     for ref in row.items("member_of"):
@@ -172,6 +176,7 @@ def forum(row: Row) -> Items:
         escrow=row.boolean("escrow"),
         language=row.text("language"),
         status=row.text("status"),
+        closed_at=row.time("closed_at"),
         aliases=row.items("aliases"),
     )
     items: Items = [node]

@@ -40,7 +40,8 @@ TABLES: tuple[Table, ...] = (
         "actors",
         "actor",
         ("actor", "type"),
-        ("id", "aliases", "roles", "country", "located_in", "status", "description", "member_of"),
+        ("id", "aliases", "roles", "country", "located_in", "status", "description", "member_of")
+        + csv_entities.CONTACT_COLUMNS,
         csv_entities.actor,
     ),
     Table(
@@ -78,7 +79,8 @@ TABLES: tuple[Table, ...] = (
         "forums",
         "forum",
         ("forum",),
-        ("type", "url", "escrow", "admins", "escrow_admins", "language", "status", "aliases", "hosted_on"),
+        ("type", "url", "escrow", "admins", "escrow_admins", "language", "status", "aliases", "hosted_on")
+        + ("closed_at",),
         csv_entities.forum,
     ),
     Table(

@@ -26,6 +26,7 @@ from typing import Any
 
 from graph_model.identity import node_key
 from graph_model.model import Model, default_model
+from loaders.synthetic import identities as identity_layer
 from loaders.synthetic import infrastructure, money, names, social
 from loaders.synthetic import routing as routing_files
 from loaders.synthetic.output import Output
@@ -67,10 +68,22 @@ class GenerateReport:
         return tuple(f for f in self.files if f.suffix == ".csv")
 
 
-def generate(out_dir: Path, actors: int, seed: int, *, routing: bool = False) -> GenerateReport:
+def generate(
+    out_dir: Path, actors: int, seed: int, *, routing: bool = False, identities: str | None = None
+) -> GenerateReport:
     """Write a synthetic ecosystem of ``actors`` handles into ``out_dir``; ValueError below 50 actors.
 
-    ``routing``: also write who can act on it (see the module docstring)."""
+    ``routing``: also write who can act on it (see the module docstring). ``identities`` (a name of
+    :data:`loaders.synthetic.identities.CONFIGS`) adds the identity layer: the people behind handles,
+    planted same-person groups and decoys, in files of their own and under ``identities`` in
+    ``truth.json`` - the other files stay byte-identical.
+    """
+    config = None
+    if identities is not None:
+        config = identity_layer.CONFIGS.get(identities)
+        if config is None:
+            known = ", ".join(identity_layer.CONFIGS)
+            raise ValueError(f"unknown identity configuration {identities!r}; known: {known}")
     rng = random.Random(seed)
     plan = make_plan(rng, Sizes.for_actors(actors))
     out = Output(out_dir)
@@ -87,7 +100,18 @@ def generate(out_dir: Path, actors: int, seed: int, *, routing: bool = False) ->
         flows.write()
     finally:
         out.close()
-    truth = _truth(default_model(), plan, seed, hosting, activity.broker_forums, flows.reached)
+    model = default_model()
+    truth = _truth(model, plan, seed, hosting, activity.broker_forums, flows.reached)
+    outputs = [out]
+    if config is not None:
+        people_out = Output(out_dir, identity_layer.FILES)
+        try:
+            layer = identity_layer.IdentityLayer(people_out, plan, seed, config)
+            layer.write()
+        finally:
+            people_out.close()
+        outputs.append(people_out)
+        truth["identities"] = layer.truth(lambda h: node_key(model, "Actor", "handle", h))
     truth_path = out_dir / TRUTH
     truth_path.write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     files, rows, node_types, edges = list(out.files), out.rows.copy(), out.node_types.copy(), out.edges.copy()
@@ -100,6 +124,12 @@ def generate(out_dir: Path, actors: int, seed: int, *, routing: bool = False) ->
         for kind_type, count in extra.nodes.items():
             nodes[kind_type.partition("/")[0]] += count
         edges.update(extra.edges)
+    for people in outputs[1:]:
+        files += people.files
+        rows.update(people.rows)
+        nodes.update(people.nodes)
+        node_types.update(people.node_types)
+        edges.update(people.edges)
     return GenerateReport(
         out_dir=out_dir,
         seed=seed,

@@ -117,7 +117,7 @@ def demo(
     def body() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             with console.status("generating a synthetic ecosystem"):
-                report = write_ecosystem(Path(tmp), actors, seed, routing=True)
+                report = write_ecosystem(Path(tmp), actors, seed, routing=True, identities="standard")
             store = EmbeddedStore(path, default_model())
             try:
                 read = reader("csv")

@@ -66,9 +66,10 @@ class Output:
     Callers count each node and edge once, when they write the row that creates it.
     """
 
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, files: dict[str, tuple[str, tuple[str, ...]]] | None = None) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
         self.dir = out_dir
+        self._files = FILES if files is None else files
         self.rows: Counter[str] = Counter()
         self.nodes: Counter[str] = Counter()
         self.node_types: Counter[str] = Counter()
@@ -76,7 +77,7 @@ class Output:
         self._handles: dict[str, IO[str]] = {}
         self._writers: dict[str, Any] = {}
         self._width: dict[str, int] = {}
-        for name, (table, columns) in FILES.items():
+        for name, (table, columns) in self._files.items():
             unknown = set(columns) - set(BY_NAME[table].columns)
             if unknown:
                 raise ValueError(f"{name}: {table} has no column(s) {', '.join(sorted(unknown))}")
@@ -104,7 +105,7 @@ class Output:
 
     @property
     def files(self) -> list[Path]:
-        return [self.dir / name for name in FILES]
+        return [self.dir / name for name in self._files]
 
     def close(self) -> None:
         for handle in self._handles.values():

@@ -1,0 +1,1 @@
+"""Same-person candidates: which handles are one person, scored with the evidence (docs/identify.md)."""
