@@ -50,7 +50,7 @@ def clustered_pairs(groups: list[list[str]]) -> set[tuple[str, str]]:
 def demo(tmp_path_factory: pytest.TempPathFactory, model: Model) -> tuple[Path, dict[str, Any]]:
     """The demo's ecosystem (``crimegraph demo``: 300 actors, seed 7, standard identities), loaded."""
     folder = tmp_path_factory.mktemp("demo")
-    generate(folder, 300, 7, "standard")
+    generate(folder, 300, 7, identities="standard")
     path = folder / "demo.db"
     store = EmbeddedStore(path, model)
     try:
@@ -143,7 +143,7 @@ def test_cli_json_shape_and_write(demo: tuple[Path, dict[str, Any]], tmp_path: P
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("small")
-    generate(folder, 60, 5, "standard")
+    generate(folder, 60, 5, identities="standard")
     return folder
 
 
