@@ -23,6 +23,7 @@ from rich.table import Table
 
 from backend import __version__, commands
 from backend.console import (
+    analyst,
     app,
     console,
     entity_table,
@@ -38,6 +39,7 @@ from backend.console import (
 )
 from backend.export.files import Written, atomic_text
 from graph_model.errors import CrimegraphError
+from graph_model.writes import now_iso, record_write
 from loaders import FORMATS, IngestSummary, LoadContext, ingest, reader
 
 
@@ -58,12 +60,24 @@ def main(
             show_default=False,
         ),
     ] = None,
+    analyst: Annotated[
+        str | None,
+        typer.Option(
+            "--analyst",
+            envvar="CRIMEGRAPH_ANALYST",
+            help="Who is working: recorded with every write (default: the OS user).",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """Criminal ecosystem graph explorer for cybercrime investigation units."""
     state.store_location = store or None
+    if analyst is not None and not analyst.strip():
+        fail("--analyst needs a name")
+    state.analyst = analyst.strip() if analyst else None
 
 
 @app.command()
@@ -135,6 +149,7 @@ def load(
 
     def body() -> None:
         read = reader(fmt)
+        started = now_iso()
         with ExitStack() as stack:
             store = stack.enter_context(opened_store())
             sink: TextIO | None = (
@@ -169,6 +184,21 @@ def load(
                     continue
                 total.add(summary)
             waiting = store.pending_count()
+            if total.read:
+                record_write(
+                    store,
+                    analyst=analyst(),
+                    action="load",
+                    started=started,
+                    details={
+                        "format": fmt,
+                        "files": [str(p) for p in paths],
+                        "source": source,
+                        "tlp": level.label,
+                        "counts": total.as_json(),
+                        "failed": len(failed),
+                    },
+                )
         tell(rejects_written.notes)
         if as_json:
             print(json.dumps({**total.as_json(), "waiting": waiting, "failed": failed}))
@@ -251,7 +281,9 @@ def clear(
 
 def _clear() -> None:
     with opened_store() as store:
+        started = now_iso()
         store.clear()
+        record_write(store, analyst=analyst(), action="clear", started=started)
     out.print("store cleared")
 
 

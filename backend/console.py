@@ -34,6 +34,12 @@ T = TypeVar("T")
 class _State:
     store_location: str | None = None
     clearance_note: str | None = None  # which clearance a read used, said when the command succeeds
+    analyst: str | None = None  # --analyst; else the setting CRIMEGRAPH_ANALYST, else the OS user
+
+
+def analyst() -> str:
+    """Who runs this command, recorded with every write it makes."""
+    return state.analyst or Settings().analyst
 
 
 state = _State()

@@ -6,6 +6,8 @@ knobs are nested under ``api`` and set as ``CRIMEGRAPH_API__MAX_DEPTH=12`` (``en
 
 from __future__ import annotations
 
+import getpass
+
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -42,6 +44,14 @@ class ApiSettings(BaseModel):
     max_payload: int = Field(20_000_000, ge=1, description="Largest ingest payload in bytes")
 
 
+def os_user() -> str:
+    """The operating system's name for the user running crimegraph (``unknown`` when it has none)."""
+    try:
+        return getpass.getuser() or "unknown"
+    except (OSError, KeyError):
+        return "unknown"
+
+
 class Settings(BaseSettings):
     """``CRIMEGRAPH_STORE`` picks the store; Neo4j credentials come from ``NEO4J_USER``/``NEO4J_PASSWORD``."""
 
@@ -58,7 +68,9 @@ class Settings(BaseSettings):
     neo4j_password: str = Field("", validation_alias="NEO4J_PASSWORD")
     neo4j_database: str = Field("neo4j", validation_alias="NEO4J_DATABASE")
     api_keys: str = Field(
-        "", description='API keys "KEY:ROLE:TLP,..." (roles viewer, analyst, loader, admin)', repr=False
+        "",
+        description='API keys "KEY:ROLE:TLP:NAME,..." (NAME optional; roles viewer, analyst, loader, admin)',
+        repr=False,
     )
     clearance: str = Field(
         "RED", description="TLP clearance of CLI reads when --clearance is not given (CLEAR ... RED)"
@@ -70,6 +82,10 @@ class Settings(BaseSettings):
     )
     session_hours: float = Field(8.0, gt=0, description="Hours a browser session lasts")
     api: ApiSettings = Field(default_factory=ApiSettings)
+    analyst: str = Field(
+        default_factory=os_user,
+        description="Who runs the CLI, recorded with every write it makes (default: the OS user)",
+    )
 
     def open_store(
         self, model: Model | None = None, location: str | None = None, *, serving: bool = False

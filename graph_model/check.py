@@ -12,8 +12,10 @@ from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 
 # Attributes every stored node / edge has besides its schema properties (graph_model.store.base).
-_NODE_FIELDS = frozenset({"kind", "type", "name", "tlp", "confidence", "first_seen", "last_seen", "sources"})
-_EDGE_FIELDS = frozenset({"type", "tlp", "confidence", "first_seen", "last_seen", "sources"})
+_NODE_FIELDS = frozenset(
+    {"kind", "type", "name", "tlp", "confidence", "first_seen", "last_seen", "date_added", "sources"}
+)
+_EDGE_FIELDS = frozenset({"type", "tlp", "confidence", "first_seen", "last_seen", "date_added", "sources"})
 
 
 @dataclass(slots=True)

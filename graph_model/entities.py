@@ -31,6 +31,7 @@ RESERVED = frozenset(
         "sources",
         "first_seen",
         "last_seen",
+        "date_added",
         "confidence",
         "tlp",
         "tlp_rank",

@@ -77,13 +77,19 @@ def to_iso(value: Any) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Provenance:
-    """Sources are ``dataset#record`` strings; times are UTC ISO text; confidence is 0-100."""
+    """Sources are ``dataset#record`` strings; times are UTC ISO text; confidence is 0-100.
+
+    ``first_seen``/``last_seen`` are when the thing was observed (as its sources say); ``date_added`` is when
+    crimegraph first loaded it - set by the store when a record is first written, never by a loader, and
+    kept (the earliest) by every later merge or re-load.
+    """
 
     sources: frozenset[str]
     first_seen: str | None = None
     last_seen: str | None = None
     confidence: int = 50
     tlp: TLP = TLP.CLEAR
+    date_added: str | None = None
 
     @classmethod
     def of(
@@ -106,12 +112,23 @@ class Provenance:
         # The frozen __init__ sets each field through object.__setattr__, which costs as much as all the
         # rest here; every loaded record makes one of these, so its fields are set directly.
         made = object.__new__(cls)
-        _set_sources, _set_first, _set_last, _set_confidence, _set_tlp = _SETTERS
+        _set_sources, _set_first, _set_last, _set_confidence, _set_tlp, _set_added = _SETTERS
         _set_sources(made, frozenset((source,)))
         _set_first(made, first)
         _set_last(made, last or first)
         _set_confidence(made, confidence)
         _set_tlp(made, marking)
+        _set_added(made, None)
+        return made
+
+    def added(self, when: str) -> Provenance:
+        """This provenance with ``date_added`` set to ``when`` if it has none yet (itself otherwise)."""
+        if self.date_added is not None:
+            return self
+        made = object.__new__(Provenance)
+        values = (self.sources, self.first_seen, self.last_seen, self.confidence, self.tlp, when)
+        for setter, value in zip(_SETTERS, values, strict=True):
+            setter(made, value)
         return made
 
 
@@ -127,7 +144,8 @@ def _latest(a: str | None, b: str | None) -> str | None:
 
 
 def merge_provenance(a: Provenance, b: Provenance) -> Provenance:
-    """Union of sources, earliest first_seen, latest last_seen, highest confidence, most restrictive TLP.
+    """Union of sources, earliest first_seen, latest last_seen, highest confidence, most restrictive TLP,
+    earliest date_added.
 
     Every rule is a join of a semilattice, so merging is idempotent, commutative and associative.
     """
@@ -137,6 +155,7 @@ def merge_provenance(a: Provenance, b: Provenance) -> Provenance:
         last_seen=_latest(a.last_seen, b.last_seen),
         confidence=max(a.confidence, b.confidence),
         tlp=max(a.tlp, b.tlp),
+        date_added=_earliest(a.date_added, b.date_added),
     )
 
 
@@ -148,6 +167,7 @@ def absorbs(a: Provenance, b: Provenance) -> bool:
         and (b.first_seen is None or (a.first_seen is not None and a.first_seen <= b.first_seen))
         and (b.last_seen is None or (a.last_seen is not None and a.last_seen >= b.last_seen))
         and b.sources <= a.sources
+        and (b.date_added is None or (a.date_added is not None and a.date_added <= b.date_added))
     )
 
 

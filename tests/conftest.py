@@ -63,7 +63,7 @@ def neo4j_session_store(neo4j_uri: Any, model: Model) -> Iterator[Neo4jStore]:
 @pytest.fixture()
 def neo4j_store(neo4j_session_store: Neo4jStore) -> Neo4jStore:
     """The session's Neo4j store, emptied for this test."""
-    neo4j_session_store.clear()
+    neo4j_session_store.clear(state=True)
     return neo4j_session_store
 
 

@@ -1,9 +1,10 @@
 """Who is calling: API keys from settings, each with a role and a TLP clearance.
 
-Keys are configured as ``CRIMEGRAPH_API_KEYS="key1:role:TLP,key2:role:TLP"`` and sent as
-``Authorization: Bearer KEY``. No key or an unknown key is HTTP 401 before anything runs; a known key
-whose role lacks a right gets a typed error (HTTP 403 on plain routes, a GraphQL error with code
-``FORBIDDEN`` inside GraphQL).
+Keys are configured as ``CRIMEGRAPH_API_KEYS="key1:role:TLP:NAME,key2:role:TLP"`` and sent as
+``Authorization: Bearer KEY``. NAME (optional) is who the key belongs to, recorded with every write the
+caller makes; without one a key is named by its fingerprint (``k-`` and 10 hex digits of its SHA-256).
+No key or an unknown key is HTTP 401 before anything runs; a known key whose role lacks a right gets a
+typed error (HTTP 403 on plain routes, a GraphQL error with code ``FORBIDDEN`` inside GraphQL).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -60,11 +62,17 @@ class Forbidden(CrimegraphError):
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """An authenticated caller. ``key_id`` names the key in logs without revealing it."""
+    """An authenticated caller. ``key_id`` names the key in logs without revealing it; ``name`` is who
+    is asking (the key's NAME, else its ``key_id``), recorded with every write."""
 
     key_id: str
     role: Role
     clearance: TLP
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.key_id)
 
     def can(self, role_or_right: str | Role) -> bool:
         return self.role >= least_role(role_or_right)
@@ -91,29 +99,73 @@ def key_id(key: str) -> str:
     return "k-" + hashlib.sha256(key.encode()).hexdigest()[:10]
 
 
+# A key's NAME: who it belongs to, as recorded with writes and shown in logs.
+_NAME = re.compile(r"^[\w.@+-][\w .@+-]{0,63}$")
+KEY_RULES = (
+    'entries "KEY:ROLE:TLP" or "KEY:ROLE:TLP:NAME" separated by commas; KEY at least 16 characters '
+    "without ',' or ':'; ROLE viewer, analyst, loader or admin; TLP CLEAR, GREEN, AMBER, AMBER+STRICT "
+    "or RED; NAME up to 64 letters, digits, spaces and . _ @ + -"
+)
+
+
+def _is(parse: Callable[[str], object], text: str) -> bool:
+    try:
+        parse(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _split_entry(item: str) -> tuple[str, str, str, str, bool]:
+    """KEY, ROLE, TLP, NAME and whether a NAME was given, from ``KEY:ROLE:TLP[:NAME]``. A KEY may hold
+    ``:`` (keys configured before names existed): the entry has a NAME when the third- and second-last
+    parts are a role and a TLP; otherwise the last two are."""
+    parts = item.split(":")
+    if len(parts) >= 4 and _is(Role.parse, parts[-3]) and _is(TLP.parse, parts[-2]):
+        return ":".join(parts[:-3]), parts[-3], parts[-2], parts[-1].strip(), True
+    if len(parts) >= 3:
+        return ":".join(parts[:-2]), parts[-2], parts[-1], "", False
+    return "", "", "", "", False
+
+
 class KeyRing:
     """The configured keys, looked up in constant time (every key is compared, digests of equal length)."""
 
-    def __init__(self, entries: Sequence[tuple[str, Role, TLP]] = ()) -> None:
+    def __init__(self, entries: Sequence[tuple[str, Role, TLP] | tuple[str, Role, TLP, str]] = ()) -> None:
         self._entries = [
-            (hashlib.sha256(key.encode()).digest(), Caller(key_id(key), role, clearance))
-            for key, role, clearance in entries
+            (
+                hashlib.sha256(entry[0].encode()).digest(),
+                Caller(key_id(entry[0]), entry[1], entry[2], entry[3] if len(entry) > 3 else ""),
+            )
+            for entry in entries
         ]
 
     @classmethod
     def parse(cls, text: str) -> KeyRing:
-        """Keys from ``"KEY:ROLE:TLP,KEY:ROLE:TLP"``; ValueError naming the bad entry by position."""
-        entries: list[tuple[str, Role, TLP]] = []
+        """Keys from ``"KEY:ROLE:TLP[:NAME],..."``; ValueError naming the bad entry by position (never
+        quoting it: it holds a key)."""
+        entries: list[tuple[str, Role, TLP, str]] = []
+        seen: dict[str, int] = {}
         for position, item in enumerate((p.strip() for p in text.split(",")), start=1):
             if not item:
                 continue
-            parts = item.rsplit(":", 2)
-            if len(parts) != 3 or not parts[0]:
-                raise ValueError(f"API key {position}: expected KEY:ROLE:TLP")
-            key, role, tlp = parts
+            key, role, tlp, name, named = _split_entry(item)
+            if not key:
+                raise ValueError(f"API key {position}: expected KEY:ROLE:TLP or KEY:ROLE:TLP:NAME")
             if len(key) < 16:
                 raise ValueError(f"API key {position}: use at least 16 characters")
-            entries.append((key, Role.parse(role), TLP.parse(tlp)))
+            try:
+                parsed = (Role.parse(role), TLP.parse(tlp))
+            except ValueError as exc:
+                raise ValueError(f"API key {position}: {exc}") from None
+            if named and not _NAME.match(name):
+                raise ValueError(
+                    f"API key {position}: the name must be 1-64 letters, digits, spaces or . _ @ + -"
+                )
+            if key in seen:
+                raise ValueError(f"API key {position}: the same key as API key {seen[key]}")
+            seen[key] = position
+            entries.append((key, *parsed, name))
         return cls(entries)
 
     def __len__(self) -> int:
@@ -182,6 +234,7 @@ __all__ = [
     "RIGHTS",
     "Caller",
     "CallerDep",
+    "KEY_RULES",
     "Forbidden",
     "KeyRing",
     "Role",

@@ -39,6 +39,11 @@ class Context(BaseContext):
     def clearance(self) -> TLP:
         return self.caller.clearance
 
+    @property
+    def analyst(self) -> str:
+        """Who is asking: the API key's NAME (or its fingerprint), recorded with every write."""
+        return self.caller.name
+
     async def _load_entities(self, keys: list[str]) -> list[Node | None]:
         store = self.store
         if isinstance(store, Neo4jStore):  # a network round trip: awaited on the loop, no worker thread

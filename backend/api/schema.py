@@ -641,6 +641,7 @@ class Mutation:
             source=source,
             tlp=marking,
             confidence=confidence,
+            analyst=ctx.caller.name,
         )
         return t.IngestResult(
             read=summary.read,

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from backend.console import app, console, entity_table, out, run, state
+from backend.console import analyst, app, console, entity_table, out, run, state
 from backend.settings import Settings
 from graph_model.provenance import TLP
 from loaders import IngestSummary, LoadContext, ingest, reader
@@ -112,6 +112,7 @@ def demo(
     from backend.api.auth import generate_key
     from graph_model.model import default_model
     from graph_model.store.embedded import EmbeddedStore
+    from graph_model.writes import now_iso, record_write
     from loaders.generate import generate as write_ecosystem
 
     def body() -> None:
@@ -122,9 +123,12 @@ def demo(
             try:
                 read = reader("csv")
                 total = IngestSummary()
+                started = now_iso()
                 for table in report.tables:
                     with console.status(f"loading {table.name}"):
                         total.add(ingest(store, read(table, LoadContext(store.model, "demo"))))
+                details = {"actors": actors, "seed": seed, "counts": total.as_json()}
+                record_write(store, analyst=analyst(), action="demo", started=started, details=details)
                 counts = store.stats(clearance=TLP.RED).as_dict()
             finally:
                 store.close()

@@ -322,7 +322,7 @@ class _Writer:
         return row
 
 
-_PROVENANCE = frozenset({"type", "tlp", "confidence", "first_seen", "last_seen", "sources"})
+_PROVENANCE = frozenset({"type", "tlp", "confidence", "first_seen", "last_seen", "date_added", "sources"})
 
 
 def _table(kind: str, type_: str) -> str | None:

@@ -156,7 +156,7 @@ def _edge_object(
     props = {
         k: v
         for k, v in sorted(data.items())
-        if k not in ("type", "tlp", "confidence", "first_seen", "last_seen", "sources")
+        if k not in ("type", "tlp", "confidence", "first_seen", "last_seen", "date_added", "sources")
         and v not in (None, [], "")
     }
     extra: dict[str, Any] = {

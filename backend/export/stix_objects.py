@@ -208,7 +208,9 @@ def crimegraph_properties(key: str, attrs: dict[str, Any], skip: frozenset[str])
     return found
 
 
-PROVENANCE = frozenset({"kind", "type", "name", "tlp", "confidence", "first_seen", "last_seen", "sources"})
+PROVENANCE = frozenset(
+    {"kind", "type", "name", "tlp", "confidence", "first_seen", "last_seen", "date_added", "sources"}
+)
 
 
 def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ NODE_BASE: dict[str, type] = {
     "confidence": int,
     "first_seen": str,
     "last_seen": str,
+    "date_added": str,
     "sources": str,
 }
 EDGE_BASE: dict[str, type] = {
@@ -32,6 +33,7 @@ EDGE_BASE: dict[str, type] = {
     "confidence": int,
     "first_seen": str,
     "last_seen": str,
+    "date_added": str,
     "sources": str,
 }
 _SCALARS: dict[str, type] = {"integer": int, "number": float, "boolean": bool}

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 import networkx as nx
+import orjson
 
 from graph_model.entities import Edge, Node, validate_edge, validate_node
 from graph_model.errors import NotFound
@@ -112,6 +113,7 @@ def node_attributes(node: Node) -> dict[str, Any]:
         "confidence": node.prov.confidence,
         "first_seen": node.prov.first_seen,
         "last_seen": node.prov.last_seen,
+        "date_added": node.prov.date_added,
         "sources": sorted(node.prov.sources),
         **node.props,
     }
@@ -132,6 +134,7 @@ def to_networkx(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph
             confidence=edge.prov.confidence,
             first_seen=edge.prov.first_seen,
             last_seen=edge.prov.last_seen,
+            date_added=edge.prov.date_added,
             sources=sorted(edge.prov.sources),
             **edge.props,
         )
@@ -161,6 +164,28 @@ def names(view: Node, identifier: str) -> bool:
     """Whether ``identifier`` names the node as the caller sees it: its key, or an id a visible source gave
     (an identifier only a source above clearance gave must not confirm that it names this entity)."""
     return identifier == view.key or identifier in view.ids
+
+
+# The most events a state counter holds within its window (see GraphStore.incr_state).
+MAX_EVENTS = 10_000
+
+
+def state_value(value: dict[str, Any]) -> str:
+    """A state record as stored: JSON text; ValueError (naming the problem) for anything else."""
+    if not isinstance(value, dict):
+        raise ValueError(f"a state record is a dict, not {type(value).__name__}")
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError as exc:
+        raise ValueError(f"a state record must be JSON: {exc}") from None
+
+
+def check_state_name(namespace: str, key: str) -> None:
+    """ValueError unless ``namespace`` and ``key`` are non-empty text (the namespace without a NUL)."""
+    if not isinstance(namespace, str) or not namespace or "\x00" in namespace:
+        raise ValueError(f"bad state namespace {namespace!r}")
+    if not isinstance(key, str) or not key:
+        raise ValueError(f"bad state key {key!r}")
 
 
 class GraphStore(abc.ABC):
@@ -266,8 +291,51 @@ class GraphStore(abc.ABC):
         """Up to ``limit`` of the edges waiting for an endpoint, in key order (for ``crimegraph check``)."""
 
     @abc.abstractmethod
-    def clear(self) -> None:
-        """Delete everything."""
+    def clear(self, *, state: bool = False) -> None:
+        """Delete every node and edge (and the edges waiting for an endpoint). The state beyond the graph
+        (sessions, analyst decisions, resume points) stays unless ``state``; the data version never goes
+        back: clearing increases it."""
+
+    # -- state beyond the graph ----------------------------------------------------------------
+    # Small JSON records by (namespace, key), kept by the store beside the graph and never part of it: no
+    # read, count, search, export or check of the graph sees them. For browser sessions, analyst
+    # decisions, TAXII status resources and client resume points; every process using the same store
+    # (``serve --workers``) sees the same records.
+    @abc.abstractmethod
+    def put_state(self, namespace: str, key: str, value: dict[str, Any], *, versioned: bool = True) -> None:
+        """Store ``value`` (a JSON-serialisable dict) under ``namespace``/``key``, replacing what was there.
+
+        ``versioned``: the write changes what the data says (an analyst's decision), so it increases
+        :meth:`data_version`; pass False for bookkeeping (sessions, status resources, resume points).
+        """
+
+    @abc.abstractmethod
+    def get_state(self, namespace: str, key: str) -> dict[str, Any] | None:
+        """The record under ``namespace``/``key``, or None."""
+
+    @abc.abstractmethod
+    def list_state(self, namespace: str, prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
+        """Every record of ``namespace`` whose key starts with ``prefix``, as (key, value) in key order."""
+
+    @abc.abstractmethod
+    def delete_state(self, namespace: str, key: str, *, versioned: bool = True) -> bool:
+        """Delete the record and the counter under ``namespace``/``key``; whether either existed.
+        (``versioned`` as for :meth:`put_state`; only a deletion that removed a record counts.)"""
+
+    @abc.abstractmethod
+    def incr_state(self, namespace: str, key: str, window_s: float, *, by: int = 1) -> int:
+        """Count an event under ``namespace``/``key`` and return how many were counted there in the last
+        ``window_s`` seconds, this one included: a sliding window, atomic across threads and processes
+        (login throttling across ``serve --workers``). ``by=0`` only reads the count. Counts saturate at
+        :data:`MAX_EVENTS` (enough for any throttle). Counters are not records: :meth:`get_state` and
+        :meth:`list_state` do not see them, :meth:`delete_state` resets them, and they never change the
+        data version."""
+
+    @abc.abstractmethod
+    def data_version(self) -> int:
+        """A number that every write of the graph (each batch, each clear) and every versioned state write
+        increases, never decreases: a package or a saved investigation cites it to say what data it was
+        made from."""
 
     @abc.abstractmethod
     def close(self) -> None: ...

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from graph_model.entities import Edge, Node, adds_nothing, merge_edges, merge_nodes
@@ -207,6 +208,37 @@ def _write_edges(
         result.edges_pending += len(waiting)
 
 
+def _stamp_node(node: Node, when: str) -> None:
+    """Give ``node`` (and each of its levels) ``date_added`` = ``when`` where it has none, in place."""
+    node.prov = node.prov.added(when)
+    if node.levels is not None:
+        for part in node.levels.values():
+            part.prov = part.prov.added(when)
+
+
+def _stamp_edge(edge: Edge, when: str) -> None:
+    edge.prov = edge.prov.added(when)
+    if edge.levels is not None:
+        for part in edge.levels.values():
+            part.prov = part.prov.added(when)
+
+
+def stamp(nodes: Sequence[Node], edges: Sequence[Edge], when: str | None = None) -> None:
+    """Date the records of a batch as added now (UTC, to the second) where they carry no ``date_added``.
+
+    Merging keeps the earliest, so a stored entity keeps the date it was first loaded at, and a level
+    (marking) it gains later is dated when that level first arrived: a caller sees the date its own
+    clearance's sources were first loaded, never that of sources above it.
+    """
+    now = when or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for node in nodes:
+        if node.prov.date_added is None or node.levels is not None:
+            _stamp_node(node, now)
+    for edge in edges:
+        if edge.prov.date_added is None or edge.levels is not None:
+            _stamp_edge(edge, now)
+
+
 def apply_batch(model: Model, tx: WriteTx, nodes: Sequence[Node], edges: Sequence[Edge]) -> UpsertResult:
     """Merge ``nodes`` then ``edges`` into the store behind ``tx``.
 
@@ -216,6 +248,7 @@ def apply_batch(model: Model, tx: WriteTx, nodes: Sequence[Node], edges: Sequenc
     it is listed in ``result.misfits`` with the reason, for the load to report where it came from.
     """
     result = UpsertResult()
+    stamp(nodes, edges)
     id_map, kinds = _write_nodes(tx, nodes, result) if nodes else ({}, {})
     woken = tx.take_pending(id_map) if nodes else []
     if edges or woken:

@@ -25,6 +25,7 @@ def _prov_row(prov: Provenance) -> dict[str, Any]:
         "confidence": prov.confidence,
         "tlp": _LABELS[tlp],
         "tlp_rank": int(tlp),
+        "date_added": prov.date_added,
     }
 
 
@@ -35,6 +36,7 @@ def _prov(row: Mapping[str, Any]) -> Provenance:
         last_seen=row.get("last_seen"),
         confidence=int(row["confidence"]),
         tlp=_LEVELS[int(row["tlp_rank"])],
+        date_added=row.get("date_added"),
     )
 
 
@@ -55,6 +57,7 @@ def _level_prov(part: Mapping[str, Any], level: TLP) -> Provenance:
         last_seen=part.get("last_seen"),
         confidence=int(part["confidence"]),
         tlp=level,
+        date_added=part.get("date_added"),
     )
 
 
@@ -146,6 +149,7 @@ def edge_fields(edge: Edge) -> dict[str, Any]:
         "last_seen": prov.last_seen,
         "confidence": prov.confidence,
         "tlp_rank": int(prov.tlp),
+        "date_added": prov.date_added,
     }
     if edge.levels is not None:
         fields["tlp_rank"] = int(min(edge.levels))

@@ -16,6 +16,10 @@ ENTITY = "Entity"
 IDENTIFIER = "EntityId"
 PENDING = "PendingEdge"
 WRITES = "CrimegraphWrites"  # one node counting write transactions (see neo4j_store, memory)
+# The state beyond the graph (GraphStore.put_state ...): records and counters, under labels no query of
+# the graph matches (every one of those starts from ``Entity``).
+STATE = "CrimegraphState"
+COUNTER = "CrimegraphCounter"
 SEARCH_INDEX = "entity_search"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -37,6 +41,9 @@ def schema_statements(model: Model) -> list[str]:
         f"CREATE INDEX pending_target IF NOT EXISTS FOR (p:{PENDING}) ON (p.target)",
         f"CREATE INDEX entity_kind IF NOT EXISTS FOR (n:{ENTITY}) ON (n.kind)",
         f"CREATE CONSTRAINT writes_id IF NOT EXISTS FOR (w:{WRITES}) REQUIRE w.id IS UNIQUE",
+        f"CREATE CONSTRAINT state_id IF NOT EXISTS FOR (s:{STATE}) REQUIRE s.id IS UNIQUE",
+        f"CREATE INDEX state_namespace IF NOT EXISTS FOR (s:{STATE}) ON (s.namespace)",
+        f"CREATE CONSTRAINT counter_id IF NOT EXISTS FOR (c:{COUNTER}) REQUIRE c.id IS UNIQUE",
         # Text is tokenised and case-folded in Python (codec.words), so both stores match alike.
         f"CREATE FULLTEXT INDEX {SEARCH_INDEX} IF NOT EXISTS FOR (n:{ENTITY}) ON EACH [n.search_text] "
         "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}",
@@ -54,7 +61,7 @@ def schema_statements(model: Model) -> list[str]:
 
 
 # The fixed columns of ``codec.node_row`` (plus the node's search text).
-_PROV_FIELDS = ("sources", "first_seen", "last_seen", "confidence", "tlp", "tlp_rank", "levels")
+_PROV_FIELDS = ("sources", "first_seen", "last_seen", "date_added", "confidence", "tlp", "tlp_rank", "levels")
 _NODE_FIELDS: tuple[str, ...] = ("key", "kind", "type", "name", "ids", *_PROV_FIELDS, "search_text")
 # What a relationship stores beside its schema properties. Its type and end nodes are the graph's own,
 # and its key and TLP label follow from them and from tlp_rank, so reads rebuild those (``EDGE_COLUMNS``).
@@ -63,6 +70,7 @@ _EDGE_FIELDS: tuple[str, ...] = (
     "sources",
     "first_seen",
     "last_seen",
+    "date_added",
     "confidence",
     "tlp_rank",
     "levels",
@@ -129,8 +137,63 @@ def count_write() -> str:
     that sees the epoch it saw last and the next number knows that no one else wrote in between.
     """
     return (
-        f"MERGE (w:{WRITES} {{id: 0}}) ON CREATE SET w.epoch = randomUUID(), w.seq = 0 "
-        "SET w.seq = w.seq + 1 RETURN w.epoch AS epoch, w.seq AS seq"
+        f"{_WRITES_NODE}SET w.seq = w.seq + 1, w.version = coalesce(w.version, 0) + 1 "
+        "RETURN w.epoch AS epoch, w.seq AS seq"
+    )
+
+
+_WRITES_NODE = f"MERGE (w:{WRITES} {{id: 0}}) ON CREATE SET w.epoch = randomUUID(), w.seq = 0, w.version = 0 "
+
+
+def data_version() -> str:
+    """The data version: how many graph writes and versioned state writes there were (0 for none)."""
+    return f"OPTIONAL MATCH (w:{WRITES} {{id: 0}}) RETURN coalesce(w.version, 0) AS version"
+
+
+def bump_version() -> str:
+    """Increase the data version (a versioned state write)."""
+    return f"{_WRITES_NODE}SET w.version = coalesce(w.version, 0) + 1"
+
+
+def put_state() -> str:
+    return f"MERGE (s:{STATE} {{id: $id}}) SET s.namespace = $namespace, s.key = $key, s.value = $value"
+
+
+def get_state() -> str:
+    return f"MATCH (s:{STATE} {{id: $id}}) RETURN s.value AS value"
+
+
+def list_state() -> str:
+    return (
+        f"MATCH (s:{STATE}) WHERE s.namespace = $namespace AND s.key STARTS WITH $prefix "
+        "RETURN s.key AS key, s.value AS value ORDER BY key"
+    )
+
+
+def delete_state() -> str:
+    """Delete a record and a counter; how many of each existed."""
+    return (
+        f"OPTIONAL MATCH (s:{STATE} {{id: $id}}) OPTIONAL MATCH (c:{COUNTER} {{id: $id}}) "
+        "WITH s, c, count(s) AS records, count(c) AS counters DELETE s, c RETURN records, counters"
+    )
+
+
+def incr_state() -> str:
+    """Count an event in a sliding window: the counter is write-locked (``_lock``) before its events are
+    read, so concurrent increments take turns and none is lost; events at or before ``$since`` go."""
+    return (
+        f"MERGE (c:{COUNTER} {{id: $id}}) SET c._lock = true "
+        "WITH c, [t IN coalesce(c.events, []) WHERE t > $since] AS kept "
+        "SET c.events = kept + [i IN range(1, $by) | $now][..$max - size(kept)] "
+        "REMOVE c._lock RETURN size(c.events) AS n"
+    )
+
+
+def count_state() -> str:
+    """How many events a counter holds after ``$since`` (without counting one)."""
+    return (
+        f"OPTIONAL MATCH (c:{COUNTER} {{id: $id}}) "
+        "RETURN size([t IN coalesce(c.events, []) WHERE t > $since]) AS n"
     )
 
 
@@ -397,9 +460,14 @@ def count_edges() -> str:
     )
 
 
-def clear() -> list[str]:
-    """Delete everything in chunks: relationships first, so a dense node never needs one huge transaction."""
+def clear(state: bool = False) -> list[str]:
+    """Delete the graph in chunks: relationships first, so a dense node never needs one huge transaction;
+    then every node but the write counter (the data version never goes back) and, unless ``state``, the
+    state records and counters. Last, count the clear as a write."""
+    kept = [WRITES] if state else [WRITES, STATE, COUNTER]
+    spared = " AND ".join(f"NOT n:{name}" for name in kept)
     return [
         "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS",
-        "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+        f"MATCH (n) WHERE {spared} CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS",
+        f"{_WRITES_NODE}SET w.seq = w.seq + 1, w.version = coalesce(w.version, 0) + 1",
     ]

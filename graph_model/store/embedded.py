@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,6 +20,7 @@ from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store.base import (
+    MAX_EVENTS,
     GraphStore,
     Link,
     Near,
@@ -26,8 +29,10 @@ from graph_model.store.base import (
     Stats,
     TimeWindow,
     WriteTx,
+    check_state_name,
     slim_edge,
     slim_node,
+    state_value,
 )
 from graph_model.store.codec import (
     edge_data,
@@ -64,6 +69,17 @@ CREATE INDEX IF NOT EXISTS pending_source ON pending(source);
 CREATE INDEX IF NOT EXISTS pending_target ON pending(target);
 -- rowid = nodes.rowid (kept stable by upserts), so a node's entry is replaced without a scan.
 CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(text, tokenize='unicode61 remove_diacritics 0');
+"""
+# The state beyond the graph (GraphStore.put_state ...) and the store's counters: ``graph`` counts graph
+# writes (what the topology index and the write cache depend on), ``data`` the data version.
+_STATE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS state (
+    namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (namespace, key))
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state_events (namespace TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS state_events_key ON state_events(namespace, key, at);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta(name, value) VALUES ('graph', 0), ('data', 0);
 """
 
 
@@ -301,9 +317,24 @@ class EmbeddedStore(GraphStore):
         self._hubs: dict[tuple[str, int, frozenset[str], frozenset[str] | None], list[str]] = {}
         self._hubs_of: nx.MultiDiGraph | None = None
         # Nodes this connection last read or wrote, by key: batches naming the same hubs again and again
-        # resolve them without decoding their rows. Valid while no other connection commits.
+        # resolve them without decoding their rows. Valid while no other connection writes the graph.
         self._known: dict[str, Node] = {}
         self._known_version = -1
+        # The graph-write count the index was built at (see index: a commit of state alone, e.g. a
+        # browser session in another worker, changes SQLite's data_version but not the graph).
+        self._index_graph = -1
+        # State records go through a connection of their own, one call at a time: the state calls of an
+        # API's threads never meet the graph connection's transactions.
+        self._state_lock = threading.Lock()
+        self._state_conn = self.conn if self.path == ":memory:" else self._connect_state()
+
+    def _connect_state(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
+            conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open embedded store {self.path}: {exc}") from exc
+        return conn
 
     def _check_layout(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -313,21 +344,31 @@ class EmbeddedStore(GraphStore):
                 f"{self.path} was written by another crimegraph version (file layout {version}, this one "
                 f"reads {LAYOUT_VERSION}); load the data again into a new file"
             )
-        if tables and version == LAYOUT_VERSION:
+        has_state = self.conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'meta'").fetchone()[0]
+        if tables and version == LAYOUT_VERSION and has_state:
             # Nothing to write: a write here would make every other open connection (a running API)
-            # rebuild its topology index.
+            # check whether the graph changed.
             return
-        self.conn.executescript(_SCHEMA)
-        self.conn.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
+        if not tables:
+            self.conn.executescript(_SCHEMA)
+            self.conn.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
+        # Files written before the state beyond the graph existed gain its tables (nothing else changes).
+        self.conn.executescript(_STATE_SCHEMA)
 
     @property
     def index(self) -> nx.MultiDiGraph:
-        """The in-memory topology (keys, kinds, markings); rebuilt when another connection committed."""
+        """The in-memory topology (keys, kinds, markings); rebuilt when another connection wrote the graph."""
         version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         if self._index is None or version != self._index_version:
-            self._load_index()
+            if self._index is not None and self._graph_writes() == self._index_graph:
+                self._index_version = version  # another connection wrote state only
+            else:
+                self._load_index()
         assert self._index is not None
         return self._index
+
+    def _graph_writes(self) -> int:
+        return int(self.conn.execute("SELECT value FROM meta WHERE name = 'graph'").fetchone()[0])
 
     def _load_index(self) -> None:
         """Rebuild the in-memory topology from the file."""
@@ -336,6 +377,7 @@ class EmbeddedStore(GraphStore):
         self.conn.execute("BEGIN")
         try:
             self._index_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+            self._index_graph = self._graph_writes()
             for key, kind, rank in self.conn.execute("SELECT key, kind, tlp_rank FROM nodes"):
                 index.add_node(key, kind=kind, rank=rank)
             add_edge = index.add_edge
@@ -351,10 +393,11 @@ class EmbeddedStore(GraphStore):
     def _write_transaction(self) -> Iterator[WriteTx]:
         tx = _Tx(self, self.conn)
         self.conn.execute("BEGIN IMMEDIATE")
-        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        version = self._graph_writes()
         if version != self._known_version or len(self._known) > NODE_LIMIT:
             self._known.clear()  # another connection wrote: what we knew may be stale
-            self._known_version = version
+        # Every write of the graph is counted, and increases the data version.
+        self.conn.execute("UPDATE meta SET value = value + 1 WHERE name IN ('graph', 'data')")
         try:
             yield tx
         except BaseException:
@@ -362,10 +405,14 @@ class EmbeddedStore(GraphStore):
             self._known.clear()
             raise
         self.conn.execute("COMMIT")
+        self._known_version = version + 1
         self._known.update((n.key, n) for n in tx.nodes_written)
         # The index changes only once the batch is durable, so readers never see half a batch.
         self._hubs.clear()
+        if self._index is not None and self._index_graph != version:
+            self._index = None  # another connection wrote the graph since it was built: build it again
         if self._index is not None:
+            self._index_graph = version + 1
             self._index.add_nodes_from(
                 (n.key, {"kind": n.kind, "rank": int(floor(n))}) for n in tx.nodes_written
             )
@@ -693,12 +740,102 @@ class EmbeddedStore(GraphStore):
         rows = self.conn.execute("SELECT data FROM pending ORDER BY key LIMIT ?", (limit,)).fetchall()
         return [row_edge(orjson.loads(data)) for (data,) in rows]
 
-    def clear(self) -> None:
+    def clear(self, *, state: bool = False) -> None:
+        tables = ["nodes", "ids", "edges", "pending", "search"]
+        if state:
+            tables += ["state", "state_events"]
         with self._write_transaction():
-            for table in ("nodes", "ids", "edges", "pending", "search"):
+            for table in tables:
                 self.conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         self._index = None
         self._known.clear()
 
+    # -- state beyond the graph --------------------------------------------------------------------
+    @contextmanager
+    def _state_tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the state connection (BEGIN IMMEDIATE: writers take turns, across
+        processes too)."""
+        with self._state_lock:
+            conn = self._state_conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def put_state(self, namespace: str, key: str, value: dict[str, Any], *, versioned: bool = True) -> None:
+        check_state_name(namespace, key)
+        text = state_value(value)
+        with self._state_tx() as conn:
+            conn.execute(
+                "INSERT INTO state(namespace, key, value) VALUES (?, ?, ?)"
+                " ON CONFLICT(namespace, key) DO UPDATE SET value = excluded.value",
+                (namespace, key, text),
+            )
+            if versioned:
+                conn.execute("UPDATE meta SET value = value + 1 WHERE name = 'data'")
+
+    def get_state(self, namespace: str, key: str) -> dict[str, Any] | None:
+        check_state_name(namespace, key)
+        with self._state_lock:
+            row = self._state_conn.execute(
+                "SELECT value FROM state WHERE namespace = ? AND key = ?", (namespace, key)
+            ).fetchone()
+        return None if row is None else dict(orjson.loads(row[0]))
+
+    def list_state(self, namespace: str, prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
+        check_state_name(namespace, prefix or "-")
+        with self._state_lock:
+            # substr, not LIKE: a prefix is text, never a pattern.
+            rows = self._state_conn.execute(
+                "SELECT key, value FROM state WHERE namespace = ? AND key >= ? AND substr(key, 1, ?) = ?"
+                " ORDER BY key",
+                (namespace, prefix, len(prefix), prefix),
+            ).fetchall()
+        return [(key, dict(orjson.loads(value))) for key, value in rows]
+
+    def delete_state(self, namespace: str, key: str, *, versioned: bool = True) -> bool:
+        check_state_name(namespace, key)
+        with self._state_tx() as conn:
+            record = conn.execute("DELETE FROM state WHERE namespace = ? AND key = ?", (namespace, key))
+            removed = record.rowcount > 0
+            events = conn.execute(
+                "DELETE FROM state_events WHERE namespace = ? AND key = ?", (namespace, key)
+            )
+            if removed and versioned:
+                conn.execute("UPDATE meta SET value = value + 1 WHERE name = 'data'")
+        return removed or events.rowcount > 0
+
+    def incr_state(self, namespace: str, key: str, window_s: float, *, by: int = 1) -> int:
+        check_state_name(namespace, key)
+        if not window_s > 0 or by < 0:
+            raise ValueError("a counter needs a window of more than 0 seconds and a count of 0 or more")
+        with self._state_tx() as conn:
+            now = time.time()
+            conn.execute(
+                "DELETE FROM state_events WHERE namespace = ? AND key = ? AND at <= ?",
+                (namespace, key, now - window_s),
+            )
+            row = conn.execute(
+                "SELECT count(*) FROM state_events WHERE namespace = ? AND key = ?", (namespace, key)
+            ).fetchone()
+            count = int(row[0])
+            add = max(0, min(by, MAX_EVENTS - count))
+            if add:
+                conn.executemany(
+                    "INSERT INTO state_events(namespace, key, at) VALUES (?, ?, ?)",
+                    [(namespace, key, now)] * add,
+                )
+        return count + add
+
+    def data_version(self) -> int:
+        with self._state_lock:
+            row = self._state_conn.execute("SELECT value FROM meta WHERE name = 'data'").fetchone()
+        return int(row[0])
+
     def close(self) -> None:
+        if self._state_conn is not self.conn:
+            self._state_conn.close()
         self.conn.close()

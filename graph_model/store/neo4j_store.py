@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,18 @@ from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store import cypher
-from graph_model.store.base import GraphStore, Link, Near, Stats, TimeWindow, WriteTx, names
+from graph_model.store.base import (
+    MAX_EVENTS,
+    GraphStore,
+    Link,
+    Near,
+    Stats,
+    TimeWindow,
+    WriteTx,
+    check_state_name,
+    names,
+    state_value,
+)
 from graph_model.store.coalesce import Coalescer
 from graph_model.store.codec import (
     edge_fields,
@@ -293,6 +305,11 @@ class _Tx:
         ]
         if rows:
             self.tx.run(_q(cypher.merge_pending()), rows=rows).consume()
+
+
+def _state_id(namespace: str, key: str) -> str:
+    """The one property a state record or counter is found by (namespaces hold no NUL)."""
+    return f"{namespace}\x00{key}"
 
 
 class Neo4jStore(GraphStore):
@@ -590,10 +607,67 @@ class Neo4jStore(GraphStore):
         text = f"MATCH (p:{cypher.PENDING}) RETURN p.data AS data ORDER BY p.key LIMIT $limit"
         return [row_edge(json.loads(r["data"])) for r in self._read(text, limit=limit)]
 
-    def clear(self) -> None:
+    def clear(self, *, state: bool = False) -> None:
         with self.driver.session(database=self.database) as session:
-            for statement in cypher.clear():
+            for statement in cypher.clear(state):
                 session.run(_q(statement)).consume()
+
+    # -- state beyond the graph --------------------------------------------------------------------
+    def _write(self, text: str, **params: Any) -> list[dict[str, Any]]:
+        records, _, _ = self.driver.execute_query(
+            _q(text), params, database_=self.database, routing_=RoutingControl.WRITE
+        )
+        return [dict(r) for r in records]
+
+    def put_state(self, namespace: str, key: str, value: dict[str, Any], *, versioned: bool = True) -> None:
+        check_state_name(namespace, key)
+        text = state_value(value)
+        params = {"id": _state_id(namespace, key), "namespace": namespace, "key": key, "value": text}
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            tx.run(_q(cypher.put_state()), params).consume()
+            if versioned:
+                tx.run(_q(cypher.bump_version())).consume()
+
+        with self.driver.session(database=self.database) as session:
+            session.execute_write(work)
+
+    def get_state(self, namespace: str, key: str) -> dict[str, Any] | None:
+        check_state_name(namespace, key)
+        rows = self._read(cypher.get_state(), id=_state_id(namespace, key))
+        return dict(json.loads(rows[0]["value"])) if rows else None
+
+    def list_state(self, namespace: str, prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
+        check_state_name(namespace, prefix or "-")
+        rows = self._read(cypher.list_state(), namespace=namespace, prefix=prefix)
+        return [(r["key"], dict(json.loads(r["value"]))) for r in rows]
+
+    def delete_state(self, namespace: str, key: str, *, versioned: bool = True) -> bool:
+        check_state_name(namespace, key)
+
+        def work(tx: neo4j.ManagedTransaction) -> tuple[int, int]:
+            row = tx.run(_q(cypher.delete_state()), id=_state_id(namespace, key)).single(strict=True)
+            if row["records"] and versioned:
+                tx.run(_q(cypher.bump_version())).consume()
+            return int(row["records"]), int(row["counters"])
+
+        with self.driver.session(database=self.database) as session:
+            records, counters = session.execute_write(work)
+        return bool(records or counters)
+
+    def incr_state(self, namespace: str, key: str, window_s: float, *, by: int = 1) -> int:
+        check_state_name(namespace, key)
+        if not window_s > 0 or by < 0:
+            raise ValueError("a counter needs a window of more than 0 seconds and a count of 0 or more")
+        now = time.time()
+        params = {"id": _state_id(namespace, key), "since": now - window_s}
+        if by == 0:
+            return int(self._read(cypher.count_state(), **params)[0]["n"])
+        rows = self._write(cypher.incr_state(), now=now, by=by, max=MAX_EVENTS, **params)
+        return int(rows[0]["n"])
+
+    def data_version(self) -> int:
+        return int(self._read(cypher.data_version())[0]["version"])
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)

@@ -15,6 +15,7 @@ from graph_model.store.embedded import EmbeddedStore
 from graph_model.store.neo4j_store import Neo4jStore
 from loaders.ingest import ingest
 from loaders.records import LoadContext, Record
+from tests.undated import undated_all
 
 
 def _records(model: Model, n: int = 60) -> Iterator[Record]:
@@ -46,7 +47,7 @@ def _records(model: Model, n: int = 60) -> Iterator[Record]:
 
 def _graph(store: Neo4jStore | EmbeddedStore) -> tuple[dict[str, Node], dict[str, Edge]]:
     found = store.neighbourhood(["handle:h0", "btc:bc1qa0"], clearance=TLP.RED, depth=80, limit=10_000)
-    return found.nodes, found.edges
+    return undated_all(found.nodes), undated_all(found.edges)
 
 
 @pytest.mark.neo4j

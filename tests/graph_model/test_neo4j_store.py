@@ -77,6 +77,9 @@ def test_relationships_store_only_what_the_graph_does_not_hold(neo4j_store: Neo4
         "MATCH ()-[r:ASSOCIATES_WITH]->() RETURN properties(r) AS p ORDER BY r.confidence, r.tlp_rank"
     )
     stored = sorted((dict(r["p"]) for r in rows), key=lambda p: p["tlp_rank"])
+    # Each relationship carries when it was first loaded (graph_model.provenance), checked apart.
+    added = [p.pop("date_added") for p in stored]
+    assert all(isinstance(when, str) and when.endswith("Z") for when in added)
     assert stored == [
         {
             "sources": ["test#2"],

@@ -30,8 +30,11 @@ def _write(files: dict[str, bytes], folder: Path) -> None:
 
 
 def _everything(graph: nx.MultiDiGraph) -> tuple[dict[str, Any], dict[str, Any]]:
-    nodes = {key: dict(attrs) for key, attrs in graph.nodes(data=True)}
-    edges = {key: (u, v, dict(attrs)) for u, v, key, attrs in graph.edges(keys=True, data=True)}
+    """Every attribute but ``date_added``: loading the tables again is a new load, dated when it ran."""
+    nodes = {key: {**attrs, "date_added": None} for key, attrs in graph.nodes(data=True)}
+    edges = {
+        key: (u, v, {**attrs, "date_added": None}) for u, v, key, attrs in graph.edges(keys=True, data=True)
+    }
     return nodes, edges
 
 
