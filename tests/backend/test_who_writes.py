@@ -72,7 +72,7 @@ def _settings(keys: str) -> Settings:
 
 def _ingest(base: str, key: str, payload: str, filename: str = "actors.csv") -> httpx.Response:
     mutation = (
-        'mutation($p: String!, $f: String) { ingest(format: CSV, payload: $p, filename: $f, '
+        "mutation($p: String!, $f: String) { ingest(format: CSV, payload: $p, filename: $f, "
         'source: "partner-feed", tlp: GREEN) { read nodesNew } }'
     )
     return httpx.post(
