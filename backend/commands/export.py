@@ -57,6 +57,14 @@ def export_command(
     until: UntilOpt = None,
     clearance: ClearanceOpt = "CLEAR",
     force: ForceOpt = False,
+    aggregate: Annotated[
+        bool,
+        typer.Option(
+            "--aggregate-transfers",
+            help="gexf/graphml: parallel transfers between two wallets as one edge (count, total, "
+            "first/last date), for Gephi's default import.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print what was written as JSON.")] = False,
 ) -> None:
     """Export the visible graph of a scope as STIX 2.1, GEXF, GraphML or CSV tables."""
@@ -66,7 +74,7 @@ def export_command(
         check_format(fmt)
         scope = make_scope(keys, depth, community, kinds, edge_set, since, until)
         with opened_store() as store, console.status(f"exporting {fmt}"):
-            exported = export(store, level, scope, fmt)
+            exported = export(store, level, scope, fmt, aggregate=aggregate)
         if len(exported.files) > 1 and output.suffix.lower() != ".zip":
             about = {"format": fmt.lower(), "clearance": level.label}
             written = write_folder(output, exported.files, force=force, about=about)

@@ -30,23 +30,28 @@ from graph_model.provenance import TLP, Provenance, merge_provenance
 
 COMMON = ["confidence", "tlp", "first_seen", "last_seen", "source_ref"]
 COLUMNS: dict[str, list[str]] = {
-    "actors": ["actor", "type", "id", "aliases", "roles", "country", "located_in", "status", "description",
-               "member_of"],
+    "actors": ["key", "actor", "type", "id", "aliases", "roles", "country", "located_in", "status",
+               "description", "member_of"],
     "infrastructure": [
-        "type", "value", "hosted_on", "resolves_to", "belongs_to", "operated_by", "bulletproof", "country",
-        "as_name", "status", "description", "port", "tags", "abuse_email", "abuse_phone",
+        "key", "type", "value", "hosted_on", "resolves_to", "belongs_to", "operated_by", "bulletproof",
+        "country", "as_name", "status", "description", "port", "tags", "abuse_email", "abuse_phone",
         "registrant_country",
     ],
-    "wallets": ["chain", "address", "owner", "service", "service_type", "cluster", "families"],
-    "forums": ["forum", "type", "url", "language", "status", "escrow", "admins", "escrow_admins", "aliases",
-               "hosted_on"],
-    "threads": ["thread_id", "forum", "title", "author", "posted_at", "url"],
-    "posts": ["post_id", "thread_id", "forum", "author", "posted_at", "text"],
-    "activity": ["actor", "forum", "relation", "posts", "threads", "product", "role", "weight"],
-    "transactions": ["tx_id", "output_index", "from", "to", "amount", "asset", "chain", "time", "amount_usd"],
-    "edges": ["source_kind", "source_type", "source", "type", "target_kind", "target_type", "target",
-              "weight", "relation", "discriminator"],
+    "wallets": ["key", "chain", "address", "owner", "service", "service_type", "cluster", "families"],
+    "forums": ["key", "forum", "type", "url", "language", "status", "escrow", "admins", "escrow_admins",
+               "aliases", "hosted_on"],
+    "threads": ["key", "thread_id", "forum", "title", "author", "posted_at", "url"],
+    "posts": ["key", "post_id", "thread_id", "forum", "author", "posted_at", "text"],
+    "activity": ["actor", "actor_key", "forum", "forum_key", "relation", "posts", "threads", "product",
+                 "role", "weight"],
+    "transactions": ["tx_id", "output_index", "from", "from_key", "to", "to_key", "amount", "asset", "chain",
+                     "time", "amount_usd"],
+    "edges": ["source_kind", "source_type", "source", "source_key", "type", "target_kind", "target_type",
+              "target", "target_key", "weight", "relation", "discriminator"],
 }  # fmt: skip
+# Every row names its node by crimegraph's key (``key``) and every link row its ends (``source_key``,
+# ``from_key``, ``actor_key`` ...) beside the names the loader reads: names are not unique (two actors
+# may share one), keys are, so a spreadsheet joins on them. The loader ignores these columns.
 # Node properties each entity table has a column for.
 PROPERTIES = {
     "actors": ("aliases", "roles", "country", "located_in", "status", "description"),
@@ -243,21 +248,24 @@ class _Writer:
         ):
             return {
                 "__table": "transactions", "tx_id": tx_id, "output_index": _cell(index),
-                "from": self.spelling(s), "to": self.spelling(t), "amount": _cell(data.get("amount")),
+                "from": self.spelling(s), "from_key": s, "to": self.spelling(t), "to_key": t,
+                "amount": _cell(data.get("amount")),
                 "asset": _cell(data.get("asset")), "chain": g[s]["type"], "time": _cell(data.get("time")),
                 "amount_usd": _cell(data.get("amount_usd")),
             }  # fmt: skip
         if data["type"] in ACTIVITY and g[s]["kind"] == "Actor" and g[t]["kind"] == "Forum" and not disc:
             return {
-                "__table": "activity", "actor": self.reference(s), "forum": self.reference(t),
+                "__table": "activity", "actor": self.reference(s), "actor_key": s,
+                "forum": self.reference(t), "forum_key": t,
                 "relation": ACTIVITY[data["type"]], **{
                     c: _cell(data.get(c)) for c in ("posts", "threads", "product", "role", "weight")
                 },
             }  # fmt: skip
         return {
             "__table": "edges", "source_kind": g[s]["kind"], "source_type": g[s]["type"],
-            "source": self.spelling(s), "type": data["type"], "target_kind": g[t]["kind"],
-            "target_type": g[t]["type"], "target": self.spelling(t), "weight": _cell(data.get("weight")),
+            "source": self.spelling(s), "source_key": s, "type": data["type"], "target_kind": g[t]["kind"],
+            "target_type": g[t]["type"], "target": self.spelling(t), "target_key": t,
+            "weight": _cell(data.get("weight")),
             "relation": _cell(data.get("relation")), "discriminator": disc,
         }  # fmt: skip
 
@@ -290,6 +298,7 @@ class _Writer:
         self, key: str, attrs: dict[str, Any], table: str, cells: dict[str, list[str]]
     ) -> Row | None:
         row: Row = {p: _cell(attrs.get(p)) for p in PROPERTIES[table]}
+        row["key"] = key
         row.update(
             {column: LIST_SEPARATOR.join(refs) for column, refs in cells.items() if column != "author"}
         )

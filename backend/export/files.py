@@ -31,7 +31,7 @@ from typing import IO, Any, TextIO
 
 from backend.export import csv as csv_export
 from backend.export import gexf, graphml, stix
-from backend.export.graph import export_graph
+from backend.export.graph import aggregate_transfers, export_graph
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
@@ -69,14 +69,22 @@ def check_format(name: str) -> Format:
     return found
 
 
-def export(store: GraphStore, clearance: TLP, scope: Scope, fmt: str) -> Exported:
-    """The scope's visible graph in ``fmt``; InvalidArgument for an unknown format or scope."""
+def export(store: GraphStore, clearance: TLP, scope: Scope, fmt: str, *, aggregate: bool = False) -> Exported:
+    """The scope's visible graph in ``fmt``; InvalidArgument for an unknown format or scope.
+
+    ``aggregate`` (GEXF and GraphML) writes the parallel transfers between two wallets as one edge with
+    their count, total and first/last date (:func:`backend.export.graph.aggregate_transfers`).
+    """
     found = check_format(fmt)
+    if aggregate and found.name not in ("gexf", "graphml"):
+        raise InvalidArgument("aggregated transfers are an option of the gexf and graphml exports")
     graph = export_graph(store, clearance, scope)
+    if aggregate:
+        graph = aggregate_transfers(graph)
     if found.name == "stix":
         files = {"export.stix.json": stix.dumps(graph)}
     elif found.name == "gexf":
-        files = {"export.gexf": gexf.dumps(graph, store.model)}
+        files = {"export.gexf": gexf.dumps(graph, store.model, weight="count" if aggregate else None)}
     elif found.name == "graphml":
         files = {"export.graphml": graphml.dumps(graph, store.model)}
     else:

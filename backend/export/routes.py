@@ -63,6 +63,9 @@ async def export_file(
     since: str | None = None,
     until: str | None = None,
     clearance: str | None = None,
+    aggregate_transfers: Annotated[
+        bool, Query(description="gexf/graphml: parallel transfers between two wallets as one edge.")
+    ] = False,
 ) -> Response:
     """The visible graph of a scope as ``stix``, ``gexf``, ``graphml`` or ``csv`` (a zip of the tables)."""
     found = check_format(fmt)
@@ -78,7 +81,9 @@ async def export_file(
     )
     holder: StoreHolder = request.app.state.store_holder
     store = await holder.aget()
-    exported: Exported = await _runner(request)(export, store, level, scope, found.name)
+    exported: Exported = await _runner(request)(
+        export, store, level, scope, found.name, aggregate=aggregate_transfers
+    )
     return _file(single_file(exported), found.media_type, f"crimegraph{found.suffix}", level)
 
 

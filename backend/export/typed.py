@@ -29,6 +29,9 @@ NODE_BASE: dict[str, type] = {
 EDGE_BASE: dict[str, type] = {
     "label": str,
     "edge_type": str,
+    # Aggregated transfers (backend.export.graph.aggregate_transfers) carry these too.
+    "count": int,
+    "usd_known": int,
     "tlp": str,
     "confidence": int,
     "first_seen": str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,8 @@ import networkx as nx
 
 from backend.export import csv as csv_export
 from backend.export.graph import export_graph
-from graph_model.provenance import TLP
+from graph_model.entities import Edge, make_node
+from graph_model.provenance import TLP, Provenance
 from graph_model.store import GraphStore
 from loaders import LoadContext, ingest, reader
 from loaders.generate import generate
@@ -75,3 +77,45 @@ def test_csv_export_holds_nothing_above_clearance(embedded_store: GraphStore, fi
     text = b"".join(files.values())
     assert b"Jane Roe" not in text
     assert b"AMBER" not in text and b"RED" not in text
+
+
+def test_link_rows_name_their_ends_by_key(embedded_store: GraphStore, tmp_path: Path) -> None:
+    """Two actors share a name: the names are ambiguous, the keys beside them are not, and every key in a
+    link row joins to exactly one entity row."""
+    model = embedded_store.model
+
+    def prov(record: str) -> Provenance:
+        return Provenance.of("cases", record, first_seen="2024-01-01")
+
+    handle = make_node(model, "Actor", "handle", "Alex", prov=prov("a1"))
+    person = make_node(model, "Actor", "person", "Alex", prov=prov("a2"))
+    w1 = make_node(model, "Wallet", "btc", "bc1qalexone00000000000000000000000000000", prov=prov("w1"))
+    w2 = make_node(model, "Wallet", "btc", "bc1qalextwo00000000000000000000000000000", prov=prov("w2"))
+    forum = make_node(model, "Forum", "forum", "Exploit", prov=prov("f1"))
+    embedded_store.upsert(
+        [handle, person, w1, w2, forum],
+        [
+            Edge("ASSOCIATES_WITH", handle.key, person.key, prov("e1")),
+            Edge("TRANSFERRED", w1.key, w2.key, prov("t1"), {"tx_id": "ab12", "amount": 1.0}, "ab12"),
+            Edge("ACTIVE_ON", handle.key, forum.key, prov("e2")),
+        ],
+    )
+    files = csv_export.tables(export_graph(embedded_store, TLP.RED, Scope()), model)
+
+    def rows(name: str) -> list[dict[str, str]]:
+        data = next(v for k, v in files.items() if k.endswith(f"-{name}.csv"))
+        return list(csv.DictReader(data.decode().splitlines()))
+
+    entity_keys = [r["key"] for table in ("actors", "wallets", "forums") for r in rows(table)]
+    assert sorted(entity_keys) == sorted({handle.key, person.key, w1.key, w2.key, forum.key})
+    (edge,) = rows("edges")
+    assert edge["source"] == edge["target"] == "Alex"  # the names alone cannot tell them apart
+    assert (edge["source_key"], edge["target_key"]) == (handle.key, person.key)
+    (transfer,) = rows("transactions")
+    assert (transfer["from_key"], transfer["to_key"]) == (w1.key, w2.key)
+    (active,) = rows("activity")
+    assert (active["actor_key"], active["forum_key"]) == (handle.key, forum.key)
+    for row in (edge, transfer, active):
+        for column, value in row.items():
+            if column.endswith("_key"):
+                assert entity_keys.count(value) == 1, (column, value)
