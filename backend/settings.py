@@ -41,7 +41,12 @@ class ApiSettings(BaseModel):
     max_scope: int = Field(20000, ge=1, description="Most nodes a scope (communities, centrality) may hold")
     time_budget: float = Field(20.0, gt=0, description="Seconds one GraphQL request may run")
     neo4j_timeout: float = Field(15.0, gt=0, description="Seconds one Neo4j transaction may run")
-    max_payload: int = Field(20_000_000, ge=1, description="Largest ingest payload in bytes")
+    max_request: int = Field(
+        2_000_000, ge=1, description="Largest request body in bytes (queries and every other route)"
+    )
+    max_payload: int = Field(
+        20_000_000, ge=1, description="Largest ingest request (a mutation's body) and payload in bytes"
+    )
 
 
 def os_user() -> str:

@@ -78,8 +78,9 @@ QUERIES: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
         lambda p: {"a": p[0], "b": p[1]},
     ),
     "money_flow 4 hops": (
-        "query($w: String!) { moneyFlow(wallet: $w, maxHops: 4) { destinations { node { key } total "
-        "minHops service } network { nodes { key } edges { key amount: properties } } } }",
+        "query($w: String!) { moneyFlow(wallet: $w, maxHops: 4) { destinations { edges { node { "
+        "node { key } total minHops service } } } "
+        "network { nodes { key } edges { key amount: properties } } } }",
         lambda w: {"w": w},
     ),
     "common_associates": (

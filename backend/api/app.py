@@ -8,27 +8,26 @@ the store through :func:`backend.api.deps.get_store`.
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.fastapi import GraphQLRouter
 
+from backend.api.answers import Answers
 from backend.api.auth import KeyRing
-from backend.api.context import get_context
 from backend.api.deps import Runner, StoreHolder
 from backend.api.graphiql import graphiql_router
+from backend.api.http import GraphQLEndpoint
+from backend.api.limits import BodyLimit
 from backend.api.schema import build_schema
 from backend.export.routes import router as export_router
-from backend.settings import Settings
+from backend.settings import ApiSettings, Settings
 from backend.views.routes import router as view_router
 from graph_model.errors import CrimegraphError, LimitExceeded, StoreError
 from graph_model.provenance import TLP
@@ -77,20 +76,6 @@ class RequestId:
         await self.app(scope, receive, send_with_id)
 
 
-class OrjsonRouter(GraphQLRouter[object, None]):
-    """strawberry's router with orjson for request and response bodies: a neighbourhood of 500 entities
-    is ~100 kB of JSON, which ``json.dumps`` takes milliseconds to write."""
-
-    def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)  # its JSONDecodeError is json's: a bad body is still a 400
-
-    def encode_json(self, data: object) -> bytes:
-        try:
-            return orjson.dumps(data)
-        except TypeError:  # integers beyond 64 bits in a property: the standard encoder writes them
-            return json.dumps(data, separators=(",", ":")).encode()
-
-
 def one_line(exc: RequestValidationError) -> str:
     """The first problem of a request FastAPI could not validate, as one line naming the parameter."""
     errors = list(exc.errors())
@@ -100,6 +85,14 @@ def one_line(exc: RequestValidationError) -> str:
     where = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body")]
     name = ".".join(where) or "request"
     return f"parameter {name}: {str(first.get('msg', 'is malformed')).lower()}"
+
+
+def request_limit(api: ApiSettings, path: str) -> int:
+    """The largest request body a path takes: ingest's for GraphQL (where a mutation may carry a file;
+    queries are held to the query limit once parsed) and TAXII POSTs, the query limit elsewhere."""
+    if path == "/graphql" or path.startswith("/taxii"):
+        return api.max_payload
+    return api.max_request
 
 
 def create_app(
@@ -141,8 +134,10 @@ def create_app(
     app.state.settings = settings
     app.state.keyring = keyring
     app.state.store_holder = holder
+    app.state.answers = Answers()
     app.state.store = store
 
+    app.add_middleware(BodyLimit, limit_of=lambda path: request_limit(settings.api, path))
     app.add_middleware(RequestId)
 
     @app.exception_handler(CrimegraphError)
@@ -170,14 +165,8 @@ def create_app(
             return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
         return JSONResponse({"status": "ready"})
 
-    graphql: GraphQLRouter[object, None] = OrjsonRouter(
-        build_schema(settings.api),
-        context_getter=get_context,
-        graphql_ide=None,
-        allow_queries_via_get=False,
-        multipart_uploads_enabled=False,
-    )
-    app.include_router(graphql, prefix="/graphql")
+    api = settings.api
+    app.include_router(GraphQLEndpoint(build_schema(api), api.max_request, api.max_payload).router())
     if settings.api.graphiql:
         app.include_router(graphiql_router())
     if settings.api.cors_origins:

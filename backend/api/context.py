@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from backend.api.answers import Answers
 from backend.api.auth import Caller, current_caller
 from backend.api.deps import Runner, StoreHolder
 from backend.settings import ApiSettings
@@ -24,10 +25,17 @@ class Context(BaseContext):
     """Built once per request; DataLoaders cache and batch node lookups within that request only."""
 
     def __init__(
-        self, caller: Caller, store: GraphStore, holder: StoreHolder, settings: ApiSettings, request_id: str
+        self,
+        caller: Caller,
+        store: GraphStore,
+        holder: StoreHolder,
+        settings: ApiSettings,
+        request_id: str,
+        answers: Answers | None = None,
     ) -> None:
         super().__init__()
         self.caller = caller
+        self.answers = answers or Answers()
         self.store = store
         self.settings = settings
         self.request_id = request_id
@@ -67,7 +75,8 @@ async def get_context(request: Request, caller: Annotated[Caller, Depends(curren
         store = await holder.aget()
     except StoreError as exc:
         raise HTTPException(status_code=503, detail=f"the store is unavailable: {exc}") from None
-    return Context(caller, store, holder, request.app.state.settings.api, request.state.request_id)
+    state = request.app.state
+    return Context(caller, store, holder, state.settings.api, request.state.request_id, state.answers)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -30,6 +30,7 @@ LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
 FORBIDDEN = "FORBIDDEN"
 STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
 GRAPHQL_VALIDATION = "GRAPHQL_VALIDATION"
+BAD_REQUEST = "BAD_REQUEST"  # the HTTP request cannot run (backend.api.http): not JSON, wrong parameters
 INTERNAL_ERROR = "INTERNAL_ERROR"
 
 _CODES: tuple[tuple[type[CrimegraphError], str], ...] = (

@@ -14,8 +14,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from functools import partial
 
+import orjson
 from graphql import DocumentNode, GraphQLError, parse
 from graphql.validation import ASTValidationRule
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
@@ -33,7 +36,9 @@ HUB_CAP_MAX = 500
 CACHED_DOCUMENTS = 1000
 
 
-def document_limits(settings: ApiSettings) -> list[Callable[[], SchemaExtension]]:
+def document_limits(
+    settings: ApiSettings, cache: DocumentCache | None = None
+) -> list[Callable[[], SchemaExtension]]:
     """Extension factories (strawberry makes each request its own instances): the limits of
     strawberry's ``QueryDepthLimiter``, ``MaxAliasesLimiter`` and ``MaxTokensLimiter``, in one
     :class:`DocumentLimits` with parsing and validation cached by query text.
@@ -42,8 +47,13 @@ def document_limits(settings: ApiSettings) -> list[Callable[[], SchemaExtension]
     rules are made once here rather than by those extensions on every request: a new rule class per
     request would make every validation a cache miss.
     """
+    return [partial(DocumentLimits, cache or document_cache(settings))]
+
+
+def document_cache(settings: ApiSettings) -> DocumentCache:
+    """The parse and validation cache of one schema, with its depth, alias and token limits."""
     rules = (depth_rule(settings.max_depth, None, None), alias_rule(settings.max_aliases))
-    return [partial(DocumentLimits, DocumentCache(settings.max_tokens, rules))]
+    return DocumentCache(settings.max_tokens, rules)
 
 
 class DocumentCache:
@@ -138,3 +148,61 @@ def at_least(name: str, value: float, minimum: float = 0.0) -> float:
     if not value >= minimum:  # also refuses NaN
         raise InvalidArgument(f"{name} must be at least {minimum:g}, got {value}")
     return value
+
+
+class BodyLimit:
+    """Request sizes by route class: 413 for a body over its limit, told by ``Content-Length`` before it is
+    read or counted while it is read (a chunked body has no length). ``limit_of`` gives a path's limit.
+
+    Plain ASGI (a ``BaseHTTPMiddleware`` costs a task group per request); an over-long body read by a route
+    raises :class:`starlette.exceptions.HTTPException` 413, which FastAPI passes through unchanged.
+    """
+
+    def __init__(self, app: ASGIApp, limit_of: Callable[[str], int]) -> None:
+        self.app = app
+        self.limit_of = limit_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_of(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send, limit)
+            return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise HTTPException(413, f"the request body is over the limit of {limit:,} bytes")
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except HTTPException as exc:
+            if exc.status_code != 413 or started:
+                raise
+            await _too_large(send, limit)
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = orjson.dumps({"detail": f"the request body is over the limit of {limit:,} bytes"})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

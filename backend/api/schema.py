@@ -1,14 +1,15 @@
 """The GraphQL schema: thin resolvers that check rights and limits, then call ``queries/`` in a worker
 thread through the caller's clearance."""
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Hashable, Sequence
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.scalars import JSON
 
 from backend.api import types as t
+from backend.api.answers import data_version
 from backend.api.context import Info
 from backend.api.enums import (
     CentralityMetric,
@@ -25,7 +26,7 @@ from backend.api.enums import (
 )
 from backend.api.errors import ErrorCodes
 from backend.api.ingest import ingest_payload
-from backend.api.limits import MAX_DEPTH, at_least, document_limits, within
+from backend.api.limits import MAX_DEPTH, DocumentCache, at_least, document_cache, document_limits, within
 from backend.api.paging import After, Before, Connection, First, Last, Page, connection
 from backend.settings import ApiSettings
 from graph_model.errors import InvalidArgument, LimitExceeded
@@ -48,6 +49,9 @@ from queries.disruption.scores import disruption_scores
 from queries.disruption.simulate import simulate_takedown
 from queries.info import schema_info
 from queries.scope import Scope
+
+T = TypeVar("T")
+MAX_TEXT = 200  # characters of search text
 
 
 @strawberry.input(description="Which part of the graph a question is about; every field narrows it.")
@@ -118,6 +122,17 @@ def _page(
     return Page.of(first, after, last, before, default=default, maximum=info.context.settings.max_page)
 
 
+async def _kept(
+    info: Info, key: Hashable, fn: Callable[..., Sequence[T]], /, *args: Any, **kwargs: Any
+) -> Sequence[T]:
+    """``fn(store, clearance, *args, **kwargs)``: a whole list, kept per ``key``, clearance and data version
+    (:mod:`backend.api.answers`) so that walking its pages computes it once."""
+    ctx = info.context
+    version = await ctx.run(data_version, ctx.store)
+    kept = None if version is None else (key, ctx.clearance, version)
+    return await ctx.answers.get(kept, lambda: ctx.run(fn, ctx.store, ctx.clearance, *args, **kwargs))
+
+
 def _scope(info: Info, scope: ScopeInput | None) -> Scope:
     return (scope or ScopeInput()).to_scope(info)
 
@@ -151,11 +166,19 @@ class Query:
         found = await ctx.entities.load_many(keys)
         return [None if n is None else t.Entity.of(n) for n in found]
 
-    @strawberry.field(description="Full-text search over names, aliases and searchable properties.")
+    @strawberry.field(
+        description="Entities as analysts paste them: a key, STIX id or external id (G0007, T1059.001, "
+        "CVE-2021-44228), a name or alias, a domain, IP, e-mail or wallet address (whole, or its first "
+        "8 characters or more), or words of names. Ranked: an identifier exactly, then a name or alias "
+        f"exactly, then an identifier's prefix, then words; ties by name and key. At most "
+        f"{search.MAX_MATCHES:,} matches in all (narrow with kinds or more words)."
+    )
     async def search(
         self,
         info: Info,
-        text: Annotated[str, strawberry.argument(description="What to find (at most 200 characters)")],
+        text: Annotated[
+            str, strawberry.argument(description=f"What to find (at most {MAX_TEXT} characters)")
+        ],
         kinds: Kinds = None,
         first: First = None,
         after: After = None,
@@ -167,16 +190,9 @@ class Query:
         page = _page(info, first, after, last, before, 20)
         # Lucene refuses a prefix query over one very long word with an internal error.
         within("text length", len(text), MAX_TEXT, minimum=0)
-        found = await ctx.run(
-            search.search,
-            ctx.store,
-            ctx.clearance,
-            text,
-            kinds=values_of(kinds),
-            limit=search.MAX_PAGE,
-            offset=0,
-        )
-        return connection(found, page, t.Entity.of)
+        names = values_of(kinds)
+        found = await _kept(info, ("search", text, tuple(names or ())), search.ranked, text, kinds=names)
+        return connection(found, page, lambda hit: t.Entity.of(hit.node))
 
     @strawberry.field(
         description="Entities within `depth` hops of `keys` through visible links; hubs with more than "
@@ -321,13 +337,14 @@ class Query:
         ctx = info.context
         ctx.caller.check("analyse")
         page = _page(info, first, after, last, before, 20)
-        found = await ctx.run(
+        set_name, kind_names = value_of(edge_set), values_of(kinds)
+        found = await _kept(
+            info,
+            ("commonAssociates", tuple(keys), set_name, tuple(kind_names or ())),
             associates.common_associates,
-            ctx.store,
-            ctx.clearance,
             keys,
-            edge_set=value_of(edge_set),
-            kinds=values_of(kinds),
+            edge_set=set_name,
+            kinds=kind_names,
             limit=None,
         )
         return connection(found, page, t.RankedEntity.of)
@@ -348,7 +365,9 @@ class Query:
         ctx = info.context
         ctx.caller.check("analyse")
         page = _page(info, first, after, last, before, 20)
-        found = await ctx.run(pivots.shared_infrastructure, ctx.store, ctx.clearance, key, limit=None)
+        found = await _kept(
+            info, ("sharedInfrastructure", key), pivots.shared_infrastructure, key, limit=None
+        )
         return connection(found, page, t.RankedEntity.of)
 
     @strawberry.field(
@@ -406,13 +425,9 @@ class Query:
         ctx = info.context
         ctx.caller.check("analyse")
         page = _page(info, first, after, last, before, 20)
-        found = await ctx.run(
-            communities.communities,
-            ctx.store,
-            ctx.clearance,
-            _scope(info, scope),
-            algorithm=str(value_of(algorithm)),
-            limit=None,
+        chosen, name = _scope(info, scope), str(value_of(algorithm))
+        found = await _kept(
+            info, ("communities", chosen, name), communities.communities, chosen, algorithm=name, limit=None
         )
         return connection(found, page, t.CommunityResult.of)
 
@@ -432,13 +447,9 @@ class Query:
         ctx = info.context
         ctx.caller.check("analyse")
         page = _page(info, first, after, last, before, 20)
-        found = await ctx.run(
-            centrality.centrality,
-            ctx.store,
-            ctx.clearance,
-            _scope(info, scope),
-            metric=str(value_of(metric)),
-            top=None,
+        chosen, name = _scope(info, scope), str(value_of(metric))
+        found = await _kept(
+            info, ("centrality", chosen, name), centrality.centrality, chosen, metric=name, top=None
         )
         return connection(found, page, t.RankedEntity.of)
 
@@ -494,13 +505,9 @@ class Query:
         ctx = info.context
         ctx.caller.check("analyse")
         page = _page(info, first, after, last, before, 20)
-        found = await ctx.run(
-            disruption_scores,
-            ctx.store,
-            ctx.clearance,
-            _scope(info, scope),
-            metric=str(value_of(metric)),
-            top=None,
+        chosen, name = _scope(info, scope), str(value_of(metric))
+        found = await _kept(
+            info, ("disruptionScores", chosen, name), disruption_scores, chosen, metric=name, top=None
         )
         return connection(found, page, t.TargetResult.of)
 
@@ -596,7 +603,6 @@ class Query:
 
 
 MAX_BUDGET = 100
-MAX_TEXT = 200  # characters of search text
 
 
 def _probability(value: float | None) -> float | None:
@@ -605,7 +611,7 @@ def _probability(value: float | None) -> float | None:
     return value
 
 
-@strawberry.type
+@strawberry.type(description="Changes to the graph (role loader).")
 class Mutation:
     @strawberry.mutation(description="Load one file's content (`payload`) of `format`, as `crimegraph load`.")
     async def ingest(
@@ -655,18 +661,26 @@ class Mutation:
 
 
 class QuietSchema(strawberry.Schema):
-    """Errors are logged by :class:`backend.api.errors.ErrorCodes` (only unexpected ones, with request id)."""
+    """Errors are logged by :class:`backend.api.errors.ErrorCodes` (only unexpected ones, with request id).
+
+    ``documents`` is the schema's parse cache (:class:`backend.api.limits.DocumentCache`), which the HTTP
+    endpoint also reads to pick the operation before running it."""
+
+    documents: DocumentCache
 
     def process_errors(self, errors: object, execution_context: object = None) -> None:
         return None
 
 
-def build_schema(settings: ApiSettings) -> strawberry.Schema:
+def build_schema(settings: ApiSettings) -> QuietSchema:
+    documents = document_cache(settings)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
-        *document_limits(settings),
+        *document_limits(settings, documents),
         ErrorCodes,
     ]
-    return QuietSchema(query=Query, mutation=Mutation, extensions=extensions)
+    schema = QuietSchema(query=Query, mutation=Mutation, extensions=extensions)
+    schema.documents = documents
+    return schema
 
 
 __all__ = ["Mutation", "Query", "ScopeInput", "build_schema"]

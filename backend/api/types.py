@@ -11,8 +11,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from backend.api.enums import Direction, EdgeType, NodeKind, Tlp
+from backend.api.paging import After, Before, Connection, First, Last, Page, connection
 from graph_model.entities import Edge, Node
-from graph_model.errors import LimitExceeded
 from graph_model.provenance import Provenance as Prov
 from graph_model.store.base import Link as StoreLink
 from graph_model.store.base import Stats as StoreStats
@@ -24,9 +24,13 @@ from queries.neighbours import Neighbour as FoundNeighbour
 @strawberry.type(description="Where a fact came from, when it was seen, how sure and how restricted it is.")
 class Provenance:
     sources: list[str] = strawberry.field(description="dataset#record references")
-    first_seen: str | None
-    last_seen: str | None
-    confidence: int = strawberry.field(description="0-100")
+    first_seen: str | None = strawberry.field(
+        description="When it was first observed (UTC ISO 8601), as the caller's sources say; null: undated"
+    )
+    last_seen: str | None = strawberry.field(
+        description="When it was last observed (UTC ISO 8601), as the caller's sources say; null: undated"
+    )
+    confidence: int = strawberry.field(description="How sure the sources are, 0-100 (the highest of them)")
     tlp: Tlp = strawberry.field(description="The TLP marking of what the caller sees")
 
     @classmethod
@@ -48,10 +52,10 @@ class Entity:
     key: str = strawberry.field(description="The entity's key; any of its identifiers also finds it")
     kind: NodeKind = strawberry.field(description="Node kind of the schema (Actor, Wallet ...)")
     type: str = strawberry.field(description="Type within the kind (handle, domain ...)")
-    name: str
+    name: str = strawberry.field(description="The name to show (a handle, domain, address ...)")
     node: strawberry.Private[Node]
 
-    @strawberry.field
+    @strawberry.field(description="Other names it goes by, as the caller's sources give them")
     def aliases(self) -> list[str]:
         return [str(a) for a in self.node.props.get("aliases", ())]
 
@@ -59,7 +63,7 @@ class Entity:
     def properties(self) -> JSON:
         return JSON({k: v for k, v in self.node.props.items() if k != "aliases"})
 
-    @strawberry.field
+    @strawberry.field(description="Where it came from, when it was seen, how sure, how restricted")
     def provenance(self) -> Provenance:
         return Provenance.of(self.node.prov)
 
@@ -70,7 +74,7 @@ class Entity:
 
 @strawberry.type(description="A directed relationship between two entities.")
 class Link:
-    key: str
+    key: str = strawberry.field(description="The link's key (stable for the same data)")
     type: EdgeType = strawberry.field(description="Edge type of the schema (MEMBER_OF, TRANSFERRED ...)")
     source: str = strawberry.field(description="Key of the source entity")
     target: str = strawberry.field(description="Key of the target entity")
@@ -85,11 +89,11 @@ class Link:
             self.edge = await info.context.edge_records.load(self.link)
         return self.edge
 
-    @strawberry.field
+    @strawberry.field(description="The schema's properties of the link (amount, time, role ...)")
     async def properties(self, info: strawberry.Info) -> JSON:
         return JSON(dict((await self.record(info)).props))
 
-    @strawberry.field
+    @strawberry.field(description="Where the link came from, when it was seen, how sure, how restricted")
     async def provenance(self, info: strawberry.Info) -> Provenance:
         return Provenance.of((await self.record(info)).prov)
 
@@ -127,17 +131,17 @@ class Link:
 
 @strawberry.type(description="A hub whose neighbours were left out of a subgraph, and how many.")
 class Collapsed:
-    key: str
-    hidden: int
+    key: str = strawberry.field(description="The hub's key")
+    hidden: int = strawberry.field(description="How many of its neighbours the caller may see were left out")
 
 
 @strawberry.type(description="Entities and links shown together; hubs over the cap come back collapsed.")
 class Subgraph:
-    nodes: list[Entity]
-    edges: list[Link]
+    nodes: list[Entity] = strawberry.field(description="The entities, in the order the walk reached them")
+    edges: list[Link] = strawberry.field(description="The links between those entities")
     truncated: bool = strawberry.field(description="A limit cut the result short")
     hidden_count: int = strawberry.field(description="Neighbours hidden behind collapsed hubs")
-    collapsed: list[Collapsed]
+    collapsed: list[Collapsed] = strawberry.field(description="Hubs shown with some neighbours left out")
 
     @classmethod
     def of(cls, network: r.Network) -> "Subgraph":
@@ -164,9 +168,9 @@ class Subgraph:
 
 @strawberry.type(description="A path: nodes[i] and nodes[i+1] are joined by edges[i] (either direction).")
 class PathResult:
-    length: int
-    nodes: list[Entity]
-    edges: list[Link]
+    length: int = strawberry.field(description="How many links the path has")
+    nodes: list[Entity] = strawberry.field(description="The entities along the path, source first")
+    edges: list[Link] = strawberry.field(description="The links, edges[i] joining nodes[i] and nodes[i+1]")
 
     @classmethod
     def of(cls, path: r.Path) -> "PathResult":
@@ -179,10 +183,10 @@ class PathResult:
 
 @strawberry.type(description="An entity with a score and the numbers and words behind it.")
 class RankedEntity:
-    node: Entity
-    score: float
-    detail: JSON
-    why: str
+    node: Entity = strawberry.field(description="The entity ranked")
+    score: float = strawberry.field(description="Its score (the field's description says on what scale)")
+    detail: JSON = strawberry.field(description="The numbers behind the score")
+    why: str = strawberry.field(description="The score in words")
 
     @classmethod
     def of(cls, ranked: r.Ranked) -> "RankedEntity":
@@ -193,9 +197,9 @@ class RankedEntity:
 
 @strawberry.type(description="A community of the scope's graph (ids are stable for the same data).")
 class CommunityResult:
-    id: str
-    size: int
-    internal_edges: int
+    id: str = strawberry.field(description="The community's id (its rank by size; stable for the same data)")
+    size: int = strawberry.field(description="How many members")
+    internal_edges: int = strawberry.field(description="How many links join two members")
     kinds: JSON = strawberry.field(description="Members by node kind")
     all_members: strawberry.Private[list[Node]]
     best: strawberry.Private[list[Node]]
@@ -204,11 +208,17 @@ class CommunityResult:
     def top_members(self) -> list[Entity]:
         return [Entity.of(n) for n in self.best]
 
-    @strawberry.field(description="Members in key order, the first `first` of them")
-    def members(self, info: strawberry.Info, first: int = 100) -> list[Entity]:
-        if not 0 <= first <= info.context.settings.max_page:
-            raise LimitExceeded(f"first {first} is outside 0-{info.context.settings.max_page}")
-        return [Entity.of(n) for n in self.all_members[:first]]
+    @strawberry.field(description="Every member, in key order")
+    def members(
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Entity]:
+        page = Page.of(first, after, last, before, default=100, maximum=info.context.settings.max_page)
+        return connection(self.all_members, page, Entity.of)
 
     @classmethod
     def of(cls, community: r.Community) -> "CommunityResult":
@@ -224,11 +234,11 @@ class CommunityResult:
 
 @strawberry.type(description="Where money went: totals over the time-respecting transfers reaching it.")
 class Destination:
-    node: Entity
-    total: float
-    transfers: int
-    min_hops: int
-    asset: str | None
+    node: Entity = strawberry.field(description="The wallet reached")
+    total: float = strawberry.field(description="The sum of the chain transfers into it, in `asset`")
+    transfers: int = strawberry.field(description="How many chain transfers reached it")
+    min_hops: int = strawberry.field(description="The fewest transfers from the origin to it")
+    asset: str | None = strawberry.field(description="The asset of the transfers (BTC, ETH ...) where known")
     service: str | None = strawberry.field(description="exchange, mixer, cash-out ... where known")
 
     @classmethod
@@ -245,27 +255,41 @@ class Destination:
 
 @strawberry.type(description="Time-respecting transfers from (or to) a wallet, and totals per destination.")
 class MoneyFlowResult:
-    origin: Entity
-    direction: str
-    network: Subgraph
-    destinations: list[Destination]
+    origin: Entity = strawberry.field(description="The wallet the money was followed from (or into)")
+    direction: Direction = strawberry.field(description="OUT: where its money went; IN: where it came from")
+    network: Subgraph = strawberry.field(description="The origin, the wallets reached and the transfers")
+    found: strawberry.Private[list[r.Destination]]
+
+    @strawberry.field(description="Every wallet reached with its totals: services first, then by total")
+    def destinations(
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Destination]:
+        page = Page.of(first, after, last, before, default=20, maximum=info.context.settings.max_page)
+        return connection(self.found, page, Destination.of)
 
     @classmethod
     def of(cls, flow: r.MoneyFlow) -> "MoneyFlowResult":
         return cls(
             origin=Entity.of(flow.origin),
-            direction=flow.direction,
+            direction=Direction(flow.direction),
             network=Subgraph.of(flow.network),
-            destinations=[Destination.of(d) for d in flow.destinations],
+            found=flow.destinations,
         )
 
 
 @strawberry.type(description="One link of an entity with the entity at its other end, in time order.")
 class TimelineEntry:
-    edge: Link
-    other: Entity
-    first_seen: str | None
-    last_seen: str | None
+    edge: Link = strawberry.field(description="The link")
+    other: Entity = strawberry.field(description="The entity at the link's other end")
+    first_seen: str | None = strawberry.field(
+        description="When the link was first seen, as the caller sees it"
+    )
+    last_seen: str | None = strawberry.field(description="When the link was last seen, as the caller sees it")
 
     @classmethod
     def of(cls, entry: r.TimelineEntry) -> "TimelineEntry":
@@ -279,12 +303,12 @@ class TimelineEntry:
 
 @strawberry.type(description="A takedown target with its score, cost and why it was picked.")
 class TargetResult:
-    key: str
-    name: str
-    kind: NodeKind
-    score: float
-    cost: float
-    why: str
+    key: str = strawberry.field(description="The target's key")
+    name: str = strawberry.field(description="The target's name")
+    kind: NodeKind = strawberry.field(description="The target's node kind")
+    score: float = strawberry.field(description="Its disruption score (higher hurts the network more)")
+    cost: float = strawberry.field(description="What taking it down costs, in the plan's cost units")
+    why: str = strawberry.field(description="Why it was picked, in words")
 
     @classmethod
     def of(cls, target: r.Target) -> "TargetResult":
@@ -300,17 +324,31 @@ class TargetResult:
 
 @strawberry.type(description="Targets in order with the network's measures before and after removal.")
 class PlanResult:
-    targets: list[TargetResult]
-    before: JSON
-    after: JSON
-    objective: str
-    scope: JSON
-    recovery: JSON | None
+    picked: strawberry.Private[list[r.Target]]
+    before: JSON = strawberry.field(description="The network's measures before the removals")
+    after: JSON = strawberry.field(description="The network's measures after the removals")
+    objective: str = strawberry.field(description="The objective the plan damaged (fragmentation, lcc ...)")
+    scope: JSON = strawberry.field(description="The scope the plan was made for")
+    recovery: JSON | None = strawberry.field(
+        description="The measures after the network rewires (null: no recovery asked for)"
+    )
+
+    @strawberry.field(description="The targets in the order picked (removal order)")
+    def targets(
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[TargetResult]:
+        page = Page.of(first, after, last, before, default=100, maximum=info.context.settings.max_page)
+        return connection(self.picked, page, TargetResult.of)
 
     @classmethod
     def of(cls, plan: r.Plan) -> "PlanResult":
         return cls(
-            targets=[TargetResult.of(t) for t in plan.targets],
+            picked=plan.targets,
             before=JSON(plan.before),
             after=JSON(plan.after),
             objective=plan.objective,
@@ -319,18 +357,18 @@ class PlanResult:
         )
 
 
-@strawberry.type
+@strawberry.type(description="How many of one kind or type the caller can see.")
 class Count:
-    name: str
-    count: int
+    name: str = strawberry.field(description="A node kind or edge type of the schema")
+    count: int = strawberry.field(description="How many the caller can see")
 
 
 @strawberry.type(description="What the caller can see: nodes by kind and links by type.")
 class Stats:
-    total_nodes: int
-    total_edges: int
-    nodes: list[Count]
-    edges: list[Count]
+    total_nodes: int = strawberry.field(description="Entities the caller can see")
+    total_edges: int = strawberry.field(description="Links the caller can see")
+    nodes: list[Count] = strawberry.field(description="Entities by node kind")
+    edges: list[Count] = strawberry.field(description="Links by edge type")
 
     @classmethod
     def of(cls, stats: StoreStats) -> "Stats":
@@ -342,44 +380,44 @@ class Stats:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A property of a node or edge kind, as the schema declares it.")
 class PropertyInfo:
-    name: str
-    type: str
-    search: bool
-    description: str
+    name: str = strawberry.field(description="The property's name")
+    type: str = strawberry.field(description="Its range: string, text, integer, number, datetime ...")
+    search: bool = strawberry.field(description="Whether search finds entities by it")
+    description: str = strawberry.field(description="What it holds, as the schema says (may be empty)")
 
 
-@strawberry.type
+@strawberry.type(description="A node kind of the schema.")
 class NodeKindInfo:
-    name: str
-    description: str
-    types: list[str]
-    properties: list[PropertyInfo]
-    color: str
-    shape: str
+    name: str = strawberry.field(description="The kind's name (a NodeKind value)")
+    description: str = strawberry.field(description="What the kind is, as the schema says")
+    types: list[str] = strawberry.field(description="Its types (handle, group, domain, btc ...)")
+    properties: list[PropertyInfo] = strawberry.field(description="Its properties")
+    color: str = strawberry.field(description="Its colour in views (#rrggbb)")
+    shape: str = strawberry.field(description="Its shape in views (vis-network shape name)")
 
 
-@strawberry.type
+@strawberry.type(description="An edge kind of the schema.")
 class EdgeKindInfo:
-    name: str
-    description: str
-    sources: list[str]
-    targets: list[str]
-    properties: list[PropertyInfo]
+    name: str = strawberry.field(description="The edge type (an EdgeType value)")
+    description: str = strawberry.field(description="What the link means, as the schema says")
+    sources: list[str] = strawberry.field(description="Node kinds it may start from (* for any)")
+    targets: list[str] = strawberry.field(description="Node kinds it may end at (* for any)")
+    properties: list[PropertyInfo] = strawberry.field(description="Its properties")
 
 
-@strawberry.type
+@strawberry.type(description="A named edge set of the schema.")
 class EdgeSetInfo:
-    name: str
-    types: list[str]
+    name: str = strawberry.field(description="The set's name (an EdgeSet value)")
+    types: list[str] = strawberry.field(description="The edge types it holds")
 
 
 @strawberry.type(description="The schema the graph follows: node kinds, edge kinds and named edge sets.")
 class SchemaInfo:
-    node_kinds: list[NodeKindInfo]
-    edge_kinds: list[EdgeKindInfo]
-    edge_sets: list[EdgeSetInfo]
+    node_kinds: list[NodeKindInfo] = strawberry.field(description="Every node kind")
+    edge_kinds: list[EdgeKindInfo] = strawberry.field(description="Every edge kind")
+    edge_sets: list[EdgeSetInfo] = strawberry.field(description="Every named edge set")
 
     @classmethod
     def of(cls, info: dict[str, Any]) -> "SchemaInfo":
@@ -401,12 +439,12 @@ class SchemaInfo:
 
 @strawberry.type(description="The summary of an ingest, as `crimegraph load --json` gives it, plus rejects.")
 class IngestResult:
-    read: int
-    nodes_new: int
-    edges_new: int
-    merged: int
-    rejected: int
-    edges_pending: int
+    read: int = strawberry.field(description="Records read from the payload")
+    nodes_new: int = strawberry.field(description="Entities the caller could not see before")
+    edges_new: int = strawberry.field(description="Links the caller could not see before")
+    merged: int = strawberry.field(description="Entities and links the caller could already see, merged into")
+    rejected: int = strawberry.field(description="Records refused (see rejects)")
+    edges_pending: int = strawberry.field(description="Links waiting for an end not loaded yet")
     rejects: list[JSON] = strawberry.field(description="The first rejected records with their reason")
 
 

@@ -130,7 +130,7 @@ def test_paths_bad_arguments(sample: GraphStore) -> None:
     with pytest.raises(LimitExceeded):
         paths(sample, TLP.RED, "group:lockbit", "group:conti", max_length=9)
     with pytest.raises(LimitExceeded):
-        paths(sample, TLP.RED, "group:lockbit", "group:conti", k=11)
+        paths(sample, TLP.RED, "group:lockbit", "group:conti", k=21)
     with pytest.raises(InvalidArgument):
         paths(sample, TLP.RED, "group:lockbit", "group:conti", edge_set="nope")
     with pytest.raises(NotFound):

@@ -46,6 +46,7 @@ class Api:
     store: GraphStore
     kind: str
     client: httpx.Client
+    app: Any = None  # the FastAPI app behind the server (its state: tests read what it kept)
 
     def post(
         self, query: str, variables: dict[str, Any] | None = None, *, as_: str = "analyst"
@@ -131,7 +132,7 @@ def served(
         load(store)
         app = create_app(settings(**api), store)
         with background(app) as url, httpx.Client(base_url=url, timeout=60) as client:
-            yield Api(url, store, kind, client)
+            yield Api(url, store, kind, client, app)
     finally:
         if kind == "embedded":
             store.close()

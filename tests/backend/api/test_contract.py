@@ -148,3 +148,184 @@ def test_enums_are_the_schemas_sets(api: Api, model: Model) -> None:
     entity = api.data('{ search(text: "team", first: 1) { edges { node { kind provenance { tlp } } } } }')
     node = entity["search"]["edges"][0]["node"]
     assert node["kind"] in model.nodes and node["provenance"]["tlp"] == "CLEAR"
+
+
+# -- every connection walks to its end ------------------------------------------------------------
+
+ANALYST = TLP.GREEN  # the analyst key's clearance (conftest.KEYS)
+PAGE_INFO = "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
+
+
+@pytest.fixture(scope="module")
+def demo(api: Api) -> dict[str, Any]:
+    """Entities of the demo graph to ask about, as the analyst sees it."""
+    graph = api.store.subgraph(clearance=ANALYST)
+    groups = sorted(n for n, d in graph.nodes(data=True) if d["type"] == "group")
+    wallets = sorted(
+        (n for n, d in graph.nodes(data=True) if d["kind"] == "Wallet"),
+        key=lambda w: (-graph.out_degree(w), w),
+    )
+    return {"graph": graph, "groups": groups, "wallet": wallets[0], "hub": _hub(api)}
+
+
+def _connection(field: str, arguments: str, node: str, declared: str = "") -> str:
+    return (
+        f"query($first: Int, $after: String{declared}) {{ {field}({arguments}first: $first, after: $after) "
+        f"{{ {PAGE_INFO} edges {{ cursor node {{ {node} }} }} }} }}"
+    )
+
+
+def test_rankings_walk_to_the_end_and_are_computed_once(api: Api, demo: dict[str, Any]) -> None:
+    from queries.disruption.graph import disruption_graph
+    from queries.scope import Scope, scope_graph
+
+    scope = {"keys": [demo["groups"][0]], "depth": 2}
+    chosen = Scope(keys=(demo["groups"][0],), depth=2).check(api.store.model)
+    declared = ", $s: ScopeInput"
+    before = api.app.state.answers.computed
+    ranked = walk(
+        api,
+        "centrality",
+        _connection("centrality", "scope: $s, ", "node { key } score", declared),
+        {"s": scope},
+        7,
+    )
+    assert api.app.state.answers.computed == before + 1  # one computation for every page
+    expected = scope_graph(api.store, ANALYST, chosen)
+    assert sorted(r["node"]["key"] for r in ranked) == sorted(expected.nodes)
+    assert [r["score"] for r in ranked] == sorted((r["score"] for r in ranked), reverse=True)
+    scores = walk(
+        api,
+        "disruptionScores",
+        _connection("disruptionScores", "scope: $s, metric: KCORE, ", "key score", declared),
+        {"s": scope},
+        50,
+    )
+    assert sorted(t["key"] for t in scores) == sorted(disruption_graph(api.store, ANALYST, chosen).nodes)
+
+
+def test_lists_walk_to_the_end(api: Api, demo: dict[str, Any], model: Model) -> None:
+    from queries.partition import partition
+    from queries.scope import Scope, scope_graph
+
+    hub, (a, b) = demo["hub"], demo["groups"][:2]
+    every = frozenset(model.edges)
+    timeline = walk(
+        api, "timeline", _connection("timeline", "key: $k, ", "edge { key }", ", $k: String!"), {"k": hub}, 40
+    )
+    assert sorted(t["edge"]["key"] for t in timeline) == sorted(
+        link.key for link in api.store.links([hub], clearance=ANALYST, types=every)
+    )
+
+    def around(key: str) -> set[str]:
+        return {link.other(key) for link in api.store.links([key], clearance=ANALYST, types=every)}
+
+    common = walk(
+        api,
+        "commonAssociates",
+        _connection("commonAssociates", "keys: $k, ", "node { key }", ", $k: [String!]!"),
+        {"k": [a, b]},
+        3,
+    )
+    assert sorted(c["node"]["key"] for c in common) == sorted((around(a) & around(b)) - {a, b})
+
+    groups = [g for g in partition(scope_graph(api.store, ANALYST, Scope())) if len(g) > 1]
+    found = walk(api, "communities", _connection("communities", "", "id size"), {}, 5)
+    assert [c["size"] for c in found] == [len(g) for g in groups]
+    members = (
+        "query($first: Int, $after: String) { communities(first: 1) { edges { node { "
+        f"members(first: $first, after: $after) {{ {PAGE_INFO} "
+        "edges { cursor node { key } } } } } } }"
+    )
+    items: list[str] = []
+    after = None
+    while True:
+        top = api.data(members, {"first": 9, "after": after})["communities"]["edges"][0]["node"]
+        page = top["members"]
+        items += [e["node"]["key"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert items == sorted(groups[0]) and page["totalCount"] == len(groups[0])
+
+
+def test_results_inside_answers_walk_to_the_end(api: Api, demo: dict[str, Any]) -> None:
+    from queries.money import money_flow
+    from queries.pivots import shared_infrastructure
+
+    flow = money_flow(api.store, ANALYST, demo["wallet"], max_hops=4)
+    query = (
+        "query($w: String!, $first: Int, $after: String) { moneyFlow(wallet: $w, maxHops: 4) { "
+        f"destinations(first: $first, after: $after) {{ {PAGE_INFO} "
+        "edges { cursor node { node { key } } } } } }"
+    )
+    items: list[str] = []
+    after = None
+    while True:
+        page = api.data(query, {"w": demo["wallet"], "first": 4, "after": after})["moneyFlow"]["destinations"]
+        items += [e["node"]["node"]["key"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(flow.destinations) > 4 and items == [d.node.key for d in flow.destinations]
+    shared = walk(
+        api,
+        "sharedInfrastructure",
+        _connection("sharedInfrastructure", "key: $k, ", "node { key }", ", $k: String!"),
+        {"k": demo["groups"][0]},
+        3,
+    )
+    expected = shared_infrastructure(api.store, ANALYST, demo["groups"][0], limit=None)
+    assert [s["node"]["key"] for s in shared] == [r.node.key for r in expected] and len(expected) > 3
+    plan = api.data(
+        "query($s: ScopeInput) { takedownPlan(scope: $s, budget: 5) { targets(first: 2) { totalCount "
+        "edges { node { key } } pageInfo { hasNextPage } } } }",
+        {"s": {"keys": [demo["groups"][0]], "depth": 1}},
+    )["takedownPlan"]["targets"]
+    assert plan["totalCount"] == 5 and len(plan["edges"]) == 2 and plan["pageInfo"]["hasNextPage"]
+
+
+def test_paths_walk_to_the_end(api: Api, demo: dict[str, Any]) -> None:
+    a, b = demo["groups"][:2]
+    query = _connection(
+        "paths", "source: $a, target: $b, maxLength: 6, ", "length", ", $a: String!, $b: String!"
+    )
+    items: list[int] = []
+    after = None
+    while True:
+        page = api.data(query, {"a": a, "b": b, "first": 3, "after": after})["paths"]
+        items += [e["node"]["length"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        assert len(page["edges"]) == 3
+        after = page["pageInfo"]["endCursor"]
+    assert len(items) == 20 and items == sorted(items) and page["totalCount"] == 20
+
+
+# -- every type, field, argument and enum value is described ---------------------------------------
+
+
+def test_every_type_field_argument_and_enum_value_is_described() -> None:
+    from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType
+
+    from backend.api.schema import build_schema
+    from backend.settings import ApiSettings
+
+    schema = build_schema(ApiSettings())._schema
+    missing = []
+    for name, kind in schema.type_map.items():
+        if name.startswith("__") or name in ("String", "Int", "Float", "Boolean", "ID"):
+            continue
+        if not kind.description:
+            missing.append(name)
+        if isinstance(kind, GraphQLObjectType | GraphQLInterfaceType):
+            for field_name, field in kind.fields.items():
+                missing += [] if field.description else [f"{name}.{field_name}"]
+                missing += [
+                    f"{name}.{field_name}({a})" for a, arg in field.args.items() if not arg.description
+                ]
+        if isinstance(kind, GraphQLInputObjectType):
+            missing += [f"{name}.{f}" for f, field in kind.fields.items() if not field.description]
+        if isinstance(kind, GraphQLEnumType):
+            missing += [f"{name}.{v}" for v, value in kind.values.items() if not value.description]
+    assert not missing, f"undescribed: {', '.join(missing)}"

@@ -155,14 +155,16 @@ def test_common_associates_and_shared_infrastructure(api: Api, keys: dict[str, A
 
 def test_money_flow_is_time_respecting_and_flags_services(api: Api, keys: dict[str, Any]) -> None:
     query = f"""query($w: String!, $d: Direction!) {{ moneyFlow(wallet: $w, direction: $d, maxHops: 4) {{
-        origin {{ key }} direction destinations {{ node {{ key }} total transfers minHops asset service }}
+        origin {{ key }} direction destinations(first: 200) {{ edges {{ node {{ node {{ key }} total transfers
+        minHops asset service }} }} }}
         network {{ nodes {{ key }} edges {{ {LINK} }} truncated }} }} }}"""
     flow = api.data(query, {"w": keys["wallet"], "d": "OUT"})["moneyFlow"]
-    assert flow["origin"]["key"] == keys["wallet"] and flow["direction"] == "out"
-    assert flow["destinations"] and any(d["service"] for d in flow["destinations"])
-    assert all(d["minHops"] <= 4 and d["total"] > 0 for d in flow["destinations"])
+    assert flow["origin"]["key"] == keys["wallet"] and flow["direction"] == "OUT"
+    destinations = [e["node"] for e in flow["destinations"]["edges"]]
+    assert destinations and any(d["service"] for d in destinations)
+    assert all(d["minHops"] <= 4 and d["total"] > 0 for d in destinations)
     assert all(e["type"] == "TRANSFERRED" for e in flow["network"]["edges"])
-    assert api.data(query, {"w": keys["wallet"], "d": "IN"})["moneyFlow"]["direction"] == "in"
+    assert api.data(query, {"w": keys["wallet"], "d": "IN"})["moneyFlow"]["direction"] == "IN"
     assert api.codes(query, {"w": keys["wallet"], "d": "sideways"}) == {"GRAPHQL_VALIDATION"}
     assert api.codes(query, {"w": keys["groups"][0], "d": "OUT"}) == {"BAD_ARGUMENT"}
 
@@ -170,12 +172,12 @@ def test_money_flow_is_time_respecting_and_flags_services(api: Api, keys: dict[s
 def test_communities_and_centrality(api: Api, keys: dict[str, Any]) -> None:
     found = api.data(
         "{ communities(first: 50) { edges { node { id size internalEdges kinds "
-        "members(first: 2) { key } } } pageInfo { hasNextPage } } }"
+        "members(first: 2) { totalCount edges { node { key } } } } } pageInfo { hasNextPage } } }"
     )
     communities = [e["node"] for e in found["communities"]["edges"]]
     assert [c["id"] for c in communities] == [str(i) for i in range(len(communities))]
     assert sum(c["size"] for c in communities) <= keys["graph"].number_of_nodes()
-    assert all(sum(c["kinds"].values()) == c["size"] and len(c["members"]) <= 2 for c in communities)
+    assert all(sum(c["kinds"].values()) == c["size"] and len(c["members"]["edges"]) <= 2 for c in communities)
     scoped = api.data(
         (
             "query($k: [String!]!) { communities(scope: {keys: $k, depth: 1, kinds: "
@@ -250,26 +252,31 @@ def test_disruption_fields(api: Api, keys: dict[str, Any]) -> None:
     plan = api.data(
         (
             "query($s: ScopeInput) { takedownPlan(scope: $s, budget: 2, objective: "
-            "LCC, costs: {kinds: {Actor: 3}}) { targets { key cost why } before after "
-            "objective scope } }"
+            "LCC, costs: {kinds: {Actor: 3}}) { targets { totalCount edges { node { key cost why } } } "
+            "before after objective scope } }"
         ),
         {"s": scope},
     )["takedownPlan"]
     assert (
-        len(plan["targets"]) <= 2
+        plan["targets"]["totalCount"] <= 2
         and plan["objective"] == "lcc"
         and plan["before"]["nodes"] >= plan["after"]["nodes"]
     )
     simulated = api.data(
         (
             "query($s: ScopeInput, $r: [String!]!) { simulateTakedown(scope: $s, "
-            "remove: $r, recovery: 0.3) { targets { key } before after recovery } }"
+            "remove: $r, recovery: 0.3) { targets { edges { node { key } } } before after recovery } }"
         ),
         {"s": scope, "r": [keys["groups"][0]]},
     )["simulateTakedown"]
-    assert simulated["targets"][0]["key"] == keys["groups"][0] and simulated["recovery"] is not None
-    order = api.data("query($s: ScopeInput) { dismantle(scope: $s) { targets { key } } }", {"s": scope})
-    assert order["dismantle"]["targets"]
+    assert (
+        simulated["targets"]["edges"][0]["node"]["key"] == keys["groups"][0]
+        and simulated["recovery"] is not None
+    )
+    order = api.data(
+        "query($s: ScopeInput) { dismantle(scope: $s) { targets { edges { node { key } } } } }", {"s": scope}
+    )
+    assert order["dismantle"]["targets"]["edges"]
     assert api.codes(
         "query($s: ScopeInput) { takedownPlan(scope: $s, budget: 1000) { objective } }", {"s": scope}
     ) == {"LIMIT_EXCEEDED"}

@@ -1,0 +1,66 @@
+"""Whole lists kept between requests: a ranking, a score list or a partition is computed once per question,
+scope, metric and clearance for the same data, so walking its pages does not recompute it.
+
+Each process keeps the most recent :data:`KEPT` lists (least recently used first out). An entry names the
+store's data version, so any write (an ingest, a load from another process) makes a new entry; a store
+that cannot tell its version is never cached. Concurrent requests for the same list wait for one
+computation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+KEPT = 32  # lists per process
+
+
+def data_version(store: Any) -> int | None:
+    """The store's data version (None: it cannot tell, and nothing is cached)."""
+    read = getattr(store, "data_version", None)
+    if not callable(read):
+        return None
+    version = read()
+    return version if isinstance(version, int) else None
+
+
+class Answers:
+    """Lists by (question, arguments, clearance, data version), the most recent :data:`KEPT` of them."""
+
+    def __init__(self, size: int = KEPT) -> None:
+        self.size = size
+        self._kept: OrderedDict[Hashable, Sequence[Any]] = OrderedDict()
+        self._running: dict[Hashable, asyncio.Future[Sequence[Any]]] = {}
+        self.computed = 0  # how many lists were computed (tests read it)
+
+    async def get(self, key: Hashable | None, compute: Callable[[], Awaitable[Sequence[T]]]) -> Sequence[T]:
+        """The list under ``key``, computed by ``compute`` when not kept (``key`` None: never kept)."""
+        if key is None:
+            self.computed += 1
+            return await compute()
+        kept = self._kept.get(key)
+        if kept is not None:
+            self._kept.move_to_end(key)
+            return kept
+        running = self._running.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        future: asyncio.Future[Sequence[Any]] = asyncio.get_running_loop().create_future()
+        self._running[key] = future
+        try:
+            self.computed += 1
+            found = await compute()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody else waited
+            raise
+        finally:
+            self._running.pop(key, None)
+        future.set_result(found)
+        self._kept[key] = found
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return found
