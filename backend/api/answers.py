@@ -2,8 +2,8 @@
 scope, metric and clearance for the same data, so walking its pages does not recompute it.
 
 Each process keeps the most recent :data:`KEPT` lists (least recently used first out). An entry names the
-store's data version, so any write (an ingest, a load from another process) makes a new entry; a store
-that cannot tell its version is never cached. Concurrent requests for the same list wait for one
+store's data version (:meth:`graph_model.store.base.GraphStore.data_version`), so any write (an ingest, a
+load from another process) makes a new entry. Concurrent requests for the same list wait for one
 computation.
 """
 
@@ -16,15 +16,6 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 KEPT = 32  # lists per process
-
-
-def data_version(store: Any) -> int | None:
-    """The store's data version (None: it cannot tell, and nothing is cached)."""
-    read = getattr(store, "data_version", None)
-    if not callable(read):
-        return None
-    version = read()
-    return version if isinstance(version, int) else None
 
 
 class Answers:

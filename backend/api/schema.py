@@ -9,7 +9,6 @@ from strawberry.extensions import SchemaExtension
 from strawberry.scalars import JSON
 
 from backend.api import types as t
-from backend.api.answers import data_version
 from backend.api.context import Info
 from backend.api.enums import (
     CentralityMetric,
@@ -128,9 +127,10 @@ async def _kept(
     """``fn(store, clearance, *args, **kwargs)``: a whole list, kept per ``key``, clearance and data version
     (:mod:`backend.api.answers`) so that walking its pages computes it once."""
     ctx = info.context
-    version = await ctx.run(data_version, ctx.store)
-    kept = None if version is None else (key, ctx.clearance, version)
-    return await ctx.answers.get(kept, lambda: ctx.run(fn, ctx.store, ctx.clearance, *args, **kwargs))
+    version = await ctx.run(ctx.store.data_version)
+    return await ctx.answers.get(
+        (key, ctx.clearance, version), lambda: ctx.run(fn, ctx.store, ctx.clearance, *args, **kwargs)
+    )
 
 
 def _scope(info: Info, scope: ScopeInput | None) -> Scope:
