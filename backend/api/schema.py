@@ -46,6 +46,7 @@ from queries.disruption.dismantle import dismantle
 from queries.disruption.plan import takedown_plan
 from queries.disruption.scores import disruption_scores
 from queries.disruption.simulate import simulate_takedown
+from queries.identify.candidates import DEFAULT_MIN_SCORE, identify
 from queries.info import schema_info
 from queries.scope import Scope
 
@@ -600,6 +601,31 @@ class Query:
             dismantle, ctx.store, ctx.clearance, _scope(info, scope), reinsertion=reinsertion
         )
         return t.PlanResult.of(plan)
+
+    @strawberry.field(
+        description="Same-person candidates among the handles the caller may see: pairs whose match "
+        "probability reaches `minScore`, best first, each with its evidence and same-person group "
+        "(`crimegraph identify`). Computed only from what the caller may see; never merges anything."
+    )
+    async def identity_candidates(
+        self,
+        info: Info,
+        scope: ScopeArg = None,
+        min_score: Annotated[
+            float, strawberry.argument(description="Least match probability (0..1)")
+        ] = DEFAULT_MIN_SCORE,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[t.IdentityCandidate]:
+        ctx = info.context
+        ctx.caller.check("analyse")
+        if not 0.0 <= min_score <= 1.0:
+            raise InvalidArgument(f"minScore is a probability between 0 and 1, got {min_score}")
+        page = _page(info, first, after, last, before, 20)
+        found = await ctx.run(identify, ctx.store, ctx.clearance, _scope(info, scope), min_score=min_score)
+        return connection(found.candidates, page, t.IdentityCandidate.of)
 
 
 MAX_BUDGET = 100

@@ -17,6 +17,8 @@ from graph_model.provenance import Provenance as Prov
 from graph_model.store.base import Link as StoreLink
 from graph_model.store.base import Stats as StoreStats
 from queries import results as r
+from queries.identify.candidates import Candidate
+from queries.identify.profile import Profile
 from queries.neighbourhood import Outline
 from queries.neighbours import Neighbour as FoundNeighbour
 
@@ -464,4 +466,53 @@ class Neighbour:
             entity=Entity.of(found.entity),
             link=Link.of(found.link),
             direction=Direction.OUT if found.outgoing else Direction.IN,
+        )
+
+
+@strawberry.type(description="A handle in a same-person candidate.")
+class IdentityParty:
+    key: str
+    name: str
+    kind: str
+
+
+@strawberry.type(description="One signal behind a same-person candidate, with its match weight.")
+class IdentityEvidence:
+    signal: str = strawberry.field(description="wallet, contact, handle, hours, style, product, ...")
+    detail: str = strawberry.field(description="What is shared (with its specificity) or how alike they are")
+    weight: float = strawberry.field(
+        description="Match weight: log2 of the Bayes factor this signal gives (+3 = 8 times likelier)"
+    )
+
+
+@strawberry.type(
+    description="Two handles that may be one person: a match probability with its evidence; never a merge."
+)
+class IdentityCandidate:
+    a: IdentityParty
+    b: IdentityParty
+    score: float = strawberry.field(description="Match probability (0..1) that both are one person")
+    evidence: list[IdentityEvidence] = strawberry.field(description="Strongest first")
+    group: int = strawberry.field(description="Same-person group: candidates linked together share it")
+    status: str = strawberry.field(
+        description="proposed, confirmed, or 'new evidence since rejected' (an analyst's decision)"
+    )
+    tlp: Tlp = strawberry.field(description="The highest marking among the evidence used")
+
+    @classmethod
+    def of(cls, c: Candidate) -> "IdentityCandidate":
+        def party(p: Profile) -> IdentityParty:
+            return IdentityParty(key=p.key, name=p.name, kind=p.kind)
+
+        return cls(
+            a=party(c.a),
+            b=party(c.b),
+            score=round(c.score, 6),
+            evidence=[
+                IdentityEvidence(signal=e.signal, detail=e.detail, weight=round(e.weight, 3))
+                for e in c.evidence
+            ],
+            group=c.group,
+            status=c.status,
+            tlp=Tlp[c.marking.name],
         )

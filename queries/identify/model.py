@@ -250,8 +250,8 @@ def score(rows: list[dict[str, Any]], *, seed: int, min_probability: float) -> S
     import pyarrow as pa
     from splink import DuckDBAPI, Linker
 
-    if len(rows) < 2:
-        return Scored([], 0, {})
+    if not _blocks_any(rows):
+        return Scored([], 0, {})  # no pair to compare: nothing to train on either
     connection = duckdb.connect()
     # One thread: sums taken in one order, so the same data gives the same parameters to the last bit.
     connection.execute("SET threads = 1")
@@ -274,6 +274,20 @@ def score(rows: list[dict[str, Any]], *, seed: int, min_probability: float) -> S
     parameters = linker.misc.save_model_to_json()
     connection.close()
     return Scored(pairs, compared, parameters)
+
+
+def _blocks_any(rows: list[dict[str, Any]]) -> bool:
+    """Whether :func:`blocking_rules` pair any two records (checked before starting Splink)."""
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        keys = [("skeleton", row["skeleton"])]
+        for column in ("wallet_any", "contact_any", "infra_any", "product_rare"):
+            keys += [(column, value) for value in row[column] or ()]
+        if any(key in seen for key in keys):
+            return True
+        seen.update(keys)
+    quiet = {row["quiet_key"] for row in rows if row["quiet_key"] is not None}
+    return any(row["arrival_key"] in quiet for row in rows if row["arrival_key"] is not None)
 
 
 def _quiet_splink() -> None:
