@@ -47,6 +47,7 @@ from queries.disruption.plan import takedown_plan
 from queries.disruption.scores import disruption_scores
 from queries.disruption.simulate import simulate_takedown
 from queries.identify.candidates import DEFAULT_MIN_SCORE, identify
+from queries.identify.decisions import decide
 from queries.info import schema_info
 from queries.scope import Scope
 
@@ -684,6 +685,27 @@ class Mutation:
             edges_pending=summary.store.edges_pending,
             rejects=[JSON(r) for r in rejects],
         )
+
+    @strawberry.mutation(
+        description="Confirm that two handles are one person (`crimegraph identify confirm`): recorded with "
+        "the caller's name and the time, and written as an ALIAS_OF link; never a merge."
+    )
+    async def confirm_identity(self, info: Info, a: Key, b: Key) -> t.IdentityDecision:
+        return await _decide(info, a, b, "confirmed")
+
+    @strawberry.mutation(
+        description="Reject a same-person candidate (`crimegraph identify reject`): recorded with the "
+        "caller's name and the time; later runs leave it out unless new evidence arrives."
+    )
+    async def reject_identity(self, info: Info, a: Key, b: Key) -> t.IdentityDecision:
+        return await _decide(info, a, b, "rejected")
+
+
+async def _decide(info: Info, a: str, b: str, verdict: str) -> t.IdentityDecision:
+    ctx = info.context
+    ctx.caller.check("analyse")
+    record = await ctx.run(decide, ctx.store, ctx.clearance, a, b, verdict, analyst=ctx.analyst)
+    return t.IdentityDecision.of(record)
 
 
 class QuietSchema(strawberry.Schema):

@@ -516,3 +516,26 @@ class IdentityCandidate:
             status=c.status,
             tlp=Tlp[c.marking.name],
         )
+
+
+@strawberry.type(description="An analyst's decision on a same-person candidate, with who and when.")
+class IdentityDecision:
+    a: str
+    b: str
+    verdict: str = strawberry.field(description="confirmed or rejected")
+    analyst: str
+    at: str
+    score: float | None = strawberry.field(
+        description="The pair's match probability then (null: not proposed)"
+    )
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> "IdentityDecision":
+        return cls(
+            a=record["a"],
+            b=record["b"],
+            verdict=record["verdict"],
+            analyst=record["analyst"],
+            at=record["at"],
+            score=record["score"],
+        )

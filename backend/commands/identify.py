@@ -17,10 +17,11 @@ from backend.commands.scope_options import (
     UntilOpt,
     make_scope,
 )
-from backend.console import app, opened_store, out, parse_tlp, run
+from backend.console import analyst, app, opened_store, out, parse_tlp, run
 from graph_model.entities import Edge
 from graph_model.provenance import Provenance
 from queries.identify.candidates import DEFAULT_MIN_SCORE, METHOD, Identification, identify
+from queries.identify.decisions import decide
 
 identify_app = typer.Typer(help="Same-person candidates: which handles are one person, with the evidence.")
 app.add_typer(identify_app, name="identify")
@@ -94,3 +95,47 @@ def identify_command(
         )
 
     run(body)
+
+
+HandleArg = Annotated[str, typer.Argument(help="A handle's key or identifier, e.g. handle:darkviper12.")]
+DecideClearance = Annotated[str, typer.Option(help="Decide on what this TLP clearance may see.")]
+
+
+def _decide(first: str, second: str, verdict: str, clearance: str, as_json: bool) -> None:
+    def body() -> None:
+        level = parse_tlp(clearance)
+        with opened_store() as store:
+            record = decide(store, level, first, second, verdict, analyst=analyst())
+        if as_json:
+            print(json.dumps(record))
+            return
+        score = "not proposed by the model" if record["score"] is None else f"score {record['score']:.3f}"
+        out.print(
+            f"{record['a']} and {record['b']}: {verdict} by {record['analyst']} at {record['at']} ({score})"
+        )
+
+    run(body)
+
+
+@identify_app.command("confirm")
+def confirm(
+    first: HandleArg,
+    second: HandleArg,
+    clearance: DecideClearance = "RED",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
+) -> None:
+    """Confirm that two handles are one person: recorded with who (--analyst) and when, and written as an
+    ALIAS_OF link (relation 'same person'); the nodes are not merged."""
+    _decide(first, second, "confirmed", clearance, as_json)
+
+
+@identify_app.command("reject")
+def reject(
+    first: HandleArg,
+    second: HandleArg,
+    clearance: DecideClearance = "RED",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
+) -> None:
+    """Reject a candidate: recorded with who (--analyst) and when; later runs leave the pair out unless new
+    evidence arrives (then it is marked as such)."""
+    _decide(first, second, "rejected", clearance, as_json)

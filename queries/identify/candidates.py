@@ -25,6 +25,7 @@ from queries.identify.profile import Profile, profiles, read_graph
 from queries.scope import Scope, scope_graph
 
 DEFAULT_MIN_SCORE = 0.8
+NAMESPACE = "identify"  # the store state holding analysts' decisions (queries.identify.decisions)
 METHOD = "crimegraph identify: Fellegi-Sunter (Splink, DuckDB), EM-trained"
 
 
@@ -122,6 +123,20 @@ class Identification:
         }
 
 
+def stored_decisions(store: GraphStore) -> dict[tuple[str, str], Decision]:
+    """Every decision analysts recorded (:mod:`queries.identify.decisions`), by pair."""
+    found: dict[tuple[str, str], Decision] = {}
+    for key, value in store.list_state(NAMESPACE):
+        a, _, b = key.partition("|")
+        found[(a, b)] = Decision(
+            verdict=str(value["verdict"]),
+            analyst=str(value["analyst"]),
+            at=str(value["at"]),
+            evidence=tuple(value.get("evidence", ())),
+        )
+    return found
+
+
 def pair_key(a: str, b: str) -> tuple[str, str]:
     """A pair in one order (the smaller key first)."""
     return (a, b) if a <= b else (b, a)
@@ -141,8 +156,9 @@ def identify(
 
     ``scope`` (keys, community ...) keeps the pairs with at least one handle inside it; the model is
     always trained on every visible handle, so a value common across the graph stays common in a small
-    scope. A rejected pair is left out unless its evidence has grown since (then ``status`` says so);
-    a confirmed pair is kept with ``status`` ``confirmed``.
+    scope. ``decisions`` default to those recorded in the store: a rejected pair is left out unless its
+    evidence has grown since (then ``status`` says so); a confirmed pair is kept with ``status``
+    ``confirmed``.
 
     Examples
     --------
@@ -160,7 +176,7 @@ def identify(
         }
     counts = model.holders(found)
     scored = model.score(model.records(found, counts), seed=seed, min_probability=min_score)
-    decided = decisions or {}
+    decided = stored_decisions(store) if decisions is None else decisions
     levels = level_labels(scored.parameters)
     candidates: list[Candidate] = []
     for row in scored.pairs:

@@ -66,3 +66,26 @@ def test_identity_candidates_page_through_what_the_caller_may_see(api: Api) -> N
 def test_identity_candidates_refuse_bad_input_and_roles(api: Api) -> None:
     assert api.codes(QUERY, {"first": 3, "min": 1.5}) == {"BAD_ARGUMENT"}
     assert api.codes(QUERY, {"first": 3, "min": 0.8}, as_="viewer") == {"FORBIDDEN"}
+
+
+DECIDE = """mutation($a: String!, $b: String!) {
+  %s(a: $a, b: $b) { a b verdict analyst at score }
+}"""
+
+
+def test_confirm_and_reject_through_the_api(api: Api) -> None:
+    candidates = api.data(QUERY, {"first": 2, "min": 0.8})["identityCandidates"]["edges"]
+    one, two = (e["node"] for e in candidates)
+    done = api.data(DECIDE % "confirmIdentity", {"a": one["a"]["key"], "b": one["b"]["key"]})[
+        "confirmIdentity"
+    ]
+    assert done["verdict"] == "confirmed" and done["analyst"] and done["at"]
+    api.data(DECIDE % "rejectIdentity", {"a": two["b"]["key"], "b": two["a"]["key"]})
+    after = api.data(QUERY, {"first": 50, "min": 0.8})["identityCandidates"]["edges"]
+    status = {(e["node"]["a"]["key"], e["node"]["b"]["key"]): e["node"]["status"] for e in after}
+    assert status[(one["a"]["key"], one["b"]["key"])] == "confirmed"
+    assert (two["a"]["key"], two["b"]["key"]) not in status
+    assert api.codes(DECIDE % "rejectIdentity", {"a": "handle:nobody", "b": one["a"]["key"]}) == {"NOT_FOUND"}
+    assert api.codes(
+        DECIDE % "rejectIdentity", {"a": one["a"]["key"], "b": one["b"]["key"]}, as_="viewer"
+    ) == {"FORBIDDEN"}

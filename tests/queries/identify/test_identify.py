@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from graph_model.entities import Edge, make_node
+from graph_model.errors import InvalidArgument
 from graph_model.model import Model
 from graph_model.provenance import TLP, Provenance
 from graph_model.store import GraphStore
@@ -21,6 +22,7 @@ from loaders import LoadContext, ingest
 from loaders.csv_tables import read
 from loaders.generate import generate
 from queries.identify.candidates import DEFAULT_MIN_SCORE, identify
+from queries.identify.decisions import decide
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -173,3 +175,37 @@ def test_an_amber_wallet_never_raises_a_green_callers_score(
     pair = next(c for c in cleared.candidates if c.pair == (x, y))
     assert pair.marking == TLP.AMBER
     assert any(e.signal == "wallet" and e.weight > 0 for e in pair.evidence)
+
+
+def test_decisions_are_honoured_across_runs(small: Path, model: Model, tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "d.db", model) as store:
+        _load(store, model, small)
+        first = identify(store, TLP.RED)
+        rejected, confirmed = first.candidates[0], first.candidates[1]
+        record = decide(store, TLP.RED, rejected.a.key, rejected.b.key, "rejected", analyst="alice")
+        assert record["analyst"] == "alice" and record["at"] and record["evidence"]
+        decide(store, TLP.RED, confirmed.b.key, confirmed.a.key, "confirmed", analyst="bob")
+        again = identify(store, TLP.RED)
+        pairs = {c.pair: c for c in again.candidates}
+        assert rejected.pair not in pairs  # not proposed again
+        assert pairs[confirmed.pair].status == "confirmed"
+        alias = store.subgraph(clearance=TLP.RED, edge_set="social").get_edge_data(*confirmed.pair) or {}
+        assert [d["relation"] for d in alias.values() if d["type"] == "ALIAS_OF"] == ["same person"]
+        # New evidence on the rejected pair: a contact only the two of them give.
+        tag = "tox_ids"
+        nodes = [
+            make_node(
+                model,
+                "Actor",
+                "handle",
+                p.name,
+                prov=Provenance.of("later", p.name),
+                props={tag: ["ab" * 38]},
+            )
+            for p in (rejected.a, rejected.b)
+        ]
+        store.upsert(nodes=nodes)
+        later = {c.pair: c for c in identify(store, TLP.RED).candidates}
+        assert later[rejected.pair].status == "new evidence since rejected"
+        with pytest.raises(InvalidArgument):
+            decide(store, TLP.RED, rejected.a.key, rejected.a.key, "rejected", analyst="alice")
