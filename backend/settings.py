@@ -57,6 +57,24 @@ def os_user() -> str:
         return "unknown"
 
 
+class PackageSettings(BaseModel):
+    """The requester's point of contact and defaults of takedown packages (``CRIMEGRAPH_PACKAGE__<NAME>``)."""
+
+    unit: str = Field(
+        "the requesting cybercrime unit", description="The requesting unit, as receivers see it"
+    )
+    email: str | None = Field(None, description="Where receivers reply (point of contact)")
+    phone: str | None = Field(None, description="The point of contact's phone number")
+    country: str | None = Field(None, description="The requesting unit's country (ISO 3166 code)")
+    reference: str | None = Field(None, description="The case reference receivers quote")
+    legal_basis: str | None = Field(None, description="The legal basis of the requests, in words")
+    nondisclosure_basis: str | None = Field(
+        None, description="The legal basis for asking providers not to tell their customer; none: no such ask"
+    )
+    offence: str | None = Field(None, description="The offence under investigation (preservation requests)")
+    language: str = Field("en", description="Language of reports and cover notes (en, fr)")
+
+
 class Settings(BaseSettings):
     """``CRIMEGRAPH_STORE`` picks the store; Neo4j credentials come from ``NEO4J_USER``/``NEO4J_PASSWORD``."""
 
@@ -91,6 +109,7 @@ class Settings(BaseSettings):
         default_factory=os_user,
         description="Who runs the CLI, recorded with every write it makes (default: the OS user)",
     )
+    package: PackageSettings = Field(default_factory=PackageSettings)
 
     def open_store(
         self, model: Model | None = None, location: str | None = None, *, serving: bool = False

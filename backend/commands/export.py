@@ -1,4 +1,4 @@
-"""``crimegraph export`` and ``crimegraph package``: findings leave in partners' formats, within clearance."""
+"""``crimegraph export``: findings leave in partners' formats, within clearance (packages: ``package.py``)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,6 @@ from backend.commands.scope_options import (
 )
 from backend.console import app, console, opened_store, out, parse_tlp, run, tell
 from backend.export.files import FORMATS, check_format, export, single_file, write_file, write_folder
-from backend.export.package import takedown_package, write_package
-from graph_model.errors import InvalidArgument
-from queries.results import Plan
 
 ClearanceOpt = Annotated[
     str,
@@ -98,41 +95,5 @@ def export_command(
                 f"to {output}",
                 highlight=False,
             )
-
-    run(body)
-
-
-@app.command("package")
-def package_command(
-    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="A takedown plan (its JSON).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the packages into.")],
-    clearance: ClearanceOpt = "CLEAR",
-    force: ForceOpt = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the index as JSON.")] = False,
-) -> None:
-    """Turn a takedown plan into one package per party that can act: JSON, an HTML report, a STIX bundle."""
-
-    def body() -> None:
-        level = parse_tlp(clearance)
-        try:
-            plan = Plan.from_dict(json.loads(plan_file.read_text("utf-8")))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidArgument(f"{plan_file}: not a plan's JSON ({exc})") from None
-        with opened_store() as store, console.status("building takedown packages"):
-            package = takedown_package(store, level, plan)
-            written = write_package(package, output, force=force)
-        tell(written.notes)
-        index = json.loads((output / "index.json").read_text("utf-8"))
-        if as_json:
-            print(json.dumps(index))
-            return
-        targets = sum(len(p.targets) for p in package.parties)
-        out.print(
-            f"{targets} targets for {len(package.parties)} parties at clearance {level.label} in {output}",
-            highlight=False,
-        )
-        for item in package.parties:
-            where = f" ({item.party.jurisdiction})" if item.party.jurisdiction else ""
-            out.print(f"  {item.party.kind}: {item.party.name}{where} - {len(item.targets)}", highlight=False)
 
     run(body)

@@ -63,6 +63,8 @@ INFRASTRUCTURE_TYPES = {
     "asn": "autonomous-system",
     "host": "infrastructure",
     "provider": "identity",
+    "registrar": "identity",
+    "registry": "identity",
 }
 IDENTITY_CLASSES = {"individual", "organization", "class", "system"}
 # Node properties a STIX field carries; the rest travel in ``x_crimegraph_properties``.
@@ -318,7 +320,7 @@ def _tool(attrs: dict[str, Any], created: str) -> dict[str, Any]:
 
 def _identity(attrs: dict[str, Any], created: str) -> dict[str, Any]:
     type_ = attrs["type"]
-    if attrs["kind"] == "Infrastructure":  # a hosting provider is an organisation
+    if attrs["kind"] == "Infrastructure":  # a hosting provider, registrar or registry is an organisation
         identity_class = "organization"
     else:
         identity_class = type_ if type_ in IDENTITY_CLASSES else "class"

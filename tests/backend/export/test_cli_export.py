@@ -112,6 +112,7 @@ def test_package_command(tmp_path: Path, model: Model) -> None:
     }
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(plan))
+    # The form before "create" existed still works.
     result = crimegraph(
         "--store",
         location,
@@ -125,6 +126,26 @@ def test_package_command(tmp_path: Path, model: Model) -> None:
     )
     assert result.returncode == 0, result.stderr
     index = json.loads(result.stdout)
-    assert [p["targets"] for p in index["parties"]] == [["provider:stark industries solutions"]]
-    folder = tmp_path / "out" / index["parties"][0]["folder"]
-    assert {p.name for p in folder.iterdir()} == {"package.json", "report.html", "bundle.stix.json"}
+    listed = {k for p in index["parties"] for k in p["targets"]}
+    assert "provider:stark industries solutions" in listed
+    for entry in index["parties"]:
+        folder = tmp_path / "out" / entry["folder"]
+        assert {"package.json", "report.html", "bundle.stix.json"} <= {p.name for p in folder.iterdir()}
+        assert entry["party"]["key"] != "provider:stark industries solutions"  # a target is never asked
+    verified = crimegraph("package", "verify", str(tmp_path / "out"), "--json")
+    assert verified.returncode == 0 and json.loads(verified.stdout)["ok"], verified.stderr
+    created = crimegraph(
+        "--store", location, "package", "create", str(path), "-o", str(tmp_path / "fr"), "--language", "fr"
+    )
+    assert created.returncode == 0, created.stderr
+    report = next((tmp_path / "fr").rglob("report.html"))
+    assert 'lang="fr"' in report.read_text()
+    report.write_text(report.read_text().replace("Demande", "Demandé", 1))
+    changed = crimegraph("package", "verify", str(tmp_path / "fr"))
+    assert changed.returncode == 1 and "changed: " in changed.stderr
+    for args in (
+        ["package", "verify", str(tmp_path)],
+        ["package", "create", str(path), "-o", "x", "--language", "xx"],
+    ):
+        failed = crimegraph("--store", location, *args, cwd=tmp_path)
+        assert failed.returncode == 1 and failed.stderr.count("\n") == 1, failed.stderr

@@ -1,0 +1,144 @@
+"""``crimegraph package create|verify``: takedown requests for the parties that can act, and their check.
+
+``crimegraph package PLAN.json -o DIR`` (the form before ``create`` existed) still works: a first argument
+that is no subcommand is read as ``create``'s plan.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from backend.commands.export import ClearanceOpt, ForceOpt
+from backend.console import app, console, opened_store, out, parse_tlp, run, tell
+from backend.export.package import Requester, takedown_package, verify, write_package
+from backend.export.package.render import languages
+from backend.settings import Settings
+from graph_model.errors import InvalidArgument
+from queries.results import Plan
+
+
+class _CreateByDefault(TyperGroup):
+    """A group whose first argument, when it names no subcommand, is the plan of ``create``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # ctx: typer's vendored click Context
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["create", *args]
+        return super().parse_args(ctx, args)
+
+
+package_app = typer.Typer(
+    cls=_CreateByDefault,
+    no_args_is_help=True,
+    help="Takedown packages: per party that can act, its requests, evidence and a manifest to verify them.",
+)
+app.add_typer(package_app, name="package")
+
+
+def requester_name() -> str:
+    """Who is asking: CRIMEGRAPH_ANALYST, else the operating-system user."""
+    return os.environ.get("CRIMEGRAPH_ANALYST") or getpass.getuser()
+
+
+def requester(settings: Settings | None = None) -> Requester:
+    found = (settings or Settings()).package
+    return Requester(
+        requester_name(),
+        found.unit,
+        found.email,
+        found.phone,
+        found.country,
+        found.reference,
+        found.legal_basis,
+        found.nondisclosure_basis,
+        found.offence,
+    )
+
+
+def read_plan(plan_file: Path) -> Plan:
+    try:
+        return Plan.from_dict(json.loads(plan_file.read_text("utf-8")))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidArgument(f"{plan_file}: not a plan's JSON ({exc})") from None
+    except OSError as exc:
+        raise InvalidArgument(f"{plan_file}: {exc.strerror or exc}") from None
+
+
+@package_app.command("create")
+def create(
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="A takedown plan (its JSON).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the packages into.")],
+    clearance: ClearanceOpt = "CLEAR",
+    language: Annotated[
+        str | None,
+        typer.Option(
+            help="Language of reports and cover notes (en, fr); default CRIMEGRAPH_PACKAGE__LANGUAGE."
+        ),
+    ] = None,
+    force: ForceOpt = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the index as JSON.")] = False,
+) -> None:
+    """Turn a takedown plan into one package per party that can act: requests, evidence, XARF, STIX."""
+
+    def body() -> None:
+        level = parse_tlp(clearance)
+        settings = Settings()
+        chosen = language or settings.package.language
+        if chosen not in languages():
+            raise InvalidArgument(f"no package language {chosen!r}; known: {', '.join(languages())}")
+        plan = read_plan(plan_file)
+        with opened_store() as store, console.status("building takedown packages"):
+            package = takedown_package(store, level, plan, requester=requester(settings))
+            written = write_package(package, output, force=force, language=chosen)
+        tell(written.notes)
+        index: dict[str, Any] = json.loads((output / "index.json").read_text("utf-8"))
+        if as_json:
+            print(json.dumps(index))
+            return
+        requests = sum(len(p.requests) for p in package.parties)
+        out.print(
+            f"{requests} requests to {len(package.parties)} parties at clearance {level.label} in {output}",
+            highlight=False,
+        )
+        for entry in index["parties"]:
+            out.print(f"  {entry['title']}: {len(entry['targets'])} - {entry['folder']}", highlight=False)
+
+    run(body)
+
+
+@package_app.command("verify")
+def verify_command(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="A package folder (with manifest.json).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Check every file of a package against its manifest (SHA-256): exit 1 when anything changed."""
+
+    def body() -> bool:
+        result = verify(folder)
+        if as_json:
+            print(json.dumps(result.as_dict()))
+        elif result.ok:
+            out.print(
+                f"{folder}: {result.checked} files match the manifest (made {result.about.get('created')} by "
+                f"{result.about.get('requester')}, data version {result.about.get('data_version')})",
+                highlight=False,
+            )
+        else:
+            for label, names in (
+                ("changed", result.changed),
+                ("missing", result.missing),
+                ("not listed", result.unlisted),
+            ):
+                for name in names:
+                    console.print(f"{label}: {name}", highlight=False, markup=False)
+            console.print(f"{folder}: does not match its manifest", highlight=False, markup=False)
+        return result.ok
+
+    if not run(body):
+        raise typer.Exit(1)
