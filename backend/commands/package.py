@@ -6,9 +6,7 @@ that is no subcommand is read as ``create``'s plan.
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from backend.commands.export import ClearanceOpt, ForceOpt
-from backend.console import app, console, opened_store, out, parse_tlp, run, tell
+from backend.console import analyst, app, console, opened_store, out, parse_tlp, run, tell
 from backend.export.package import Requester, takedown_package, verify, write_package
 from backend.export.package.render import languages
 from backend.settings import Settings
@@ -39,26 +37,6 @@ package_app = typer.Typer(
     help="Takedown packages: per party that can act, its requests, evidence and a manifest to verify them.",
 )
 app.add_typer(package_app, name="package")
-
-
-def requester_name() -> str:
-    """Who is asking: CRIMEGRAPH_ANALYST, else the operating-system user."""
-    return os.environ.get("CRIMEGRAPH_ANALYST") or getpass.getuser()
-
-
-def requester(settings: Settings | None = None) -> Requester:
-    found = (settings or Settings()).package
-    return Requester(
-        requester_name(),
-        found.unit,
-        found.email,
-        found.phone,
-        found.country,
-        found.reference,
-        found.legal_basis,
-        found.nondisclosure_basis,
-        found.offence,
-    )
 
 
 def read_plan(plan_file: Path) -> Plan:
@@ -94,7 +72,9 @@ def create(
             raise InvalidArgument(f"no package language {chosen!r}; known: {', '.join(languages())}")
         plan = read_plan(plan_file)
         with opened_store() as store, console.status("building takedown packages"):
-            package = takedown_package(store, level, plan, requester=requester(settings))
+            package = takedown_package(
+                store, level, plan, requester=Requester.of(analyst(), settings.package)
+            )
             written = write_package(package, output, force=force, language=chosen)
         tell(written.notes)
         index: dict[str, Any] = json.loads((output / "index.json").read_text("utf-8"))

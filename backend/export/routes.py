@@ -14,7 +14,9 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from backend.api.auth import Caller, require
 from backend.api.deps import Runner, StoreHolder
 from backend.export.files import Exported, check_format, export, single_file
-from backend.export.package import package_files, takedown_package
+from backend.export.package import Requester, package_files, takedown_package
+from backend.export.package.render import languages
+from backend.settings import Settings
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from queries.results import Plan
@@ -93,15 +95,21 @@ async def export_package(
     caller: Exporter,
     plan: Annotated[dict[str, Any], Body(description="A takedown plan (its JSON).")],
     clearance: str | None = None,
+    language: str | None = None,
 ) -> Response:
-    """A takedown plan's packages, one folder per party that can act, as a zip."""
+    """A takedown plan's packages, one folder per party that can act, as a zip (the caller asks)."""
     level = _clearance(caller, clearance)
     parsed = Plan.from_dict(plan)
+    settings = Settings().package
+    chosen = language or settings.language
+    if chosen not in languages():
+        raise InvalidArgument(f"no package language {chosen!r}; known: {', '.join(languages())}")
+    asking = Requester.of(caller.name, settings)
     holder: StoreHolder = request.app.state.store_holder
     store = await holder.aget()
 
     def build() -> Exported:
-        files = package_files(takedown_package(store, level, parsed))
+        files = package_files(takedown_package(store, level, parsed, requester=asking), chosen)
         index = json.loads(files["index.json"])
         return Exported(files, sum(len(p["targets"]) for p in index["parties"]), 0)
 

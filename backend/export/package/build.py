@@ -19,6 +19,7 @@ import networkx as nx
 from backend.export.graph import export_graph
 from backend.export.package.parties import Party, Router, rules
 from backend.export.package.paths import critical_paths
+from backend.settings import PackageSettings
 from graph_model.entities import Edge, Node
 from graph_model.errors import CrimegraphError, NotFound
 from graph_model.provenance import TLP, Provenance
@@ -49,6 +50,21 @@ class Requester:
     legal_basis: str | None = None
     nondisclosure_basis: str | None = None
     offence: str | None = None
+
+    @classmethod
+    def of(cls, name: str, settings: PackageSettings) -> Requester:
+        """The requester ``name`` with the point of contact the settings give."""
+        return cls(
+            name,
+            settings.unit,
+            settings.email,
+            settings.phone,
+            settings.country,
+            settings.reference,
+            settings.legal_basis,
+            settings.nondisclosure_basis,
+            settings.offence,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -353,7 +369,7 @@ class _Builder:
 
 def _edge_of(graph: nx.MultiDiGraph, u: str, v: str, key: str) -> Edge | None:
     data = graph.edges[u, v, key]
-    reserved = {"type", "tlp", "confidence", "first_seen", "last_seen", "sources"}
+    reserved = {"type", "tlp", "confidence", "first_seen", "last_seen", "sources", "date_added"}
     props = {k: val for k, val in data.items() if k not in reserved}
     prov = Provenance(
         sources=frozenset(data.get("sources") or ()),
@@ -361,6 +377,7 @@ def _edge_of(graph: nx.MultiDiGraph, u: str, v: str, key: str) -> Edge | None:
         last_seen=data.get("last_seen"),
         confidence=int(data["confidence"]),
         tlp=TLP.parse(data["tlp"]),
+        date_added=data.get("date_added"),
     )
     discriminator = key[len(f"{data['type']}|{u}|{v}|") :]
     return Edge(data["type"], u, v, prov, props, discriminator)
@@ -376,6 +393,7 @@ def takedown_package(
 ) -> Package:
     """Route every visible target's requests to the parties that can act (never a suspect) with evidence."""
     when = (created or datetime.now(UTC)).replace(microsecond=0)
+    version = store.data_version()  # what the package is made from: read before anything else
     asking = requester or Requester("unknown")
     scope = Scope.from_dict(plan.scope) if plan.scope else Scope()
     visible: dict[str, tuple[Target, Node]] = {}
@@ -446,7 +464,7 @@ def takedown_package(
         clearance,
         asking,
         when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        _data_version(store),
+        version,
         ordered,
         plan.verdict,
     )
@@ -458,8 +476,3 @@ def _why(target: Target | None) -> dict[str, Any]:
     if target.why_message:
         return dict(target.why_message)
     return {"id": "why.text", "values": {}, "text": target.why}
-
-
-def _data_version(store: GraphStore) -> int | None:
-    version = getattr(store, "data_version", None)
-    return int(version()) if callable(version) else None

@@ -208,7 +208,11 @@ def test_green_package_holds_nothing_amber_and_verify_catches_a_byte(
         assert secret not in blob, secret
     for bundle in (tmp_path / "green").rglob("bundle.stix.json"):
         assert stix_errors(json.loads(bundle.read_text()))[0] == []
-    assert verify(tmp_path / "green").ok
+    assert (
+        verify(tmp_path / "green").ok
+        and verify(tmp_path / "green").about["data_version"] == store.data_version()
+    )
+    assert verify(tmp_path / "green").about["requester"] == "alice"
     report = next((tmp_path / "green").rglob("report.html"))
     data = bytearray(report.read_bytes())
     data[len(data) // 2] ^= 0x01
