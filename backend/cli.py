@@ -202,7 +202,7 @@ def load(
         tell(rejects_written.notes)
         if as_json:
             print(json.dumps({**total.as_json(), "waiting": waiting, "failed": failed}))
-        else:
+        elif total.read_by_kind or not failed:  # a file that could not be read at all is its one line
             _print_summary(total, waiting, rejects)
         if total.rejected and rejects is None:
             _print_first_rejects(total)

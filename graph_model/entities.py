@@ -94,9 +94,13 @@ def make_node(
     name: str | None = None,
     props: dict[str, Any] | None = None,
     ids: tuple[str, ...] | list[str] = (),
+    key: str | None = None,
 ) -> Node:
-    """Make a node keyed by ``uuid`` (STIX/MISP objects) or by the canonical ``value`` of its type."""
-    if uuid:
+    """Make a node keyed by ``key`` as given, by ``uuid`` (STIX/MISP objects) or by the canonical
+    ``value`` of its type."""
+    if key:
+        pass
+    elif uuid:
         key = uuid_key(uuid)
     elif value is not None:
         key = node_key(model, kind, type_, value)

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from graph_model.errors import ValidationError
-from graph_model.model import UUID_NAMESPACE, Model
+from graph_model.model import STIX_NAMESPACE, UUID_NAMESPACE, Model
 
 _SPACE = re.compile(r"\s+")
-_STIX_ID = re.compile(r"^[a-z0-9-]+--([0-9a-fA-F-]{36})$")
+_STIX_ID = re.compile(r"^([a-z0-9-]+)--([0-9a-fA-F-]{36})$")
 
 
 def canonical_domain(value: str) -> str:
@@ -82,7 +82,7 @@ def canonical_uuid(value: str) -> str:
     """The UUID of a STIX id (``intrusion-set--<uuid>``) or of a bare UUID, lower-cased."""
     text = value.strip()
     match = _STIX_ID.match(text)
-    return str(uuidlib.UUID(match.group(1) if match else text))
+    return str(uuidlib.UUID(match.group(2) if match else text))
 
 
 CANONICAL: dict[str, Callable[[str], str]] = {
@@ -128,3 +128,12 @@ def uuid_key(value: str) -> str:
         return f"{UUID_NAMESPACE}:{canonical_uuid(value)}"
     except ValueError:
         raise ValidationError(f"not a UUID or STIX id: {value!r}") from None
+
+
+def stix_key(value: str) -> str:
+    """Key of a STIX object by its whole id, ``stix:<type>--<uuid>``: objects of different types that
+    share a UUID (MISP writes an attribute as ``indicator--X`` and ``observed-data--X``) stay apart."""
+    match = _STIX_ID.match(value.strip())
+    if match is None:
+        raise ValidationError(f"not a STIX id: {value!r}")
+    return f"{STIX_NAMESPACE}:{match.group(1)}--{canonical_uuid(value)}"

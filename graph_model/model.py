@@ -20,6 +20,9 @@ IDENTITIES = frozenset({"exact", "lower", "casefold", "name", "domain", "ip", "c
 # Objects with a UUID (STIX, MISP) are keyed by it whatever their kind, so references by UUID
 # resolve without knowing the target's kind; no node type may claim this namespace.
 UUID_NAMESPACE = "uuid"
+# STIX objects that are observations or containers (indicators, observed-data, reports, notes, files...)
+# are keyed by their whole STIX id: producers such as MISP reuse one UUID across such types.
+STIX_NAMESPACE = "stix"
 ANY = "*"
 
 
@@ -192,7 +195,7 @@ def build_model(
     for kind in nodes.values():
         for ntype in kind.types.values():
             owner = namespaces.setdefault(ntype.namespace, kind.name)
-            if ntype.namespace == UUID_NAMESPACE or owner != kind.name:
+            if ntype.namespace in (UUID_NAMESPACE, STIX_NAMESPACE) or owner != kind.name:
                 raise SchemaError(f"key namespace {ntype.namespace!r} used by {owner} and {kind.name}")
     sets: dict[str, frozenset[str]] = {}
     for sname, members in edge_sets.items():

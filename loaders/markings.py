@@ -47,6 +47,8 @@ class Markings:
     levels: dict[str, TLP] = field(default_factory=lambda: dict(STANDARD_TLP))
     # Non-TLP markings (statements, PAP, …): their text, kept as provenance of what they mark.
     statements: dict[str, str] = field(default_factory=dict)
+    # TLP markings whose label is not a TLP level (``TLP:TEST``): the label, for the warning.
+    unknown: dict[str, str] = field(default_factory=dict)
 
     def learn(self, raw: Mapping[str, Any]) -> None:
         """Read one ``marking-definition`` object (any form; nothing is rejected here)."""
@@ -58,12 +60,17 @@ class Markings:
             self.levels[marking_id] = level
         elif _is_tlp(raw):
             self.levels[marking_id] = UNRESOLVED  # a TLP marking whose level cannot be read
+            self.unknown[marking_id] = _label(raw)
         else:
             self.statements[marking_id] = _statement(raw)
 
     def level(self, ref: Any, warnings: list[str]) -> TLP | None:
         """The TLP level of a reference; None for a known non-TLP marking; RED (with a warning) if unknown."""
         if isinstance(ref, str):
+            if ref in self.unknown:
+                warnings.append(
+                    f"unknown TLP label {self.unknown[ref]!r}: treated as the most restrictive, TLP:RED"
+                )
             if ref in self.levels:
                 return self.levels[ref]
             if ref in self.statements:
@@ -78,6 +85,17 @@ def _is_tlp(raw: Mapping[str, Any]) -> bool:
     return (isinstance(kind, str) and kind.lower() == "tlp") or (
         isinstance(name, str) and name.upper().startswith("TLP:")
     )
+
+
+def _label(raw: Mapping[str, Any]) -> str:
+    """The label a TLP marking definition gives, as written (for a warning naming it)."""
+    definition = raw.get("definition")
+    if isinstance(definition, dict):
+        for key, value in definition.items():
+            if str(key).lower() == "tlp" and isinstance(value, str):
+                return value[:40]
+    name = raw.get("name")
+    return name[:40] if isinstance(name, str) else "?"
 
 
 def _parse(value: Any) -> TLP | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid as uuidlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +25,7 @@ from loaders.cti import ALIAS_CONFIDENCE, ATTACK_ID, AliasIndex, alias_candidate
 from loaders.json_stream import json_members
 from loaders.misp_galaxies import galaxy_kind
 from loaders.records import LoadContext, Record, SourceError, location
+from loaders.sniff import wrong_format
 
 Item = Node | Edge
 
@@ -134,6 +136,7 @@ def survey(path: Path, ctx: LoadContext) -> Galaxy:
     attack: dict[str, set[str]] = {}
     malpedia: dict[str, set[str]] = {}
     index = AliasIndex()
+    meta_keys: Counter[str] = Counter()
     for member in json_members(path, "values"):
         if member.key != "values":
             header[str(member.key)] = member.value
@@ -147,6 +150,7 @@ def survey(path: Path, ctx: LoadContext) -> Galaxy:
         except ValidationError:
             continue
         meta = raw["meta"] if isinstance(raw.get("meta"), dict) else {}
+        meta_keys.update(str(k) for k in meta)
         name, known = split_name(raw)
         aliases = [name, *_strings(meta.get("synonyms")), *_attributed_names(meta)]
         names[key] = name
@@ -156,8 +160,9 @@ def survey(path: Path, ctx: LoadContext) -> Galaxy:
         index.add(key, aliases)
     cluster_type = header.get("type")
     if not isinstance(cluster_type, str) or not seen_values or "objects" in header:
-        raise SourceError(f"{path}: not a MISP galaxy cluster file (needs a cluster 'type' and 'values')")
-    kind, node_type = galaxy_kind(cluster_type)
+        raise SourceError(wrong_format(path, header, "misp-galaxy", "needs a cluster 'type' and 'values'"))
+    category = header.get("category") if isinstance(header.get("category"), str) else None
+    kind, node_type = galaxy_kind(cluster_type, category=category, meta=meta_keys, values=len(names))
     galaxy = Galaxy(cluster_type, kind, node_type, aliases=index.collisions(), members=frozenset(names))
     space = ATTACK_SPACE.get(kind)
     attack = {k: {f"attack:{i}" for i in ids if space and i.startswith(space)} for k, ids in attack.items()}
@@ -190,8 +195,10 @@ def _record(path: Path, line: int, raw: Any, ctx: LoadContext, galaxy: Galaxy) -
     where = location(path, value_uuid)
     if not isinstance(raw.get("value"), str) or not raw["value"].strip():
         return Record(where, galaxy.type, error="value has no name ('value')", raw=raw)
+    warnings: list[str] = []
     try:
-        return Record(where, galaxy.type, _items(raw, ctx, galaxy), raw=raw)
+        items = _items(raw, ctx, galaxy, warnings)
+        return Record(where, galaxy.type, items, raw=raw, warnings=tuple(warnings))
     except (ValidationError, ValueError, TypeError) as exc:
         return Record(where, galaxy.type, error=str(exc), raw=raw)
 
@@ -232,7 +239,7 @@ def _props(
     return {k: v for k, v in props.items() if k in allowed}
 
 
-def _items(raw: dict[str, Any], ctx: LoadContext, galaxy: Galaxy) -> list[Item]:
+def _items(raw: dict[str, Any], ctx: LoadContext, galaxy: Galaxy, warnings: list[str]) -> list[Item]:
     key = uuid_key(raw["uuid"])
     meta = raw["meta"] if isinstance(raw.get("meta"), dict) else {}
     prov = ctx.prov(raw["uuid"])
@@ -258,7 +265,7 @@ def _items(raw: dict[str, Any], ctx: LoadContext, galaxy: Galaxy) -> list[Item]:
     for attack_id in galaxy.attack_candidates.get(key, ()):
         reason = "ATT&CK id claimed together with another, or by another value too"
         items.append(alias_candidate(key, f"attack:{attack_id}", attack_id, candidate, reason))
-    items.extend(_related(ctx.model, galaxy, key, raw.get("related") or [], prov))
+    items.extend(_related(ctx.model, galaxy, key, raw.get("related") or [], prov, warnings))
     return items
 
 
@@ -278,15 +285,24 @@ def _fits(model: Model, edge_type: str, source: str | None, target: str | None) 
     )
 
 
-def _related(model: Model, galaxy: Galaxy, key: str, related: Any, prov: Provenance) -> Iterator[Edge]:
+def _related(
+    model: Model, galaxy: Galaxy, key: str, related: Any, prov: Provenance, warnings: list[str]
+) -> Iterator[Edge]:
     """Edges of ``related[]``; symmetric ones ordered by key so A→B and B→A are one edge. A link the schema
-    cannot carry between the two kinds (a threat actor that "uses" another) is RELATED_TO with its word."""
+    cannot carry between the two kinds (a threat actor that "uses" another) is RELATED_TO with its word.
+    A malformed entry is left out with a warning; the value and its other links still load."""
     if not isinstance(related, list):
-        raise ValueError("'related' is not a list")
+        warnings.append("'related' is not a list: its links left out")
+        return
     for link in related:
-        if not isinstance(link, dict) or not isinstance(link.get("type"), str):
-            raise ValueError(f"malformed related entry: {link!r}"[:200])
-        target = uuid_key(str(link.get("dest-uuid")))
+        if not isinstance(link, dict) or not isinstance(link.get("type"), str) or not link["type"].strip():
+            warnings.append("related entry without a 'type' left out")
+            continue
+        try:
+            target = uuid_key(str(link.get("dest-uuid") or ""))
+        except ValidationError:
+            warnings.append("related entry without a valid 'dest-uuid' left out")
+            continue
         if target == key:
             continue
         relation = link["type"]

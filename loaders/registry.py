@@ -13,6 +13,7 @@ Reader = Callable[[Path, LoadContext], Iterator[Record]]
 FORMATS: dict[str, str] = {
     "stix": "loaders.stix",
     "misp-galaxy": "loaders.misp",
+    "misp-event": "loaders.misp_event",
     "ransomwhere": "loaders.ransomwhere",
     "btc-payments": "loaders.btc_payments",
     "receipts": "loaders.receipts",

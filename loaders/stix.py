@@ -20,8 +20,9 @@ from loaders.cti import ATTACK_ID, AliasIndex, sole_claims
 from loaders.json_stream import JsonEntry, json_members
 from loaders.markings import portions, statements
 from loaders.records import LoadContext, Record, SourceError, location
+from loaders.sniff import wrong_format
 from loaders.stix_checks import checked, valid_type_name
-from loaders.stix_links import MAPPERS
+from loaders.stix_links import MAPPERS, ref_key
 from loaders.stix_objects import Bundle, Item, StixObject, Unmodelled, attack_id
 
 # Software also claims its name (``software:<name>``) when not revoked.
@@ -53,7 +54,7 @@ def _objects(path: Path) -> Iterator[JsonEntry]:
     if not seen and _stix_object(header):
         yield JsonEntry("objects", 0, 1, header)
     elif not seen:
-        raise SourceError(f"{path}: not a STIX bundle or object (no 'objects', no STIX 'id' and 'type')")
+        raise SourceError(wrong_format(path, header, "stix", "no 'objects', no STIX 'id' and 'type'"))
 
 
 def _stix_object(raw: dict[str, Any]) -> bool:
@@ -153,7 +154,7 @@ def _marked_items(
     The object as a whole is mapped at its most restrictive level (errors there reject the record); a
     less restrictive portion that cannot be mapped without the properties marked above it is left out.
     """
-    key = uuid_key(raw["id"])
+    key = ref_key(raw["id"])
     parts, notes = portions(raw, clean, bundle.markings, ctx.tlp)
     warnings.extend(notes)
     sources = statements(raw, bundle.markings)

@@ -8,11 +8,12 @@ word in ``relation``: the fact is not lost and no edge breaks the schema.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from graph_model.entities import Edge, make_node
-from graph_model.identity import uuid_key
+from graph_model.identity import stix_key, uuid_key
 from graph_model.model import Model
 from loaders.cti import OBSERVABLE_TYPES, observable_node
 from loaders.stix_objects import (
@@ -90,6 +91,35 @@ KINDS: dict[str, str] = {
 }
 
 
+# Kinds whose STIX objects name an entity that other producers name by the same UUID (MISP's mitre-*
+# galaxies reuse ATT&CK's UUIDs; a galaxy cluster is exported as an intrusion-set or a threat-actor):
+# keyed ``uuid:<uuid>``. Every other type (observations, containers, observables' ids) is keyed by its
+# whole STIX id, so objects of different types sharing a UUID stay distinct.
+ENTITY_KINDS = frozenset(
+    {
+        "Actor",
+        "Campaign",
+        "Malware",
+        "Identity",
+        "Technique",
+        "Vulnerability",
+        "Mitigation",
+        "Detection",
+        "Asset",
+        "Location",
+        "Incident",
+    }
+)
+ENTITY_TYPES = frozenset({*(t for t, k in KINDS.items() if k in ENTITY_KINDS), "infrastructure"})
+
+
+def ref_key(ref: str) -> str:
+    """The key a STIX id (an object's own, or a reference to one) lands on."""
+    if ref.partition("--")[0] in ENTITY_TYPES:
+        return uuid_key(ref)
+    return stix_key(ref)
+
+
 def ref_kind(ref: str) -> str | None:
     """The node kind a STIX reference lands on, from its type prefix; None when it is not modelled."""
     return KINDS.get(ref.partition("--")[0])
@@ -118,7 +148,7 @@ def _observable(o: StixObject) -> list[Item]:
     return [
         node,
         *(
-            Edge(fit(o.ctx.model, t, o.raw["id"], r), node.key, uuid_key(r), o.prov, _word(t, r, o))
+            Edge(fit(o.ctx.model, t, o.raw["id"], r), node.key, ref_key(r), o.prov, _word(t, r, o))
             for t, r in links
             if ref_kind(r)
         ),
@@ -131,6 +161,48 @@ def _word(edge_type: str, ref: str, o: StixObject) -> dict[str, Any]:
     return {}
 
 
+# What the relationship and sighting mappers express themselves; every other property the object has
+# (labels, lang, external_references, created_by_ref, observed_data_refs, custom ones) is kept verbatim in
+# ``stix_extra`` (JSON), so nothing a producer stated on a link is refused or lost.
+LINK_FIELDS = frozenset(
+    {
+        "type",
+        "id",
+        "spec_version",
+        "created",
+        "modified",
+        "relationship_type",
+        "source_ref",
+        "target_ref",
+        "sighting_of_ref",
+        "where_sighted_refs",
+        "start_time",
+        "stop_time",
+        "first_seen",
+        "last_seen",
+        "confidence",
+        "object_marking_refs",
+        "granular_markings",
+        "description",
+        "count",
+        "summary",
+    }
+)
+
+
+def _link_props(o: StixObject) -> dict[str, Any]:
+    """``description``, ``count``, ``summary`` and the rest as ``stix_extra``, as the edge keeps them."""
+    count, summary = o.raw.get("count"), o.raw.get("summary")
+    extra = {k: v for k, v in o.raw.items() if k not in LINK_FIELDS}
+    props: dict[str, Any] = {
+        "description": o.text("description"),
+        "count": count if isinstance(count, int) and not isinstance(count, bool) else None,
+        "summary": summary if isinstance(summary, bool) else None,
+        "stix_extra": json.dumps(extra, sort_keys=True, ensure_ascii=False) if extra else None,
+    }
+    return {k: v for k, v in props.items() if v is not None}
+
+
 def _relationship(o: StixObject) -> list[Item]:
     relation = o.raw["relationship_type"]
     source, target = o.raw["source_ref"], o.raw["target_ref"]
@@ -139,15 +211,12 @@ def _relationship(o: StixObject) -> list[Item]:
     if reverse:
         source, target = target, source
     edge_type = fit(o.ctx.model, edge_type, source, target)
-    props: dict[str, Any] = {}
+    props = _link_props(o)
     if edge_type in WORDED:
         props["relation"] = relation
-    if edge_type in ("USES", "MITIGATES", "DETECTS"):
-        props["description"] = o.text("description")
-    props = {k: v for k, v in props.items() if v is not None}
     # No discriminator: the same fact from two sources is one edge; RELATED_TO keeps each relation apart.
     discriminator = relation if edge_type == "RELATED_TO" else ""
-    return [Edge(edge_type, uuid_key(source), uuid_key(target), o.prov, props, discriminator)]
+    return [Edge(edge_type, ref_key(source), ref_key(target), o.prov, props, discriminator)]
 
 
 def _sighting(o: StixObject) -> list[Item]:
@@ -156,20 +225,19 @@ def _sighting(o: StixObject) -> list[Item]:
     where = [r for r in o.texts("where_sighted_refs") if ref_kind(r)]
     if not where:
         raise Unmodelled("sighting without a modelled where_sighted_refs")
-    count = o.raw.get("count")
-    props = {"count": count} if isinstance(count, int) and not isinstance(count, bool) else {}
+    props = _link_props(o)
     edges: list[Item] = []
     for place in where:
         edge_type = fit(o.ctx.model, "SIGHTED_AT", sighted, place)
         word = {"relation": "sighted-at"} if edge_type == "RELATED_TO" else {}
-        edges.append(Edge(edge_type, uuid_key(sighted), uuid_key(place), o.prov, {**props, **word}))
+        edges.append(Edge(edge_type, ref_key(sighted), ref_key(place), o.prov, {**props, **word}))
     return edges
 
 
 def _refers(o: StixObject, edge_type: str, source: str) -> list[Item]:
     """Edges to the modelled objects of ``object_refs`` (relationships and unmodelled types are left out)."""
     refs = dict.fromkeys(r for r in o.texts("object_refs") if ref_kind(r))
-    return [Edge(edge_type, source, uuid_key(r), o.prov) for r in refs if uuid_key(r) != source]
+    return [Edge(edge_type, source, ref_key(r), o.prov) for r in refs if ref_key(r) != source]
 
 
 def _report(o: StixObject) -> list[Item]:
@@ -210,7 +278,7 @@ def _note(o: StixObject) -> list[Item]:
         "Note",
         o.raw["type"],
         prov=o.prov,
-        uuid=o.raw["id"],
+        key=o.key,
         name=name,
         props={"stix_id": o.raw["id"], **props},
     )

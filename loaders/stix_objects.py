@@ -126,7 +126,7 @@ def _node(o: StixObject, kind: str, type_: str, props: dict[str, Any], name: str
         kind,
         type_,
         prov=o.prov,
-        uuid=o.raw["id"],
+        key=o.key,
         name=name or o.text("name"),
         props={**_common(o), **props},
         ids=o.bundle.merge_ids.get(o.key, ()),
@@ -292,7 +292,7 @@ def _file(o: StixObject) -> list[Item]:
     }
     name = o.text("name") or next(iter(found.values()), None)
     if not found:  # no hash: the STIX id (derived from the name) is the only identity
-        return [make_node(o.ctx.model, "File", "file", prov=o.prov, uuid=o.raw["id"], name=name, props=props)]
+        return [make_node(o.ctx.model, "File", "file", prov=o.prov, key=o.key, name=name, props=props)]
     value = next(iter(found.values()))
     return [make_node(o.ctx.model, "File", "file", value, prov=o.prov, name=name, props=props, ids=(o.key,))]
 

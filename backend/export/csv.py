@@ -151,7 +151,7 @@ class _Writer:
         """The text that names a node: its name where that gives its key (or, for a node keyed by a UUID,
         an identifier that resolves to it), else the key's value."""
         attrs = self.graph.nodes[key]
-        if key.startswith("uuid:"):
+        if key.startswith(("uuid:", "stix:")):
             return str(attrs["name"])
         try:
             if node_key(self.model, attrs["kind"], attrs["type"], attrs["name"]) == key:
@@ -169,7 +169,7 @@ class _Writer:
         same key is named by that spelling, which merging keeps as its alias."""
         attrs = self.graph.nodes[key]
         spelling = self.value(key)
-        if _table(attrs["kind"], attrs["type"]) and not key.startswith("uuid:"):
+        if _table(attrs["kind"], attrs["type"]) and not key.startswith(("uuid:", "stix:")):
             for alias in attrs.get("aliases") or ():
                 try:
                     if node_key(self.model, attrs["kind"], attrs["type"], alias) == key:
@@ -356,7 +356,7 @@ def tables(graph: nx.MultiDiGraph, model: Model) -> dict[str, bytes]:
     for source, target, key, data in sorted(graph.edges(keys=True, data=True), key=lambda e: e[2]):
         writer.add_edge(_Edge(source, target, key, data))
     # Nodes keyed by a UUID first: a row naming one by its name then finds it by that identifier.
-    for key in sorted(graph.nodes, key=lambda k: (not k.startswith("uuid:"), k)):
+    for key in sorted(graph.nodes, key=lambda k: (not k.startswith(("uuid:", "stix:")), k)):
         writer.add_node(key)
     files: dict[str, bytes] = {}
     folders: dict[str, str] = {}

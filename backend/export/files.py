@@ -50,6 +50,7 @@ FORMATS = {
     "gexf": Format("gexf", "application/gexf+xml", ".gexf"),
     "graphml": Format("graphml", "application/graphml+xml", ".graphml"),
     "csv": Format("csv", "application/zip", ".zip"),
+    "misp": Format("misp", "application/json", ".misp.json"),
 }
 
 
@@ -87,6 +88,10 @@ def export(store: GraphStore, clearance: TLP, scope: Scope, fmt: str, *, aggrega
         files = {"export.gexf": gexf.dumps(graph, store.model, weight="count" if aggregate else None)}
     elif found.name == "graphml":
         files = {"export.graphml": graphml.dumps(graph, store.model)}
+    elif found.name == "misp":
+        from backend.export import misp  # PyMISP is imported only when a MISP export is asked for
+
+        files = {"export.misp.json": misp.dumps(graph, clearance)}
     else:
         files = csv_export.tables(graph, store.model)
     return Exported(files, graph.number_of_nodes(), graph.number_of_edges())

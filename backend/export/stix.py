@@ -64,10 +64,14 @@ CREATOR = "identity--" + str(uuid.uuid5(NAMESPACE, "identity:crimegraph"))
 SECTOR = ("Identity", "sector")
 
 
-def bundle(graph: nx.MultiDiGraph, *, grouping: Grouping | None = None) -> dict[str, Any]:
+def bundle(
+    graph: nx.MultiDiGraph, *, grouping: Grouping | None = None, added: dict[str, str | None] | None = None
+) -> dict[str, Any]:
     """The graph as a STIX 2.1 bundle (a JSON dict); objects in a stable order, the bundle id derived from
     them, so exporting the same graph twice gives the same bytes. ``grouping`` adds a STIX grouping of
-    some of the nodes (a takedown package's targets).
+    some of the nodes (a takedown package's targets). ``added``, when given, is filled with each
+    object's id and the ``date_added`` of the node or edge it was made from (None for the bundle's own
+    definitions and markings): what a TAXII collection serves as the object's date added.
 
     Raises ``ValidationError`` should ``stix2`` refuse an object (naming the node or edge).
     """
@@ -77,8 +81,12 @@ def bundle(graph: nx.MultiDiGraph, *, grouping: Grouping | None = None) -> dict[
     for key, attrs in sorted(graph.nodes(data=True)):
         if (attrs["kind"], attrs["type"]) == SECTOR:
             continue  # stated by the ``sectors`` of the identities in it, from which readers derive it
+        if attrs["kind"] == "Indicator" and not attrs.get("pattern"):
+            continue  # its pattern is marked above this clearance: without it, it is no STIX indicator
         made = node_object(key, attrs)
         ids[key] = made["id"]
+        if added is not None:
+            added[made["id"]] = attrs.get("date_added")
         markings.add(TLP.parse(attrs["tlp"]))
         objects.append(made)
     types = {key: ids[key].partition("--")[0] for key in ids}
@@ -90,7 +98,10 @@ def bundle(graph: nx.MultiDiGraph, *, grouping: Grouping | None = None) -> dict[
             continue  # the indicator's pattern states what it matches; the loader reads it from there
         keep = _stix_record(data.get("sources") or [])
         own_id = keep if keep and taken[keep] == 1 else None
-        objects.append(_edge_object(source, target, key, data, ids, types, own_id))
+        made = _edge_object(source, target, key, data, ids, types, own_id)
+        if added is not None:
+            added[made["id"]] = data.get("date_added")
+        objects.append(made)
         markings.add(TLP.parse(data["tlp"]))
     if grouping is not None:
         objects.append(_grouping(grouping, ids, graph))

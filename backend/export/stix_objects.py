@@ -155,6 +155,8 @@ def object_id(key: str, attrs: dict[str, Any], otype: str) -> str:
         return f"{otype}--{match.group(1)}"
     if isinstance(known, str) and known.startswith(f"{otype}--"):
         return known
+    if key.startswith(f"stix:{otype}--"):
+        return key.partition(":")[2]
     if otype in SCO_TYPES:
         contributing = json.dumps(sco_value(key, attrs), sort_keys=True, separators=(",", ":"))
         return f"{otype}--{uuid.uuid5(SCO_NAMESPACE, contributing)}"

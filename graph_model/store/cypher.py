@@ -15,6 +15,11 @@ from graph_model.model import Model
 ENTITY = "Entity"
 IDENTIFIER = "EntityId"
 PENDING = "PendingEdge"
+# Kinds keyed by their whole STIX id (``stix:<type>--<uuid>``) since layout 4; before, by ``uuid:<uuid>``.
+STIX_ID_KINDS = ("Indicator", "Report", "Note")
+OLD_STIX_KEYS = (
+    f"MATCH (n:{ENTITY}) WHERE n.kind IN $kinds AND n.key STARTS WITH 'uuid:' RETURN n.key AS key LIMIT 1"
+)
 WRITES = "CrimegraphWrites"  # one node counting write transactions (see neo4j_store, memory)
 # The state beyond the graph (GraphStore.put_state ...): records and counters, under labels no query of
 # the graph matches (every one of those starts from ``Entity``).

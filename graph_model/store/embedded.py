@@ -52,7 +52,9 @@ from graph_model.views import edge_view, floor, node_view
 HUB_CACHE_DEGREE = 1000
 HUB_CACHE_SIZE = 512
 # Bumped when the file layout changes; an older file is refused with a clear message.
-LAYOUT_VERSION = 3  # 3: tlp_rank is the lowest marking among sources, levels kept per marking
+# 3: tlp_rank is the lowest marking among sources, levels kept per marking; 4: STIX observations and
+# containers (indicators, observed-data, reports, notes, observables' ids) keyed by their whole STIX id.
+LAYOUT_VERSION = 4
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
     key TEXT PRIMARY KEY, kind TEXT NOT NULL, tlp_rank INTEGER NOT NULL, data TEXT NOT NULL);
@@ -342,7 +344,8 @@ class EmbeddedStore(GraphStore):
         if tables and version != LAYOUT_VERSION:
             raise StoreError(
                 f"{self.path} was written by another crimegraph version (file layout {version}, this one "
-                f"reads {LAYOUT_VERSION}); load the data again into a new file"
+                f"reads {LAYOUT_VERSION}); load the data again into a new file "
+                "(or `crimegraph clear` it first)"
             )
         has_state = self.conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'meta'").fetchone()[0]
         if tables and version == LAYOUT_VERSION and has_state:

@@ -369,6 +369,12 @@ class Neo4jStore(GraphStore):
         for statement in cypher.schema_statements(self.model):
             self.driver.execute_query(_q(statement), database_=self.database)
         self.driver.execute_query(_q("CALL db.awaitIndexes(300)"), database_=self.database)
+        if self._read(cypher.OLD_STIX_KEYS, kinds=list(cypher.STIX_ID_KINDS)):
+            raise StoreError(
+                f"the Neo4j database {self.database!r} holds STIX indicators, reports or notes keyed by "
+                "their UUID alone (written before crimegraph keyed them by their whole STIX id); run "
+                "`crimegraph clear` and load the sources again"
+            )
 
     def _read(self, text: str, **params: Any) -> list[dict[str, Any]]:
         query = neo4j.Query(_q(text), timeout=self.read_timeout) if self.read_timeout else _q(text)

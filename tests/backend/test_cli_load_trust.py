@@ -19,7 +19,7 @@ def test_one_unreadable_file_fails_the_exit_code_not_the_others(tmp_path: Path, 
     cluster = str(fixtures / "misp" / "botnet-excerpt.json")  # a MISP cluster given as STIX
     result = crimegraph(*store, "load", "stix", cluster, good, str(tmp_path / "nope.json"), "--json")
     assert result.returncode == 1
-    assert "botnet-excerpt.json: not a STIX bundle or object" in result.stderr
+    assert "botnet-excerpt.json: a MISP galaxy cluster file, not a STIX bundle: load it with" in result.stderr
     assert "nope.json" in result.stderr and "Traceback" not in result.stderr
     summary = json.loads(result.stdout)
     assert summary["nodes_new"] > 0 and len(summary["failed"]) == 2

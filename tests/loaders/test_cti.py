@@ -49,9 +49,10 @@ def test_observable_nodes(model: Model) -> None:
     assert observable_node(model, "ipv4-addr", "8.8.8.8/32", PROV).key == "ip:8.8.8.8"
     assert observable_node(model, "autonomous-system", "AS13335", PROV).key == "asn:13335"
     private = observable_node(
-        model, "ipv4-addr", "10.0.0.0", PROV, ids=("uuid:1e4ffad7-0b88-41d4-ba4d-77d27490b956",)
+        model, "ipv4-addr", "10.0.0.0", PROV, ids=("stix:ipv4-addr--1e4ffad7-0b88-41d4-ba4d-77d27490b956",)
     )
-    assert private.props["example"] is True and "uuid:1e4ffad7-0b88-41d4-ba4d-77d27490b956" in private.ids
+    assert private.props["example"] is True
+    assert "stix:ipv4-addr--1e4ffad7-0b88-41d4-ba4d-77d27490b956" in private.ids
     with pytest.raises(ValidationError):
         observable_node(model, "domain-name", "domain autuo.xicp.net", PROV)
 

@@ -98,7 +98,7 @@ def test_observables_are_keyed_by_value_and_examples_marked(
 ) -> None:
     summary, _ = load(embedded_store, fixtures / "stix" / "infrastructure.json")
     assert summary.rejected == 0 and embedded_store.pending_count() == 0
-    address = embedded_store.get("uuid:1e4ffad7-0b88-41d4-ba4d-77d27490b956", clearance=RED)
+    address = embedded_store.get("stix:ipv4-addr--1e4ffad7-0b88-41d4-ba4d-77d27490b956", clearance=RED)
     assert (address.key, address.props["example"]) == ("ip:198.51.100.3", True)
     assert embedded_store.get("domain:example.com", clearance=RED).props["example"] is True
     c2 = embedded_store.get("uuid:38c47d93-d984-4fd9-b87b-d69d0841628d", clearance=RED)
@@ -127,7 +127,7 @@ def test_indicator_patterns_name_cidrs_domains_and_urls(
     }
     cidr = embedded_store.get("cidr:58.246.0.0/15", clearance=RED)
     assert "example" not in cidr.props
-    hashes = embedded_store.get("uuid:8d12f44f-8ac0-4b12-8b4a-3699ca8c9691", clearance=RED)
+    hashes = embedded_store.get("stix:indicator--8d12f44f-8ac0-4b12-8b4a-3699ca8c9691", clearance=RED)
     assert hashes.kind == "Indicator" and "file:hashes" in hashes.props["pattern"]
     load(embedded_store, fixtures / "stix" / "indicator-for-malicious-url.json")
     assert embedded_store.get("url:http://x4z9arb.cn/4712/", clearance=RED).kind == "Infrastructure"
@@ -321,7 +321,7 @@ def test_every_oasis_example_loads(embedded_store: EmbeddedStore, shared_data: P
     ):
         assert embedded_store.get(value, clearance=RED).kind == "Infrastructure"
     assert (
-        embedded_store.get("uuid:ecb120bf-2694-4902-a737-62b74539a41b", clearance=RED).key
+        embedded_store.get("stix:domain-name--ecb120bf-2694-4902-a737-62b74539a41b", clearance=RED).key
         == "domain:example.com"
     )
     assert embedded_store.get("ip:10.0.0.0", clearance=RED).props["example"] is True

@@ -138,6 +138,6 @@ def test_a_misp_cluster_or_event_given_as_stix_cannot_be_read(
     event.write_text(
         json.dumps({"Event": {"info": "Phishing", "uuid": "5c3a1b2e-1111-4111-8111-111111111111"}})
     )
-    for path in (fixtures / "misp" / "botnet-excerpt.json", event):
-        with pytest.raises(SourceError, match="not a STIX bundle or object"):
+    for path, right in ((fixtures / "misp" / "botnet-excerpt.json", "misp-galaxy"), (event, "misp-event")):
+        with pytest.raises(SourceError, match=f"not a STIX bundle: load it with `crimegraph load {right}`"):
             list(stix.read(path, LoadContext(embedded_store.model, "x")))

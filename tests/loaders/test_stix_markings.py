@@ -16,7 +16,7 @@ from loaders import LoadContext, ingest, stix
 from loaders.ingest import IngestSummary
 from loaders.markings import Markings, definition_level
 
-INDICATOR = "uuid:8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
+INDICATOR = "stix:indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
 POISON_IVY = "uuid:fdd60b30-b67c-41e3-b0b9-f01faf20d111"
 TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 COPYRIGHT = "marking-definition--d81f86b9-975b-4c0b-875e-810c5ad45a4f: Copyright (c) Stark Industries 2017."

@@ -19,7 +19,7 @@ from graph_model.model import default_model
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 from loaders import LoadContext, ingest, reader
-from loaders.stix_links import RELATIONSHIPS
+from loaders.stix_links import RELATIONSHIPS, ref_key
 from queries.scope import Scope
 from tests.backend.export.graphs import seed
 from tests.backend.export.stix_check import stix_errors
@@ -96,7 +96,7 @@ def expected_back(graph: nx.MultiDiGraph, bundle: dict[str, Any]) -> dict[str, A
         if obj["type"].startswith("x-crimegraph-"):
             continue  # wallets and forums: crimegraph's own object types, skipped by STIX readers
         sco = obj["type"] in SCO_TYPES
-        keys[key] = key if sco or key.startswith("uuid:") else uuid_key(obj["id"])
+        keys[key] = key if sco or key.startswith(("uuid:", "stix:")) else ref_key(obj["id"])
         kind, type_ = a["kind"], a["type"]
         if kind == "Actor":
             kind, type_ = "Actor", "group"
@@ -330,3 +330,19 @@ def test_stix_export_of_every_real_dataset_is_valid(
     errors, checked = stix_errors(data, sample=None if FULL or size < 500 else max(10, size // 100))
     assert errors == [], errors[:5]
     print(f"\n{dataset}: {len(data['objects'])} objects, {checked} validated, 0 errors")
+
+
+def test_an_indicator_whose_pattern_is_marked_above_clearance_is_left_out(
+    embedded_store: GraphStore, fixtures: Path
+) -> None:
+    path = fixtures / "stix" / "granular-markings.json"
+    ingest(embedded_store, reader("stix")(path, LoadContext(embedded_store.model, "granular")))
+    indicator = "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
+    for level in TLP:
+        objects = stix.bundle(export_graph(embedded_store, level, Scope()))["objects"]
+        ids = {o["id"] for o in objects}
+        assert (indicator in ids) == (level >= TLP.RED)
+        assert (
+            all(indicator not in (o.get("source_ref"), o.get("target_ref")) for o in objects)
+            or level >= TLP.RED
+        )
