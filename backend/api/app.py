@@ -21,11 +21,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.api.answers import Answers
 from backend.api.auth import KeyRing
+from backend.api.browser import router as browser_router
 from backend.api.deps import Runner, StoreHolder
 from backend.api.graphiql import graphiql_router
 from backend.api.http import GraphQLEndpoint
 from backend.api.limits import BodyLimit
 from backend.api.schema import build_schema
+from backend.api.sessions import Sessions
 from backend.export.routes import router as export_router
 from backend.settings import ApiSettings, Settings
 from backend.views.routes import router as view_router
@@ -133,6 +135,9 @@ def create_app(
     )
     app.state.settings = settings
     app.state.keyring = keyring
+    app.state.sessions = Sessions.from_settings(
+        settings.session_secret, settings.api_keys, settings.session_hours
+    )
     app.state.store_holder = holder
     app.state.answers = Answers()
     app.state.store = store
@@ -177,6 +182,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
         )
     # Routers of other areas (views, exports) are included here, one line each.
+    app.include_router(browser_router)
     app.include_router(view_router)
     app.include_router(export_router)
     return app

@@ -179,6 +179,10 @@ class KeyRing:
                 found = caller
         return found
 
+    def by_id(self, key_id: str) -> Caller | None:
+        """The caller of the key with this fingerprint (a browser session names its key so)."""
+        return next((caller for _, caller in self._entries if caller.key_id == key_id), None)
+
 
 def generate_key() -> str:
     """A fresh random key (e.g. the local key ``crimegraph demo`` prints)."""
@@ -205,8 +209,15 @@ def caller_of(request: Request) -> Caller:
 
 
 async def current_caller(request: Request) -> Caller:
-    """FastAPI dependency: the authenticated :class:`Caller`, or HTTP 401."""
-    caller = caller_of(request)
+    """FastAPI dependency: the authenticated :class:`Caller` - by ``Authorization: Bearer KEY``, else by
+    a signed-in browser's session cookie (:mod:`backend.api.sessions`) - or HTTP 401 (303 to the sign-in
+    form for a browser asking for a page)."""
+    if request.headers.get("authorization"):
+        caller = caller_of(request)
+    else:
+        from backend.api.sessions import browser_caller  # sessions build on this module
+
+        caller = await browser_caller(request)
     request.state.caller = caller
     return caller
 

@@ -15,8 +15,10 @@ from typing import Any
 import networkx as nx
 from pyvis.network import Network as PyvisNetwork
 
+from backend.views import transfers
 from backend.views.page import Page, page
 from backend.views.shaping import AGGREGATE, GROUP, MORE, aggregate, collapse_hubs, more_key, positions
+from backend.views.transfers import merge_transfers
 from graph_model.model import Model
 from graph_model.provenance import TLP
 
@@ -109,6 +111,12 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
     graph = view.graph.copy()
     tlp = highest_tlp(graph)
     notes = list(view.notes)
+    merged = merge_transfers(graph)
+    if merged:
+        notes.append(
+            f"Transfers between the same two wallets are drawn as one edge ({merged:,} fewer edges): "
+            "click one to list its transfers."
+        )
     if view.truncated:
         notes.append("The result was cut short by its limit: more is linked than is shown.")
     keep = set(view.focus)
@@ -169,8 +177,9 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
         net.add_node(str(key), **node_options)
     edge_ids: dict[str, str] = {}
     edge_labels = graph.number_of_edges() <= 40
+    transfer_labels = graph.number_of_edges() <= 150
     for u, v, key, attrs in sorted(graph.edges(keys=True, data=True), key=_edge_order):
-        edge_options = vis_edge(model, str(key), attrs, label=edge_labels)
+        edge_options = vis_edge(model, str(key), attrs, label=edge_labels, transfer_label=transfer_labels)
         edge_ids[str(key)] = str(edge_options["id"])
         net.add_edge(str(u), str(v), **edge_options)
     nodes, edges, _heading, _height, _width, options_json = net.get_network_data()
@@ -236,8 +245,11 @@ def vis_node(model: Model, key: str, attrs: Mapping[str, Any], score: float | No
     return options
 
 
-def vis_edge(model: Model, key: str, attrs: Mapping[str, Any], *, label: bool) -> dict[str, Any]:
-    """An edge as vis-network draws it: coloured by its type from the schema, as wide as it carries."""
+def vis_edge(
+    model: Model, key: str, attrs: Mapping[str, Any], *, label: bool, transfer_label: bool = False
+) -> dict[str, Any]:
+    """An edge as vis-network draws it: coloured by its type from the schema, as wide as it carries.
+    ``label``: labelled; ``transfer_label``: labelled if it stands for a wallet pair's transfers."""
     etype = str(attrs.get("type", ""))
     color = model.edges[etype].color if etype in model.edges else EDGE_COLOR
     options: dict[str, Any] = {
@@ -250,9 +262,17 @@ def vis_edge(model: Model, key: str, attrs: Mapping[str, Any], *, label: bool) -
     for name, field_name in (("first_seen", "cgFirst"), ("last_seen", "cgLast"), ("tlp", "cgTlp")):
         if attrs.get(name):
             options[field_name] = str(attrs[name])
-    weight = edge_weight(attrs)
+    weight = transfers.weight(dict(attrs)) if "transfer_rows" in attrs else edge_weight(attrs)
     if weight is not None:
         options["value"] = weight
+    if "transfer_rows" in attrs:
+        options["heading"] = transfers.label(dict(attrs))
+        options["cgTransfers"] = attrs["transfer_rows"]
+        if attrs.get("transfers_left"):
+            options["cgTransfersLeft"] = attrs["transfers_left"]
+        if label or transfer_label:
+            options["label"] = transfers.label(dict(attrs))
+        return options
     if etype == MORE:
         options.update(dashes=True, arrows="", color={"color": MORE_COLOR})
     elif etype == AGGREGATE:
@@ -432,6 +452,15 @@ def node_tip(key: str, attrs: Mapping[str, Any], score: float | None = None) -> 
 
 def edge_tip(attrs: Mapping[str, Any]) -> list[list[str]]:
     """Tooltip rows of an edge: its properties and provenance (aggregates: what they stand for)."""
+    if "transfer_rows" in attrs:
+        rows = [["transfers", f"{attrs.get('count', 0):,} (click the edge to list them)"]]
+        for name, asset_total in (attrs.get("totals") or {}).items():
+            rows.append([f"total {name}".strip(), f"{asset_total:,.8g}"])
+        if attrs.get("total_usd") is not None:
+            rows.append(["total USD", f"${attrs['total_usd']:,.2f} ({attrs.get('usd_known', 0)} known)"])
+        if attrs.get("undated"):
+            rows.append(["undated", str(attrs["undated"])])
+        return rows + _provenance_rows(attrs)
     if attrs.get("type") == AGGREGATE:
         rows = [["edges", str(attrs.get("count", 0))]]
         return rows + [[str(t), str(n)] for t, n in list(attrs.get("types", {}).items())[:8]]
