@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import networkx as nx
 
 from backend.views.render import RECOVERY, View
-from graph_model.errors import InvalidArgument, NotFound
+from graph_model.entities import Node
+from graph_model.errors import CrimegraphError, InvalidArgument, LimitExceeded, NotFound
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore, node_attributes, to_networkx
 from queries.disruption.graph import DEFAULT_EDGE_SET, to_disruption_graph
@@ -21,6 +22,36 @@ from queries.neighbourhood import neighbourhood
 from queries.paths import paths
 from queries.results import Network, Path, Plan
 from queries.scope import Scope, scope_graph
+from queries.search import matches
+
+
+class Ambiguous(CrimegraphError):
+    """A reference names several entities: the caller chooses (a served view lists them)."""
+
+    status = 300
+
+    def __init__(self, param: str, ref: str, exact: Sequence[Node], partial: Sequence[Node] = ()) -> None:
+        candidates = [*exact, *partial]
+        names = "; ".join(f"{n.key} ({n.kind} {n.name})" for n in candidates[:5])
+        more = f" and {len(candidates) - 5} more" if len(candidates) > 5 else ""
+        super().__init__(f"{ref!r} names {len(candidates)} entities: {names}{more}. Give a key.")
+        self.param = param
+        self.ref = ref
+        self.candidates = candidates
+        self.exact = {n.key for n in exact}
+
+
+def entity(store: GraphStore, clearance: TLP, ref: str, param: str = "key") -> Node:
+    """The one entity ``ref`` names (a key, STIX id, ATT&CK id, address, domain, name or alias: see
+    :func:`queries.search.matches`). Several: :class:`Ambiguous`. None, or only above ``clearance``:
+    NotFound, the same words either way."""
+    found = matches(store, clearance, ref)
+    one = found.one
+    if one is not None:
+        return one
+    if found.all:
+        raise Ambiguous(param, ref, found.exact, found.partial)
+    raise NotFound(f"no entity matches {ref!r}")
 
 
 def network_graph(network: Network) -> nx.MultiDiGraph:
@@ -42,7 +73,7 @@ def neighbourhood_view(
     hub_cap: int = 50,
 ) -> View:
     """Entities within ``depth`` hops of ``key`` (at most ``limit``), hubs collapsed beyond ``hub_cap``."""
-    origin = store.get(key, clearance=clearance)
+    origin = entity(store, clearance, key)
     found = neighbourhood(
         store,
         clearance,
@@ -77,8 +108,8 @@ def paths_view(
     kinds: Sequence[str] | None = None,
 ) -> View:
     """The ``k`` shortest paths (at most ``max_length`` hops) between two entities."""
-    start = store.get(source, clearance=clearance)
-    end = store.get(target, clearance=clearance)
+    start = entity(store, clearance, source, "source")
+    end = entity(store, clearance, target, "target")
     found = paths(
         store, clearance, start.key, end.key, max_length=max_length, k=k, edge_set=edge_set, kinds=kinds
     )
@@ -139,7 +170,7 @@ def money_view(
     flow = money_flow(
         store,
         clearance,
-        wallet,
+        entity(store, clearance, wallet, "wallet").key,
         direction=direction,
         max_hops=max_hops,
         min_amount=min_amount,
@@ -197,6 +228,43 @@ def plan_view(store: GraphStore, clearance: TLP, plan: Plan) -> View:
         badges={key: f"TARGET {number}: " for number, key in enumerate(targets, start=1)},
         truncated=bool(graph.graph.get("truncated")),
     )
+
+
+INVESTIGATION = "crimegraph-investigation"  # the "format" of a saved investigation (the page's Save)
+
+
+def saved_keys(saved: object, *, limit: int) -> list[str]:
+    """The entity keys a saved investigation holds (drawn ones and the members of its aggregates)."""
+    if not isinstance(saved, dict) or saved.get("format") != INVESTIGATION:
+        raise InvalidArgument(f'not a saved investigation (a JSON object with "format": "{INVESTIGATION}")')
+    keys: list[str] = []
+    for item in saved.get("nodes") or []:
+        if isinstance(item, dict) and isinstance(item.get("key"), str):
+            keys.append(item["key"])
+    for group in saved.get("groups") or []:
+        if isinstance(group, dict):
+            keys.extend(k for k in group.get("members") or [] if isinstance(k, str))
+    keys = list(dict.fromkeys(keys))
+    if len(keys) > limit:
+        raise LimitExceeded(f"a saved investigation of {len(keys)} entities is over the limit of {limit}")
+    return keys
+
+
+def investigation_view(store: GraphStore, clearance: TLP, keys: Sequence[str]) -> View:
+    """A saved investigation read again at ``clearance``: the entities it holds that this caller may see
+    and the links among them; the others are counted in a note, never named."""
+    nodes = store.nodes(keys, clearance=clearance)
+    links = store.links(sorted(nodes), clearance=clearance, types=frozenset(store.model.edges))
+    inside = [link for link in links if link.source in nodes and link.target in nodes]
+    graph = to_networkx(nodes.values(), store.edges(inside, clearance=clearance))
+    notes = []
+    left = len(set(keys)) - len(nodes)
+    if left:
+        notes.append(
+            f"{left} entit{'y' if left == 1 else 'ies'} of the saved investigation "
+            f"{'is' if left == 1 else 'are'} not shown: above your clearance or no longer in the store."
+        )
+    return View(kind="investigation", title="Saved investigation (reopened)", graph=graph, notes=notes)
 
 
 def plan_clearance(data: object) -> TLP | None:

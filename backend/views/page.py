@@ -102,6 +102,20 @@ def csp_for(scripts: list[str], *, served: bool = False) -> str:
     )
 
 
+def choose_page(ref: str, items: list[dict[str, Any]], highest: str, clearance: str) -> Page:
+    """The page that lists the entities a reference names, to choose one (exact matches first)."""
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    csp = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'"
+    html = env.from_string(_asset("choose.html")).render(
+        ref=ref,
+        items=items,
+        count=len(items),
+        exact=any(item["exact"] for item in items),
+        **banner(TLP.parse(highest), TLP.parse(clearance)),
+    )
+    return Page(html=html, csp=csp, counts={"choices": len(items)})
+
+
 def page(title: str, data: dict[str, Any]) -> Page:
     """The page for one view's data (see :mod:`backend.views.render` for its shape)."""
     scripts = [vis_script(), _asset("view.js")]

@@ -16,22 +16,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.dependencies.models import Dependant
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from backend.api.auth import Caller, require
 from backend.api.deps import Runner, StoreHolder
 from backend.api.limits import FETCH_DEFAULT, HUB_CAP_MAX, MAX_DEPTH, NODE_CAP_DEFAULT, NODE_CAP_MAX, within
 from backend.settings import ApiSettings
 from backend.views.build import (
+    Ambiguous,
     community_view,
+    entity,
+    investigation_view,
     money_view,
     neighbourhood_view,
     paths_view,
     plan_clearance,
     plan_view,
+    saved_keys,
 )
-from backend.views.page import Page
-from backend.views.render import View, ViewOptions, render
+from backend.views.page import Page, choose_page
+from backend.views.render import View, ViewOptions, render, view_data
 from backend.views.shaping import AGGREGATE_BY
 from graph_model.errors import InvalidArgument, LimitExceeded
 from graph_model.provenance import TLP
@@ -119,7 +123,10 @@ async def _serve(
     store = holder.get()
     runner = Runner(holder, settings.time_budget)
     level = min(caller.clearance, clearance) if clearance is not None else caller.clearance
-    view = await runner(build, store, level)
+    try:
+        view = await runner(build, store, level)
+    except Ambiguous as exc:
+        return _choose(request, exc, level)
     view.clearance = level
     remaining = runner.deadline - time.monotonic()
     api = api_info(request)
@@ -131,7 +138,31 @@ async def _serve(
         raise LimitExceeded(
             f"the view ran out of the request's time budget ({settings.time_budget:g} s)"
         ) from None
+    session = getattr(request.state, "session", None)
+    if session is not None and request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        await runner(request.app.state.sessions.remember, store, session, target, view.title)
     return html(result)
+
+
+def _choose(request: Request, exc: Ambiguous, clearance: TLP, route: str | None = None) -> HTMLResponse:
+    """The entities a reference names, each a link to the same view of that one."""
+    items = []
+    for node in exc.candidates:
+        if route is not None:
+            href = str(request.url_for(route, **{exc.param: node.key}).path)
+        elif exc.param in request.path_params:
+            name = getattr(request.scope.get("route"), "name", "")
+            params = {**request.path_params, exc.param: node.key}
+            href = str(request.url_for(name, **params).path)
+            href += f"?{request.url.query}" if request.url.query else ""
+        else:
+            changed = request.url.include_query_params(**{exc.param: node.key})
+            href = changed.path + "?" + changed.query
+        exact = node.key in exc.exact
+        items.append({"href": href, "name": node.name, "kind": node.kind, "key": node.key, "exact": exact})
+    highest = max((n.prov.tlp for n in exc.candidates), default=TLP.CLEAR)
+    return html(choose_page(exc.ref, items, highest.label, clearance.label))
 
 
 def _api(request: Request) -> ApiSettings:
@@ -180,6 +211,48 @@ async def neighbourhood(
         )
 
     return await _serve(request, caller, build, options)
+
+
+@router.get("/find", response_class=HTMLResponse)
+async def find(
+    request: Request,
+    caller: Reader,
+    ref: Annotated[str, Query(description="A key, STIX id, ATT&CK id, address, domain, name or alias.")],
+) -> Response:
+    """The neighbourhood of the entity ``ref`` names (303 to it), or the list of those it may name."""
+    holder: StoreHolder = request.app.state.store_holder
+    store = holder.get()
+    runner = Runner(holder, _api(request).time_budget)
+    try:
+        found = await runner(entity, store, caller.clearance, ref)
+    except Ambiguous as exc:
+        return _choose(request, exc, caller.clearance, route="neighbourhood")
+    target = request.url_for("neighbourhood", key=found.key).path
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/investigation")
+async def investigation(request: Request, caller: Reader) -> JSONResponse:
+    """A saved investigation read again through this caller's clearance: what it may see, laid out as
+    saved by the page; what it may not see (or what is gone) left out and counted, never named."""
+    body = await request.body()
+    if len(body) > MAX_PLAN_BYTES:
+        raise InvalidArgument(f"a saved investigation is at most {MAX_PLAN_BYTES} bytes")
+    try:
+        saved: Any = json.loads(body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidArgument("the request body is not a saved investigation (JSON)") from None
+    keys = saved_keys(saved, limit=_api(request).max_scope)
+    holder: StoreHolder = request.app.state.store_holder
+    store = holder.get()
+    runner = Runner(holder, _api(request).time_budget)
+    view = await runner(investigation_view, store, caller.clearance, keys)
+    view.clearance = caller.clearance
+    options = ViewOptions(node_cap=NODE_CAP_MAX)
+    data = await asyncio.to_thread(view_data, view, store.model, options)
+    shown = sum(1 for _ in view.graph.nodes)
+    data["leftOut"] = len(keys) - shown
+    return JSONResponse(data, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/paths", response_class=HTMLResponse)

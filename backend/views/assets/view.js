@@ -528,7 +528,7 @@
   function findDrawn(text) {
     var q = text.trim().toLowerCase();
     if (!q) { return null; }
-    var best = null, rank = 9;
+    var best = null, rank = 9, bestNode = {};
     nodes.forEach(function (n) {
       if (n.cgKind === MORE) { return; }
       var r = 9, name = String(n.cgName || n.label || "").toLowerCase();
@@ -538,7 +538,12 @@
       else if (aliases.indexOf(q) >= 0) { r = 2; }
       else if (name.indexOf(q) >= 0) { r = 3; }
       else if (aliases.some(function (a) { return a.indexOf(q) >= 0; })) { r = 4; }
-      if (r < rank || (r === rank && best !== null && String(n.id) < String(best))) { rank = r; best = n.id; }
+      // Ties: what the view is about first, then the best linked, then by key.
+      var better = r < rank || (r === rank && r < 9 && (
+        (!!n.cgFocus !== !!bestNode.cgFocus) ? !!n.cgFocus :
+        (n.value || 0) !== (bestNode.value || 0) ? (n.value || 0) > (bestNode.value || 0) :
+        String(n.id) < String(best)));
+      if (better) { rank = r; best = n.id; bestNode = n; }
     });
     return best;
   }
