@@ -191,7 +191,7 @@ def money_view(
         kind="money",
         title=f"Money flow {arrow} {flow.origin.name}",
         graph=network_graph(flow.network),
-        focus=[flow.origin.key, *(d.node.key for d in services)],
+        focus=[flow.origin.key, *(d.node.key for d in services[:5])],
         notes=notes,
         truncated=flow.network.truncated,
     )

@@ -148,9 +148,12 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
     for u, v, k, attrs in recovery:
         graph.add_edge(u, v, key=k, **attrs)
     physics = graph.number_of_nodes() <= options.physics_max
-    layout = positions(graph, seed=options.seed, spread=160.0 if aggregated else 90.0)
+    labelled = graph.number_of_edges() <= 150 and any(
+        "transfer_rows" in a for *_, a in graph.edges(data=True)
+    )
+    layout = positions(graph, seed=options.seed, spread=160.0 if aggregated or labelled else 90.0)
     net = PyvisNetwork(directed=True)
-    net.options = vis_options(graph, physics)
+    net.options = vis_options(graph, physics, labelled=labelled)
     degree = dict(nx.Graph(graph).degree()) if graph.number_of_nodes() else {}
     focus = set(view.focus)
     # Size by score where every entity has one, else by degree (one scale per view).
@@ -223,7 +226,7 @@ def vis_node(model: Model, key: str, attrs: Mapping[str, Any], score: float | No
     color, shape, entry = _style(model, kind, attrs)
     aliases = [str(a) for a in (attrs.get("aliases") or ())][:MAX_ALIASES]
     options: dict[str, Any] = {
-        "label": _short(str(attrs.get("name", key)), LABEL_MAX),
+        "label": node_label(key, attrs),
         "shape": shape,
         "color": color,
         "heading": _node_heading(key, attrs),
@@ -283,6 +286,18 @@ def vis_edge(
     if label and etype not in (MORE, AGGREGATE):
         options["label"] = edge_label(etype, attrs)
     return options
+
+
+def node_label(key: str, attrs: Mapping[str, Any]) -> str:
+    """A node's label: its name, an address shortened in the middle (``bc1qen4h…unvfnvw``), a wallet's
+    service before its address."""
+    name = " ".join(str(attrs.get("name", key)).split())
+    if " " not in name and len(name) > 22:
+        name = name[:9] + "…" + name[-7:]
+    service = attrs.get("service") if attrs.get("kind") == "Wallet" else None
+    if service:
+        return _short(str(service), LABEL_MAX) + "\n" + name
+    return _short(name, LABEL_MAX)
 
 
 def _label_groups(groups: nx.MultiDiGraph, graph: nx.MultiDiGraph, scores: Mapping[str, float]) -> None:
@@ -347,8 +362,9 @@ def _regroup(
     return list(seen.values())
 
 
-def vis_options(graph: nx.MultiDiGraph, physics: bool) -> dict[str, Any]:
-    """vis-network options: labels hidden when zoomed far out, physics only where it is quick."""
+def vis_options(graph: nx.MultiDiGraph, physics: bool, *, labelled: bool = False) -> dict[str, Any]:
+    """vis-network options: labels hidden when zoomed far out, physics only where it is quick; longer
+    springs where edges carry labels."""
     big = graph.number_of_nodes() > 300
     return {
         "autoResize": True,
@@ -372,7 +388,11 @@ def vis_options(graph: nx.MultiDiGraph, physics: bool) -> dict[str, Any]:
             {
                 "enabled": True,
                 "solver": "barnesHut",
-                "barnesHut": {"gravitationalConstant": -6000, "springLength": 140, "avoidOverlap": 0.4},
+                "barnesHut": {
+                    "gravitationalConstant": -6000,
+                    "springLength": 260 if labelled else 140,
+                    "avoidOverlap": 0.4,
+                },
                 "stabilization": {"enabled": True, "iterations": 150, "fit": True},
             }
             if physics

@@ -176,3 +176,77 @@ def test_a_real_plan_from_the_planner(
     assert loaded.counts()["visible_nodes"] == before["nodes"] - 2
     loaded.clean()
     loaded.screenshot("plan-planner")
+
+
+def test_a_file_finds_filters_and_says_expanding_needs_the_server(
+    browser: Browser, seeded: tuple[EmbeddedStore, Keys], tmp_path: Path
+) -> None:
+    store, keys = seeded
+    view = neighbourhood_view(store, TLP.RED, keys.evil, depth=2)
+    loaded = _open(browser, view, store.model, tmp_path)
+    page = loaded.page
+    assert "need the server" in page.locator("#cg-notes").inner_text()
+    assert page.get_attribute("#cg-banner", "data-tlp") == "RED"  # the RED informant is drawn
+    page.fill("#cg-search", "bullethost")
+    page.press("#cg-search", "Enter")
+    assert page.evaluate("() => crimegraph.network.getSelectedNodes()") == [keys.provider]
+    before = loaded.counts()
+    page.uncheck("input[data-kind=Infrastructure]")
+    after = loaded.counts()
+    assert after["visible_nodes"] < before["visible_nodes"] - 40
+    page.check("input[data-kind=Infrastructure]")
+    page.fill("#cg-since", "2030-01-01")
+    page.dispatch_event("#cg-since", "change")
+    assert loaded.counts()["visible_nodes"] < before["visible_nodes"]
+    page.fill("#cg-since", "")
+    page.dispatch_event("#cg-since", "change")
+    assert loaded.counts() == before
+    page.evaluate("(k) => crimegraph.expand(k)", keys.mule)
+    assert "needs the server" in page.locator("#cg-status").inner_text()
+    assert loaded.counts() == before
+    # The legend shows exactly the shapes and colours drawn.
+    drawn = page.evaluate(
+        """() => { const seen = {}; crimegraph.nodes.get({filter: (n) => !n.hidden}).forEach((n) => {
+        seen[n.cgLegend] = true; }); return Object.keys(seen).sort(); }"""
+    )
+    legend = page.locator("#cg-legend li").all_inner_texts()
+    for entry in drawn:
+        assert any(text.startswith(entry + " (") for text in legend), (entry, legend)
+    colours = page.evaluate(
+        "() => [...new Set(crimegraph.edges.get().map((e) => e.cgType + ' ' + e.color.color))].sort()"
+    )
+    assert f"MEMBER_OF {store.model.edges['MEMBER_OF'].color}" in colours
+    assert f"HOSTED_ON {store.model.edges['HOSTED_ON'].color}" in colours
+    loaded.clean()
+    loaded.screenshot("file-workspace")
+
+
+def test_aggregates_are_labelled_and_open_in_place(browser: Browser, model: Model, tmp_path: Path) -> None:
+    graph = nx.MultiDiGraph()
+    for n in range(60):
+        graph.add_node(
+            f"n{n}", kind="Actor" if n % 3 else "Infrastructure", type="handle", name=f"member {n}"
+        )
+    for n in range(59):
+        graph.add_edge(f"n{n}", f"n{n + 1}", key=f"e{n}", type="ASSOCIATES_WITH")
+    graph.add_edge("n0", "n30", key="hub0", type="ASSOCIATES_WITH")
+    view = View(kind="community", title="60 members", graph=graph, focus=["n0"])
+    page = render(view, model, ViewOptions(node_cap=12, aggregate_by="kind"))
+    path = tmp_path / "agg.html"
+    page.write(path)
+    loaded = open_view(browser, path.as_uri())
+    groups = loaded.page.evaluate("() => crimegraph.nodes.get({filter: (n) => n.cgKind === '__group__'})")
+    assert groups and all("×" in g["label"] and "member" in g["label"] for g in groups)
+    actors = next(g for g in groups if g["label"].startswith("Actor"))
+    assert actors["label"].split("\n")[0] == "Actor ×40" and actors["label"].count(",") == 2
+    before = loaded.counts()["nodes"]
+    loaded.page.evaluate("(id) => crimegraph.expand(id)", actors["id"])
+    assert loaded.counts()["nodes"] == before - 1 + 40
+    links = "() => crimegraph.edges.get({filter: (e) => e.cgType === 'ASSOCIATES_WITH'}).length"
+    # Actor-Actor links drawn themselves (every third member is Infrastructure, still aggregated), the
+    # others as links to the Infrastructure aggregate.
+    assert loaded.page.evaluate(links) == 21
+    regrouped = "() => crimegraph.edges.get({filter: (e) => e.cgType === 'AGGREGATE'}).length"
+    assert loaded.page.evaluate(regrouped) >= 20
+    loaded.clean()
+    loaded.screenshot("aggregate-opened")
