@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import html
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +24,7 @@ PAGE = """<!doctype html>
   <meta charset="utf-8">
   <title>crimegraph GraphiQL</title>
   <meta name="robots" content="noindex">
+  <meta name="crimegraph-csrf" content="{csrf}">
   <style>body { margin: 0; height: 100vh; } #graphiql { height: 100vh; }</style>
   <link rel="stylesheet" href="graphiql/assets/graphiql.min.css">
 </head>
@@ -55,8 +57,16 @@ def graphiql_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/graphiql")
-    async def page() -> HTMLResponse:
-        return HTMLResponse(PAGE, headers={"Content-Security-Policy": POLICY})
+    async def page(request: Request) -> HTMLResponse:
+        """GraphiQL; in a signed-in browser it sends the session's CSRF token, so queries need no key."""
+        from backend.api.sessions import signed_in  # sessions build on the app's auth
+
+        session = await signed_in(request)
+        csrf = html.escape(session.csrf) if session is not None else ""
+        return HTMLResponse(
+            PAGE.replace("{csrf}", csrf),
+            headers={"Content-Security-Policy": POLICY, "Cache-Control": "no-store"},
+        )
 
     @router.get("/graphiql/assets/{name}")
     async def asset(name: str, request: Request) -> Response:

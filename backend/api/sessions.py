@@ -164,6 +164,23 @@ def sign_in_first(request: Request) -> HTTPException:
     )
 
 
+async def signed_in(request: Request) -> Session | None:
+    """The live session of the request's cookie, if any (pages open to everyone that say more to a
+    signed-in browser, such as GraphiQL)."""
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        return None
+    sessions: Sessions = request.app.state.sessions
+    holder: StoreHolder = request.app.state.store_holder
+    store = await holder.aget()
+    session = await Runner(holder, request.app.state.settings.api.time_budget).quick(
+        sessions.read, store, cookie
+    )
+    if session is None or session_caller(request.app.state.keyring, session) is None:
+        return None
+    return session
+
+
 async def browser_caller(request: Request) -> Caller:
     """The caller of a signed-in browser's session cookie; for a request that is not a plain read, only
     with the session's CSRF token in the ``X-Crimegraph-CSRF`` header."""
