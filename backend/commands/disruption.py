@@ -58,8 +58,10 @@ def _working(what: str, quiet: bool) -> Iterator[None]:
         yield
 
 
-def _with_store(clearance: str | None, what: str, quiet: bool, action: Callable[[GraphStore, TLP], T]) -> T:
-    level = read_clearance(clearance)
+def _with_store(
+    clearance: str | TLP | None, what: str, quiet: bool, action: Callable[[GraphStore, TLP], T]
+) -> T:
+    level = clearance if isinstance(clearance, TLP) else read_clearance(clearance)
     with opened_store() as store, _working(what, quiet):
         return action(store, level)
 
@@ -159,8 +161,9 @@ def plan(
 
     def body() -> None:
         cost_table = read_costs(costs) if costs else None
+        level = read_clearance(clearance)
         result = _with_store(
-            clearance,
+            level,
             f"planning {budget} takedown(s) for {objective}",
             as_json,
             lambda store, level: takedown_plan(
@@ -177,7 +180,8 @@ def plan(
             ),
         )
         if as_json:
-            _print_json(result.as_dict())
+            # The clearance it was made at: `crimegraph view plan` draws it there.
+            _print_json({**result.as_dict(), "clearance": level.label})
             return
         _print_plan(result, f"takedown plan ({objective})")
 

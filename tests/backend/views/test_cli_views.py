@@ -52,6 +52,12 @@ def test_view_commands_write_offline_pages(tmp_path: Path, model: Model) -> None
     planned = crimegraph(*where, "view", "plan", str(plan_file), "-o", str(tmp_path / "p.html"))
     assert planned.returncode == 0, planned.stderr
     assert "plan view written to" in planned.stdout
+    # A plan made at GREEN is drawn at GREEN unless --clearance says otherwise.
+    plan_file.write_text(json.dumps({**plan_json(keys), "clearance": "GREEN"}), encoding="utf-8")
+    green_plan = crimegraph(*where, "view", "plan", str(plan_file), "-o", str(tmp_path / "p.html"))
+    assert green_plan.returncode == 0, green_plan.stderr
+    assert "read at clearance TLP:GREEN (the plan's clearance)" in green_plan.stderr
+    assert 'data-tlp="CLEAR"' in (tmp_path / "p.html").read_text(encoding="utf-8")
 
     missing = crimegraph(*where, "view", "money", "btc:1NoSuchWallet", "-o", str(tmp_path / "m.html"))
     assert missing.returncode == 1 and missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
