@@ -9,6 +9,12 @@ generator, 3,000 actors) fetched with ``limit=N``. Each is rendered with the def
 the view is aggregated) and, for 1,000, also with the cap raised to 1,000 (a real 1,000-node view).
 "Stable" is the view's own signal: vis-network's ``stabilizationIterationsDone`` when physics runs, the
 first drawing when the layout is precomputed (physics off), measured from navigation start.
+
+Then the workspace served by a real uvicorn on the same demo store (``--served``, the default): a 1,000- and
+a 5,000-node neighbourhood served (the fetch limit raised to 5,000 for it), stable from navigation start;
+double-clicking a hub with 200+ neighbours not drawn yet, until they are drawn (the page's ``expand``
+promise, then vis' next ``afterDrawing``); and the page's search for an entity not drawn, until it is added
+and selected.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 # Run as a script, this folder comes first on sys.path, and benchmarks/queries.py would hide the package.
 REPO = Path(__file__).resolve().parents[1]
@@ -27,6 +34,9 @@ sys.path.insert(0, str(REPO))
 import networkx as nx  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from backend.api.app import create_app  # noqa: E402
+from backend.api.server import background  # noqa: E402
+from backend.settings import ApiSettings, Settings  # noqa: E402
 from backend.views.build import neighbourhood_view  # noqa: E402
 from backend.views.render import View, ViewOptions, render  # noqa: E402
 from graph_model.model import default_model  # noqa: E402
@@ -63,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-files", action="store_true", help="Only the served workspace figures.")
     args = parser.parse_args()
     model = default_model()
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
@@ -75,6 +86,8 @@ def main() -> None:
         )
         cases: list[tuple[str, int, int]] = [(src, n, 500) for src in ("synthetic", "demo") for n in SIZES]
         cases += [("synthetic", 1000, 1000), ("demo", 1000, 1000)]
+        if args.no_files:
+            cases = []
         print(
             f"{'source':<10} {'requested':>9} {'cap':>5} {'fetched':>8} {'shown':>6} {'edges':>6} {'agg':>4}"
             f" {'physics':>7} {'html s':>7} {'MB':>5} {'stable s':>8} {'ready s':>7}"
@@ -116,8 +129,83 @@ def main() -> None:
                 f" {len(page.html) / 1e6:>5.2f} {statistics.median(stable):>8.2f}"
                 f" {statistics.median(ready):>7.2f}"
             )
+        served(browser, store, seed, args.repeat)
         browser.close()
         store.close()
+
+
+KEY = "benchmark-key-0123456789"
+
+
+def _row(what: str, seconds: list[float], detail: str) -> None:
+    print(f"{what:<34} {statistics.median(seconds):>9.3f} {len(seconds):>5}  {detail}")
+
+
+EXPAND = """async (hub) => {
+  const t0 = performance.now();
+  const drawn = new Promise((done) => crimegraph.network.once("afterDrawing", done));
+  await crimegraph.expand(hub);
+  crimegraph.network.redraw();
+  await drawn;
+  return [performance.now() - t0, crimegraph.nodes.length];
+}"""
+SEARCH = """async (text) => {
+  const t0 = performance.now();
+  const key = await crimegraph.search(text);
+  return [performance.now() - t0, key];
+}"""
+
+
+def served(browser: object, store: EmbeddedStore, seed: str, repeat: int) -> None:
+    """The served workspace: big views, expanding a hub, searching for what is not drawn."""
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    graph = store.subgraph(clearance=TLP.RED)
+    hub = max(graph.nodes, key=lambda k: (len(set(graph.predecessors(k)) | set(graph.successors(k))), k))
+    degree = len(set(graph.predecessors(hub)) | set(graph.successors(hub)))
+    # A neighbour of the hub whose own neighbourhood (depth 1) leaves most of the hub's neighbours out.
+    start = min(set(graph.predecessors(hub)) | set(graph.successors(hub)), key=lambda k: (graph.degree(k), k))
+    lengths = nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), start)
+    actors = [k for k in lengths if graph.nodes[k].get("kind") == "Actor"]
+    far = max(actors, key=lambda k: (lengths[k], k))
+    settings = Settings(
+        api_keys=f"{KEY}:analyst:RED", api=ApiSettings(max_neighbourhood=5000, time_budget=120)
+    )
+    headers = {"Authorization": f"Bearer {KEY}"}
+    print(f"\nserved workspace (hub {hub}: {degree} neighbours; expanded from {start})")
+    print(f"{'what':<34} {'median s':>9} {'runs':>5}  detail")
+    with background(create_app(settings, store=store)) as base:
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, extra_http_headers=headers)
+        tab = context.new_page()
+        tab.route(
+            "**/*", lambda route: route.continue_() if route.request.url.startswith(base) else route.abort()
+        )
+        for n in (1000, 5000):
+            times, shown = [], 0
+            for _ in range(repeat):
+                tab.goto(f"{base}/view/neighbourhood/{quote(seed, safe='')}?depth=4&limit={n}&hub_cap=500")
+                tab.wait_for_function("() => window.crimegraph && window.crimegraph.ready", timeout=120_000)
+                times.append(tab.evaluate("() => crimegraph.stableMs") / 1000)
+                shown = tab.evaluate("() => crimegraph.nodes.length")
+            _row(f"served view, limit {n:,}", times, f"{shown} drawn")
+        expand, added = [], 0
+        for _ in range(repeat):
+            tab.goto(f"{base}/view/neighbourhood/{quote(start, safe='')}?depth=1")
+            tab.wait_for_function("() => window.crimegraph && window.crimegraph.ready", timeout=60_000)
+            before = tab.evaluate("() => crimegraph.nodes.length")
+            ms, after = tab.evaluate(EXPAND, hub)
+            expand.append(ms / 1000)
+            added = after - before
+        _row("expand the hub (double-click)", expand, f"{added} added")
+        found, name = [], graph.nodes[far].get("name", far)
+        for _ in range(repeat):
+            tab.goto(f"{base}/view/neighbourhood/{quote(start, safe='')}?depth=1")
+            tab.wait_for_function("() => window.crimegraph && window.crimegraph.ready", timeout=60_000)
+            ms, key = tab.evaluate(SEARCH, name)
+            found.append(ms / 1000)
+        _row("search, not drawn yet", found, f"{name!r} -> {key}")
+        context.close()
 
 
 if __name__ == "__main__":
