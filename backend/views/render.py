@@ -271,6 +271,9 @@ def vis_edge(
     if "transfer_rows" in attrs:
         options["heading"] = transfers.label(dict(attrs))
         options["cgTransfers"] = attrs["transfer_rows"]
+        options["cgCount"] = int(attrs.get("count", 0))
+        if attrs.get("total") is not None:
+            options["cgTotal"] = float(attrs["total"])
         if attrs.get("transfers_left"):
             options["cgTransfersLeft"] = attrs["transfers_left"]
         if label or transfer_label:

@@ -375,7 +375,30 @@
     if (prov.firstSeen) { edge.cgFirst = prov.firstSeen; }
     if (prov.lastSeen) { edge.cgLast = prov.lastSeen; }
     if (prov.tlp) { edge.cgTlp = prov.tlp; }
+    if (link.type === "TRANSFERRED") { edge.cgTransfer = link.properties || {}; }
     return edge;
+  }
+  // A transfer that arrives by expanding joins its wallet pair's one edge (as the server draws them).
+  function mergeTransfer(e) {
+    var p = e.cgTransfer, id = "transfers:" + e.from + ">" + e.to;
+    var existing = edges.get(id);
+    var rows = existing && existing.cgTransfers ? existing.cgTransfers.slice() : [];
+    var tx = String(p.tx_id || e.id);
+    if (rows.some(function (row) { return row[0] === tx; })) { return; }
+    var amount = typeof p.amount === "number" ? p.amount : null;
+    rows.push([tx, String(p.time || e.cgFirst || "undated"),
+      amount === null ? "amount unknown" : amount + (p.asset ? " " + p.asset : ""),
+      typeof p.amount_usd === "number" ? "$" + p.amount_usd.toFixed(2) : ""]);
+    var count = (existing && existing.cgCount ? existing.cgCount : (existing ? rows.length - 1 : 0)) + 1;
+    var total = (existing && typeof existing.cgTotal === "number" ? existing.cgTotal : 0) + (amount || 0);
+    var label = count + " transfer" + (count === 1 ? "" : "s") + " · " + Number(total.toPrecision(4)) + (p.asset ? " " + p.asset : "");
+    var item = {
+      id: id, from: e.from, to: e.to, cgType: "TRANSFERRED", cgTransfers: rows, cgCount: count, cgTotal: total,
+      label: label, value: total || count, color: e.color, cgFirst: e.cgFirst, cgLast: e.cgLast, cgTlp: e.cgTlp
+    };
+    tips.edge[id] = [label, [["transfers", count + " (click the edge to list them)"]]];
+    mark(e.cgTlp);
+    if (existing) { edges.update(item); } else { edges.add(item); }
   }
   // Where an entity is drawn: itself, the aggregate holding it, or nowhere (null).
   function drawnAs(key) {
@@ -414,6 +437,7 @@
       var a = drawnAs(e.from), b = drawnAs(e.to);
       if (!a || !b) { return; }
       if (a !== e.from || b !== e.to) { if (a !== b) { addAggregateLink(a, b); } return; }
+      if (e.cgTransfer) { mergeTransfer(e); return; }
       tips.edge[e.id] = [e.heading, e.tip];
       delete e.heading; delete e.tip;
       mark(e.cgTlp);
@@ -476,7 +500,7 @@
           id: moreId, label: "+" + left + " more", shape: "box", color: data.styles.more, cgKind: MORE,
           cgLegend: "+N more (double-click for the next page)", cgHub: key, cgCount: left, value: 1
         };
-        tips.node[moreId] = ["+" + left + " more", [["hidden", left + " more neighbours: double-click for the next page"]]];
+        tips.node[moreId] = ["+" + left + " more", [["not drawn", left + " more links: double-click for the next page"]]];
         if (nodes.get(moreId)) { nodes.update(marker); }
         else {
           marker.x = at.x + 40; marker.y = at.y - 60;
