@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable
 from functools import partial
@@ -37,7 +38,7 @@ from backend.views.build import (
 from backend.views.page import Page, choose_page
 from backend.views.render import View, ViewOptions, render, view_data
 from backend.views.shaping import AGGREGATE_BY
-from graph_model.errors import InvalidArgument, LimitExceeded
+from graph_model.errors import CrimegraphError, InvalidArgument, LimitExceeded
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 from queries.results import Plan
@@ -72,6 +73,8 @@ Reader = Annotated[Caller, Depends(require("read"))]
 Analyst = Annotated[Caller, Depends(require("analyse"))]
 MAX_NODE_CAP = NODE_CAP_MAX
 MAX_PLAN_BYTES = 2_000_000
+RECENT_SECONDS = 5.0  # at most this long to remember a view on the session's recent list
+log = logging.getLogger("crimegraph.views")
 MAX_HOPS = 8  # transfers a money view follows (the CLI's --max-hops allows as many)
 
 
@@ -141,7 +144,12 @@ async def _serve(
     session = getattr(request.state, "session", None)
     if session is not None and request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        await runner(request.app.state.sessions.remember, store, session, target, view.title)
+        try:  # the start page's list of recent views: never worth failing the view for
+            await Runner(holder, RECENT_SECONDS)(
+                request.app.state.sessions.remember, store, session, target, view.title
+            )
+        except CrimegraphError as exc:
+            log.warning("recent views not updated: %s", exc)
     return html(result)
 
 
