@@ -8,6 +8,7 @@ aggregated above the node cap, layout precomputed), styles it from the schema an
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,7 @@ MAX_SOURCES = 6
 MAX_PROPS = 10
 MAX_ALIASES = 20  # aliases a node carries for the page's search
 EDGE_COLOR = "#9a9a9a"
+ADDRESS = re.compile(r"[A-Za-z0-9]{23,}")  # a wallet address or a hash: shortened in the middle in labels
 ARROWS_MAX = 1000  # above this many edges arrowheads are left out: unreadable there, and twice the drawing
 
 
@@ -295,7 +297,7 @@ def node_label(key: str, attrs: Mapping[str, Any]) -> str:
     """A node's label: its name, an address shortened in the middle (``bc1qen4h…unvfnvw``), a wallet's
     service before its address."""
     name = " ".join(str(attrs.get("name", key)).split())
-    if " " not in name and len(name) > 22:
+    if ADDRESS.fullmatch(name):
         name = name[:9] + "…" + name[-7:]
     service = attrs.get("service") if attrs.get("kind") == "Wallet" else None
     if service:
