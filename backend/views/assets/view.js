@@ -421,6 +421,16 @@
   function place(newNodes, newEdges, cx, cy) {
     var fresh = newNodes.filter(function (n) { return !nodes.get(n.id) && !state.inGroup[n.id]; });
     var radius = 110 + 14 * Math.sqrt(fresh.length);
+    if (fresh.length > 1 && nodes.length > 1) {
+      // Out from the drawing's middle, so the new ones land beside what is drawn rather than on it.
+      var all = network.getPositions(), mx = 0, my = 0, count = 0;
+      Object.keys(all).forEach(function (id) { mx += all[id].x; my += all[id].y; count += 1; });
+      mx /= count; my /= count;
+      var dx = cx - mx, dy = cy - my, length = Math.hypot(dx, dy);
+      if (length < 1) { dx = 1; dy = 0; length = 1; }
+      cx += dx / length * (radius + 60);
+      cy += dy / length * (radius + 60);
+    }
     fresh.forEach(function (n, i) {
       // A sunflower spiral: even spacing whatever the count, nothing on top of the expanded node.
       var r = radius * Math.sqrt((i + 1) / (fresh.length + 1)) + 60, a = i * 2.39996;
