@@ -22,7 +22,9 @@ from queries.neighbourhood import neighbourhood
 from queries.paths import paths
 from queries.results import Network, Path, Plan
 from queries.scope import Scope, scope_graph
-from queries.search import matches
+from queries.search import Match, ranked
+
+MAX_CHOICES = 50  # entities a chooser page lists for an ambiguous reference
 
 
 class Ambiguous(CrimegraphError):
@@ -43,14 +45,21 @@ class Ambiguous(CrimegraphError):
 
 def entity(store: GraphStore, clearance: TLP, ref: str, param: str = "key") -> Node:
     """The one entity ``ref`` names (a key, STIX id, ATT&CK id, address, domain, name or alias: see
-    :func:`queries.search.matches`). Several: :class:`Ambiguous`. None, or only above ``clearance``:
-    NotFound, the same words either way."""
-    found = matches(store, clearance, ref)
-    one = found.one
-    if one is not None:
-        return one
-    if found.all:
-        raise Ambiguous(param, ref, found.exact, found.partial)
+    :func:`queries.search.ranked`): the one it identifies, else the one it names exactly, else its only
+    match. Several: :class:`Ambiguous`, exact matches first. None, or only above ``clearance``: NotFound,
+    the same words either way."""
+    hits = ranked(store, clearance, ref)[:MAX_CHOICES]
+    # As queries.search.resolve: the best exact rank (an identifier, else a name or alias) decides.
+    best = min((h.match for h in hits if h.match <= Match.NAME), default=None)
+    exact = [h.node for h in hits if h.match == best]
+    if len(exact) == 1:
+        return exact[0]
+    if len(hits) == 1:
+        return hits[0].node
+    if hits:
+        named = [h.node for h in hits if h.match <= Match.NAME]
+        others = [h.node for h in hits if h.match > Match.NAME]
+        raise Ambiguous(param, ref, named, others)
     raise NotFound(f"no entity matches {ref!r}")
 
 
