@@ -17,12 +17,12 @@ from typing import Any
 import networkx as nx
 
 from backend.export.graph import export_graph
-from backend.export.package.parties import Party, Router, rules
+from backend.export.package.parties import Hop, Party, Router, edge_of, rules
 from backend.export.package.paths import critical_paths
 from backend.settings import PackageSettings
 from graph_model.entities import Edge, Node
 from graph_model.errors import CrimegraphError, NotFound
-from graph_model.provenance import TLP, Provenance
+from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 from queries.disruption.actions import action_table, facts_of
 from queries.disruption.explain import explain_targets
@@ -35,6 +35,8 @@ MAX_FACTS = 15
 MAX_FACTS_UNIT = 25
 MAX_TRANSFERS = 60
 HOSTS = frozenset({"HOSTED_ON", "BELONGS_TO", "RESOLVES_TO"})
+# Links that say what a target is and where it runs, shown before the others.
+LEADS = frozenset({"COMMUNICATES_WITH", "RESOLVES_TO", "HOSTED_ON", "REGISTERED_WITH", "CUSTOMER_OF", "OWNS"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +223,7 @@ class _Builder:
         self.created = created
         self.routing = rules()
         self.table = action_table()
+        self.layers = store.model.edge_types("infrastructure") | store.model.edge_types("money")
 
     def reply_by(self, urgency: str) -> str:
         days = int(self.routing["reply_days"].get(urgency, 10))
@@ -263,21 +266,33 @@ class _Builder:
             found.append({"id": "reason.bulletproof", "values": {}})
         return found or [{"id": "reason.plan", "values": {}}]
 
-    def evidence(self, entry: PartyPackage, node: Node, unit: bool) -> list[dict[str, Any]]:
-        """Facts about ``node`` the party may see: statements with times, sources, confidence, marking."""
+    def evidence(self, entry: PartyPackage, node: Node, unit: bool, via: list[Hop]) -> list[dict[str, Any]]:
+        """Facts about ``node`` the party may see: statements with times, sources, confidence, marking.
+
+        First the links that lead from the target to the party (why it is the one to ask), then the
+        target's own links: for a party that is no unit only links of the infrastructure and money layers,
+        none to an actor or another target."""
         nodes, edges = self.around(node.key)
         entry.nodes[node.key] = node
         facts = [_observed(node)]
+        shown: set[str] = set()
+        for edge, source, target in self.router.hops(via):
+            entry.nodes[source.key], entry.nodes[target.key] = source, target
+            entry.edges[edge.key] = edge
+            facts.append(_fact(edge, {source.key: source, target.key: target}))
+            shown.add(edge.key)
         chosen = []
         for edge in edges:
-            if edge.type == "TRANSFERRED":
-                continue  # the transactions table shows these
+            if edge.type == "TRANSFERRED" or edge.key in shown:
+                continue  # the transactions table shows transfers
             other = nodes[edge.target if edge.source == node.key else edge.source]
-            if not unit and (other.kind == "Actor" or other.key in self.targets):
-                continue  # need to know: no suspect's name, no other target
+            if not unit and (
+                other.kind == "Actor" or other.key in self.targets or edge.type not in self.layers
+            ):
+                continue  # need to know: no suspect's name, no other target, nothing of the forums' talk
             chosen.append(edge)
-        chosen.sort(key=lambda e: (e.prov.last_seen or "", e.key), reverse=True)
-        for edge in chosen[: MAX_FACTS_UNIT if unit else MAX_FACTS]:
+        chosen.sort(key=lambda e: (e.type not in LEADS, e.prov.last_seen or "", e.key))
+        for edge in chosen[: (MAX_FACTS_UNIT if unit else MAX_FACTS) - len(shown)]:
             entry.nodes[edge.source] = nodes[edge.source]
             entry.nodes[edge.target] = nodes[edge.target]
             entry.edges[edge.key] = edge
@@ -359,28 +374,12 @@ class _Builder:
             for a, b in zip(members, members[1:], strict=False):
                 for u, v in ((a, b), (b, a)):
                     for key in sorted(graph.get_edge_data(u, v) or {}):
-                        edge = _edge_of(graph, u, v, key)
-                        if edge is not None and u in nodes and v in nodes:
+                        edge = edge_of(graph, u, v, key)
+                        if u in nodes and v in nodes:
                             entry.nodes[u], entry.nodes[v] = nodes[u], nodes[v]
                             entry.edges[key] = edge
                             break
         return found
-
-
-def _edge_of(graph: nx.MultiDiGraph, u: str, v: str, key: str) -> Edge | None:
-    data = graph.edges[u, v, key]
-    reserved = {"type", "tlp", "confidence", "first_seen", "last_seen", "sources", "date_added"}
-    props = {k: val for k, val in data.items() if k not in reserved}
-    prov = Provenance(
-        sources=frozenset(data.get("sources") or ()),
-        first_seen=data.get("first_seen"),
-        last_seen=data.get("last_seen"),
-        confidence=int(data["confidence"]),
-        tlp=TLP.parse(data["tlp"]),
-        date_added=data.get("date_added"),
-    )
-    discriminator = key[len(f"{data['type']}|{u}|{v}|") :]
-    return Edge(data["type"], u, v, prov, props, discriminator)
 
 
 def takedown_package(
@@ -415,18 +414,20 @@ def takedown_package(
             roles=[str(r) for r in node.props.get("roles") or ()],
             facts=builder.facts(node),
         )
-        by_party: dict[tuple[str, str], tuple[Party, list[dict[str, Any]], list[dict[str, Any]]]] = {}
+        by_party: dict[
+            tuple[str, str], tuple[Party, list[dict[str, Any]], list[dict[str, Any]], list[Hop]]
+        ] = {}
         for action in entry_spec.actions:
             routed = builder.router.find(node, action.party)
             for party in routed.parties:
-                slot = by_party.setdefault(party.id, (party, [], []))
+                slot = by_party.setdefault(party.id, (party, [], [], routed.via.get(party.id, [])))
                 wanted = {"action": action.action, "needs": action.needs, "asked_of": action.party}
                 if wanted not in slot[1]:
                     slot[1].append(wanted)
                 for note in routed.notes:
                     if note not in slot[2]:
                         slot[2].append(note)
-        for party_id, (party, actions, notes) in sorted(by_party.items()):
+        for party_id, (party, actions, notes, via) in sorted(by_party.items()):
             entry = packages.setdefault(party_id, PartyPackage(party))
             urgency = (
                 "urgent"
@@ -447,7 +448,11 @@ def takedown_package(
                 "last_seen": node.prov.last_seen,
                 "sources": sorted(node.prov.sources),
                 "reasons": builder.reasons(node) if not unit else [],
-                "facts": builder.evidence(entry, node, unit),
+                "via": [
+                    {"key": end.key, "name": end.name, "kind": end.kind, "type": end.type}
+                    for _, _, end in builder.router.hops(via)
+                ],
+                "facts": builder.evidence(entry, node, unit, via),
                 "transactions": builder.transactions(entry, node, unit),
             }
             if unit:

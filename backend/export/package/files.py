@@ -40,6 +40,17 @@ def bundle(item: PartyPackage, title: str, objective: str) -> bytes:
     return stix.dumps(graph, grouping=grouping)
 
 
+def _identifier(target: dict[str, Any]) -> str | None:
+    """What an abuse desk looks a target up by: the target itself when it is an address, a domain or an AS,
+    else the first such on its way to the party (a forum's IP address)."""
+    if target["kind"] == "Infrastructure" and target["type"] in XARF_TYPES:
+        return str(target["name"])
+    for step in target.get("via") or ():
+        if step["kind"] == "Infrastructure" and step["type"] in XARF_TYPES:
+            return str(step["name"])
+    return None
+
+
 def package_files(package: Package, language: str = DEFAULT_LANGUAGE) -> dict[str, bytes]:
     """Every file of the package by relative path (see the module docstring)."""
     t = translator(language)
@@ -70,9 +81,14 @@ def package_files(package: Package, language: str = DEFAULT_LANGUAGE) -> dict[st
             written.append("cover-note.html")
         else:
             for target in data["targets"]:
-                if target["kind"] == "Infrastructure" and target["type"] in XARF_TYPES:
+                identifier = _identifier(target)
+                if identifier is not None:
                     name = f"xarf/{_slug(target['name'])}.json"
-                    files[f"{folder}/{name}"] = _json(xarf_report(data, target, render.evidence_text(target)))
+                    summary = f"{target['name']} ({target['kind']} / {target['type']}): " + " ".join(
+                        render.t(r["id"], **r["values"]) for r in target["reasons"]
+                    )
+                    report = xarf_report(data, target, identifier, render.evidence_text(target), summary)
+                    files[f"{folder}/{name}"] = _json(report)
                     written.append(name)
         index.append(
             {

@@ -17,10 +17,10 @@ from typing import Any
 import networkx as nx
 import yaml
 
-from graph_model.entities import Node
+from graph_model.entities import Edge, Node
 from graph_model.errors import NotFound
 from graph_model.identity import node_key
-from graph_model.provenance import TLP
+from graph_model.provenance import TLP, Provenance
 from graph_model.store import GraphStore
 from queries.disruption.actions import action_table
 
@@ -82,12 +82,17 @@ class Party:
         }
 
 
+Hop = tuple[str, str, str]  # source, target, edge key
+
+
 @dataclass(slots=True)
 class Routed:
-    """The parties one request goes to, and the notes on how it got there (message id and values)."""
+    """The parties one request goes to, the notes on how it got there (message id and values), and per
+    party the chain of links from the target to it (``via``: the evidence that it is the one to ask)."""
 
     parties: list[Party] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
+    via: dict[tuple[str, str], list[Hop]] = field(default_factory=dict)
 
 
 def _country(value: Any) -> str | None:
@@ -105,6 +110,7 @@ class Router:
         self.store, self.clearance, self.targets = store, clearance, frozenset(targets)
         self.rules = rules()
         self._graphs: dict[tuple[str, str], nx.MultiDiGraph] = {}
+        self._via: dict[str, list[Hop]] = {}  # the chain to each party the last find() found
 
     # -- the graph around a target -----------------------------------------------------------------
     def around(self, key: str, edge_set: str, depth: int) -> nx.MultiDiGraph:
@@ -127,17 +133,27 @@ class Router:
         )
 
     def _walk(
-        self, graph: nx.MultiDiGraph, start: str, follow: set[str], wanted: set[str], depth: int
+        self,
+        graph: nx.MultiDiGraph,
+        start: str,
+        follow: set[str],
+        wanted: set[str],
+        depth: int,
+        parents: dict[str, Hop] | None = None,
     ) -> list[str]:
-        """Nodes of the ``wanted`` types reached from ``start`` along ``follow`` edges, nearest first."""
+        """Nodes of the ``wanted`` types reached from ``start`` along ``follow`` edges, nearest first;
+        ``parents`` receives the link each node was reached by."""
         seen, frontier, found = {start}, [start], []
         for _ in range(depth):
             step = []
             for node in frontier:
-                for _, target, data in sorted(graph.out_edges(node, data=True), key=lambda e: str(e[1])):
+                edges = sorted(graph.out_edges(node, keys=True, data=True), key=lambda e: (str(e[1]), e[2]))
+                for _, target, key, data in edges:
                     if data["type"] not in follow or target in seen:
                         continue
                     seen.add(target)
+                    if parents is not None:
+                        parents[target] = (node, target, key)
                     if graph.nodes[target].get("kind") != "Infrastructure":
                         continue
                     if graph.nodes[target].get("type") in wanted:
@@ -149,7 +165,31 @@ class Router:
     def _party_node(self, graph: nx.MultiDiGraph, kind: str, key: str) -> Party:
         attrs = graph.nodes[key]
         email, phone = _contact(attrs)
-        return Party(kind, str(attrs.get("name") or key), key, _country(attrs.get("country")), email, phone)
+        country = _country(attrs.get("country"))
+        if country is None:  # an AS is where the organisation holding it is
+            holders = [v for _, v, d in graph.out_edges(key, data=True) if d["type"] == "BELONGS_TO"]
+            country = next((_country(graph.nodes[h].get("country")) for h in sorted(holders)), None)
+        return Party(kind, str(attrs.get("name") or key), key, country, email, phone)
+
+    @staticmethod
+    def _chain(parents: dict[str, Hop], end: str) -> list[Hop]:
+        chain: list[Hop] = []
+        while end in parents:
+            chain.append(parents[end])
+            end = parents[end][0]
+        return chain[::-1]
+
+    def hops(self, chain: list[Hop]) -> list[tuple[Edge, Node, Node]]:
+        """The links of a chain as the requester sees them, with their ends."""
+        keys = sorted({end for hop in chain for end in hop[:2]})
+        nodes = self.store.get_many(keys, clearance=self.clearance)
+        found = []
+        for source, target, key in chain:
+            for graph in self._graphs.values():
+                if graph.has_edge(source, target, key) and source in nodes and target in nodes:
+                    found.append((edge_of(graph, source, target, key), nodes[source], nodes[target]))
+                    break
+        return found
 
     # -- one party kind for one target -------------------------------------------------------------
     def find(self, target: Node, kind: str, *, seen: frozenset[str] = frozenset()) -> Routed:
@@ -169,6 +209,8 @@ class Router:
             routed.notes.append(note)
         if found:
             routed.parties += found
+            for party in found:
+                routed.via[party.id] = list(self._via.get(party.key or "", []))
             return routed
         fallback = rule.get("fallback") or UNIT
         if fallback in seen or fallback == kind:
@@ -178,6 +220,7 @@ class Router:
         more = self.find(target, fallback, seen=seen | {kind})
         routed.parties += more.parties
         routed.notes += more.notes
+        routed.via.update(more.via)
         return routed
 
     def _infrastructure(
@@ -189,33 +232,37 @@ class Router:
         if target.key not in graph:
             return [], None
         wanted = set(rule.get("to", ()))
+        parents: dict[str, Hop] = {}
         if target.type in set(rule.get("self", ())):
             candidates = [target.key]
         else:
-            candidates = self._walk(
-                graph, target.key, set(rule.get("follow", ())), wanted, int(rule["depth"])
-            )
+            follow = set(rule.get("follow", ()))
+            candidates = self._walk(graph, target.key, follow, wanted, int(rule["depth"]), parents)
         if not candidates:
             return [], {"id": "route.none_found", "values": {"party": kind}}
         nearest = candidates[0]
+        chain = self._chain(parents, nearest)
         if not self.suspect(graph, nearest):
+            self._via[nearest] = chain
             return [self._party_node(graph, kind, nearest)], None
         name = str(graph.nodes[nearest].get("name") or nearest)
         if rule.get("upstreams"):
-            upstreams = self._upstreams(nearest)
+            upstreams = self._upstreams(nearest, chain)
             if upstreams:
                 note = {"id": "route.upstream", "values": {"network": name, "count": len(upstreams)}}
                 return upstreams, note
         return [], {"id": "route.suspect", "values": {"party": kind, "name": name}}
 
-    def _upstreams(self, asn: str) -> list[Party]:
+    def _upstreams(self, asn: str, chain: list[Hop]) -> list[Party]:
         graph = self.around(asn, "infrastructure", 1)
         found = []
-        for _, upstream, data in sorted(graph.out_edges(asn, data=True), key=lambda e: str(e[1])):
+        edges = sorted(graph.out_edges(asn, keys=True, data=True), key=lambda e: (str(e[1]), e[2]))
+        for _, upstream, key, data in edges:
             if data["type"] == "CUSTOMER_OF" and upstream != asn:
                 around = self.around(upstream, "infrastructure", 1)
                 if not self.suspect(around, upstream):
                     found.append(self._party_node(around, "network_operator", upstream))
+                    self._via[upstream] = [*chain, (asn, upstream, key)]
         return found[:MAX_UPSTREAMS]
 
     def _service(self, target: Node) -> tuple[list[Party], dict[str, Any] | None]:
@@ -358,3 +405,19 @@ class Router:
             if country:
                 return country
         return None
+
+
+def edge_of(graph: nx.MultiDiGraph, u: str, v: str, key: str) -> Edge:
+    """The edge ``key`` from ``u`` to ``v`` of a graph made by ``to_networkx``, as an :class:`Edge` again."""
+    data = graph.edges[u, v, key]
+    reserved = {"type", "tlp", "confidence", "first_seen", "last_seen", "sources", "date_added"}
+    props = {k: val for k, val in data.items() if k not in reserved}
+    prov = Provenance(
+        sources=frozenset(data.get("sources") or ()),
+        first_seen=data.get("first_seen"),
+        last_seen=data.get("last_seen"),
+        confidence=int(data["confidence"]),
+        tlp=TLP.parse(data["tlp"]),
+        date_added=data.get("date_added"),
+    )
+    return Edge(data["type"], u, v, prov, props, key[len(f"{data['type']}|{u}|{v}|") :])

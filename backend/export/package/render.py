@@ -117,7 +117,10 @@ class Renderer:
         seen: list[str] = []
         for request in self.p["requests"]:
             for note in request["notes"]:
-                text = self.t(note["id"], **note["values"])
+                values = dict(note["values"])
+                if "party" in values:
+                    values["party"] = self.t(f"kind.{values['party']}")
+                text = self.t(note["id"], **values)
                 if text not in seen:
                     seen.append(text)
         if self.p["party"]["own_unit"]:

@@ -42,9 +42,12 @@ def _contact(requester: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def report(package: dict[str, Any], target: dict[str, Any], evidence_text: str) -> dict[str, Any]:
-    """The XARF report for one infrastructure target of a party's package (a ``package.json`` dict)."""
-    reasons = [r["id"] for r in target["reasons"]]
+def report(
+    package: dict[str, Any], target: dict[str, Any], identifier: str, evidence_text: str, summary: str
+) -> dict[str, Any]:
+    """The XARF report for one target of a party's package (a ``package.json`` dict), looked up by
+    ``identifier`` (the target's address, domain or AS, or the one it runs on); ``summary`` is the
+    description, in the package's language."""
     families: list[str] = next(
         (r["values"]["families"] for r in target["reasons"] if r["id"] == "reason.c2"), []
     )
@@ -61,15 +64,12 @@ def report(package: dict[str, Any], target: dict[str, Any], evidence_text: str) 
         "timestamp": when,
         "reporter": _contact(package["requester"]),
         "sender": _contact(package["requester"]),
-        "source_identifier": target["name"],
+        "source_identifier": identifier,
         "category": "reputation",
         "type": "threat_intelligence",
         "threat_type": threat,
         "evidence_source": "threat_intelligence",
-        "description": (
-            f"{target['kind']} {target['type']} {target['name']}: "
-            + ", ".join(r.removeprefix("reason.") for r in reasons)
-        )[:1000],
+        "description": summary[:1000],
         "tags": tags,
         "evidence": [
             {
