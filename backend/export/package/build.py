@@ -447,7 +447,7 @@ def takedown_package(
                 "first_seen": node.prov.first_seen,
                 "last_seen": node.prov.last_seen,
                 "sources": sorted(node.prov.sources),
-                "reasons": builder.reasons(node) if not unit else [],
+                "reasons": builder.reasons(node),
                 "via": [
                     {"key": end.key, "name": end.name, "kind": end.kind, "type": end.type}
                     for _, _, end in builder.router.hops(via)
