@@ -96,7 +96,9 @@ def test_package_over_http(api: Api) -> None:
     assert [p["targets"] for p in index["parties"]] == [["provider:stark industries solutions"]]
     assert b"bassterlord" not in b"".join(files.read(n) for n in files.namelist())
     manifest = json.loads(files.read("manifest.json"))
-    assert manifest["requester"].startswith("k-")  # the caller: a key without a NAME is named by its fingerprint
+    assert manifest["requester"].startswith(
+        "k-"
+    )  # the caller: a key without a NAME is named by its fingerprint
     assert {f["path"] for f in manifest["files"]} == set(files.namelist()) - {"manifest.json"}
     french = api.client.post("/export/package", params={"language": "fr"}, json=plan, headers=auth)
     report = zipfile.ZipFile(io.BytesIO(french.content)).read(f"{index['parties'][0]['folder']}/report.html")
