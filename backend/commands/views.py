@@ -88,6 +88,7 @@ def _write(
         with opened_store() as store:
             view = build(store, level)
             view.clearance = level
+            view.data_version = store.data_version()
             options = ViewOptions(node_cap=node_cap, hub_cap=hub_cap, aggregate_by=aggregate_by)
             result = render(view, store.model, options)
         tell(result.write(out_file).notes)

@@ -75,6 +75,7 @@ class View:
     scores: dict[str, float] = field(default_factory=dict)
     badges: dict[str, str] = field(default_factory=dict)  # text put before a node's label
     clearance: TLP = TLP.RED  # the clearance it was read at (shown in the page's marking banner)
+    data_version: int | None = None  # the store's data version it was read at (saved investigations cite it)
 
 
 def render(
@@ -201,6 +202,7 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
         "measures": view.measures,
         "states": _states(view, graph, edge_ids),
         "clearance": view.clearance.label,
+        "dataVersion": view.data_version,
         "tlp": tlp.label,
         "styles": styles(model),
         "members": members,

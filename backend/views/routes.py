@@ -131,6 +131,7 @@ async def _serve(
     except Ambiguous as exc:
         return _choose(request, exc, level)
     view.clearance = level
+    view.data_version = await runner(store.data_version)
     remaining = runner.deadline - time.monotonic()
     api = api_info(request)
     try:
@@ -256,6 +257,13 @@ async def investigation(request: Request, caller: Reader) -> JSONResponse:
     runner = Runner(holder, _api(request).time_budget)
     view = await runner(investigation_view, store, caller.clearance, keys)
     view.clearance = caller.clearance
+    view.data_version = await runner(store.data_version)
+    saved_version = saved.get("dataVersion")
+    if isinstance(saved_version, int) and saved_version != view.data_version:
+        view.notes.append(
+            f"Saved at data version {saved_version:,}; the store is now at version {view.data_version:,}: "
+            "what was loaded since is in it, what was removed is not."
+        )
     options = ViewOptions(node_cap=NODE_CAP_MAX)
     data = await asyncio.to_thread(view_data, view, store.model, options)
     shown = sum(1 for _ in view.graph.nodes)

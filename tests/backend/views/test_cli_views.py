@@ -59,6 +59,11 @@ def test_view_commands_write_offline_pages(tmp_path: Path, model: Model) -> None
     assert "read at clearance TLP:GREEN (the plan's clearance)" in green_plan.stderr
     assert 'data-tlp="CLEAR"' in (tmp_path / "p.html").read_text(encoding="utf-8")
 
+    # Any reference: a name opens the one it names; words that name many list them on one line.
+    by_name = crimegraph(*where, "view", "neighbourhood", "BulletHost", "--depth", "1", "-o", str(out))
+    assert by_name.returncode == 0, by_name.stderr
+    many = crimegraph(*where, "view", "neighbourhood", "site", "-o", str(out))
+    assert many.returncode == 1 and many.stderr.count("\n") == 1 and "names 50 entities" in many.stderr
     missing = crimegraph(*where, "view", "money", "btc:1NoSuchWallet", "-o", str(tmp_path / "m.html"))
     assert missing.returncode == 1 and missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
     plan_file.write_text("{not json", encoding="utf-8")

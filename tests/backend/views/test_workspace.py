@@ -285,6 +285,7 @@ def test_sign_in_open_by_name_expand_find_filter_save_reopen_sign_out(
     saved = json.loads(saved_path.read_text(encoding="utf-8"))
     assert saved["format"] == "crimegraph-investigation" and saved["clearance"] == "RED"
     assert saved["tlp"] == "RED" and len(saved["nodes"]) == grown
+    assert isinstance(saved["dataVersion"], int) and saved["dataVersion"] > 0
     assert {n["key"] for n in saved["nodes"]} >= {APT28, MIMIKATZ, served.keys["red"]}
     mimikatz_at = next(n for n in saved["nodes"] if n["key"] == MIMIKATZ)
 
@@ -446,7 +447,11 @@ def test_sign_in_throttle_and_errors(served: Served) -> None:
     ok = httpx.post(f"{base}/login", data={"key": GREEN, "next": "//evil.example/"})
     assert ok.status_code == 303 and ok.headers["location"] == "/"
     start = httpx.get(f"{base}/", cookies=ok.cookies)
-    assert start.status_code == 200 and "TLP:GREEN" in start.text
+    assert start.status_code == 200 and "TLP:GREEN" in start.text and "None yet" in start.text
+    opened = httpx.get(f"{base}/view/find?ref=G0007", cookies=ok.cookies, follow_redirects=True)
+    assert opened.status_code == 200
+    start = httpx.get(f"{base}/", cookies=ok.cookies)
+    assert "Neighbourhood of APT28" in start.text and "/view/neighbourhood/" in start.text
     wrong = [httpx.post(f"{base}/login", data={"key": f"wrong-key-{i:02d}-0123456789"}) for i in range(11)]
     assert [w.status_code for w in wrong] == [401] * 10 + [429]
     assert "That key was not accepted." in wrong[0].text and RED not in wrong[0].text
