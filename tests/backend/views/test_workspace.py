@@ -6,6 +6,8 @@ make no request outside the server."""
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +21,10 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from backend.api.server import free_port
 from graph_model.entities import Edge, make_node
 from graph_model.model import Model
-from graph_model.provenance import Provenance
+from graph_model.provenance import TLP, Provenance
 from graph_model.store.embedded import EmbeddedStore
 from loaders import LoadContext, ingest, reader
+from loaders.generate import generate
 from tests.backend.api.test_serve import crimegraph, read_until, wait_ready
 from tests.backend.views.browser import Loaded, shots_dir
 from tests.backend.views.seed import INJECTION
@@ -138,6 +141,15 @@ def served(model: Model, shared_data: Path, tmp_path_factory: pytest.TempPathFac
     bundle = shared_data / "attack-enterprise-groups.stix.json"
     ingest(store, reader("stix")(bundle, LoadContext(store.model, "attack")))
     keys = _marked(store)
+    # The demo ecosystem (`crimegraph demo`: 300 actors, seed 7) beside ATT&CK, for its money views.
+    report = generate(tmp_path_factory.mktemp("demo"), 300, 7)
+    for table in report.tables:
+        ingest(store, reader("csv")(table, LoadContext(store.model, "demo")))
+    transfers = store.subgraph(clearance=TLP.RED, edge_types=["TRANSFERRED"])
+    sent = Counter(source for source, _ in transfers.edges())
+    keys["busiest"] = sent.most_common(1)[0][0]
+    keys["busiest_sent"] = str(sent[keys["busiest"]])
+    keys["busiest_pairs"] = str(len({pair for pair in transfers.edges() if pair[0] == keys["busiest"]}))
     store.close()
     port = free_port()
     env = {
@@ -414,6 +426,25 @@ def test_hostile_labels_stay_inert_after_expand_and_search(browser: Browser, ser
     s.close()
 
 
+def test_the_demos_busiest_wallet_is_readable(browser: Browser, served: Served) -> None:
+    keys = served.keys
+    assert int(keys["busiest_sent"]) > 10 * int(keys["busiest_pairs"])  # stacked transfers to draw
+    s = Session(browser, served.base)
+    s.sign_in(RED, "/view/money/" + quote(keys["busiest"], safe=""))
+    edges = s.page.evaluate("() => crimegraph.edges.get({filter: (e) => e.cgType === 'TRANSFERRED'})")
+    pairs = {(e["from"], e["to"]) for e in edges}
+    # No more drawn edges than wallet pairs; the first hop's edges stand for every transfer sent.
+    assert len(edges) == len(pairs)
+    first = [e for e in edges if e["from"] == keys["busiest"]]
+    assert len(first) == int(keys["busiest_pairs"])
+    assert sum(e["cgCount"] for e in first) == int(keys["busiest_sent"])
+    assert all(e["label"].split(" transfer")[0].replace(",", "").isdigit() for e in edges)
+    s.page.mouse.move(5, 300)
+    s.shot("workspace-money-demo")
+    s.loaded.clean()
+    s.close()
+
+
 def test_money_on_the_demo_is_one_edge_per_wallet_pair(browser: Browser, served: Served) -> None:
     s = Session(browser, served.base)
     s.sign_in(RED, "/view/money/" + quote(served.keys["wallet"], safe=""))
@@ -452,6 +483,12 @@ def test_sign_in_throttle_and_errors(served: Served) -> None:
     assert opened.status_code == 200
     start = httpx.get(f"{base}/", cookies=ok.cookies)
     assert "Neighbourhood of APT28" in start.text and "/view/neighbourhood/" in start.text
+    # The cookie opens GraphiQL signed in (it sends the session's CSRF token) and the exports.
+    graphiql = httpx.get(f"{base}/graphiql", cookies=ok.cookies)
+    assert re.search(r'name="crimegraph-csrf" content="[\w-]{20,}"', graphiql.text)
+    assert 'name="crimegraph-csrf" content=""' in httpx.get(f"{base}/graphiql").text
+    exported = httpx.get(f"{base}/export/gexf?key={quote(APT28)}&depth=1", cookies=ok.cookies, timeout=60)
+    assert exported.status_code == 200 and exported.headers["x-crimegraph-clearance"] == "GREEN"
     wrong = [httpx.post(f"{base}/login", data={"key": f"wrong-key-{i:02d}-0123456789"}) for i in range(11)]
     assert [w.status_code for w in wrong] == [401] * 10 + [429]
     assert "That key was not accepted." in wrong[0].text and RED not in wrong[0].text
