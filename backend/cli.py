@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 from contextlib import ExitStack
 from functools import partial
@@ -38,6 +39,7 @@ from backend.console import (
     tell,
 )
 from backend.export.files import Written, atomic_text
+from backend.taxii.client import pull
 from graph_model.errors import CrimegraphError
 from graph_model.writes import now_iso, record_write
 from loaders import FORMATS, IngestSummary, LoadContext, ingest, reader
@@ -121,8 +123,10 @@ def _summary_table(summary: IngestSummary) -> Table:
 
 @app.command()
 def load(
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}.")],
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files to load.")],
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}, taxii.")],
+    paths: Annotated[
+        list[str], typer.Argument(metavar="PATH...", help="Files to load (for taxii: the server's URL).")
+    ],
     source: Annotated[
         str | None, typer.Option(help="Dataset name recorded in provenance (default: file name).")
     ] = None,
@@ -136,19 +140,36 @@ def load(
         typer.Option(min=1, help="Nodes and edges per transaction (default: the store's, 20,000)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    collection: Annotated[
+        str | None, typer.Option(help="taxii: the collection to pull (its id, title or alias).")
+    ] = None,
+    added_after: Annotated[
+        str | None,
+        typer.Option(help="taxii: only objects added after this time (default: where the last pull ended)."),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(help="taxii: the user name (the password is read from CRIMEGRAPH_TAXII_PASSWORD)."),
+    ] = None,
 ) -> None:
     """Load files of one FORMAT into the store; bad records are reported, good ones always load.
 
     A file that cannot be read at all is reported and the others still load; the exit code is 1 then.
+    `load taxii URL --collection ID` pulls a TAXII 2.1 collection, resuming where the last pull ended.
     """
     level = parse_tlp(tlp)
     failed: list[str] = []
     total = IngestSummary()
     created = new_embedded_file()
     rejects_written = Written()
+    resumed: dict[str, str | None] = {}
+    if fmt == "taxii" and (len(paths) != 1 or not collection):
+        fail("load taxii takes one server URL and --collection ID")
+    if fmt != "taxii" and (collection or added_after or user):
+        fail("--collection, --added-after and --user are options of load taxii")
 
     def body() -> None:
-        read = reader(fmt)
+        read = reader(fmt) if fmt != "taxii" else None
         started = now_iso()
         with ExitStack() as stack:
             store = stack.enter_context(opened_store())
@@ -167,22 +188,38 @@ def load(
                     transient=True,
                 )
             )
-            for path in paths:
-                ctx = LoadContext(store.model, source or path.stem, level, confidence)
-                task = progress.add_task(f"{fmt} {path.name}", total=None)
+            if read is None:
+                url = paths[0]
+                ctx = LoadContext(store.model, source or f"taxii:{collection}", level, confidence)
+                task = progress.add_task(f"taxii {collection}", total=None)
                 try:
-                    summary = ingest(
-                        store,
-                        read(path, ctx),
-                        batch_size=batch_size,
-                        rejects=sink,
-                        progress=partial(progress.advance, task),
-                    )
+                    summary, begun, ended = pull(
+                        store, ctx, url, str(collection), added_after=added_after, user=user,
+                        password=os.environ.get("CRIMEGRAPH_TAXII_PASSWORD") or None, rejects=sink,
+                        batch_size=batch_size, progress=partial(progress.advance, task),
+                    )  # fmt: skip
+                    total.add(summary)
+                    resumed.update(started=begun, ended=ended)
                 except (CrimegraphError, OSError) as exc:
-                    failed.append(_one_line(exc, path))
+                    failed.append(" ".join(str(exc).split()))
                     console.print(f"[red]error:[/red] {failed[-1]}", highlight=False, soft_wrap=True)
-                    continue
-                total.add(summary)
+            else:
+                for path in map(Path, paths):
+                    ctx = LoadContext(store.model, source or path.stem, level, confidence)
+                    task = progress.add_task(f"{fmt} {path.name}", total=None)
+                    try:
+                        summary = ingest(
+                            store,
+                            read(path, ctx),
+                            batch_size=batch_size,
+                            rejects=sink,
+                            progress=partial(progress.advance, task),
+                        )
+                    except (CrimegraphError, OSError) as exc:
+                        failed.append(_one_line(exc, path))
+                        console.print(f"[red]error:[/red] {failed[-1]}", highlight=False, soft_wrap=True)
+                        continue
+                    total.add(summary)
             waiting = store.pending_count()
             if total.read:
                 record_write(
@@ -201,9 +238,13 @@ def load(
                 )
         tell(rejects_written.notes)
         if as_json:
-            print(json.dumps({**total.as_json(), "waiting": waiting, "failed": failed}))
+            print(json.dumps({**total.as_json(), "waiting": waiting, "failed": failed, **resumed}))
         elif total.read_by_kind or not failed:  # a file that could not be read at all is its one line
             _print_summary(total, waiting, rejects)
+            if resumed:
+                out.print(
+                    f"taxii: objects added after {resumed['started'] or 'the start'} up to {resumed['ended']}"
+                )
         if total.rejected and rejects is None:
             _print_first_rejects(total)
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import getpass
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph_model.model import Model, default_model
+from graph_model.provenance import TLP
 from graph_model.store import GraphStore, open_store
 
 DEFAULT_STORE = "embedded:./crimegraph.db"
@@ -47,6 +48,19 @@ class ApiSettings(BaseModel):
     max_payload: int = Field(
         20_000_000, ge=1, description="Largest ingest request (a mutation's body) and payload in bytes"
     )
+    taxii_default_tlp: str = Field(
+        "AMBER", description="TLP marking of objects posted to a TAXII collection without one of their own"
+    )
+    taxii_time_budget: float = Field(
+        300.0,
+        gt=0,
+        description="Seconds one TAXII request may run (the first read of a collection exports it)",
+    )
+
+    @field_validator("taxii_default_tlp")
+    @classmethod
+    def _taxii_tlp(cls, value: str) -> str:
+        return TLP.parse(value).label
 
 
 def os_user() -> str:

@@ -30,6 +30,7 @@ from backend.api.schema import build_schema
 from backend.api.sessions import Sessions
 from backend.export.routes import router as export_router
 from backend.settings import ApiSettings, Settings
+from backend.taxii.routes import install as install_taxii
 from backend.views.routes import router as view_router
 from graph_model.errors import CrimegraphError, LimitExceeded, StoreError
 from graph_model.provenance import TLP
@@ -185,6 +186,7 @@ def create_app(
     app.include_router(browser_router)
     app.include_router(view_router)
     app.include_router(export_router)
+    install_taxii(app)
     return app
 
 

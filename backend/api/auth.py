@@ -9,6 +9,8 @@ typed error (HTTP 403 on plain routes, a GraphQL error with code ``FORBIDDEN`` i
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
 import hashlib
 import hmac
@@ -195,10 +197,22 @@ def _unauthorized(message: str) -> HTTPException:
     )
 
 
+def _basic_password(token: str) -> str:
+    """The password of HTTP Basic credentials (``user:password``, base64), '' when malformed."""
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    return decoded.partition(":")[2]
+
+
 def caller_of(request: Request) -> Caller:
-    """The caller behind a request's ``Authorization: Bearer KEY``; HTTP 401 when none or unknown."""
+    """The caller behind a request's ``Authorization: Bearer KEY`` - or HTTP Basic with the key as the
+    password, as TAXII clients send it; HTTP 401 when none or unknown."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
+    if scheme.lower() == "basic":
+        scheme, token = "bearer", _basic_password(token)
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorized("send an API key as 'Authorization: Bearer KEY'")
     keyring: KeyRing = request.app.state.keyring

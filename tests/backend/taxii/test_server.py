@@ -1,0 +1,212 @@
+"""The TAXII 2.1 server over real HTTP (uvicorn), read and written with the real ``taxii2-client``.
+
+Every object of a collection, paged, equals the STIX export at the key's clearance; a CLEAR key never
+sees an AMBER object; a POST round-trips through the STIX loader with a status resource.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import requests
+from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
+
+from backend.api.app import create_app
+from backend.api.server import background
+from backend.export import stix
+from backend.export.graph import export_graph
+from backend.export.stix_objects import TLP2
+from backend.settings import ApiSettings, Settings
+from backend.taxii.collections import ALL_ID
+from graph_model.model import Model
+from graph_model.provenance import TLP
+from graph_model.store import GraphStore
+from graph_model.store.embedded import EmbeddedStore
+from queries.scope import Scope
+from tests.backend.export.graphs import seed
+
+KEYS = {
+    "clear": ("taxii-clear-key-0123456789", "viewer", "CLEAR"),
+    "green": ("taxii-green-key-0123456789", "viewer", "GREEN"),
+    "loader": ("taxii-loader-key-0123456789", "loader", "AMBER"),
+    "red": ("taxii-red-key-0123456789abc", "admin", "RED"),
+}
+ABOVE = {TLP2[level][0] for level in (TLP.AMBER, TLP.AMBER_STRICT, TLP.RED)}
+STORES = ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+
+
+class Served:
+    def __init__(self, url: str, store: GraphStore) -> None:
+        self.url = url
+        self.store = store
+
+    def root(self, who: str) -> ApiRoot:
+        server = Server(f"{self.url}/taxii2/", user="partner", password=KEYS[who][0])
+        (root,) = server.api_roots
+        return root
+
+    def collection(self, who: str) -> Collection:
+        (everything,) = [c for c in self.root(who).collections if c.id == ALL_ID]
+        return everything
+
+
+@pytest.fixture(params=STORES)
+def served(
+    request: pytest.FixtureRequest, model: Model, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    if request.param == "embedded":
+        store: GraphStore = EmbeddedStore(tmp_path_factory.mktemp("taxii") / "graph.db", model)
+    else:
+        store = request.getfixturevalue("neo4j_session_store")
+        store.clear()
+    seed(store)
+    keys = ",".join(":".join(k) for k in KEYS.values())
+    app = create_app(Settings(store="embedded::memory:", api_keys=keys, api=ApiSettings()), store)
+    try:
+        with background(app) as url:
+            yield Served(url, store)
+    finally:
+        if request.param == "embedded":
+            store.close()
+        else:
+            store.clear()
+
+
+def pulled(collection: Collection, per_request: int, **filters: Any) -> list[dict[str, Any]]:
+    objects: list[dict[str, Any]] = []
+    for envelope in as_pages(collection.get_objects, per_request=per_request, **filters):
+        objects.extend(envelope.get("objects", []))
+    return objects
+
+
+def exported(store: GraphStore, clearance: TLP) -> list[dict[str, Any]]:
+    return list(stix.bundle(export_graph(store, clearance, Scope()))["objects"])
+
+
+def _by_id(objects: list[dict[str, Any]]) -> dict[str, str]:
+    found = {o["id"]: json.dumps(o, sort_keys=True) for o in objects}
+    assert len(found) == len(objects), "an object came twice"
+    return found
+
+
+def test_discovery_root_and_collections(served: Served) -> None:
+    server = Server(f"{served.url}/taxii2/", user="anyone", password=KEYS["green"][0])
+    assert server.title == "crimegraph"
+    (root,) = server.api_roots
+    assert root.versions == ["application/taxii+json;version=2.1"]
+    assert root.max_content_length == 20_000_000
+    (everything,) = root.collections
+    assert (everything.id, everything.can_read, everything.can_write) == (ALL_ID, True, False)
+    assert served.collection("loader").can_write is True
+
+
+@pytest.mark.parametrize("who", ["clear", "green", "red"])
+def test_every_object_paged_equals_the_stix_export_at_that_clearance(served: Served, who: str) -> None:
+    clearance = TLP.parse(KEYS[who][2])
+    objects = pulled(served.collection(who), per_request=3)
+    assert _by_id(objects) == _by_id(exported(served.store, clearance))
+    if clearance < TLP.AMBER:
+        text = json.dumps(objects)
+        assert "bassterlord" not in text and not ABOVE & set(text.split('"'))
+
+
+def test_a_clear_key_never_sees_an_amber_object(served: Served) -> None:
+    amber = [o for o in exported(served.store, TLP.RED) if ABOVE & set(o.get("object_marking_refs") or ())]
+    assert amber
+    clear = served.collection("clear")
+    for obj in amber:
+        with pytest.raises(requests.HTTPError, match="404"):
+            clear.get_object(obj["id"])
+        with pytest.raises(requests.HTTPError, match="404"):
+            clear.object_versions(obj["id"])
+    manifest = clear.get_manifest()
+    assert {r["id"] for r in manifest["objects"]}.isdisjoint({o["id"] for o in amber})
+
+
+def test_manifest_versions_and_headers(served: Served) -> None:
+    green = served.collection("green")
+    manifest = green.get_manifest(limit=4)
+    assert manifest["more"] is True and len(manifest["objects"]) == 4 and manifest["next"]
+    first = manifest["objects"][0]
+    assert first["media_type"] == "application/stix+json;version=2.1"
+    versions = green.object_versions(first["id"])
+    assert versions == {"more": False, "versions": [first["version"]]}
+    response = httpx.get(
+        f"{served.url}/taxii2/crimegraph/collections/{ALL_ID}/objects/",
+        params={"limit": 2},
+        headers={
+            "Authorization": f"Bearer {KEYS['green'][0]}",
+            "Accept": "application/taxii+json;version=2.1",
+        },
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/taxii+json;version=2.1"
+    body = response.json()
+    dates = [r["date_added"] for r in manifest["objects"][:2]]
+    assert response.headers["x-taxii-date-added-first"] == dates[0]
+    assert response.headers["x-taxii-date-added-last"] == dates[1]
+    assert body["more"] is True and "next" in body
+    typed = green.get_objects(**{"type": "malware"})
+    assert {o["type"] for o in typed["objects"]} == {"malware"}
+
+
+def test_errors_are_taxii_error_objects(served: Served) -> None:
+    base = f"{served.url}/taxii2/crimegraph/collections/{ALL_ID}/objects/"
+    taxii = "application/taxii+json;version=2.1"
+    for headers, status in (
+        ({}, 401),
+        ({"Authorization": "Bearer not-a-key-at-all"}, 401),
+        ({"Authorization": f"Bearer {KEYS['green'][0]}", "Accept": "application/xml"}, 406),
+    ):
+        response = httpx.get(base, headers=headers)
+        assert response.status_code == status
+        assert response.headers["content-type"] == taxii
+        assert response.json()["http_status"] == str(status) and response.json()["title"]
+    green = {"Authorization": f"Bearer {KEYS['green'][0]}", "Accept": taxii}
+    missing = httpx.get(f"{served.url}/taxii2/crimegraph/collections/nope/objects/", headers=green)
+    assert missing.status_code == 404 and missing.json()["title"] == "Collection not found"
+    bad = httpx.get(base, params={"next": "garbage!"}, headers=green)
+    assert bad.status_code == 400
+    posted = httpx.post(base, content=b'{"objects": []}', headers={**green, "Content-Type": taxii})
+    assert posted.status_code == 403  # a viewer may not add objects
+
+
+def test_post_round_trips_through_the_loader(served: Served) -> None:
+    created = {"created": "2024-05-01T10:00:00.123Z", "modified": "2024-05-02T11:00:00.456Z"}
+    unmarked = {
+        "type": "intrusion-set",
+        "spec_version": "2.1",
+        "id": "intrusion-set--7a7a7a7a-0000-4000-8000-000000000001",
+        **created,
+        "name": "Posted Group",
+    }
+    green = {"type": "malware", "spec_version": "2.1", "id": "malware--7a7a7a7a-0000-4000-8000-000000000002",
+             **created, "name": "Posted Loader", "is_family": True,
+             "object_marking_refs": [TLP2[TLP.GREEN][0]]}  # fmt: skip
+    broken = {"type": "relationship", "spec_version": "2.1",
+              "id": "relationship--7a7a7a7a-0000-4000-8000-000000000003", **created,
+              "relationship_type": "uses", "source_ref": unmarked["id"]}  # fmt: skip
+    loader = served.collection("loader")
+    before = loader.get_manifest()["objects"][-1]["date_added"]
+    time.sleep(1.1)  # crimegraph dates additions to the second
+    status = loader.add_objects({"objects": [unmarked, green, broken]}, wait_for_completion=False)
+    assert status.status == "complete"
+    assert (status.total_count, status.success_count, status.failure_count) == (3, 2, 1)
+    assert status.failures[0]["id"] == broken["id"] and "target_ref" in status.failures[0]["message"]
+    again = served.root("loader").get_status(status.id)
+    assert again.success_count == 2
+    with pytest.raises(requests.HTTPError, match="404"):
+        served.root("red").get_status(status.id)  # another key's status
+    # Posted, then served: only what was added after the last pull comes back.
+    new = pulled(loader, per_request=1000, added_after=before)
+    assert {unmarked["id"], green["id"]} <= {o["id"] for o in new}
+    (group,) = [o for o in new if o["id"] == unmarked["id"]]
+    assert group["name"] == "Posted Group"
+    assert group["object_marking_refs"] == [TLP2[TLP.AMBER][0]]  # the collection's default marking
+    seen_by_green = {o["id"] for o in pulled(served.collection("green"), per_request=1000)}
+    assert green["id"] in seen_by_green and unmarked["id"] not in seen_by_green
