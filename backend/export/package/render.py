@@ -102,6 +102,11 @@ class Renderer:
         message = fact["id"] if fact["id"] in words else "fact.generic"
         return self.t(message, **fact["values"])
 
+    def action(self, action: str) -> str:
+        """An action in words, worded for the receiving kind of party where the catalogue has a wording."""
+        specific = f"action.{action}.{self.p['party']['kind']}"
+        return self.t(specific if specific in catalogue(self.p["language"]) else f"action.{action}")
+
     def why(self, why: dict[str, Any]) -> str:
         """A plan's why in the package's language: its message id where the catalogue has it, else the
         planner's English text (the catalogues translate the ids the planner documents)."""
@@ -142,6 +147,7 @@ class Renderer:
             "urgency": "urgent" if urgent else "normal",
             "targets": {target["key"]: target for target in self.p["targets"]},
             "fact_text": self.fact,
+            "action_text": self.action,
             "why": self.why,
             "notes": self.notes(),
             "amounts": lambda totals: ", ".join(f"{v:,.8g} {k}" for k, v in sorted(totals.items())) or "0",
