@@ -665,7 +665,12 @@ class Mutation:
             raise LimitExceeded(f"payload is over the limit of {ctx.settings.max_payload} bytes")
         within("confidence", confidence, 100, minimum=0)
         marking = TLP[tlp.name]
-        summary, rejects = await ctx.run(
+        if marking > ctx.clearance:
+            raise InvalidArgument(
+                f"tlp {marking.label} is above the key's clearance ({ctx.clearance.label}): mark what you "
+                "load at most as high as you may read"
+            )
+        summary, seen, rejects = await ctx.run(
             ingest_payload,
             ctx.store,
             str(value_of(format)),
@@ -675,14 +680,15 @@ class Mutation:
             tlp=marking,
             confidence=confidence,
             analyst=ctx.caller.name,
+            clearance=ctx.clearance,
         )
         return t.IngestResult(
             read=summary.read,
-            nodes_new=summary.store.nodes_new,
-            edges_new=summary.store.edges_new,
-            merged=summary.store.nodes_merged + summary.store.edges_merged,
+            nodes_new=seen.nodes_new,
+            edges_new=seen.edges_new,
+            merged=seen.merged,
             rejected=summary.rejected,
-            edges_pending=summary.store.edges_pending,
+            edges_pending=seen.edges_pending,
             rejects=[JSON(r) for r in rejects],
         )
 

@@ -33,6 +33,7 @@ KEYS = {
     "analyst": ("analyst-key-0123456789abcdef", "analyst", "GREEN"),
     "loader": ("loader-key-0123456789abcdef", "loader", "AMBER"),
     "admin": ("admin-key-0123456789abcdef", "admin", "RED"),
+    "clear_loader": ("clear-loader-key-0123456789abcdef", "loader", "CLEAR"),
 }
 API_KEYS = ",".join(":".join(entry) for entry in KEYS.values())
 STORES = ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)]
