@@ -471,8 +471,15 @@ class Query:
         ctx = info.context
         ctx.caller.check("read")
         page = _page(info, first, after, last, before, 50)
-        found = await ctx.run(timeline.timeline, ctx.store, ctx.clearance, key, limit=None)
-        return connection(found, page, t.TimelineEntry.of)
+        if page.last is None and page.reach is not None:  # forward: the page and one more are read
+            start, stop = page.start, page.reach
+        else:  # backward: the length first, then the page
+            total = (await ctx.run(timeline.timeline_page, ctx.store, ctx.clearance, key, limit=0)).total
+            start, stop = page.window(total)
+        found = await ctx.run(
+            timeline.timeline_page, ctx.store, ctx.clearance, key, offset=start, limit=stop - start
+        )
+        return connection(found.entries, page, t.TimelineEntry.of, total=found.total, offset=found.offset)
 
     @strawberry.field(
         description="The schema: node kinds, their types and properties, edge kinds, edge sets."

@@ -160,6 +160,12 @@ def slim_edge(edge: Edge, props: frozenset[str]) -> SlimEdge:
     return edge.source, edge.target, edge.type, {p: edge.props[p] for p in props if p in edge.props}
 
 
+def time_order(edge: Edge) -> tuple[bool, str, str, str]:
+    """An edge's place in a timeline: first seen, then last seen (undated last), then key."""
+    first, last = edge.prov.first_seen, edge.prov.last_seen
+    return (first is None and last is None, first or last or "", last or "", edge.key)
+
+
 def names(view: Node, identifier: str) -> bool:
     """Whether ``identifier`` names the node as the caller sees it: its key, or an id a visible source gave
     (an identifier only a source above clearance gave must not confirm that it names this entity)."""
@@ -257,6 +263,17 @@ class GraphStore(abc.ABC):
                 names = sorted({*names[:cap], *(keep & neighbours.keys())})
             found[key] = Near(len(neighbours), [link for name in names for link in neighbours[name]])
         return found
+
+    def timeline_page(
+        self, key: str, *, clearance: TLP, types: frozenset[str], offset: int, limit: int
+    ) -> tuple[int, list[Edge]]:
+        """How many visible links ``key`` (a node key) has of ``types`` (both ends visible), and the records
+        of those from ``offset`` on (at most ``limit``) in time order as the caller sees the dates: by first
+        seen, then last seen (undated last), then key. A store may order on its side and read only the
+        page's records (Neo4j does); this one reads the records to learn their dates."""
+        links = self.links([key], clearance=clearance, types=types)
+        edges = sorted(self.edges(links, clearance=clearance), key=time_order)
+        return len(links), edges[offset : offset + limit]
 
     @abc.abstractmethod
     def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:

@@ -392,6 +392,25 @@ def links(model: Model, types: frozenset[str]) -> str:
     )
 
 
+def timeline(model: Model, types: frozenset[str]) -> str:
+    """:func:`links` of one entity ``$key`` in time order as the caller sees the dates (first seen, then
+    last seen, undated last, then the edge key), ordered and cut on the server: one row with ``total``
+    and ``page``, the ``$limit`` relationships from ``$offset`` as [element id, type, source, target,
+    source kind, target kind, discriminator]."""
+    pattern = "|".join(label(model, t) for t in sorted(types))
+    return (
+        f"MATCH (a:{ENTITY} {{key: $key}})-[r:{pattern}]-(b:{ENTITY}) "
+        "WHERE a.tlp_rank <= $clearance AND r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
+        "WITH DISTINCT r "
+        f"WITH r, {_seen('first')} AS first, {_seen('last')} AS last, startNode(r) AS s, endNode(r) AS t "
+        "WITH r, s, t, first IS NULL AND last IS NULL AS undated, coalesce(first, last, '') AS since, "
+        "coalesce(last, '') AS until, coalesce(r.discriminator, '') AS discriminator "
+        "ORDER BY undated, since, until, type(r) + '|' + s.key + '|' + t.key + '|' + discriminator "
+        "WITH collect([elementId(r), type(r), s.key, t.key, s.kind, t.kind, discriminator]) AS rows "
+        "RETURN size(rows) AS total, rows[$offset..$offset + $limit] AS page"
+    )
+
+
 def near(model: Model, types: frozenset[str]) -> str:
     """:func:`links` per entity, capped on the server: each entity's distinct visible neighbours (of
     ``$kinds``, null for any), how many, and the relationships to those shown - all, or

@@ -553,6 +553,22 @@ class Neo4jStore(GraphStore):
             near.links.sort(key=_by_neighbour(key))
         return found
 
+    def timeline_page(
+        self, key: str, *, clearance: TLP, types: frozenset[str], offset: int, limit: int
+    ) -> tuple[int, list[Edge]]:
+        if not types:
+            return 0, []
+        rows = self._read(
+            cypher.timeline(self.model, types), key=key, clearance=int(clearance), offset=offset, limit=limit
+        )
+        if not rows:
+            return 0, []
+        page = [
+            Link(edge_key(kind, source, target, disc), kind, source, target, skind, tkind, ref)
+            for ref, kind, source, target, skind, tkind, disc in rows[0]["page"]
+        ]
+        return int(rows[0]["total"]), self.edges(page, clearance=clearance)
+
     def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
         if not links:
             return []

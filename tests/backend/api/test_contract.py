@@ -211,11 +211,25 @@ def test_lists_walk_to_the_end(api: Api, demo: dict[str, Any], model: Model) -> 
     hub, (a, b) = demo["hub"], demo["groups"][:2]
     every = frozenset(model.edges)
     timeline = walk(
-        api, "timeline", _connection("timeline", "key: $k, ", "edge { key }", ", $k: String!"), {"k": hub}, 40
+        api,
+        "timeline",
+        _connection("timeline", "key: $k, ", "edge { key } firstSeen lastSeen", ", $k: String!"),
+        {"k": hub},
+        40,
     )
     assert sorted(t["edge"]["key"] for t in timeline) == sorted(
         link.key for link in api.store.links([hub], clearance=ANALYST, types=every)
     )
+    dated = [
+        (t["firstSeen"] is None and t["lastSeen"] is None, t["firstSeen"] or t["lastSeen"] or "")
+        for t in timeline
+    ]
+    assert dated == sorted(dated)
+    backward = (
+        "query($k: String!, $last: Int, $before: String) { timeline(key: $k, last: $last, before: $before) "
+        f"{{ {PAGE_INFO} edges {{ cursor node {{ edge {{ key }} firstSeen lastSeen }} }} }} }}"
+    )
+    assert walk_back(api, "timeline", backward, {"k": hub}, 40) == timeline
 
     def around(key: str) -> set[str]:
         return {link.other(key) for link in api.store.links([key], clearance=ANALYST, types=every)}
