@@ -31,11 +31,37 @@ def ingest_payload(
     tlp: TLP,
     confidence: int,
     analyst: str,
-    clearance: TLP = TLP.RED,
-) -> tuple[IngestSummary, Seen, list[dict[str, Any]]]:
+) -> tuple[IngestSummary, list[dict[str, Any]]]:
     """Load ``payload`` (the content of one file of ``fmt``) with the CLI's validation and rejects; the
-    write is recorded as made by ``analyst`` (the caller's name, :mod:`graph_model.writes`). The counts
-    for the caller (:class:`Seen`) are over what ``clearance`` sees."""
+    write is recorded as made by ``analyst`` (the caller's name, :mod:`graph_model.writes`)."""
+    summary, _, rejects = ingest_seen(
+        store,
+        fmt,
+        payload,
+        filename=filename,
+        source=source,
+        tlp=tlp,
+        confidence=confidence,
+        analyst=analyst,
+        clearance=TLP.RED,
+    )
+    return summary, rejects
+
+
+def ingest_seen(
+    store: GraphStore,
+    fmt: str,
+    payload: str,
+    *,
+    filename: str | None,
+    source: str,
+    tlp: TLP,
+    confidence: int,
+    analyst: str,
+    clearance: TLP,
+) -> tuple[IngestSummary, Seen, list[dict[str, Any]]]:
+    """:func:`ingest_payload`, with the counts as the caller sees them (:class:`Seen`, over what
+    ``clearance`` sees: the answer of the ``ingest`` mutation)."""
     read = reader(fmt)
     name = Path(filename or f"payload.{fmt}").name  # a file name only, never a path
     if not name or name.startswith("."):

@@ -24,7 +24,7 @@ from backend.api.enums import (
     values_of,
 )
 from backend.api.errors import ErrorCodes
-from backend.api.ingest import ingest_payload
+from backend.api.ingest import ingest_seen
 from backend.api.limits import MAX_DEPTH, DocumentCache, at_least, document_cache, document_limits, within
 from backend.api.paging import After, Before, Connection, First, Last, Page, connection
 from backend.settings import ApiSettings
@@ -678,7 +678,7 @@ class Mutation:
                 "load at most as high as you may read"
             )
         summary, seen, rejects = await ctx.run(
-            ingest_payload,
+            ingest_seen,
             ctx.store,
             str(value_of(format)),
             payload,
