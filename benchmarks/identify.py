@@ -4,9 +4,9 @@ curve, the pairs compared against all pairs, and how long each step takes.
 A planted pair is any two handles of one synthetic person; a proposed pair is any two handles in one
 same-person group (the candidates clustered at the threshold). Figures are printed, not asserted.
 
-    python benchmarks/identify.py --actors 300 --seed 7                        # the demo
-    python benchmarks/identify.py --actors 300 --seed 7 --identities shifted   # a configuration not tuned on
-    python benchmarks/identify.py --actors 10000 --seed 7 --dir /tmp/m         # M (generates and loads once)
+    python -m benchmarks.identify --actors 300 --seed 7                        # the demo
+    python -m benchmarks.identify --actors 300 --seed 7 --identities shifted   # a configuration not tuned on
+    python -m benchmarks.identify --actors 10000 --seed 7 --dir /tmp/m         # M (generates and loads once)
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from graph_model.store.embedded import EmbeddedStore
 from loaders import LoadContext, ingest, reader
 from loaders.generate import generate
 from queries.identify import model
-from queries.identify.profile import profiles, read_graph
+from queries.identify.profile import read_profiles
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 
@@ -57,8 +57,7 @@ def main() -> None:
         planted.update(itertools.combinations(sorted(group["members"]), 2))
     with EmbeddedStore(db, default_model()) as store:
         times = [time.perf_counter()]
-        graph = read_graph(store, TLP.RED)
-        found = profiles(graph)
+        found = read_profiles(store, TLP.RED)
         times.append(time.perf_counter())
         rows = model.records(found, model.holders(found))
         times.append(time.perf_counter())

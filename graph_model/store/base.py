@@ -469,6 +469,22 @@ class GraphStore(abc.ABC):
         nodes, edges = self._scan(clearance, allowed, types)
         return to_networkx(nodes, edges)
 
+    def scan(
+        self,
+        *,
+        clearance: TLP,
+        kinds: Sequence[str] | None = None,
+        edge_types: Sequence[str] | None = None,
+    ) -> tuple[Iterator[Node], Iterator[Edge]]:
+        """What :meth:`subgraph` reads - every visible node of ``kinds``, then every visible edge of
+        ``edge_types`` between them, as the caller sees them - without building a graph. Read the nodes
+        before the edges."""
+        types = self.model.edge_types(None, edge_types)
+        allowed = frozenset(kinds) if kinds else None
+        for kind in allowed or ():
+            self.model.node_kind(kind)
+        return self._scan(clearance, allowed, types)
+
     def topology(
         self,
         *,

@@ -21,7 +21,7 @@ from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
 from queries.identify import model
 from queries.identify import signals as sig
-from queries.identify.profile import Profile, profiles, read_graph
+from queries.identify.profile import Profile, read_profiles
 from queries.scope import Scope, scope_graph
 
 DEFAULT_MIN_SCORE = 0.8
@@ -167,8 +167,7 @@ def identify(
     >>> identify(EmbeddedStore(":memory:", default_model()), TLP.RED).candidates
     []
     """
-    graph = read_graph(store, clearance)
-    found = profiles(graph)
+    found = read_profiles(store, clearance)
     inside: set[str] | None = None
     if scope is not None and (scope.keys or scope.community is not None or scope.since or scope.until):
         inside = {

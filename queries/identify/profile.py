@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-import networkx as nx
-
+from graph_model.entities import Edge, Node
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
-from queries.identify.signals import CONTACT_KINDS, canonical_contact, extract_contacts
+from queries.identify.signals import CONTACT_KINDS, QUIET_DAYS, canonical_contact, extract_contacts
 
 HANDLE_TYPES = frozenset({"handle", "person"})
 KINDS = ("Actor", "Wallet", "Forum", "Infrastructure")
@@ -53,10 +51,6 @@ def _keep(found: dict[str, TLP], value: str, marking: TLP) -> None:
     found[value] = min(found.get(value, marking), marking)
 
 
-def _tlp(data: dict[str, Any]) -> TLP:
-    return TLP.parse(data.get("tlp", "CLEAR"))
-
-
 def _earliest(a: str | None, b: str | None) -> str | None:
     return b if a is None else a if b is None else min(a, b)
 
@@ -65,84 +59,89 @@ def _latest(a: str | None, b: str | None) -> str | None:
     return b if a is None else a if b is None else max(a, b)
 
 
-def read_graph(store: GraphStore, clearance: TLP) -> nx.MultiDiGraph:
-    """The part of the caller's view the signals read: actors, wallets, forums/posts, infrastructure, and
-    the ownership, posting, activity and operation edges between them."""
-    return store.subgraph(clearance=clearance, kinds=list(KINDS), edge_types=list(EDGE_TYPES))
+def read_profiles(store: GraphStore, clearance: TLP) -> dict[str, Profile]:
+    """A :class:`Profile` of every handle the caller may see (Actor of type handle or person), read from
+    the caller's view of actors, wallets, forums and posts, infrastructure and the ownership, posting,
+    activity and operation edges between them - in one pass, without building a graph."""
+    nodes, edges = store.scan(clearance=clearance, kinds=list(KINDS), edge_types=list(EDGE_TYPES))
+    return profiles(nodes, edges)
 
 
-def profiles(graph: nx.MultiDiGraph, keys: Iterable[str] | None = None) -> dict[str, Profile]:
-    """A :class:`Profile` per handle (Actor of type handle or person) in ``graph``, or only of ``keys``."""
-    wanted = None if keys is None else set(keys)
+def profiles(nodes: Iterable[Node], edges: Iterable[Edge]) -> dict[str, Profile]:
+    """Profiles from the caller's views of nodes and edges (all nodes first, as :meth:`GraphStore.scan`
+    gives them)."""
     found: dict[str, Profile] = {}
-    for key, data in graph.nodes(data=True):
-        if data.get("kind") != "Actor" or data.get("type") not in HANDLE_TYPES:
+    posts: dict[str, tuple[str | None, str | None, TLP]] = {}  # key -> (text, posted_at, marking)
+    forums: dict[str, tuple[str, str, TLP]] = {}  # closed forums: key -> (name, closed_at, marking)
+    infrastructure: set[str] = set()
+    for node in nodes:
+        marking = node.prov.tlp
+        if node.kind == "Infrastructure":
+            infrastructure.add(node.key)
             continue
-        if wanted is not None and key not in wanted:
+        if node.kind == "Forum":
+            if node.props.get("text") or node.props.get("title") or node.props.get("posted_at"):
+                text = node.props.get("text") or node.props.get("title")
+                posts[node.key] = (None if text is None else str(text), node.props.get("posted_at"), marking)
+            if node.props.get("closed_at"):
+                forums[node.key] = (node.name, str(node.props["closed_at"]), marking)
             continue
-        marking = _tlp(data)
-        profile = Profile(key, str(data.get("name", key)), "Actor", str(data.get("type")), marking)
+        if node.kind != "Actor" or node.type not in HANDLE_TYPES:
+            continue
+        profile = Profile(node.key, node.name, "Actor", node.type, marking)
         for kind in CONTACT_KINDS:
-            for value in data.get(kind) or ():
+            for value in node.props.get(kind) or ():
                 _keep(profile.contacts, canonical_contact(kind, str(value)), marking)
-        for value in extract_contacts(str(data.get("description") or "")):
+        for value in extract_contacts(str(node.props.get("description") or "")):
             _keep(profile.contacts, value, marking)
-        found[key] = profile
-    closed: dict[str, str] = {}
-    for key, data in graph.nodes(data=True):
-        if data.get("kind") == "Forum" and data.get("closed_at"):
-            closed[key] = str(data["closed_at"])
-    for source, target, data in graph.edges(data=True):
-        owner = found.get(source)
+        found[node.key] = profile
+    for edge in edges:
+        owner = found.get(edge.source)
         if owner is None:
             continue
-        profile = owner
-        etype, marking = data.get("type"), _tlp(data)
-        other = graph.nodes[target]
+        profile, etype, marking, target = owner, edge.type, edge.prov.tlp, edge.target
         if etype == "OWNS":
             _keep(profile.wallets, target, marking)
-        elif etype in ("OPERATES", "CONTROLS") and other.get("kind") == "Infrastructure":
-            _keep(profile.infrastructure, target, marking)
+        elif etype in ("OPERATES", "CONTROLS"):
+            if target in infrastructure:
+                _keep(profile.infrastructure, target, marking)
         elif etype == "POSTED":
-            seen = max(marking, _tlp(other))
-            text = other.get("text") or other.get("title")
+            text, posted_at, post_marking = posts.get(target, (None, None, marking))
+            seen = max(marking, post_marking)
             if text:
-                profile.texts.append(str(text))
-                for value in extract_contacts(str(text)):
+                profile.texts.append(text)
+                for value in extract_contacts(text):
                     _keep(profile.contacts, value, seen)
-            if other.get("posted_at"):
-                profile.post_times.append(str(other["posted_at"]))
-                profile.first_seen = _earliest(profile.first_seen, str(other["posted_at"]))
-                profile.last_seen = _latest(profile.last_seen, str(other["posted_at"]))
+            if posted_at:
+                profile.post_times.append(str(posted_at))
+                profile.first_seen = _earliest(profile.first_seen, str(posted_at))
+                profile.last_seen = _latest(profile.last_seen, str(posted_at))
             profile.posts_marking = max(profile.posts_marking, seen)
         elif etype in ("ACTIVE_ON", "SELLS_ON", "ADMINISTERS"):
-            first, last = data.get("first_seen"), data.get("last_seen")
+            first, last = edge.prov.first_seen, edge.prov.last_seen
             profile.first_seen = _earliest(profile.first_seen, first)
             profile.last_seen = _latest(profile.last_seen, last)
             was = profile.forums.get(target, (None, None))
             profile.forums[target] = (_earliest(was[0], first), _latest(was[1], last))
-            if etype == "SELLS_ON" and data.get("product"):
-                _keep(profile.products, str(data["product"]).strip().lower(), marking)
+            if etype == "SELLS_ON" and edge.props.get("product"):
+                _keep(profile.products, str(edge.props["product"]).strip().lower(), marking)
     for profile in found.values():
         profile.post_times.sort()
-        profile.quiet = _quiet(graph, profile, closed)
+        profile.quiet = _quiet(profile, forums)
     return found
 
 
-def _quiet(graph: nx.MultiDiGraph, profile: Profile, closed: dict[str, str]) -> tuple[str, str, TLP] | None:
+def _quiet(profile: Profile, closed: dict[str, tuple[str, str, TLP]]) -> tuple[str, str, TLP] | None:
     """The closed forum this handle went quiet on: active there, and nowhere after it closed."""
-    from queries.identify.signals import QUIET_DAYS
-
     best: tuple[str, str, TLP] | None = None
     for forum, (_first, last) in profile.forums.items():
-        shut = closed.get(forum)
-        if shut is None or last is None or profile.last_seen is None:
+        if forum not in closed or last is None or profile.last_seen is None:
             continue
+        name, shut, marking = closed[forum]
         if profile.last_seen > shut or _days(last, shut) > QUIET_DAYS:
             continue
-        data = graph.nodes[forum]
         if best is None or shut > best[1]:
-            best = (str(data.get("name", forum)), shut, _tlp(data))
+            best = (name, shut, marking)
     return best
 
 

@@ -35,6 +35,8 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
+
 RARE = 2  # a value at most this many handles have is "only theirs"
 SHARED = 10  # beyond this many handles a value is no evidence at all
 PRODUCT_RARE, PRODUCT_SHARED = 3, 30
@@ -161,11 +163,13 @@ def _unit(vector: Sequence[float]) -> list[float] | None:
 
 def trigrams(texts: Iterable[str]) -> Counter[int]:
     """Character 3-gram counts of lower-cased texts (spaces collapsed), hashed into :data:`STYLE_DIMS`."""
-    counts: Counter[int] = Counter()
+    grams: Counter[str] = Counter()
     for text in texts:
         clean = " " + " ".join(text.lower().split()) + " "
-        for i in range(len(clean) - 2):
-            counts[zlib.crc32(clean[i : i + 3].encode()) % STYLE_DIMS] += 1
+        grams.update(clean[i : i + 3] for i in range(len(clean) - 2))
+    counts: Counter[int] = Counter()
+    for gram, n in grams.items():
+        counts[zlib.crc32(gram.encode()) % STYLE_DIMS] += n
     return counts
 
 
@@ -173,11 +177,13 @@ def style_vector(
     counts: Mapping[int, int], document_frequency: Mapping[int, int], handles: int
 ) -> list[float]:
     """A TF-IDF, unit-length style vector: 3-grams everyone writes weigh little, a person's habits much."""
-    vector = [0.0] * STYLE_DIMS
+    vector = np.zeros(STYLE_DIMS)
     for gram, count in counts.items():
         idf = math.log((1 + handles) / (1 + document_frequency.get(gram, 0))) + 1
         vector[gram] = (1 + math.log(count)) * idf
-    return _unit(vector) or vector
+    norm = float(np.linalg.norm(vector))
+    unit: list[float] = (vector / norm if norm else vector).tolist()
+    return unit
 
 
 def cosine(a: Sequence[float] | None, b: Sequence[float] | None) -> float | None:
