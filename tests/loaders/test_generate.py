@@ -204,3 +204,25 @@ def test_routing_data_leaves_the_other_files_as_they_were(tmp_path: Path, model:
         assert len(broker.props["located_in"]) == 2
     finally:
         store.close()
+
+
+def test_identities_leave_the_other_files_as_they_were(tmp_path: Path, model: Model) -> None:
+    """--identities adds files (people behind handles, planted groups, decoys) from a stream of its own;
+    truth.json gains only its `identities` part."""
+    plain = generate(tmp_path / "plain", 120, seed=5)
+    people = generate(tmp_path / "people", 120, seed=5, identities="shifted")
+    for before in plain.tables:
+        assert (tmp_path / "people" / before.name).read_bytes() == before.read_bytes(), before.name
+    truth = json.loads((tmp_path / "people" / TRUTH).read_text())
+    planted = truth.pop("identities")
+    assert truth == json.loads((tmp_path / "plain" / TRUTH).read_text())
+    assert len(planted["groups"]) >= 60 and planted["config"] == "shifted"
+    with EmbeddedStore(tmp_path / "graph.db", model) as store:
+        ctx = LoadContext(model, "synthetic")
+        summaries = [ingest(store, read(path, ctx)) for path in people.tables]
+        assert sum(s.rejected for s in summaries) == 0
+        assert store.pending_count() == 0
+        handles = {k for g in planted["groups"] for k in g["members"]}
+        assert len(store.get_many(sorted(handles), clearance=RED)) == len(handles)
+    with pytest.raises(ValueError, match="unknown identity configuration"):
+        generate(tmp_path / "bad", 120, seed=5, identities="nonsense")
