@@ -8,6 +8,10 @@ statements (a key per node, nothing on relationships, no lookups), i.e. what the
 Two more floors show where the time of (a) and (b) goes: (a0) reading and checking the records alone,
 no store, and (e) the graph (b) stores, every property included, created in Neo4j from rows built
 beforehand (``Neo4jStore``'s own statements, no reading, checking, merging or lookups).
+(f) ``crimegraph bulk-load``: the same loading into memory, the store's layout written as files and
+``neo4j-admin database import full`` (from the Neo4j jars) building a new database, end to end; its
+floor (f0) is (a0) plus the importer's own time on the files (f) wrote, run again into a new database.
+Targets: (f) at least 5x (b)'s records/s and at least 0.7 of (f0)'s.
 
     python benchmarks/ingest.py --size M            # S, M or L (1k, 10k, 100k actors)
     python benchmarks/ingest.py --size S --skip-neo4j --profile
@@ -60,6 +64,8 @@ from loaders.records import LoadContext, Record  # noqa: E402
 
 TARGETS = {"embedded": 50_000.0, "neo4j": 20_000.0}
 RATIO_TARGET = 20.0
+BULK_RATIO = 5.0  # (f) over (b)
+BULK_FLOOR = 0.7  # (f) over (f0)
 
 
 def _rss_mib() -> float:
@@ -300,6 +306,61 @@ def stored_floor_phase(db: str, uri: str, auth: tuple[str, str], batch: int, rec
     return result
 
 
+def _bulk_home(home: Path) -> tuple[Any, Path]:
+    """A stopped Neo4j installation in ``home`` (the jars, a configuration) to import into."""
+    module = _server_module()
+    home.mkdir(parents=True)
+    (home / "lib").symlink_to(module.ensure_jars())
+    module.write_conf(home, module.free_port(), "1g", "512m")
+    return module, home
+
+
+def bulk_phase(files: list[Path], work: str) -> dict[str, Any]:
+    """Child process: ``crimegraph bulk-load`` end to end (its own functions, as the command runs them)."""
+    from backend.export.neo4j_admin import run_import, write_import_folder
+    from graph_model.store.staging import StagingStore
+
+    _, home = _bulk_home(Path(work) / "bulk-home")
+    folder = Path(work) / "bulk-files"
+    times: dict[str, float] = {}
+
+    def load() -> dict[str, Any]:
+        start = time.perf_counter()
+        staging = StagingStore(default_model())
+        summary = ingest(staging, _records(files))
+        times["reading"] = time.perf_counter() - start
+        made = write_import_folder(folder, staging.model, staging.stored)
+        times["writing"] = time.perf_counter() - start - times["reading"]
+        run_import(home, made)
+        times["importing"] = time.perf_counter() - start - times["reading"] - times["writing"]
+        return {
+            "records": summary.read,
+            "rejected": summary.rejected,
+            "nodes": len(staging.stored.nodes),
+            "edges": len(staging.stored.edges),
+        }
+
+    result = _measure(load, False)
+    return {**result, **times}
+
+
+def importer_phase(work: str) -> dict[str, Any]:
+    """Child process: the importer alone on the files (f) wrote, into a new database (part of (f0))."""
+    from backend.export.files import Written
+    from backend.export.neo4j_admin import ImportFolder, run_import
+
+    _, home = _bulk_home(Path(work) / "floor-home")
+    folder = Path(work) / "bulk-files"
+    names = sorted(p.name for p in folder.glob("*.csv"))
+    made = ImportFolder(
+        folder,
+        [n for n in names if n.startswith("nodes-")],
+        [n for n in names if n.startswith("relationships-")],
+        Written(),
+    )
+    return _measure(lambda: (run_import(home, made), {"records": 0, "rejected": 0})[1], False)
+
+
 def _warm_up(data: Path, seed: int, uri: str, auth: tuple[str, str], batch: int | None) -> None:
     """An untimed load of size S before any timed Neo4j phase: a fresh JVM spends its first minutes
     compiling hot code (measured: ~80 CPU-seconds of JIT compiler threads during a cold load of M), which a
@@ -368,6 +429,7 @@ def main() -> int:
     ap.add_argument(
         "--profile", action="store_true", help="run the loaders under cProfile and print hotspots"
     )
+    ap.add_argument("--skip-bulk", action="store_true", help="leave out (f) bulk-load and its floor")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="crimegraph-bench-"))
@@ -395,6 +457,22 @@ def main() -> int:
     reading = _child(reading_phase, files)
     rows.append(_row("(a0) reading + checking, no store", reading, None, "  floor of (a) and (b)"))
     print(rows[-1], flush=True)
+    if not args.skip_bulk:
+        bulk = results["bulk"] = _child(bulk_phase, files, str(work))
+        note = (
+            f"  reading {bulk['reading']:.1f} s, writing {bulk['writing']:.1f} s, "
+            f"importer {bulk['importing']:.1f} s"
+        )
+        rows.append(_row("(f) bulk-load (neo4j-admin import)", bulk, None, note))
+        print(rows[-1], flush=True)
+        importer = _child(importer_phase, str(work))
+        floor_s = reading["seconds"] + importer["seconds"]
+        floor_row = {**reading, "seconds": floor_s, "cpu": reading["cpu"] + importer["cpu"]}
+        floor_row["peak_mib"] = max(reading["peak_mib"], importer["peak_mib"])
+        note = f"  (a0) {reading['seconds']:.1f} s + importer alone {importer['seconds']:.1f} s"
+        rows.append(_row("(f0) floor of (f)", floor_row, None, note))
+        print(rows[-1], flush=True)
+        results["bulk_floor"] = floor_row
     server = None
     if not args.skip_neo4j:
         uri = os.environ.get("NEO4J_URI")
@@ -466,7 +544,7 @@ def main() -> int:
     print(header)
     print("\n".join(rows))
     for name, r in results.items():
-        if name != "naive" and (r["nodes"], r["edges"], r["rejected"]) != (
+        if name not in ("naive", "bulk_floor") and (r["nodes"], r["edges"], r["rejected"]) != (
             report.total_nodes,
             report.total_edges,
             0,
@@ -482,6 +560,21 @@ def main() -> int:
         print(f"batched / naive Neo4j: {shown:.1f}x (target ≥ {RATIO_TARGET:.0f}x {verdict})")
         if results["neo4j"].get("server_mib"):
             print(f"Neo4j server RSS after the batched load: {results['neo4j']['server_mib']:,.0f} MiB")
+    if "bulk" in results:
+        bulk_rate = results["bulk"]["records"] / results["bulk"]["seconds"]
+        of_floor = results["bulk_floor"]["seconds"] / results["bulk"]["seconds"]
+        verdict = "met" if of_floor >= BULK_FLOOR else "MISSED"
+        print(
+            f"bulk-load / its floor (f0): {math.floor(of_floor * 100) / 100:.2f} "
+            f"(target ≥ {BULK_FLOOR} {verdict})"
+        )
+        if "neo4j" in results:
+            online = results["neo4j"]["records"] / results["neo4j"]["seconds"]
+            ratio = bulk_rate / online
+            verdict = "met" if ratio >= BULK_RATIO else "MISSED"
+            shown = math.floor(ratio * 10) / 10
+            print(f"bulk-load / online Neo4j loader (b): {shown:.1f}x (target ≥ {BULK_RATIO:.0f}x {verdict})")
+        print(f"bulk-load peak memory (loader child): {results['bulk']['peak_mib']:,.0f} MiB")
     print(
         "peak MiB: the loader child's ru_maxrss minus its RSS before loading; CPU s: the child's own CPU"
         " time (Neo4j server CPU not included); records/s is wall-clock."

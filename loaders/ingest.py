@@ -16,7 +16,8 @@ from typing import Any, TextIO
 from graph_model.entities import Edge, Node, validate_edge, validate_node
 from graph_model.errors import ValidationError
 from graph_model.model import Model
-from graph_model.store import GraphStore, UpsertResult
+from graph_model.store import UpsertResult
+from graph_model.store.base import LoadTarget
 from graph_model.store.codec import edge_row
 from loaders.reasons import reason_kind
 from loaders.records import Record
@@ -167,7 +168,7 @@ class _Writer:
 
     ``done`` is called with each batch's result, its edges and where they came from, once it is written."""
 
-    def __init__(self, store: GraphStore, done: Callable[[UpsertResult, list[Edge], _Places], None]) -> None:
+    def __init__(self, store: LoadTarget, done: Callable[[UpsertResult, list[Edge], _Places], None]) -> None:
         self.store = store
         self.done = done
         self.pool = ThreadPoolExecutor(1, "crimegraph-writer") if store.background_writes else None
@@ -219,7 +220,7 @@ class _Places:
 
 
 def ingest(
-    store: GraphStore,
+    store: LoadTarget,
     records: Iterable[Record],
     *,
     batch_size: int | None = None,

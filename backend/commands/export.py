@@ -20,6 +20,8 @@ from backend.commands.scope_options import (
 )
 from backend.console import app, console, opened_store, out, parse_tlp, run, tell
 from backend.export.files import FORMATS, check_format, export, single_file, write_file, write_folder
+from backend.export.neo4j_admin import ARGS_FILE, write_import_folder
+from graph_model.errors import InvalidArgument
 
 ClearanceOpt = Annotated[
     str,
@@ -27,6 +29,7 @@ ClearanceOpt = Annotated[
         help="Export only what this TLP clearance may see (CLEAR, GREEN, AMBER, AMBER+STRICT, RED)."
     ),
 ]
+NEO4J_ADMIN = "neo4j-admin"
 ForceOpt = Annotated[
     bool,
     typer.Option(
@@ -38,11 +41,15 @@ ForceOpt = Annotated[
 
 @app.command("export")
 def export_command(
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}.")],
+    fmt: Annotated[
+        str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}, {NEO4J_ADMIN}.")
+    ],
     output: Annotated[
         Path,
         typer.Option(
-            "-o", "--output", help="File to write; for csv a folder (one per dataset), or a .zip file."
+            "-o",
+            "--output",
+            help="File to write; csv: a folder (one per dataset) or a .zip file; neo4j-admin: a folder.",
         ),
     ],
     keys: KeysOpt = None,
@@ -64,7 +71,12 @@ def export_command(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print what was written as JSON.")] = False,
 ) -> None:
-    """Export the visible graph of a scope as STIX 2.1, GEXF, GraphML or CSV tables."""
+    """Export the visible graph of a scope as STIX 2.1, GEXF, GraphML or CSV tables, or the whole store
+    (what the clearance may see) as the files `neo4j-admin database import full` builds a database from."""
+    if fmt.lower() == NEO4J_ADMIN:
+        scoped = keys or community or kinds or edge_set or since or until or aggregate
+        run(lambda: _neo4j_admin(output, clearance, force, as_json, bool(scoped)))
+        return
 
     def body() -> None:
         level = parse_tlp(clearance)
@@ -97,3 +109,35 @@ def export_command(
             )
 
     run(body)
+
+
+def _neo4j_admin(output: Path, clearance: str, force: bool, as_json: bool, scoped: bool) -> None:
+    if scoped:
+        raise InvalidArgument("neo4j-admin exports the whole store: scope options do not apply")
+    level = parse_tlp(clearance)
+    with opened_store() as store, console.status("reading the store"):
+        stored = store.stored().within(level)
+        model = store.model
+    with console.status("writing the importer's files"):
+        made = write_import_folder(output, model, stored, force=force, about={"clearance": level.label})
+    tell(made.written.notes)
+    command = ["neo4j-admin", *made.arguments("neo4j", relative=True)[:4], f"@{ARGS_FILE}"]
+    summary = {
+        "format": NEO4J_ADMIN,
+        "clearance": level.label,
+        "nodes": len(stored.nodes),
+        "edges": len(stored.edges),
+        "files": sorted(str(path) for path in made.written.paths),
+        "created_folder": str(made.written.created) if made.written.created else None,
+        "removed": [str(path) for path in made.written.removed],
+        "import": command,
+    }
+    if as_json:
+        print(json.dumps(summary))
+        return
+    out.print(
+        f"exported {len(stored.nodes)} nodes, {len(stored.edges)} edges at clearance {level.label} to "
+        f"{output}; with Neo4j stopped, from inside that folder: {' '.join(command)}",
+        highlight=False,
+        markup=False,
+    )

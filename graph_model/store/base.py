@@ -16,6 +16,7 @@ from graph_model.errors import NotFound
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store.batch import UpsertResult, apply_batch
+from graph_model.store.staging import Stored
 
 
 class WriteTx(Protocol):
@@ -30,6 +31,20 @@ class WriteTx(Protocol):
     def write_nodes(self, nodes: Sequence[Node], *, new: bool = False) -> None: ...
     def write_edges(self, edges: Sequence[Edge], *, new: bool = False) -> None: ...
     def write_pending(self, edges: Sequence[Edge]) -> None: ...
+
+
+class LoadTarget(Protocol):
+    """What a load writes to (``loaders.ingest``): a store, or the in-memory staging of a bulk load
+    (:class:`graph_model.store.staging.StagingStore`)."""
+
+    model: Model
+    background_writes: bool
+    batch_size: int
+
+    def upsert(
+        self, nodes: Sequence[Node] = ..., edges: Sequence[Edge] = ..., *, validate: bool = ...
+    ) -> UpsertResult: ...
+    def loading(self) -> AbstractContextManager[None]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +313,12 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def stats(self, *, clearance: TLP) -> Stats:
         """Counts of visible nodes by kind and visible edges by type."""
+
+    @abc.abstractmethod
+    def stored(self) -> Stored:
+        """Everything the store holds of the graph as stored - every marking level, the identifiers, the
+        waiting edges - for copying it (``crimegraph export neo4j-admin``). Never hand this to a caller:
+        it is not read through a clearance (see :meth:`graph_model.store.staging.Stored.within`)."""
 
     @abc.abstractmethod
     def pending_count(self) -> int:

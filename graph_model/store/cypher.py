@@ -82,6 +82,9 @@ _EDGE_FIELDS: tuple[str, ...] = (
     "first_seen_by",
     "last_seen_by",
 )
+# What an entity and a relationship store beside the schema's properties (``neo4j_files`` writes them).
+STORED_NODE_FIELDS = _NODE_FIELDS
+STORED_EDGE_FIELDS = _EDGE_FIELDS
 # The columns of every query returning relationships: ``neo4j_store`` rebuilds an Edge from them.
 EDGE_COLUMNS = "properties(r) AS p, type(r) AS type"
 
@@ -462,6 +465,24 @@ def scan_edges() -> str:
         "AND ($kinds IS NULL OR (a.kind IN $kinds AND b.kind IN $kinds)) "
         f"RETURN a.key AS source, b.key AS target, {EDGE_COLUMNS}"
     )
+
+
+def stored_nodes() -> str:
+    """Every entity as stored (all markings: for copying a store, never for a caller)."""
+    return f"MATCH (n:{ENTITY}) RETURN properties(n) AS p ORDER BY n.key"
+
+
+def stored_ids() -> str:
+    return f"MATCH (i:{IDENTIFIER}) RETURN i.id AS id, i.key AS key ORDER BY i.id"
+
+
+def stored_edges() -> str:
+    """Every relationship between entities as stored (all markings: for copying a store)."""
+    return f"MATCH (a:{ENTITY})-[r]->(b:{ENTITY}) RETURN a.key AS source, b.key AS target, {EDGE_COLUMNS}"
+
+
+def stored_pending() -> str:
+    return f"MATCH (p:{PENDING}) RETURN p.key AS key, p.data AS data ORDER BY p.key"
 
 
 def search() -> str:

@@ -45,6 +45,7 @@ from graph_model.store.codec import (
     words,
 )
 from graph_model.store.memory import NODE_LIMIT
+from graph_model.store.staging import Stored
 from graph_model.views import edge_view, floor, node_view
 
 # Entities with this many neighbours or more have their neighbour lists remembered for near(), at most
@@ -738,6 +739,26 @@ class EmbeddedStore(GraphStore):
     def pending_count(self) -> int:
         """Edges still waiting for an endpoint (not visible to any reader)."""
         return int(self.conn.execute("SELECT count(*) FROM pending").fetchone()[0])
+
+    def stored(self) -> Stored:
+        """Everything held, as stored, read in one transaction (a snapshot)."""
+        out = Stored()
+        loads = orjson.loads
+        self.conn.execute("BEGIN")
+        try:
+            for (data,) in self.conn.execute("SELECT data FROM nodes ORDER BY key"):
+                node = row_node(loads(data))
+                out.nodes[node.key] = node
+            out.ids.update(self.conn.execute("SELECT id, key FROM ids ORDER BY id"))
+            sql = "SELECT type, source, target, discriminator, data FROM edges ORDER BY id"
+            for etype, source, target, discriminator, data in self.conn.execute(sql):
+                edge = _row_edge(etype, source, target, discriminator, data)
+                out.edges[edge.key] = edge
+            for key, data in self.conn.execute("SELECT key, data FROM pending ORDER BY key"):
+                out.pending[key] = row_edge(loads(data))
+        finally:
+            self.conn.execute("COMMIT")
+        return out
 
     def waiting_edges(self, *, limit: int = 20) -> list[Edge]:
         rows = self.conn.execute("SELECT data FROM pending ORDER BY key LIMIT ?", (limit,)).fetchall()

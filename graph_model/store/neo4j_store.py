@@ -47,6 +47,7 @@ from graph_model.store.codec import (
     words,
 )
 from graph_model.store.memory import Memory
+from graph_model.store.staging import Stored
 from graph_model.views import edge_view, node_view
 
 
@@ -307,7 +308,7 @@ class _Tx:
             self.tx.run(_q(cypher.merge_pending()), rows=rows).consume()
 
 
-def _state_id(namespace: str, key: str) -> str:
+def state_id(namespace: str, key: str) -> str:
     """The one property a state record or counter is found by (namespaces hold no NUL)."""
     return f"{namespace}\x00{key}"
 
@@ -621,6 +622,20 @@ class Neo4jStore(GraphStore):
         edges = {r["type"]: r["n"] for r in self._read(cypher.count_edges(), clearance=int(clearance))}
         return Stats(nodes, edges)
 
+    def stored(self) -> Stored:
+        """Everything held, as stored (each query reads a snapshot of its own)."""
+        out = Stored()
+        for row in self._read(cypher.stored_nodes()):
+            node = row_node(row["p"])
+            out.nodes[node.key] = node
+        out.ids.update((r["id"], r["key"]) for r in self._read(cypher.stored_ids()))
+        for row in self._read(cypher.stored_edges()):
+            edge = _edge(row)
+            out.edges[edge.key] = edge
+        for row in self._read(cypher.stored_pending()):
+            out.pending[row["key"]] = row_edge(json.loads(row["data"]))
+        return out
+
     def pending_count(self) -> int:
         rows = self._read(f"MATCH (p:{cypher.PENDING}) RETURN count(p) AS n")
         return int(rows[0]["n"])
@@ -644,7 +659,7 @@ class Neo4jStore(GraphStore):
     def put_state(self, namespace: str, key: str, value: dict[str, Any], *, versioned: bool = True) -> None:
         check_state_name(namespace, key)
         text = state_value(value)
-        params = {"id": _state_id(namespace, key), "namespace": namespace, "key": key, "value": text}
+        params = {"id": state_id(namespace, key), "namespace": namespace, "key": key, "value": text}
 
         def work(tx: neo4j.ManagedTransaction) -> None:
             tx.run(_q(cypher.put_state()), params).consume()
@@ -656,7 +671,7 @@ class Neo4jStore(GraphStore):
 
     def get_state(self, namespace: str, key: str) -> dict[str, Any] | None:
         check_state_name(namespace, key)
-        rows = self._read(cypher.get_state(), id=_state_id(namespace, key))
+        rows = self._read(cypher.get_state(), id=state_id(namespace, key))
         return dict(json.loads(rows[0]["value"])) if rows else None
 
     def list_state(self, namespace: str, prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
@@ -668,7 +683,7 @@ class Neo4jStore(GraphStore):
         check_state_name(namespace, key)
 
         def work(tx: neo4j.ManagedTransaction) -> tuple[int, int]:
-            row = tx.run(_q(cypher.delete_state()), id=_state_id(namespace, key)).single(strict=True)
+            row = tx.run(_q(cypher.delete_state()), id=state_id(namespace, key)).single(strict=True)
             if row["records"] and versioned:
                 tx.run(_q(cypher.bump_version())).consume()
             return int(row["records"]), int(row["counters"])
@@ -682,7 +697,7 @@ class Neo4jStore(GraphStore):
         if not window_s > 0 or by < 0:
             raise ValueError("a counter needs a window of more than 0 seconds and a count of 0 or more")
         now = time.time()
-        params = {"id": _state_id(namespace, key), "since": now - window_s}
+        params = {"id": state_id(namespace, key), "since": now - window_s}
         if by == 0:
             return int(self._read(cypher.count_state(), **params)[0]["n"])
         rows = self._write(cypher.incr_state(), now=now, by=by, max=MAX_EVENTS, **params)

@@ -1,0 +1,118 @@
+"""``crimegraph bulk-load``: a big first load built offline by Neo4j's own importer."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from backend.console import analyst, app, console, out, parse_tlp, run
+from backend.export.neo4j_admin import admin_command, run_import, write_import_folder
+from graph_model.errors import CrimegraphError, InvalidArgument
+from graph_model.model import default_model
+from graph_model.store.staging import StagingStore
+from graph_model.writes import NAMESPACE, now_iso
+from loaders import FORMATS, IngestSummary, LoadContext, ingest, reader
+
+
+@app.command("bulk-load")
+def bulk_load(
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files to load.")],
+    neo4j_home: Annotated[
+        Path,
+        typer.Option(
+            "--neo4j-home",
+            help="The stopped Neo4j installation to build the database in (holds bin/ or lib/, conf/).",
+        ),
+    ],
+    source: Annotated[
+        str | None, typer.Option(help="Dataset name recorded in provenance (default: file name).")
+    ] = None,
+    tlp: Annotated[str, typer.Option(help="TLP marking of the loaded data.")] = "CLEAR",
+    confidence: Annotated[int, typer.Option(min=0, max=100, help="Default confidence 0-100.")] = 50,
+    database: Annotated[str, typer.Option(help="The database to build.")] = "neo4j",
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite-destination", help="Replace the database if it exists (its content is lost)."
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Load files into a NEW Neo4j database offline: the loaders' checks and merging, then Neo4j's importer.
+
+    For the first load of a big dataset into an empty database, with the server stopped: many times
+    faster than `crimegraph load`. The result is what `crimegraph load` would have built.
+    """
+
+    def body() -> None:
+        level = parse_tlp(tlp)
+        read = reader(fmt)
+        command = admin_command(neo4j_home)  # a wrong --neo4j-home fails before any reading
+        started, clock = now_iso(), time.perf_counter()
+        staging = StagingStore(default_model())
+        total = IngestSummary()
+        with console.status("reading and checking the records"):
+            for path in paths:
+                ctx = LoadContext(staging.model, source or path.stem, level, confidence)
+                try:
+                    total.add(ingest(staging, read(path, ctx)))
+                except (CrimegraphError, OSError) as exc:
+                    raise InvalidArgument(f"{path}: {exc}") from None
+        if not staging.stored.nodes:
+            raise InvalidArgument("nothing to load: no record of these files was accepted")
+        reading = time.perf_counter() - clock
+        record = {
+            "analyst": analyst(),
+            "action": "bulk-load",
+            "format": fmt,
+            "files": [str(p) for p in paths],
+            "source": source,
+            "tlp": level.label,
+            "counts": total.as_json(),
+            "started": started,
+            "finished": now_iso(),
+            "data_version": 1,
+        }
+        key = f"{now_iso(precise=True)}|bulk-load"
+        with tempfile.TemporaryDirectory(prefix="crimegraph-bulk-") as tmp:
+            with console.status("writing the importer's files"):
+                made = write_import_folder(
+                    Path(tmp) / "import",
+                    staging.model,
+                    staging.stored,
+                    state=[(NAMESPACE, key, record)],
+                )
+            writing = time.perf_counter() - clock - reading
+            with console.status(f"importing into database {database} ({' '.join(command[:1])})"):
+                run_import(neo4j_home, made, database=database, overwrite=overwrite)
+        summary = {
+            **total.as_json(),
+            "nodes": len(staging.stored.nodes),
+            "edges": len(staging.stored.edges),
+            "waiting": len(staging.stored.pending),
+            "database": database,
+            "neo4j_home": str(neo4j_home),
+            "seconds": {
+                "reading": round(reading, 2),
+                "writing": round(writing, 2),
+                "importing": round(time.perf_counter() - clock - reading - writing, 2),
+            },
+        }
+        if as_json:
+            print(json.dumps(summary))
+            return
+        out.print(
+            f"built database {database} in {neo4j_home}: {summary['nodes']} nodes, {summary['edges']} edges "
+            f"from {total.read} records ({total.rejected} rejected) in "
+            f"{time.perf_counter() - clock:.1f} s; start Neo4j to use it",
+            highlight=False,
+            markup=False,
+        )
+
+    run(body)

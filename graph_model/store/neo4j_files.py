@@ -1,0 +1,220 @@
+"""The Neo4j store's layout as files ``neo4j-admin database import full`` reads.
+
+Rows are built by the store's own functions (:func:`graph_model.store.neo4j_store.node_params` and
+:func:`~graph_model.store.neo4j_store.edge_params`, over ``graph_model.store.codec``) and their columns
+are the store's own (``cypher`` field lists and the schema's properties), so a database imported from
+these files holds what the online store writes: entities labelled ``Entity`` and their kind, keyed by
+their key, with every marking level, ``date_added`` and the full-text words; relationships of the
+schema's types; the identifiers (``EntityId``), the edges waiting for an endpoint (``PendingEdge``), the
+write counter and the state records.
+
+One node file per kind and one relationship file per type, each with its header (``key:ID(Entity)``,
+``:LABEL``, ``:START_ID(Entity)``, ``:END_ID(Entity)``, ``:TYPE``, typed properties, arrays joined with
+``;``); every text is quoted, so values may hold commas, quotes and line breaks (import with
+``--multiline-fields=true``). An array element holding ``;`` cannot be written (the importer's array
+delimiter): :class:`~graph_model.errors.InvalidArgument` names it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graph_model.errors import InvalidArgument
+from graph_model.model import Model
+from graph_model.store import cypher
+from graph_model.store.base import state_value
+from graph_model.store.codec import edge_row
+from graph_model.store.neo4j_store import edge_params, node_params, state_id
+from graph_model.store.staging import Stored
+
+ID_SPACE = "Entity"
+ARRAY_DELIMITER = ";"
+# The importer's types for the schema's (datetime: ISO text, as the online store keeps it).
+_TYPES = {
+    "string": "string",
+    "text": "string",
+    "datetime": "string",
+    "integer": "long",
+    "number": "double",
+    "boolean": "boolean",
+    "string[]": "string[]",
+    "integer[]": "long[]",
+}
+# The stored fields beside the schema's properties, with their types (``cypher._NODE_FIELDS`` and
+# ``cypher._EDGE_FIELDS``, in that order).
+_FIXED = {
+    "key": "string",
+    "kind": "string",
+    "type": "string",
+    "name": "string",
+    "ids": "string[]",
+    "sources": "string[]",
+    "first_seen": "string",
+    "last_seen": "string",
+    "date_added": "string",
+    "confidence": "long",
+    "tlp": "string",
+    "tlp_rank": "long",
+    "levels": "string",
+    "search_text": "string",
+    "discriminator": "string",
+    "first_seen_by": "string[]",
+    "last_seen_by": "string[]",
+}
+
+
+_COUNTER = [("id", "long"), ("epoch", "string"), ("seq", "long"), ("version", "long")]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFile:
+    """One file for the importer: its name, whether it holds nodes or relationships, and its lines."""
+
+    name: str
+    group: str  # "nodes" or "relationships"
+    lines: Iterator[str]
+
+
+def _text(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _array(name: str, values: Iterable[Any]) -> str:
+    items = []
+    for value in values:
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        if ARRAY_DELIMITER in text:
+            raise InvalidArgument(
+                f"{name}: the list value {text!r} holds {ARRAY_DELIMITER!r}, the importer's array "
+                "delimiter; load this data with `crimegraph load` instead"
+            )
+        items.append(text)
+    return _text(ARRAY_DELIMITER.join(items))
+
+
+def field(name: str, value: Any) -> str:
+    """One value as the importer reads it: empty for none (no property), text quoted, arrays joined."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return _array(name, value)
+    return _text(str(value))
+
+
+def _columns(fixed: Iterable[str], declared: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(property, importer type) for the stored fields and the schema's properties."""
+    columns = [(name, _FIXED[name]) for name in fixed]
+    taken = {name for name, _ in columns}
+    for name in sorted(declared):
+        if name not in taken:
+            columns.append((name, _TYPES.get(declared[name].type, "string")))
+    return columns
+
+
+def _header(lead: list[str], columns: list[tuple[str, str]]) -> str:
+    return ",".join([*lead, *(name if kind == "string" else f"{name}:{kind}" for name, kind in columns)])
+
+
+def node_columns(model: Model, kind: str) -> list[tuple[str, str]]:
+    fixed = [f for f in cypher.STORED_NODE_FIELDS if f != "key"]
+    return _columns(fixed, model.nodes[kind].properties)
+
+
+def edge_columns(model: Model, edge_type: str) -> list[tuple[str, str]]:
+    return _columns(cypher.STORED_EDGE_FIELDS, model.edges[edge_type].properties)
+
+
+def _node_lines(model: Model, kind: str, nodes: list[Any]) -> Iterator[str]:
+    columns = node_columns(model, kind)
+    yield _header([f"key:ID({ID_SPACE})", ":LABEL"], columns)
+    labels = _text(f"{cypher.ENTITY};{kind}")
+    for node in nodes:
+        row = node_params(model, node)
+        cells = [field("key", row["key"]), labels]
+        cells.extend(field(name, row.get(name)) for name, _ in columns)
+        yield ",".join(cells)
+
+
+def _edge_lines(model: Model, edge_type: str, edges: list[Any]) -> Iterator[str]:
+    columns = edge_columns(model, edge_type)
+    yield _header([f":START_ID({ID_SPACE})", f":END_ID({ID_SPACE})", ":TYPE"], columns)
+    label = _text(edge_type)
+    for edge in edges:
+        row = edge_params(edge, edge.source, edge.target)
+        cells = [field("source", edge.source), field("target", edge.target), label]
+        cells.extend(field(name, row.get(name)) for name, _ in columns)
+        yield ",".join(cells)
+
+
+def _simple(label: str, columns: list[tuple[str, str]], rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+    yield _header([":LABEL"], columns)
+    for row in rows:
+        yield ",".join([_text(label), *(field(name, row.get(name)) for name, _ in columns)])
+
+
+def import_files(
+    model: Model,
+    stored: Stored,
+    *,
+    state: Iterable[tuple[str, str, Mapping[str, Any]]] = (),
+    version: int = 1,
+) -> Iterator[ImportFile]:
+    """The files that make a database holding ``stored`` (and the ``state`` records: namespace, key,
+    value) in the online store's layout; the write counter starts a new epoch at data version ``version``."""
+    by_kind: dict[str, list[Any]] = defaultdict(list)
+    for node in stored.nodes.values():
+        by_kind[node.kind].append(node)
+    for kind in sorted(by_kind):
+        yield ImportFile(f"nodes-{kind}.csv", "nodes", _node_lines(model, kind, by_kind[kind]))
+    ids = ({"id": i, "key": key} for i, key in stored.ids.items())
+    yield ImportFile(
+        f"nodes-{cypher.IDENTIFIER}.csv",
+        "nodes",
+        _simple(cypher.IDENTIFIER, [("id", "string"), ("key", "string")], ids),
+    )
+    pending = (
+        {"key": key, "source": e.source, "target": e.target, "data": json.dumps(edge_row(e))}
+        for key, e in stored.pending.items()
+    )
+    yield ImportFile(
+        f"nodes-{cypher.PENDING}.csv",
+        "nodes",
+        _simple(cypher.PENDING, [(c, "string") for c in ("key", "source", "target", "data")], pending),
+    )
+    counter = {"id": 0, "epoch": str(uuid.uuid4()), "seq": version, "version": version}
+    yield ImportFile(
+        f"nodes-{cypher.WRITES}.csv",
+        "nodes",
+        _simple(
+            cypher.WRITES,
+            [("id", "long"), ("epoch", "string"), ("seq", "long"), ("version", "long")],
+            [counter],
+        ),
+    )
+    records = (
+        {"id": state_id(ns, key), "namespace": ns, "key": key, "value": state_value(dict(value))}
+        for ns, key, value in state
+    )
+    yield ImportFile(
+        f"nodes-{cypher.STATE}.csv",
+        "nodes",
+        _simple(cypher.STATE, [(c, "string") for c in ("id", "namespace", "key", "value")], records),
+    )
+    by_type: dict[str, list[Any]] = defaultdict(list)
+    for edge in stored.edges.values():
+        by_type[edge.type].append(edge)
+    for edge_type in sorted(by_type):
+        yield ImportFile(
+            f"relationships-{edge_type}.csv",
+            "relationships",
+            _edge_lines(model, edge_type, by_type[edge_type]),
+        )
