@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,7 +136,7 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
     recovery = [(u, v, k, a) for u, v, k, a in graph.edges(keys=True, data=True) if a.get("type") == RECOVERY]
     graph.remove_edges_from([(u, v, k) for u, v, k, _ in recovery])
     members: dict[str, list[dict[str, Any]]] = {}
-    member_links: list[dict[str, Any]] = []
+    member_links: list[list[Any]] = []
     if graph.number_of_nodes() > options.node_cap:
         agg = aggregate(graph, by=options.aggregate_by, cap=options.node_cap, keep=sorted(keep))
         notes.append(
@@ -143,8 +144,9 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
             f"shown aggregated by {agg.by} ({agg.graph.number_of_nodes()} groups). Double-click a group "
             "to open it, or narrow the request (depth, kinds, edge set, a community)."
         )
-        members, member_links = _members(graph, agg.group_of, model, view.scores)
-        _label_groups(agg.graph, graph, view.scores)
+        ties = simple_degree(graph)
+        members, member_links = _members(graph, agg.group_of, model, view.scores, ties)
+        _label_groups(agg.graph, graph, view.scores, ties)
         graph = agg.graph
         aggregated = True
         recovery = _regroup(recovery, agg.group_of)
@@ -307,10 +309,20 @@ def node_label(key: str, attrs: Mapping[str, Any]) -> str:
     return _short(name, LABEL_MAX)
 
 
-def _label_groups(groups: nx.MultiDiGraph, graph: nx.MultiDiGraph, scores: Mapping[str, float]) -> None:
+def simple_degree(graph: nx.MultiDiGraph) -> Counter[str]:
+    """How many others each node is linked to (either direction, parallel links once)."""
+    degree: Counter[str] = Counter()
+    for u, v in {(u, v) if str(u) < str(v) else (v, u) for u, v in graph.edges() if u != v}:
+        degree[u] += 1
+        degree[v] += 1
+    return degree
+
+
+def _label_groups(
+    groups: nx.MultiDiGraph, graph: nx.MultiDiGraph, scores: Mapping[str, float], degree: Mapping[str, int]
+) -> None:
     """Label each aggregate with its kind, member count and its three members of highest score (degree in
     the view where there is no score)."""
-    degree = dict(nx.Graph(graph).degree())
     members: dict[str, list[str]] = {}
     for gid, attrs in groups.nodes(data=True):
         if attrs.get("kind") == GROUP:
@@ -331,11 +343,15 @@ def _label_groups(groups: nx.MultiDiGraph, graph: nx.MultiDiGraph, scores: Mappi
 
 
 def _members(
-    graph: nx.MultiDiGraph, group_of: Mapping[str, str], model: Model, scores: Mapping[str, float]
-) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
-    """The members of each aggregate as vis nodes, and every link touching an aggregated member, for the
-    page to open a group in place (double-click) without asking the server."""
-    degree = dict(nx.Graph(graph).degree())
+    graph: nx.MultiDiGraph,
+    group_of: Mapping[str, str],
+    model: Model,
+    scores: Mapping[str, float],
+    degree: Mapping[str, int],
+) -> tuple[dict[str, list[dict[str, Any]]], list[list[Any]]]:
+    """The members of each aggregate as vis nodes, and every link touching an aggregated member as
+    ``[key, from, to, type, width]`` (tens of thousands of them: the page makes them vis edges when a
+    group opens), for the page to open a group in place (double-click) without asking the server."""
     members: dict[str, list[dict[str, Any]]] = {}
     for key, attrs in sorted(graph.nodes(data=True), key=lambda item: str(item[0])):
         group = group_of.get(key)
@@ -345,15 +361,15 @@ def _members(
         node.update(id=str(key), value=float(degree.get(key, 0)) + 1.0)
         graph.nodes[key]["_group"] = group  # after its tooltip was made
         members.setdefault(group, []).append(node)
-    links: list[dict[str, Any]] = []
-    for u, v, key, attrs in sorted(graph.edges(keys=True, data=True), key=_edge_order):
+    links: list[list[Any]] = []
+    for u, v, key, attrs in graph.edges(keys=True, data=True):
         if group_of.get(u, u) == u and group_of.get(v, v) == v:
             continue
         if attrs.get("type") == MORE:
             continue
-        edge = vis_edge(model, str(key), attrs, label=False)
-        edge.update({"from": str(u), "to": str(v)})
-        links.append(edge)
+        weight = transfers.weight(dict(attrs)) if "transfer_rows" in attrs else edge_weight(attrs)
+        links.append([str(key), str(u), str(v), str(attrs.get("type", "")), weight])
+    links.sort()
     return members, links
 
 

@@ -537,8 +537,16 @@
     members.forEach(function (m) { delete state.inGroup[m.id]; });
     var inside = {};
     members.forEach(function (m) { inside[m.id] = true; });
-    var links = (data.memberLinks || []).filter(function (l) { return inside[l.from] || inside[l.to]; })
-      .map(function (l) { return Object.assign({}, l); });
+    // Links come as [key, from, to, type, width]: made vis edges here, coloured by type from the schema.
+    var links = (data.memberLinks || []).filter(function (l) { return inside[l[1]] || inside[l[2]]; })
+      .map(function (l) {
+        var edge = {
+          id: l[0], from: l[1], to: l[2], cgType: l[3], heading: l[3].replace(/_/g, " ").toLowerCase(),
+          tip: [["type", l[3]]], color: { color: data.styles.edges[l[3]] || "#9a9a9a", highlight: "#333333", hover: "#333333" }
+        };
+        if (l[4] !== null && l[4] !== undefined) { edge.value = l[4]; }
+        return edge;
+      });
     var added = place(copies, links, at.x, at.y);
     refresh();
     status("Opened the aggregate: " + added + " entities.");

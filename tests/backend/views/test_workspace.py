@@ -231,6 +231,20 @@ class Session:
         at = page.evaluate("(id) => crimegraph.network.canvasToDOM(crimegraph.network.getPosition(id))", node)
         page.mouse.dblclick(box["x"] + at["x"], box["y"] + at["y"])
 
+    def right_click(self, node: str) -> list[str]:
+        """Right-click a node; the menu's items (disabled ones in brackets)."""
+        page = self.page
+        box = page.locator("#cg-network").bounding_box()
+        assert box is not None
+        at = page.evaluate("(id) => crimegraph.network.canvasToDOM(crimegraph.network.getPosition(id))", node)
+        page.mouse.click(box["x"] + at["x"], box["y"] + at["y"], button="right")
+        page.wait_for_selector("#cg-menu:not([hidden])")
+        items: list[str] = page.evaluate(
+            "() => [...document.querySelectorAll('#cg-menu button')].map((b) =>"
+            " b.disabled ? '[' + b.textContent + ']' : b.textContent)"
+        )
+        return items
+
     def shot(self, name: str) -> Path:
         path = shots_dir() / f"{name}.png"
         self.page.screenshot(path=str(path))
@@ -339,7 +353,7 @@ def test_sign_in_open_by_name_expand_find_filter_save_reopen_sign_out(
     page.wait_for_url(lambda url: url.endswith("/login"))
     # Ended in the store: neither worker process accepts the cookie any more.
     jar = {"crimegraph_session": session["value"]}
-    for _ in range(4):
+    for _ in range(12):
         answer = httpx.get(served.base + "/view/neighbourhood/APT28", cookies=jar, follow_redirects=False)
         assert answer.status_code == 401
     page.goto(served.base + "/view/neighbourhood/APT28")
@@ -357,6 +371,17 @@ def test_a_green_session_never_receives_what_is_above_it(
     assert served.keys["amber"] not in s.keys() and served.keys["red"] not in s.keys()
     s.double_click(APT28)
     s.idle()
+    # The count behind expanding (the connection's totalCount) leaves the AMBER and RED links out too.
+    query = "query($k: String!) { neighbours(key: $k, first: 1) { totalCount } }"
+    counts = {
+        key: httpx.post(
+            f"{served.base}/graphql",
+            json={"query": query, "variables": {"k": APT28}},
+            headers={"Authorization": f"Bearer {key}"},
+        ).json()["data"]["neighbours"]["totalCount"]
+        for key in (GREEN, RED)
+    }
+    assert counts[GREEN] == counts[RED] - 2
     page.fill("#cg-search", "amber-informant")
     page.press("#cg-search", "Enter")
     page.wait_for_function("() => /Nothing found/.test(document.getElementById('cg-status').textContent)")
@@ -418,6 +443,9 @@ def test_hostile_labels_stay_inert_after_expand_and_search(browser: Browser, ser
     )
     s.idle()
     assert page.evaluate("(k) => crimegraph.nodes.get(k).label", served.keys["hostile"]).startswith("<img")
+    # Added with its link to what is drawn (Mimikatz).
+    linked = "([a, b]) => crimegraph.edges.get().some((e) => e.from === a && e.to === b)"
+    assert page.evaluate(linked, [served.keys["hostile"], MIMIKATZ])
     s.double_click(served.keys["hostile"])
     page.wait_for_function("() => crimegraph.nodes.get({filter: (n) => n.cgKind === 'Wallet'}).length > 0")
     s.idle()
@@ -465,6 +493,44 @@ def test_money_on_the_demo_is_one_edge_per_wallet_pair(browser: Browser, served:
     s.close()
 
 
+def test_the_right_click_menu_pin_fit_and_paths_to_the_selected_node(
+    browser: Browser, served: Served
+) -> None:
+    s = Session(browser, served.base)
+    s.sign_in(RED, "/view/neighbourhood/G0007?depth=1")
+    page = s.page
+    assert s.right_click(APT28) == [
+        "Expand",
+        "Hide",
+        "Pin",
+        "Open its neighbourhood",
+        "[Paths to the selected node]",
+        "Copy key",
+    ]
+    page.click("#cg-menu button:text('Pin')")
+    assert page.evaluate("(k) => crimegraph.nodes.get(k).fixed", APT28) is True
+    assert "Unpin" in s.right_click(APT28)
+    page.click("#cg-menu button:text('Copy key')")
+    assert page.evaluate("() => crimegraph.copied") == APT28
+    page.click("#cg-fit")
+    page.evaluate("(k) => crimegraph.network.selectNodes([k])", MIMIKATZ)
+    assert "Paths to the selected node" in s.right_click(APT28)
+    page.click("#cg-menu button:text('Paths to the selected node')")
+    page.wait_for_url(lambda url: "/view/paths?source=" in url)
+    s.wait_ready()
+    assert {APT28, MIMIKATZ} <= s.keys()
+    wallet = served.keys["wallet"]
+    page.goto(served.base + "/view/neighbourhood/" + quote(wallet, safe="") + "?depth=1")
+    s.wait_ready()
+    assert "Money view" in s.right_click(wallet)
+    page.click("#cg-menu button:text('Money view')")
+    page.wait_for_url(lambda url: "/view/money/" in url)
+    s.wait_ready()
+    s.loaded.clean()
+    s.close()
+
+
+# Last: its wrong keys keep this address out of the sign-in form for a minute.
 def test_sign_in_throttle_and_errors(served: Served) -> None:
     base = served.base
     form = httpx.get(f"{base}/login")
