@@ -289,3 +289,45 @@ def test_report_escapes_hostile_strings(embedded_store: GraphStore, tmp_path: Pa
         assert "<script" not in html and "<img" not in html and "href=" not in html and ' src="' not in html
         assert "&lt;script&gt;alert(" in html
         assert "default-src 'none'" in html
+
+
+def test_hand_made_graph_never_asks_a_suspect(embedded_store: EmbeddedStore) -> None:
+    """A registrar run by the group goes unasked (the registry is asked); a mixer's wallet goes to the unit of
+    the mixer's country; a group with a country but no located_in goes to our own unit; a handle to the unit
+    where it is believed to be."""
+    model = embedded_store.model
+
+    def node(kind: str, type_: str, value: str, **props: Any) -> Any:
+        return make_node(model, kind, type_, value, prov=_prov("CLEAR", value), props=props)
+
+    group = node("Actor", "group", "Crew", country="KP")
+    handle = node("Actor", "handle", "nightowl", country="KP", located_in="FR")
+    registrar = node("Infrastructure", "registrar", "Shady Names", abuse_email="abuse@shady.example")
+    registry = node("Infrastructure", "registry", "registry of .example", abuse_email="abuse@nic.example")
+    domain = node("Infrastructure", "domain", "crew-leaks.example")
+    mixer = node("Identity", "organization", "TumbleMix", service_type="mixer", country="SC")
+    wallet = node("Wallet", "btc", "bc1qmixerwallet000000000000000000000000000", service="TumbleMix")
+    edges = [
+        Edge("OPERATES", group.key, registrar.key, _prov("CLEAR", "op")),
+        Edge("REGISTERED_WITH", domain.key, registrar.key, _prov("CLEAR", "r1"), {"relation": "registrar"}),
+        Edge("REGISTERED_WITH", domain.key, registry.key, _prov("CLEAR", "r2"), {"relation": "registry"}),
+        Edge("MEMBER_OF", handle.key, group.key, _prov("CLEAR", "m")),
+    ]
+    embedded_store.upsert([group, handle, registrar, registry, domain, mixer, wallet], edges)
+    keys = [domain.key, wallet.key, group.key, handle.key]
+    plan = Plan.from_dict({"targets": [{"key": k, "score": 1} for k in keys]})
+    package = takedown_package(embedded_store, TLP.CLEAR, plan, requester=ASKING)
+    asked: dict[str, set[tuple[str, str | None, str | None, bool]]] = {k: set() for k in keys}
+    for item in package.parties:
+        assert item.party.key not in {registrar.key, group.key, handle.key, *keys}
+        for request in item.requests:
+            asked[request.target].add(
+                (item.party.kind, item.party.name, item.party.country, item.party.own_unit)
+            )
+    assert ("registry", "registry of .example", None, False) in asked[domain.key]
+    assert not any(kind == "registrar" for kind, *_ in asked[domain.key])
+    assert asked[wallet.key] == {("law_enforcement", None, "SC", False)}
+    assert asked[group.key] == {("law_enforcement", None, None, True)}
+    assert asked[handle.key] == {("law_enforcement", None, "FR", False)}
+    notes = {n["id"] for item in package.parties for r in item.requests for n in r.notes}
+    assert {"route.suspect", "route.suspect_service"} <= notes
