@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from graph_model.errors import CrimegraphError
 from queries.identify import signals as sig
 from queries.identify.profile import Profile
 
@@ -250,12 +251,17 @@ class Scored:
 def score(rows: list[dict[str, Any]], *, seed: int, min_probability: float) -> Scored:
     """Train the model on ``rows`` (seeded) and score the blocked pairs; keep those at or above
     ``min_probability``."""
-    import duckdb
-    import pyarrow as pa
-    from splink import DuckDBAPI, Linker
-
     if not _blocks_any(rows):
         return Scored([], 0, {})  # no pair to compare: nothing to train on either
+    try:
+        import duckdb
+        import pyarrow as pa
+        from splink import DuckDBAPI, Linker
+    except ImportError as exc:
+        raise CrimegraphError(
+            f"identify needs Splink, DuckDB and pyarrow ({exc.name} is missing): "
+            "pip install 'crimegraph[identify]'"
+        ) from None
     connection = duckdb.connect()
     # One thread: sums taken in one order, so the same data gives the same parameters to the last bit.
     connection.execute("SET threads = 1")
