@@ -168,8 +168,29 @@ def _sync_folder(folder: Path) -> None:
         os.close(handle)
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux), else set and reset."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _temp(folder: Path, name: str) -> tuple[IO[bytes], Path]:
+    """A temporary file beside ``name`` with the permissions ``open()`` would give a new file
+    (``0o666 & ~umask``, not mkstemp's private 0600): the files are handed to other people and tools."""
     handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}{TEMP_MARK}")
+    try:
+        os.fchmod(handle, 0o666 & ~_umask())
+    except BaseException:
+        os.close(handle)
+        os.unlink(temp)
+        raise
     return os.fdopen(handle, "wb"), Path(temp)
 
 

@@ -7,8 +7,10 @@ The failures are real: a writer raising halfway, and the CLI run under a file-si
 from __future__ import annotations
 
 import json
+import os
 import resource
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +50,25 @@ def test_a_failure_halfway_leaves_the_previous_file(tmp_path: Path) -> None:
         raise KeyboardInterrupt
     assert path.read_bytes() == b"<gexf>the earlier export</gexf>\n"
     assert write_file(path, "new").paths == [path] and path.read_text() == "new"
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o077])
+def test_files_get_the_permissions_open_would_give(tmp_path: Path, mask: int) -> None:
+    """Files handed to other parties are not left private (mkstemp's 0600): 0o666 & ~umask, as open()."""
+    before = os.umask(mask)
+    try:
+        single = write_file(tmp_path / "one" / "view.html", "<html></html>").paths[0]
+        folder = write_folder(tmp_path / "pkg", {"report.html": "r", "sub/bundle.json": "{}"})
+        with open(tmp_path / "plain.txt", "w") as plain:  # what open() gives under this umask
+            plain.write("x")
+    finally:
+        os.umask(before)
+    expected = stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode)
+    assert expected == 0o666 & ~mask
+    written = [single, *folder.paths, tmp_path / "pkg" / MANIFEST]
+    assert len(written) >= 4
+    for path in written:
+        assert stat.S_IMODE(path.stat().st_mode) == expected, path
 
 
 def test_a_missing_parent_is_created_and_said(tmp_path: Path) -> None:
