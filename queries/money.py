@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from queries.scope import resolve_keys
 
 MAX_HOPS = 6
 MAX_LIMIT = 5000
+PAGE_WALLETS = 64  # new wallets whose transfers a hop reads at once, at least
 TRANSFER = "TRANSFERRED"
 # Edges by which an actor holds a wallet: a wallet held by a service actor is that service's.
 HOLDS = frozenset({"OWNS", "COLLECTS_INTO", "OPERATES", "CONTROLS"})
@@ -134,27 +135,30 @@ def money_flow(
             if (link.source if out else link.target) in walking and link.source != link.target
         ]
         moved: dict[str, _Arrival] = {}
-        for edge in store.edges(links, clearance=clearance):
-            here, there = (edge.source, edge.target) if out else (edge.target, edge.source)
-            amount = edge.props.get("amount")
-            if isinstance(amount, int | float) and amount < min_amount:
-                continue
-            if amount is None and min_amount > 0:
-                continue
-            when = _when(edge)
-            start = best[here].time
-            if when and start and (when < start if out else when > start):
-                continue  # before the money got here (after it left, for "in")
-            used[edge.key] = edge
-            arrival = when or start
-            known = moved.get(there) or best.get(there)
-            if known is None or _better(arrival, known.time, out):
-                moved[there] = _Arrival(arrival, known.hops if known else hop)
+        room = limit - len(nodes)
+        for chunk in _in_pages(links, out, best, room):
+            for edge in store.edges(chunk, clearance=clearance):
+                here, there = (edge.source, edge.target) if out else (edge.target, edge.source)
+                amount = edge.props.get("amount")
+                if isinstance(amount, int | float) and amount < min_amount:
+                    continue
+                if amount is None and min_amount > 0:
+                    continue
+                when = _when(edge)
+                start = best[here].time
+                if when and start and (when < start if out else when > start):
+                    continue  # before the money got here (after it left, for "in")
+                used[edge.key] = edge
+                arrival = when or start
+                known = moved.get(there) or best.get(there)
+                if known is None or _better(arrival, known.time, out):
+                    moved[there] = _Arrival(arrival, known.hops if known else hop)
+            if sum(1 for k in moved if k not in best) > room:
+                break  # enough new wallets to fill the room and tell that more exist
         fresh = sorted(k for k in moved if k not in best)
         for key in sorted(moved):
             if key in best:
                 best[key].time = moved[key].time
-        room = limit - len(nodes)
         if len(fresh) > room:
             truncated = True
             fresh = fresh[: max(room, 0)]
@@ -178,6 +182,21 @@ def money_flow(
         network=Network(nodes=list(nodes.values()), edges=edges, truncated=truncated),
         destinations=_destinations(origin_key, nodes, edges, best, services, out),
     )
+
+
+def _in_pages(links: list[Link], out: bool, best: dict[str, _Arrival], room: int) -> Iterator[list[Link]]:
+    """The hop's links in pages: first those to wallets already reached (they may move an arrival),
+    then those to new wallets, all of a wallet's links together, wallets in key order - the order in
+    which new wallets fill the room - so a hub's thousands of transfers are read only up to the
+    wallets the answer can hold (the caller stops once it has one more than the room)."""
+    ends: dict[str, list[Link]] = {}
+    for link in links:
+        ends.setdefault(link.target if out else link.source, []).append(link)
+    yield [link for end, group in ends.items() if end in best for link in group]
+    new = sorted(end for end in ends if end not in best)
+    size = max(room + 1, PAGE_WALLETS)
+    for start in range(0, len(new), size):
+        yield [link for end in new[start : start + size] for link in ends[end]]
 
 
 def _when(edge: Edge) -> str:
