@@ -78,7 +78,7 @@ def test_role_without_the_right_is_a_typed_error(url: str) -> None:
 
 def test_keyring_parses_roles_and_markings_and_refuses_bad_entries() -> None:
     ring = KeyRing.parse(API_KEYS + ", ")
-    assert len(ring) == 4
+    assert len(ring) == len(KEYS)
     caller = ring.lookup(KEYS["loader"][0])
     assert caller is not None and caller.role is Role.LOADER and caller.clearance is TLP.AMBER
     assert KEYS["loader"][0] not in repr(caller)
@@ -125,7 +125,7 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.setenv("CRIMEGRAPH_API__CORS_ORIGINS", '["https://a.example"]')
     loaded = Settings()
     assert loaded.api.max_depth == 7 and loaded.api.cors_origins == ["https://a.example"]
-    assert len(KeyRing.parse(loaded.api_keys)) == 4
+    assert len(KeyRing.parse(loaded.api_keys)) == len(KEYS)
     assert ApiSettings().graphiql and not ApiSettings().cors_origins
 
 
