@@ -162,15 +162,14 @@ def _word(edge_type: str, ref: str, o: StixObject) -> dict[str, Any]:
 
 
 # What the relationship and sighting mappers express themselves; every other property the object has
-# (labels, lang, external_references, created_by_ref, observed_data_refs, custom ones) is kept verbatim in
+# (created/modified at the source's precision, labels, lang, external_references, created_by_ref,
+# observed_data_refs, custom ones) is kept verbatim in
 # ``stix_extra`` (JSON), so nothing a producer stated on a link is refused or lost.
 LINK_FIELDS = frozenset(
     {
         "type",
         "id",
         "spec_version",
-        "created",
-        "modified",
         "relationship_type",
         "source_ref",
         "target_ref",

@@ -7,6 +7,7 @@ by canonical value with their STIX id as an extra id, so relationships by SCO id
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -84,8 +85,39 @@ def attack_id(raw: dict[str, Any]) -> str | None:
     return None
 
 
+# What the SDO mappers express themselves (or crimegraph writes back itself); every other property an object
+# has - its created/modified at the source's precision, external_references with their citations,
+# created_by_ref, labels, lang, kill_chain_phases, custom properties - is kept verbatim in ``stix_extra``.
+EXPRESSED = frozenset(
+    {
+        "type", "id", "spec_version", "name", "description", "aliases", "x_mitre_aliases", "confidence",
+        "object_marking_refs", "granular_markings", "first_seen", "last_seen", "revoked",
+        "x_mitre_deprecated", "x_mitre_platforms", "is_family", "pattern", "pattern_type", "object_refs",
+        "identity_class", "sectors", "contact_information", "threat_actor_types", "primary_motivation",
+        "roles", "malware_types", "tool_types", "infrastructure_types", "published", "report_types",
+        "number_observed", "first_observed", "last_observed", "content", "abstract", "authors", "opinion",
+        "explanation", "region", "country", "city", "latitude", "longitude", "objective", "resource_level",
+        "indicator_types", "x_mitre_sectors", "x_mitre_related_assets", "x_mitre_data_source_ref",
+    }
+)  # fmt: skip
+
+
+def stix_extra(raw: dict[str, Any]) -> str | None:
+    """The object's properties no mapper expresses, as JSON (crimegraph's own ``x_crimegraph_*`` left out:
+    an export read back is not its own source)."""
+    extra = {
+        k: v
+        for k, v in raw.items()
+        if k not in EXPRESSED and not k.startswith("x_crimegraph_") and k != "extensions"
+    }
+    # A producer's extensions are kept; an object crimegraph exported carries only crimegraph's own.
+    if isinstance(raw.get("extensions"), dict) and "x_crimegraph_key" not in raw:
+        extra["extensions"] = raw["extensions"]
+    return json.dumps(extra, sort_keys=True, ensure_ascii=False) if extra else None
+
+
 def _common(o: StixObject) -> dict[str, Any]:
-    return {"description": o.text("description"), "stix_id": o.raw["id"]}
+    return {"description": o.text("description"), "stix_id": o.raw["id"], "stix_extra": stix_extra(o.raw)}
 
 
 def _status(o: StixObject) -> dict[str, Any]:

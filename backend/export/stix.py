@@ -35,6 +35,7 @@ from backend.export.stix_objects import (
     node_object,
     provenance_references,
     stix_time,
+    with_stated,
 )
 from graph_model.errors import ValidationError
 from graph_model.provenance import TLP
@@ -167,7 +168,8 @@ def _edge_object(
     props = {
         k: v
         for k, v in sorted(data.items())
-        if k not in ("type", "tlp", "confidence", "first_seen", "last_seen", "date_added", "sources")
+        if k
+        not in ("type", "tlp", "confidence", "first_seen", "last_seen", "date_added", "sources", "stix_extra")
         and v not in (None, [], "")
     }
     extra: dict[str, Any] = {
@@ -206,7 +208,11 @@ def _edge_object(
             obj["last_seen"] = modified
         if isinstance(data.get("count"), int):
             obj["count"] = data["count"]
-        return obj
+        if isinstance(data.get("summary"), bool):
+            obj["summary"] = data["summary"]
+        if data.get("description"):
+            obj["description"] = data["description"]
+        return with_stated(obj, data)
     if edge_type == "RELATED_TO":
         relation = _relationship_word(str(data.get("relation") or "related-to"))
     else:
@@ -227,7 +233,7 @@ def _edge_object(
             obj["stop_time"] = modified
     if data.get("description"):
         obj["description"] = data["description"]
-    return obj
+    return with_stated(obj, data)
 
 
 def _relationship_word(text: str) -> str:

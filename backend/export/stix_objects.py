@@ -217,6 +217,53 @@ PROVENANCE = frozenset(
 )
 
 
+def stated(attrs: dict[str, Any]) -> dict[str, Any]:
+    """What the source object stated that crimegraph keeps verbatim (``stix_extra``, see loaders)."""
+    text = attrs.get("stix_extra")
+    if not isinstance(text, str):
+        return {}
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def with_stated(obj: dict[str, Any], attrs: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` with the source's own statements: its ``created``/``modified`` at the source's precision,
+    its external references verbatim (crimegraph's provenance references after them), ``created_by_ref``,
+    labels, custom properties - each only where crimegraph wrote nothing of its own."""
+    extra = stated(attrs)
+    if not extra:
+        return obj
+    made = dict(obj)
+    created, modified = extra.get("created"), extra.get("modified")
+    if (
+        isinstance(created, str)
+        and isinstance(modified, str)
+        and made.get("created", "")[:19] == created[:19]
+        and made.get("modified", "")[:19] == modified[:19]
+    ):
+        # The source's own timestamps, at its precision, where crimegraph's dates are the same to the second.
+        made["created"], made["modified"] = created, modified
+    if isinstance(extra.get("valid_from"), str) and "valid_from" in made:
+        made["valid_from"] = extra["valid_from"]
+    refs = extra.get("external_references")
+    if isinstance(refs, list):
+        ours = [
+            r
+            for r in made.get("external_references") or ()
+            if str(r.get("source_name", "")).startswith("crimegraph:")
+        ]
+        made["external_references"] = [*refs, *(r for r in ours if r not in refs)]
+    for name, value in extra.items():
+        if name not in made and name not in ("created", "modified", "valid_from", "external_references"):
+            made[name] = value
+    if isinstance(extra.get("extensions"), dict):
+        made["extensions"] = {**extra["extensions"], **(obj.get("extensions") or {})}
+    return made
+
+
 def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
     """The STIX object (a JSON dict) of one graph node with its networkx attributes."""
     otype = stix_type(attrs)
@@ -249,7 +296,7 @@ def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("last_seen"):
             obj["last_seen"] = modified
     obj.update(_SDO_FIELDS.get(otype, _nothing)(attrs, created))
-    skip = PROVENANCE | MAPPED
+    skip = PROVENANCE | MAPPED | {"stix_extra"}
     if otype == "intrusion-set":  # intrusion sets have no roles or types: keep them as crimegraph's own
         skip = skip - {"classification", "roles"}
     extensions = crimegraph_properties(key, attrs, skip)
@@ -261,7 +308,7 @@ def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
     if otype.startswith("x-crimegraph-"):
         extensions["extensions"][custom_extension(otype)] = {"extension_type": "new-sdo"}
         obj[f"{attrs['kind'].lower()}_type"] = attrs["type"]
-    return {**obj, **extensions}
+    return with_stated({**obj, **extensions}, attrs)
 
 
 def _sco(key: str, attrs: dict[str, Any], otype: str) -> dict[str, Any]:

@@ -60,7 +60,9 @@ def test_misp_stix_export_keeps_types_sharing_a_uuid_apart(
         (indicator.key, "uuid:d0b1ea00-f628-510c-9719-170a72697669")
     ]
     (data,) = [d for _, _, d in sightings.edges(data=True)]
-    assert json.loads(data["stix_extra"]) == {"observed_data_refs": [f"observed-data--{C2_UUID}"]}
+    extra = json.loads(data["stix_extra"])
+    assert extra["observed_data_refs"] == [f"observed-data--{C2_UUID}"]
+    assert set(extra) == {"observed_data_refs", "created", "modified"}
 
 
 SIGHTING: dict[str, Any] = {
@@ -134,10 +136,13 @@ def test_every_spec_property_of_a_sighting_or_relationship_is_accepted_and_kept(
         assert data["confidence"] == 80
         extra = json.loads(data["stix_extra"])
         assert extra == {k: SIGHTING[k] for k in ("labels", "lang", "created_by_ref", "external_references",
-                                                   "x_acme_ticket")}  # fmt: skip
+                                                   "x_acme_ticket", "created", "modified")}  # fmt: skip
     (targets,) = [d for _, _, d in graph.edges(data=True) if d["type"] == "TARGETS"]
     assert targets["description"] == "targets the finance team"
-    assert json.loads(targets["stix_extra"]) == {"labels": ["l"], "revoked": False, "x_other": 5}
+    assert json.loads(targets["stix_extra"]) == {
+        "labels": ["l"], "revoked": False, "x_other": 5, "created": RELATIONSHIP["created"],
+        "modified": RELATIONSHIP["modified"],
+    }  # fmt: skip
 
 
 def _galaxy(tmp_path: Path, galaxy_type: str, values: list[dict[str, Any]], **header: Any) -> Path:

@@ -47,6 +47,15 @@ def test_granular_markings_leak_nothing(store: GraphStore, fixtures: Path) -> No
         "indicator_types": ["malicious-activity"],
         "pattern_type": "stix",
         "stix_id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        # What the CLEAR portion states that no property holds (nothing marked above CLEAR is in it).
+        "stix_extra": json.dumps(
+            {
+                "created": "2016-04-06T20:03:48.000Z",
+                "modified": "2016-04-06T20:03:48.000Z",
+                "valid_from": "2016-01-01T00:00:00Z",
+            },
+            sort_keys=True,
+        ),  # fmt: skip
     }
     assert f"granular-markings#{COPYRIGHT}" in clear.prov.sources  # the statement is kept as provenance
     assert store.get(POISON_IVY, clearance=TLP.CLEAR).props["aliases"] == ["Darkmoon"]
