@@ -269,3 +269,43 @@ def entry_of(graph: nx.Graph, node: Hashable, table: ActionTable | None = None) 
         roles=[str(r) for r in attrs.get("roles") or ()],
         facts=facts_of(graph, node),
     )
+
+
+def notes(path: Path = TABLE) -> list[str]:
+    """Every note (``needs``) the action table ``path`` holds, as written there."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "needs" and isinstance(item, str):
+                    found.add(item)
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+@cache
+def _note_catalogue(language: str) -> dict[str, str]:
+    path = TABLE.with_name(f"actions.{language}.yaml")
+    if not path.is_file():
+        return {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def note_languages() -> list[str]:
+    """The languages with a translation of the action table's notes (``actions.<code>.yaml``), and English."""
+    return sorted({"en", *(p.name.split(".")[1] for p in TABLE.parent.glob("actions.*.yaml"))})
+
+
+def note_in(text: str, language: str) -> str | None:
+    """An action-table note in ``language``: itself in English, else its translation (``None`` if none)."""
+    if language == "en":
+        return text
+    return _note_catalogue(language).get(text)

@@ -3,17 +3,19 @@
 Every sentence the planner's outputs carry is a :class:`Message`: an ``id`` naming what is said (e.g.
 ``plan.fragmentation``), the ``values`` it says it with (plain JSON: numbers, strings, lists), and the
 English ``text`` rendered from the catalogue ``words.en.yaml`` beside this module (Jinja2 templates, one
-per id). Takedown packages render the same id and values with their own templates and languages; the
-catalogue is the reference for what each id means and which values it carries.
+per id). Other languages are catalogues ``words.<code>.yaml`` beside it with the same ids, rendered by the
+same :func:`render` (takedown packages render a plan's whys in the receiver's language through it); the
+English catalogue is the reference for what each id means and which values it carries.
 
-Filters the templates use (and other renderers should mirror): ``num`` (an integer with thousands
+Filters the templates use, in each language's conventions: ``num`` (an integer with thousands
 separators, a fraction with three significant digits), ``pct`` (a share 0-1 as a percentage, never "0%"
-for a positive share) and ``plural`` (``n | plural("part", "parts")``).
+for a positive share), ``plural`` (``n | plural("part", "parts")``) and ``join`` (a list in words).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -23,6 +25,8 @@ import jinja2
 import yaml
 
 CATALOGUE = Path(__file__).with_name("words.en.yaml")
+HERE = CATALOGUE.parent
+_SPACES = re.compile(r"[ \t\r\n]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +61,35 @@ def say(message_id: str, **values: Any) -> Message:
     Stopped after 3 of 5 picks: no link is left between the remaining entities, so 2 picks of the
     budget are left unused.
     """
+    return Message(message_id, values, render(message_id, values))
+
+
+def render(message_id: str, values: dict[str, Any], language: str = "en") -> str:
+    """The message ``message_id`` with ``values`` as text in ``language`` (a ``words.<code>.yaml``).
+
+    Raises ``KeyError`` for an id or language without a catalogue entry, ``jinja2.UndefinedError`` for
+    values the template needs and does not get.
+
+    Examples
+    --------
+    >>> render("plan.stopped_no_links", {"unused": 2, "budget": 5}, "fr")[:40]
+    'Arrêt après 3 choix sur 5 : plus aucun l'
+    """
     try:
-        template = _environment().get_template(message_id)
+        template = _environment(language).get_template(message_id)
     except jinja2.TemplateNotFound:
-        raise KeyError(f"no message {message_id!r} in {CATALOGUE.name}") from None
-    text = " ".join(template.render(**values).split())
-    return Message(message_id, values, text)
+        raise KeyError(f"no message {message_id!r} in words.{language}.yaml") from None
+    return _SPACES.sub(" ", template.render(**values)).strip()  # keeps no-break spaces (1\u202f204, 18\xa0%)
 
 
-def message_ids() -> list[str]:
-    """Every id of the English catalogue."""
-    return sorted(_catalogue())
+def languages() -> list[str]:
+    """The language codes with a catalogue (``words.<code>.yaml``)."""
+    return sorted(p.name.split(".")[1] for p in HERE.glob("words.*.yaml"))
+
+
+def message_ids(language: str = "en") -> list[str]:
+    """Every message id of the catalogue of ``language`` (entries starting with ``_`` are shared macros)."""
+    return sorted(k for k in _catalogue(language) if not k.startswith("_"))
 
 
 def num(value: Any) -> str:
@@ -134,20 +156,57 @@ def join(items: Any, last: str = "and") -> str:
     return f"{', '.join(words[:-1])} {last} {words[-1]}"
 
 
+def num_fr(value: Any) -> str:
+    """:func:`num` in French: a (narrow no-break) space between thousands, a decimal comma.
+
+    Examples
+    --------
+    >>> num_fr(1204), num_fr(0.20914), num_fr(3.0)
+    ('1\u202f204', '0,209', '3')
+    """
+    return num(value).replace(",", "\u202f").replace(".", ",")
+
+
+def pct_fr(share: Any) -> str:
+    """:func:`pct` in French: a decimal comma and a no-break space before the sign.
+
+    Examples
+    --------
+    >>> pct_fr(0.0417), pct_fr(0.18)
+    ('4,2\xa0%', '18\xa0%')
+    """
+    text = pct(share)
+    return text.replace(".", ",").replace("%", "\xa0%") if text.endswith("%") else text
+
+
+def join_fr(items: Any, last: str = "et") -> str:
+    """Items as a French list: "a", "a et b", "a, b et c"."""
+    return join(items, last)
+
+
+FILTERS: dict[str, dict[str, Any]] = {
+    "en": {"num": num, "pct": pct, "plural": plural, "join": join},
+    "fr": {"num": num_fr, "pct": pct_fr, "plural": plural, "join": join_fr},
+}
+
+
 @cache
-def _catalogue() -> dict[str, str]:
-    raw = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+def _catalogue(language: str = "en") -> dict[str, str]:
+    path = HERE / f"words.{language}.yaml"
+    if not path.is_file():
+        raise KeyError(f"no catalogue words.{language}.yaml; known: {', '.join(languages())}")
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     return {str(k): str(v) for k, v in raw.items()}
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def _environment(language: str = "en") -> jinja2.Environment:
     """Templates by id; one may include another by id (a verdict includes the recovery sentence)."""
     env = jinja2.Environment(
-        loader=jinja2.DictLoader(_catalogue()),
+        loader=jinja2.DictLoader(_catalogue(language)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
     )
-    env.filters.update(num=num, pct=pct, plural=plural, join=join)
+    env.filters.update(FILTERS.get(language, FILTERS["en"]))
     return env

@@ -17,6 +17,8 @@ import yaml
 from markupsafe import Markup, escape
 
 from graph_model.errors import InvalidArgument
+from queries.disruption import words
+from queries.disruption.actions import note_in
 
 HERE = Path(__file__).parent
 LANGUAGES_DIR = HERE / "lang"
@@ -108,15 +110,28 @@ class Renderer:
         return self.t(specific if specific in catalogue(self.p["language"]) else f"action.{action}")
 
     def why(self, why: dict[str, Any]) -> str:
-        """A plan's why in the package's language: its message id where the catalogue has it, else the
-        planner's English text (the catalogues translate the ids the planner documents)."""
-        words = catalogue(self.p["language"])
-        if why.get("id") in words and why["id"] != "why.text":
+        """A plan's why in the package's language, rendered from its message id and values by the planner's
+        own renderer (``queries.disruption.words``, catalogues ``words.<code>.yaml``); ids of the package's
+        catalogue (``why.outside_scope``) from there. A why that arrives as text only (a plan made before
+        whys were data) is shown as such in English; other languages say that it exists only in English."""
+        language = self.p["language"]
+        message = why.get("id")
+        values = why.get("values") or {}
+        if isinstance(message, str) and message in words.message_ids(language):
             try:
-                return self.t(why["id"], **(why.get("values") or {}))
-            except jinja2.UndefinedError:
+                return words.render(message, values, language)
+            except (jinja2.UndefinedError, KeyError):
                 pass
+        elif isinstance(message, str) and message != "why.text" and message in catalogue(language):
+            return self.t(message, **values)
         return self.t("why.text", text=why.get("text") or "")
+
+    def needs(self, text: str) -> str:
+        """An action-table note ("a production order") in the package's language."""
+        translated = note_in(text, self.p["language"])
+        return (
+            self.t("needs.text", text=translated) if translated is not None else self.t("needs.untranslated")
+        )
 
     def notes(self) -> list[str]:
         seen: list[str] = []
@@ -149,6 +164,7 @@ class Renderer:
             "fact_text": self.fact,
             "action_text": self.action,
             "why": self.why,
+            "needs_text": self.needs,
             "notes": self.notes(),
             "amounts": lambda totals: ", ".join(f"{v:,.8g} {k}" for k, v in sorted(totals.items())) or "0",
         }

@@ -331,3 +331,65 @@ def test_hand_made_graph_never_asks_a_suspect(embedded_store: EmbeddedStore) -> 
     assert asked[handle.key] == {("law_enforcement", None, "FR", False)}
     notes = {n["id"] for item in package.parties for r in item.requests for n in r.notes}
     assert {"route.suspect", "route.suspect_service"} <= notes
+
+
+def _texts(files: dict[str, bytes]) -> str:
+    """Every human-readable file of a package (pages, XARF reports) as one text, entities decoded."""
+    import html
+
+    return "\n".join(
+        html.unescape(v.decode()) for k, v in files.items() if k.endswith((".html", ".xarf.json", ".txt"))
+    )
+
+
+def test_a_french_package_of_the_demo_plan_has_no_english_sentence(
+    demo: tuple[EmbeddedStore, dict[str, Any]],
+) -> None:
+    """Item 6: the plan's whys (message id + values, else their English text) and the action table's notes
+    reach a French package in French only; every message id has a French rendering."""
+    from backend.export.package.render import Renderer
+    from queries.disruption import words
+    from queries.disruption.actions import note_in, note_languages, notes
+
+    assert set(words.message_ids("fr")) == set(words.message_ids("en"))
+    for language in note_languages():
+        assert all(note_in(n, language) for n in notes()), language
+    store, _ = demo
+    plan = takedown_plan(store, TLP.RED, Scope(), budget=6)
+    files = _files(takedown_package(store, TLP.AMBER, plan, requester=ASKING), "fr")
+    text = _texts(files)
+    english: set[str] = set()
+    checked_whys = 0
+    for _, data in _parties(files):
+        for request in data["requests"]:
+            for action in request["actions"]:
+                if action["needs"]:
+                    english.add(action["needs"])
+                    assert note_in(action["needs"], "fr") in text
+        for target in data["targets"]:
+            why = target.get("why")
+            if not why:
+                continue
+            checked_whys += 1
+            if why["id"] in words.message_ids("en"):
+                assert why["id"] in words.message_ids("fr")
+                english.add(words.render(why["id"], why["values"], "en"))
+            if why.get("text"):
+                english.add(why["text"])
+    assert checked_whys and english
+    leaked = sorted(s for s in english if s in text)
+    assert not leaked, leaked
+    # a why that arrives as id + values (the planner's words) is rendered by the planner's renderer in French
+    values = {
+        "name": "203.0.113.9", "label": "Infrastructure/ip", "component": 1492, "parts": [1490, 1],
+        "parts_count": 2, "pairs_cut": 2980, "pairs_before": 1_100_000, "pairs_cut_share": 0.0027,
+        "layers": ["infrastructure", "money"], "substitutes_id": "substitutes.few", "substitutes": 2,
+        "like": "ip", "within": 2, "covered": 3, "contacts": 18,
+    }  # fmt: skip
+    french = Renderer({"language": "fr", "requests": [], "party": {}}).why(
+        {"id": "why.split", "values": values}
+    )
+    assert french == words.render("why.split", values, "fr")
+    assert "scinde sa partie connexe de 1\u202f492 entités" in french
+    assert "couches infrastructure et argent" in french
+    assert words.render("why.split", values, "en") not in french and " the " not in french
