@@ -99,11 +99,14 @@ def _array(name: str, values: Iterable[Any]) -> str:
 
 def field(name: str, value: Any) -> str:
     """One value as the importer reads it: empty for none (no property), text quoted, arrays joined."""
+    kind = type(value)
+    if kind is str:
+        return _text(value)
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    if kind is int or kind is float:
         return repr(value)
     if isinstance(value, list | tuple | set | frozenset):
         return _array(name, value)
@@ -137,10 +140,13 @@ def _node_lines(model: Model, kind: str, nodes: list[Any]) -> Iterator[str]:
     columns = node_columns(model, kind)
     yield _header([f"key:ID({ID_SPACE})", ":LABEL"], columns)
     labels = _text(f"{cypher.ENTITY};{kind}")
+    names = [name for name, _ in columns]
     for node in nodes:
         row = node_params(model, node)
+        get = row.get
+        # Most of a kind's properties are absent on most rows: those are empty cells, without a call.
         cells = [field("key", row["key"]), labels]
-        cells.extend(field(name, row.get(name)) for name, _ in columns)
+        cells += ["" if (value := get(name)) is None else field(name, value) for name in names]
         yield ",".join(cells)
 
 
@@ -148,10 +154,12 @@ def _edge_lines(model: Model, edge_type: str, edges: list[Any]) -> Iterator[str]
     columns = edge_columns(model, edge_type)
     yield _header([f":START_ID({ID_SPACE})", f":END_ID({ID_SPACE})", ":TYPE"], columns)
     label = _text(edge_type)
+    names = [name for name, _ in columns]
     for edge in edges:
         row = edge_params(edge, edge.source, edge.target)
-        cells = [field("source", edge.source), field("target", edge.target), label]
-        cells.extend(field(name, row.get(name)) for name, _ in columns)
+        get = row.get
+        cells = [_text(edge.source), _text(edge.target), label]
+        cells += ["" if (value := get(name)) is None else field(name, value) for name in names]
         yield ",".join(cells)
 
 
