@@ -343,3 +343,13 @@ def test_every_type_field_argument_and_enum_value_is_described() -> None:
         if isinstance(kind, GraphQLEnumType):
             missing += [f"{name}.{v}" for v, value in kind.values.items() if not value.description]
     assert not missing, f"undescribed: {', '.join(missing)}"
+
+
+def test_search_walks_to_the_end(api: Api) -> None:
+    found = walk(
+        api, "search", _connection("search", "text: $t, ", "key name", ", $t: String!"), {"t": "bc1q"}, 200
+    )
+    expected = {n.key for n in api.store.search("bc1q", clearance=ANALYST, limit=10_000)}
+    assert len(found) > 100 and {n["key"] for n in found} == expected
+    names = [n["name"].casefold() for n in found]
+    assert names == sorted(names)  # all match by words: ranked by name, then key
