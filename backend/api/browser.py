@@ -21,6 +21,7 @@ from backend.api.sessions import (
     COOKIE,
     Sessions,
     client_address,
+    recent_views,
     throttled,
     wrong_try,
 )
@@ -140,7 +141,7 @@ async def logout(request: Request) -> Response:
 async def start(request: Request, caller: Annotated[Caller, Depends(current_caller)]) -> HTMLResponse:
     """What the signed-in user can open: an entity by any reference, the views opened lately."""
     session = getattr(request.state, "session", None)
-    recent = list(session.recent) if session is not None else []
+    recent = recent_views(session, caller.clearance)
     marks = banner(TLP.CLEAR, caller.clearance)
     return _page(
         _template("start.html").render(

@@ -23,6 +23,7 @@ from fastapi import HTTPException, Request, status
 
 from backend.api.auth import Caller, KeyRing
 from backend.api.deps import Runner, StoreHolder
+from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 
 NAMESPACE = "browser-session"
@@ -42,7 +43,9 @@ class Session:
     key_id: str
     csrf: str
     expires: float
-    recent: tuple[tuple[str, str], ...] = ()  # (path, title) of the views it opened, latest first
+    # (path, title, clearance read at) of the views it opened, latest first: a title names what was drawn,
+    # so the start page lists only those read at or below the key's clearance of the moment.
+    recent: tuple[tuple[str, str, str], ...] = ()
 
 
 class Sessions:
@@ -98,16 +101,21 @@ class Sessions:
             key_id=str(record["key_id"]),
             csrf=str(record["csrf"]),
             expires=float(record["expires"]),
-            recent=tuple((str(p), str(t)) for p, t in record.get("recent", [])),
+            recent=tuple(
+                (str(item[0]), str(item[1]), str(item[2]))
+                for item in record.get("recent", [])
+                if isinstance(item, list) and len(item) == 3
+            ),
         )
 
     def end(self, store: GraphStore, cookie: str | None) -> bool:
         sid = self.session_id(cookie)
         return sid is not None and store.delete_state(NAMESPACE, _digest(sid), versioned=False)
 
-    def remember(self, store: GraphStore, session: Session, path: str, title: str) -> None:
+    def remember(self, store: GraphStore, session: Session, path: str, title: str, clearance: TLP) -> None:
         """Put a view on the session's recent list (the start page lists them)."""
-        recent = [(path, title), *((p, t) for p, t in session.recent if p != path)][:RECENT]
+        entry = (path, title, clearance.label)
+        recent = [entry, *(item for item in session.recent if item[0] != path)][:RECENT]
         self._write(store, Session(session.id, session.key_id, session.csrf, session.expires, tuple(recent)))
 
     def _write(self, store: GraphStore, session: Session) -> None:
@@ -118,6 +126,14 @@ class Sessions:
             "recent": [list(item) for item in session.recent],
         }
         store.put_state(NAMESPACE, _digest(session.id), record, versioned=False)
+
+
+def recent_views(session: Session | None, clearance: TLP) -> list[tuple[str, str]]:
+    """(path, title) of the views a session opened that were read at or below ``clearance``: a key whose
+    clearance was lowered since does not see the titles (names) it could see before."""
+    if session is None:
+        return []
+    return [(path, title) for path, title, level in session.recent if TLP.parse(level) <= clearance]
 
 
 def _digest(sid: str) -> str:

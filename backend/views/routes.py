@@ -147,7 +147,7 @@ async def _serve(
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         try:  # the start page's list of recent views: never worth failing the view for
             await Runner(holder, RECENT_SECONDS)(
-                request.app.state.sessions.remember, store, session, target, view.title
+                request.app.state.sessions.remember, store, session, target, view.title, level
             )
         except CrimegraphError as exc:
             log.warning("recent views not updated: %s", exc)

@@ -6,8 +6,16 @@ import time
 from pathlib import Path
 
 from backend.api.auth import KeyRing
-from backend.api.sessions import NAMESPACE, Sessions, session_caller, throttled, wrong_try
+from backend.api.sessions import (
+    NAMESPACE,
+    Sessions,
+    recent_views,
+    session_caller,
+    throttled,
+    wrong_try,
+)
 from graph_model.model import Model
+from graph_model.provenance import TLP
 from graph_model.store.embedded import EmbeddedStore
 
 KEY = "session-test-key-0123456789"
@@ -27,6 +35,17 @@ def test_sessions_expire_on_the_server_and_end_with_their_key(tmp_path: Path, mo
         assert [key for key, _ in store.list_state(NAMESPACE)] != [session.id]
         read = sessions.read(store, cookie)
         assert read is not None and session_caller(keyring, read) == caller
+        # Views opened are listed on the start page only at or below the clearance of the moment.
+        sessions.remember(store, read, "/view/a", "Neighbourhood of A", TLP.RED)
+        read = sessions.read(store, cookie)
+        assert read is not None
+        sessions.remember(store, read, "/view/b", "Neighbourhood of B", TLP.GREEN)
+        read = sessions.read(store, cookie)
+        assert recent_views(read, TLP.RED) == [
+            ("/view/b", "Neighbourhood of B"),
+            ("/view/a", "Neighbourhood of A"),
+        ]
+        assert recent_views(read, TLP.GREEN) == [("/view/b", "Neighbourhood of B")]
         # Another secret (another deployment, a forged signature): not a session.
         assert Sessions(b"other secret", 1.0).read(store, cookie) is None
         assert sessions.read(store, session.id + ".0123") is None
