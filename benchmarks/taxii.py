@@ -24,12 +24,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-from taxii2client.v21 import Collection, as_pages
+# Run as a script, this folder comes first on sys.path, and benchmarks/queries.py would hide the package.
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-from backend.api.server import free_port
-from backend.taxii.collections import ALL_ID
-from loaders.generate import generate
+import httpx  # noqa: E402
+from taxii2client.v21 import Collection, as_pages  # noqa: E402
+
+from backend.api.server import free_port  # noqa: E402
+from backend.taxii.collections import ALL_ID  # noqa: E402
+from loaders.generate import generate  # noqa: E402
 
 SIZES = {"S": 1000, "M": 10000}
 KEY = "benchmark-key-0123456789abcdef"
@@ -45,7 +49,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="S")
     size = parser.parse_args().size
-    env = {**os.environ, "CRIMEGRAPH_API_KEYS": f"{KEY}:admin:RED", "CRIMEGRAPH_TAXII_PASSWORD": KEY}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "CRIMEGRAPH_API_KEYS": f"{KEY}:admin:RED",
+        "CRIMEGRAPH_TAXII_PASSWORD": KEY,
+    }
     with tempfile.TemporaryDirectory(prefix="crimegraph-taxii-bench-") as folder:
         root = Path(folder)
         tables = generate(root / "eco", SIZES[size], 1).tables
