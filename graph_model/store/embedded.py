@@ -613,6 +613,53 @@ class EmbeddedStore(GraphStore):
         edges = iter(self._edges(edge_keys, clearance))
         return nodes, edges
 
+    def scan(
+        self,
+        *,
+        clearance: TLP,
+        kinds: Sequence[str] | None = None,
+        edge_types: Sequence[str] | None = None,
+    ) -> tuple[Iterator[Node], Iterator[Edge]]:
+        """:meth:`GraphStore.scan` straight from the tables, without the in-memory index: only the rows
+        of ``kinds`` and ``edge_types`` at or below ``clearance`` (the stored lowest marking) are read and
+        decoded, each through the caller's view. The same views as the index-backed :meth:`_scan` (nodes
+        and edges in the order they were first stored); the index of the whole graph is never built."""
+        types = self.model.edge_types(None, edge_types)
+        allowed = frozenset(kinds) if kinds else None
+        for kind in allowed or ():
+            self.model.node_kind(kind)
+        loads = orjson.loads
+        node_sql = "SELECT key, data FROM nodes WHERE tlp_rank <= ?"
+        node_args: tuple[Any, ...] = (int(clearance),)
+        if allowed is not None:
+            node_sql += f" AND kind IN {_LIST}"
+            node_args += (orjson.dumps(sorted(allowed)).decode(),)
+        nodes: list[Node] = []
+        edges: list[Edge] = []
+        # One read transaction: a snapshot even while another process commits.
+        self.conn.execute("BEGIN")
+        try:
+            visible: set[str] = set()
+            for key, data in self.conn.execute(node_sql + " ORDER BY rowid", node_args):
+                visible.add(key)
+                view = node_view(row_node(loads(data)), clearance)
+                if view is not None:
+                    nodes.append(view)
+            rows = self.conn.execute(
+                "SELECT type, source, target, discriminator, data FROM edges"
+                f" WHERE tlp_rank <= ? AND type IN {_LIST} ORDER BY id",
+                (int(clearance), orjson.dumps(sorted(types)).decode()),
+            )
+            for etype, source, target, discriminator, data in rows:
+                if source not in visible or target not in visible:
+                    continue
+                edge = edge_view(_row_edge(etype, source, target, discriminator, data), clearance)
+                if edge is not None:
+                    edges.append(edge)
+        finally:
+            self.conn.execute("COMMIT")
+        return iter(nodes), iter(edges)
+
     def topology(
         self,
         *,

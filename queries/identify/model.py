@@ -69,6 +69,7 @@ def records(profiles: Mapping[str, Profile], counts: Holders) -> list[dict[str, 
     grams = {key: sig.trigrams(p.texts) for key, p in profiles.items()}
     for counted in grams.values():
         document_frequency.update(counted.keys())
+    idf = sig.idf_weights(document_frequency, len(profiles))
     closures: list[tuple[int, str]] = sorted(
         {(d, p.quiet[0]) for p in profiles.values() if p.quiet and (d := _day(p.quiet[1])) is not None}
     )
@@ -87,7 +88,7 @@ def records(profiles: Mapping[str, Profile], counts: Holders) -> list[dict[str, 
         )
         chars = sum(len(t) for t in p.texts)
         style = (
-            sig.style_vector(grams[key], document_frequency, len(profiles))
+            sig.style_vector(grams[key], document_frequency, len(profiles), idf)
             if chars >= sig.MIN_STYLE_CHARS
             else None
         )

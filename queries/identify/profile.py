@@ -126,7 +126,9 @@ def profiles(nodes: Iterable[Node], edges: Iterable[Edge]) -> dict[str, Profile]
             if etype == "SELLS_ON" and edge.props.get("product"):
                 _keep(profile.products, str(edge.props["product"]).strip().lower(), marking)
     for profile in found.values():
+        # In a fixed order whatever order the store gives the edges in (the same data, the same profile).
         profile.post_times.sort()
+        profile.texts.sort()
         profile.quiet = _quiet(profile, forums)
     return found
 

@@ -161,26 +161,56 @@ def _unit(vector: Sequence[float]) -> list[float] | None:
     return [x / norm for x in vector] if norm else None
 
 
+_BUCKETS: dict[str, int] = {}  # 3-gram -> its hashed dimension, computed once per distinct 3-gram
+_CHAR = (1 << 21) - 1  # every code point fits in 21 bits, so three pack into one int64
+
+
 def trigrams(texts: Iterable[str]) -> Counter[int]:
-    """Character 3-gram counts of lower-cased texts (spaces collapsed), hashed into :data:`STYLE_DIMS`."""
-    grams: Counter[str] = Counter()
-    for text in texts:
-        clean = " " + " ".join(text.lower().split()) + " "
-        grams.update(clean[i : i + 3] for i in range(len(clean) - 2))
+    """Character 3-gram counts of lower-cased texts (spaces collapsed), hashed into :data:`STYLE_DIMS`.
+
+    Counted in numpy: each text's code points packed three to an integer per position, the distinct
+    packed 3-grams counted with ``np.unique``, and each distinct 3-gram hashed once (crc32 of its UTF-8)."""
+    cleans = [" " + " ".join(text.lower().split()) + " " for text in texts]  # each at least 2 long
+    # A 3-gram starts at every position but the last two of each text: none spans two texts.
+    ends = np.cumsum(np.fromiter((len(c) for c in cleans), dtype=np.int64, count=len(cleans)))
+    starts = np.ones(int(ends[-1]) if len(ends) else 0, dtype=bool)
+    starts[ends - 1] = False
+    starts[ends - 2] = False
+    first = np.flatnonzero(starts)
+    codes = np.frombuffer("".join(cleans).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    packed = [(codes[first] << 42) | (codes[first + 1] << 21) | codes[first + 2]] if len(first) else []
     counts: Counter[int] = Counter()
-    for gram, n in grams.items():
-        counts[zlib.crc32(gram.encode()) % STYLE_DIMS] += n
+    if not packed:
+        return counts
+    grams, ns = np.unique(np.concatenate(packed), return_counts=True)
+    buckets = _BUCKETS
+    for gram, n in zip(grams.tolist(), ns.tolist(), strict=True):
+        text = chr(gram >> 42) + chr((gram >> 21) & _CHAR) + chr(gram & _CHAR)
+        bucket = buckets.get(text)
+        if bucket is None:
+            bucket = buckets[text] = zlib.crc32(text.encode()) % STYLE_DIMS
+        counts[bucket] += n
     return counts
 
 
+def idf_weights(document_frequency: Mapping[int, int], handles: int) -> list[float]:
+    """The inverse document frequency of every hashed 3-gram among ``handles`` handles."""
+    return [math.log((1 + handles) / (1 + document_frequency.get(g, 0))) + 1 for g in range(STYLE_DIMS)]
+
+
 def style_vector(
-    counts: Mapping[int, int], document_frequency: Mapping[int, int], handles: int
+    counts: Mapping[int, int],
+    document_frequency: Mapping[int, int],
+    handles: int,
+    idf: Sequence[float] | None = None,
 ) -> list[float]:
-    """A TF-IDF, unit-length style vector: 3-grams everyone writes weigh little, a person's habits much."""
+    """A TF-IDF, unit-length style vector: 3-grams everyone writes weigh little, a person's habits much.
+    ``idf`` is :func:`idf_weights` of the same frequencies, when already computed (one per run)."""
+    weights = idf_weights(document_frequency, handles) if idf is None else idf
     vector = np.zeros(STYLE_DIMS)
-    for gram, count in counts.items():
-        idf = math.log((1 + handles) / (1 + document_frequency.get(gram, 0))) + 1
-        vector[gram] = (1 + math.log(count)) * idf
+    log = math.log
+    if counts:
+        vector[list(counts)] = [(1 + log(count)) * weights[gram] for gram, count in counts.items()]
     norm = float(np.linalg.norm(vector))
     unit: list[float] = (vector / norm if norm else vector).tolist()
     return unit

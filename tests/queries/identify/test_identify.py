@@ -23,6 +23,7 @@ from loaders.csv_tables import read
 from loaders.generate import generate
 from queries.identify.candidates import DEFAULT_MIN_SCORE, Identification, identify
 from queries.identify.decisions import decide
+from queries.identify.profile import read_profiles
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -96,6 +97,29 @@ def test_precision_and_recall_on_the_demos_planted_pairs(
     for c in found.candidates:
         weights = [e.weight for e in c.evidence]
         assert weights == sorted(weights, reverse=True) and weights[0] > 0
+
+
+class IndexedStore(EmbeddedStore):
+    """The embedded store reading as identify did before its targeted read: every node and edge through
+    the in-memory index of the whole graph (:meth:`GraphStore.scan` over the index-backed ``_scan``)."""
+
+    scan = GraphStore.scan
+
+
+def test_the_targeted_read_gives_the_same_profiles_and_candidates(
+    demo: tuple[Path, dict[str, Any]], demo_found: tuple[Identification, Identification], model: Model
+) -> None:
+    """The embedded store's targeted scan (only the kinds and edge types the signals read, from the
+    tables) gives exactly what the read through the whole graph's index gave: the same profiles at every
+    clearance, the same candidates with the same scores and evidence."""
+    with IndexedStore(demo[0], model) as indexed, EmbeddedStore(demo[0], model) as targeted:
+        for clearance in (TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.RED):
+            before = read_profiles(indexed, clearance)
+            after = read_profiles(targeted, clearance)
+            assert after == before, clearance
+        assert targeted._index is None  # never built the whole graph's index
+        assert len(before) > 300
+        assert identify(indexed, TLP.RED).as_dict() == demo_found[0].as_dict()
 
 
 def test_decoys_are_not_proposed(
