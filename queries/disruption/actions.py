@@ -27,10 +27,10 @@ import networkx as nx
 import yaml
 
 from graph_model.errors import InvalidArgument
-from queries.disruption.graph import CASHOUT_SERVICES
+from queries.disruption.graph import CASHOUT_SERVICES, is_cashout
 
 TABLE = Path(__file__).with_name("actions.yaml")
-FACTS = ("bulletproof", "cashout_service", "custodial", "escrow")
+FACTS = ("bulletproof", "cashout_service", "custodial", "escrow", "pays_into_service")
 SAME = ("kind", "type", "role")
 HOSTS = frozenset({"HOSTED_ON", "BELONGS_TO"})
 _FIELDS = ("cost", "replaced_by", "substitutes", "needs", "actions")
@@ -237,6 +237,12 @@ def facts_of(graph: nx.Graph, node: Hashable) -> frozenset[str]:
     >>> g.add_edge("ip", "bp", types={"HOSTED_ON"})
     >>> sorted(facts_of(g, "ip"))
     ['bulletproof']
+    >>> g.add_node("w", kind="Wallet")
+    >>> g.add_node("x", kind="Wallet", service="Exch", service_type="exchange")
+    >>> g.add_edge("w", "x", types={"TRANSFERRED"})
+    >>> g.graph["money"] = nx.DiGraph([("w", "x")])
+    >>> sorted(facts_of(g, "w")), sorted(facts_of(g, "x"))
+    (['pays_into_service'], ['cashout_service', 'custodial'])
     """
     attrs = graph.nodes[node]
     kind = attrs.get("kind")
@@ -250,6 +256,12 @@ def facts_of(graph: nx.Graph, node: Hashable) -> frozenset[str]:
         if attrs.get("bulletproof") is True or hosted:
             facts.add("bulletproof")
     elif kind == "Wallet":
+        money = graph.graph.get("money")
+        if isinstance(money, nx.DiGraph) and node in money and not is_cashout(dict(attrs)):
+            if any(
+                m != node and is_cashout(dict(graph.nodes[m])) for m in money.successors(node) if m in graph
+            ):
+                facts.add("pays_into_service")
         if attrs.get("service"):
             facts.add("custodial")
         if str(attrs.get("service_type") or "").lower() in CASHOUT_SERVICES:

@@ -10,6 +10,7 @@ counterparties of transactions as addresses only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -236,9 +237,13 @@ class _Builder:
     def facts(self, node: Node) -> frozenset[str]:
         nodes, edges = self.around(node.key)
         graph = nx.Graph()
+        money = nx.DiGraph()  # money is directed: whether the wallet pays into a service (facts_of)
+        graph.graph["money"] = money
         for key, other in nodes.items():
             graph.add_node(key, kind=other.kind, type=other.type, **other.props)
         for edge in edges:
+            if edge.type in ("TRANSFERRED", "COLLECTS_INTO"):
+                money.add_edge(edge.source, edge.target)
             if graph.has_edge(edge.source, edge.target):
                 graph.edges[edge.source, edge.target]["types"].add(edge.type)
             else:
@@ -346,11 +351,15 @@ class _Builder:
         rows.sort(key=lambda r: (r["time"] or "", r["key"]), reverse=True)
         shown = rows[:MAX_TRANSFERS]
         by_key = {e.key: e for e in transfers}
-        for row in shown:
+        deposits = self.deposits(entry, node, transfers, sub.nodes)
+        for row in shown + [r for r in rows if r["key"] in deposits["keys"] and r not in shown]:
             edge = by_key[str(row["key"])]
             for end in (edge.source, edge.target):
                 entry.nodes[end] = sub.nodes[end]
             entry.edges[edge.key] = edge
+            if row not in shown:
+                shown.append(row)  # every payment into the receiving service's own addresses is listed
+        shown.sort(key=lambda r: (r["time"] or "", r["key"]), reverse=True)
         times = [r["time"] for r in rows if r["time"]]
         return {
             "count": len(rows),
@@ -362,7 +371,40 @@ class _Builder:
             "first": min(times) if times else None,
             "last": max(times) if times else None,
             "list": shown,
+            "deposits": deposits["addresses"],
         }
+
+    def deposits(
+        self, entry: PartyPackage, node: Node, transfers: list[Edge], nodes: Mapping[str, Node]
+    ) -> dict[str, Any]:
+        """For an exchange or wallet service receiving the package: its own addresses the target paid
+        into (address, count, amounts per asset, USD, first and last time) and the transfers' keys. Other
+        parties get none (an address of a service is not theirs to act on)."""
+        party = entry.party
+        found: dict[str, dict[str, Any]] = {}
+        keys: set[str] = set()
+        if party.kind != "wallet_service" or not party.name:
+            return {"addresses": [], "keys": keys}
+        for edge in transfers:
+            other = nodes.get(edge.target)
+            if edge.source != node.key or other is None or other.props.get("service") != party.name:
+                continue
+            keys.add(edge.key)
+            row = found.setdefault(
+                other.key,
+                {"address": other.name, "count": 0, "amounts": {}, "usd": 0.0, "first": None, "last": None},
+            )
+            row["count"] += 1
+            amount, asset = edge.props.get("amount"), edge.props.get("asset")
+            if isinstance(amount, int | float) and asset:
+                row["amounts"][str(asset)] = row["amounts"].get(str(asset), 0.0) + float(amount)
+            usd = edge.props.get("amount_usd")
+            row["usd"] = round(row["usd"] + (float(usd) if isinstance(usd, int | float) else 0.0), 2)
+            when = edge.props.get("time") or edge.prov.first_seen
+            if when:
+                row["first"] = min(row["first"] or str(when), str(when))
+                row["last"] = max(row["last"] or str(when), str(when))
+        return {"addresses": sorted(found.values(), key=lambda r: r["address"]), "keys": keys}
 
     def paths(self, entry: PartyPackage, node: Node, graph: nx.MultiDiGraph) -> list[dict[str, Any]]:
         """For units only: the paths through the target that the takedown cuts."""

@@ -393,3 +393,60 @@ def test_a_french_package_of_the_demo_plan_has_no_english_sentence(
     assert "scinde sa partie connexe de 1\u202f492 entités" in french
     assert "couches infrastructure et argent" in french
     assert words.render("why.split", values, "en") not in french and " the " not in french
+
+
+def test_an_exchange_is_asked_to_freeze_what_a_target_paid_into_it(
+    demo: tuple[EmbeddedStore, dict[str, Any]],
+) -> None:
+    """Item 3: a target wallet that pays into an exchange's deposit address (the action table's
+    pays_into_service) makes that exchange a freezing and disclosure request listing its own addresses and
+    every payment into them (ids, times, amounts, counterparties as addresses only), and nothing naming a
+    person, handle or other target."""
+    store, _ = demo
+    plan = takedown_plan(store, TLP.RED, Scope(), budget=6)
+    files = _files(takedown_package(store, TLP.AMBER, plan, requester=ASKING))
+    targets = {t.key for t in plan.targets}
+    actors = [
+        n.name
+        for n in store.neighbourhood(sorted(targets), clearance=TLP.AMBER, depth=2, limit=5000).nodes.values()
+        if n.kind == "Actor"
+    ]
+    exchanges = 0
+    for entry, data in _parties(files):
+        if data["party"]["kind"] != "wallet_service":
+            continue
+        for request in data["requests"]:
+            asked = {a["action"] for a in request["actions"]}
+            assert {"freeze", "disclose"} <= asked, request
+        for target in data["targets"]:
+            tx = target["transactions"]
+            assert tx and tx["deposits"], target["key"]
+            exchanges += 1
+            paid = {r["counterparty"] for r in tx["list"] if r["direction"] == "out"}
+            for deposit in tx["deposits"]:
+                assert deposit["address"] in paid and deposit["count"] >= 1 and deposit["amounts"]
+                rows = [r for r in tx["list"] if r["counterparty"] == deposit["address"]]
+                assert len(rows) >= deposit["count"]
+                assert all(r["tx_id"] and r["time"] and r["amount"] for r in rows)
+            for row in tx["list"]:
+                assert store.get(f"{target['key'].split(':')[0]}:{row['counterparty']}", clearance=TLP.AMBER)
+        report = files[f"{entry['folder']}/report.html"].decode()
+        assert "Your deposit addresses this wallet paid into" in report
+        assert all(d["address"] in report for t in data["targets"] for d in t["transactions"]["deposits"])
+        shared = report + files[f"{entry['folder']}/bundle.stix.json"].decode()
+        assert not [name for name in actors if name in shared]  # no person, handle or group
+        assert not (targets - {t["key"] for t in data["targets"]}) & {i["key"] for i in data["items"]}
+        assert {i["kind"] for i in data["items"]} <= {"Wallet", "TRANSFERRED"}
+    assert exchanges  # the demo plan holds a wallet that pays into an exchange
+
+
+def test_the_action_table_routes_a_payment_into_an_exchange_to_the_exchange() -> None:
+    from queries.disruption.actions import FACTS
+
+    assert "pays_into_service" in FACTS
+    entry = action_table().entry("Wallet", "btc", roles=[], facts=frozenset({"pays_into_service"}))
+    asked = {(a.action, a.party) for a in entry.actions}
+    assert {("freeze", "wallet_service"), ("disclose", "wallet_service")} <= asked
+    assert ("freeze", "law_enforcement") in asked  # the unit can still seize with the keys
+    plain = action_table().entry("Wallet", "btc", roles=[], facts=frozenset())
+    assert ("freeze", "wallet_service") not in {(a.action, a.party) for a in plain.actions}
