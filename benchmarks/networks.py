@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import networkx as nx
@@ -70,6 +71,33 @@ BASELINE_R = {
     "Bitcoin Alpha (undirected)": {"HDA": 0.061, "CI2": 0.061, "CoreHD": 0.061, "GND": 0.067},
     "Bitcoin OTC (undirected)": {"HDA": 0.051, "CI2": 0.051, "CoreHD": 0.051, "GND": 0.072},
 }
+BEST_Q10 = {  # q10 without reinsertion: the best column of BASELINES.md (random excluded)
+    "Crime (KONECT)": 0.022,
+    "Corruption (BR)": 0.094,
+    "'Ndrangheta Oversize": 0.124,
+    "9/11 Krebs": 0.226,
+    "London gang": 0.444,
+    "Italian gangs": 0.119,
+    "Montreal gangs": 0.286,
+    "Noordin Top (all 10 layers)": 0.468,
+    "Madrid bombing (operation ties)": 0.370,
+    "Siren (auto theft)": 0.204,
+    "NYC heroin": 0.263,
+    "Bitcoin Alpha (undirected)": 0.097,
+    "Bitcoin OTC (undirected)": 0.083,
+}
+
+
+def published_nodes(fraction: float, n: int) -> int:
+    """The node count a published 3-decimal fraction of ``n`` allows, rounded up: the smallest whole number
+    of nodes not below what the figure can stand for (``(fraction - 0.0005) * n``).
+
+    >>> published_nodes(0.286, 35), published_nodes(0.022, 754)
+    (10, 17)
+    """
+    return math.ceil((fraction - 0.0005) * n - 1e-9)
+
+
 BEST_Q10_REINSERTED = {
     "Crime (KONECT)": 0.022,
     "Corruption (BR)": 0.094,

@@ -3,8 +3,10 @@
 Every vertex is an Actor/person named by its label (or id) in the file; every tie an ASSOCIATES_WITH
 edge with a ``weight`` (1 when the file has none). Ties are undirected unless a KONECT header says
 ``asym``: the two endpoints are ordered by key, so A-B and B-A rows are one edge. Self-loops are
-dropped (the vertex is kept). In a two-mode (affiliation) network, the second mode - summits, events,
-organisations - becomes Actor/group and each tie a MEMBER_OF edge from the person to it.
+dropped (the vertex is kept); a pair listed again is kept once, and when its weights differ the largest
+is kept - each counted and named in the load summary's warnings. In a two-mode (affiliation) network,
+the second mode - summits, events, organisations - becomes Actor/group and each tie a MEMBER_OF edge from
+the person to it.
 
 Vertex ids mean nothing outside their network, so a vertex's value is ``<dataset>/<id>``, or
 ``<dataset>/<network>/<id>`` when the dataset name is not the file's own (several networks loaded
@@ -46,6 +48,7 @@ class Network:
         self.directed = directed
         name = path.stem.removesuffix("__edges")
         self.prefix = ctx.dataset if ctx.dataset in (name, path.stem) else f"{ctx.dataset}/{name}"
+        self.weights: dict[tuple[str, str, str], float] = {}  # the weight kept for each tie so far
 
     def vertex(self, vid: str, prov: Provenance, *, label: str = "", second_mode: bool = False) -> Node:
         kind = "group" if second_mode else "person"
@@ -63,12 +66,26 @@ class Network:
     def record(self, line: int, a: Node, b: Node, weight: float, raw: Any) -> Record:
         where = location(self.path, line)
         if a.key == b.key:
-            return Record(where, "self-loop", [a], raw=raw)
+            return Record(where, "self-loop", [a], raw=raw, warnings=(SELF_LOOP,))
         edge = self.tie(a, b, weight, a.prov)
-        return Record(where, "tie" if edge.type == "ASSOCIATES_WITH" else "membership", [a, b, edge], raw=raw)
+        kind = "tie" if edge.type == "ASSOCIATES_WITH" else "membership"
+        pair = (edge.type, edge.source, edge.target)
+        seen = self.weights.get(pair)
+        if seen is None:
+            self.weights[pair] = weight
+            return Record(where, kind, [a, b, edge], raw=raw)
+        if seen == weight:
+            return Record(where, kind, [a, b, edge], raw=raw, warnings=(DUPLICATE,))
+        kept = max(seen, weight)
+        self.weights[pair] = kept
+        edge = self.tie(a, b, kept, a.prov)
+        return Record(where, kind, [a, b, edge], raw=raw, warnings=(CONFLICT,))
 
 
 TWO_IDS = "expected two vertex ids"
+SELF_LOOP = "self-loop dropped (a tie of a vertex with itself; the vertex is kept)"
+DUPLICATE = "duplicate pair: the same tie listed again, kept once"
+CONFLICT = "conflicting weights: the same pair listed again with another weight, the largest kept"
 
 
 def _weight(rest: list[str]) -> float:
@@ -187,7 +204,7 @@ def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
     if tuple(h.lower() for h in header[:2]) == EDGE_COLUMNS and len(header) >= 2:
         yield from _edge_csv(path, ctx)
         return
-    if len(header) > 2 and header[0] == "":
+    if len(header) >= 2 and header[0] == "":  # a matrix, 1 x 1 included
         yield from matrix_records(path, ctx, Network(path, ctx))
         return
     shape = sniff(path)

@@ -25,7 +25,7 @@ from backend.api.enums import (
 )
 from backend.api.errors import ErrorCodes
 from backend.api.ingest import ingest_seen
-from backend.api.limits import MAX_DEPTH, DocumentCache, at_least, document_cache, document_limits, within
+from backend.api.limits import MAX_DEPTH, DocumentCache, document_cache, document_limits, within
 from backend.api.paging import After, Before, Connection, First, Last, Page, connection
 from backend.settings import ApiSettings
 from graph_model.errors import InvalidArgument, LimitExceeded
@@ -43,7 +43,9 @@ from queries import (
     timeline,
 )
 from queries.disruption.dismantle import dismantle
-from queries.disruption.plan import takedown_plan
+from queries.disruption.limits import check_remove
+from queries.disruption.plan import check_request, takedown_plan
+from queries.disruption.recovery import check_probability
 from queries.disruption.scores import disruption_scores
 from queries.disruption.simulate import simulate_takedown
 from queries.identify.candidates import DEFAULT_MIN_SCORE, identify
@@ -528,7 +530,7 @@ class Query:
         self,
         info: Info,
         scope: ScopeArg = None,
-        budget: Annotated[int, strawberry.argument(description="Most targets (1-100)")] = 5,
+        budget: Annotated[int, strawberry.argument(description="Most targets (1-500, as the CLI)")] = 5,
         max_cost: Annotated[
             float | None, strawberry.argument(description="Most total cost of the targets (none: no limit)")
         ] = None,
@@ -544,14 +546,18 @@ class Query:
         ] = None,
         recovery: Annotated[
             float | None,
-            strawberry.argument(description="Rewiring probability (0-1) of the recovery simulated after"),
+            strawberry.argument(description="Share (0-1) of the ties the recovery model predicts that form"),
+        ] = None,
+        seed: int = 0,
+        time_limit: Annotated[
+            float | None,
+            strawberry.argument(description="Seconds after which the search is cut (the plan then says so)"),
         ] = None,
     ) -> t.PlanResult:
         ctx = info.context
         ctx.caller.check("analyse")
-        within("budget", budget, MAX_BUDGET)
-        if max_cost is not None:
-            at_least("maxCost", max_cost)
+        # the same caps and messages as the CLI (queries.disruption.limits)
+        check_request(budget, max_cost, str(value_of(objective)), group, recovery, time_limit)
         if costs is not None and not isinstance(costs, dict):
             raise InvalidArgument("costs is a JSON object (as a costs file)")
         plan = await ctx.run(
@@ -564,7 +570,9 @@ class Query:
             objective=str(value_of(objective)),
             costs=costs,
             group=group,
-            recovery=_probability(recovery),
+            recovery=recovery,
+            seed=seed,
+            time_limit=time_limit,
         )
         return t.PlanResult.of(plan)
 
@@ -578,19 +586,20 @@ class Query:
         scope: ScopeArg = None,
         recovery: Annotated[
             float | None,
-            strawberry.argument(description="Rewiring probability (0-1) of the recovery simulated after"),
+            strawberry.argument(description="Share (0-1) of the ties the recovery model predicts that form"),
         ] = None,
     ) -> t.PlanResult:
         ctx = info.context
         ctx.caller.check("analyse")
-        within("remove", len(remove), MAX_BUDGET * 10)
+        check_remove(len(remove))
+        check_probability(recovery)
         plan = await ctx.run(
             simulate_takedown,
             ctx.store,
             ctx.clearance,
             _scope(info, scope),
             remove,
-            recovery=_probability(recovery),
+            recovery=recovery,
         )
         return t.PlanResult.of(plan)
 
@@ -602,11 +611,14 @@ class Query:
         reinsertion: Annotated[
             bool, strawberry.argument(description="Put back removals that turned out not to be needed")
         ] = True,
+        by: Annotated[
+            str, strawberry.argument(description="q10 (fewest removals to 10% of N, default) or r (lowest R)")
+        ] = "q10",
     ) -> t.PlanResult:
         ctx = info.context
         ctx.caller.check("analyse")
         plan = await ctx.run(
-            dismantle, ctx.store, ctx.clearance, _scope(info, scope), reinsertion=reinsertion
+            dismantle, ctx.store, ctx.clearance, _scope(info, scope), reinsertion=reinsertion, by=by
         )
         return t.PlanResult.of(plan)
 
@@ -634,15 +646,6 @@ class Query:
         page = _page(info, first, after, last, before, 20)
         found = await ctx.run(identify, ctx.store, ctx.clearance, _scope(info, scope), min_score=min_score)
         return connection(found.candidates, page, t.IdentityCandidate.of)
-
-
-MAX_BUDGET = 100
-
-
-def _probability(value: float | None) -> float | None:
-    if value is not None and not 0.0 <= value <= 1.0:
-        raise InvalidArgument(f"recovery is a probability between 0 and 1, got {value}")
-    return value
 
 
 @strawberry.type(description="Changes to the graph (role loader).")

@@ -308,9 +308,20 @@ class TargetResult:
     key: str = strawberry.field(description="The target's key")
     name: str = strawberry.field(description="The target's name")
     kind: NodeKind = strawberry.field(description="The target's node kind")
-    score: float = strawberry.field(description="Its disruption score (higher hurts the network more)")
-    cost: float = strawberry.field(description="What taking it down costs, in the plan's cost units")
+    type: str | None = strawberry.field(description="The target's type within its kind")
+    rank: int | None = strawberry.field(description="Position in the plan or the score list (1 = first)")
+    score: float = strawberry.field(
+        description="A plan's gain; a score list's 0-100 score; a dismantling's LCC/N after the removal"
+    )
+    gain: float | None = strawberry.field(
+        description="What the pick adds to the plan's objective given the picks before it (always > 0)"
+    )
+    cost: float = strawberry.field(description="What taking it down costs, in the action table's unit")
     why: str = strawberry.field(description="Why it was picked, in words")
+    why_message: "Message | None" = strawberry.field(description="The why as data: message id and values")
+    actions: JSON | None = strawberry.field(description="Requests the action table allows, and who acts")
+    substitutes: JSON | None = strawberry.field(description="Measured substitutability")
+    components: JSON | None = strawberry.field(description="Score components, raw and as percentiles")
 
     @classmethod
     def of(cls, target: r.Target) -> "TargetResult":
@@ -318,10 +329,30 @@ class TargetResult:
             key=target.key,
             name=target.name,
             kind=NodeKind(target.kind),
+            type=target.type,
+            rank=target.rank,
             score=target.score,
+            gain=target.gain,
             cost=target.cost,
             why=target.why,
+            why_message=Message.of(target.why_message),
+            actions=None if target.actions is None else JSON(target.actions),
+            substitutes=None if target.substitutes is None else JSON(target.substitutes),
+            components=None if target.components is None else JSON(target.components),
         )
+
+
+@strawberry.type(description="Words for a person, as data: the English text, its message id and values")
+class Message:
+    text: str = strawberry.field(description="The English rendering")
+    id: str = strawberry.field(description="The message id (docs/disruption.md, Words)")
+    values: JSON = strawberry.field(description="The values the message says it with")
+
+    @classmethod
+    def of(cls, data: dict[str, Any] | None) -> "Message | None":
+        if not data:
+            return None
+        return cls(text=str(data["text"]), id=str(data["id"]), values=JSON(dict(data["values"])))
 
 
 @strawberry.type(description="Targets in order with the network's measures before and after removal.")
@@ -334,6 +365,9 @@ class PlanResult:
     recovery: JSON | None = strawberry.field(
         description="The measures after the network rewires (null: no recovery asked for)"
     )
+    verdict: Message | None = strawberry.field(description="What the removal does, in plain words, as data")
+    budget: JSON | None = strawberry.field(description="Budget asked, used, unused and why it stopped")
+    search: JSON | None = strawberry.field(description="Work budget, time limit, 1-swap optimum")
 
     @strawberry.field(description="The targets in the order picked (removal order)")
     def targets(
@@ -356,6 +390,9 @@ class PlanResult:
             objective=plan.objective,
             scope=JSON(plan.scope),
             recovery=None if plan.recovery is None else JSON(plan.recovery),
+            verdict=Message.of(plan.verdict),
+            budget=None if plan.budget is None else JSON(plan.budget),
+            search=None if plan.search is None else JSON(plan.search),
         )
 
 

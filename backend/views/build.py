@@ -215,7 +215,7 @@ def plan_view(store: GraphStore, clearance: TLP, plan: Plan) -> View:
     # The graph the planner worked on: the scope, by default over the operational edge set.
     graph = scope_graph(store, clearance, scope.with_defaults(edge_set=DEFAULT_EDGE_SET))
     targets = [t.key for t in plan.targets if t.key in graph]
-    notes: list[str] = []
+    notes: list[str] = [plan.verdict["text"]] if plan.verdict else []
     absent = len(plan.targets) - len(targets)
     if absent:
         notes.append(f"{absent} target(s) of the plan are not in this graph at your clearance.")

@@ -253,7 +253,9 @@ def facts_of(graph: nx.Graph, node: Hashable) -> frozenset[str]:
             for m, data in graph.adj[node].items()
             if data.get("types", set()) & HOSTS
         )
-        if attrs.get("bulletproof") is True or hosted:
+        # a bulletproof hoster's (or its network's) own takedown is a court case or a de-peering, not a
+        # cheap request: only the addresses, hosts and names it hosts are cheap
+        if attrs.get("type") not in ("provider", "asn") and (attrs.get("bulletproof") is True or hosted):
             facts.add("bulletproof")
     elif kind == "Wallet":
         money = graph.graph.get("money")

@@ -47,7 +47,10 @@ def read_costs(path: Path) -> dict[str, Any]:
         raise InvalidArgument(
             f"costs file {path} is not valid JSON/YAML: {str(exc).splitlines()[0]}"
         ) from None
-    return check_costs(data)
+    try:
+        return check_costs(data)
+    except InvalidArgument as exc:
+        raise InvalidArgument(f"costs file {path}: {exc}") from None
 
 
 def check_costs(data: Any) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """Full dismantling orders (robustness curves): remove nodes so the giant component shrinks early.
 
-:func:`dismantle_order` runs several attacks and keeps the order with the lowest R (the area under the
-LCC curve), so it is never worse than the best of them on the network at hand:
+:func:`dismantle_order` runs several attacks and keeps, by default (``by="q10"``), the order that brings
+the largest connected part down to 10% of N with the fewest removals (ties: the lowest R, the area under
+the LCC curve), or with ``by="r"`` the order with the lowest R - so it is never worse than the best of them
+on the network at hand:
 
 - always: static and adaptive degree (HD, HDA) and CoreHD; static betweenness (HB) up to 10,000
   nodes; collective influence (CI2) up to :data:`CI_MAX`;
@@ -23,20 +25,23 @@ from typing import Any
 
 import networkx as nx
 
+from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
 from queries.disruption.centrality import exact_betweenness
-from queries.disruption.explain import explain_targets
+from queries.disruption.explain import label_of
 from queries.disruption.graph import disruption_graph
 from queries.disruption.measures import Indexed, lcc_curve, reinsert, removals_to, robustness
 from queries.disruption.simulate import measure
-from queries.results import Plan
+from queries.disruption.words import say
+from queries.results import Plan, Target
 from queries.scope import Scope
 
 ADAPTIVE_BETWEENNESS_MAX = 1000
 CI_MAX = 50_000
 REINSERT_TARGETS = (0.01, 0.02, 0.05, 0.1)
-EXPLAINED = 50  # targets explained in words; the rest of the order carries scores only
+GOALS = ("q10", "r")
+SHOWN_PARTS = 4
 
 
 def _degree_key(ix: Indexed, alive: bytearray) -> list[int]:
@@ -268,15 +273,20 @@ class Dismantling:
         return [self.ix.nodes[v] for v in self.order]
 
 
-def dismantle_order(graph: nx.Graph, *, reinsertion: bool = True, seed: int = 0) -> Dismantling:
-    """The lowest-R removal order among the attacks for this network's size.
+def dismantle_order(
+    graph: nx.Graph, *, reinsertion: bool = True, seed: int = 0, by: str = "q10"
+) -> Dismantling:
+    """The best removal order among the attacks for this network's size: by default the one reaching
+    LCC <= 10% of N with the fewest removals (ties: lowest R); ``by="r"``: the lowest R.
 
     Examples
     --------
-    >>> d = dismantle_order(nx.barbell_graph(5, 1))
+    >>> d = dismantle_order(nx.barbell_graph(5, 1), by="r")
     >>> d.nodes[0], round(d.r, 3)
     (4, 0.223)
     """
+    if by not in GOALS:
+        raise InvalidArgument(f"dismantle by {by!r}? known: {', '.join(GOALS)}")
     ix = Indexed.of(graph)
     n = len(ix)
     names = ["HD", "HDA", "CoreHD"]
@@ -287,7 +297,7 @@ def dismantle_order(graph: nx.Graph, *, reinsertion: bool = True, seed: int = 0)
     if n <= ADAPTIVE_BETWEENNESS_MAX:
         names += ["HBA", "HBA-giant"]
     rivals: dict[str, float] = {}
-    best: tuple[float, str, list[int]] | None = None
+    best: tuple[tuple[float, ...], str, list[int]] | None = None
     q_best = n
     for name in names:
         order = ATTACKS[name](ix, seed)
@@ -300,22 +310,26 @@ def dismantle_order(graph: nx.Graph, *, reinsertion: bool = True, seed: int = 0)
         for label, candidate in variants:
             r = robustness(ix, candidate)
             rivals[label] = round(r, 6)
-            if best is None or r < best[0] - 1e-12:
-                best = (r, label, candidate)
+            key = (r,) if by == "r" else (float(removals_to(ix, candidate, 0.1)), r)
+            if best is None or key < tuple(k - 1e-12 for k in best[0]):
+                best = (key, label, candidate)
     assert best is not None or n == 0
     if best is None:
         return Dismantling(ix, [], "none", 0.0, 0, 0, rivals)
-    r, label, order = best
+    _, label, order = best
+    r = robustness(ix, order)
     q10 = removals_to(ix, order, 0.1)
     q10r = min(q_best, q_reinserted(ix, order)) if reinsertion else q10
     return Dismantling(ix, order, label, r, q10, q10r, rivals)
 
 
-def dismantle(store: GraphStore, clearance: TLP, scope: Scope, *, reinsertion: bool = True) -> Plan:
-    """The full removal order for a scope, with the LCC curve's R and q10 in ``after``.
+def dismantle(
+    store: GraphStore, clearance: TLP, scope: Scope, *, reinsertion: bool = True, by: str = "q10"
+) -> Plan:
+    """The removal order for a scope until no link is left, with R and q10 in ``after`` and a verdict.
 
-    The first :data:`EXPLAINED` targets are explained in words; every target's score is the LCC
-    fraction left after it goes.
+    Every listed target says what its removal does (``why.dismantle``); its score is the LCC fraction
+    left after it goes.
 
     Examples
     --------
@@ -325,40 +339,32 @@ def dismantle(store: GraphStore, clearance: TLP, scope: Scope, *, reinsertion: b
     >>> dismantle(store, TLP.RED, Scope()).targets
     []
     """
+    if by not in GOALS:
+        raise InvalidArgument(f"dismantle by {by!r}? known: {', '.join(GOALS)}")
     graph = disruption_graph(store, clearance, scope)
-    return dismantle_graph(graph, reinsertion=reinsertion, scope=graph.graph["scope"].as_dict())
+    return dismantle_graph(graph, reinsertion=reinsertion, by=by, scope=graph.graph["scope"].as_dict())
 
 
 def dismantle_graph(
-    graph: nx.Graph, *, reinsertion: bool = True, scope: dict[str, Any] | None = None
+    graph: nx.Graph, *, reinsertion: bool = True, by: str = "q10", scope: dict[str, Any] | None = None
 ) -> Plan:
     """:func:`dismantle` on a networkx graph.
 
     Examples
     --------
     >>> plan = dismantle_graph(nx.path_graph(3))
-    >>> [t.key for t in plan.targets], plan.after["q10"]
-    (['1', '0', '2'], 3)
+    >>> [t.key for t in plan.targets], plan.after["q10"], plan.after["listed"]
+    (['1'], 3, 1)
+    >>> print(plan.targets[0].why)  # doctest: +NORMALIZE_WHITESPACE
+    1 (Actor), removal 1: splits the largest connected part of 3 entities into 2 parts (1 and 1
+    entities). The largest part is now 1 (33% of the network).
     """
-    found = dismantle_order(graph, reinsertion=reinsertion)
-    n = len(found.ix)
-    curve = lcc_curve(found.ix, found.order)
-    explained = explain_targets(graph, found.nodes[:EXPLAINED], objective="lcc")
-    for target, lcc in zip(explained, curve[1:], strict=False):
-        target.score = round(lcc / max(1, n), 6)
-    from queries.results import Target
-
-    rest = [
-        Target(
-            key=str(node),
-            name=str(graph.nodes[node].get("name", node)),
-            kind=str(graph.nodes[node].get("kind", "")),
-            score=round(lcc / max(1, n), 6),
-            cost=1.0,
-            why="",
-        )
-        for node, lcc in zip(found.nodes[EXPLAINED:], curve[EXPLAINED + 1 :], strict=True)
-    ]
+    found = dismantle_order(graph, reinsertion=reinsertion, by=by)
+    ix = found.ix
+    n = len(ix)
+    curve = lcc_curve(ix, found.order)
+    listed = _until_no_links(ix, found.order)
+    targets = _dismantle_targets(graph, ix, found.order[:listed], curve)
     after = {
         "R": round(found.r, 6),
         "q10": found.q10,
@@ -366,7 +372,106 @@ def dismantle_graph(
         "q10_reinserted": found.q10_reinserted,
         "q10_reinserted_fraction": found.q10_reinserted / max(1, n),
         "method": found.method,
+        "by": by,
+        "listed": listed,
         "rivals": found.rivals,
         "lcc_curve": [round(c / max(1, n), 6) for c in curve],
     }
-    return Plan(explained + rest, measure(graph), after, "dismantle", scope or {}, None)
+    plan = Plan(targets, measure(graph), after, "dismantle", scope or {}, None)
+    plan.verdict = say(
+        "dismantle.verdict",
+        count=listed,
+        nodes=n,
+        share=listed / max(1, n),
+        largest_after=curve[listed] if curve else 0,
+        largest_after_share=(curve[listed] if curve else 0) / max(1, n),
+        r=round(found.r, 3),
+        q10=found.q10,
+        q10_share=found.q10 / max(1, n),
+        q10_reinserted=found.q10_reinserted,
+        q10_reinserted_share=found.q10_reinserted / max(1, n),
+        left=n - listed,
+    ).as_dict()
+    return plan
+
+
+def _until_no_links(ix: Indexed, order: list[int]) -> int:
+    """How many removals of ``order`` it takes until the remaining nodes have no link between them."""
+    links = sum(len(a) for a in ix.adj) // 2
+    dead = bytearray(len(ix))
+    for q, v in enumerate(order):
+        if links == 0:
+            return q
+        links -= sum(1 for w in ix.adj[v] if not dead[w])
+        dead[v] = 1
+    return len(order)
+
+
+def _dismantle_targets(graph: nx.Graph, ix: Indexed, listed: list[int], curve: list[int]) -> list[Target]:
+    """A ``why.dismantle`` for every listed removal: the pieces it leaves (found by adding the nodes back
+    in reverse order, union-find) and the largest part after it."""
+    n = len(ix)
+    parent = list(range(n))
+    size = [1] * n
+    alive = bytearray([1]) * n
+    for v in listed:
+        alive[v] = 0
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: int, b: int) -> None:
+        a, b = find(a), find(b)
+        if a != b:
+            if size[a] < size[b]:
+                a, b = b, a
+            parent[b] = a
+            size[a] += size[b]
+
+    for v in range(n):
+        if alive[v]:
+            for w in ix.adj[v]:
+                if alive[w] and w < v:
+                    union(v, w)
+    found: list[Target] = []
+    for q in range(len(listed) - 1, -1, -1):
+        v = listed[q]
+        roots = {find(w) for w in ix.adj[v] if alive[w]}
+        pieces = sorted((size[r] for r in roots), reverse=True)
+        component = 1 + sum(pieces)
+        node = ix.nodes[v]
+        attrs = graph.nodes[node]
+        words = say(
+            "why.dismantle",
+            name=str(attrs.get("name", node)),
+            label=label_of(attrs),
+            step=q + 1,
+            component=component,
+            parts=pieces[:SHOWN_PARTS],
+            parts_count=len(pieces),
+            largest_after=curve[q + 1],
+            largest_after_share=curve[q + 1] / max(1, n),
+            in_largest=component == curve[q],
+        )
+        found.append(
+            Target(
+                key=str(node),
+                name=str(attrs.get("name", node)),
+                kind=str(attrs.get("kind", "")),
+                score=round(curve[q + 1] / max(1, n), 6),
+                cost=1.0,
+                why=words.text,
+                type=str(attrs.get("type") or "") or None,
+                rank=q + 1,
+                why_message=words.as_dict(),
+            )
+        )
+        alive[v] = 1
+        for w in ix.adj[v]:
+            if alive[w]:
+                union(v, w)
+    found.reverse()
+    return found

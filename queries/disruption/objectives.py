@@ -1,11 +1,20 @@
 """What a takedown is for, as a number to maximise: the four objectives a plan can optimise.
 
-- ``fragmentation``: Borgatti's F of the remaining nodes (share of pairs no path joins);
-- ``lcc``: ``1 - LCC/N``, the giant component's shrinkage (ties broken by F);
+- ``fragmentation``: the share of the pairs joined by a path before the plan that no path joins after it
+  (``1 - P(S) / P(0)``, pairwise connectivity cut). For a fixed number of removals this ranks sets exactly
+  as Borgatti's F of the remaining nodes does (F's denominator only depends on how many are removed), and
+  unlike F it never falls when a pick removes an isolated node: a pick adds to it exactly when it still
+  has a live contact;
+- ``lcc``: ``1 - LCC/N``, the giant component's shrinkage (ties broken by the pairs cut);
 - ``cashout``: the share of money holders (wallets, owners, malware collecting into wallets) that could
   reach a cash-out service by directed money edges and no longer can (the services themselves are not
-  candidates: they are where money is traced to, and they answer freezing requests instead);
-- ``reach``: the share of a named group's infrastructure and wallets it can no longer reach.
+  candidates: they are where money is traced to, and they answer freezing requests instead); ties
+  broken by the share of nodes on money routes to cash-out removed or cut off;
+- ``reach``: the share of a named group's infrastructure and wallets it can no longer reach (ties broken
+  by the share of anything it can no longer reach).
+
+The tie-breaks (weighted :data:`TIE`) make every removal that touches what the objective measures count a
+little, so a pick that does nothing at all is recognisable by a gain of exactly zero.
 
 Each :class:`Objective` gives ``value(dead)`` for one removal set and ``after_each(dead)``: the value
 after additionally removing each live node, computed at once (articulation points for the first two,
@@ -24,6 +33,7 @@ from queries.disruption.measures import Indexed, component_sizes, fragmentation_
 
 OBJECTIVES: tuple[str, ...] = ("fragmentation", "lcc", "cashout", "reach")
 REACHED_LAYERS = frozenset({"infrastructure", "money"})
+TIE = 1e-6  # weight of an objective's tie-break term
 
 
 class Objective:
@@ -49,38 +59,53 @@ class Objective:
         self._base: float | None = None
         self._reversed: list[tuple[int, int]] | None = None
         self._cashout_ix: list[int] = []
+        self.pairs0 = 0
+        if name in ("fragmentation", "lcc"):
+            self.pairs0 = pairs(component_sizes(self.ix, bytearray(self.n)))
         if name == "cashout":
             self._money_sources = self._money_base()
+            self._route0 = max(1, self._route_nodes(bytearray(self.n)))
             # the cash-out services are where money is traced to, not what a takedown removes
             self.excluded |= {self.ix.index[c] for c in graph.graph.get("cashout", ()) if c in self.ix.index}
         elif name == "reach":
             self._reach0 = max(1, self._reach_count(bytearray(self.n)))
+            self._seen0 = max(1, len(self._reach_seen(bytearray(self.n))))
 
     # -- values ------------------------------------------------------------------------------------
     def value(self, dead: bytearray) -> float:
         """How much the removal set ``dead`` achieves (0 = nothing, higher = more disrupted)."""
         if self.name == "fragmentation":
-            return fragmentation_of(component_sizes(self.ix, dead))
+            return self.pairs_cut(component_sizes(self.ix, dead))
         if self.name == "lcc":
             sizes = component_sizes(self.ix, dead)
             lcc = sizes[0] if sizes else 0
-            return 1.0 - lcc / max(1, self.n) + 1e-6 * fragmentation_of(sizes)
+            return 1.0 - lcc / max(1, self.n) + TIE * self.pairs_cut(sizes)
         if self.name == "cashout":
-            reached = self._cashout_reached(dead)
-            return 1.0 - reached / max(1, self._money_sources)
-        return 1.0 - self._reach_count(dead) / self._reach0
+            reached, routes = self._cashout_counts(dead)
+            return 1.0 - reached / max(1, self._money_sources) + TIE * (1.0 - routes / self._route0)
+        seen = self._reach_seen(dead)
+        return 1.0 - self._reached(seen) / self._reach0 + TIE * (1.0 - len(seen) / self._seen0)
+
+    def pairs_cut(self, sizes: list[int]) -> float:
+        """The share of the pairs joined before anything was removed that components of ``sizes`` lose."""
+        return 1.0 - pairs(sizes) / self.pairs0 if self.pairs0 else 0.0
+
+    def fragmentation(self, dead: bytearray) -> float:
+        """Borgatti's F of the nodes left (what the plan reports beside the objective)."""
+        return fragmentation_of(component_sizes(self.ix, dead))
 
     def after_each(self, dead: bytearray) -> list[float]:
         """``result[v]`` = the value after removing live node ``v`` as well (``-1`` for dead nodes)."""
         if self.name in ("fragmentation", "lcc"):
             return self._structural_after_each(dead)
         base = self.value(dead)
-        cut = self._dominated(dead)
+        cut, cut_all = self._dominated(dead)
         total = self._money_sources if self.name == "cashout" else self._reach0
+        total_all = self._route0 if self.name == "cashout" else self._seen0
         result = [-1.0] * self.n
         for v in range(self.n):
             if not dead[v]:
-                result[v] = base + cut.get(v, 0) / max(1, total)
+                result[v] = base + cut.get(v, 0) / max(1, total) + TIE * cut_all.get(v, 0) / total_all
         return result
 
     def candidates(self, dead: bytearray) -> list[int]:
@@ -90,25 +115,23 @@ class Objective:
     def _structural_after_each(self, dead: bytearray) -> list[float]:
         single = single_removals(self.ix, dead)
         sizes = single.sizes
-        alive = sum(sizes)
         total_pairs = pairs(sizes)
         top = sizes[0] if sizes else 0
         second = sizes[1] if len(sizes) > 1 else 0
         result = [-1.0] * self.n
-        remaining = alive - 1
         for v in range(self.n):
             if dead[v]:
                 continue
             pieces = single.pieces[v]
             comp = single.comp[v]
             after_pairs = total_pairs - comp * (comp - 1) // 2 + pairs(pieces)
-            f = 1.0 - 2.0 * after_pairs / (remaining * (remaining - 1)) if remaining >= 2 else 0.0
+            cut = 1.0 - after_pairs / self.pairs0 if self.pairs0 else 0.0
             if self.name == "fragmentation":
-                result[v] = f
+                result[v] = cut
             else:
                 other = second if comp == top else top
                 lcc = max(other, max(pieces, default=0))
-                result[v] = 1.0 - lcc / max(1, self.n) + 1e-6 * f
+                result[v] = 1.0 - lcc / max(1, self.n) + TIE * cut
         return result
 
     # -- money -------------------------------------------------------------------------------------------
@@ -140,14 +163,28 @@ class Objective:
         return max(1, self._cashout_reached(bytearray(self.n)))
 
     def _cashout_reached(self, dead: bytearray) -> int:
-        reverse = self._money_graph(dead)
-        reached = reverse.subcomponent(self.n, mode="out")
-        return sum(1 for v in reached if v in self._source_set)
+        """Money holders that can still reach a live cash-out service."""
+        return self._cashout_counts(dead)[0]
 
-    def _reach_count(self, dead: bytearray) -> int:
+    def _cashout_counts(self, dead: bytearray) -> tuple[int, int]:
+        """Money holders that can still reach a live cash-out service, and live nodes on such routes."""
+        reached = self._money_graph(dead).subcomponent(self.n, mode="out")
+        services = set(self._cashout_ix)
+        holders = sum(1 for v in reached if v in self._source_set)
+        return holders, sum(1 for v in reached if v != self.n and v not in services)
+
+    def cashout_reached(self, dead: bytearray) -> int:
+        """Money holders with a route to a cash-out service once ``dead`` are gone."""
+        return self._cashout_reached(dead)
+
+    def _route_nodes(self, dead: bytearray) -> int:
+        """Live nodes (not services) from which a money route leads to a cash-out service."""
+        return self._cashout_counts(dead)[1]
+
+    def _reach_seen(self, dead: bytearray) -> set[int]:
         assert self.group is not None
         if dead[self.group]:
-            return 0
+            return set()
         seen = {self.group}
         stack = [self.group]
         adj = self.ix.adj
@@ -157,12 +194,23 @@ class Objective:
                 if not dead[w] and w not in seen:
                     seen.add(w)
                     stack.append(w)
+        return seen
+
+    def _reached(self, seen: set[int]) -> int:
         layer = self.graph.nodes
         nodes = self.ix.nodes
         return sum(1 for v in seen if v != self.group and layer[nodes[v]]["layer"] in REACHED_LAYERS)
 
-    def _dominated(self, dead: bytearray) -> dict[int, int]:
-        """For each live node, how many counted nodes lose their route when it goes (dominator subtree)."""
+    def _reach_count(self, dead: bytearray) -> int:
+        return self._reached(self._reach_seen(dead))
+
+    def reach_count(self, dead: bytearray) -> int:
+        """Infrastructure and wallets the group still reaches once ``dead`` are gone."""
+        return self._reach_count(dead)
+
+    def _dominated(self, dead: bytearray) -> tuple[dict[int, int], dict[int, int]]:
+        """For each live node, how many counted nodes lose their route when it goes (dominator subtree),
+        and how many nodes of any kind do (itself included)."""
         if self.name == "cashout":
             return self._money_dominated(dead)
         assert self.group is not None
@@ -177,7 +225,7 @@ class Objective:
             v for v in live if self.graph.nodes[nodes[v]]["layer"] in REACHED_LAYERS and v != self.group
         }
         if root not in graph:
-            return {}
+            return {}, {}
         idom = nx.immediate_dominators(graph, root)
         children: dict[Hashable, list[Hashable]] = {}
         for node, dom in idom.items():
@@ -185,17 +233,23 @@ class Objective:
                 children.setdefault(dom, []).append(node)
         # subtree weights bottom-up (iterative post-order)
         weight: dict[Hashable, int] = {}
+        everything: dict[Hashable, int] = {}
         stack: list[tuple[Hashable, bool]] = [(root, False)]
         while stack:
             node, done = stack.pop()
             if done:
-                weight[node] = (1 if node in counted else 0) + sum(weight[c] for c in children.get(node, ()))
+                below = children.get(node, ())
+                weight[node] = (1 if node in counted else 0) + sum(weight[c] for c in below)
+                everything[node] = 1 + sum(everything[c] for c in below)
                 continue
             stack.append((node, True))
             stack.extend((c, False) for c in children.get(node, ()))
-        return {node: w for node, w in weight.items() if isinstance(node, int) and w}
+        return (
+            {node: w for node, w in weight.items() if isinstance(node, int) and w},
+            {node: w for node, w in everything.items() if isinstance(node, int) and node != root},
+        )
 
-    def _money_dominated(self, dead: bytearray) -> dict[int, int]:
+    def _money_dominated(self, dead: bytearray) -> tuple[dict[int, int], dict[int, int]]:
         """:meth:`_dominated` for cash-out: igraph's dominator tree of the reversed money graph."""
         root = self.n
         idom = self._money_graph(dead).dominator(root, mode="out")
@@ -210,12 +264,19 @@ class Objective:
             order.append(v)
             stack.extend(children[v])
         counted = self._source_set
+        services = set(self._cashout_ix)
         weight = [0] * (root + 1)
+        everything = [0] * (root + 1)
         for v in reversed(order):
             weight[v] += 1 if v in counted else 0
+            everything[v] += 0 if v in services or v == root else 1
             if v != root:
                 weight[int(idom[v])] += weight[v]
-        return {v: weight[v] for v in order if v != root and weight[v]}
+                everything[int(idom[v])] += everything[v]
+        return (
+            {v: weight[v] for v in order if v != root and weight[v]},
+            {v: everything[v] for v in order if v != root and everything[v]},
+        )
 
 
 def _find(graph: nx.Graph, key: str) -> Hashable | None:

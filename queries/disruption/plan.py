@@ -1,26 +1,19 @@
 """Takedown plans: the best *set* of targets for a budget, not the top of a ranking.
 
-The optimiser (:func:`optimise`) works on removal sets:
+:func:`optimise` searches removal sets (:mod:`queries.disruption.search`: greedy and other starts, 1-swap
+local search within a deterministic work budget, an optional time limit); with ``recovery`` the local
+optima are re-ranked by their value after the network rewires. The worth searched is the objective
+itself; each pick's measured substitutability is stated in its why.
 
-1. greedy starts - the node whose removal most improves the objective (weighted by how hard it is to
-   replace, divided by its cost), recomputed after every pick; for ``fragmentation`` also the greedy
-   of the giant component, and adaptive degree;
-2. seeded random starts on small networks;
-3. local search from every start - swap one target for one outside the plan while the weighted
-   objective improves (first improvement, a candidate pool of the most promising nodes on large
-   networks, within a time budget);
-4. with ``recovery``, the local optima are re-ranked by their value after the network rewires.
-
-A plan's worth is ``objective(S) x mean hardness(S)``: a set of easily replaced targets is discounted.
+Every target of a plan has a strictly positive gain on the objective given the picks before it: picks
+that gain nothing are dropped, the rest of the budget is filled with the best positive picks, and when
+nothing more helps the plan stops and says how much budget is unused and why (``Plan.budget``).
 """
 
 from __future__ import annotations
 
 import math
-import random
-import time
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -28,51 +21,19 @@ import networkx as nx
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
-from queries.disruption.centrality import betweenness, exact_betweenness
-from queries.disruption.costs import check_costs, hardness, node_cost
+from queries.disruption.costs import check_costs, cost_of
 from queries.disruption.explain import explain_targets
 from queries.disruption.graph import disruption_graph
-from queries.disruption.measures import Indexed, native_without
+from queries.disruption.limits import MAX_BUDGET, check_budget, check_time_limit
 from queries.disruption.objectives import OBJECTIVES, Objective
 from queries.disruption.recovery import check_probability
+from queries.disruption.search import EPS, Search, SetResult
 from queries.disruption.simulate import simulate
+from queries.disruption.verdict import plan_verdict
 from queries.results import Plan
 from queries.scope import Scope
 
-MAX_BUDGET = 500
-SMALL = 400  # networks up to this size: every node is a swap candidate, random restarts
-POOL = 40  # swap candidates on larger networks
-ADAPTIVE_START_MAX = 5_000  # adaptive betweenness as a start up to this many nodes
-LARGE = 20_000  # beyond this many nodes: one greedy start and a smaller pool
-RESTARTS = 24
-TIME_BUDGET = 20.0  # seconds of local search
-SEPARATOR_STARTS = 8  # community separators tried as starts
-RESOLUTIONS = (1.0, 0.1)  # Louvain resolutions: finer and coarser communities
-
-
-def _louvain(ix: Indexed, seed: int, resolution: float = 1.0) -> list[int]:
-    """Community of each node (igraph's multilevel Louvain at ``resolution``, seeded)."""
-    import igraph
-
-    if ix.native is None:
-        native_without(ix, bytearray(len(ix)))
-    igraph.set_random_number_generator(random.Random(seed))
-    try:
-        return list(ix.native.community_multilevel(resolution=resolution).membership)
-    finally:
-        igraph.set_random_number_generator(random)
-
-
-@dataclass(slots=True)
-class SetResult:
-    """An optimised removal set, in pick order, and its (weighted) objective value."""
-
-    order: list[Hashable]
-    value: float
-    weighted: float
-    recovered: float | None = None
-    tried: int = 0
-    starts: dict[str, float] = field(default_factory=dict)
+__all__ = ["MAX_BUDGET", "SetResult", "check_request", "optimise", "plan_graph", "takedown_plan"]
 
 
 def sole_cashout_routes(graph: nx.Graph) -> dict[Hashable, int]:
@@ -80,7 +41,7 @@ def sole_cashout_routes(graph: nx.Graph) -> dict[Hashable, int]:
     if not graph.graph.get("cashout"):
         return {}
     objective = Objective(graph, "cashout")
-    cut = objective._dominated(bytearray(objective.n))  # noqa: SLF001 - same module family
+    cut, _ = objective._dominated(bytearray(objective.n))  # noqa: SLF001 - same module family
     nodes = objective.ix.nodes
     return {
         nodes[v]: w - (1 if v in objective._source_set else 0)
@@ -90,13 +51,16 @@ def sole_cashout_routes(graph: nx.Graph) -> dict[Hashable, int]:
 
 
 def check_request(
-    budget: int, max_cost: float | None, objective: str, group: str | None, recovery: float | None
+    budget: int,
+    max_cost: float | None,
+    objective: str,
+    group: str | None,
+    recovery: float | None,
+    time_limit: float | None = None,
 ) -> None:
     """InvalidArgument naming what is wrong with a plan request, before any work is done."""
-    if budget < 1 or budget > MAX_BUDGET:
-        raise InvalidArgument(f"budget must be within 1-{MAX_BUDGET}, got {budget}")
-    if max_cost is not None and max_cost <= 0:
-        raise InvalidArgument(f"max cost must be positive, got {max_cost}")
+    check_budget(budget, max_cost)
+    check_time_limit(time_limit)
     if objective not in OBJECTIVES:
         raise InvalidArgument(f"unknown objective {objective!r}; known: {', '.join(OBJECTIVES)}")
     if objective == "reach" and not group:
@@ -114,10 +78,15 @@ def optimise(
     group: str | None = None,
     recovery: float | None = None,
     seed: int = 0,
-    time_budget: float = TIME_BUDGET,
+    time_limit: float | None = None,
+    passes: int | None = None,
     sole: Mapping[Hashable, int] | None = None,
 ) -> SetResult:
-    """The best removal set found for the budget (k targets and/or a total cost).
+    """The best removal set found for the budget (k targets and/or a total cost), in pick order, every
+    pick with a strictly positive gain given the ones before it.
+
+    ``passes`` overrides the deterministic work budget (:func:`queries.disruption.search.work_budget`);
+    ``time_limit`` (seconds) may cut the search, which the result then says.
 
     Examples
     --------
@@ -126,339 +95,109 @@ def optimise(
     [5]
     >>> optimise(g, budget=2, max_cost=3).order  # unknown kinds cost 2 each
     [5]
+    >>> optimise(nx.path_graph(4), budget=3).order  # a third pick would cut nothing
+    [1, 2]
     """
-    check_request(budget, max_cost, objective, group, recovery)
+    check_request(budget, max_cost, objective, group, recovery, time_limit)
     costs = check_costs(costs)
     obj = Objective(graph, objective, group=group)
     n = obj.n
     nodes = obj.ix.nodes
-    sole = sole_cashout_routes(graph) if sole is None else sole
     # Costs steer the choice only under a cost budget; a budget of k targets counts targets.
-    cost = [node_cost(v, graph.nodes[v], costs) for v in nodes] if max_cost is not None else [1.0] * n
-    hard = [hardness(graph, v, sole)[0] for v in nodes]
-    search = _Search(obj, cost, hard, budget, max_cost, seed, time_budget)
+    cost = [cost_of(graph, v, costs) for v in nodes] if max_cost is not None else [1.0] * n
+    # The worth searched is the objective itself: every pick is defended by what it cuts; how hard a
+    # target is to replace is measured and stated in its why, not folded into the choice.
+    hard = [1.0] * n
+    search = Search(obj, cost, hard, budget, max_cost, seed, time_limit=time_limit, passes=passes)
     result = search.run()
     if recovery is not None and search.optima:
-        result = search.recovery_aware(graph, recovery)
-    result.order = [nodes[v] for v in search.ordered(result.order)]  # type: ignore[arg-type]
+        result = _recovery_aware(search, graph, recovery)
+    order = _positive(obj, search.ordered(result.order), cost, budget, max_cost)  # type: ignore[arg-type]
+    order = _fill(obj, order, cost, hard, budget, max_cost)
+    dead = bytearray(n)
+    for v in order:
+        dead[v] = 1
+    result.order = [nodes[v] for v in order]
+    result.value = obj.value(dead)
+    result.weighted = result.value * (sum(hard[v] for v in order) / len(order) if order else 1.0)
     return result
 
 
-class _Search:
-    def __init__(
-        self,
-        obj: Objective,
-        cost: list[float],
-        hard: list[float],
-        budget: int,
-        max_cost: float | None,
-        seed: int,
-        time_budget: float,
-    ) -> None:
-        self.obj = obj
-        self.cost = cost
-        self.hard = hard
-        self.budget = budget
-        self.max_cost = max_cost
-        self.rng = random.Random(seed)
-        self.deadline = time.monotonic() + time_budget
-        self.cache: dict[frozenset[int], float] = {}
-        self.optima: dict[frozenset[int], float] = {}
-        self.starts: dict[str, float] = {}
-        self.first_after: list[float] | None = None
-        self.static_degree = [len(a) for a in obj.ix.adj]
-        self.greedy_order: list[int] = []
-        self._betweenness: list[int] | None = None
+def _positive(
+    obj: Objective, order: list[int], cost: list[float], budget: int, max_cost: float | None
+) -> list[int]:
+    """``order`` without the picks that gain nothing given the (kept) picks before them."""
+    dead = bytearray(obj.n)
+    value = obj.value(dead)
+    kept: list[int] = []
+    for v in order:
+        dead[v] = 1
+        new = obj.value(dead)
+        if new - value <= EPS:
+            dead[v] = 0
+            continue
+        kept.append(v)
+        value = new
+    return kept
 
-    # -- evaluation -------------------------------------------------------------------------------------
-    def weighted(self, members: frozenset[int]) -> float:
-        found = self.cache.get(members)
-        if found is None:
-            dead = bytearray(self.obj.n)
-            for v in members:
-                dead[v] = 1
-            value = self.obj.value(dead)
-            mean_hard = sum(self.hard[v] for v in members) / len(members) if members else 1.0
-            found = value * mean_hard
-            self.cache[members] = found
-        return found
 
-    def feasible(self, members: frozenset[int]) -> bool:
-        if len(members) > self.budget:
-            return False
-        return self.max_cost is None or sum(self.cost[v] for v in members) <= self.max_cost + 1e-9
+def _fill(
+    obj: Objective,
+    order: list[int],
+    cost: list[float],
+    hard: list[float],
+    budget: int,
+    max_cost: float | None,
+) -> list[int]:
+    """The budget left filled with the best positive picks (gain x hardness / cost), while any helps."""
+    chosen = list(order)
+    dead = bytearray(obj.n)
+    for v in chosen:
+        dead[v] = 1
+    spent = sum(cost[v] for v in chosen)
+    value = obj.value(dead)
+    while len(chosen) < budget:
+        after = obj.after_each(dead)
+        best: tuple[float, int] | None = None
+        pick = -1
+        for v in obj.candidates(dead):
+            if after[v] - value <= EPS or (max_cost is not None and spent + cost[v] > max_cost + 1e-9):
+                continue
+            key = ((after[v] - value) * hard[v] / cost[v], -v)
+            if best is None or key > best:
+                best, pick = key, v
+        if pick < 0:
+            break
+        dead[pick] = 1
+        new = obj.value(dead)
+        if new - value <= EPS:  # after_each and value agree; this guards a float tie
+            dead[pick] = 0
+            break
+        chosen.append(pick)
+        spent += cost[pick]
+        value = new
+    return chosen
 
-    # -- starts -------------------------------------------------------------------------------------------
-    def greedy(self, obj: Objective) -> list[int]:
-        dead = bytearray(self.obj.n)
-        chosen: list[int] = []
-        spent = 0.0
-        current = obj.value(dead)
-        while len(chosen) < self.budget:
-            after = obj.after_each(dead)
-            if not chosen and obj is self.obj:
-                self.first_after = after
-            degree = self.static_degree
-            best: tuple[float, int, int] | None = None
-            pick = -1
-            for v in self.obj.candidates(dead):
-                if self.max_cost is not None and spent + self.cost[v] > self.max_cost + 1e-9:
-                    continue
-                gain = (after[v] - current) * self.hard[v] / self.cost[v]
-                key = (gain, degree[v], -v)
-                if best is None or key > best:
-                    best, pick = key, v
-            if pick < 0:
-                break
-            chosen.append(pick)
-            dead[pick] = 1
-            spent += self.cost[pick]
-            current = obj.value(dead)
-        return chosen
 
-    def degree_start(self) -> list[int]:
-        dead = bytearray(self.obj.n)
-        chosen: list[int] = []
-        spent = 0.0
-        while len(chosen) < self.budget:
-            degree = self._degrees(dead)
-            options = [
-                v
-                for v in self.obj.candidates(dead)
-                if self.max_cost is None or spent + self.cost[v] <= self.max_cost + 1e-9
-            ]
-            if not options:
-                break
-            pick = max(options, key=lambda v: (degree[v] / self.cost[v], -v))
-            chosen.append(pick)
-            dead[pick] = 1
-            spent += self.cost[pick]
-        return chosen
-
-    def random_start(self, pool: list[int]) -> list[int]:
-        order = pool[:]
-        self.rng.shuffle(order)
-        chosen: list[int] = []
-        spent = 0.0
-        for v in order:
-            if len(chosen) == self.budget:
-                break
-            if self.max_cost is None or spent + self.cost[v] <= self.max_cost + 1e-9:
-                chosen.append(v)
-                spent += self.cost[v]
-        return chosen
-
-    def _degrees(self, dead: bytearray) -> list[int]:
-        adj = self.obj.ix.adj
-        return [0 if dead[v] else sum(1 for w in adj[v] if not dead[w]) for v in range(self.obj.n)]
-
-    # -- local search --
-    def pool(self, start_sets: list[list[int]]) -> list[int]:
-        candidates = self.obj.candidates(bytearray(self.obj.n))
-        if self.obj.n <= SMALL:
-            return candidates
-        after = self.first_after or self.obj.after_each(bytearray(self.obj.n))
-        degree = self.static_degree
-        size = POOL if self.obj.n <= LARGE else POOL // 2
-        by_gain = sorted(candidates, key=lambda v: (-after[v], -degree[v], v))[:size]
-        by_degree = sorted(candidates, key=lambda v: (-degree[v], v))[: size // 2]
-        # betweenness of the undirected graph says nothing about directed money routes
-        by_betweenness = self.by_betweenness()[:size] if self.obj.name != "cashout" else []
-        chosen = {v for s in start_sets for v in s}
-        return sorted(set(by_gain) | set(by_degree) | set(by_betweenness) | chosen)
-
-    def by_betweenness(self) -> list[int]:
-        """Candidates by betweenness (exact when small, sampled when large): brokers that only
-        separate the network together with others are found here, not by single-removal gains."""
-        if self._betweenness is None:
-            values, _ = betweenness(self.obj.graph)
-            index = self.obj.ix.index
-            ranked = sorted(values, key=lambda node: (-values[node], index[node]))
-            excluded = self.obj.excluded
-            self._betweenness = [index[node] for node in ranked if index[node] not in excluded]
-        return self._betweenness
-
-    def adaptive_betweenness_start(self) -> list[int]:
-        """k steps of adaptive betweenness (recomputed after every pick), within the cost budget."""
-        graph = self.obj.graph
-        index = self.obj.ix.index
-        gone: set[Hashable] = set()
-        chosen: list[int] = []
-        spent = 0.0
-        while len(chosen) < self.budget:
-            live = graph.subgraph(v for v in graph if v not in gone)
-            values = exact_betweenness(live, normalized=False)
-            options = [
-                v
-                for v in values
-                if index[v] not in self.obj.excluded
-                and (self.max_cost is None or spent + self.cost[index[v]] <= self.max_cost + 1e-9)
-            ]
-            if not options:
-                break
-            pick = max(options, key=lambda v: (round(values[v], 9), live.degree(v), -index[v]))
-            gone.add(pick)
-            chosen.append(index[pick])
-            spent += self.cost[index[pick]]
-        return chosen
-
-    def betweenness_start(self) -> list[int]:
-        chosen: list[int] = []
-        spent = 0.0
-        for v in self.by_betweenness():
-            if len(chosen) == self.budget:
-                break
-            if self.max_cost is None or spent + self.cost[v] <= self.max_cost + 1e-9:
-                chosen.append(v)
-                spent += self.cost[v]
-        return chosen
-
-    def separator_starts(self) -> dict[str, list[int]]:
-        """Community separators: for each community of the graph (Louvain, igraph's multilevel kernel,
-        seeded, at the :data:`RESOLUTIONS`), a minimum set of nodes covering every edge that leaves it
-        (König's theorem: a maximum bipartite matching of those edges), when it fits the budget -
-        brokers that separate a community only together, which no single-removal gain sees. The ones
-        separating most pairs first, at most :data:`SEPARATOR_STARTS`."""
-        from networkx.algorithms import bipartite
-
-        ix = self.obj.ix
-        n = len(ix)
-        found: dict[tuple[int, ...], int] = {}
-        seed = self.rng.randrange(1 << 30)
-        for resolution in RESOLUTIONS:
-            membership = _louvain(ix, seed, resolution)
-            members: dict[int, list[int]] = {}
-            for v, c in enumerate(membership):
-                members.setdefault(c, []).append(v)
-            for c, inside in members.items():
-                if len(inside) * 2 > n:
-                    continue  # separating the rest from it is the smaller community's start
-                cut = [(v, w) for v in inside for w in ix.adj[v] if membership[w] != c]
-                if not cut:
-                    continue
-                edges = nx.Graph()
-                edges.add_edges_from((("in", v), ("out", w)) for v, w in cut)
-                top = {("in", v) for v, _ in cut}
-                matching = bipartite.hopcroft_karp_matching(edges, top)
-                if len(matching) // 2 > self.budget:
-                    continue
-                cover = tuple(sorted(v for _, v in bipartite.to_vertex_cover(edges, matching, top)))
-                if any(v in self.obj.excluded for v in cover) or not self.feasible(frozenset(cover)):
-                    continue
-                found[cover] = max(found.get(cover, 0), len(inside) * (n - len(inside)))
-        ranked = sorted(found, key=lambda cover: (-found[cover], cover))[:SEPARATOR_STARTS]
-        return {f"separator-{i}": list(cover) for i, cover in enumerate(ranked)}
-
-    def local_search(self, start: list[int], pool: list[int]) -> frozenset[int]:
-        current = frozenset(start)
-        best = self.weighted(current)
-        improved = True
-        while improved and time.monotonic() < self.deadline:
-            improved = False
-            for out in sorted(current):
-                for into in pool:
-                    if into in current:
-                        continue
-                    trial = (current - {out}) | {into}
-                    if not self.feasible(trial):
-                        continue
-                    value = self.weighted(trial)
-                    if value > best + 1e-12:
-                        current, best, improved = trial, value, True
-                        break
-                if improved or time.monotonic() >= self.deadline:
-                    break
-            if not improved and len(current) < self.budget:
-                for into in pool:
-                    trial = current | {into}
-                    if into not in current and self.feasible(trial) and self.weighted(trial) > best + 1e-12:
-                        current, best, improved = trial, self.weighted(trial), True
-                        break
-        return current
-
-    def run(self) -> SetResult:
-        starts: dict[str, list[int]] = {"greedy": self.greedy(self.obj)}
-        self.greedy_order = starts["greedy"]
-        if self.obj.name in ("fragmentation", "lcc") and self.obj.n <= ADAPTIVE_START_MAX:
-            starts["adaptive-betweenness"] = self.adaptive_betweenness_start()
-        large = self.obj.n > LARGE
-        if self.obj.name == "fragmentation" and not large:
-            starts["greedy-lcc"] = self.greedy(Objective(self.obj.graph, "lcc"))
-        if self.obj.name in ("fragmentation", "lcc") and not large:
-            starts["degree"] = self.degree_start()
-        if self.obj.name in ("fragmentation", "lcc", "reach"):
-            starts["betweenness"] = self.betweenness_start()
-        if self.obj.name in ("fragmentation", "lcc") and self.obj.n > SMALL:
-            starts.update(self.separator_starts())
-        pool = self.pool(list(starts.values()))
-        if self.obj.n <= SMALL:
-            for r in range(RESTARTS):
-                starts[f"random-{r}"] = self.random_start(pool)
-        best: frozenset[int] | None = None
-        best_value = -math.inf
-        for name, start in starts.items():
-            self.starts[name] = self.weighted(frozenset(start))
-            if self.starts[name] > best_value + 1e-12:
-                best, best_value = frozenset(start), self.starts[name]
-        # local search from the most promising starts first, while the time budget lasts
-        for name in sorted(starts, key=lambda s: -self.starts[s]):
-            if time.monotonic() >= self.deadline and best is not None:
-                break
-            start = starts[name]
-            found = self.local_search(start, pool)
-            value = self.weighted(found)
-            self.optima[found] = value
-            if value > best_value + 1e-12:
-                best, best_value = found, value
-        assert best is not None
-        return self._result(best)
-
-    def _result(self, members: frozenset[int]) -> SetResult:
-        dead = bytearray(self.obj.n)
-        for v in members:
-            dead[v] = 1
-        return SetResult(
-            order=sorted(members),  # type: ignore[arg-type]
-            value=self.obj.value(dead),
-            weighted=self.weighted(members),
-            tried=len(self.cache),
-            starts=dict(self.starts),
-        )
-
-    def recovery_aware(self, graph: nx.Graph, p: float) -> SetResult:
-        """The local optimum whose value survives rewiring best (mean over three seeds)."""
-        nodes = self.obj.ix.nodes
-        ranked = sorted(self.optima.items(), key=lambda kv: -kv[1])[:8]
-        best: tuple[float, float, frozenset[int]] | None = None
-        for members, value in ranked:
-            remove = [nodes[v] for v in sorted(members)]
-            kept = 0.0
-            for s in range(3):
-                _, _, rec = simulate(graph, remove, recovery=p, seed=self.rng.randrange(1 << 30) + s)
-                assert rec is not None
-                kept += rec["fragmentation"] / 3
-            key = (kept, value, members)
-            if best is None or key[:2] > best[:2]:
-                best = key
-        assert best is not None
-        result = self._result(best[2])
-        result.recovered = best[0]
-        return result
-
-    def ordered(self, members: list[int]) -> list[int]:
-        """The set in the order that gains most first (each pick given the ones before it)."""
-        if set(members) == set(self.greedy_order):
-            return list(self.greedy_order)
-        left = set(members)
-        dead = bytearray(self.obj.n)
-        order: list[int] = []
-        while left:
-            after = self.obj.after_each(dead) if len(left) > 1 else [0.0] * self.obj.n
-            pick = max(sorted(left), key=lambda v: (after[v] * self.hard[v] / self.cost[v], -v))
-            order.append(pick)
-            dead[pick] = 1
-            left.discard(pick)
-        return order
+def _recovery_aware(search: Search, graph: nx.Graph, p: float) -> SetResult:
+    """The local optimum whose fragmentation survives rewiring best (mean over three seeds)."""
+    nodes = search.obj.ix.nodes
+    ranked = sorted(search.optima.items(), key=lambda kv: (-kv[1], sorted(kv[0])))[:8]
+    best: tuple[float, float, frozenset[int]] | None = None
+    for members, value in ranked:
+        remove = [nodes[v] for v in sorted(members)]
+        kept = 0.0
+        for s in range(3):
+            _, _, rec = simulate(graph, remove, recovery=p, seed=search.rng.randrange(1 << 30) + s)
+            assert rec is not None
+            kept += rec["fragmentation"] / 3
+        key = (kept, value, members)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    assert best is not None
+    result = search.result(best[2], best[2] in search.converged)
+    result.recovered = best[0]
+    return result
 
 
 def takedown_plan(
@@ -473,12 +212,14 @@ def takedown_plan(
     group: str | None = None,
     recovery: float | None = None,
     seed: int = 0,
+    time_limit: float | None = None,
 ) -> Plan:
     """The takedown plan for a scope: the best set of at most ``budget`` targets (and ``max_cost``).
 
     ``objective`` is one of ``fragmentation``, ``lcc``, ``cashout``, ``reach`` (with ``group``, a key
-    or name); ``costs`` a costs mapping (see :mod:`queries.disruption.costs`); ``recovery`` a rewiring
-    probability (the plan is then chosen for what survives recovery, and flagged if little does).
+    or name); ``costs`` a costs mapping (see :mod:`queries.disruption.costs`); ``recovery`` the share of
+    the ties the recovery model predicts that form (the plan is then chosen for what survives recovery,
+    and flagged if little does); ``time_limit`` seconds may cut the search (the plan then says so).
 
     Examples
     --------
@@ -488,12 +229,9 @@ def takedown_plan(
     >>> takedown_plan(store, TLP.RED, Scope(), budget=3).targets
     []
     """
-    check_request(budget, max_cost, objective, group, recovery)
+    check_request(budget, max_cost, objective, group, recovery, time_limit)
+    costs = check_costs(costs)
     graph = disruption_graph(store, clearance, scope)
-    scope_dict = graph.graph["scope"].as_dict()
-    if graph.number_of_nodes() == 0:
-        before, after, rec = simulate(graph, [], recovery=recovery, seed=seed)
-        return Plan([], before, after, objective, scope_dict, rec)
     return plan_graph(
         graph,
         budget=budget,
@@ -503,7 +241,8 @@ def takedown_plan(
         group=group,
         recovery=recovery,
         seed=seed,
-        scope=scope_dict,
+        time_limit=time_limit,
+        scope=graph.graph["scope"].as_dict(),
     )
 
 
@@ -517,38 +256,98 @@ def plan_graph(
     group: str | None = None,
     recovery: float | None = None,
     seed: int = 0,
+    time_limit: float | None = None,
+    passes: int | None = None,
     scope: dict[str, Any] | None = None,
 ) -> Plan:
-    """:func:`takedown_plan` on a networkx graph: optimise, explain, simulate before/after/recovery.
+    """:func:`takedown_plan` on a networkx graph: optimise, explain, simulate before/after/recovery, and
+    say what it all means (``verdict``) and why the plan stopped early where it did (``budget``).
 
     Examples
     --------
     >>> plan = plan_graph(nx.barbell_graph(4, 1), budget=1)
     >>> [t.key for t in plan.targets], round(plan.after["fragmentation"], 3)
     (['4'], 0.571)
+    >>> plan = plan_graph(nx.path_graph(4), budget=3)
+    >>> [t.key for t in plan.targets], plan.budget["unused"], plan.budget["stop"]["id"]
+    (['1', '2'], 1, 'plan.stopped_no_links')
     """
+    check_request(budget, max_cost, objective, group, recovery, time_limit)
     costs = check_costs(costs)
-    sole = sole_cashout_routes(graph)
-    found = optimise(
-        graph,
-        budget=budget,
-        max_cost=max_cost,
-        objective=objective,
-        costs=costs,
-        group=group,
-        recovery=recovery,
-        seed=seed,
-        sole=sole,
-    )
-    targets = explain_targets(
-        graph, found.order, objective=objective, group=group, costs=costs, sole_cashout=sole
-    )
+    if graph.number_of_nodes() == 0:
+        found = SetResult([], 0.0, 0.0)
+    else:
+        found = optimise(
+            graph,
+            budget=budget,
+            max_cost=max_cost,
+            objective=objective,
+            costs=costs,
+            group=group,
+            recovery=recovery,
+            seed=seed,
+            time_limit=time_limit,
+            passes=passes,
+        )
+    targets = explain_targets(graph, found.order, objective=objective, group=group, costs=costs)
     before, after, rec = simulate(graph, found.order, recovery=recovery, seed=seed)
+    total_cost = sum(t.cost for t in targets)
     after = {
         **after,
         "objective_value": found.value,
         "weighted_value": found.weighted,
-        "total_cost": sum(t.cost for t in targets),
+        "total_cost": total_cost,
         "sets_evaluated": found.tried,
     }
-    return Plan(targets, before, after, objective, scope or {}, rec)
+    spent = len(found.order)
+    stop = (
+        _stop(graph, found.order, objective, budget, max_cost, total_cost, costs) if spent < budget else None
+    )
+    budget_block = {
+        "targets": budget,
+        "max_cost": max_cost,
+        "used": spent,
+        "unused": budget - spent,
+        "cost_used": total_cost,
+        "stop": stop,
+    }
+    search = {
+        "work_budget": found.work_budget,
+        "work_used": found.work,
+        "work_unit": "one pass over the graph (one removal set evaluated, or every single addition at once)",
+        "time_limit": found.time_limit,
+        "cut_by_time_limit": found.cut_by_time_limit,
+        "candidates": found.candidates,
+        "pool": None,
+        "one_swap_optimum": found.one_swap_optimum,
+        "seed": seed,
+    }
+    plan = Plan(targets, before, after, objective, scope or {}, rec, budget=budget_block, search=search)
+    plan.verdict = plan_verdict(graph, plan).as_dict()
+    return plan
+
+
+def _stop(
+    graph: nx.Graph,
+    order: list[Hashable],
+    objective: str,
+    budget: int,
+    max_cost: float | None,
+    spent: float,
+    costs: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Why a plan used fewer picks than its budget, as a message."""
+    from queries.disruption.words import say
+
+    unused = budget - len(order)
+    gone = set(order)
+    links_left = any(u not in gone and v not in gone for u, v in graph.edges())
+    if not links_left and objective in ("fragmentation", "lcc"):
+        return say("plan.stopped_no_links", unused=unused, budget=budget).as_dict()
+    if max_cost is not None:
+        cheapest = min((cost_of(graph, v, costs) for v in graph if v not in gone), default=math.inf)
+        if spent + cheapest > max_cost + 1e-9:
+            return say(
+                "plan.stopped_cost", unused=unused, budget=budget, max_cost=max_cost, spent=spent
+            ).as_dict()
+    return say("plan.stopped_no_gain", unused=unused, budget=budget, objective=objective).as_dict()

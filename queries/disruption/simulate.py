@@ -11,8 +11,9 @@ from graph_model.errors import InvalidArgument, NotFound
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
 from queries.disruption.graph import disruption_graph
+from queries.disruption.limits import check_remove
 from queries.disruption.measures import Indexed, component_labels, component_sizes, fragmentation_of, pairs
-from queries.disruption.recovery import FRAGILE_RETAINED, check_probability, recover
+from queries.disruption.recovery import FRAGILE_RETAINED, check_probability, recover, retained
 from queries.results import Plan, Target
 from queries.scope import Scope
 
@@ -111,16 +112,20 @@ def simulate(
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     """Before, after and (when ``recovery`` is a probability) after-recovery measures of a removal.
 
-    The recovery measures carry ``retained``: the share of the plan's fragmentation gain that survives
-    the rewiring, and ``flag`` when less than half does.
+    ``recovery`` is the share of the ties the recovery model predicts that form
+    (:mod:`queries.disruption.recovery`). The recovery measures carry ``retained``: for each effect - the
+    largest part's reduction (``lcc``), the fragmentation gain, the money holders cut off cash-out - the
+    share that survives the rewiring (None where the removal had no such effect), and ``flag`` when less
+    than half of any effect does.
 
     Examples
     --------
     >>> before, after, rec = simulate(nx.star_graph(5), [0], recovery=1.0)
-    >>> before["lcc"], after["lcc"], rec["lcc"], rec["flag"] is not None
-    (6, 1, 5, True)
+    >>> before["lcc"], after["lcc"], rec["lcc"], rec["retained"]["lcc"], rec["flag"] is not None
+    (6, 1, 5, 0.2, True)
     """
     check_probability(recovery)
+    check_remove(len(remove))
     missing = [v for v in remove if v not in graph]
     if missing:
         raise NotFound(f"not in this scope: {', '.join(map(str, missing[:5]))}")
@@ -138,16 +143,23 @@ def simulate(
     recovered["probability"] = recovery
     recovered["seed"] = seed
     recovered["new_edges"] = rewired.number_of_edges() - after["edges"]
-    gain = after["fragmentation"] - before["fragmentation"]
-    kept = recovered["fragmentation"] - before["fragmentation"]
-    recovered["retained"] = 1.0 if gain <= 1e-12 else max(0.0, kept / gain)
+    recovered["retained"] = kept = retained(before, after, recovered)
+    fragile = [name for name, share in kept.items() if share is not None and share < FRAGILE_RETAINED]
     recovered["flag"] = (
-        f"only looks good before the network adapts: {recovered['retained']:.0%} of the fragmentation "
-        "survives recovery"
-        if recovered["retained"] < FRAGILE_RETAINED
+        "only looks good before the network adapts: less than half of the "
+        + " and of the ".join(_EFFECT[name] for name in fragile)
+        + " survives recovery"
+        if fragile
         else None
     )
     return before, after, recovered
+
+
+_EFFECT = {
+    "lcc": "largest part's reduction",
+    "fragmentation": "fragmentation gain",
+    "cashout": "cash-out routes cut",
+}
 
 
 def simulate_takedown(
@@ -171,20 +183,52 @@ def simulate_takedown(
     >>> simulate_takedown(store, TLP.RED, Scope(), []).after["nodes"]
     0
     """
-    from queries.disruption.explain import explain_targets
-
+    check_probability(recovery)
+    check_remove(len(remove))
     graph = disruption_graph(store, clearance, scope)
-    nodes = [_resolve(graph, key) for key in remove]
+    return simulate_graph(
+        graph,
+        [_resolve(graph, key) for key in remove],
+        recovery=recovery,
+        seed=seed,
+        scope=graph.graph["scope"].as_dict(),
+    )
+
+
+def simulate_graph(
+    graph: nx.Graph,
+    nodes: Sequence[Hashable],
+    *,
+    recovery: float | None = None,
+    seed: int = 0,
+    scope: dict[str, Any] | None = None,
+) -> Plan:
+    """:func:`simulate_takedown` on a networkx graph: measures, whys and the verdict.
+
+    Examples
+    --------
+    >>> print(simulate_graph(nx.path_graph(4), [1]).verdict["text"])  # doctest: +NORMALIZE_WHITESPACE
+    Taking down this one splits the largest connected part (4 entities) into 2 parts; the biggest part
+    left holds 2 (50% of before). 83% of the pairs of entities that could reach each other no longer can
+    (5 of 6). Total cost 2.
+    """
+    from queries.disruption.explain import explain_targets
+    from queries.disruption.verdict import simulation_verdict
+
     before, after, recovered = simulate(graph, nodes, recovery=recovery, seed=seed)
     targets: list[Target] = explain_targets(graph, nodes, objective="fragmentation")
-    return Plan(
+    for target in targets:
+        target.gain = None  # a simulation is not a plan: what each removal adds is in its why
+    plan = Plan(
         targets=targets,
         before=before,
         after=after,
         objective="simulation",
-        scope=graph.graph["scope"].as_dict(),
+        scope=scope or {},
         recovery=recovered,
     )
+    plan.verdict = simulation_verdict(graph, plan).as_dict()
+    return plan
 
 
 def _resolve(graph: nx.Graph, key: str) -> Hashable:

@@ -9,7 +9,8 @@ English catalogue is the reference for what each id means and which values it ca
 
 Filters the templates use, in each language's conventions: ``num`` (an integer with thousands
 separators, a fraction with three significant digits), ``pct`` (a share 0-1 as a percentage, never "0%"
-for a positive share), ``plural`` (``n | plural("part", "parts")``) and ``join`` (a list in words).
+for a positive share), ``plural`` (``n | plural("part", "parts")``), ``join`` (a list in words) and
+``commas`` (items joined by commas, for a list that goes on: "1, 2, 3 and 4 smaller").
 """
 
 from __future__ import annotations
@@ -185,8 +186,8 @@ def join_fr(items: Any, last: str = "et") -> str:
 
 
 FILTERS: dict[str, dict[str, Any]] = {
-    "en": {"num": num, "pct": pct, "plural": plural, "join": join},
-    "fr": {"num": num_fr, "pct": pct_fr, "plural": plural, "join": join_fr},
+    "en": {"num": num, "pct": pct, "plural": plural, "join": join, "commas": ", ".join},
+    "fr": {"num": num_fr, "pct": pct_fr, "plural": plural, "join": join_fr, "commas": ", ".join},
 }
 
 

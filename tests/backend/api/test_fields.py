@@ -287,6 +287,44 @@ def test_disruption_fields(api: Api, keys: dict[str, Any]) -> None:
     assert api.codes("{ disruptionScores { edges { cursor } } }", as_="viewer") == {"FORBIDDEN"}
 
 
+def test_disruption_words_and_shared_caps(api: Api, keys: dict[str, Any]) -> None:
+    """Verdicts and whys as message id + values, gain and rank; the CLI's caps and messages."""
+    scope = {"keys": [keys["groups"][0]], "depth": 1, "edgeSet": "operational"}
+    plan = api.data(
+        "query($s: ScopeInput) { takedownPlan(scope: $s, budget: 3, seed: 1) { verdict { text id values } "
+        "targets { edges { node { rank key gain why whyMessage { id values text } actions substitutes } } } "
+        "budget search } }",
+        {"s": scope},
+    )["takedownPlan"]
+    plan["targets"] = [e["node"] for e in plan["targets"]["edges"]]
+    assert plan["verdict"]["id"] == "plan.verdict" and plan["verdict"]["text"].startswith("Taking down")
+    assert [t["rank"] for t in plan["targets"]] == list(range(1, len(plan["targets"]) + 1))
+    assert all(t["gain"] > 0 and t["whyMessage"]["text"] == t["why"] for t in plan["targets"])
+    assert plan["budget"]["used"] + plan["budget"]["unused"] == 3 and "work_budget" in plan["search"]
+    scores = api.data(
+        "query($s: ScopeInput) { disruptionScores(scope: $s, first: 5) { edges { node { rank score "
+        "components } } } }",
+        {"s": scope},
+    )["disruptionScores"]["edges"]
+    values = [e["node"]["score"] for e in scores]
+    assert values[0] == 100.0 and len(set(values)) == len(values) == 5
+    assert [e["node"]["rank"] for e in scores] == [1, 2, 3, 4, 5]
+    for budget, code in ((0, "BAD_ARGUMENT"), (501, "LIMIT_EXCEEDED")):
+        errors = api.errors(
+            "query($s: ScopeInput, $b: Int!) { takedownPlan(scope: $s, budget: $b) { objective } }",
+            {"s": scope, "b": budget},
+        )
+        assert {e["extensions"]["code"] for e in errors} == {code}
+        # word for word the CLI's line (queries.disruption.limits)
+        assert errors[0]["message"] == f"budget must be a whole number of targets within 1-500, got {budget}"
+    assert (
+        api.data(
+            "query($s: ScopeInput) { takedownPlan(scope: $s, budget: 500) { objective } }", {"s": scope}
+        )["takedownPlan"]["objective"]
+        == "fragmentation"
+    )
+
+
 ACTORS_CSV = """actor,type,aliases,roles,country,status,member_of,confidence
 Ingested Crew,group,,ransomware-as-a-service,US,active,,70
 ingestedhandle,handle,,affiliate,US,active,group:Ingested Crew,60

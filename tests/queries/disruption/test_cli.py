@@ -20,7 +20,12 @@ def _run_all(
     assert plan.returncode == 0, plan.stderr
     data = json.loads(plan.stdout)
     assert [t["name"] for t in data["targets"]] == ["1", "14", "16"]
-    assert set(data["targets"][0]) == {"key", "name", "kind", "score", "cost", "why"}
+    assert {"rank", "key", "name", "kind", "score", "gain", "cost", "why", "why_message"} <= set(
+        data["targets"][0]
+    )
+    assert data["verdict"]["id"] == "plan.verdict" and data["verdict"]["text"].startswith(
+        "Taking down these 3"
+    )
     assert data["before"]["nodes"] == 62 and round(data["after"]["fragmentation"], 3) == 0.504
     if not simulate:
         return
@@ -37,13 +42,18 @@ def test_plan_simulate_score_dismantle_on_the_embedded_store(tmp_path: Path, fix
     scored = crimegraph(*store, "score", "--metric", "cut", "--top", "2", "--json")
     assert scored.returncode == 0, scored.stderr
     top = json.loads(scored.stdout)["targets"]
-    assert len(top) == 2 and top[0]["name"] == "5" and "cut vertex" in top[0]["why"]
-    order = crimegraph(*store, "dismantle", "--json")
+    assert len(top) == 2 and top[0]["name"] == "5" and "Alone it cuts" in top[0]["why"]
+    assert [t["rank"] for t in top] == [1, 2] and top[0]["score"] == 100.0 > top[1]["score"]
+    assert set(top[0]["components"]["cut"]) == {"raw", "percentile"}
+    assert "cut" in json.loads(scored.stdout)["legend"]
+    order = crimegraph(*store, "dismantle", "--by", "r", "--json")
     assert order.returncode == 0, order.stderr
     full = json.loads(order.stdout)
-    assert len(full["targets"]) == 62 and full["after"]["R"] <= 0.1225
+    assert full["after"]["R"] <= 0.1225 and full["verdict"]["id"] == "dismantle.verdict"
+    assert all(t["why"] for t in full["targets"])
     table = crimegraph(*store, "plan", "--budget", "2", "--objective", "lcc")
     assert table.returncode == 0 and "takedown plan (lcc)" in table.stdout
+    assert table.stdout.startswith("Taking down these 2")  # the verdict is the first line
 
 
 @pytest.mark.parametrize(
@@ -55,10 +65,24 @@ def test_plan_simulate_score_dismantle_on_the_embedded_store(tmp_path: Path, fix
         (["simulate", "nobody"], "'nobody' is not in this scope"),
         (["plan", "--costs", "missing.json"], "cannot read costs file"),
         (["plan", "--edge-set", "nonsense"], "nonsense"),
+        (["plan", "--budget", "0"], "budget must be a whole number of targets within 1-500, got 0"),
+        (["plan", "--budget", "501"], "budget must be a whole number of targets within 1-500, got 501"),
+        (["plan", "--budget", "three"], "budget must be a whole number, got 'three'"),
+        (["plan", "--budget", "-2"], "budget must be a whole number of targets within 1-500, got -2"),
+        (["plan", "--max-cost", "0"], "max cost must be a positive number"),
+        (["plan", "--max-cost", "lots"], "max cost must be a number, got 'lots'"),
+        (["plan", "--time-limit", "-1"], "time limit must be a positive number"),
+        (["plan", "--recovery", "1.5"], "recovery must be a share of predicted ties within 0-1"),
+        (["simulate", "x", "--recovery", "nan"], "recovery must be a finite number"),
+        (["score", "--top", "0"], "top must be a whole number within 1-1000, got 0"),
+        (["score", "--top", "many"], "top must be a whole number, got 'many'"),
+        (["dismantle", "--by", "luck"], "dismantle by 'luck'?"),
+        (["plan", "--costs", "bad.yaml"], "costs file"),
     ],
 )
 def test_expected_failures_are_one_line(tmp_path: Path, args: list[str], needle: str) -> None:
     store = ["--store", f"embedded:{tmp_path / 'g.db'}"]
+    (tmp_path / "bad.yaml").write_text("kinds: {Actor: -3}\n", encoding="utf-8")
     result = crimegraph(*store, *args, cwd=tmp_path)
     assert result.returncode == 1
     assert needle in result.stderr

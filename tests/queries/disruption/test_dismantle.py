@@ -16,7 +16,7 @@ from tests.queries.disruption.networks import HBA_R, network
 @pytest.mark.parametrize("file", ["911.txt", "LONDON_GANG.csv", "morselli_cielnet.csv"])
 def test_dismantle_is_no_worse_than_hba_and_hda(fixtures: Path, model: Model, file: str) -> None:
     graph = network(fixtures / "networks" / file, model)
-    found = dismantle_order(graph)
+    found = dismantle_order(graph, by="r")
     ix = Indexed.of(graph)
     assert sorted(found.order) == list(range(len(ix)))
     for rival in ("HBA", "HDA", "CI2", "CoreHD"):
@@ -28,20 +28,25 @@ def test_dismantle_is_no_worse_than_hba_and_hda(fixtures: Path, model: Model, fi
 @pytest.mark.realdata
 @pytest.mark.parametrize("file", list(HBA_R))
 def test_dismantle_r_at_most_published_hba(shared_data: Path, model: Model, file: str) -> None:
-    found = dismantle_order(network(shared_data / "networks" / file, model))
+    found = dismantle_order(network(shared_data / "networks" / file, model), by="r")
     assert round(found.r, 3) <= HBA_R[file]
 
 
 def test_dismantle_plan_is_the_full_order_with_its_curve(fixtures: Path, model: Model) -> None:
     graph = network(fixtures / "networks" / "911.txt", model)
     plan = dismantle_graph(graph)
-    assert len(plan.targets) == graph.number_of_nodes()
-    assert len({t.key for t in plan.targets}) == graph.number_of_nodes()
+    listed = plan.after["listed"]
+    assert len(plan.targets) == listed < graph.number_of_nodes()
+    assert len({t.key for t in plan.targets}) == listed
+    gone = {t.key for t in plan.targets}
+    assert not any(u not in gone and v not in gone for u, v in graph.edges())  # no link left
+    assert all(graph.degree(t.key) > 0 for t in plan.targets)
     curve = plan.after["lcc_curve"]
-    assert curve[0] == 1.0 and curve[-1] == 0.0
-    assert [t.score for t in plan.targets] == curve[1:]
+    assert len(curve) == graph.number_of_nodes() + 1 and curve[0] == 1.0 and curve[-1] == 0.0
+    assert [t.score for t in plan.targets] == curve[1 : listed + 1]
     assert plan.after["R"] == pytest.approx(sum(curve[1:]) / len(graph), abs=1e-5)
-    assert all(t.why for t in plan.targets[:10])
+    assert all(t.why and t.why_message and t.rank == i for i, t in enumerate(plan.targets, 1))
+    assert plan.verdict is not None and plan.verdict["text"].startswith(f"Removing these {listed} of 62")
 
 
 def test_attacks_on_a_tree_and_an_empty_graph() -> None:

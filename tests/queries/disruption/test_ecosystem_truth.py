@@ -39,11 +39,14 @@ def test_plans_name_the_planted_brokers_and_cash_out_chains(
     plan = takedown_plan(store, TLP.RED, layer, budget=len(brokers), objective="fragmentation")
     assert {t.key for t in plan.targets} == brokers
     assert plan.before["components"] == 1 and plan.after["components"] > 1
-    assert all("separator" in t.why for t in plan.targets[:-1])
+    # the brokers only cut together: each why names the picks it acts with
+    assert all(t.why_message and t.why_message["id"] == "why.joint" for t in plan.targets[:-1])
+    assert all(t.gain is not None and t.gain > 0 for t in plan.targets)
 
     cash = takedown_plan(store, TLP.RED, Scope(), budget=len(chains), objective="cashout")
     keys = {t.key for t in cash.targets}
     assert all(chain & keys for chain in chains)
     assert keys <= set().union(*chains)
-    assert all("only cash-out route" in t.why for t in cash.targets)
+    assert all(t.why_message and t.why_message["values"]["holders"] > 0 for t in cash.targets)
+    assert all("is on every remaining route to a cash-out service" in t.why for t in cash.targets)
     assert cash.after["cashout_cut"] > 0

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from graph_model.errors import InvalidArgument, NotFound
 from graph_model.model import Model
-from queries.disruption.costs import check_costs, hardness, node_cost
+from queries.disruption.costs import check_costs, cost_of, hardness
 from queries.disruption.explain import explain_targets
 from queries.disruption.graph import to_disruption_graph
+from queries.disruption.measures import fragmentation
 from queries.disruption.plan import optimise, plan_graph
 from queries.results import Plan
 from tests.queries.disruption.networks import EXACT_F, network
@@ -36,16 +37,29 @@ def test_plan_within_002_of_the_exact_optimum(shared_data: Path, model: Model, n
     file, k, exact = EXACT_F[name]
     graph = network(shared_data / "networks" / file, model)
     found = optimise(graph, budget=k)
-    assert found.value >= exact - 0.02
-    assert len(found.order) == k
+    assert fragmentation(graph, found.order) >= exact - 0.0005  # BASELINES.md rounds to 3 places
+    assert len(found.order) == k and found.one_swap_optimum
 
 
 def test_911_names_are_the_file_ids(fixtures: Path, model: Model) -> None:
     plan = plan_graph(network(fixtures / "networks" / "911.txt", model), budget=3)
     assert sorted(t.name for t in plan.targets) == ["1", "14", "16"]
     data = plan.as_dict()
-    assert set(data["targets"][0]) == {"key", "name", "kind", "score", "cost", "why"}
-    assert Plan.from_dict(data).targets == plan.targets
+    assert set(data["targets"][0]) == {
+        "rank",
+        "key",
+        "name",
+        "kind",
+        "type",
+        "score",
+        "gain",
+        "cost",
+        "why",
+        "why_message",
+        "actions",
+        "substitutes",
+    }
+    assert Plan.from_dict(data).as_dict() == data
 
 
 @st.composite
@@ -65,13 +79,13 @@ def costed_graphs(draw: st.DrawFn) -> nx.Graph:
 def test_plan_respects_budget_and_cost_and_is_deterministic(
     graph: nx.Graph, budget: int, max_cost: float | None, seed: int
 ) -> None:
-    first = optimise(graph, budget=budget, max_cost=max_cost, seed=seed, time_budget=2.0)
+    first = optimise(graph, budget=budget, max_cost=max_cost, seed=seed)
     assert len(first.order) <= budget
     assert len(set(first.order)) == len(first.order)
     if max_cost is not None:
-        assert sum(node_cost(v, graph.nodes[v]) for v in first.order) <= max_cost + 1e-9
-    assert 0.0 <= first.value <= 1.0
-    again = optimise(graph, budget=budget, max_cost=max_cost, seed=seed, time_budget=2.0)
+        assert sum(cost_of(graph, v) for v in first.order) <= max_cost + 1e-9
+    assert 0.0 <= first.value <= 1.0 + 1e-6
+    again = optimise(graph, budget=budget, max_cost=max_cost, seed=seed)
     assert again.order == first.order
 
 
@@ -111,7 +125,9 @@ def test_cashout_objective_cuts_the_sole_mule_chain() -> None:
     # only B and its wallet still reach the exchange; the chain and everything behind it is cut
     assert plan.before["cashout_reachable"] == 7
     assert plan.after["cashout_reachable"] == 2
-    assert "only cash-out route" in plan.targets[0].why
+    why = plan.targets[0].why_message
+    assert why is not None and why["id"] == "why.cashout" and why["values"]["holders"] == 5
+    assert "is on every remaining route to a cash-out service for 5 money holders" in plan.targets[0].why
 
 
 def test_reach_objective_needs_a_known_group() -> None:
@@ -128,8 +144,19 @@ def test_reach_objective_needs_a_known_group() -> None:
 def test_substitutability_and_costs_steer_the_plan() -> None:
     graph = _ecosystem()
     server, admin = explain_targets(graph, ["s1", "admin"])
-    assert "replaceable: op runs 2 other host(s)" in server.why
-    assert "hard to replace: the only admin of forum" in admin.why
+    assert (
+        "Replaceable: 2 other hosts within 2 steps; one is already linked to 2 of its 2 contacts"
+        in server.why
+    )
+    assert server.substitutes == {
+        "count": 2,
+        "best": 2,
+        "contacts": 2,
+        "within": 2,
+        "like": "host",
+        "hard": False,
+    }
+    assert "Hard to replace: no other handle is within 2 steps of it" in admin.why
     assert hardness(graph, "s1")[0] < 1.0 < hardness(graph, "admin")[0]
     expensive = plan_graph(graph, budget=3, max_cost=2.0, costs={"default": 1.0, "kinds": {"Actor": 5}})
     assert expensive.targets

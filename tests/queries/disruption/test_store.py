@@ -51,12 +51,29 @@ def test_plan_scores_simulate_dismantle_through_the_store(
     assert plan.before["nodes"] == 62 and plan.after["fragmentation"] == pytest.approx(0.5044, abs=1e-4)
     assert plan.scope["edge_set"] == "operational"
     scores = disruption_scores(store, TLP.CLEAR, Scope(), metric="cut", top=3)
-    assert scores[0].name == "5" and "separating parts of 58, 1, 1, 1 nodes" in scores[0].why
+    assert scores[0].name == "5" and "separating parts of 58, 1, 1 and 1 entities" in scores[0].why
+    assert [t.rank for t in scores] == [1, 2, 3] and scores[0].score == 100.0
     sim = simulate_takedown(store, TLP.CLEAR, Scope(), ["1", "14", "16"], recovery=0.3, seed=4)
     assert sim.after["fragmentation"] == pytest.approx(plan.after["fragmentation"])
     assert sim.recovery is not None and sim.recovery["seed"] == 4
-    order = dismantle(store, TLP.CLEAR, Scope())
-    assert len(order.targets) == 62 and order.after["R"] <= 0.1225
+    order = dismantle(store, TLP.CLEAR, Scope(), by="r")
+    assert order.after["R"] <= 0.1225 and order.after["listed"] == len(order.targets) < 62
+    assert order.verdict is not None and all(t.why for t in order.targets)
+
+
+@pytest.mark.neo4j
+def test_scores_plans_and_verdicts_are_identical_across_stores(
+    embedded_store: GraphStore, neo4j_store: GraphStore, model: Model, fixtures: Path
+) -> None:
+    found = []
+    for store in (embedded_store, neo4j_store):
+        ingest(store, reader("edgelist")(fixtures / "networks" / "911.txt", LoadContext(model, "911")))
+        scores = [t.as_dict() for t in disruption_scores(store, TLP.RED, Scope(), top=62)]
+        plan = takedown_plan(store, TLP.RED, Scope(), budget=3).as_dict()
+        found.append((scores, plan))
+    assert found[0] == found[1]
+    scores = found[0][0]
+    assert len({t["score"] for t in scores}) == len(scores)  # distinct 0-100 scores
 
 
 def test_a_red_node_never_reaches_an_amber_caller(store: GraphStore, model: Model, fixtures: Path) -> None:
