@@ -383,8 +383,8 @@ def test_a_french_package_of_the_demo_plan_has_no_english_sentence(
     values = {
         "name": "203.0.113.9", "label": "Infrastructure/ip", "component": 1492, "parts": [1490, 1],
         "parts_count": 2, "pairs_cut": 2980, "pairs_before": 1_100_000, "pairs_cut_share": 0.0027,
-        "layers": ["infrastructure", "money"], "substitutes_id": "substitutes.few", "substitutes": 2,
-        "like": "ip", "within": 2, "covered": 3, "contacts": 18,
+        "layers": ["infrastructure", "money"], "substitutes_id": "substitutes.few", "count": 2,
+        "like": "ip", "likes": "ips", "within": 2, "best": 3, "contacts": 18,
     }  # fmt: skip
     french = Renderer({"language": "fr", "requests": [], "party": {}}).why(
         {"id": "why.split", "values": values}
