@@ -21,14 +21,21 @@ from graph_model.store import GraphStore
 from graph_model.store.embedded import EmbeddedStore
 from loaders.generate import generate
 
+# When crimegraph first loaded a thing is the one property a rerun may not reproduce: what the killed
+# load committed keeps the time of that load (the earliest wins), as it should.
+LOAD_TIMES = {"date_added"}
+
 
 def _snapshot(store: GraphStore) -> tuple[dict[str, Any], dict[str, Any], set[Any]]:
     graph: nx.MultiDiGraph = store.subgraph(clearance=TLP.RED)
     edges = {
-        (u, v, k, tuple(sorted((a, str(b)) for a, b in d.items())))
+        (u, v, k, tuple(sorted((a, str(b)) for a, b in d.items() if a not in LOAD_TIMES)))
         for u, v, k, d in graph.edges(keys=True, data=True)
     }
-    return store.stats(clearance=TLP.RED).as_dict(), dict(graph.nodes(data=True)), edges
+    nodes = {
+        key: {a: b for a, b in data.items() if a not in LOAD_TIMES} for key, data in graph.nodes(data=True)
+    }
+    return store.stats(clearance=TLP.RED).as_dict(), nodes, edges
 
 
 def _load(store_arg: str, tables: list[Path], env: dict[str, str]) -> subprocess.Popen[str]:
