@@ -71,6 +71,13 @@ def main(
             show_default=False,
         ),
     ] = None,
+    include_undated: Annotated[
+        bool,
+        typer.Option(
+            "--include-undated",
+            help="With --since/--until: also keep links that carry no observed date (left out by default).",
+        ),
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
@@ -80,6 +87,7 @@ def main(
     if analyst is not None and not analyst.strip():
         fail("--analyst needs a name")
     state.analyst = analyst.strip() if analyst else None
+    state.include_undated = include_undated
 
 
 @app.command()

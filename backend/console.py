@@ -35,6 +35,7 @@ class _State:
     store_location: str | None = None
     clearance_note: str | None = None  # which clearance a read used, said when the command succeeds
     analyst: str | None = None  # --analyst; else the setting CRIMEGRAPH_ANALYST, else the OS user
+    include_undated: bool = False  # --include-undated: time windows (--since/--until) keep undated links
 
 
 def analyst() -> str:

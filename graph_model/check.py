@@ -13,9 +13,12 @@ from graph_model.store import GraphStore
 
 # Attributes every stored node / edge has besides its schema properties (graph_model.store.base).
 _NODE_FIELDS = frozenset(
-    {"kind", "type", "name", "tlp", "confidence", "first_seen", "last_seen", "date_added", "sources"}
+    {"kind", "type", "name", "tlp", "confidence", "sources"}
+    | {"first_seen", "last_seen", "date_added", "created", "modified"}
 )
-_EDGE_FIELDS = frozenset({"type", "tlp", "confidence", "first_seen", "last_seen", "date_added", "sources"})
+_EDGE_FIELDS = frozenset(
+    {"type", "tlp", "confidence", "first_seen", "last_seen", "date_added", "created", "modified", "sources"}
+)
 
 
 @dataclass(slots=True)

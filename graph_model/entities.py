@@ -32,6 +32,8 @@ RESERVED = frozenset(
         "first_seen",
         "last_seen",
         "date_added",
+        "created",
+        "modified",
         "confidence",
         "tlp",
         "tlp_rank",

@@ -79,9 +79,11 @@ def to_iso(value: Any) -> str | None:
 class Provenance:
     """Sources are ``dataset#record`` strings; times are UTC ISO text; confidence is 0-100.
 
-    ``first_seen``/``last_seen`` are when the thing was observed (as its sources say); ``date_added`` is when
-    crimegraph first loaded it - set by the store when a record is first written, never by a loader, and
-    kept (the earliest) by every later merge or re-load.
+    ``first_seen``/``last_seen`` are when the thing was observed (as its sources say);
+    ``created``/``modified`` are the source object's own dates (a STIX object's ``created``/``modified``:
+    when its producer wrote and last changed the record, not when anything was seen); ``date_added`` is
+    when crimegraph first loaded it - set by the store when a record is first written, never by a
+    loader, and kept (the earliest) by every later merge or re-load.
     """
 
     sources: frozenset[str]
@@ -90,6 +92,8 @@ class Provenance:
     confidence: int = 50
     tlp: TLP = TLP.CLEAR
     date_added: str | None = None
+    created: str | None = None
+    modified: str | None = None
 
     @classmethod
     def of(
@@ -101,8 +105,11 @@ class Provenance:
         last_seen: Any = None,
         confidence: int = 50,
         tlp: TLP | str = TLP.CLEAR,
+        created: Any = None,
+        modified: Any = None,
     ) -> Provenance:
-        """Provenance of one record; ``last_seen`` defaults to ``first_seen``."""
+        """Provenance of one record; ``last_seen`` defaults to ``first_seen`` (``modified`` does not
+        default to ``created``: a source that never changed its record gives no ``modified``)."""
         source = dataset if record is None else f"{dataset}#{record}"
         first = None if first_seen is None else to_iso(first_seen)
         last = (None if last_seen is None else to_iso(last_seen)) or first
@@ -112,13 +119,24 @@ class Provenance:
         # The frozen __init__ sets each field through object.__setattr__, which costs as much as all the
         # rest here; every loaded record makes one of these, so its fields are set directly.
         made = object.__new__(cls)
-        _set_sources, _set_first, _set_last, _set_confidence, _set_tlp, _set_added = _SETTERS
-        _set_sources(made, frozenset((source,)))
-        _set_first(made, first)
-        _set_last(made, last or first)
-        _set_confidence(made, confidence)
-        _set_tlp(made, marking)
-        _set_added(made, None)
+        (
+            set_sources,
+            set_first,
+            set_last,
+            set_confidence,
+            set_tlp,
+            set_added,
+            set_created,
+            set_modified,
+        ) = _SETTERS
+        set_sources(made, frozenset((source,)))
+        set_first(made, first)
+        set_last(made, last or first)
+        set_confidence(made, confidence)
+        set_tlp(made, marking)
+        set_added(made, None)
+        set_created(made, None if created is None else to_iso(created))
+        set_modified(made, None if modified is None else to_iso(modified))
         return made
 
     def added(self, when: str) -> Provenance:
@@ -126,7 +144,16 @@ class Provenance:
         if self.date_added is not None:
             return self
         made = object.__new__(Provenance)
-        values = (self.sources, self.first_seen, self.last_seen, self.confidence, self.tlp, when)
+        values = (
+            self.sources,
+            self.first_seen,
+            self.last_seen,
+            self.confidence,
+            self.tlp,
+            when,
+            self.created,
+            self.modified,
+        )
         for setter, value in zip(_SETTERS, values, strict=True):
             setter(made, value)
         return made
@@ -145,7 +172,7 @@ def _latest(a: str | None, b: str | None) -> str | None:
 
 def merge_provenance(a: Provenance, b: Provenance) -> Provenance:
     """Union of sources, earliest first_seen, latest last_seen, highest confidence, most restrictive TLP,
-    earliest date_added.
+    earliest date_added, earliest created, latest modified.
 
     Every rule is a join of a semilattice, so merging is idempotent, commutative and associative.
     """
@@ -156,6 +183,8 @@ def merge_provenance(a: Provenance, b: Provenance) -> Provenance:
         confidence=max(a.confidence, b.confidence),
         tlp=max(a.tlp, b.tlp),
         date_added=_earliest(a.date_added, b.date_added),
+        created=_earliest(a.created, b.created),
+        modified=_latest(a.modified, b.modified),
     )
 
 
@@ -168,6 +197,8 @@ def absorbs(a: Provenance, b: Provenance) -> bool:
         and (b.last_seen is None or (a.last_seen is not None and a.last_seen >= b.last_seen))
         and b.sources <= a.sources
         and (b.date_added is None or (a.date_added is not None and a.date_added <= b.date_added))
+        and (b.created is None or (a.created is not None and a.created <= b.created))
+        and (b.modified is None or (a.modified is not None and a.modified >= b.modified))
     )
 
 

@@ -52,9 +52,13 @@ class LoadContext:
         last_seen: Any = None,
         confidence: int | None = None,
         tlp: TLP | None = None,
+        created: Any = None,
+        modified: Any = None,
     ) -> Provenance:
         """Provenance for a record of this dataset; confidence/TLP default to the load's settings.
 
+        ``first_seen``/``last_seen`` only when the source says the thing was observed then;
+        ``created``/``modified`` are the source record's own dates (never a stand-in for observation).
         A record's own TLP can only make it more restrictive than the load's ``--tlp``.
         """
         return Provenance.of(
@@ -64,6 +68,8 @@ class LoadContext:
             last_seen=last_seen,
             confidence=self.confidence if confidence is None else confidence,
             tlp=max(self.tlp, tlp) if tlp is not None else self.tlp,
+            created=created,
+            modified=modified,
         )
 
 

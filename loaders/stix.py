@@ -175,12 +175,17 @@ def _prov(raw: dict[str, Any], ctx: LoadContext, level: TLP, statements: list[st
     confidence = raw.get("confidence")
     if isinstance(confidence, bool) or not isinstance(confidence, int) or not 0 <= confidence <= 100:
         confidence = None
+    # Observed dates only: an object's created/modified say when its producer wrote the record, not when
+    # anything was seen, so an object without first_seen (or first_observed, or a relationship's
+    # start_time) has no first_seen.
     prov = ctx.prov(
         raw["id"],
-        first_seen=raw.get("first_seen") or raw.get("start_time") or raw.get("created"),
-        last_seen=raw.get("last_seen") or raw.get("stop_time") or raw.get("modified"),
+        first_seen=raw.get("first_seen") or raw.get("first_observed") or raw.get("start_time"),
+        last_seen=raw.get("last_seen") or raw.get("last_observed") or raw.get("stop_time"),
         confidence=confidence,
         tlp=level,
+        created=raw.get("created"),
+        modified=raw.get("modified"),
     )
     if statements:  # statement markings (copyright, terms of use) travel with the record's provenance
         prov = replace(prov, sources=prov.sources | {f"{ctx.dataset}#{s}" for s in statements})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import networkx as nx
@@ -83,6 +83,7 @@ def money_flow(
     since: str | None = None,
     until: str | None = None,
     limit: int = 500,
+    include_undated: bool = False,
 ) -> MoneyFlow:
     """Where money from ``wallet`` went (``direction="out"``) or where money into it came from (``"in"``).
 
@@ -112,7 +113,9 @@ def money_flow(
         raise LimitExceeded(f"limit {limit} is outside 1-{MAX_LIMIT}")
     if not min_amount >= 0:  # also refuses NaN
         raise InvalidArgument(f"min_amount must be a number of at least 0, got {min_amount}")
-    window = time_window(since, until)
+    window = time_window(since, until, include_undated)
+    undated = replace(window, include_undated=True) if window and not window.include_undated else None
+    left_out = 0
     (origin_key,) = resolve_keys(store, [wallet], clearance)
     origin = store.nodes([origin_key], clearance=clearance)[origin_key]
     if origin.kind != "Wallet":
@@ -129,11 +132,15 @@ def money_flow(
         if not frontier:
             break
         walking = set(frontier)
-        links = [
-            link
-            for link in store.links(frontier, clearance=clearance, types=types, window=window)
-            if (link.source if out else link.target) in walking and link.source != link.target
-        ]
+
+        def onward(link: Link, walking: set[str] = walking) -> bool:
+            return (link.source if out else link.target) in walking and link.source != link.target
+
+        found = store.links(frontier, clearance=clearance, types=types, window=window)
+        links = [link for link in found if onward(link)]
+        if undated is not None:  # count the onward transfers the window left out for having no date
+            every = store.links(frontier, clearance=clearance, types=types, window=undated)
+            left_out += sum(1 for link in every if onward(link)) - len(links)
         moved: dict[str, _Arrival] = {}
         room = limit - len(nodes)
         for chunk in _in_pages(links, out, best, room):
@@ -179,7 +186,9 @@ def money_flow(
     return MoneyFlow(
         origin=origin,
         direction=direction,
-        network=Network(nodes=list(nodes.values()), edges=edges, truncated=truncated),
+        network=Network(
+            nodes=list(nodes.values()), edges=edges, truncated=truncated, undated_left_out=left_out
+        ),
         destinations=_destinations(origin_key, nodes, edges, best, services, out),
     )
 
@@ -353,12 +362,13 @@ def transfers_between(
     *,
     since: str | None = None,
     until: str | None = None,
+    include_undated: bool = False,
 ) -> list[ParallelTransfers]:
     """The transfers between two wallets that ``clearance`` may see, per direction (a to b first).
 
     Wallets are named by key or identifier; one not visible is :class:`NotFound`, as if it did not exist.
-    ``since``/``until`` keep transfers seen in that window (undated ones are kept: see
-    :func:`queries.neighbourhood.time_window`). An empty list when no visible transfer joins them.
+    ``since``/``until`` keep transfers seen in that window (undated ones only with ``include_undated``:
+    see :func:`queries.neighbourhood.time_window`). An empty list when no visible transfer joins them.
 
     Examples
     --------
@@ -368,7 +378,7 @@ def transfers_between(
     >>> pair.source == b, pair.count, pair.total, pair.first
     (True, 1, 2.5, '2022-03-01T10:00:00Z')
     """
-    window = time_window(since, until)
+    window = time_window(since, until, include_undated)
     a, b = resolve_keys(store, [wallet_a, wallet_b], clearance)
     found = store.nodes([a, b], clearance=clearance)
     for key, named in ((a, wallet_a), (b, wallet_b)):

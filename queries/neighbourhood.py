@@ -30,6 +30,8 @@ class Outline:
     links: list[Link]
     truncated: bool = False
     collapsed: dict[str, int] = field(default_factory=dict)
+    # Links of the entities shown that a time window left out for carrying no observed date.
+    undated_left_out: int = 0
 
 
 @dataclass(slots=True)
@@ -54,6 +56,7 @@ def neighbourhood(
     until: str | None = None,
     limit: int = 500,
     hub_cap: int = 50,
+    include_undated: bool = False,
 ) -> Network:
     """The entities within ``depth`` hops of ``keys`` (edges in either direction) and the edges between.
 
@@ -76,7 +79,8 @@ def neighbourhood(
     kinds : sequence of str, optional
         Node kinds the walk may reach (the seeds are always kept).
     since, until : str, optional
-        ISO dates: only edges seen in that window (undated edges are kept).
+        ISO dates: only edges seen in that window, as the caller sees their dates; edges without an
+        observed date only with ``include_undated`` (``undated_left_out`` counts those left out).
     limit : int
         Most nodes returned, 1-5000.
     hub_cap : int
@@ -104,12 +108,14 @@ def neighbourhood(
         until=until,
         limit=limit,
         hub_cap=hub_cap,
+        include_undated=include_undated,
     )
     return Network(
         nodes=found.nodes,
         edges=store.edges(found.links, clearance=clearance),
         truncated=found.truncated,
         collapsed=found.collapsed,
+        undated_left_out=found.undated_left_out,
     )
 
 
@@ -125,6 +131,7 @@ def outline(
     until: str | None = None,
     limit: int = 500,
     hub_cap: int = 50,
+    include_undated: bool = False,
 ) -> Outline:
     """:func:`neighbourhood` without reading the edges' records (same arguments, same checks).
 
@@ -148,24 +155,29 @@ def outline(
         raise InvalidArgument(f"hub_cap must be positive, got {hub_cap}")
     types = check_edge_set(store.model, edge_set)
     allowed = check_kinds(store.model, kinds)
-    window = time_window(since, until)
+    window = time_window(since, until, include_undated)
     seeds = resolve_keys(store, keys, clearance)
     walk = walk_out(store, clearance, seeds, depth, types, allowed, window, limit, hub_cap)
     nodes = store.nodes(walk.order, clearance=clearance)
+    left_out = 0
+    if window is not None and not window.include_undated and depth:
+        left_out = store.undated_links(sorted(nodes), clearance=clearance, types=types)
     return Outline(
         nodes=[nodes[k] for k in walk.order if k in nodes],
         links=[link for link in walk.links.values() if link.source in nodes and link.target in nodes],
         truncated=walk.truncated,
         collapsed={hub: n for hub, n in sorted(walk.collapsed.items()) if n},
+        undated_left_out=left_out,
     )
 
 
-def time_window(since: str | None, until: str | None) -> TimeWindow | None:
-    """The checked window of two user bounds (None: no bounds)."""
+def time_window(since: str | None, until: str | None, include_undated: bool = False) -> TimeWindow | None:
+    """The checked window of two user bounds (None: no bounds). Links without an observed date are
+    outside it unless ``include_undated``: nothing says they fall inside."""
     first, last = parse_time(since, "since"), parse_time(until, "until")
     if first and last and first > last:
         raise InvalidArgument(f"since {first} is after until {last}")
-    return TimeWindow(first, last) if first or last else None
+    return TimeWindow(first, last, include_undated) if first or last else None
 
 
 def walk_out(

@@ -40,6 +40,7 @@ def neighbour_links(
     kinds: Sequence[str] | None = None,
     since: str | None = None,
     until: str | None = None,
+    include_undated: bool = False,
 ) -> tuple[str, list[Link]]:
     """The entity's node key and its visible links (both ends visible, admitted by the window, the
     other end of ``kinds``) in the order :func:`neighbours` pages them: by the other entity's key, then
@@ -49,13 +50,37 @@ def neighbour_links(
     start, end = parse_time(since, "since"), parse_time(until, "until")
     if start and end and start > end:
         raise InvalidArgument(f"since {start} is after until {end}")
-    window = TimeWindow(start, end) if start or end else None
+    window = TimeWindow(start, end, include_undated) if start or end else None
     (origin,) = resolve_keys(store, [key], clearance)
     links = store.links([origin], clearance=clearance, types=types, window=window)
     if allowed is not None:
         links = [link for link in links if link.other_kind(origin) in allowed]
     links.sort(key=lambda link: (link.other(origin), link.type, link.key))
     return origin, links
+
+
+def undated_left_out(
+    store: GraphStore,
+    clearance: TLP,
+    key: str,
+    *,
+    edge_set: str | None = None,
+    kinds: Sequence[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    include_undated: bool = False,
+) -> int:
+    """How many of the links :func:`neighbour_links` would give with ``include_undated`` that it leaves
+    out without (links with no observed date, as the caller sees them); 0 without a window."""
+    if include_undated or not (since or until):
+        return 0
+    _, every = neighbour_links(
+        store, clearance, key, edge_set=edge_set, kinds=kinds, since=since, until=until, include_undated=True
+    )
+    _, dated = neighbour_links(
+        store, clearance, key, edge_set=edge_set, kinds=kinds, since=since, until=until
+    )
+    return len(every) - len(dated)
 
 
 def neighbours(
@@ -69,6 +94,7 @@ def neighbours(
     until: str | None = None,
     offset: int = 0,
     limit: int = 50,
+    include_undated: bool = False,
 ) -> NeighbourPage:
     """The links of ``key`` from ``offset`` on (at most ``limit``), each with the entity at its other end,
     and how many there are in all; only what the caller may see, never crossing a hidden entity.
@@ -84,7 +110,8 @@ def neighbours(
     kinds : sequence of str, optional
         Node kinds of the other end (default: every kind).
     since, until : str, optional
-        ISO dates: links seen in that window as the caller sees them (undated links are kept).
+        ISO dates: links seen in that window as the caller sees them (links without an observed date
+        only with ``include_undated``).
     offset, limit : int
         Where the page starts and how many it holds at most.
 
@@ -98,7 +125,14 @@ def neighbours(
     if offset < 0 or limit < 0:
         raise InvalidArgument(f"offset and limit are not negative (got {offset}, {limit})")
     origin, links = neighbour_links(
-        store, clearance, key, edge_set=edge_set, kinds=kinds, since=since, until=until
+        store,
+        clearance,
+        key,
+        edge_set=edge_set,
+        kinds=kinds,
+        since=since,
+        until=until,
+        include_undated=include_undated,
     )
     items = read_page(store, clearance, origin, links[offset : offset + limit])
     return NeighbourPage(total=len(links), offset=offset, items=items)

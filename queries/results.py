@@ -63,6 +63,8 @@ class Network:
     edges: list[Edge] = field(default_factory=list)
     truncated: bool = False
     collapsed: dict[str, int] = field(default_factory=dict)
+    # Links a time window left out for carrying no observed date (0 without a window).
+    undated_left_out: int = 0
 
     @property
     def hidden_count(self) -> int:

@@ -31,7 +31,9 @@ class Scope:
     ``keys`` (node keys or any identifier, e.g. ``attack:G0007``) limit it to their neighbourhood of
     ``depth`` hops (at most ``limit`` nodes); ``community`` to one community id of
     :func:`queries.partition.partition` with ``algorithm``; ``kinds`` to node kinds; ``edge_set`` to a
-    named edge set of the schema; ``since``/``until`` to edges seen in that window.
+    named edge set of the schema; ``since``/``until`` to edges seen in that window (edges with no
+    observed date only when ``include_undated``; the scope's graph counts those left out in
+    ``graph.graph["undated_left_out"]``).
     """
 
     keys: tuple[str, ...] = ()
@@ -43,10 +45,13 @@ class Scope:
     since: str | None = None
     until: str | None = None
     limit: int = DEFAULT_LIMIT
+    include_undated: bool = False
 
     @property
     def window(self) -> TimeWindow | None:
-        return TimeWindow(self.since, self.until) if self.since or self.until else None
+        if not (self.since or self.until):
+            return None
+        return TimeWindow(self.since, self.until, self.include_undated)
 
     def with_defaults(self, *, edge_set: str | None = None) -> Scope:
         """This scope with ``edge_set`` filled in where the caller named none."""
@@ -152,16 +157,22 @@ def scope_graph(store: GraphStore, clearance: TLP, scope: Scope) -> nx.MultiDiGr
         )
         graph = found.to_networkx()
         graph.graph["truncated"] = found.truncated
+        window = scope.window
+        if window is not None and not window.include_undated and scope.depth:
+            types = store.model.edge_types(scope.edge_set, None)
+            left = store.undated_links(sorted(found.nodes), clearance=clearance, types=types)
+            graph.graph["undated_left_out"] = left
     else:
         graph = store.subgraph(clearance=clearance, kinds=list(scope.kinds) or None, edge_set=scope.edge_set)
         window = scope.window
         if window is not None:
             drop = [
-                (u, v, k)
+                (u, v, k, data.get("first_seen") is None and data.get("last_seen") is None)
                 for u, v, k, data in graph.edges(keys=True, data=True)
                 if not window.admits(data.get("first_seen"), data.get("last_seen"))
             ]
-            graph.remove_edges_from(drop)
+            graph.remove_edges_from([(u, v, k) for u, v, k, _ in drop])
+            graph.graph["undated_left_out"] = sum(1 for *_, undated in drop if undated)
         graph.graph["truncated"] = False
     if scope.community is not None:
         communities = partition(graph, scope.algorithm)

@@ -56,6 +56,12 @@ from queries.scope import Scope
 T = TypeVar("T")
 MAX_TEXT = 200  # characters of search text
 
+INCLUDE_UNDATED = (
+    "With since/until: also keep links that carry no observed date (default: left out, and counted in "
+    "undatedLeftOut where the answer has it)"
+)
+IncludeUndated = Annotated[bool, strawberry.argument(description=INCLUDE_UNDATED)]
+
 
 @strawberry.input(description="Which part of the graph a question is about; every field narrows it.")
 class ScopeInput:
@@ -82,6 +88,7 @@ class ScopeInput:
         default=None, description="Links seen on or before (ISO 8601), as the caller sees their dates"
     )
     limit: int = strawberry.field(default=5000, description="Most entities around keys")
+    include_undated: bool = strawberry.field(default=False, description=INCLUDE_UNDATED)
 
     def to_scope(self, info: Info) -> Scope:
         within("scope.limit", self.limit, info.context.settings.max_scope)
@@ -95,6 +102,7 @@ class ScopeInput:
             since=self.since,
             until=self.until,
             limit=self.limit,
+            include_undated=self.include_undated,
         )
         return scope.check(info.context.store.model)
 
@@ -216,6 +224,7 @@ class Query:
         hub_cap: Annotated[
             int, strawberry.argument(description="Neighbours shown per entity before it is collapsed")
         ] = 50,
+        include_undated: IncludeUndated = False,
     ) -> t.Subgraph:
         ctx = info.context
         ctx.caller.check("read")
@@ -234,6 +243,7 @@ class Query:
             until=until,
             limit=limit,
             hub_cap=hub_cap,
+            include_undated=include_undated,
         )
         return t.Subgraph.outlined(found)
 
@@ -257,7 +267,8 @@ class Query:
         after: After = None,
         last: Last = None,
         before: Before = None,
-    ) -> Connection[t.Neighbour]:
+        include_undated: IncludeUndated = False,
+    ) -> t.NeighbourConnection:
         ctx = info.context
         ctx.caller.check("read")
         page = _page(info, first, after, last, before, 50)
@@ -270,10 +281,23 @@ class Query:
             kinds=values_of(kinds),
             since=since,
             until=until,
+            include_undated=include_undated,
         )
         start, stop = page.window(len(links))
         found = await ctx.run(neighbours.read_page, ctx.store, ctx.clearance, origin, links[start:stop])
-        return connection(found, page, t.Neighbour.of, total=len(links), offset=start)
+        left_out = await ctx.run(
+            neighbours.undated_left_out,
+            ctx.store,
+            ctx.clearance,
+            key,
+            edge_set=value_of(edge_set),
+            kinds=values_of(kinds),
+            since=since,
+            until=until,
+            include_undated=include_undated,
+        )
+        found_page = connection(found, page, t.Neighbour.of, total=len(links), offset=start)
+        return t.NeighbourConnection.counted(found_page, left_out)
 
     @strawberry.field(
         description="The shortest simple paths between two entities, shortest first: at most 20 "
@@ -392,6 +416,7 @@ class Query:
         since: Since = None,
         until: Until = None,
         limit: Annotated[int, strawberry.argument(description="Most wallets in `network`")] = 500,
+        include_undated: IncludeUndated = False,
     ) -> t.MoneyFlowResult:
         ctx = info.context
         ctx.caller.check("analyse")
@@ -407,6 +432,7 @@ class Query:
             since=since,
             until=until,
             limit=limit,
+            include_undated=include_undated,
         )
         return t.MoneyFlowResult.of(flow)
 

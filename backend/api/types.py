@@ -22,6 +22,15 @@ from queries.identify.profile import Profile
 from queries.neighbourhood import Outline
 from queries.neighbours import Neighbour as FoundNeighbour
 
+# Dates (docs/api.md "Dates"): what each means, in every type that carries it.
+CREATED = "When the source created its record of it (its own date, e.g. STIX `created`; not an observation)"
+MODIFIED = "When the source last changed its record of it (e.g. STIX `modified`; not an observation)"
+DATE_ADDED = "When crimegraph first loaded it (UTC; as the caller's clearance shows it)"
+UNDATED_LEFT_OUT = (
+    "Links the time window (since/until) left out because they carry no observed date (0 without a "
+    "window or with includeUndated)"
+)
+
 
 @strawberry.type(description="Where a fact came from, when it was seen, how sure and how restricted it is.")
 class Provenance:
@@ -34,6 +43,9 @@ class Provenance:
     )
     confidence: int = strawberry.field(description="How sure the sources are, 0-100 (the highest of them)")
     tlp: Tlp = strawberry.field(description="The TLP marking of what the caller sees")
+    created: str | None = strawberry.field(description=CREATED)
+    modified: str | None = strawberry.field(description=MODIFIED)
+    date_added: str | None = strawberry.field(description=DATE_ADDED)
 
     @classmethod
     def of(cls, prov: Prov) -> "Provenance":
@@ -43,6 +55,9 @@ class Provenance:
             last_seen=prov.last_seen,
             confidence=prov.confidence,
             tlp=Tlp[prov.tlp.name],
+            created=prov.created,
+            modified=prov.modified,
+            date_added=prov.date_added,
         )
 
 
@@ -68,6 +83,18 @@ class Entity:
     @strawberry.field(description="Where it came from, when it was seen, how sure, how restricted")
     def provenance(self) -> Provenance:
         return Provenance.of(self.node.prov)
+
+    @strawberry.field(description=CREATED)
+    def created(self) -> str | None:
+        return self.node.prov.created
+
+    @strawberry.field(description=MODIFIED)
+    def modified(self) -> str | None:
+        return self.node.prov.modified
+
+    @strawberry.field(description=DATE_ADDED)
+    def date_added(self) -> str | None:
+        return self.node.prov.date_added
 
     @classmethod
     def of(cls, node: Node) -> "Entity":
@@ -98,6 +125,18 @@ class Link:
     @strawberry.field(description="Where the link came from, when it was seen, how sure, how restricted")
     async def provenance(self, info: strawberry.Info) -> Provenance:
         return Provenance.of((await self.record(info)).prov)
+
+    @strawberry.field(description=CREATED)
+    async def created(self, info: strawberry.Info) -> str | None:
+        return (await self.record(info)).prov.created
+
+    @strawberry.field(description=MODIFIED)
+    async def modified(self, info: strawberry.Info) -> str | None:
+        return (await self.record(info)).prov.modified
+
+    @strawberry.field(description=DATE_ADDED)
+    async def date_added(self, info: strawberry.Info) -> str | None:
+        return (await self.record(info)).prov.date_added
 
     @strawberry.field(description="The source entity (batched per request; null if not visible)")
     async def source_entity(self, info: strawberry.Info) -> Entity | None:
@@ -144,16 +183,21 @@ class Subgraph:
     truncated: bool = strawberry.field(description="A limit cut the result short")
     hidden_count: int = strawberry.field(description="Neighbours hidden behind collapsed hubs")
     collapsed: list[Collapsed] = strawberry.field(description="Hubs shown with some neighbours left out")
+    undated_left_out: int = strawberry.field(description=UNDATED_LEFT_OUT, default=0)
 
     @classmethod
     def of(cls, network: r.Network) -> "Subgraph":
         edges = [Link.of(e) for e in network.edges]
-        return cls._made(network.nodes, edges, network.truncated, network.collapsed)
+        made = cls._made(network.nodes, edges, network.truncated, network.collapsed)
+        made.undated_left_out = network.undated_left_out
+        return made
 
     @classmethod
     def outlined(cls, found: Outline) -> "Subgraph":
         edges = [Link.outlined(link) for link in found.links]
-        return cls._made(found.nodes, edges, found.truncated, found.collapsed)
+        made = cls._made(found.nodes, edges, found.truncated, found.collapsed)
+        made.undated_left_out = found.undated_left_out
+        return made
 
     @classmethod
     def _made(
@@ -575,4 +619,21 @@ class IdentityDecision:
             analyst=record["analyst"],
             at=record["at"],
             score=record["score"],
+        )
+
+
+@strawberry.type(
+    description="A page of one entity's links (a Connection) and how many links the time window left out "
+    "for carrying no observed date."
+)
+class NeighbourConnection(Connection[Neighbour]):
+    undated_left_out: int = strawberry.field(description=UNDATED_LEFT_OUT, default=0)
+
+    @classmethod
+    def counted(cls, page: Connection[Neighbour], undated_left_out: int) -> "NeighbourConnection":
+        return cls(
+            edges=page.edges,
+            page_info=page.page_info,
+            total_count=page.total_count,
+            undated_left_out=undated_left_out,
         )

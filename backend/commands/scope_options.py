@@ -49,7 +49,10 @@ def make_scope(
     since: str | None = None,
     until: str | None = None,
 ) -> Scope:
-    """The :class:`~queries.scope.Scope` the options name (checked against the schema when used)."""
+    """The :class:`~queries.scope.Scope` the options name (checked against the schema when used); the
+    global ``--include-undated`` says whether a time window keeps links without an observed date."""
+    from backend.console import state
+
     return Scope(
         keys=tuple(keys or ()),
         depth=depth,
@@ -58,4 +61,5 @@ def make_scope(
         edge_set=edge_set,
         since=since,
         until=until,
+        include_undated=state.include_undated,
     )

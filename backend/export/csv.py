@@ -331,7 +331,9 @@ class _Writer:
         return row
 
 
-_PROVENANCE = frozenset({"type", "tlp", "confidence", "first_seen", "last_seen", "date_added", "sources"})
+_PROVENANCE = frozenset(
+    {"type", "tlp", "confidence", "sources", "first_seen", "last_seen", "date_added", "created", "modified"}
+)
 
 
 def _table(kind: str, type_: str) -> str | None:

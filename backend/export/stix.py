@@ -33,6 +33,7 @@ from backend.export.stix_objects import (
     WALLET_TYPE,
     custom_extension,
     node_object,
+    object_dates,
     provenance_references,
     stix_time,
     with_stated,
@@ -40,6 +41,11 @@ from backend.export.stix_objects import (
 from graph_model.errors import ValidationError
 from graph_model.provenance import TLP
 
+# What an edge carries beside its schema properties (written as STIX's own fields, not as properties).
+_EDGE_PROVENANCE = frozenset(
+    {"type", "tlp", "confidence", "sources", "stix_extra"}
+    | {"first_seen", "last_seen", "date_added", "created", "modified"}
+)
 # Edge kinds that are STIX relationship types (HOSTED_ON is STIX's "hosts", read the other way).
 RELATIONSHIP_TYPES = {
     "USES": "uses",
@@ -163,15 +169,8 @@ def _edge_object(
 ) -> dict[str, Any]:
     edge_type = data["type"]
     first, last = stix_time(data.get("first_seen")), stix_time(data.get("last_seen"))
-    created = first or last or EPOCH
-    modified = max(created, last or created)
-    props = {
-        k: v
-        for k, v in sorted(data.items())
-        if k
-        not in ("type", "tlp", "confidence", "first_seen", "last_seen", "date_added", "sources", "stix_extra")
-        and v not in (None, [], "")
-    }
+    created, modified = object_dates(data)
+    props = {k: v for k, v in sorted(data.items()) if k not in _EDGE_PROVENANCE and v not in (None, [], "")}
     extra: dict[str, Any] = {
         "x_crimegraph_key": key,
         "x_crimegraph_type": edge_type,
@@ -205,7 +204,7 @@ def _edge_object(
         }
         if first:
             obj["first_seen"] = first
-            obj["last_seen"] = modified
+            obj["last_seen"] = max(first, last or first)
         if isinstance(data.get("count"), int):
             obj["count"] = data["count"]
         if isinstance(data.get("summary"), bool):
@@ -229,8 +228,8 @@ def _edge_object(
     }
     if first:
         obj["start_time"] = first
-        if modified > first:
-            obj["stop_time"] = modified
+        if last and last > first:
+            obj["stop_time"] = last
     if data.get("description"):
         obj["description"] = data["description"]
     return with_stated(obj, data)

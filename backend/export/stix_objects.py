@@ -213,7 +213,8 @@ def crimegraph_properties(key: str, attrs: dict[str, Any], skip: frozenset[str])
 
 
 PROVENANCE = frozenset(
-    {"kind", "type", "name", "tlp", "confidence", "first_seen", "last_seen", "date_added", "sources"}
+    {"kind", "type", "name", "tlp", "confidence", "sources"}
+    | {"first_seen", "last_seen", "date_added", "created", "modified"}
 )
 
 
@@ -264,6 +265,16 @@ def with_stated(obj: dict[str, Any], attrs: dict[str, Any]) -> dict[str, Any]:
     return made
 
 
+def object_dates(attrs: dict[str, Any]) -> tuple[str, str]:
+    """A STIX object's ``created`` and ``modified``: the source object's own dates where it gave them;
+    else the first and last time it was seen; else when crimegraph first loaded it (an undated object's
+    required ``created``); ``modified`` never before ``created``."""
+    first, last = stix_time(attrs.get("first_seen")), stix_time(attrs.get("last_seen"))
+    created = stix_time(attrs.get("created")) or first or last or stix_time(attrs.get("date_added")) or EPOCH
+    modified = max(created, stix_time(attrs.get("modified")) or last or created)
+    return created, modified
+
+
 def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
     """The STIX object (a JSON dict) of one graph node with its networkx attributes."""
     otype = stix_type(attrs)
@@ -277,8 +288,7 @@ def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
     if otype in SCO_TYPES:
         return {**base, **_sco(key, attrs, otype)}
     first = stix_time(attrs.get("first_seen"))
-    created = first or stix_time(attrs.get("last_seen")) or EPOCH
-    modified = max(created, stix_time(attrs.get("last_seen")) or created)
+    created, modified = object_dates(attrs)
     obj: dict[str, Any] = {
         **base,
         "created": created,
@@ -294,7 +304,7 @@ def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
     if otype in SEEN and first:
         obj["first_seen"] = first
         if attrs.get("last_seen"):
-            obj["last_seen"] = modified
+            obj["last_seen"] = max(first, stix_time(attrs["last_seen"]) or first)
     obj.update(_SDO_FIELDS.get(otype, _nothing)(attrs, created))
     skip = PROVENANCE | MAPPED | {"stix_extra"}
     if otype == "intrusion-set":  # intrusion sets have no roles or types: keep them as crimegraph's own

@@ -24,6 +24,8 @@ NODE_BASE: dict[str, type] = {
     "first_seen": str,
     "last_seen": str,
     "date_added": str,
+    "created": str,
+    "modified": str,
     "sources": str,
 }
 EDGE_BASE: dict[str, type] = {
@@ -37,6 +39,8 @@ EDGE_BASE: dict[str, type] = {
     "first_seen": str,
     "last_seen": str,
     "date_added": str,
+    "created": str,
+    "modified": str,
     "sources": str,
 }
 _SCALARS: dict[str, type] = {"integer": int, "number": float, "boolean": bool}

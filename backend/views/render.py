@@ -24,7 +24,16 @@ from backend.views.transfers import merge_transfers
 from graph_model.model import Model
 from graph_model.provenance import TLP
 
-PROVENANCE = ("first_seen", "last_seen", "date_added", "confidence", "tlp", "sources")
+PROVENANCE = (
+    "first_seen",
+    "last_seen",
+    "created",
+    "modified",
+    "date_added",
+    "confidence",
+    "tlp",
+    "sources",
+)
 # Attributes every node carries that the tooltip shows in its own rows (not as properties).
 _NODE_FIXED = frozenset({"kind", "type", "name", "score", *PROVENANCE})
 _EDGE_FIXED = frozenset({"type", *PROVENANCE})

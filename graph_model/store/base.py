@@ -47,14 +47,23 @@ class LoadTarget(Protocol):
     def loading(self) -> AbstractContextManager[None]: ...
 
 
+# Earlier than any date a source gives: a window from here admits every dated link.
+EARLIEST = "0001-01-01T00:00:00Z"
+
+
 @dataclass(frozen=True, slots=True)
 class TimeWindow:
-    """Inclusive UTC ISO bounds; an edge without dates is kept, since absence of a date is not absence."""
+    """Inclusive UTC ISO bounds on when a link was observed (``first_seen``/``last_seen`` as the caller
+    sees them). A link with no observed date is outside a window unless ``include_undated``: nothing says
+    it falls inside (:meth:`GraphStore.undated_links` counts what a window left out so)."""
 
     since: str | None = None
     until: str | None = None
+    include_undated: bool = False
 
     def admits(self, first_seen: str | None, last_seen: str | None) -> bool:
+        if first_seen is None and last_seen is None:
+            return self.include_undated or (self.since is None and self.until is None)
         if self.since and last_seen and last_seen < self.since:
             return False
         return not (self.until and first_seen and first_seen > self.until)
@@ -129,6 +138,8 @@ def node_attributes(node: Node) -> dict[str, Any]:
         "first_seen": node.prov.first_seen,
         "last_seen": node.prov.last_seen,
         "date_added": node.prov.date_added,
+        "created": node.prov.created,
+        "modified": node.prov.modified,
         "sources": sorted(node.prov.sources),
         **node.props,
     }
@@ -150,6 +161,8 @@ def to_networkx(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph
             first_seen=edge.prov.first_seen,
             last_seen=edge.prov.last_seen,
             date_added=edge.prov.date_added,
+            created=edge.prov.created,
+            modified=edge.prov.modified,
             sources=sorted(edge.prov.sources),
             **edge.props,
         )
@@ -289,6 +302,13 @@ class GraphStore(abc.ABC):
         links = self.links([key], clearance=clearance, types=types)
         edges = sorted(self.edges(links, clearance=clearance), key=time_order)
         return len(links), edges[offset : offset + limit]
+
+    def undated_links(self, keys: Sequence[str], *, clearance: TLP, types: frozenset[str]) -> int:
+        """How many of :meth:`links` of ``keys`` carry no observed date as the caller sees them: what a time
+        window leaves out unless it includes undated links (answers say how many)."""
+        every = self.links(keys, clearance=clearance, types=types, window=TimeWindow(EARLIEST, None, True))
+        dated = self.links(keys, clearance=clearance, types=types, window=TimeWindow(EARLIEST, None))
+        return len(every) - len(dated)
 
     @abc.abstractmethod
     def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:

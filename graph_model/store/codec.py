@@ -26,6 +26,8 @@ def _prov_row(prov: Provenance) -> dict[str, Any]:
         "tlp": _LABELS[tlp],
         "tlp_rank": int(tlp),
         "date_added": prov.date_added,
+        "created": prov.created,
+        "modified": prov.modified,
     }
 
 
@@ -37,6 +39,8 @@ def _prov(row: Mapping[str, Any]) -> Provenance:
         confidence=int(row["confidence"]),
         tlp=_LEVELS[int(row["tlp_rank"])],
         date_added=row.get("date_added"),
+        created=row.get("created"),
+        modified=row.get("modified"),
     )
 
 
@@ -58,6 +62,8 @@ def _level_prov(part: Mapping[str, Any], level: TLP) -> Provenance:
         confidence=int(part["confidence"]),
         tlp=level,
         date_added=part.get("date_added"),
+        created=part.get("created"),
+        modified=part.get("modified"),
     )
 
 
@@ -151,6 +157,10 @@ def edge_fields(edge: Edge) -> dict[str, Any]:
         "tlp_rank": int(prov.tlp),
         "date_added": prov.date_added,
     }
+    if prov.created is not None:
+        fields["created"] = prov.created
+    if prov.modified is not None:
+        fields["modified"] = prov.modified
     if edge.levels is not None:
         fields["tlp_rank"] = int(min(edge.levels))
         fields["levels"] = orjson.dumps(

@@ -66,7 +66,18 @@ def schema_statements(model: Model) -> list[str]:
 
 
 # The fixed columns of ``codec.node_row`` (plus the node's search text).
-_PROV_FIELDS = ("sources", "first_seen", "last_seen", "date_added", "confidence", "tlp", "tlp_rank", "levels")
+_PROV_FIELDS = (
+    "sources",
+    "first_seen",
+    "last_seen",
+    "date_added",
+    "created",
+    "modified",
+    "confidence",
+    "tlp",
+    "tlp_rank",
+    "levels",
+)
 _NODE_FIELDS: tuple[str, ...] = ("key", "kind", "type", "name", "ids", *_PROV_FIELDS, "search_text")
 # What a relationship stores beside its schema properties. Its type and end nodes are the graph's own,
 # and its key and TLP label follow from them and from tlp_rank, so reads rebuild those (``EDGE_COLUMNS``).
@@ -76,6 +87,8 @@ _EDGE_FIELDS: tuple[str, ...] = (
     "first_seen",
     "last_seen",
     "date_added",
+    "created",
+    "modified",
     "confidence",
     "tlp_rank",
     "levels",
@@ -370,16 +383,19 @@ def _seen(which: str) -> str:
     )
 
 
-# ``r`` in the time window ``$since``/``$until`` (either may be null; an undated relationship is kept).
+# ``r`` in the time window ``$since``/``$until`` (either may be null: no window when both are); a
+# relationship without an observed date (as the caller sees it) only when ``$undated``.
 _IN_WINDOW = (
     f"AND ($since IS NULL OR coalesce({_seen('last')} >= $since, true)) "
     f"AND ($until IS NULL OR coalesce({_seen('first')} <= $until, true)) "
+    f"AND ($undated OR ($since IS NULL AND $until IS NULL) "
+    f"OR {_seen('first')} IS NOT NULL OR {_seen('last')} IS NOT NULL) "
 )
 
 
 def links(model: Model, types: frozenset[str]) -> str:
     """Visible relationships of ``types`` touching the given entities, both ends visible, in the time
-    window ``$since``/``$until`` (either may be null; an undated relationship is kept), each once.
+    window ``$since``/``$until`` (see ``_IN_WINDOW``), each once.
 
     The types are in the pattern (from the schema, through :func:`label`) so a hub's relationships of
     other types are never read. Returns what ``base.Link`` holds; ``ref`` is the element id.

@@ -485,6 +485,7 @@ class Neo4jStore(GraphStore):
             clearance=int(clearance),
             since=window.since if window else None,
             until=window.until if window else None,
+            undated=window.include_undated if window else True,
         )
         found = {
             link.key: link
@@ -521,6 +522,7 @@ class Neo4jStore(GraphStore):
             "clearance": int(clearance),
             "since": window.since if window else None,
             "until": window.until if window else None,
+            "undated": window.include_undated if window else True,
             "kinds": sorted(kinds) if kinds is not None else None,
             "keep": sorted(keep),
             "cap": cap,
