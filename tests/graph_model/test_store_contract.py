@@ -177,7 +177,14 @@ def test_neighbourhood_filters(store: GraphStore, ecosystem: tuple[list[Node], l
     assert {n.kind for n in kinds.nodes.values()} == {"Actor", "Malware"}
     window = TimeWindow(since="2016-01-01", until="2016-12-31")
     timed = store.neighbourhood(["software:x-agent"], clearance=TLP.RED, depth=1, window=window)
-    # USES ends 2015 (outside); the C2 edge has no date (kept); the domain edge is in 2016.
+    # USES ends 2015 (outside); the C2 edge has no date (left out); the domain edge is in 2016.
+    assert set(timed.nodes) == {"software:x-agent", "domain:microsoft-updater.net"}
+    assert (
+        store.undated_links(["software:x-agent"], clearance=TLP.RED, types=frozenset({"COMMUNICATES_WITH"}))
+        == 1
+    )
+    window = TimeWindow(since="2016-01-01", until="2016-12-31", include_undated=True)
+    timed = store.neighbourhood(["software:x-agent"], clearance=TLP.RED, depth=1, window=window)
     assert set(timed.nodes) == {"software:x-agent", "ip:185.86.148.227", "domain:microsoft-updater.net"}
     capped = store.neighbourhood(["software:x-agent"], clearance=TLP.RED, depth=2, limit=2)
     assert capped.truncated and len(capped.nodes) == 2
@@ -404,6 +411,10 @@ def test_near_counts_hubs_and_shows_the_first_neighbours(store: GraphStore, mode
     actors = store.near([hoster.key], clearance=TLP.RED, types=every, kinds=frozenset({"Actor"}))
     assert [link.source for link in actors[hoster.key].links] == [actor.key]
     window = TimeWindow(since="2021-01-01")
+    timed = store.near([hoster.key, actor.key], clearance=TLP.RED, types=every, window=window)
+    assert (timed[actor.key].degree, timed[actor.key].links) == (0, [])
+    assert timed[hoster.key].degree == 0  # the hosting links carry no date: outside any window
+    window = TimeWindow(since="2021-01-01", include_undated=True)
     timed = store.near([hoster.key, actor.key], clearance=TLP.RED, types=every, window=window)
     assert (timed[actor.key].degree, timed[actor.key].links) == (0, [])
     assert timed[hoster.key].degree == 8

@@ -58,7 +58,9 @@ def test_attack_excerpt_groups_software_and_revocations(
     )
     assert {"Fancy Bear", "Sofacy"} <= set(apt28.props["aliases"])
     assert apt28.props["stix_id"] == "intrusion-set--bef4c620-0787-42a8-a96d-b7eb6e85917c"
-    assert apt28.prov.first_seen == "2017-05-31T21:31:48Z" and apt28.prov.last_seen is not None
+    # MITRE never says when a group was observed: created/modified are its record's dates, not sightings.
+    assert apt28.prov.first_seen is None and apt28.prov.last_seen is None
+    assert apt28.prov.created == "2017-05-31T21:31:48Z" and apt28.prov.modified is not None
     assert embedded_store.get(APT34, clearance=RED).props["revoked"] is True
     assert embedded_store.get("attack:G0015", clearance=RED).props["deprecated"] is True
     assert (APT34, OILRIG) in {(u, v) for u, v, _ in edges(embedded_store, "REVOKED_BY")}

@@ -64,7 +64,12 @@ def test_neighbourhood_filters_and_clearance(sample: GraphStore) -> None:
     actors = neighbourhood(sample, TLP.RED, ["group:lockbit"], depth=2, kinds=["Actor"])
     assert {n.kind for n in actors.nodes} == {"Actor"}
     early = neighbourhood(sample, TLP.RED, ["group:lockbit"], depth=1, until="2021-01-31")
-    assert {e.type for e in early.edges} == {"MEMBER_OF", "OWNS"}  # OWNS is undated: kept
+    assert {e.type for e in early.edges} == {"MEMBER_OF"}  # OWNS is undated: left out, and counted
+    assert early.undated_left_out == 1
+    asked = neighbourhood(
+        sample, TLP.RED, ["group:lockbit"], depth=1, until="2021-01-31", include_undated=True
+    )
+    assert {e.type for e in asked.edges} == {"MEMBER_OF", "OWNS"} and asked.undated_left_out == 0
     capped = neighbourhood(sample, TLP.RED, ["group:lockbit"], depth=2, limit=3)
     assert len(capped.nodes) == 3 and capped.truncated
 

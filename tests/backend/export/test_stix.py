@@ -13,7 +13,7 @@ import pytest
 
 from backend.export import stix
 from backend.export.graph import export_graph
-from backend.export.stix_objects import EPOCH, SCO_TYPES, TLP2
+from backend.export.stix_objects import SCO_TYPES, TLP2, object_dates
 from graph_model.identity import uuid_key
 from graph_model.model import default_model
 from graph_model.provenance import TLP
@@ -71,6 +71,14 @@ def _stix_time(value: str) -> str:
     return value[:19] + "Z"
 
 
+def _seen(obj: dict[str, Any], first_name: str, last_name: str) -> tuple[str | None, str | None]:
+    """The observed dates the loader reads from an exported object (last seen defaults to first)."""
+    first, last = obj.get(first_name), obj.get(last_name)
+    first = _stix_time(first) if first else None
+    last = _stix_time(last) if last else first
+    return first, last
+
+
 def _edge_type_back(edge_type: str, source_kind: str, target_kind: str) -> str:
     """The type an edge comes back as: its own where STIX has a word for it and the schema allows it
     between the kinds the ends come back as, else RELATED_TO (which keeps the word)."""
@@ -103,7 +111,6 @@ def expected_back(graph: nx.MultiDiGraph, bundle: dict[str, Any]) -> dict[str, A
         elif (kind, type_) == ("Infrastructure", "provider"):
             kind, type_ = "Identity", "organization"
         kinds[keys[key]] = kind
-        created = obj.get("created")
         expressed = EXPRESSED - {"classification"} if obj["type"] == "intrusion-set" else EXPRESSED
         if sco:
             expressed = expressed - {
@@ -118,7 +125,8 @@ def expected_back(graph: nx.MultiDiGraph, bundle: dict[str, Any]) -> dict[str, A
                 key.partition(":")[2] if sco else a["name"],
                 a["tlp"],
                 a["confidence"],
-                None if sco else _stix_time(created),
+                *((None, None) if sco else _seen(obj, "first_seen", "last_seen")),
+                None if sco else _stix_time(obj["created"]),
                 None if sco else _stix_time(obj["modified"]),
                 {p: a[p] for p in expressed if a.get(p) not in (None, [], "")},
             )
@@ -127,11 +135,13 @@ def expected_back(graph: nx.MultiDiGraph, bundle: dict[str, Any]) -> dict[str, A
     for u, v, a in graph.edges(data=True):
         if u not in keys or v not in keys:
             continue  # ALIAS_OF candidates come back as RELATED_TO "alias-of" (the loader derives its own)
-        first = a.get("first_seen") or a.get("last_seen")
-        created = _stix_time(first) if first else _stix_time(EPOCH)
-        last = max(created, a.get("last_seen") or created)
+        # Observed dates travel as start/stop time (first/last seen on a sighting); the object's own
+        # created/modified as created/modified, else the seen dates, else when it was first loaded.
+        first, last = a.get("first_seen"), a.get("last_seen")
+        seen = (first, max(first, last or first)) if first else (None, None)
+        created, modified = (_stix_time(t) for t in object_dates(a))
         if a["type"] == "MATCHES":  # derived again from the indicator's pattern
-            created = last = None
+            seen, created, modified = (None, None), None, None
         edges.append(
             (
                 _edge_type_back(a["type"], kinds[keys[u]], kinds[keys[v]]),
@@ -139,14 +149,16 @@ def expected_back(graph: nx.MultiDiGraph, bundle: dict[str, Any]) -> dict[str, A
                 keys[v],
                 a["tlp"],
                 None if a["type"] == "MATCHES" else a["confidence"],
+                *seen,
                 created,
-                last,
+                modified,
             )
         )
     return {"nodes": sorted(nodes, key=repr), "edges": sorted(edges, key=repr)}
 
 
 CREATOR_KEY = uuid_key(stix.CREATOR)
+DATES = ("first_seen", "last_seen", "created", "modified")
 
 
 def _sco(a: dict[str, Any]) -> bool:
@@ -158,8 +170,8 @@ def _sco(a: dict[str, Any]) -> bool:
 def _provenance(key: str, a: dict[str, Any]) -> tuple[Any, ...]:
     # An observable is exported by its canonical value: another spelling in a pattern comes back as an alias.
     if _sco(a):
-        return (None, None, None)
-    return (a["confidence"], a["first_seen"], a["last_seen"])
+        return (None, None, None, None, None)
+    return (a["confidence"], a["first_seen"], a["last_seen"], a["created"], a["modified"])
 
 
 def loaded_back(graph: nx.MultiDiGraph) -> dict[str, Any]:
@@ -188,8 +200,7 @@ def loaded_back(graph: nx.MultiDiGraph) -> dict[str, Any]:
             v,
             a["tlp"],
             None if a["type"] == "MATCHES" else a["confidence"],
-            None if a["type"] == "MATCHES" else a["first_seen"],
-            None if a["type"] == "MATCHES" else a["last_seen"],
+            *((None,) * 4 if a["type"] == "MATCHES" else (a[d] for d in DATES)),
         )
         for u, v, a in graph.edges(data=True)
         if a["type"] not in ("ALIAS_OF", "IN_SECTOR")
