@@ -522,6 +522,16 @@ class Query:
         ctx.caller.check("read")
         return t.Stats.of(await ctx.run(ctx.store.stats, clearance=ctx.clearance))
 
+    @strawberry.field(
+        description="The store's data version: a number every write (a load, an ingest, a clear, an "
+        "analyst's decision) increases; a saved investigation or a package cites it to say what data it "
+        "was made from."
+    )
+    async def data_version(self, info: Info) -> int:
+        ctx = info.context
+        ctx.caller.check("read")
+        return await ctx.run(ctx.store.data_version)
+
     # -- disruption (issue 10) ---------------------------------------------------------------------
 
     @strawberry.field(

@@ -51,6 +51,7 @@ def api(
 
 QUERY = """
 query($k: String!) {
+  dataVersion
   node(key: $k) { created modified dateAdded provenance { created modified dateAdded firstSeen } }
   narrow: neighbourhood(keys: [$k], since: "2022-01-01") {
     undatedLeftOut edges { target created dateAdded provenance { firstSeen } }
@@ -70,6 +71,7 @@ def test_dates_and_windows(api: Api) -> None:
     origin = f"btc:{ADDRESSES[0]}"
     third = f"btc:{ADDRESSES[3]}"
     data: dict[str, Any] = api.data(QUERY, {"k": origin})  # analyst: GREEN clearance
+    assert data["dataVersion"] == api.store.data_version() > 0
     node = data["node"]
     assert (node["created"], node["modified"]) == ("2020-01-02T03:04:05Z", "2024-05-06T07:08:09Z")
     assert node["dateAdded"] and node["dateAdded"] == node["provenance"]["dateAdded"]
