@@ -42,6 +42,7 @@ class Walk:
     links: dict[str, Link] = field(default_factory=dict)
     truncated: bool = False
     collapsed: dict[str, int] = field(default_factory=dict)
+    expanded: list[str] = field(default_factory=list)  # the entities whose links the walk asked for
 
 
 def neighbourhood(
@@ -160,8 +161,10 @@ def outline(
     walk = walk_out(store, clearance, seeds, depth, types, allowed, window, limit, hub_cap)
     nodes = store.nodes(walk.order, clearance=clearance)
     left_out = 0
-    if window is not None and not window.include_undated and depth:
-        left_out = store.undated_links(sorted(nodes), clearance=clearance, types=types)
+    if window is not None and not window.include_undated and walk.expanded:
+        # The undated links of the entities whose links the walk took: what the window left out.
+        expanded = sorted(set(walk.expanded) & nodes.keys())
+        left_out = store.undated_links(expanded, clearance=clearance, types=types, kinds=allowed)
     return Outline(
         nodes=[nodes[k] for k in walk.order if k in nodes],
         links=[link for link in walk.links.values() if link.source in nodes and link.target in nodes],
@@ -220,6 +223,7 @@ def walk_out(
             around = store.near(
                 chunk, clearance=clearance, types=types, window=window, kinds=kinds, keep=keep, cap=hub_cap
             )
+            walk.expanded.extend(chunk)
             for key in chunk:
                 near = around[key]
                 shown = sorted({link.other(key) for link in near.links})

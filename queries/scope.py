@@ -159,8 +159,13 @@ def scope_graph(store: GraphStore, clearance: TLP, scope: Scope) -> nx.MultiDiGr
         graph.graph["truncated"] = found.truncated
         window = scope.window
         if window is not None and not window.include_undated and scope.depth:
+            # The undated links of the entities the walk expanded (those nearer than depth).
+            around = graph.to_undirected(as_view=True)
+            starts = [s for s in seeds if s in graph]
+            near = nx.multi_source_dijkstra_path_length(around, starts, scope.depth - 1) if starts else {}
             types = store.model.edge_types(scope.edge_set, None)
-            left = store.undated_links(sorted(found.nodes), clearance=clearance, types=types)
+            kinds = frozenset(scope.kinds) if scope.kinds else None
+            left = store.undated_links(sorted(near), clearance=clearance, types=types, kinds=kinds)
             graph.graph["undated_left_out"] = left
     else:
         graph = store.subgraph(clearance=clearance, kinds=list(scope.kinds) or None, edge_set=scope.edge_set)

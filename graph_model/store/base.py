@@ -303,12 +303,29 @@ class GraphStore(abc.ABC):
         edges = sorted(self.edges(links, clearance=clearance), key=time_order)
         return len(links), edges[offset : offset + limit]
 
-    def undated_links(self, keys: Sequence[str], *, clearance: TLP, types: frozenset[str]) -> int:
-        """How many of :meth:`links` of ``keys`` carry no observed date as the caller sees them: what a time
-        window leaves out unless it includes undated links (answers say how many)."""
+    def undated_links(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        kinds: frozenset[str] | None = None,
+    ) -> int:
+        """How many of :meth:`links` of ``keys`` (to entities of ``kinds``, or any) carry no observed date
+        as the caller sees them: what a time window leaves out unless it includes undated links."""
+        if not keys:
+            return 0
+        asked = frozenset(keys)
+
+        def counted(link: Link) -> bool:
+            if kinds is None:
+                return True
+            ends = ((link.source, link.target_kind), (link.target, link.source_kind))
+            return any(here in asked and kind in kinds for here, kind in ends)
+
         every = self.links(keys, clearance=clearance, types=types, window=TimeWindow(EARLIEST, None, True))
         dated = self.links(keys, clearance=clearance, types=types, window=TimeWindow(EARLIEST, None))
-        return len(every) - len(dated)
+        return sum(map(counted, every)) - sum(map(counted, dated))
 
     @abc.abstractmethod
     def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
