@@ -57,6 +57,8 @@ _FIXED = {
     "first_seen": "string",
     "last_seen": "string",
     "date_added": "string",
+    "created": "string",
+    "modified": "string",
     "confidence": "long",
     "tlp": "string",
     "tlp_rank": "long",
