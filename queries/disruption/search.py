@@ -37,8 +37,8 @@ LARGE = 20_000  # beyond this many nodes: fewer starts
 RESTARTS = 24
 SEPARATOR_STARTS = 8  # community separators tried as starts
 RESOLUTIONS = (1.0, 0.1)  # Louvain resolutions: finer and coarser communities
-WORK = 3.0e8  # graph elements (nodes + edges) the search may visit, in passes over the graph
-MIN_PASSES = 200
+WORK = 1.2e7  # graph elements (nodes + edges) the search may visit, in passes over the graph
+MIN_PASSES = 20
 MAX_PASSES = 200_000
 EPS = 1e-12
 
@@ -49,7 +49,7 @@ def work_budget(n: int, m: int) -> int:
     Examples
     --------
     >>> work_budget(62, 159), work_budget(102_281, 427_742)
-    (200000, 566)
+    (54298, 22)
     """
     return max(MIN_PASSES, min(MAX_PASSES, int(WORK / max(1, n + m))))
 
