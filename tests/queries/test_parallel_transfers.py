@@ -64,9 +64,11 @@ def test_transfers_between_two_wallets(store: GraphStore, model: Model) -> None:
     assert only.count == 3 and "t5" not in {t.tx_id for t in only.transfers}
     red = transfers_between(store, TLP.RED, KA, KB)[0]
     assert red.count == 4 and red.total == 10.75 and red.last == "2023-06-01T00:00:00Z" and red.tlp == "RED"
-    # A time window keeps the undated one (absence of a date is not absence).
+    # A time window leaves the undated one out unless asked for it (DESIGN.md, shared contracts: dates).
     (windowed,) = transfers_between(store, TLP.CLEAR, KA, KB, since="2022-01-02")
-    assert [t.tx_id for t in windowed.transfers] == ["t1", "t3"]
+    assert [t.tx_id for t in windowed.transfers] == ["t1"]
+    (asked,) = transfers_between(store, TLP.CLEAR, KA, KB, since="2022-01-02", include_undated=True)
+    assert [t.tx_id for t in asked.transfers] == ["t1", "t3"]
     with pytest.raises(InvalidArgument, match="not a Wallet"):
         store.upsert([make_node(model, "Actor", "group", "X", prov=Provenance.of("t", "x"))], [])
         transfers_between(store, TLP.CLEAR, KA, "group:x")
