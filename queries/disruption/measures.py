@@ -31,7 +31,9 @@ class Indexed:
     def of(cls, graph: nx.Graph) -> Indexed:
         nodes = list(graph.nodes)
         index = {node: i for i, node in enumerate(nodes)}
-        adj = [[index[m] for m in graph.adj[node] if m != node] for node in nodes]
+        # sorted neighbours: the same graph read from either store (edges in any order) gives the same
+        # index, so the same searches, communities and plans
+        adj = [sorted(index[m] for m in graph.adj[node] if m != node) for node in nodes]
         return cls(nodes, index, adj)
 
     @classmethod

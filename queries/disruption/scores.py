@@ -185,7 +185,11 @@ def _kcore(graph: nx.Graph, details: dict[Hashable, dict[str, Any]], seed: int) 
 
 def _bridge(graph: nx.Graph, details: dict[Hashable, dict[str, Any]], seed: int) -> dict[Hashable, float]:
     algorithm = "louvain" if graph.number_of_nodes() <= LOUVAIN_MAX else "label_propagation"
-    keyed = nx.relabel_nodes(graph, {v: str(v) for v in graph}, copy=True)
+    # a canonical order of nodes and edges: Louvain's result depends on it, and the stores read edges in
+    # different orders
+    keyed: nx.Graph = nx.Graph()
+    keyed.add_nodes_from(sorted(str(v) for v in graph))
+    keyed.add_edges_from(sorted(tuple(sorted((str(u), str(v)))) for u, v in graph.edges() if u != v))
     community = membership(partition(keyed, algorithm, seed=seed))
     result: dict[Hashable, float] = {}
     for node in graph:
