@@ -71,7 +71,7 @@ def test_scores_plans_and_verdicts_are_identical_across_stores(
         scores = [t.as_dict() for t in disruption_scores(store, TLP.RED, Scope(), top=62)]
         plan = takedown_plan(store, TLP.RED, Scope(), budget=3).as_dict()
         found.append((scores, plan))
-    for (x, y) in zip(found[0][0], found[1][0], strict=True):
+    for x, y in zip(found[0][0], found[1][0], strict=True):
         assert x == y, [(k, x[k], y.get(k)) for k in x if x[k] != y.get(k)]
     assert found[0][1] == found[1][1], [k for k in found[0][1] if found[0][1][k] != found[1][1].get(k)]
     scores = found[0][0]
