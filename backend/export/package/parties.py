@@ -410,7 +410,17 @@ class Router:
 def edge_of(graph: nx.MultiDiGraph, u: str, v: str, key: str) -> Edge:
     """The edge ``key`` from ``u`` to ``v`` of a graph made by ``to_networkx``, as an :class:`Edge` again."""
     data = graph.edges[u, v, key]
-    reserved = {"type", "tlp", "confidence", "first_seen", "last_seen", "sources", "date_added"}
+    reserved = {
+        "type",
+        "tlp",
+        "confidence",
+        "first_seen",
+        "last_seen",
+        "sources",
+        "date_added",
+        "created",
+        "modified",
+    }
     props = {k: val for k, val in data.items() if k not in reserved}
     prov = Provenance(
         sources=frozenset(data.get("sources") or ()),
@@ -419,5 +429,7 @@ def edge_of(graph: nx.MultiDiGraph, u: str, v: str, key: str) -> Edge:
         confidence=int(data["confidence"]),
         tlp=TLP.parse(data["tlp"]),
         date_added=data.get("date_added"),
+        created=data.get("created"),
+        modified=data.get("modified"),
     )
     return Edge(data["type"], u, v, prov, props, key[len(f"{data['type']}|{u}|{v}|") :])
