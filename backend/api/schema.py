@@ -584,7 +584,12 @@ class Query:
             float | None,
             strawberry.argument(description="Share (0-1) of the ties the recovery model predicts that form"),
         ] = None,
-        seed: int = 0,
+        seed: Annotated[
+            int,
+            strawberry.argument(
+                description="Seed of the search: the same graph, options and seed give the same plan"
+            ),
+        ] = 0,
         time_limit: Annotated[
             float | None,
             strawberry.argument(description="Seconds after which the search is cut (the plan then says so)"),

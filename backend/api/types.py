@@ -552,9 +552,9 @@ class Neighbour:
 
 @strawberry.type(description="A handle in a same-person candidate.")
 class IdentityParty:
-    key: str
-    name: str
-    kind: str
+    key: str = strawberry.field(description="The handle's or actor's key")
+    name: str = strawberry.field(description="Its name (the handle as written)")
+    kind: str = strawberry.field(description="Its node kind (Actor)")
 
 
 @strawberry.type(description="One signal behind a same-person candidate, with its match weight.")
@@ -570,8 +570,8 @@ class IdentityEvidence:
     description="Two handles that may be one person: a match probability with its evidence; never a merge."
 )
 class IdentityCandidate:
-    a: IdentityParty
-    b: IdentityParty
+    a: IdentityParty = strawberry.field(description="One handle of the pair (the smaller key)")
+    b: IdentityParty = strawberry.field(description="The other handle of the pair")
     score: float = strawberry.field(description="Match probability (0..1) that both are one person")
     evidence: list[IdentityEvidence] = strawberry.field(description="Strongest first")
     group: int = strawberry.field(description="Same-person group: candidates linked together share it")
@@ -601,11 +601,11 @@ class IdentityCandidate:
 
 @strawberry.type(description="An analyst's decision on a same-person candidate, with who and when.")
 class IdentityDecision:
-    a: str
-    b: str
+    a: str = strawberry.field(description="Key of one handle of the pair")
+    b: str = strawberry.field(description="Key of the other handle")
     verdict: str = strawberry.field(description="confirmed or rejected")
-    analyst: str
-    at: str
+    analyst: str = strawberry.field(description="Who decided (the API key's name or the CLI's --analyst)")
+    at: str = strawberry.field(description="When, as an ISO 8601 UTC time")
     score: float | None = strawberry.field(
         description="The pair's match probability then (null: not proposed)"
     )

@@ -291,12 +291,18 @@ def test_results_inside_answers_walk_to_the_end(api: Api, demo: dict[str, Any]) 
     )
     expected = shared_infrastructure(api.store, ANALYST, demo["groups"][0], limit=None)
     assert [s["node"]["key"] for s in shared] == [r.node.key for r in expected] and len(expected) > 3
-    plan = api.data(
-        "query($s: ScopeInput) { takedownPlan(scope: $s, budget: 5) { targets(first: 2) { totalCount "
-        "edges { node { key } } pageInfo { hasNextPage } } } }",
-        {"s": {"keys": [demo["groups"][0]], "depth": 1}},
-    )["takedownPlan"]["targets"]
-    assert plan["totalCount"] == 5 and len(plan["edges"]) == 2 and plan["pageInfo"]["hasNextPage"]
+    # A plan stops where no pick helps any more (no harmful pick), so its length is what the plan says.
+    query = (
+        "query($s: ScopeInput, $n: Int) { takedownPlan(scope: $s, budget: 5) { targets(first: $n) { "
+        "totalCount edges { node { key } } pageInfo { hasNextPage } } } }"
+    )
+    scope = {"keys": [demo["groups"][0]], "depth": 2}
+    whole = api.data(query, {"s": scope, "n": 100})["takedownPlan"]["targets"]
+    total = whole["totalCount"]
+    assert 1 <= total <= 5 and len(whole["edges"]) == total and not whole["pageInfo"]["hasNextPage"]
+    first = api.data(query, {"s": scope, "n": 1})["takedownPlan"]["targets"]
+    assert first["totalCount"] == total and first["edges"] == whole["edges"][:1]
+    assert first["pageInfo"]["hasNextPage"] == (total > 1)
 
 
 def test_paths_walk_to_the_end(api: Api, demo: dict[str, Any]) -> None:
