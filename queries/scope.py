@@ -8,7 +8,7 @@ node kinds, an edge set and a time window. :func:`scope_graph` turns it into a n
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import networkx as nx
@@ -57,7 +57,7 @@ class Scope:
         """This scope with ``edge_set`` filled in where the caller named none."""
         if self.edge_set is not None or edge_set is None:
             return self
-        return Scope(**{**self.as_dict(), "edge_set": edge_set})
+        return replace(self, edge_set=edge_set)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able fields (``keys``/``kinds`` as lists); the inverse of :meth:`from_dict`."""
@@ -95,7 +95,7 @@ class Scope:
             raise InvalidArgument(f"since {since} is after until {until}")
         if (since, until) == (self.since, self.until):
             return self
-        return Scope(**{**self.as_dict(), "since": since, "until": until})
+        return replace(self, since=since, until=until)  # keeps keys/kinds tuples: a scope is a cache key
 
 
 def check_kinds(model: Model, kinds: Sequence[str] | None) -> frozenset[str] | None:

@@ -92,3 +92,14 @@ def test_scope_round_trips_through_json() -> None:
     assert Scope.from_dict(scope.as_dict()) == scope
     with pytest.raises(InvalidArgument):
         Scope.from_dict({"bogus": 1})
+
+
+def test_a_checked_scope_with_a_window_stays_hashable() -> None:
+    # The API keeps rankings per scope: a scope whose window was normalised must still be a dict key.
+    from graph_model.model import default_model
+    from queries.scope import Scope as _Scope
+
+    scope = _Scope(keys=("a",), kinds=("Actor",), since="2024-01-01").check(default_model())
+    assert isinstance(scope.keys, tuple) and isinstance(scope.kinds, tuple)
+    assert {scope: 1}[scope] == 1
+    assert hash(scope.with_defaults(edge_set="social")) is not None
