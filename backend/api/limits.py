@@ -24,6 +24,7 @@ from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from backend.settings import ApiSettings
+from backend.taxii.media import TAXII
 from graph_model.errors import InvalidArgument, LimitExceeded
 
 MAX_DEPTH = 4  # neighbourhood hops
@@ -169,7 +170,7 @@ class BodyLimit:
         limit = self.limit_of(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(send, limit)
+            await _too_large(send, limit, scope["path"])
             return
         received = 0
         started = False
@@ -193,16 +194,24 @@ class BodyLimit:
         except HTTPException as exc:
             if exc.status_code != 413 or started:
                 raise
-            await _too_large(send, limit)
+            await _too_large(send, limit, scope["path"])
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = orjson.dumps({"detail": f"the request body is over the limit of {limit:,} bytes"})
+async def _too_large(send: Send, limit: int, path: str) -> None:
+    """The 413 answer: on TAXII routes the spec's error object with the TAXII media type (what TAXII clients
+    read), elsewhere the API's ``detail``."""
+    said = f"the request body is over the limit of {limit:,} bytes"
+    if path.startswith("/taxii2/"):
+        error = {"title": "Request Entity Too Large", "http_status": "413"}
+        body = orjson.dumps({**error, "description": f"{said} (max_content_length)"})
+        media = TAXII.encode()
+    else:
+        body, media = orjson.dumps({"detail": said}), b"application/json"
     await send(
         {
             "type": "http.response.start",
             "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "headers": [(b"content-type", media), (b"content-length", str(len(body)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": body})

@@ -1,21 +1,23 @@
 """TAXII collections: each a saved scope of the graph (as in OpenCTI), read at the caller's clearance.
 
 One collection always exists and holds everything the caller may see. Further collections are saved in
-the store's state (namespace ``taxii-collections``; ``crimegraph taxii-collection add``), each a scope
+the store's state (namespace ``taxii-collections``; ``crimegraph taxii collection add``), each a scope
 (keys and depth, kinds, edge set, time window) with a title and the marking given to objects posted to it
 without one of their own.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from backend.export.stix_objects import NAMESPACE
+from graph_model.errors import InvalidArgument, NotFound
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
-from queries.scope import DEFAULT_DEPTH, Scope
+from queries.scope import Scope
 
 STATE = "taxii-collections"
 ALL_ID = str(uuid.uuid5(NAMESPACE, "taxii:collection:everything"))
@@ -46,27 +48,18 @@ class Collection:
         }
 
     def as_state(self) -> dict[str, Any]:
-        scope = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.scope).items()}
         return {
             "title": self.title,
             "description": self.description,
             "alias": self.alias,
             "default_tlp": self.default_tlp.label,
-            "scope": scope,
+            "scope": self.scope.as_dict(),
         }
 
     @classmethod
     def from_state(cls, key: str, value: dict[str, Any]) -> Collection:
-        raw = dict(value.get("scope") or {})
-        scope = Scope(
-            keys=tuple(raw.get("keys") or ()),
-            depth=int(raw.get("depth") or DEFAULT_DEPTH),
-            community=raw.get("community"),
-            kinds=tuple(raw.get("kinds") or ()),
-            edge_set=raw.get("edge_set"),
-            since=raw.get("since"),
-            until=raw.get("until"),
-        )
+        known = set(Scope.__dataclass_fields__)
+        scope = Scope.from_dict({k: v for k, v in dict(value.get("scope") or {}).items() if k in known})
         return cls(
             key,
             str(value.get("title") or key),
@@ -101,3 +94,50 @@ def find(store: GraphStore, collection_id: str, default_tlp: TLP) -> Collection 
 
 def save(store: GraphStore, collection: Collection) -> None:
     store.put_state(STATE, collection.id, collection.as_state())
+
+
+def collection_id(alias: str) -> str:
+    """A saved collection's id: derived from its alias, so the same collection saved again keeps its id."""
+    return str(uuid.uuid5(NAMESPACE, f"taxii:collection:{alias}"))
+
+
+def slug(title: str) -> str:
+    """An alias made of a title: lower case, words joined by hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+def add(store: GraphStore, collection: Collection) -> Collection:
+    """Save a collection (its scope checked against the schema); InvalidArgument when its alias or title is
+    taken or it has no alias."""
+    if not collection.alias or slug(collection.alias) != collection.alias:
+        raise InvalidArgument(f"alias {collection.alias!r}: use lower-case letters, digits and hyphens")
+    made = Collection(
+        collection_id(collection.alias),
+        collection.title,
+        collection.description,
+        collection.scope.check(store.model),
+        collection.default_tlp,
+        collection.alias,
+    )
+    for known in collections(store, collection.default_tlp):
+        if known.alias == made.alias or known.title.casefold() == made.title.casefold():
+            raise InvalidArgument(f"a collection {known.title!r} (alias {known.alias}) exists already")
+    save(store, made)
+    return made
+
+
+def named(store: GraphStore, name: str, default_tlp: TLP) -> Collection:
+    """The collection with this id, alias or title; NotFound naming it."""
+    for known in collections(store, default_tlp):
+        if name in (known.id, known.alias) or name.casefold() == known.title.casefold():
+            return known
+    raise NotFound(f"no TAXII collection {name!r} (see: crimegraph taxii collection list)")
+
+
+def remove(store: GraphStore, name: str) -> Collection:
+    """Delete a saved collection by id, alias or title (the collection of everything stays)."""
+    found = named(store, name, TLP.AMBER)
+    if found.id == ALL_ID:
+        raise InvalidArgument("the collection of everything cannot be removed")
+    store.delete_state(STATE, found.id)
+    return found

@@ -9,11 +9,13 @@ clients send) or ``Authorization: Bearer KEY``; every read is at the key's clear
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException as BodyTooLarge
 
 from backend.api.auth import Caller, caller_of
 from backend.api.deps import Runner, StoreHolder
@@ -117,29 +119,30 @@ def _entries(
     return exports.get(store, _collection(store, collection_id, default_tlp), clearance)
 
 
-async def _page(
-    request: Request,
-    caller: Caller,
-    collection_id: str,
-    limit: int | None,
-    next_token: str | None,
-    **wanted: Any,
-) -> Page:
+async def _page(request: Request, caller: Caller, collection_id: str, wanted: Listing) -> Page:
     exports: Exports = request.app.state.taxii_exports
     found: list[Entry] = await _work(
         request, _entries, collection_id, _default_tlp(request), caller.clearance, exports
     )
-    return page(found, filters(**wanted), limit, next_token)
+    chosen = filters(wanted.added_after, wanted.ids, wanted.types, wanted.versions, wanted.spec_versions)
+    return page(found, chosen, wanted.limit, wanted.next)
 
 
-Matches = Annotated[list[str] | None, Query()]
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The filters and paging of the objects and manifest endpoints (TAXII 2.1 section 3.4), one dependency
+    for both."""
+
+    added_after: str | None = None
+    limit: int | None = None
+    next: str | None = None
+    ids: list[str] | None = None
+    types: list[str] | None = None
+    versions: list[str] | None = None
+    spec_versions: list[str] | None = None
 
 
-@router.get(f"/{ROOT}/collections/{{collection_id}}/objects/")
-async def get_objects(
-    request: Request,
-    caller: Reader,
-    collection_id: str,
+def listing(
     added_after: str | None = None,
     limit: int | None = None,
     next: str | None = None,  # noqa: A002 - the spec's parameter name
@@ -147,14 +150,17 @@ async def get_objects(
     match_type: Annotated[list[str] | None, Query(alias="match[type]")] = None,
     match_version: Annotated[list[str] | None, Query(alias="match[version]")] = None,
     match_spec_version: Annotated[list[str] | None, Query(alias="match[spec_version]")] = None,
-) -> Response:
+) -> Listing:
+    return Listing(added_after, limit, next, match_id, match_type, match_version, match_spec_version)
+
+
+Listed = Annotated[Listing, Depends(listing)]
+
+
+@router.get(f"/{ROOT}/collections/{{collection_id}}/objects/")
+async def get_objects(request: Request, caller: Reader, collection_id: str, wanted: Listed) -> Response:
     """An envelope of the collection's objects the caller may see, a page at a time."""
-    found = await _page(
-        request, caller, collection_id, limit, next,
-        added_after=added_after, ids=match_id, types=match_type, versions=match_version,
-        spec_versions=match_spec_version,
-    )  # fmt: skip
-    return _envelope(found)
+    return _envelope(await _page(request, caller, collection_id, wanted))
 
 
 def _envelope(found: Page) -> Response:
@@ -176,10 +182,8 @@ async def get_object(
     match_spec_version: Annotated[list[str] | None, Query(alias="match[spec_version]")] = None,
 ) -> Response:
     """One object (its latest version), or 404 - the same whether it does not exist or is above clearance."""
-    found = await _page(
-        request, caller, collection_id, None, None, added_after=None, ids=[object_id], types=None,
-        versions=match_version, spec_versions=match_spec_version,
-    )  # fmt: skip
+    wanted = Listing(ids=[object_id], versions=match_version, spec_versions=match_spec_version)
+    found = await _page(request, caller, collection_id, wanted)
     if not found.entries:
         raise TaxiiError(404, "Object not found", f"no object {object_id!r} in this collection")
     return _envelope(found)
@@ -188,34 +192,16 @@ async def get_object(
 @router.get(f"/{ROOT}/collections/{{collection_id}}/objects/{{object_id}}/versions/")
 async def get_versions(request: Request, caller: Reader, collection_id: str, object_id: str) -> Response:
     """The versions of an object: crimegraph serves the latest only."""
-    found = await _page(
-        request, caller, collection_id, None, None, added_after=None, ids=[object_id], types=None,
-        versions=None, spec_versions=None,
-    )  # fmt: skip
+    found = await _page(request, caller, collection_id, Listing(ids=[object_id]))
     if not found.entries:
         raise TaxiiError(404, "Object not found", f"no object {object_id!r} in this collection")
     return taxii_response({"more": False, "versions": [found.entries[0].version]}, headers=found.headers())
 
 
 @router.get(f"/{ROOT}/collections/{{collection_id}}/manifest/")
-async def get_manifest(
-    request: Request,
-    caller: Reader,
-    collection_id: str,
-    added_after: str | None = None,
-    limit: int | None = None,
-    next: str | None = None,  # noqa: A002 - the spec's parameter name
-    match_id: Annotated[list[str] | None, Query(alias="match[id]")] = None,
-    match_type: Annotated[list[str] | None, Query(alias="match[type]")] = None,
-    match_version: Annotated[list[str] | None, Query(alias="match[version]")] = None,
-    match_spec_version: Annotated[list[str] | None, Query(alias="match[spec_version]")] = None,
-) -> Response:
+async def get_manifest(request: Request, caller: Reader, collection_id: str, wanted: Listed) -> Response:
     """What the objects endpoint would give, as manifest records (id, date added, version, media type)."""
-    found = await _page(
-        request, caller, collection_id, limit, next,
-        added_after=added_after, ids=match_id, types=match_type, versions=match_version,
-        spec_versions=match_spec_version,
-    )  # fmt: skip
+    found = await _page(request, caller, collection_id, wanted)
     body: dict[str, Any] = {"more": found.more}
     if found.next:
         body["next"] = found.next
@@ -266,12 +252,18 @@ async def add_objects(request: Request, caller: Reader, collection_id: str) -> R
     if not media.startswith("application/taxii+json") or ("version=" in media and "version=2.1" not in media):
         raise TaxiiError(415, "Unsupported Media Type", f"send {TAXII}")
     limit = _settings(request).max_payload
+    too_large = TaxiiError(413, "Request Entity Too Large", f"at most {limit:,} bytes (max_content_length)")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise TaxiiError(413, "Request Entity Too Large", f"at most {limit:,} bytes (max_content_length)")
-    body = await request.body()
+        raise too_large
+    try:
+        body = await request.body()
+    except BodyTooLarge as exc:  # a chunked body, counted over the limit as it was read (BodyLimit)
+        if exc.status_code != 413:
+            raise
+        raise too_large from None
     if len(body) > limit:
-        raise TaxiiError(413, "Request Entity Too Large", f"at most {limit:,} bytes (max_content_length)")
+        raise too_large
     try:
         envelope = json.loads(body)
     except (ValueError, UnicodeDecodeError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,6 +30,7 @@ from graph_model.store import GraphStore
 from graph_model.store.embedded import EmbeddedStore
 from queries.scope import Scope
 from tests.backend.export.graphs import seed
+from tests.backend.taxii.test_client import cli
 
 KEYS = {
     "clear": ("taxii-clear-key-0123456789", "viewer", "CLEAR"),
@@ -174,6 +176,13 @@ def test_errors_are_taxii_error_objects(served: Served) -> None:
     assert bad.status_code == 400
     posted = httpx.post(base, content=b'{"objects": []}', headers={**green, "Content-Type": taxii})
     assert posted.status_code == 403  # a viewer may not add objects
+    # Over max_content_length: refused before the body is read, as a TAXII error object.
+    loader = {"Authorization": f"Bearer {KEYS['loader'][0]}", "Accept": taxii, "Content-Type": taxii}
+    for body in (b" " * 20_000_001, iter([b" " * 10_000_000] * 3)):  # told by Content-Length, and chunked
+        large = httpx.post(base, content=body, headers=loader)
+        assert large.status_code == 413
+        assert large.headers["content-type"] == taxii
+        assert large.json()["http_status"] == "413" and large.json()["title"] == "Request Entity Too Large"
 
 
 def test_post_round_trips_through_the_loader(served: Served) -> None:
@@ -210,3 +219,63 @@ def test_post_round_trips_through_the_loader(served: Served) -> None:
     assert group["object_marking_refs"] == [TLP2[TLP.AMBER][0]]  # the collection's default marking
     seen_by_green = {o["id"] for o in pulled(served.collection("green"), per_request=1000)}
     assert green["id"] in seen_by_green and unmarked["id"] not in seen_by_green
+
+
+def test_saved_collections_from_the_command_line(model: Model, tmp_path: Path) -> None:
+    """`crimegraph taxii collection add/list/remove` keeps collections in the store's state; the server
+    offers them, each the STIX export of its scope at the caller's clearance."""
+    path = tmp_path / "graph.db"
+    store = EmbeddedStore(path, model)
+    nodes, _ = seed(store)
+    store.close()
+    where = ("--store", f"embedded:{path}")
+    add = ("taxii", "collection", "add")
+    added = cli(*where, *add, "Money trail", "--kind", "Wallet", "--kind", "Actor", "--default-tlp", "GREEN",
+                "--description", "Wallets and who holds them", "--json")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    made = json.loads(added.stdout)
+    assert (made["alias"], made["default_tlp"], made["scope"]) == (
+        "money-trail", "GREEN", {"kinds": ["Wallet", "Actor"]}
+    )  # fmt: skip
+    again = cli(*where, *add, "money trail")
+    assert again.returncode == 1 and "exists already" in again.stderr and "Traceback" not in again.stderr
+    bad = cli(*where, *add, "Nope", "--kind", "Spaceship")
+    assert bad.returncode == 1 and "unknown node kind 'Spaceship'" in bad.stderr
+    listed = json.loads(cli(*where, "taxii", "collection", "list", "--json").stdout)
+    assert [c["alias"] for c in listed] == ["everything", "money-trail"]
+
+    store = EmbeddedStore(path, model)
+    keys = ",".join(":".join(k) for k in KEYS.values())
+    app = create_app(Settings(store="embedded::memory:", api_keys=keys, api=ApiSettings()), store)
+    try:
+        with background(app) as url:
+            served = Served(url, store)
+            collections = {c.title: c for c in served.root("green").collections}
+            trail = collections["Money trail"]
+            assert (trail.id, trail.description) == (made["id"], "Wallets and who holds them")
+            for who in ("clear", "green", "red"):
+                clearance = TLP.parse(KEYS[who][2])
+                (mine,) = [c for c in served.root(who).collections if c.id == made["id"]]
+                scope = Scope(kinds=("Wallet", "Actor"))
+                want = stix.bundle(export_graph(store, clearance, scope))["objects"]
+                assert _by_id(pulled(mine, per_request=2)) == _by_id(want)
+                kinds = {o.get("x_crimegraph_kind") for o in want} - {None}
+                assert kinds <= {"Wallet", "Actor"} and "Wallet" in kinds
+            # An object posted to it without a marking gets the collection's default (GREEN).
+            when = "2024-05-01T10:00:00.000Z"
+            posted = {"type": "malware", "spec_version": "2.1", "is_family": True, "name": "Posted",
+                      "id": "malware--7a7a7a7a-0000-4000-8000-0000000000aa",
+                      "created": when, "modified": when}  # fmt: skip
+            (writable,) = [c for c in served.root("loader").collections if c.id == made["id"]]
+            assert writable.add_objects({"objects": [posted]}).success_count == 1
+            (everything,) = [c for c in served.root("green").collections if c.id == ALL_ID]
+            (got,) = [o for o in pulled(everything, per_request=1000) if o["id"] == posted["id"]]
+            assert got["object_marking_refs"] == [TLP2[TLP.GREEN][0]]
+    finally:
+        store.close()
+    removed = cli(*where, "taxii", "collection", "remove", "money-trail")
+    assert removed.returncode == 0, removed.stderr
+    assert [c["alias"] for c in json.loads(cli(*where, "taxii", "collection", "list", "--json").stdout)] == [
+        "everything"
+    ]
+    assert len(nodes) > 5
