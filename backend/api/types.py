@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 
 from backend.api.enums import Direction, EdgeType, NodeKind, Tlp
 from backend.api.paging import After, Before, Connection, First, Last, Page, connection
+from backend.views.identity import pair_path
 from graph_model.entities import Edge, Node
 from graph_model.provenance import Provenance as Prov
 from graph_model.store.base import Link as StoreLink
@@ -579,6 +580,10 @@ class IdentityCandidate:
         description="proposed, confirmed, or 'new evidence since rejected' (an analyst's decision)"
     )
     tlp: Tlp = strawberry.field(description="The highest marking among the evidence used")
+    view: str = strawberry.field(
+        description="Path of the workspace view of this pair on this server (both handles, their shared "
+        "evidence highlighted, confirm / reject)"
+    )
 
     @classmethod
     def of(cls, c: Candidate) -> "IdentityCandidate":
@@ -596,6 +601,7 @@ class IdentityCandidate:
             group=c.group,
             status=c.status,
             tlp=Tlp[c.marking.name],
+            view=pair_path(c.a.key, c.b.key),
         )
 
 

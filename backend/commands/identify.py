@@ -18,6 +18,7 @@ from backend.commands.scope_options import (
     make_scope,
 )
 from backend.console import analyst, app, opened_store, out, parse_tlp, run
+from backend.views.identity import pair_path
 from graph_model.entities import Edge
 from graph_model.provenance import Provenance
 from queries.identify.candidates import DEFAULT_MIN_SCORE, METHOD, Identification, identify
@@ -80,6 +81,8 @@ def identify_command(
         if as_json:
             data = found.as_dict()
             data["written"] = len(found.candidates) if write else 0
+            for item in data["candidates"]:  # where `crimegraph serve` shows the pair in the workspace
+                item["view"] = pair_path(item["a"]["key"], item["b"]["key"])
             print(json.dumps(data))
             return
         table = Table("#", "a", "b", "score", "group", "strongest evidence", title="same-person candidates")
@@ -93,6 +96,15 @@ def identify_command(
             f"{len(found.groups)} groups; {found.compared:,} of {found.all_pairs:,} handle pairs compared"
             + (f"; {len(found.candidates)} written as {CANDIDATE} links" if write else "")
         )
+        if found.candidates:
+            first = found.candidates[0]
+            out.print(
+                f"Open a pair with its shared evidence: crimegraph view identity {first.a.key} {first.b.key} "
+                f"(a file), or {pair_path(first.a.key, first.b.key)} on crimegraph serve (to confirm or "
+                "reject it there; /view/identify lists them all).",
+                highlight=False,
+                markup=False,
+            )
 
     run(body)
 

@@ -30,6 +30,7 @@ from backend.views.build import (
     plan_clearance,
     plan_view,
 )
+from backend.views.identity import identity_view
 from backend.views.render import View, ViewOptions, render
 from backend.views.shaping import AGGREGATE_BY
 from graph_model.errors import InvalidArgument
@@ -246,6 +247,24 @@ def plan(
         return plan_view(store, level, parsed)
 
     _write(build, clearance, out_file, node_cap, hub_cap, "community", as_json, default_clearance=own)
+
+
+@view_app.command("identity")
+def identity(
+    first: Annotated[str, typer.Argument(help="One handle (key or identifier), e.g. handle:coldeel59.")],
+    second: Annotated[str, typer.Argument(help="The other handle.")],
+    out_file: OutOpt = Path("identity.html"),
+    clearance: ClearanceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A same-person candidate pair (as `crimegraph identify` lists it): both handles with their shared
+    evidence highlighted and every signal's weight in words. Confirming or rejecting from the page needs
+    the server (crimegraph serve); from the CLI: crimegraph identify confirm / reject."""
+
+    def build(store: GraphStore, level: TLP) -> View:
+        return identity_view(store, level, first, second)
+
+    _write(build, clearance, out_file, NODE_CAP_DEFAULT, 50, "community", as_json)
 
 
 def read_plan(path: Path) -> tuple[Plan, TLP | None]:

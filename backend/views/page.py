@@ -116,6 +116,18 @@ def choose_page(ref: str, items: list[dict[str, Any]], highest: str, clearance: 
     return Page(html=html, csp=csp, counts={"choices": len(items)})
 
 
+def candidates_page(
+    listing: dict[str, Any], items: list[dict[str, Any]], highest: TLP, clearance: TLP
+) -> Page:
+    """The same-person candidates a caller may see, each a link to the pair's view (no script)."""
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    csp = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'"
+    html = env.from_string(_asset("candidates.html")).render(
+        items=items, **listing, **banner(highest, clearance)
+    )
+    return Page(html=html, csp=csp, counts={"candidates": len(items)})
+
+
 def page(title: str, data: dict[str, Any]) -> Page:
     """The page for one view's data (see :mod:`backend.views.render` for its shape)."""
     scripts = [vis_script(), _asset("view.js")]

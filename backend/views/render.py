@@ -40,6 +40,9 @@ _EDGE_FIXED = frozenset({"type", *PROVENANCE})
 # Edge properties that say how much flowed or how strong a tie is, in order of preference.
 EDGE_WEIGHTS = ("amount_usd", "amount", "weight", "count")
 RECOVERY = "RECOVERY"  # the edge type of a link recovery could form (plan views)
+EVIDENCE = "__evidence__"  # the kind of a shared value drawn as a marker (a pair's contact or product)
+SHARES = "SHARES"  # the edge type from a handle to a shared value it gives (pair views)
+EVIDENCE_COLOR = "#8e24aa"  # the border of shared evidence (pair views; no schema kind is purple)
 HIGHLIGHT = "#d62728"
 MORE_COLOR = "#c7c7c7"
 RECOVERY_COLOR = "#2ca02c"
@@ -86,6 +89,8 @@ class View:
     badges: dict[str, str] = field(default_factory=dict)  # text put before a node's label
     clearance: TLP = TLP.RED  # the clearance it was read at (shown in the page's marking banner)
     data_version: int | None = None  # the store's data version it was read at (saved investigations cite it)
+    evidence: dict[str, str] = field(default_factory=dict)  # node key -> why it is evidence (plain words)
+    identity: dict[str, Any] | None = None  # a candidate pair (a, b, status, score): confirm / reject
 
 
 def render(
@@ -187,6 +192,10 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
             x=x,
             y=y,
         )
+        if key in view.evidence:
+            node_options.update(borderWidth=5, color={"background": spec[0], "border": EVIDENCE_COLOR})
+            node_options["cgEvidence"] = view.evidence[key]
+            node_options["tip"] = [["shared evidence", view.evidence[key]], *node_options["tip"]]
         if key in focus:
             node_options.update(borderWidth=4, color={"background": spec[0], "border": HIGHLIGHT})
             node_options["font"] = {"size": 16, "strokeWidth": 3, "strokeColor": "#ffffff"}
@@ -208,7 +217,9 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
         "options": _json_loads(options_json),
         "physics": physics,
         "aggregated": aggregated,
-        "legend": legend(model, legend_kinds, focus=bool(focus), recovery=bool(view.states)),
+        "legend": legend(
+            model, legend_kinds, focus=bool(focus), recovery=bool(view.states), evidence=bool(view.evidence)
+        ),
         "notes": notes,
         "measures": view.measures,
         "states": _states(view, graph, edge_ids),
@@ -219,6 +230,7 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
         "members": members,
         "memberLinks": member_links,
         "api": None,
+        "identity": view.identity,
     }
     return data
 
@@ -232,6 +244,7 @@ def styles(model: Model) -> dict[str, Any]:
         "more": MORE_COLOR,
         "highlight": HIGHLIGHT,
         "recovery": RECOVERY_COLOR,
+        "evidence": EVIDENCE_COLOR,
     }
 
 
@@ -301,6 +314,9 @@ def vis_edge(
         options["cgCount"] = int(attrs.get("count", 0))
     elif etype == RECOVERY:
         options.update(dashes=[6, 4], color={"color": RECOVERY_COLOR}, width=3)
+    elif etype == SHARES:
+        options.update(arrows="", color={"color": EVIDENCE_COLOR}, width=3)
+        options["heading"] = "gives this (shared evidence)"
     if label and etype not in (MORE, AGGREGATE):
         options["label"] = edge_label(etype, attrs)
     return options
@@ -443,6 +459,8 @@ def _style(model: Model, kind: str, attrs: Mapping[str, Any]) -> tuple[str, str,
         main = str(attrs.get("main_kind", ""))
         color = model.nodes[main].color if main in model.nodes else MORE_COLOR
         return color, "dot", f"group (mostly {main})"
+    if kind == EVIDENCE:
+        return "#e8d5f0", "box", "shared contact or product (a value, not an entity)"
     if kind in model.nodes:
         spec = model.nodes[kind]
         return spec.color, spec.shape, kind
@@ -450,7 +468,12 @@ def _style(model: Model, kind: str, attrs: Mapping[str, Any]) -> tuple[str, str,
 
 
 def legend(
-    model: Model, shown: Mapping[str, int], *, focus: bool = False, recovery: bool = False
+    model: Model,
+    shown: Mapping[str, int],
+    *,
+    focus: bool = False,
+    recovery: bool = False,
+    evidence: bool = False,
 ) -> list[dict[str, Any]]:
     """Legend entries for what the view shows: node kinds from the schema with their counts."""
     entries: list[dict[str, Any]] = []
@@ -468,6 +491,8 @@ def legend(
         entries.append(
             {"label": "link recovery could restore", "color": RECOVERY_COLOR, "line": True, "dashed": True}
         )
+    if evidence:
+        entries.append({"label": "shared evidence (hover for why)", "color": EVIDENCE_COLOR, "round": True})
     entries.append({"label": "edge width: amount or weight", "color": "#9a9a9a", "line": True})
     return entries
 

@@ -35,12 +35,14 @@ from backend.views.build import (
     plan_view,
     saved_keys,
 )
-from backend.views.page import Page, choose_page
+from backend.views.identity import identity_view, pair_path
+from backend.views.page import Page, candidates_page, choose_page
 from backend.views.render import View, ViewOptions, render, view_data
 from backend.views.shaping import AGGREGATE_BY
 from graph_model.errors import CrimegraphError, InvalidArgument, LimitExceeded
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
+from queries.identify.candidates import DEFAULT_MIN_SCORE, identify
 from queries.results import Plan
 from queries.scope import Scope
 
@@ -390,3 +392,62 @@ async def plan(
         return plan_view(store, clearance, parsed)
 
     return await _serve(request, caller, build, options, clearance=own)
+
+
+MAX_CANDIDATES = 500  # pairs the candidates page lists at most
+
+
+@router.get("/identify", response_class=HTMLResponse)
+async def candidates(
+    request: Request,
+    caller: Analyst,
+    min_score: Annotated[float, Query(description="Least match probability (0..1).")] = DEFAULT_MIN_SCORE,
+    top: Annotated[int, Query(description="At most this many pairs.")] = 100,
+) -> HTMLResponse:
+    """The same-person candidates the caller may see (``crimegraph identify``), each a link to its pair."""
+    if not 0.0 <= min_score <= 1.0:
+        raise InvalidArgument(f"min_score is a probability between 0 and 1, got {min_score}")
+    within("top", top, MAX_CANDIDATES)
+    holder: StoreHolder = request.app.state.store_holder
+    store = holder.get()
+    level = caller.clearance
+    found = await Runner(holder, _api(request).time_budget)(identify, store, level, min_score=min_score)
+    items = []
+    for c in found.candidates[:top]:
+        best = c.evidence[0] if c.evidence else None
+        items.append(
+            {
+                "href": pair_path(c.a.key, c.b.key),
+                "a": c.a.name,
+                "b": c.b.name,
+                "score": f"{c.score:.4f}",
+                "group": c.group,
+                "status": c.status,
+                "why": f"{best.signal} ({best.weight:+.1f}): {best.detail}" if best else "",
+            }
+        )
+    highest = max((c.marking for c in found.candidates[:top]), default=TLP.CLEAR)
+    listing = {
+        "shown": len(items),
+        "total": len(found.candidates),
+        "min_score": min_score,
+        "compared": f"{found.compared:,}",
+        "all_pairs": f"{found.all_pairs:,}",
+        "handles": f"{found.handles:,}",
+    }
+    return html(candidates_page(listing, items, highest, level))
+
+
+@router.get("/identity", response_class=HTMLResponse)
+async def identity(
+    request: Request,
+    caller: Analyst,
+    a: Annotated[str, Query(description="One handle (key or identifier).")],
+    b: Annotated[str, Query(description="The other handle.")],
+) -> HTMLResponse:
+    """A same-person candidate pair: both handles, their shared evidence highlighted, confirm / reject."""
+
+    def build(store: GraphStore, clearance: TLP) -> View:
+        return identity_view(store, clearance, a, b)
+
+    return await _serve(request, caller, build, ViewOptions())

@@ -151,6 +151,7 @@ def identify(
     top: int | None = None,
     seed: int = 1,
     decisions: Mapping[tuple[str, str], Decision] | None = None,
+    profiles: Mapping[str, Profile] | None = None,
 ) -> Identification:
     """Same-person candidates among the handles the caller may see.
 
@@ -158,7 +159,7 @@ def identify(
     always trained on every visible handle, so a value common across the graph stays common in a small
     scope. ``decisions`` default to those recorded in the store: a rejected pair is left out unless its
     evidence has grown since (then ``status`` says so); a confirmed pair is kept with ``status``
-    ``confirmed``.
+    ``confirmed``. ``profiles``: the caller's view as :func:`read_profiles` gives it, when already read.
 
     Examples
     --------
@@ -167,7 +168,7 @@ def identify(
     >>> identify(EmbeddedStore(":memory:", default_model()), TLP.RED).candidates
     []
     """
-    found = read_profiles(store, clearance)
+    found = read_profiles(store, clearance) if profiles is None else profiles
     inside: set[str] | None = None
     if scope is not None and (scope.keys or scope.community is not None or scope.since or scope.until):
         inside = {

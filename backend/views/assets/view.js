@@ -6,7 +6,7 @@
   "use strict";
   var started = performance.now();
   var data = JSON.parse(document.getElementById("crimegraph-data").textContent);
-  var GROUP = "__group__", MORE = "__more__", AGGREGATE = "AGGREGATE";
+  var GROUP = "__group__", MORE = "__more__", EVIDENCE = "__evidence__", AGGREGATE = "AGGREGATE";
   var LABEL_MAX = 40, TIP_PROPS = 10;
   var LEVELS = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
   var served = !!(data.api && data.api.graphql);
@@ -150,7 +150,7 @@
     nodes.forEach(function (n) {
       var hide = nodeHidden(n);
       if (hide) { gone[n.id] = true; }
-      if (!n.cgFirst && !n.cgLast && n.cgKind !== GROUP && n.cgKind !== MORE) { undated += 1; }
+      if (!n.cgFirst && !n.cgLast && n.cgKind !== GROUP && n.cgKind !== MORE && n.cgKind !== EVIDENCE) { undated += 1; }
       if (!!n.hidden !== hide) { nodeUpdates.push({ id: n.id, hidden: hide }); }
     });
     edges.forEach(function (e) {
@@ -176,6 +176,7 @@
   function kindName(kind) {
     if (kind === GROUP) { return "aggregate (double-click to open)"; }
     if (kind === MORE) { return "+N more (double-click for the next page)"; }
+    if (kind === EVIDENCE) { return "shared contact or product"; }
     return kind;
   }
   function colorOf(value) { return typeof value === "string" ? value : (value && (value.background || value.color)) || "#999"; }
@@ -226,7 +227,7 @@
     box.appendChild(row);
   }
   function panels() {
-    var kinds = {}, types = {}, legendNodes = {}, legendEdges = {}, focus = false, recovery = false;
+    var kinds = {}, types = {}, legendNodes = {}, legendEdges = {}, focus = false, recovery = false, shared = false;
     nodes.forEach(function (n) {
       var k = kinds[n.cgKind] || (kinds[n.cgKind] = { count: 0, shape: n.shape, color: colorOf(n.color) });
       k.count += 1;
@@ -235,6 +236,7 @@
       var entry = legendNodes[key] || (legendNodes[key] = { label: n.cgLegend || n.cgKind, shape: n.shape, color: colorOf(n.color), count: 0 });
       entry.count += 1;
       if (n.cgFocus) { focus = true; }
+      if (n.cgEvidence) { shared = true; }
     });
     edges.forEach(function (e) {
       var t = types[e.cgType] || (types[e.cgType] = { count: 0, color: colorOf(e.color) });
@@ -271,10 +273,16 @@
       c.strokeStyle = data.styles.highlight; c.lineWidth = 3; c.beginPath(); c.arc(9, 8, 5.5, 0, 2 * Math.PI); c.stroke();
       entry(ring, "red border: asked about / target");
     }
+    if (shared) {
+      var orange = swatch("dot", "#ffffff", false);
+      var o = orange.getContext("2d");
+      o.strokeStyle = data.styles.evidence; o.lineWidth = 3; o.beginPath(); o.arc(9, 8, 5.5, 0, 2 * Math.PI); o.stroke();
+      entry(orange, "purple border: shared evidence (hover for why)");
+    }
     Object.keys(legendEdges).map(function (k) { return legendEdges[k]; })
       .sort(function (a, b) { return b.count - a.count || (a.label < b.label ? -1 : 1); })
       .forEach(function (e) {
-        var label = e.label === AGGREGATE ? "links between aggregates" : e.label === MORE ? "to +N more" : e.label.replace(/_/g, " ").toLowerCase();
+        var label = e.label === AGGREGATE ? "links between aggregates" : e.label === MORE ? "to +N more" : e.label === "SHARES" ? "gives (shared evidence)" : e.label.replace(/_/g, " ").toLowerCase();
         entry(swatch(null, e.color, true, e.dashed), label + " (" + e.count + ")");
       });
     if (recovery) { entry(swatch(null, data.styles.recovery, true, true), "link recovery could restore"); }
@@ -556,6 +564,7 @@
     var node = nodes.get(id);
     if (!node) { return Promise.resolve(0); }
     if (node.cgKind === GROUP) { return Promise.resolve(openGroup(id)); }
+    if (node.cgKind === EVIDENCE) { status("A shared contact or product is a value, not an entity: nothing to expand."); return Promise.resolve(0); }
     if (!served) { return needServer("Expanding"); }
     var key = node.cgKind === MORE ? node.cgHub : id;
     status("Expanding…");
@@ -695,11 +704,11 @@
     var id = network.getNodeAt(params.pointer.DOM);
     if (id === undefined) { menu.hidden = true; return; }
     var node = nodes.get(id);
-    var entity = node.cgKind !== GROUP && node.cgKind !== MORE;
+    var entity = node.cgKind !== GROUP && node.cgKind !== MORE && node.cgKind !== EVIDENCE;
     var other = network.getSelectedNodes().filter(function (s) { return s !== id; })[0];
     var server = "needs the server (crimegraph serve)";
     menu.replaceChildren();
-    item(node.cgKind === GROUP ? "Open this aggregate" : "Expand", node.cgKind === GROUP || served, function () { expand(id); }, server);
+    item(node.cgKind === GROUP ? "Open this aggregate" : "Expand", node.cgKind === GROUP || (served && entity), function () { expand(id); }, server);
     item("Hide", true, function () { hide([id]); });
     item(state.pinned[id] ? "Unpin" : "Pin", true, function () { pin([id]); });
     item("Open its neighbourhood", entity && served, function () { go("/view/neighbourhood/" + encodeURIComponent(id)); }, server);
@@ -813,6 +822,36 @@
     });
     $("cg-open").value = "";
   });
+
+  // ---- a same-person candidate pair: confirm or reject (the analyst's decision, recorded with who and when)
+  var DECIDE = "mutation($a: String!, $b: String!) { %s(a: $a, b: $b) { verdict analyst at score } }";
+  function decide(verdict) {
+    var pair = data.identity;
+    if (!served) { return needServer(verdict === "confirmed" ? "Confirming" : "Rejecting"); }
+    var field = verdict === "confirmed" ? "confirmIdentity" : "rejectIdentity";
+    status(verdict === "confirmed" ? "Confirming…" : "Rejecting…");
+    return work(gql(DECIDE.replace("%s", field), { a: pair.a, b: pair.b }).then(function (answer) {
+      var record = answer[field];
+      pair.status = record.verdict + " by " + record.analyst + " at " + record.at;
+      $("cg-decision").textContent = "Status: " + pair.status;
+      status("Recorded: " + pair.status + ".");
+      return record;
+    }));
+  }
+  state.decide = decide;
+  if (data.identity) {
+    var decisionBox = el("div", "cg-decide");
+    decisionBox.appendChild(el("p", null, "Status: " + data.identity.status)).id = "cg-decision";
+    [["cg-confirm", "Confirm: one person", "confirmed"], ["cg-reject", "Reject: not one person", "rejected"]].forEach(function (b) {
+      var button = el("button", null, b[1]);
+      button.type = "button";
+      button.id = b[0];
+      if (!served) { button.title = "needs the server (crimegraph serve)"; }
+      button.addEventListener("click", function () { decide(b[2]); });
+      decisionBox.appendChild(button);
+    });
+    $("cg-measures").insertBefore(decisionBox, $("cg-measures").firstChild);
+  }
 
   if (data.states) { show(data.states.order[0]); } else { refresh(); }
   mark(data.tlp);
