@@ -20,9 +20,8 @@ from graph_model.entities import Edge, Node
 from graph_model.errors import InvalidArgument, LimitExceeded
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore, Link, to_networkx
-from queries.neighbourhood import time_window
 from queries.results import Destination, MoneyFlow, Network, ParallelTransfers, Transfer
-from queries.scope import resolve_keys
+from queries.scope import resolve_keys, time_window
 
 MAX_HOPS = 6
 MAX_LIMIT = 5000
@@ -368,7 +367,7 @@ def transfers_between(
 
     Wallets are named by key or identifier; one not visible is :class:`NotFound`, as if it did not exist.
     ``since``/``until`` keep transfers seen in that window (undated ones only with ``include_undated``:
-    see :func:`queries.neighbourhood.time_window`). An empty list when no visible transfer joins them.
+    see :func:`queries.scope.time_window`). An empty list when no visible transfer joins them.
 
     Examples
     --------

@@ -14,7 +14,7 @@ from graph_model.errors import InvalidArgument, LimitExceeded
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore, Link, TimeWindow
 from queries.results import Network
-from queries.scope import check_edge_set, check_kinds, parse_time, resolve_keys
+from queries.scope import link_filter, resolve_keys
 
 MAX_DEPTH = 4
 MAX_LIMIT = 5000
@@ -154,9 +154,7 @@ def outline(
         raise LimitExceeded(f"limit {limit} is outside 1-{MAX_LIMIT}")
     if hub_cap < 1:
         raise InvalidArgument(f"hub_cap must be positive, got {hub_cap}")
-    types = check_edge_set(store.model, edge_set)
-    allowed = check_kinds(store.model, kinds)
-    window = time_window(since, until, include_undated)
+    types, allowed, window = link_filter(store.model, edge_set, kinds, since, until, include_undated)
     seeds = resolve_keys(store, keys, clearance)
     walk = walk_out(store, clearance, seeds, depth, types, allowed, window, limit, hub_cap)
     nodes = store.nodes(walk.order, clearance=clearance)
@@ -172,15 +170,6 @@ def outline(
         collapsed={hub: n for hub, n in sorted(walk.collapsed.items()) if n},
         undated_left_out=left_out,
     )
-
-
-def time_window(since: str | None, until: str | None, include_undated: bool = False) -> TimeWindow | None:
-    """The checked window of two user bounds (None: no bounds). Links without an observed date are
-    outside it unless ``include_undated``: nothing says they fall inside."""
-    first, last = parse_time(since, "since"), parse_time(until, "until")
-    if first and last and first > last:
-        raise InvalidArgument(f"since {first} is after until {last}")
-    return TimeWindow(first, last, include_undated) if first or last else None
 
 
 def walk_out(

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from graph_model.entities import Edge, Node
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
-from graph_model.store.base import GraphStore, Link, TimeWindow
-from queries.scope import check_edge_set, check_kinds, parse_time, resolve_keys
+from graph_model.store.base import GraphStore, Link
+from queries.scope import link_filter, resolve_keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,63 +24,13 @@ class Neighbour:
 
 @dataclass(frozen=True, slots=True)
 class NeighbourPage:
-    """``total`` visible links (within the filters) and those from ``offset`` on, at most a page."""
+    """``total`` visible links (within the filters) and those from ``offset`` on, at most a page;
+    ``undated_left_out``: links a time window left out for carrying no observed date."""
 
     total: int
     offset: int
     items: list[Neighbour]
-
-
-def neighbour_links(
-    store: GraphStore,
-    clearance: TLP,
-    key: str,
-    *,
-    edge_set: str | None = None,
-    kinds: Sequence[str] | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    include_undated: bool = False,
-) -> tuple[str, list[Link]]:
-    """The entity's node key and its visible links (both ends visible, admitted by the window, the
-    other end of ``kinds``) in the order :func:`neighbours` pages them: by the other entity's key, then
-    link type, then link key - all things the caller sees, so the order reveals nothing hidden."""
-    types = check_edge_set(store.model, edge_set)
-    allowed = check_kinds(store.model, kinds)
-    start, end = parse_time(since, "since"), parse_time(until, "until")
-    if start and end and start > end:
-        raise InvalidArgument(f"since {start} is after until {end}")
-    window = TimeWindow(start, end, include_undated) if start or end else None
-    (origin,) = resolve_keys(store, [key], clearance)
-    links = store.links([origin], clearance=clearance, types=types, window=window)
-    if allowed is not None:
-        links = [link for link in links if link.other_kind(origin) in allowed]
-    links.sort(key=lambda link: (link.other(origin), link.type, link.key))
-    return origin, links
-
-
-def undated_left_out(
-    store: GraphStore,
-    clearance: TLP,
-    key: str,
-    *,
-    edge_set: str | None = None,
-    kinds: Sequence[str] | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    include_undated: bool = False,
-) -> int:
-    """How many of the links :func:`neighbour_links` would give with ``include_undated`` that it leaves
-    out without (links with no observed date, as the caller sees them); 0 without a window."""
-    if include_undated or not (since or until):
-        return 0
-    _, every = neighbour_links(
-        store, clearance, key, edge_set=edge_set, kinds=kinds, since=since, until=until, include_undated=True
-    )
-    _, dated = neighbour_links(
-        store, clearance, key, edge_set=edge_set, kinds=kinds, since=since, until=until
-    )
-    return len(every) - len(dated)
+    undated_left_out: int = 0
 
 
 def neighbours(
@@ -93,13 +43,16 @@ def neighbours(
     since: str | None = None,
     until: str | None = None,
     offset: int = 0,
-    limit: int = 50,
+    limit: int | None = 50,
     include_undated: bool = False,
 ) -> NeighbourPage:
-    """The links of ``key`` from ``offset`` on (at most ``limit``), each with the entity at its other end,
-    and how many there are in all; only what the caller may see, never crossing a hidden entity.
+    """The links of ``key`` from ``offset`` on (at most ``limit``; None: all), each with the entity at its
+    other end, and how many there are in all; only what the caller may see, never crossing a hidden
+    entity. Ordered by the other entity's key, then link type, then link key - all things the caller
+    sees, so the order reveals nothing hidden.
 
-    Records are read for the page only, so a hub with 50,000 links costs its topology and one page.
+    Only the page's links and records are read where the store orders on its side (Neo4j), so a hub
+    with 50,000 links costs a count and one page.
 
     Parameters
     ----------
@@ -111,9 +64,9 @@ def neighbours(
         Node kinds of the other end (default: every kind).
     since, until : str, optional
         ISO dates: links seen in that window as the caller sees them (links without an observed date
-        only with ``include_undated``).
+        only with ``include_undated``; ``undated_left_out`` counts those left out).
     offset, limit : int
-        Where the page starts and how many it holds at most.
+        Where the page starts and how many it holds at most (``limit`` 0: the count alone).
 
     Examples
     --------
@@ -122,25 +75,23 @@ def neighbours(
     >>> found.total, [(n.entity.name, n.link.type, n.outgoing) for n in found.items]
     (2, [('bassterlord', 'MEMBER_OF', False), ('wazawaka', 'MEMBER_OF', False)])
     """
-    if offset < 0 or limit < 0:
+    if offset < 0 or (limit is not None and limit < 0):
         raise InvalidArgument(f"offset and limit are not negative (got {offset}, {limit})")
-    origin, links = neighbour_links(
-        store,
-        clearance,
-        key,
-        edge_set=edge_set,
-        kinds=kinds,
-        since=since,
-        until=until,
-        include_undated=include_undated,
+    types, allowed, window = link_filter(store.model, edge_set, kinds, since, until, include_undated)
+    (origin,) = resolve_keys(store, [key], clearance)
+    total, links = store.neighbour_page(
+        origin, clearance=clearance, types=types, window=window, kinds=allowed, offset=offset, limit=limit
     )
-    items = read_page(store, clearance, origin, links[offset : offset + limit])
-    return NeighbourPage(total=len(links), offset=offset, items=items)
+    left_out = 0
+    if window is not None and not window.include_undated:
+        left_out = store.undated_links([origin], clearance=clearance, types=types, kinds=allowed)
+    items = read_page(store, clearance, origin, links) if links else []
+    return NeighbourPage(total=total, offset=offset, items=items, undated_left_out=left_out)
 
 
 def read_page(store: GraphStore, clearance: TLP, origin: str, links: Sequence[Link]) -> list[Neighbour]:
-    """The records of ``links`` of ``origin`` (from :func:`neighbour_links`) with the entities at their
-    other ends, in the same order; one still visible at both ends is kept."""
+    """The records of ``links`` of ``origin`` (from :meth:`GraphStore.neighbour_page`) with the entities
+    at their other ends, in the same order; one still visible at both ends is kept."""
     records = {e.key: e for e in store.edges(links, clearance=clearance)}
     others = store.nodes({link.other(origin) for link in links}, clearance=clearance)
     return [

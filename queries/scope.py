@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
@@ -84,18 +84,52 @@ class Scope:
             raise LimitExceeded(f"depth {self.depth} is outside 0-{MAX_DEPTH}")
         if self.limit < 1:
             raise InvalidArgument(f"limit must be positive, got {self.limit}")
-        check_kinds(model, self.kinds)
-        check_edge_set(model, self.edge_set)
         if self.algorithm not in ALGORITHMS:
             raise InvalidArgument(
                 f"unknown community algorithm {self.algorithm!r}; known: {', '.join(ALGORITHMS)}"
             )
-        since, until = parse_time(self.since, "since"), parse_time(self.until, "until")
-        if since and until and since > until:
-            raise InvalidArgument(f"since {since} is after until {until}")
+        found = link_filter(model, self.edge_set, self.kinds, self.since, self.until, self.include_undated)
+        since, until = found.bounds
         if (since, until) == (self.since, self.until):
             return self
         return replace(self, since=since, until=until)  # keeps keys/kinds tuples: a scope is a cache key
+
+
+class LinkFilter(NamedTuple):
+    """Which links a question follows, checked against the schema: the edge set's ``types``, the node
+    ``kinds`` at their far end (None: every kind) and the time ``window`` (None: no bounds)."""
+
+    types: frozenset[str]
+    kinds: frozenset[str] | None
+    window: TimeWindow | None
+
+    @property
+    def bounds(self) -> tuple[str | None, str | None]:
+        """The window's normalised since/until (both None without a window)."""
+        return (self.window.since, self.window.until) if self.window else (None, None)
+
+
+def link_filter(
+    model: Model,
+    edge_set: str | None = None,
+    kinds: Sequence[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    include_undated: bool = False,
+) -> LinkFilter:
+    """The one parser of a question's link filters (edge set, node kinds, time window); InvalidArgument
+    naming the first that is wrong."""
+    types, allowed = check_edge_set(model, edge_set), check_kinds(model, kinds)
+    return LinkFilter(types, allowed, time_window(since, until, include_undated))
+
+
+def time_window(since: str | None, until: str | None, include_undated: bool = False) -> TimeWindow | None:
+    """The checked window of two user bounds (None: no bounds). Links without an observed date are
+    outside it unless ``include_undated``: nothing says they fall inside."""
+    first, last = parse_time(since, "since"), parse_time(until, "until")
+    if first and last and first > last:
+        raise InvalidArgument(f"since {first} is after until {last}")
+    return TimeWindow(first, last, include_undated) if first or last else None
 
 
 def check_kinds(model: Model, kinds: Sequence[str] | None) -> frozenset[str] | None:

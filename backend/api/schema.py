@@ -272,32 +272,23 @@ class Query:
         ctx = info.context
         ctx.caller.check("read")
         page = _page(info, first, after, last, before, 50)
-        origin, links = await ctx.run(
-            neighbours.neighbour_links,
-            ctx.store,
-            ctx.clearance,
-            key,
-            edge_set=value_of(edge_set),
-            kinds=values_of(kinds),
-            since=since,
-            until=until,
-            include_undated=include_undated,
+        asked = {
+            "edge_set": value_of(edge_set),
+            "kinds": values_of(kinds),
+            "since": since,
+            "until": until,
+            "include_undated": include_undated,
+        }
+        if page.last is None and page.reach is not None:  # forward: the page and one more are read
+            start, stop = page.start, page.reach
+        else:  # backward: the count first, then the page
+            counted = await ctx.run(neighbours.neighbours, ctx.store, ctx.clearance, key, limit=0, **asked)
+            start, stop = page.window(counted.total)
+        found = await ctx.run(
+            neighbours.neighbours, ctx.store, ctx.clearance, key, offset=start, limit=stop - start, **asked
         )
-        start, stop = page.window(len(links))
-        found = await ctx.run(neighbours.read_page, ctx.store, ctx.clearance, origin, links[start:stop])
-        left_out = await ctx.run(
-            neighbours.undated_left_out,
-            ctx.store,
-            ctx.clearance,
-            key,
-            edge_set=value_of(edge_set),
-            kinds=values_of(kinds),
-            since=since,
-            until=until,
-            include_undated=include_undated,
-        )
-        found_page = connection(found, page, t.Neighbour.of, total=len(links), offset=start)
-        return t.NeighbourConnection.counted(found_page, left_out)
+        found_page = connection(found.items, page, t.Neighbour.of, total=found.total, offset=found.offset)
+        return t.NeighbourConnection.counted(found_page, found.undated_left_out)
 
     @strawberry.field(
         description="The shortest simple paths between two entities, shortest first: at most 20 "

@@ -303,6 +303,27 @@ class GraphStore(abc.ABC):
         edges = sorted(self.edges(links, clearance=clearance), key=time_order)
         return len(links), edges[offset : offset + limit]
 
+    def neighbour_page(
+        self,
+        key: str,
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+        kinds: frozenset[str] | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> tuple[int, list[Link]]:
+        """How many of :meth:`links` ``key`` (a node key) has to entities of ``kinds`` (None: any), and
+        those from ``offset`` on (at most ``limit``; None: all) ordered by the other end's key, then
+        link type, then link key - all things the caller sees, so the order reveals nothing hidden. A
+        store may order and cut on its side (Neo4j does): a hub's links are then never all sent."""
+        links = self.links([key], clearance=clearance, types=types, window=window)
+        if kinds is not None:
+            links = [link for link in links if link.other_kind(key) in kinds]
+        links.sort(key=lambda link: (link.other(key), link.type, link.key))
+        return len(links), links[offset : None if limit is None else offset + limit]
+
     def undated_links(
         self,
         keys: Sequence[str],

@@ -430,6 +430,46 @@ def timeline(model: Model, types: frozenset[str]) -> str:
     )
 
 
+def _around(model: Model, types: frozenset[str]) -> str:
+    """The visible relationships ``r`` of ``types`` between the entity ``$key`` (``a``) and another
+    (``b``) of ``$kinds`` (null: any), in the time window (see ``_IN_WINDOW``)."""
+    pattern = "|".join(label(model, t) for t in sorted(types))
+    return (
+        f"MATCH (a:{ENTITY} {{key: $key}})-[r:{pattern}]-(b:{ENTITY}) "
+        "WHERE a.tlp_rank <= $clearance AND r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
+        f"{_IN_WINDOW}AND ($kinds IS NULL OR b.kind IN $kinds) "
+    )
+
+
+def neighbour_page(model: Model, types: frozenset[str]) -> str:
+    """The relationships of ``_around``: how many (``total``) and the ``$limit`` from ``$offset`` in the
+    order of ``GraphStore.neighbour_page`` (the other end's key, type, edge key), cut on the server with
+    a top-k sort, so a hub's relationships are counted where they are and only the page is sent
+    (``page``: [element id, type, source, target, source kind, target kind, discriminator])."""
+    around = _around(model, types)
+    return (
+        f"CALL () {{ {around}RETURN count(DISTINCT r) AS total }} "
+        f"CALL () {{ {around}WITH DISTINCT r, b WITH r, b, startNode(r) AS s, endNode(r) AS t, "
+        "coalesce(r.discriminator, '') AS discriminator "
+        "ORDER BY b.key, type(r), type(r) + '|' + s.key + '|' + t.key + '|' + discriminator "
+        "SKIP $offset LIMIT $limit "
+        "RETURN collect([elementId(r), type(r), s.key, t.key, s.kind, t.kind, discriminator]) AS page } "
+        "RETURN total, page"
+    )
+
+
+def undated_links(model: Model, types: frozenset[str]) -> str:
+    """How many visible relationships of ``types`` touch ``$keys`` (an end in ``$keys`` whose other end is
+    of ``$kinds``, null: any) and carry no observed date as the caller sees them; counted on the server."""
+    pattern = "|".join(label(model, t) for t in sorted(types))
+    return (
+        f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}})-[r:{pattern}]-(b:{ENTITY}) "
+        "WHERE a.tlp_rank <= $clearance AND r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
+        f"AND ($kinds IS NULL OR b.kind IN $kinds) AND {_seen('first')} IS NULL AND {_seen('last')} IS NULL "
+        "RETURN count(DISTINCT r) AS undated"
+    )
+
+
 def near(model: Model, types: frozenset[str]) -> str:
     """:func:`links` per entity, capped on the server: each entity's distinct visible neighbours (of
     ``$kinds``, null for any), how many, and the relationships to those shown - all, or

@@ -87,6 +87,7 @@ def node_params(model: Model, node: Node) -> dict[str, Any]:
 EDGE_ROW = ("source", "target", "p", "type")
 # Fewest entities per concurrent part of a ``near`` read (see Neo4jStore.near).
 NEAR_PER_PART = 4
+NO_LIMIT = 2**62  # the LIMIT of a page without a limit
 
 
 def _edge(record: Mapping[str, Any]) -> Edge:
@@ -555,6 +556,54 @@ class Neo4jStore(GraphStore):
         for key, near in found.items():
             near.links.sort(key=_by_neighbour(key))
         return found
+
+    def neighbour_page(
+        self,
+        key: str,
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        window: TimeWindow | None = None,
+        kinds: frozenset[str] | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> tuple[int, list[Link]]:
+        if not types:
+            return 0, []
+        rows = self._read(
+            cypher.neighbour_page(self.model, types),
+            key=key,
+            clearance=int(clearance),
+            since=window.since if window else None,
+            until=window.until if window else None,
+            undated=window.include_undated if window else True,
+            kinds=sorted(kinds) if kinds is not None else None,
+            offset=offset,
+            limit=NO_LIMIT if limit is None else limit,
+        )
+        page = [
+            Link(edge_key(kind, source, target, disc), kind, source, target, skind, tkind, ref)
+            for ref, kind, source, target, skind, tkind, disc in rows[0]["page"]
+        ]
+        return int(rows[0]["total"]), page
+
+    def undated_links(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        kinds: frozenset[str] | None = None,
+    ) -> int:
+        if not keys or not types:
+            return 0
+        rows = self._read(
+            cypher.undated_links(self.model, types),
+            keys=list(keys),
+            clearance=int(clearance),
+            kinds=sorted(kinds) if kinds is not None else None,
+        )
+        return int(rows[0]["undated"])
 
     def timeline_page(
         self, key: str, *, clearance: TLP, types: frozenset[str], offset: int, limit: int

@@ -381,6 +381,53 @@ def test_links_edges_and_nodes_walk_only_what_the_caller_sees(
     assert store.links(["no:such"], clearance=TLP.RED, types=every) == []
 
 
+def test_neighbour_page_counts_a_hub_and_cuts_its_page(store: GraphStore, model: Model) -> None:
+    hoster = make_node(model, "Infrastructure", "provider", "Big Hoster", prov=_prov("x", "h"))
+    actor = make_node(model, "Actor", "handle", "hoster-admin", prov=_prov("x", "a"))
+    domains = [
+        make_node(model, "Infrastructure", "domain", f"site{i}.example", prov=_prov("x", f"d{i}", tlp=tlp))
+        for i, tlp in enumerate(["CLEAR"] * 5 + ["RED"] * 3)
+    ]
+    edges = [Edge("HOSTED_ON", d.key, hoster.key, _prov("x", f"e{i}")) for i, d in enumerate(domains)]
+    edges += [
+        Edge("HOSTED_ON", domains[4].key, hoster.key, _prov("x", "again"), discriminator="443"),
+        Edge("OPERATES", actor.key, hoster.key, _prov("x", "op", first_seen="2020-01-01")),
+        Edge("OPERATES", actor.key, domains[0].key, _prov("x", "op2", tlp="RED")),
+    ]
+    store.upsert([hoster, actor, *domains], edges)
+    every = model.edge_types()
+    total, links = store.neighbour_page(hoster.key, clearance=TLP.RED, types=every)
+    assert total == len(links) == 10
+    # By the other end's key, then type, then link key; the page is a cut of that order.
+    assert links == sorted(links, key=lambda link: (link.other(hoster.key), link.type, link.key))
+    assert (total, links) == GraphStore.neighbour_page(store, hoster.key, clearance=TLP.RED, types=every)
+    assert store.neighbour_page(hoster.key, clearance=TLP.RED, types=every, offset=2, limit=3) == (
+        10,
+        links[2:5],
+    )
+    assert store.neighbour_page(hoster.key, clearance=TLP.RED, types=every, offset=9, limit=0) == (10, [])
+    amber = store.neighbour_page(hoster.key, clearance=TLP.AMBER, types=every, limit=2)
+    assert amber == GraphStore.neighbour_page(store, hoster.key, clearance=TLP.AMBER, types=every, limit=2)
+    assert amber[0] == 7  # the RED domains' links are not counted
+    actors = frozenset({"Actor"})
+    assert [
+        link.key for link in store.neighbour_page(hoster.key, clearance=TLP.RED, types=every, kinds=actors)[1]
+    ] == [f"OPERATES|{actor.key}|{hoster.key}|"]
+    dated = store.neighbour_page(
+        hoster.key, clearance=TLP.RED, types=every, window=TimeWindow(since="2019-01-01")
+    )
+    assert dated[0] == 1 and dated[1][0].source == actor.key
+    wide = TimeWindow(since="2019-01-01", include_undated=True)
+    assert store.neighbour_page(hoster.key, clearance=TLP.RED, types=every, window=wide)[0] == 10
+    # What a window leaves out for want of a date, counted where the links are.
+    for clearance, kinds, expected in ((TLP.RED, None, 9), (TLP.AMBER, None, 6), (TLP.RED, actors, 0)):
+        found = store.undated_links([hoster.key], clearance=clearance, types=every, kinds=kinds)
+        base = GraphStore.undated_links(store, [hoster.key], clearance=clearance, types=every, kinds=kinds)
+        assert found == base == expected
+    both = [hoster.key, actor.key]
+    assert store.undated_links(both, clearance=TLP.RED, types=every) == 10  # the link between them once
+
+
 def test_near_counts_hubs_and_shows_the_first_neighbours(store: GraphStore, model: Model) -> None:
     hoster = make_node(model, "Infrastructure", "provider", "Big Hoster", prov=_prov("x", "h"))
     actor = make_node(model, "Actor", "handle", "hoster-admin", prov=_prov("x", "a"))
