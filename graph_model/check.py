@@ -10,15 +10,11 @@ from typing import Any
 from graph_model.entities import Edge, _check_props
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
+from graph_model.store.base import PROVENANCE_ATTRIBUTES
 
 # Attributes every stored node / edge has besides its schema properties (graph_model.store.base).
-_NODE_FIELDS = frozenset(
-    {"kind", "type", "name", "tlp", "confidence", "sources"}
-    | {"first_seen", "last_seen", "date_added", "created", "modified"}
-)
-_EDGE_FIELDS = frozenset(
-    {"type", "tlp", "confidence", "first_seen", "last_seen", "date_added", "created", "modified", "sources"}
-)
+_NODE_FIELDS = frozenset({"kind", "type", "name", *PROVENANCE_ATTRIBUTES})
+_EDGE_FIELDS = frozenset({"type", *PROVENANCE_ATTRIBUTES})
 
 
 @dataclass(slots=True)

@@ -42,8 +42,12 @@ RESERVED = frozenset(
         "discriminator",
         "search_text",
         "levels",
+        "stated",
     }
 )
+# The entry of ``Node.stated`` that credits the node's name (no schema property may be called so).
+NAME = "name"
+Credit = dict[str, frozenset[str]]
 
 
 @dataclass(slots=True)
@@ -61,6 +65,9 @@ class Node:
     # (single-level nodes, with that level as ``prov.tlp``); the fields above are then the merge of all
     # of them. Reads hand out views (``graph_model.views``), which never have levels.
     levels: dict[TLP, Node] | None = None
+    # Which sources stated each property (and the name, under ``NAME``): the sources that gave the value
+    # shown. Only where that is not every source of the node (``prov.sources``); None when no entry is.
+    stated: Credit | None = None
 
 
 @dataclass(slots=True)
@@ -235,12 +242,76 @@ def adds_nothing(a: Node, b: Node) -> bool:
     for pname, value in b.props.items():
         if isinstance(value, list | tuple) or pname not in a.props or a.props[pname] != value:
             return False
+    if a.stated is not None and not _credits_cover(a, b):
+        return False
     aliases = a.props.get("aliases")
     if aliases is not None and (not aliases or aliases != sorted(set(aliases) - {a.name, a.key, *a.ids})):
         return False
     if b.ids != a.ids and not set(b.ids) <= set(a.ids):
         return False
     return len(a.ids) <= 1 or a.ids == tuple(sorted(set(a.ids)))
+
+
+def credit(node: Node, name: str) -> frozenset[str]:
+    """The sources that stated property ``name`` (or the name, :data:`NAME`) of ``node`` as it holds it."""
+    stated = node.stated
+    if stated is not None:
+        found = stated.get(name)
+        if found is not None:
+            return found
+    return node.prov.sources
+
+
+def credits(node: Node) -> Credit:
+    """Which sources stated the name and each property of ``node``: the name first, then by property."""
+    stated = node.stated
+    everyone = node.prov.sources
+    if stated is None:
+        return {NAME: everyone, **dict.fromkeys(sorted(node.props), everyone)}
+    return {p: stated.get(p, everyone) for p in (NAME, *sorted(node.props))}
+
+
+def _credits_cover(a: Node, b: Node) -> bool:
+    """Whether ``a`` credits its name and every property ``b`` states to at least ``b``'s sources."""
+    if not credit(b, NAME) <= credit(a, NAME):
+        return False
+    return all(credit(b, pname) <= credit(a, pname) for pname in b.props)
+
+
+def _merge_credit(a: Node, b: Node, name: str, props: dict[str, Any]) -> Credit | None:
+    """The credit of the merge of ``a`` and ``b`` (name ``name``, properties ``props``): a value chosen
+    from one side is credited to the sources that stated it there, to both sides' when both stated it,
+    and a list (a union) to every source that gave any of it. Order-independent, as the merge is."""
+    sources = a.prov.sources | b.prov.sources
+    if a.stated is None and b.stated is None and a.prov.sources == b.prov.sources:
+        return None  # every value was stated by every source of both
+    stated: Credit = {}
+    for pname, value in ((NAME, name), *props.items()):
+        mine: Any
+        theirs: Any
+        if pname == NAME:
+            mine, theirs = a.name, b.name
+        else:
+            mine, theirs = a.props.get(pname), b.props.get(pname)
+        if mine is None and theirs is None:
+            given: frozenset[str] = frozenset()  # aliases made of the two names alone
+        elif mine is None:
+            given = credit(b, pname)
+        elif theirs is None:
+            given = credit(a, pname)
+        elif isinstance(value, list):
+            given = credit(a, pname) | credit(b, pname)
+        else:
+            given = (credit(a, pname) if mine == value else frozenset()) | (
+                credit(b, pname) if theirs == value else frozenset()
+            )
+        if pname == "aliases":  # a name that lost to another becomes an alias
+            for node in (a, b):
+                if node.name in value:
+                    given |= credit(node, NAME)
+        if given != sources:
+            stated[pname] = given
+    return stated or None
 
 
 def merge_nodes(a: Node, b: Node) -> Node:
@@ -292,7 +363,7 @@ def _merge_nodes(a: Node, b: Node) -> Node:
         props = dict(a.props)
         if "aliases" in props:
             props["aliases"] = list(props["aliases"])
-        return Node(a.key, a.kind, a.type, a.name, a.prov, props, a.ids)
+        return Node(a.key, a.kind, a.type, a.name, a.prov, props, a.ids, stated=a.stated)
     name = _pick_name(a, b)
     props = merge_properties(a.props, b.props)
     ids = tuple(sorted(set(a.ids) | set(b.ids)))
@@ -312,6 +383,7 @@ def _merge_nodes(a: Node, b: Node) -> Node:
         prov=merge_provenance(a.prov, b.prov),
         props=props,
         ids=ids,
+        stated=_merge_credit(a, b, name, props),
     )
 
 

@@ -4,7 +4,8 @@ Markings belong to each source's statement, not to the object: a stored node or 
 sources at each TLP level contributed (``Node.levels``/``Edge.levels``, or the object itself when all
 its sources share one level). A caller sees it when at least one level is within clearance, and sees
 the merge of exactly those levels - their name, properties, sources, dates, confidence and ids, with
-``prov.tlp`` the highest level among them.
+``prov.tlp`` the highest level among them - and each property credited to the sources among those that
+stated it (``Node.stated``): nothing above clearance is shown, nor credited to a source within it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ def node_view(node: Node, clearance: TLP) -> Node | None:
     if not visible:
         return None
     seen = node if len(visible) == len(levels) else layered_node(visible)
-    return Node(node.key, node.kind, seen.type, seen.name, seen.prov, seen.props, seen.ids)
+    return Node(
+        node.key, node.kind, seen.type, seen.name, seen.prov, seen.props, seen.ids, stated=seen.stated
+    )
 
 
 def edge_view(edge: Edge, clearance: TLP) -> Edge | None:

@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from backend.api.enums import Direction, EdgeType, NodeKind, Tlp
 from backend.api.paging import After, Before, Connection, First, Last, Page, connection
 from backend.views.identity import pair_path
-from graph_model.entities import Edge, Node
+from graph_model.entities import Edge, Node, credits
 from graph_model.provenance import Provenance as Prov
 from graph_model.store.base import Link as StoreLink
 from graph_model.store.base import Stats as StoreStats
@@ -62,6 +62,20 @@ class Provenance:
         )
 
 
+@strawberry.type(
+    description="Who stated one property of an entity: the sources that gave the value shown (of those "
+    "the caller may see). A merged entity's properties may come from different sources."
+)
+class Statement:
+    property: str = strawberry.field(
+        description="The property (as in `properties`), `aliases`, or `name` for the entity's name"
+    )
+    sources: list[str] = strawberry.field(
+        description="The dataset#record references that stated the value shown, sorted; never a source "
+        "above the caller's clearance, nor one that stated another value or nothing of it"
+    )
+
+
 @strawberry.type(description="An entity of the graph (actor, infrastructure, wallet, forum ...).")
 class Entity:
     """Built from a Node; aliases, properties and provenance are made only when a query asks for them
@@ -84,6 +98,13 @@ class Entity:
     @strawberry.field(description="Where it came from, when it was seen, how sure, how restricted")
     def provenance(self) -> Provenance:
         return Provenance.of(self.node.prov)
+
+    @strawberry.field(
+        description="Which sources stated the name and each property (aliases included), as the caller "
+        "sees them: the name first, then by property name"
+    )
+    def stated_by(self) -> list[Statement]:
+        return [Statement(property=p, sources=sorted(s)) for p, s in credits(self.node).items()]
 
     @strawberry.field(description=CREATED)
     def created(self) -> str | None:

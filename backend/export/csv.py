@@ -27,6 +27,7 @@ from graph_model.errors import ValidationError
 from graph_model.identity import node_key
 from graph_model.model import Model
 from graph_model.provenance import TLP, Provenance, merge_provenance
+from graph_model.store.base import PROVENANCE_ATTRIBUTES
 
 COMMON = ["confidence", "tlp", "first_seen", "last_seen", "source_ref"]
 COLUMNS: dict[str, list[str]] = {
@@ -288,16 +289,22 @@ class _Writer:
                 prov = linked[0]
                 for other in linked[1:]:
                     prov = merge_provenance(prov, other)
-            row = self.node_row(key, attrs, table, cells)
+            row = self.node_row(key, attrs, table, cells, source)
             if row is None:
                 continue
             row.update(_common(prov, record))
             book.rows[table].append(row)
 
     def node_row(
-        self, key: str, attrs: dict[str, Any], table: str, cells: dict[str, list[str]]
+        self, key: str, attrs: dict[str, Any], table: str, cells: dict[str, list[str]], source: str
     ) -> Row | None:
-        row: Row = {p: _cell(attrs.get(p)) for p in PROPERTIES[table]}
+        """The row of ``source``'s record of the node: the properties that source stated (each property
+        is credited to the sources that stated its value), and the links read from that same row."""
+        stated = json.loads(attrs["stated"]) if attrs.get("stated") else {}
+        everyone = attrs.get("sources") or ()
+        row: Row = {
+            p: _cell(attrs.get(p)) if source in stated.get(p, everyone) else "" for p in PROPERTIES[table]
+        }
         row["key"] = key
         row.update(
             {column: LIST_SEPARATOR.join(refs) for column, refs in cells.items() if column != "author"}
@@ -331,9 +338,7 @@ class _Writer:
         return row
 
 
-_PROVENANCE = frozenset(
-    {"type", "tlp", "confidence", "sources", "first_seen", "last_seen", "date_added", "created", "modified"}
-)
+_PROVENANCE = frozenset({"type", *PROVENANCE_ATTRIBUTES})
 
 
 def _table(kind: str, type_: str) -> str | None:

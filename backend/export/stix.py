@@ -40,12 +40,10 @@ from backend.export.stix_objects import (
 )
 from graph_model.errors import ValidationError
 from graph_model.provenance import TLP
+from graph_model.store.base import PROVENANCE_ATTRIBUTES
 
 # What an edge carries beside its schema properties (written as STIX's own fields, not as properties).
-_EDGE_PROVENANCE = frozenset(
-    {"type", "tlp", "confidence", "sources", "stix_extra"}
-    | {"first_seen", "last_seen", "date_added", "created", "modified"}
-)
+_EDGE_PROVENANCE = frozenset({"type", "stix_extra", *PROVENANCE_ATTRIBUTES})
 # Edge kinds that are STIX relationship types (HOSTED_ON is STIX's "hosts", read the other way).
 RELATIONSHIP_TYPES = {
     "USES": "uses",

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from graph_model.provenance import TLP
+from graph_model.store.base import PROVENANCE_ATTRIBUTES
 
 # crimegraph's namespace for deterministic ids of objects that have none of their own.
 NAMESPACE = uuid.UUID("8a1c56a4-6c43-5b3e-9d8f-6b1b0b6d2c71")
@@ -212,10 +213,7 @@ def crimegraph_properties(key: str, attrs: dict[str, Any], skip: frozenset[str])
     return found
 
 
-PROVENANCE = frozenset(
-    {"kind", "type", "name", "tlp", "confidence", "sources"}
-    | {"first_seen", "last_seen", "date_added", "created", "modified"}
-)
+PROVENANCE = frozenset({"kind", "type", "name", *PROVENANCE_ATTRIBUTES})
 
 
 def stated(attrs: dict[str, Any]) -> dict[str, Any]:

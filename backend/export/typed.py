@@ -27,6 +27,7 @@ NODE_BASE: dict[str, type] = {
     "created": str,
     "modified": str,
     "sources": str,
+    "stated": str,  # which sources stated each property, as JSON (graph_model.store.base.stated_text)
 }
 EDGE_BASE: dict[str, type] = {
     "label": str,

@@ -23,6 +23,7 @@ from backend.views.shaping import AGGREGATE, GROUP, MORE, aggregate, collapse_hu
 from backend.views.transfers import merge_transfers
 from graph_model.model import Model
 from graph_model.provenance import TLP
+from graph_model.store.base import PROVENANCE_ATTRIBUTES
 
 PROVENANCE = (
     "first_seen",
@@ -35,8 +36,8 @@ PROVENANCE = (
     "sources",
 )
 # Attributes every node carries that the tooltip shows in its own rows (not as properties).
-_NODE_FIXED = frozenset({"kind", "type", "name", "score", *PROVENANCE})
-_EDGE_FIXED = frozenset({"type", *PROVENANCE})
+_NODE_FIXED = frozenset({"kind", "type", "name", "score", *PROVENANCE, *PROVENANCE_ATTRIBUTES})
+_EDGE_FIXED = frozenset({"type", *PROVENANCE, *PROVENANCE_ATTRIBUTES})
 # Edge properties that say how much flowed or how strong a tie is, in order of preference.
 EDGE_WEIGHTS = ("amount_usd", "amount", "weight", "count")
 RECOVERY = "RECOVERY"  # the edge type of a link recovery could form (plan views)

@@ -14,7 +14,7 @@ import orjson
 from graph_model.entities import Edge, Node, validate_edge, validate_node
 from graph_model.errors import NotFound
 from graph_model.model import Model
-from graph_model.provenance import TLP
+from graph_model.provenance import TLP, Provenance
 from graph_model.store.batch import UpsertResult, apply_batch
 from graph_model.store.staging import Stored
 
@@ -128,21 +128,50 @@ class Stats:
         }
 
 
-def node_attributes(node: Node) -> dict[str, Any]:
+# What :func:`to_networkx` puts on a node or an edge beside its own properties: its provenance (and, on a
+# node, ``stated``: which sources stated each property, where not every source did - see
+# :func:`stated_text`). Readers of such a graph (exports, views, packages) tell the two apart by this list.
+PROVENANCE_ATTRIBUTES = (
+    "tlp",
+    "confidence",
+    "first_seen",
+    "last_seen",
+    "date_added",
+    "created",
+    "modified",
+    "sources",
+    "stated",
+)
+
+
+def stated_text(node: Node) -> str | None:
+    """``Node.stated`` as JSON text, ``{property: [sources]}`` (``name`` for the name), sorted; None when
+    every source of the node stated every one of its properties."""
+    if not node.stated:
+        return None
+    return orjson.dumps({name: sorted(sources) for name, sources in sorted(node.stated.items())}).decode()
+
+
+def _provenance(prov: Provenance) -> dict[str, Any]:
     return {
-        "kind": node.kind,
-        "type": node.type,
-        "name": node.name,
-        "tlp": node.prov.tlp.label,
-        "confidence": node.prov.confidence,
-        "first_seen": node.prov.first_seen,
-        "last_seen": node.prov.last_seen,
-        "date_added": node.prov.date_added,
-        "created": node.prov.created,
-        "modified": node.prov.modified,
-        "sources": sorted(node.prov.sources),
-        **node.props,
+        "tlp": prov.tlp.label,
+        "confidence": prov.confidence,
+        "first_seen": prov.first_seen,
+        "last_seen": prov.last_seen,
+        "date_added": prov.date_added,
+        "created": prov.created,
+        "modified": prov.modified,
+        "sources": sorted(prov.sources),
     }
+
+
+def node_attributes(node: Node) -> dict[str, Any]:
+    attrs = {"kind": node.kind, "type": node.type, "name": node.name, **_provenance(node.prov)}
+    stated = stated_text(node)
+    if stated is not None:
+        attrs["stated"] = stated
+    attrs.update(node.props)
+    return attrs
 
 
 def to_networkx(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph:
@@ -152,21 +181,26 @@ def to_networkx(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph
         graph.add_node(node.key, **node_attributes(node))
     for edge in edges:
         graph.add_edge(
-            edge.source,
-            edge.target,
-            key=edge.key,
-            type=edge.type,
-            tlp=edge.prov.tlp.label,
-            confidence=edge.prov.confidence,
-            first_seen=edge.prov.first_seen,
-            last_seen=edge.prov.last_seen,
-            date_added=edge.prov.date_added,
-            created=edge.prov.created,
-            modified=edge.prov.modified,
-            sources=sorted(edge.prov.sources),
-            **edge.props,
+            edge.source, edge.target, key=edge.key, type=edge.type, **_provenance(edge.prov), **edge.props
         )
     return graph
+
+
+def edge_from_networkx(graph: nx.MultiDiGraph, u: str, v: str, key: str) -> Edge:
+    """The edge ``key`` from ``u`` to ``v`` of a graph made by :func:`to_networkx`, as an :class:`Edge`."""
+    data = graph.edges[u, v, key]
+    props = {k: val for k, val in data.items() if k != "type" and k not in PROVENANCE_ATTRIBUTES}
+    prov = Provenance(
+        sources=frozenset(data.get("sources") or ()),
+        first_seen=data.get("first_seen"),
+        last_seen=data.get("last_seen"),
+        confidence=int(data["confidence"]),
+        tlp=TLP.parse(data["tlp"]),
+        date_added=data.get("date_added"),
+        created=data.get("created"),
+        modified=data.get("modified"),
+    )
+    return Edge(data["type"], u, v, prov, props, key[len(f"{data['type']}|{u}|{v}|") :])
 
 
 # A whole-graph read for algorithms that need the topology and a few properties, not the records:

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from graph_model.entities import RESERVED, Edge, Node, layered_edge, layered_node
+from graph_model.entities import RESERVED, Credit, Edge, Node, layered_edge, layered_node
 from graph_model.provenance import TLP, Provenance
 from graph_model.views import edge_view
 
@@ -52,6 +52,9 @@ def _props(row: Mapping[str, Any]) -> dict[str, Any]:
 # caller sees, and what the full-text index holds) with ``tlp_rank`` the lowest level - the one stores
 # filter on - and ``levels``: a JSON text of what each level contributed, from which reads build the
 # caller's view (``graph_model.views``). The common single-level row has no ``levels``.
+# A node's ``stated`` (which sources stated each property, ``Node.stated``) is a JSON text of property ->
+# sorted sources, only for the properties not stated by every source of the node (no ``stated`` when there
+# is none: a node from one source, or from sources that agree); inside ``levels``, each level's own.
 
 
 def _level_prov(part: Mapping[str, Any], level: TLP) -> Provenance:
@@ -67,6 +70,18 @@ def _level_prov(part: Mapping[str, Any], level: TLP) -> Provenance:
     )
 
 
+def _stated_row(stated: Credit) -> dict[str, list[str]]:
+    return {name: sorted(sources) for name, sources in stated.items()}
+
+
+def _stated(value: Any) -> Credit | None:
+    """``Node.stated`` from its stored form (JSON text at the top of a row, a map inside ``levels``)."""
+    if value is None:
+        return None
+    found = orjson.loads(value) if isinstance(value, str) else value
+    return {name: frozenset(sources) for name, sources in found.items()}
+
+
 def _node_levels(node: Node) -> str:
     assert node.levels is not None
     return orjson.dumps(
@@ -77,6 +92,7 @@ def _node_levels(node: Node) -> str:
                 "ids": list(part.ids),
                 "props": part.props,
                 **_prov_row(part.prov),
+                **({"stated": _stated_row(part.stated)} if part.stated else {}),
             }
             for level, part in node.levels.items()
         }
@@ -89,7 +105,16 @@ def _read_node_levels(key: str, kind: str, text: str) -> Node:
         level = _LEVELS[int(rank)]
         props = {k: (sorted(v) if isinstance(v, list) else v) for k, v in part["props"].items()}
         prov = _level_prov(part, level)
-        levels[level] = Node(key, kind, part["type"], part["name"], prov, props, tuple(part["ids"]))
+        levels[level] = Node(
+            key,
+            kind,
+            part["type"],
+            part["name"],
+            prov,
+            props,
+            tuple(part["ids"]),
+            stated=_stated(part.get("stated")),
+        )
     return layered_node(levels)
 
 
@@ -103,6 +128,8 @@ def node_row(node: Node) -> dict[str, Any]:
         "ids": list(node.ids),
         **_prov_row(node.prov),
     }
+    if node.stated:
+        row["stated"] = orjson.dumps(_stated_row(node.stated)).decode()
     if node.levels is not None:
         row["tlp_rank"] = int(min(node.levels))
         row["levels"] = _node_levels(node)
@@ -122,6 +149,7 @@ def row_node(row: Mapping[str, Any]) -> Node:
         prov=_prov(row),
         props=_props(row),
         ids=tuple(row["ids"]),
+        stated=_stated(row.get("stated")),
     )
 
 

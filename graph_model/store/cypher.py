@@ -21,6 +21,13 @@ OLD_STIX_KEYS = (
     f"MATCH (n:{ENTITY}) WHERE n.kind IN $kinds AND n.key STARTS WITH 'uuid:' RETURN n.key AS key LIMIT 1"
 )
 WRITES = "CrimegraphWrites"  # one node counting write transactions (see neo4j_store, memory)
+# What a stored entity holds, numbered as the embedded store's file layout; every write marks the counter
+# with it, so a database written by an earlier version is refused (5: ``stated``, who stated each property).
+LAYOUT = 5
+OLD_LAYOUT = (
+    f"MATCH (n:{ENTITY}) WITH n LIMIT 1 OPTIONAL MATCH (w:{WRITES} {{id: 0}}) "
+    "RETURN coalesce(w.layout, 0) AS layout"
+)
 # The state beyond the graph (GraphStore.put_state ...): records and counters, under labels no query of
 # the graph matches (every one of those starts from ``Entity``).
 STATE = "CrimegraphState"
@@ -77,6 +84,7 @@ _PROV_FIELDS = (
     "tlp",
     "tlp_rank",
     "levels",
+    "stated",
 )
 _NODE_FIELDS: tuple[str, ...] = ("key", "kind", "type", "name", "ids", *_PROV_FIELDS, "search_text")
 # What a relationship stores beside its schema properties. Its type and end nodes are the graph's own,
@@ -158,7 +166,7 @@ def count_write() -> str:
     that sees the epoch it saw last and the next number knows that no one else wrote in between.
     """
     return (
-        f"{_WRITES_NODE}SET w.seq = w.seq + 1, w.version = coalesce(w.version, 0) + 1 "
+        f"{_WRITES_NODE}SET w.seq = w.seq + 1, w.version = coalesce(w.version, 0) + 1, w.layout = {LAYOUT} "
         "RETURN w.epoch AS epoch, w.seq AS seq"
     )
 
@@ -570,5 +578,5 @@ def clear(state: bool = False) -> list[str]:
     return [
         "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS",
         f"MATCH (n) WHERE {spared} CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS",
-        f"{_WRITES_NODE}SET w.seq = w.seq + 1, w.version = coalesce(w.version, 0) + 1",
+        f"{_WRITES_NODE}SET w.seq = w.seq + 1, w.version = coalesce(w.version, 0) + 1, w.layout = {LAYOUT}",
     ]

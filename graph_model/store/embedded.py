@@ -55,8 +55,9 @@ HUB_CACHE_DEGREE = 1000
 HUB_CACHE_SIZE = 512
 # Bumped when the file layout changes; an older file is refused with a clear message.
 # 3: tlp_rank is the lowest marking among sources, levels kept per marking; 4: STIX observations and
-# containers (indicators, observed-data, reports, notes, observables' ids) keyed by their whole STIX id.
-LAYOUT_VERSION = 4
+# containers (indicators, observed-data, reports, notes, observables' ids) keyed by their whole STIX id;
+# 5: nodes credit each property to the sources that stated it (``stated``).
+LAYOUT_VERSION = 5
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
     key TEXT PRIMARY KEY, kind TEXT NOT NULL, tlp_rank INTEGER NOT NULL, data TEXT NOT NULL);

@@ -63,6 +63,7 @@ _FIXED = {
     "tlp": "string",
     "tlp_rank": "long",
     "levels": "string",
+    "stated": "string",
     "search_text": "string",
     "discriminator": "string",
     "first_seen_by": "string[]",
@@ -200,13 +201,19 @@ def import_files(
         "nodes",
         _simple(cypher.PENDING, [(c, "string") for c in ("key", "source", "target", "data")], pending),
     )
-    counter = {"id": 0, "epoch": str(uuid.uuid4()), "seq": version, "version": version}
+    counter = {
+        "id": 0,
+        "epoch": str(uuid.uuid4()),
+        "seq": version,
+        "version": version,
+        "layout": cypher.LAYOUT,
+    }
     yield ImportFile(
         f"nodes-{cypher.WRITES}.csv",
         "nodes",
         _simple(
             cypher.WRITES,
-            [("id", "long"), ("epoch", "string"), ("seq", "long"), ("version", "long")],
+            [("id", "long"), ("epoch", "string"), ("seq", "long"), ("version", "long"), ("layout", "long")],
             [counter],
         ),
     )

@@ -371,6 +371,13 @@ class Neo4jStore(GraphStore):
         for statement in cypher.schema_statements(self.model):
             self.driver.execute_query(_q(statement), database_=self.database)
         self.driver.execute_query(_q("CALL db.awaitIndexes(300)"), database_=self.database)
+        marked = self._read(cypher.OLD_LAYOUT)
+        if marked and marked[0]["layout"] < cypher.LAYOUT:
+            raise StoreError(
+                f"the Neo4j database {self.database!r} was written by an earlier crimegraph (layout "
+                f"{marked[0]['layout']}, this one writes {cypher.LAYOUT}: it credits each property to the "
+                "sources that stated it); run `crimegraph clear` and load the sources again"
+            )
         if self._read(cypher.OLD_STIX_KEYS, kinds=list(cypher.STIX_ID_KINDS)):
             raise StoreError(
                 f"the Neo4j database {self.database!r} holds STIX indicators, reports or notes keyed by "

@@ -18,13 +18,14 @@ from typing import Any
 import networkx as nx
 
 from backend.export.graph import export_graph
-from backend.export.package.parties import Hop, Party, Router, edge_of, rules
+from backend.export.package.parties import Hop, Party, Router, rules
 from backend.export.package.paths import critical_paths
 from backend.settings import PackageSettings
 from graph_model.entities import Edge, Node
 from graph_model.errors import CrimegraphError, NotFound
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
+from graph_model.store.base import edge_from_networkx
 from queries.disruption.actions import action_table, facts_of
 from queries.disruption.explain import explain_targets
 from queries.disruption.graph import disruption_graph
@@ -416,7 +417,7 @@ class _Builder:
             for a, b in zip(members, members[1:], strict=False):
                 for u, v in ((a, b), (b, a)):
                     for key in sorted(graph.get_edge_data(u, v) or {}):
-                        edge = edge_of(graph, u, v, key)
+                        edge = edge_from_networkx(graph, u, v, key)
                         if u in nodes and v in nodes:
                             entry.nodes[u], entry.nodes[v] = nodes[u], nodes[v]
                             entry.edges[key] = edge

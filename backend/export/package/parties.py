@@ -20,8 +20,9 @@ import yaml
 from graph_model.entities import Edge, Node
 from graph_model.errors import NotFound
 from graph_model.identity import node_key
-from graph_model.provenance import TLP, Provenance
+from graph_model.provenance import TLP
 from graph_model.store import GraphStore
+from graph_model.store.base import edge_from_networkx
 from queries.disruption.actions import action_table
 
 RULES = Path(__file__).with_name("routing.yaml")
@@ -187,7 +188,9 @@ class Router:
         for source, target, key in chain:
             for graph in self._graphs.values():
                 if graph.has_edge(source, target, key) and source in nodes and target in nodes:
-                    found.append((edge_of(graph, source, target, key), nodes[source], nodes[target]))
+                    found.append(
+                        (edge_from_networkx(graph, source, target, key), nodes[source], nodes[target])
+                    )
                     break
         return found
 
@@ -405,31 +408,3 @@ class Router:
             if country:
                 return country
         return None
-
-
-def edge_of(graph: nx.MultiDiGraph, u: str, v: str, key: str) -> Edge:
-    """The edge ``key`` from ``u`` to ``v`` of a graph made by ``to_networkx``, as an :class:`Edge` again."""
-    data = graph.edges[u, v, key]
-    reserved = {
-        "type",
-        "tlp",
-        "confidence",
-        "first_seen",
-        "last_seen",
-        "sources",
-        "date_added",
-        "created",
-        "modified",
-    }
-    props = {k: val for k, val in data.items() if k not in reserved}
-    prov = Provenance(
-        sources=frozenset(data.get("sources") or ()),
-        first_seen=data.get("first_seen"),
-        last_seen=data.get("last_seen"),
-        confidence=int(data["confidence"]),
-        tlp=TLP.parse(data["tlp"]),
-        date_added=data.get("date_added"),
-        created=data.get("created"),
-        modified=data.get("modified"),
-    )
-    return Edge(data["type"], u, v, prov, props, key[len(f"{data['type']}|{u}|{v}|") :])

@@ -31,9 +31,16 @@ def _write(files: dict[str, bytes], folder: Path) -> None:
         (folder / name).write_bytes(data)
 
 
+def _credits(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Who stated each property, but the name and aliases: every row names its entity (by the merged
+    name), so after loading the rows again every row has stated the name (docs/export.md)."""
+    stated = json.loads(attrs.get("stated") or "{}")
+    return {"stated": {p: s for p, s in stated.items() if p not in ("name", "aliases")}}
+
+
 def _everything(graph: nx.MultiDiGraph) -> tuple[dict[str, Any], dict[str, Any]]:
     """Every attribute but ``date_added``: loading the tables again is a new load, dated when it ran."""
-    nodes = {key: {**attrs, "date_added": None} for key, attrs in graph.nodes(data=True)}
+    nodes = {key: {**attrs, "date_added": None, **_credits(attrs)} for key, attrs in graph.nodes(data=True)}
     edges = {
         key: (u, v, {**attrs, "date_added": None}) for u, v, key, attrs in graph.edges(keys=True, data=True)
     }

@@ -1,0 +1,113 @@
+"""Per-source statements in every export: a file holds a property only from sources within the reader's
+clearance, credited to the source that stated it (never an AMBER report's mixer label credited to the
+public dataset), on both stores."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from backend.export import csv as csv_export
+from backend.export import gexf, graphml, misp, stix
+from backend.export.graph import export_graph
+from graph_model.entities import Edge, Node, make_node
+from graph_model.provenance import TLP, Provenance
+from graph_model.store import GraphStore
+from graph_model.store.neo4j_files import import_files
+from queries.scope import Scope
+
+WALLET = "1NDyJtNTjmwk5xPNhjgAMu4HDHigtobu1s"
+VICTIM = "12t9YDPgwueZ9NyMgw519p7AA8isjr6SMw"
+# Words only the AMBER report gave.
+REPORT_WORDS = ("mixer", "kestrel", "Kestrel", "report#7", "Operation")
+
+
+def _load(store: GraphStore) -> None:
+    model = store.model
+
+    def wallet(address: str, prov: Provenance, **kw: object) -> Node:
+        return make_node(model, "Wallet", "btc", address, prov=prov, **kw)  # type: ignore[arg-type]
+
+    public = Provenance.of("public", "1", tlp="CLEAR")
+    report = Provenance.of("report", "7", tlp="AMBER")
+    victim = wallet(VICTIM, Provenance.of("public", "2", tlp="CLEAR"), props={"families": ["Locky"]})
+    exchange = wallet(WALLET, public, props={"service": "Binance", "service_type": "exchange"})
+    named = wallet(
+        WALLET,
+        report,
+        name="Operation Kestrel cash-out",
+        props={"service_type": "mixer", "cluster": "kestrel-7", "families": ["Cerber"]},
+    )
+    paid = Edge(
+        "TRANSFERRED", victim.key, exchange.key, Provenance.of("public", "tx1"), {"amount": 0.5}, "tx1"
+    )
+    store.upsert([victim, exchange], [paid])
+    store.upsert([named])
+
+
+def _files(store: GraphStore, clearance: TLP) -> dict[str, bytes]:
+    graph = export_graph(store, clearance, Scope())
+    model = store.model
+    found = {
+        "stix": stix.dumps(graph),
+        "gexf": gexf.dumps(graph, model),
+        "graphml": graphml.dumps(graph, model),
+        "misp": misp.dumps(graph, clearance),
+        "neo4j-admin": "\n".join(
+            line for f in import_files(model, store.stored().within(clearance)) for line in f.lines
+        ).encode(),
+    }
+    for name, data in csv_export.tables(graph, model).items():
+        found[f"csv:{name}"] = data
+    return found
+
+
+def _wallet_rows(files: dict[str, bytes]) -> dict[str, dict[str, str]]:
+    """The wallets table's row of the wallet, by the dataset whose folder holds it."""
+    folders = {v: k for k, v in json.loads(files["csv:datasets.json"]).items()}
+    rows: dict[str, dict[str, str]] = {}
+    for dataset, folder in folders.items():
+        for name, data in files.items():
+            if name.startswith(f"csv:{folder}/") and name.endswith("wallets.csv"):
+                for row in csv.DictReader(io.StringIO(data.decode())):
+                    if row["address"] == WALLET:
+                        rows[dataset] = row
+    return rows
+
+
+@pytest.mark.parametrize("clearance", [TLP.CLEAR, TLP.GREEN])
+def test_no_export_below_amber_holds_the_reports_statements(store: GraphStore, clearance: TLP) -> None:
+    _load(store)
+    files = _files(store, clearance)
+    assert {"stix", "gexf", "graphml", "misp", "neo4j-admin"} <= files.keys()
+    for name, data in files.items():
+        text = data.decode()
+        for word in REPORT_WORDS:
+            assert word not in text, (name, word)
+    # What the public dataset stated is there, credited to it alone.
+    assert "Binance" in files["stix"].decode() and "exchange" in files["graphml"].decode()
+    rows = _wallet_rows(files)
+    assert set(rows) == {"public"}
+    assert (rows["public"]["service"], rows["public"]["service_type"]) == ("Binance", "exchange")
+
+
+def test_an_amber_csv_credits_each_property_to_the_source_that_stated_it(store: GraphStore) -> None:
+    _load(store)
+    files = _files(store, TLP.AMBER)
+    rows = _wallet_rows(files)
+    assert set(rows) == {"public", "report"}
+    public, report = rows["public"], rows["report"]
+    # The public dataset said exchange; the shown value is the report's mixer, credited to the report only.
+    assert public["service"] == "Binance" and public["service_type"] == "" and public["cluster"] == ""
+    assert public["families"] == ""  # it stated none for this wallet
+    assert report["service_type"] == "mixer" and report["cluster"] == "kestrel-7"
+    assert report["service"] == "" and report["families"] == "Cerber"
+    # The files that carry it keep the credit as `stated`: property -> the sources that stated it.
+    graph = export_graph(store, TLP.AMBER, Scope())
+    stated = json.loads(graph.nodes[f"btc:{WALLET}"]["stated"])
+    assert stated["service_type"] == ["report#7"] and stated["service"] == ["public#1"]
+    assert stated["name"] == ["report#7"]
+    assert "stated" in files["graphml"].decode() and "stated" in files["gexf"].decode()
