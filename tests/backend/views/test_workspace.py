@@ -36,7 +36,10 @@ AMBER = "amber-analyst-key-0123456789"
 GREEN = "green-analyst-key-0123456789"
 APT28 = "uuid:bef4c620-0787-42a8-a96d-b7eb6e85917c"
 MIMIKATZ = "uuid:afc079f3-c0ea-4096-b75d-3f05338b7f60"
-SECRET_NAMES = ("amber-informant", "red-source", "AmberWalletOwner")
+# What an AMBER report adds to the CLEAR wallet B: its name for it and two properties (#22: a property an
+# AMBER source adds to a CLEAR node never reaches a CLEAR or GREEN workspace).
+AMBER_STATEMENTS = ("AmberMixerName", "AmberMixerLabel", "amber-cluster-9")
+SECRET_NAMES = ("amber-informant", "red-source", "AmberWalletOwner", *AMBER_STATEMENTS)
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,23 @@ def _marked(store: EmbeddedStore) -> dict[str, str]:
         )
     )
     store.upsert([amber, red, hostile, hidden_wallet, *wallets.values()], edges)
-    return {"amber": amber.key, "red": red.key, "hostile": hostile.key, "wallet": wallets["a"].key}
+    said = make_node(
+        m,
+        "Wallet",
+        "btc",
+        "1BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+        prov=_prov("amber-report", "AMBER"),
+        name="AmberMixerName",
+        props={"service": "AmberMixerLabel", "cluster": "amber-cluster-9"},
+    )
+    store.upsert([said])
+    return {
+        "amber": amber.key,
+        "red": red.key,
+        "hostile": hostile.key,
+        "wallet": wallets["a"].key,
+        "b": wallets["b"].key,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -418,6 +437,49 @@ def test_a_green_session_never_receives_what_is_above_it(
     everything = s.everything()
     for name in (*SECRET_NAMES, "txAMBER", "7.77", "txD", "1DDDD"):
         assert name not in everything, name
+    s.loaded.clean()
+    s.close()
+
+
+def test_an_amber_sources_property_of_a_clear_node_never_reaches_a_green_workspace(
+    browser: Browser, served: Served
+) -> None:
+    """Wallet B is CLEAR (public transfers); an AMBER report names it and adds a label and a cluster. A
+    GREEN session sees B - in the served page, after expanding through ``neighbours`` and in search - but
+    never the report's name or properties; an AMBER session sees them (so the check can fail)."""
+    wallet, b = served.keys["wallet"], served.keys["b"]
+    amber = Session(browser, served.base)
+    amber.sign_in(AMBER, f"/view/neighbourhood/{quote(wallet, safe='')}?depth=1")
+    assert b in amber.keys()
+    assert all(word in amber.everything() for word in AMBER_STATEMENTS)
+    amber.close()
+
+    s = Session(browser, served.base)
+    page = s.page
+    # The served page: B drawn (by its address), none of the report's statements in the page.
+    s.sign_in(GREEN, f"/view/neighbourhood/{quote(wallet, safe='')}?depth=1")
+    assert b in s.keys()
+    assert page.get_attribute("#cg-banner", "data-tlp") == "CLEAR"
+    for word in AMBER_STATEMENTS:
+        assert word not in s.everything(), word
+    # Expanding through `neighbours`: from the hostile handle to wallet A, then A's neighbours bring B.
+    page.goto(served.base + f"/view/neighbourhood/{quote(served.keys['hostile'], safe='')}?depth=1")
+    s.wait_ready()
+    assert wallet in s.keys() and b not in s.keys()
+    s.double_click(wallet)
+    s.idle()
+    page.wait_for_function("(b) => crimegraph.nodes.get(b) !== null", arg=b)
+    assert page.evaluate("(b) => crimegraph.nodes.get(b).label", b) != "AmberMixerName"
+    for word in AMBER_STATEMENTS:
+        assert word not in s.everything(), word
+    # Search in the page (and the server's search behind it) finds nothing by the report's words.
+    for word in AMBER_STATEMENTS:
+        page.fill("#cg-search", word)
+        page.press("#cg-search", "Enter")
+        page.wait_for_function("() => /Nothing found/.test(document.getElementById('cg-status').textContent)")
+        s.idle()
+        assert word not in s.everything(), word
+        page.evaluate("() => { document.getElementById('cg-status').textContent = '' }")
     s.loaded.clean()
     s.close()
 
