@@ -43,11 +43,14 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import graphql  # noqa: E402
 import httpx  # noqa: E402
 import neo4j  # noqa: E402
 
+from backend.api.schema import build_schema  # noqa: E402
 from backend.api.server import free_port  # noqa: E402
 from backend.commands.api import workers_for  # noqa: E402
+from backend.settings import ApiSettings  # noqa: E402
 from graph_model.model import default_model  # noqa: E402
 from graph_model.store import GraphStore  # noqa: E402
 from graph_model.store.embedded import EmbeddedStore, key_hash  # noqa: E402
@@ -68,6 +71,7 @@ TARGETS = {
     ("money_flow hubs", "neo4j"): 100.0,
 }
 THROUGHPUT_TARGET = 2000.0
+SCHEMA_SDL = build_schema(ApiSettings()).as_str()  # the API's schema, for graphql-core alone
 HUBS = 20  # the largest hubs timeline and moneyFlow are measured on
 LOOKUP_KEYS = 5000
 TYPENAME = {"query": "{ __typename }"}
@@ -181,16 +185,20 @@ def process(args: list[str], env: dict[str, str], ready: str) -> Iterator[str]:
 def latencies(client: httpx.Client, question: str, items: list[Any], warm: int) -> dict[str, Any]:
     query, variables = QUERIES[question]
     errors: list[str] = []
+    answers: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (variables, data)
 
     def ask(item: Any) -> None:
         response = client.post("/graphql", json={"query": query, "variables": variables(item)})
         body = response.json()
         if response.status_code != 200 or body.get("errors"):
             errors.append(str(body.get("errors") or response.status_code)[:200])
+        elif body.get("data"):
+            answers.append((variables(item), body["data"]))
 
     for item in items[:warm]:
         ask(item)
     errors.clear()
+    answers.clear()
     times = []
     for item in items:
         began = time.perf_counter()
@@ -202,6 +210,50 @@ def latencies(client: httpx.Client, question: str, items: list[Any], warm: int) 
         "p95": times[max(0, round(0.95 * len(times)) - 1)],
         "errors": len(errors),
         "first_error": errors[0] if errors else "",
+        "answers": answers,
+    }
+
+
+def _fields(value: Any) -> int:
+    """Fields in a GraphQL answer: every key of every object, at every depth."""
+    if isinstance(value, dict):
+        return sum(1 + _fields(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_fields(v) for v in value)
+    return 0
+
+
+def _by_answer_key(source: Any, info: Any, /, **args: Any) -> Any:
+    return source.get(info.path.key)  # the answer's key: the alias where the document gives one
+
+
+def rendering_floor(question: str, answers: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    """What GraphQL itself costs to answer ``question``: graphql-core executing the same document, on the
+    API's own schema, over the answers the API gave (each field a dict look-up: no store, no HTTP, no
+    auth). p50/p95 ms over the answers, fields in the largest, and ms per 1,000 fields."""
+    schema = graphql.build_schema(SCHEMA_SDL)
+    document = graphql.parse(QUERIES[question][0])
+    if graphql.validate(schema, document):
+        raise SystemExit(f"{question}: the benchmark's document does not validate")
+    times: list[float] = []
+    per_field: list[float] = []
+    for given, data in answers:
+        for _ in range(2):  # the second run is timed (the first warms graphql-core's caches)
+            began = time.perf_counter()
+            result = graphql.execute_sync(
+                schema, document, root_value=data, variable_values=given, field_resolver=_by_answer_key
+            )
+            took = (time.perf_counter() - began) * 1000
+        if result.errors:
+            raise SystemExit(f"{question}: rendering failed: {result.errors[0]}")
+        times.append(took)
+        per_field.append(took * 1000 / max(1, _fields(data)))
+    times.sort()
+    return {
+        "p50": statistics.median(times),
+        "p95": times[max(0, round(0.95 * len(times)) - 1)],
+        "fields": max(_fields(data) for _, data in answers),
+        "us_per_field": statistics.median(per_field),
     }
 
 
@@ -509,6 +561,38 @@ def main() -> int:
         target = TARGETS.get((question, name))
         verdict = "" if target is None else f"p95 ≤ {target:.0f} {'met' if r['p95'] <= target else 'MISSED'}"
         print(f"{question:<20}{name:<10}{r['p50']:>9.1f}{r['p95']:>9.1f}  {r['errors']:>6}  {verdict}")
+    print()
+    print(
+        "GraphQL's own rendering (graphql-core executing the same document on the API's schema over the "
+        "API's answers), beside the store's floor where measured; 'of floor' = (rendering p95 + store floor "
+        "p95) / API p95, where a target lies below that floor (>= 0.8 counts as met):"
+    )
+    print(
+        f"{'question':<20}{'store':<10}{'API p95':>9}{'render p50':>11}{'p95':>8}{'fields':>8}{'us/field':>9}"
+        f"{'store floor':>12}{'floor':>8}  target"
+    )
+    for (question, name), r in results.items():
+        if not r.get("answers"):
+            continue
+        rf = rendering_floor(question, r["answers"])
+        store_floor = next(
+            (f["p95"] for (lb, n), f in floors.items() if n == name and lb.startswith("floor"))
+            if question == "neighbourhood d2"
+            else iter(()),
+            0.0,
+        )
+        floor_sum = rf["p95"] + store_floor
+        goal = TARGETS.get((question, name))
+        verdict = ""
+        if goal is not None:
+            verdict = f"≤ {goal:.0f}"
+            if goal < floor_sum:
+                verdict += f" below the floor: {floor_sum / r['p95']:.2f} of floor"
+                verdict += " (met)" if floor_sum / r["p95"] >= 0.8 else " (MISSED)"
+        print(
+            f"{question:<20}{name:<10}{r['p95']:>9.1f}{rf['p50']:>11.1f}{rf['p95']:>8.1f}{rf['fields']:>8}"
+            f"{rf['us_per_field']:>9.1f}{store_floor:>12.1f}{floor_sum:>8.1f}  {verdict}"
+        )
     print()
     print(
         "neighbourhood d2 below the API (wall ms; CPU ms of this process; ratio of p95 to the store's floor):"

@@ -99,8 +99,11 @@ def _search(
     reached: tuple[set[str], set[str]] = ({start}, {end})
     frontiers: tuple[list[str], list[str]] = ([start], [end])
     radius = [0, 0]
-    # The explored graph, one edge per pair of entities (the link with the smallest key), grown in place.
-    best = nx.Graph()
+    # The explored graph, one link per pair of entities (the one with the smallest key), grown in place
+    # as plain dicts (``joined``: the pairs in the order first joined); only its part that can hold a
+    # short enough path becomes a networkx graph (see _shortest).
+    best: dict[str, dict[str, Link]] = {}
+    joined: list[tuple[str, str]] = []
     cost: list[int | None] = [None, None]  # links each frontier would read, while it is unchanged
     read = 0
     while True:
@@ -108,7 +111,7 @@ def _search(
         exhausted = not frontiers[0] or not frontiers[1]
         if reached[0] & reached[1] or exhausted:
             bound = max_length if exhausted else min(proven, max_length)
-            found = _shortest(best, start, end, k, bound)
+            found = _shortest(best, joined, start, end, k, bound)
             if len(found) >= k or exhausted or proven >= max_length:
                 return found
         elif proven >= max_length:
@@ -124,7 +127,7 @@ def _search(
         links = store.links(frontier, clearance=clearance, types=types)
         read += len(links)
         if read > MAX_LINKS:
-            found = _shortest(best, start, end, k, min(proven, max_length))
+            found = _shortest(best, joined, start, end, k, min(proven, max_length))
             if found:
                 return found
             raise LimitExceeded(
@@ -132,6 +135,7 @@ def _search(
                 "node kinds or a shorter max_length"
             )
         expanding = set(frontier)
+        mine = reached[side]
         nxt: set[str] = set()
         for link in links:
             for here in (link.source, link.target):
@@ -142,23 +146,60 @@ def _search(
                     continue
                 if kinds is not None and there not in (start, end) and link.other_kind(here) not in kinds:
                     continue
-                known = best.get_edge_data(here, there)
-                if known is None or link.key < known["link"].key:
-                    best.add_edge(here, there, link=link)
-                if there not in reached[side]:
-                    reached[side].add(there)
+                near = best.get(here)
+                if near is None:
+                    near = best[here] = {}
+                known = near.get(there)
+                if known is None:  # _join, inlined: this loop runs for every link read
+                    near[there] = link
+                    far = best.get(there)
+                    if far is None:
+                        far = best[there] = {}
+                    far[here] = link
+                    joined.append((here, there))
+                elif link.key < known.key:
+                    near[there] = best[there][here] = link
+                if there not in mine:
+                    mine.add(there)
                     nxt.add(there)
         # The ends are never crossed, so a side does not walk on from the other end.
         frontiers[side][:] = sorted(nxt - {start, end})
         radius[side] += 1
 
 
+def _distances(best: dict[str, dict[str, Link]], origin: str, bound: int) -> dict[str, int]:
+    """Hops from ``origin`` in the explored graph, up to ``bound``."""
+    found = {origin: 0}
+    frontier = [origin]
+    for hops in range(1, bound + 1):
+        nxt = []
+        for here in frontier:
+            for there in best.get(here, ()):
+                if there not in found:
+                    found[there] = hops
+                    nxt.append(there)
+        frontier = nxt
+    return found
+
+
 def _shortest(
-    graph: nx.Graph, start: str, end: str, k: int, bound: int
+    best: dict[str, dict[str, Link]], joined: list[tuple[str, str]], start: str, end: str, k: int, bound: int
 ) -> list[list[tuple[str, Link | None]]]:
-    """The k shortest simple paths of at most ``bound`` edges in the explored graph."""
-    if start not in graph or end not in graph:
+    """The k shortest simple paths of at most ``bound`` edges in the explored graph.
+
+    Only entities that lie on some walk of at most ``bound`` edges between the ends (hops from the start
+    plus hops to the end within ``bound``) can be on such a path: Yen's algorithm runs on those alone,
+    with the entities and links added in the order they were first read, as a graph grown while reading
+    would hold them (so ties fall as they did, and alike on every store).
+    """
+    if start not in best or end not in best:
         return []
+    ahead, behind = _distances(best, start, bound), _distances(best, end, bound)
+    on_way = {n for n, hops in ahead.items() if n in behind and hops + behind[n] <= bound}
+    if end not in on_way:
+        return []
+    graph = nx.Graph()  # its entities come in the order first read, with the links
+    graph.add_edges_from((a, b, {"link": best[a][b]}) for a, b in joined if a in on_way and b in on_way)
     found: list[list[tuple[str, Link | None]]] = []
     try:
         for route in nx.shortest_simple_paths(graph, start, end):
