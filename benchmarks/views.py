@@ -10,16 +10,25 @@ the view is aggregated) and, for 1,000, also with the cap raised to 1,000 (a rea
 "Stable" is the view's own signal: vis-network's ``stabilizationIterationsDone`` when physics runs, the
 first drawing when the layout is precomputed (physics off), measured from navigation start.
 
-Then the workspace served by a real uvicorn on the same demo store (``--served``, the default): a 1,000- and
-a 5,000-node neighbourhood served (the fetch limit raised to 5,000 for it), stable from navigation start;
+Then the workspace served by a real uvicorn on the same demo store (``--served``, the default): a
+1,000-entity view (the synthetic network of 1,000 actors loaded beside the demo, served unaggregated with
+``node_cap=1000``)
+and a 5,000-node neighbourhood (the fetch limit raised to 5,000 for it), stable from the page's script start,
+with where the time goes (``crimegraph.timings``) and the **floor**: vis-network alone drawing the same nodes
+(positions, labels) and edges, straight, without arrows or physics, in a minimal page - what any drawing of
+that network with this library costs on this machine; ``floor / ours`` of 0.8 or more counts as at the floor;
 double-clicking a hub with 200+ neighbours not drawn yet, until they are drawn (the page's ``expand``
 promise, then vis' next ``afterDrawing``); and the page's search for an entity not drawn, until it is added
-and selected.
+and selected (the first search, which may warm the server's index, and the median).
+
+``--served-store PATH`` runs the served searches (and expand) on an existing store instead of the demo, e.g.
+M (10,000 actors) for "search answer in the page at M"; ``--only-served`` skips the file views.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -38,9 +47,11 @@ from backend.api.app import create_app  # noqa: E402
 from backend.api.server import background  # noqa: E402
 from backend.settings import ApiSettings, Settings  # noqa: E402
 from backend.views.build import neighbourhood_view  # noqa: E402
+from backend.views.page import vis_script  # noqa: E402
 from backend.views.render import View, ViewOptions, render  # noqa: E402
+from graph_model.entities import Edge, make_node  # noqa: E402
 from graph_model.model import default_model  # noqa: E402
-from graph_model.provenance import TLP  # noqa: E402
+from graph_model.provenance import TLP, Provenance  # noqa: E402
 from graph_model.store.embedded import EmbeddedStore  # noqa: E402
 from loaders import LoadContext, ingest, reader  # noqa: E402
 from loaders.generate import generate  # noqa: E402
@@ -74,13 +85,20 @@ def main() -> None:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-files", action="store_true", help="Only the served workspace figures.")
+    parser.add_argument("--served-store", type=Path, default=None, help="Serve this store (e.g. M).")
     args = parser.parse_args()
     model = default_model()
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         folder = Path(tmp)
         started = time.perf_counter()
-        store, seed = demo_store(folder)
-        print(f"demo ecosystem loaded in {time.perf_counter() - started:.1f} s (seed {seed})")
+        if args.served_store is not None:
+            store = EmbeddedStore(args.served_store, model)
+            actors = store.subgraph(clearance=TLP.RED, kinds=["Actor"])
+            seed = max(actors.nodes, key=lambda k: (actors.degree(k), k))
+            args.no_files = True
+        else:
+            store, seed = demo_store(folder)
+        print(f"store ready in {time.perf_counter() - started:.1f} s (seed {seed})")
         browser = playwright.chromium.launch(
             executable_path=args.chromium, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
         )
@@ -129,7 +147,7 @@ def main() -> None:
                 f" {len(page.html) / 1e6:>5.2f} {statistics.median(stable):>8.2f}"
                 f" {statistics.median(ready):>7.2f}"
             )
-        served(browser, store, seed, args.repeat)
+        served(browser, store, seed, args.repeat, folder)
         browser.close()
         store.close()
 
@@ -156,11 +174,57 @@ SEARCH = """async (text) => {
 }"""
 
 
-def served(browser: object, store: EmbeddedStore, seed: str, repeat: int) -> None:
-    """The served workspace: big views, expanding a hub, searching for what is not drawn."""
+def load_synthetic(store: EmbeddedStore, n: int) -> str:
+    """The synthetic network of ``n`` actors (as :func:`synthetic`) in the store; the key of its actor 0."""
+    view = synthetic(n)
+    prov = Provenance.of("bench", "synthetic", confidence=50)
+    nodes = {k: make_node(store.model, "Actor", "handle", f"bench-{k}", prov=prov) for k in view.graph.nodes}
+    edges = [
+        Edge("ASSOCIATES_WITH", nodes[u].key, nodes[v].key, prov, {"weight": float(a.get("weight", 1.0))})
+        for u, v, a in view.graph.edges(data=True)
+    ]
+    store.upsert(list(nodes.values()), edges)
+    return nodes["n0"].key
+
+
+FLOOR = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<style>body{margin:0}#n{width:1000px;height:860px}</style></head><body><div id="n"></div>
+<script type="application/json" id="d">DATA</script><script>VIS</script>
+<script>var t0 = performance.now(); var d = JSON.parse(document.getElementById("d").textContent);
+var net = new vis.Network(document.getElementById("n"), {nodes: new vis.DataSet(d.nodes),
+  edges: new vis.DataSet(d.edges)}, {physics: {enabled: false}, layout: {improvedLayout: false},
+  edges: {smooth: false, arrows: {to: {enabled: false}}}});
+net.once("afterDrawing", function () { window.stable = performance.now() - t0; });</script></body></html>"""
+
+
+def floor(browser: object, data: dict[str, object], folder: Path, repeat: int) -> list[float]:
+    """Seconds vis-network alone takes to draw ``data``'s nodes (id, position, label) and edges (straight,
+    no arrows, no physics) in a minimal page: the floor of any drawing of this network."""
     from playwright.sync_api import Browser
 
     assert isinstance(browser, Browser)
+    nodes = [{k: n[k] for k in ("id", "x", "y", "label") if k in n} for n in data["nodes"]]  # type: ignore[attr-defined]
+    edges = [{"from": e["from"], "to": e["to"]} for e in data["edges"]]  # type: ignore[attr-defined]
+    text = json.dumps({"nodes": nodes, "edges": edges}).replace("<", "\\u003c").replace("/", "\\/")
+    path = folder / "floor.html"
+    path.write_text(FLOOR.replace("DATA", text).replace("VIS", vis_script()))
+    times = []
+    for _ in range(repeat):
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        tab = context.new_page()
+        tab.goto(path.as_uri())
+        tab.wait_for_function("() => window.stable !== undefined", timeout=120_000)
+        times.append(tab.evaluate("() => window.stable") / 1000)
+        context.close()
+    return times
+
+
+def served(browser: object, store: EmbeddedStore, seed: str, repeat: int, folder: Path) -> None:
+    """The served workspace: big views (and their floor), expanding a hub, searching for what is not drawn."""
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    bench = load_synthetic(store, 1000)
     graph = store.subgraph(clearance=TLP.RED)
 
     # A hub with 200+ neighbours, one link each (a wallet's parallel transfers would fill a page with a few).
@@ -191,22 +255,33 @@ def served(browser: object, store: EmbeddedStore, seed: str, repeat: int) -> Non
         tab.route(
             "**/*", lambda route: route.continue_() if route.request.url.startswith(base) else route.abort()
         )
-        for n, cap in ((2000, 2000), (5000, 500)):
-            times, shown, edges = [], 0, 0
+        for start_key, n, cap in ((bench, 1000, 1000), (seed, 2000, 2000), (seed, 5000, 500)):
+            times, shown, edges, answered, phases = [], 0, 0, [], []
             for _ in range(repeat):
                 query = f"depth=4&limit={n}&hub_cap=500&node_cap={cap}"
-                tab.goto(f"{base}/view/neighbourhood/{quote(seed, safe='')}?{query}")
+                t0 = time.perf_counter()
+                tab.goto(f"{base}/view/neighbourhood/{quote(start_key, safe='')}?{query}")
+                answered.append(time.perf_counter() - t0)
                 tab.wait_for_function("() => window.crimegraph && window.crimegraph.ready", timeout=120_000)
                 times.append(tab.evaluate("() => crimegraph.stableMs") / 1000)
+                phases.append(tab.evaluate("() => crimegraph.timings"))
                 shown, edges = tab.evaluate("() => [crimegraph.nodes.length, crimegraph.edges.length]")
             aggregated = (
                 "aggregated" if tab.evaluate("() => crimegraph.data.aggregated") else "single entities"
             )
+            middle = phases[times.index(statistics.median_low(times))]
+            where = ", ".join(f"{k} {v / 1000:.2f}" for k, v in middle.items())
             _row(
                 f"served view, limit {n:,}, cap {cap:,}",
                 times,
-                f"{shown:,} nodes, {edges:,} edges, {aggregated}",
+                f"{shown:,} nodes, {edges:,} edges, {aggregated}; page answered in "
+                f"{statistics.median(answered):.2f} s (server: read, shape, lay out, render); script "
+                f"phases (s from its start): {where}",
             )
+            data = tab.evaluate("() => ({nodes: crimegraph.data.nodes, edges: crimegraph.data.edges})")
+            least = floor(browser, data, folder, repeat)
+            ratio = statistics.median(least) / statistics.median(times)
+            _row("  floor: vis-network alone", least, f"floor / ours = {ratio:.2f}")
         expand, added = [], 0
         for _ in range(repeat):
             tab.goto(f"{base}/view/neighbourhood/{quote(start, safe='')}?depth=1")
@@ -222,7 +297,11 @@ def served(browser: object, store: EmbeddedStore, seed: str, repeat: int) -> Non
             tab.wait_for_function("() => window.crimegraph && window.crimegraph.ready", timeout=60_000)
             ms, key = tab.evaluate(SEARCH, name)
             found.append(ms / 1000)
-        _row("search, not drawn yet", found, f"{name!r} -> {key}")
+        _row(
+            "search, not drawn yet",
+            found,
+            f"{name!r} -> {key}; first {found[0]:.3f} s; {graph.number_of_nodes():,} entities served",
+        )
         context.close()
 
 

@@ -140,19 +140,18 @@ def hour_of_week(times: Iterable[str]) -> list[float] | None:
     with fewer than :data:`MIN_TIMED_POSTS` times."""
     import datetime as dt
 
-    counts = [0.0] * 168
+    daily = [0.0] * 24  # posts by hour of day: the hour-of-week bins summed over the weekdays
     n = 0
+    parse = dt.datetime.fromisoformat
     for stamp in times:
-        moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        counts[moment.weekday() * 24 + moment.hour] += 1.0
+        daily[parse(stamp.replace("Z", "+00:00")).hour] += 1.0
         n += 1
     if n < MIN_TIMED_POSTS:
         return None
     # People keep hours, not weekdays: spread each post over the same hour of every day, and one hour
     # either side, so two profiles compare by daily rhythm.
-    daily = [sum(counts[d * 24 + h] for d in range(7)) for h in range(24)]
     smooth = [0.5 * daily[(h - 1) % 24] + daily[h] + 0.5 * daily[(h + 1) % 24] for h in range(24)]
-    profile = [smooth[i % 24] for i in range(168)]
+    profile = smooth * 7
     return _unit(profile)
 
 
@@ -161,36 +160,72 @@ def _unit(vector: Sequence[float]) -> list[float] | None:
     return [x / norm for x in vector] if norm else None
 
 
-_BUCKETS: dict[str, int] = {}  # 3-gram -> its hashed dimension, computed once per distinct 3-gram
+_BUCKETS: dict[int, int] = {}  # packed 3-gram -> its hashed dimension, computed once per distinct 3-gram
 _CHAR = (1 << 21) - 1  # every code point fits in 21 bits, so three pack into one int64
 
 
 def trigrams(texts: Iterable[str]) -> Counter[int]:
-    """Character 3-gram counts of lower-cased texts (spaces collapsed), hashed into :data:`STYLE_DIMS`.
+    """Character 3-gram counts of lower-cased texts (spaces collapsed), hashed into :data:`STYLE_DIMS`:
+    :func:`trigram_table` of one handle, as a Counter."""
+    buckets, counts = trigram_table([texts])[0]
+    return Counter(dict(zip(buckets.tolist(), counts.tolist(), strict=True)))
 
-    Counted in numpy: each text's code points packed three to an integer per position, the distinct
-    packed 3-grams counted with ``np.unique``, and each distinct 3-gram hashed once (crc32 of its UTF-8)."""
-    cleans = [" " + " ".join(text.lower().split()) + " " for text in texts]  # each at least 2 long
-    # A 3-gram starts at every position but the last two of each text: none spans two texts.
-    ends = np.cumsum(np.fromiter((len(c) for c in cleans), dtype=np.int64, count=len(cleans)))
-    starts = np.ones(int(ends[-1]) if len(ends) else 0, dtype=bool)
+
+TABLE_CHARS = 4_000_000  # characters counted in one numpy pass (bounds the pass's memory to ~200 MB)
+
+
+def trigram_table(handles: Sequence[Iterable[str]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each handle's texts, its hashed 3-grams (sorted bucket numbers) and how often each occurs:
+    the character 3-grams of its lower-cased texts (spaces collapsed, one space around each text; none
+    spans two texts), each distinct 3-gram hashed once (crc32 of its UTF-8, modulo :data:`STYLE_DIMS`).
+
+    Counted in numpy over many handles at once: the texts' code points packed three to an integer per
+    position, each position tagged with its handle, the distinct (handle, bucket) pairs counted with
+    ``np.unique``."""
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    batch: list[list[str]] = []
+    chars = 0
+    for texts in handles:
+        cleans = [" " + " ".join(text.lower().split()) + " " for text in texts]  # each at least 2 long
+        batch.append(cleans)
+        chars += sum(len(c) for c in cleans)
+        if chars >= TABLE_CHARS:
+            found.extend(_count_batch(batch))
+            batch, chars = [], 0
+    found.extend(_count_batch(batch))
+    return found
+
+
+def _count_batch(batch: list[list[str]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    cleans = [c for texts in batch for c in texts]
+    if not cleans:
+        return [empty for _ in batch]
+    lengths = np.fromiter((len(c) for c in cleans), dtype=np.int64, count=len(cleans))
+    ends = np.cumsum(lengths)
+    starts = np.ones(int(ends[-1]), dtype=bool)
     starts[ends - 1] = False
     starts[ends - 2] = False
     first = np.flatnonzero(starts)
     codes = np.frombuffer("".join(cleans).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    packed = [(codes[first] << 42) | (codes[first + 1] << 21) | codes[first + 2]] if len(first) else []
-    counts: Counter[int] = Counter()
-    if not packed:
-        return counts
-    grams, ns = np.unique(np.concatenate(packed), return_counts=True)
-    buckets = _BUCKETS
-    for gram, n in zip(grams.tolist(), ns.tolist(), strict=True):
-        text = chr(gram >> 42) + chr((gram >> 21) & _CHAR) + chr(gram & _CHAR)
-        bucket = buckets.get(text)
+    packed = (codes[first] << 42) | (codes[first + 1] << 21) | codes[first + 2]
+    owner_of_text = np.repeat(np.arange(len(batch)), [len(texts) for texts in batch])
+    owner = owner_of_text[np.searchsorted(ends, first, side="right")]
+    grams, inverse = np.unique(packed, return_inverse=True)
+    bucket_of = _BUCKETS
+    hashed = np.empty(len(grams), dtype=np.int64)
+    for i, gram in enumerate(grams.tolist()):
+        bucket = bucket_of.get(gram)
         if bucket is None:
-            bucket = buckets[text] = zlib.crc32(text.encode()) % STYLE_DIMS
-        counts[bucket] += n
-    return counts
+            text = chr(gram >> 42) + chr((gram >> 21) & _CHAR) + chr(gram & _CHAR)
+            bucket = bucket_of[gram] = zlib.crc32(text.encode()) % STYLE_DIMS
+        hashed[i] = bucket
+    pairs, counts = np.unique(owner * STYLE_DIMS + hashed[inverse.reshape(-1)], return_counts=True)
+    owners, buckets = pairs // STYLE_DIMS, pairs % STYLE_DIMS
+    bounds = np.searchsorted(owners, np.arange(len(batch) + 1))
+    return [
+        (buckets[bounds[i] : bounds[i + 1]], counts[bounds[i] : bounds[i + 1]]) for i in range(len(batch))
+    ]
 
 
 def idf_weights(document_frequency: Mapping[int, int], handles: int) -> list[float]:
@@ -207,13 +242,27 @@ def style_vector(
     """A TF-IDF, unit-length style vector: 3-grams everyone writes weigh little, a person's habits much.
     ``idf`` is :func:`idf_weights` of the same frequencies, when already computed (one per run)."""
     weights = idf_weights(document_frequency, handles) if idf is None else idf
-    vector = np.zeros(STYLE_DIMS)
-    log = math.log
-    if counts:
-        vector[list(counts)] = [(1 + log(count)) * weights[gram] for gram, count in counts.items()]
-    norm = float(np.linalg.norm(vector))
-    unit: list[float] = (vector / norm if norm else vector).tolist()
+    buckets = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    times = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+    unit: list[float] = style_of(buckets, times, np.asarray(weights, dtype=np.float64)).tolist()
     return unit
+
+
+_TF = np.zeros(1)  # 1 + log(count) by count, computed with math.log (the same floats as before numpy)
+
+
+def style_of(buckets: np.ndarray, counts: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """:func:`style_vector` of one handle's :func:`trigram_table` row, ``idf`` as an array (the vector
+    as an array)."""
+    global _TF
+    vector = np.zeros(STYLE_DIMS)
+    if len(counts):
+        top = int(counts.max())
+        if top >= len(_TF):
+            _TF = np.array([0.0] + [1 + math.log(c) for c in range(1, 2 * top + 1)])
+        vector[buckets] = _TF[counts] * idf[buckets]
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
 
 
 def cosine(a: Sequence[float] | None, b: Sequence[float] | None) -> float | None:

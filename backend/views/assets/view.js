@@ -6,6 +6,7 @@
   "use strict";
   var started = performance.now();
   var data = JSON.parse(document.getElementById("crimegraph-data").textContent);
+  var timings = { parsed: performance.now() - started };  // where the time to a stable view goes
   var GROUP = "__group__", MORE = "__more__", EVIDENCE = "__evidence__", AGGREGATE = "AGGREGATE";
   var LABEL_MAX = 40, TIP_PROPS = 10;
   var LEVELS = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
@@ -51,9 +52,11 @@
   var nodes = new vis.DataSet(data.nodes.map(function (n) { return prepare(n, "node"); }));
   var edges = new vis.DataSet(data.edges.map(function (e) { return prepare(e, "edge"); }));
   var container = $("cg-network");
+  timings.datasets = performance.now() - started;
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, data.options);
+  timings.network = performance.now() - started;
   var state = {
-    ready: false, stableMs: null, state: null, data: data,
+    ready: false, stableMs: null, state: null, data: data, timings: timings,
     nodes: nodes, edges: edges, network: network,
     hidden: {},          // node ids hidden by hand
     pinned: {},          // node ids pinned by hand
@@ -853,6 +856,8 @@
     $("cg-measures").insertBefore(decisionBox, $("cg-measures").firstChild);
   }
 
+  timings.built = performance.now() - started;
   if (data.states) { show(data.states.order[0]); } else { refresh(); }
+  timings.refreshed = performance.now() - started;
   mark(data.tlp);
 })();
