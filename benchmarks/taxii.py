@@ -9,6 +9,7 @@ On a store holding a generated ecosystem (``loaders.generate``), all on the embe
   store - against ``crimegraph load stix`` of the exported file into a new store.
 
     python benchmarks/taxii.py --size S      # S or M (1k, 10k actors)
+    python benchmarks/taxii.py --size M --work DIR --phase prepare|export|pull    # one part per run
 
 Each command runs as a process of its own, timed from the outside (wall clock).
 """
@@ -45,60 +46,111 @@ def crimegraph(*args: str, env: dict[str, str] | None = None) -> float:
     return time.perf_counter() - started
 
 
+def serve(store: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "backend", "--store", store, "serve", "--port", str(port), "--workers", "1"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(3000):
+        try:
+            if httpx.get(f"{url}/readyz").status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    return server, url
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGINT)
+    server.wait(timeout=120)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="S")
-    size = parser.parse_args().size
+    parser.add_argument(
+        "--phase",
+        choices=("all", *PHASES),
+        default="all",
+        help="One part per run (for the ten-minute limit at M): prepare (generate and load, untimed), "
+        "export (file, then TAXII paging), pull (load stix of the file, then load taxii).",
+    )
+    parser.add_argument("--work", type=Path, help="Folder kept between phases (default: a temporary one).")
+    args = parser.parse_args()
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO),
         "CRIMEGRAPH_API_KEYS": f"{KEY}:admin:RED",
         "CRIMEGRAPH_TAXII_PASSWORD": KEY,
+        "CRIMEGRAPH_API__TAXII_TIME_BUDGET": "3000",  # the first read exports the collection: M takes minutes
     }
+    if args.work is None and args.phase != "all":
+        parser.error("--phase needs --work (the folder the phases share)")
     with tempfile.TemporaryDirectory(prefix="crimegraph-taxii-bench-") as folder:
-        root = Path(folder)
-        tables = generate(root / "eco", SIZES[size], 1).tables
-        store = f"embedded:{root / 'a.db'}"
-        crimegraph("--store", store, "load", "csv", *map(str, tables), env=env)
-        exported = root / "a.stix.json"
-        file_export = crimegraph(
-            "--store", store, "export", "stix", "-o", str(exported), "--clearance", "RED"
+        root = args.work or Path(folder)
+        root.mkdir(parents=True, exist_ok=True)
+        phases = PHASES if args.phase == "all" else (args.phase,)
+        for phase in phases:
+            RUN[phase](root, args.size, env)
+
+
+def prepare(root: Path, size: str, env: dict[str, str]) -> None:
+    for old in root.glob("*.db*"):
+        old.unlink()
+    tables = generate(root / "eco", SIZES[size], 1).tables
+    crimegraph("--store", f"embedded:{root / 'a.db'}", "load", "csv", *map(str, tables), env=env)
+    print(f"size {size}: prepared in {root}")
+
+
+def export(root: Path, size: str, env: dict[str, str]) -> None:
+    store = f"embedded:{root / 'a.db'}"
+    exported = root / "a.stix.json"
+    file_export = crimegraph("--store", store, "export", "stix", "-o", str(exported), "--force",
+                             "--clearance", "RED", env=env)  # fmt: skip
+    server, url = serve(store, env)
+    try:
+        collection = Collection(f"{url}/taxii2/crimegraph/collections/{ALL_ID}/", user="b", password=KEY)
+        started = time.perf_counter()
+        served = sum(len(e.get("objects", [])) for e in as_pages(collection.get_objects, per_request=1000))
+        taxii_export = time.perf_counter() - started
+    finally:
+        stop(server)
+    print(f"size {size}: {served:,} objects served, {exported.stat().st_size / 1e6:,.0f} MB as a file")
+    print(
+        f"export: TAXII paging {taxii_export:.1f} s, file {file_export:.1f} s, "
+        f"ratio {taxii_export / file_export:.2f}"
+    )
+
+
+def pull(root: Path, size: str, env: dict[str, str]) -> None:
+    for old in [*root.glob("b.db*"), *root.glob("c.db*")]:
+        old.unlink()
+    store = f"embedded:{root / 'a.db'}"
+    file_load = crimegraph("--store", f"embedded:{root / 'c.db'}", "load", "stix", str(root / "a.stix.json"),
+                           env=env)  # fmt: skip
+    server, url = serve(store, env)
+    try:
+        # The server exports the collection on its first read (timed by the export phase): done before timing.
+        Collection(f"{url}/taxii2/crimegraph/collections/{ALL_ID}/", user="b", password=KEY).get_objects(
+            limit=1
         )
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "backend", "--store", store, "serve", "--port", str(port),
-             "--workers", "1"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        taxii_pull = crimegraph(
+            "--store", f"embedded:{root / 'b.db'}", "load", "taxii", f"{url}/taxii2/", "--collection",
+            "Everything", env=env,
         )  # fmt: skip
-        try:
-            for _ in range(600):
-                try:
-                    if httpx.get(f"{url}/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
-            collection = Collection(f"{url}/taxii2/crimegraph/collections/{ALL_ID}/", user="b", password=KEY)
-            started = time.perf_counter()
-            served = sum(
-                len(e.get("objects", [])) for e in as_pages(collection.get_objects, per_request=1000)
-            )
-            taxii_export = time.perf_counter() - started
-            file_load = crimegraph(
-                "--store", f"embedded:{root / 'c.db'}", "load", "stix", str(exported), env=env
-            )
-            taxii_pull = crimegraph(
-                "--store", f"embedded:{root / 'b.db'}", "load", "taxii", f"{url}/taxii2/", "--collection",
-                "Everything", env=env,
-            )  # fmt: skip
-        finally:
-            server.send_signal(signal.SIGINT)
-            server.wait(timeout=60)
-    print(f"size {size}: {served:,} objects")
-    export_ratio, pull_ratio = taxii_export / file_export, taxii_pull / file_load
-    print(f"export: TAXII paging {taxii_export:.1f} s, file {file_export:.1f} s, ratio {export_ratio:.2f}")
-    print(f"pull:   load taxii {taxii_pull:.1f} s, load stix file {file_load:.1f} s, ratio {pull_ratio:.2f}")
+    finally:
+        stop(server)
+    print(
+        f"pull:   load taxii {taxii_pull:.1f} s, load stix file {file_load:.1f} s, "
+        f"ratio {taxii_pull / file_load:.2f}"
+    )
+
+
+PHASES = ("prepare", "export", "pull")
+RUN = {"prepare": prepare, "export": export, "pull": pull}
 
 
 if __name__ == "__main__":

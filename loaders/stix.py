@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from graph_model.entities import Node
 from graph_model.errors import ValidationError
 from graph_model.identity import node_key, uuid_key
+from graph_model.model import STIX_NAMESPACE
 from graph_model.provenance import TLP, Provenance
 from loaders.cti import ATTACK_ID, AliasIndex, sole_claims
 from loaders.json_stream import JsonEntry, json_members
@@ -22,6 +25,7 @@ from loaders.markings import portions, statements
 from loaders.records import LoadContext, Record, SourceError, location
 from loaders.sniff import wrong_format
 from loaders.stix_checks import checked, valid_type_name
+from loaders.stix_crimegraph import CREATOR, LINK_TYPES, is_own, own_link, own_node
 from loaders.stix_links import MAPPERS, ref_key
 from loaders.stix_objects import Bundle, Item, StixObject, Unmodelled, attack_id
 
@@ -82,6 +86,8 @@ def survey(path: Path, ctx: LoadContext) -> Bundle:
         kind = raw.get("type")
         if kind == "marking-definition":
             bundle.markings.learn(raw)
+        if kind not in LINK_TYPES and is_own(raw):
+            bundle.own_keys[raw["id"]] = raw["x_crimegraph_key"]
         if kind not in ATTACK_SPACE:
             continue
         try:
@@ -122,7 +128,9 @@ def _record(path: Path, line: int, raw: Any, ctx: LoadContext, bundle: Bundle) -
         return Record(where, stix_type, error=f"invalid STIX type name {stix_type!r}", raw=raw)
     if stix_type == "marking-definition":  # read by the survey as the markings of other objects
         return Record(where, stix_type, skipped="marking-definition: read as the marking of the objects")
-    mapper = MAPPERS.get(stix_type)
+    if stix_id == CREATOR:
+        return Record(where, stix_type, skipped="crimegraph's identity: it wrote the bundle's definitions")
+    mapper = _own_mapper(stix_type, bundle) if is_own(raw) else MAPPERS.get(stix_type)
     try:
         clean, parsed, warnings = checked(raw)
     except Exception as exc:  # stix2 raises many exception types; one bad object must not stop the load
@@ -139,6 +147,24 @@ def _record(path: Path, line: int, raw: Any, ctx: LoadContext, bundle: Bundle) -
         return Record(where, stix_type, skipped=str(exc), raw=raw)
     except (ValidationError, ValueError, TypeError) as exc:
         return Record(where, stix_type, error=_first_line(exc), raw=raw)
+
+
+def _own_mapper(stix_type: str, bundle: Bundle) -> Callable[[StixObject], list[Item]]:
+    """The mapper of an object a crimegraph export made (``loaders.stix_crimegraph``)."""
+    if stix_type in LINK_TYPES:
+        return partial(own_link, keys=bundle.own_keys)
+    native = MAPPERS.get(stix_type)
+
+    def mapped(o: StixObject) -> list[Item]:
+        derived: list[Item] = []
+        if native is not None:
+            try:
+                derived = native(replace(o, key=str(o.raw["x_crimegraph_key"]), warnings=[]))
+            except (Unmodelled, ValidationError, ValueError, TypeError, KeyError):
+                derived = []  # nothing derived: the node itself is what the object says
+        return own_node(o, derived)
+
+    return mapped
 
 
 def _marked_items(
@@ -168,24 +194,43 @@ def _marked_items(
                 raise
             warnings.append(f"not shared below {level.label}: what remains unmarked is not a whole object")
             break
+    for item in items:
+        if isinstance(item, Node):
+            item.ids = legacy_ids(item.key, item.ids)
     return items
 
 
+def legacy_ids(key: str, ids: tuple[str, ...]) -> tuple[str, ...]:
+    """``ids`` with the identifier each STIX-id-keyed identity had before STIX ids were typed
+    (``stix:indicator--X`` was ``uuid:X``): plans and investigations saved then still name the node. Where
+    two objects of different types share the UUID (MISP), the old identifier names the first one loaded."""
+    old = {uuid_key(i.partition(":")[2]) for i in (key, *ids) if i.startswith(f"{STIX_NAMESPACE}:")}
+    return tuple(sorted({*ids, *old} - {key})) if old else ids
+
+
 def _prov(raw: dict[str, Any], ctx: LoadContext, level: TLP, statements: list[str]) -> Provenance:
-    confidence = raw.get("confidence")
+    confidence = raw.get("confidence", raw.get("x_crimegraph_confidence"))
     if isinstance(confidence, bool) or not isinstance(confidence, int) or not 0 <= confidence <= 100:
         confidence = None
     # Observed dates only: an object's created/modified say when its producer wrote the record, not when
     # anything was seen, so an object without first_seen (or first_observed, or a relationship's
-    # start_time) has no first_seen.
+    # start_time) has no first_seen. A crimegraph export says which of its dates stand in for others.
+    dates = raw.get("x_crimegraph_dates")
+    stand_ins: dict[str, Any] = dates if isinstance(dates, dict) else {}
     prov = ctx.prov(
         raw["id"],
-        first_seen=raw.get("first_seen") or raw.get("first_observed") or raw.get("start_time"),
-        last_seen=raw.get("last_seen") or raw.get("last_observed") or raw.get("stop_time"),
+        first_seen=raw.get("first_seen")
+        or raw.get("first_observed")
+        or raw.get("start_time")
+        or raw.get("x_crimegraph_first_seen"),
+        last_seen=raw.get("last_seen")
+        or raw.get("last_observed")
+        or raw.get("stop_time")
+        or raw.get("x_crimegraph_last_seen"),
         confidence=confidence,
         tlp=level,
-        created=raw.get("created"),
-        modified=raw.get("modified"),
+        created=None if "created" in stand_ins else raw.get("created"),
+        modified=None if "modified" in stand_ins else raw.get("modified"),
     )
     if statements:  # statement markings (copyright, terms of use) travel with the record's provenance
         prov = replace(prov, sources=prov.sources | {f"{ctx.dataset}#{s}" for s in statements})

@@ -47,6 +47,8 @@ class Bundle:
     markings: Markings = field(default_factory=Markings)
     merge_ids: dict[str, list[str]] = field(default_factory=dict)
     aliases: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # Objects a crimegraph export made from nodes: their id -> the node key they came from.
+    own_keys: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,8 @@ from backend.export.stix_objects import (
     WALLET_EXTENSION,
     WALLET_TYPE,
     custom_extension,
+    dated,
     node_object,
-    object_dates,
     provenance_references,
     stix_time,
     with_stated,
@@ -41,6 +41,7 @@ from backend.export.stix_objects import (
 from graph_model.errors import ValidationError
 from graph_model.provenance import TLP
 from graph_model.store.base import PROVENANCE_ATTRIBUTES
+from loaders.stix_crimegraph import CREATOR as CREATOR
 
 # What an edge carries beside its schema properties (written as STIX's own fields, not as properties).
 _EDGE_PROVENANCE = frozenset({"type", "stix_extra", *PROVENANCE_ATTRIBUTES})
@@ -62,7 +63,6 @@ REVERSED = frozenset({"HOSTED_ON"})
 # Where a sighting may have been made (STIX: identities and locations).
 SIGHTING_PLACES = frozenset({"identity", "location"})
 _STIX_RECORD = re.compile(r"#((?:relationship|sighting)--[0-9a-fA-F-]{36})$")
-CREATOR = "identity--" + str(uuid.uuid5(NAMESPACE, "identity:crimegraph"))
 
 
 # Sector identities are derived from the ``sectors`` property of identities and assets (loaders/stix).
@@ -167,7 +167,7 @@ def _edge_object(
 ) -> dict[str, Any]:
     edge_type = data["type"]
     first, last = stix_time(data.get("first_seen")), stix_time(data.get("last_seen"))
-    created, modified = object_dates(data)
+    created, modified, said = dated(data)
     props = {k: v for k, v in sorted(data.items()) if k not in _EDGE_PROVENANCE and v not in (None, [], "")}
     extra: dict[str, Any] = {
         "x_crimegraph_key": key,
@@ -176,6 +176,8 @@ def _edge_object(
     }
     if props:
         extra["x_crimegraph_properties"] = props
+    if said:
+        extra["x_crimegraph_dates"] = said
     common: dict[str, Any] = {
         "spec_version": "2.1",
         "created": created,
@@ -317,4 +319,9 @@ def _checked(obj: dict[str, Any]) -> dict[str, Any]:
     if isinstance(parsed, dict):
         return parsed
     result: dict[str, Any] = json.loads(parsed.serialize())
+    stated = result.get("x_crimegraph_stated")
+    if isinstance(stated, dict):  # what stix2 wrote in its own form (a timestamp's precision) is stated apart
+        for name, how in stated.items():
+            if how is True and result.get(name) != obj.get(name):
+                stated[name] = obj.get(name)
     return result

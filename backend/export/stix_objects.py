@@ -16,9 +16,9 @@ from urllib.parse import quote
 
 from graph_model.provenance import TLP
 from graph_model.store.base import PROVENANCE_ATTRIBUTES
+from loaders.stix_crimegraph import NAMESPACE as NAMESPACE
+from loaders.stix_crimegraph import PROPERTIES_EXTENSION as PROPERTIES_EXTENSION
 
-# crimegraph's namespace for deterministic ids of objects that have none of their own.
-NAMESPACE = uuid.UUID("8a1c56a4-6c43-5b3e-9d8f-6b1b0b6d2c71")
 # The namespace STIX 2.1 fixes for the deterministic ids of cyber-observables (section 2.9).
 SCO_NAMESPACE = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")
 # STIX needs a creation time; a node nobody dated gets this fixed one, so re-exports stay identical.
@@ -36,7 +36,6 @@ TLP2: dict[TLP, tuple[str, str]] = {
 
 # crimegraph's own extension definitions: its provenance and properties on every object (top-level
 # ``x_crimegraph_*``), and the two object types STIX lacks (wallets and forums).
-PROPERTIES_EXTENSION = "extension-definition--" + str(uuid.uuid5(NAMESPACE, "extension:properties"))
 WALLET_EXTENSION = "extension-definition--" + str(uuid.uuid5(NAMESPACE, "extension:wallet"))
 FORUM_EXTENSION = "extension-definition--" + str(uuid.uuid5(NAMESPACE, "extension:forum"))
 WALLET_TYPE = "x-crimegraph-wallet"
@@ -260,17 +259,58 @@ def with_stated(obj: dict[str, Any], attrs: dict[str, Any]) -> dict[str, Any]:
             made[name] = value
     if isinstance(extra.get("extensions"), dict):
         made["extensions"] = {**extra["extensions"], **(obj.get("extensions") or {})}
+    made["x_crimegraph_stated"] = {
+        name: _how_stated(made, name, value) for name, value in sorted(extra.items())
+    }
     return made
+
+
+def _how_stated(made: dict[str, Any], name: str, value: Any) -> Any:
+    """How the object carries one stated property (``loaders.stix_crimegraph.stated_extra`` reads it):
+    ``true`` as stated, the number of leading external references that are the source's, else the value."""
+    if (
+        name == "external_references"
+        and isinstance(value, list)
+        and made.get(name, [])[: len(value)] == value
+    ):
+        return len(value)
+    if made.get(name) == value and name != "external_references" and value not in (False, [], {}):
+        return True  # (stix2 leaves out properties at their default, such as ``revoked: false``)
+    return value
 
 
 def object_dates(attrs: dict[str, Any]) -> tuple[str, str]:
     """A STIX object's ``created`` and ``modified``: the source object's own dates where it gave them;
     else the first and last time it was seen; else when crimegraph first loaded it (an undated object's
     required ``created``); ``modified`` never before ``created``."""
-    first, last = stix_time(attrs.get("first_seen")), stix_time(attrs.get("last_seen"))
-    created = stix_time(attrs.get("created")) or first or last or stix_time(attrs.get("date_added")) or EPOCH
-    modified = max(created, stix_time(attrs.get("modified")) or last or created)
+    created, modified, _ = dated(attrs)
     return created, modified
+
+
+def dated(attrs: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
+    """:func:`object_dates` and, for each of ``created``/``modified`` that is not the source object's own
+    date, what it stands for (``first_seen``, ``last_seen``, ``date_added``, ``created`` or ``none``): what
+    the object says in ``x_crimegraph_dates``."""
+    first, last = stix_time(attrs.get("first_seen")), stix_time(attrs.get("last_seen"))
+    own_created, own_modified = stix_time(attrs.get("created")), stix_time(attrs.get("modified"))
+    said: dict[str, str] = {}
+    if own_created:
+        created = own_created
+    else:
+        stand_ins = (
+            ("first_seen", first),
+            ("last_seen", last),
+            ("date_added", stix_time(attrs.get("date_added"))),
+        )
+        name, created = next(((n, v) for n, v in stand_ins if v), ("none", EPOCH))
+        said["created"] = name
+    if own_modified and own_modified >= created:
+        modified = own_modified
+    elif not own_modified and last and last >= created:
+        modified, said["modified"] = last, "last_seen"
+    else:
+        modified, said["modified"] = created, "created"
+    return created, modified, said
 
 
 def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -304,10 +344,10 @@ def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("last_seen"):
             obj["last_seen"] = max(first, stix_time(attrs["last_seen"]) or first)
     obj.update(_SDO_FIELDS.get(otype, _nothing)(attrs, created))
-    skip = PROVENANCE | MAPPED | {"stix_extra"}
-    if otype == "intrusion-set":  # intrusion sets have no roles or types: keep them as crimegraph's own
-        skip = skip - {"classification", "roles"}
-    extensions = crimegraph_properties(key, attrs, skip)
+    # Every property STIX has no verbatim field for (what the fields above say included, as stored).
+    skip = PROVENANCE | {"stix_extra", "description"} | ({"pattern"} if otype == "indicator" else set())
+    extensions = crimegraph_properties(key, attrs, frozenset(skip))
+    _own_dates(extensions, obj, attrs)
     # ATT&CK's own properties, which CTI platforms (and crimegraph's loader) read.
     if attrs.get("platforms"):
         extensions["x_mitre_platforms"] = _listed(attrs, "platforms")
@@ -319,15 +359,28 @@ def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
     return with_stated({**obj, **extensions}, attrs)
 
 
+def _own_dates(extensions: dict[str, Any], obj: dict[str, Any], attrs: dict[str, Any]) -> None:
+    """The dates an object's fields do not carry, as crimegraph's own properties: which of ``created`` and
+    ``modified`` stand in for something else, and first/last seen where the type has no field for them."""
+    _, _, said = dated(attrs)
+    if said:
+        extensions["x_crimegraph_dates"] = said
+    if "first_seen" not in obj:
+        for name in ("first_seen", "last_seen"):
+            if attrs.get(name):
+                extensions[f"x_crimegraph_{name}"] = stix_time(attrs[name])
+
+
 def _sco(key: str, attrs: dict[str, Any], otype: str) -> dict[str, Any]:
     obj = sco_value(key, attrs)
     if otype == "autonomous-system" and attrs.get("as_name"):
         obj["name"] = attrs["as_name"]
-    extensions = crimegraph_properties(key, attrs, PROVENANCE | {"stix_id", "as_name"})
+    extensions = crimegraph_properties(key, attrs, PROVENANCE | {"stix_extra"})
     # An observable has no confidence, times or external references in STIX: crimegraph's own.
+    extensions["x_crimegraph_name"] = attrs["name"]
     extensions["x_crimegraph_confidence"] = int(attrs["confidence"])
     extensions["x_crimegraph_sources"] = list(attrs.get("sources") or [])
-    for name in ("first_seen", "last_seen"):
+    for name in ("first_seen", "last_seen", "created", "modified"):
         if attrs.get(name):
             extensions[f"x_crimegraph_{name}"] = stix_time(attrs[name])
     if otype == WALLET_TYPE:

@@ -245,3 +245,22 @@ def test_an_unknown_tlp_label_is_named_and_taken_as_the_most_restrictive(
     assert node.prov.tlp is TLP.RED
     with pytest.raises(Exception, match="no entity"):
         embedded_store.get(node.key, clearance=TLP.AMBER_STRICT)
+
+
+def test_old_keys_of_saved_plans_resolve_as_identifiers(
+    embedded_store: EmbeddedStore, fixtures: Path, tmp_path: Path
+) -> None:
+    """Before STIX ids were typed, an indicator or an observable's id was ``uuid:<uuid>``: a plan or
+    investigation saved then names it so, and still finds it (a UUID MISP gives two types: the first)."""
+    from queries.results import Plan
+
+    load(embedded_store, misp_stix(fixtures, tmp_path))
+    old = f"uuid:{C2_UUID}"
+    plan = Plan.from_dict({"targets": [{"key": old, "name": "old plan target"}]})
+    found = embedded_store.get(plan.targets[0].key, clearance=RED)
+    assert found.key in (f"stix:indicator--{C2_UUID}", f"stix:observed-data--{C2_UUID}", "ip:203.0.113.7")
+    oasis = fixtures / "stix" / "indicator-for-malicious-url.json"
+    load(embedded_store, oasis)
+    indicator = next(o for o in json.loads(oasis.read_text())["objects"] if o["type"] == "indicator")
+    uuid = indicator["id"].partition("--")[2]
+    assert embedded_store.get(f"uuid:{uuid}", clearance=RED).key == f"stix:indicator--{uuid}"

@@ -74,3 +74,29 @@ def stix_errors(bundle: dict[str, Any], *, sample: int | None = None) -> tuple[l
     if not result.is_valid and not errors:
         errors.append("the validator found the bundle invalid")
     return errors + extra, len(objects)
+
+
+# What a load records of itself, not of the thing: which datasets said it (and which said what), and when
+# crimegraph first loaded it.
+OWN_RECORD = frozenset({"sources", "date_added", "stated"})
+
+
+def graph_facts(graph: Any) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Every node and edge of a networkx graph by key, with its attributes apart from the load's record."""
+    nodes = {k: {a: v for a, v in d.items() if a not in OWN_RECORD} for k, d in graph.nodes(data=True)}
+    edges = {
+        k: {"ends": (u, v), **{a: x for a, x in d.items() if a not in OWN_RECORD}}
+        for u, v, k, d in graph.edges(keys=True, data=True)
+    }
+    return nodes, edges
+
+
+def assert_same_graph(before: Any, after: Any) -> None:
+    """The same nodes and edges with the same kinds, types, names, properties, markings, confidence and dates
+    (first/last seen, created/modified); the first differences are named."""
+    (n1, e1), (n2, e2) = graph_facts(before), graph_facts(after)
+    assert sorted(n1.keys() - n2.keys())[:5] == [] and sorted(n2.keys() - n1.keys())[:5] == []
+    assert sorted(e1.keys() - e2.keys())[:5] == [] and sorted(e2.keys() - e1.keys())[:5] == []
+    differing = [(k, n1[k], n2[k]) for k in sorted(n1) if n1[k] != n2[k]]
+    differing += [(k, e1[k], e2[k]) for k in sorted(e1) if e1[k] != e2[k]]
+    assert differing[:3] == [], f"{len(differing)} differ"

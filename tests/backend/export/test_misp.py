@@ -68,3 +68,33 @@ def test_the_misp_export_loads_back_as_a_misp_event(model: Model, tmp_path: Path
     assert transfers >= len(between) > 0
     back.close()
     store.close()
+
+
+def test_misp_stix_keeps_every_relationship_it_can_keep(model: Model, tmp_path: Path) -> None:
+    """MISP's STIX import (misp-stix) keeps a relationship as an object reference when its source becomes a
+    MISP object (docs/sharing.md, MISP): crimegraph's STIX export keeps every such one. (The others - from
+    galaxy clusters, from single-value observables, from or to crimegraph's own types - misp-stix drops
+    whatever their shape.)"""
+    import stix2
+    from misp_stix_converter import ExternalSTIX2toMISPParser
+
+    from backend.export import stix
+
+    store = EmbeddedStore(tmp_path / "routed.db", model)
+    for table in generate(tmp_path / "routed", 60, 3, routing=True).tables:
+        ingest(store, reader("csv")(table, LoadContext(model, "demo")))
+    data = stix.bundle(export_graph(store, TLP.RED, Scope()))
+    parser = ExternalSTIX2toMISPParser()
+    parser.load_stix_bundle(stix2.parse(data, allow_custom=True))
+    parser.parse_stix_bundle(single_event=True)
+    event = parser.misp_event
+    objects = {o.uuid: o for o in event.objects}
+    kept = {(o.uuid, r.referenced_uuid, r.relationship_type) for o in event.objects for r in o.references}
+    expected = [
+        (r["source_ref"].partition("--")[2], r["target_ref"].partition("--")[2], r["relationship_type"])
+        for r in data["objects"]
+        if r["type"] == "relationship" and r["source_ref"].partition("--")[2] in objects
+    ]
+    assert expected and set(expected) <= kept
+    assert len(kept) >= len(set(expected))
+    store.close()
