@@ -97,7 +97,37 @@ def _resolve_nodes(
                 id_map.setdefault(i, target)
         kind_of.setdefault(target, node.kind)
         groups.setdefault(target, []).append(node)
-    return groups, {**existing, **id_map}, stored
+    resolved = {**existing, **id_map}
+    moved = _settled_keys(groups, resolved, stored)
+    if moved:
+        renames = {old: new for old, new in moved.items() if new in stored}
+        if renames:
+            tx.rename_nodes(renames)
+        resolved = {i: moved.get(key, key) for i, key in resolved.items()}
+    return groups, resolved, stored
+
+
+def _settled_keys(
+    groups: dict[str, list[Node]], resolved: dict[str, str], stored: dict[str, Node]
+) -> dict[str, str]:
+    """Key each entity by the greatest (in text order) of its records' keys, whatever order they came in:
+    records of one entity with different keys (an ATT&CK group and a MISP cluster sharing ``attack:G0007``)
+    give the same key and identifiers loaded in any order; a STIX object's ``uuid:``/``stix:`` key is kept
+    over a value key such as ``software:<name>``. Regroups ``groups`` (and ``stored``) in place; returns the
+    entities keyed anew, old key -> new (a stored one keeps its old key as an identifier)."""
+    moved: dict[str, str] = {}
+    for target, group in list(groups.items()):
+        if len(group) == 1 and group[0].key == target:
+            continue  # the common case: one record, keyed as it came
+        greatest = max(node.key for node in group)
+        if greatest <= target or resolved.get(greatest, target) != target:
+            continue  # already the greatest, or that key is another entity's
+        groups[greatest] = groups.pop(target)
+        old = stored.pop(target, None)
+        if old is not None:
+            stored[greatest] = replace(old, key=greatest)
+        moved[target] = greatest
+    return moved
 
 
 def _write_nodes(

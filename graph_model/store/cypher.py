@@ -342,6 +342,16 @@ def create_nodes(model: Model, kind: str) -> str:
     )
 
 
+def rename_entities() -> str:
+    """Key entities anew (``rows``: old, new): the entity, the identifiers that named it, and its old key as
+    an identifier of it. Its relationships are its own, so they follow."""
+    return (
+        f"UNWIND $rows AS row MATCH (n:{ENTITY} {{key: row.old}}) SET n.key = row.new "
+        f"WITH row CALL (row) {{ MATCH (i:{IDENTIFIER}) WHERE i.key = row.old SET i.key = row.new }} "
+        f"MERGE (o:{IDENTIFIER} {{id: row.old}}) SET o.key = row.new"
+    )
+
+
 def merge_ids() -> str:
     """Record extra identifiers; an identifier keeps the entity that claimed it first."""
     return f"UNWIND $rows AS row MERGE (i:{IDENTIFIER} {{id: row.id}}) ON CREATE SET i.key = row.key"

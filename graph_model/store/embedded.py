@@ -145,6 +145,7 @@ class _Tx:
         self.nodes_written: list[Node] = []
         self.edges_written: list[Edge] = []
         self.edge_ids: dict[str, int] = {}  # rowids of the edges fetch_edges found
+        self.renamed = False  # entities were keyed anew: the topology index and what is known are stale
 
     def _rows(self, sql: str, values: Iterable[Any]) -> sqlite3.Cursor:
         """Run ``sql`` whose one parameter is a JSON array of ``values`` (read through json_each)."""
@@ -255,6 +256,26 @@ class _Tx:
             texts,
         )
         self.nodes_written.extend(nodes)
+
+    def rename_nodes(self, renames: dict[str, str]) -> None:
+        pairs = [(new, old) for old, new in renames.items()]
+        self.conn.executemany("UPDATE nodes SET key = ? WHERE key = ?", pairs)
+        self.conn.executemany("UPDATE ids SET key = ? WHERE key = ?", pairs)
+        self.conn.executemany("INSERT OR REPLACE INTO ids(id, key) VALUES (?, ?)", list(renames.items()))
+        olds = orjson.dumps(list(renames)).decode()
+        rows = self.conn.execute(
+            f"SELECT id, type, source, target, discriminator FROM edges WHERE source IN {_LIST} "
+            f"OR target IN {_LIST}",
+            (olds, olds),
+        ).fetchall()
+        moved = []
+        for rowid, etype, source, target, discriminator in rows:
+            source, target = renames.get(source, source), renames.get(target, target)
+            moved.append((key_hash(edge_key(etype, source, target, discriminator)), source, target, rowid))
+        self.conn.executemany("UPDATE edges SET hash = ?, source = ?, target = ? WHERE id = ?", moved)
+        for old in renames:
+            self.store._known.pop(old, None)
+        self.renamed = True
 
     def write_edges(self, edges: Sequence[Edge], *, new: bool = False) -> None:
         if new:
@@ -412,6 +433,9 @@ class EmbeddedStore(GraphStore):
             raise
         self.conn.execute("COMMIT")
         self._known_version = version + 1
+        if tx.renamed:
+            self._known.clear()
+            self._index = None  # keys changed: build it again when next read
         self._known.update((n.key, n) for n in tx.nodes_written)
         # The index changes only once the batch is durable, so readers never see half a batch.
         self._hubs.clear()

@@ -147,11 +147,15 @@ class _Tx:
         self.read_ids: dict[str, str] = {}
         self.written_nodes: list[Node] = []
         self.written_edges: list[str] = []
+        self.renamed = False
 
     def remember(self) -> None:
         """Add what this (committed) transaction read and wrote to the load's memory."""
         memory = self.memory
         if memory is None:
+            return
+        if self.renamed:  # keys changed: what the memory holds by key is stale
+            memory.forget()
             return
         memory.learn_nodes(self.read_nodes.values(), claimed=False)
         memory.learn_ids(self.read_ids)
@@ -272,6 +276,16 @@ class _Tx:
         ids = [{"id": i, "key": n.key} for n in nodes for i in n.ids if i != n.key]
         if ids:
             self.tx.run(_q(cypher.merge_ids()), rows=ids).consume()
+
+    def rename_nodes(self, renames: dict[str, str]) -> None:
+        rows = [{"old": old, "new": new} for old, new in renames.items()]
+        self.tx.run(_q(cypher.rename_entities()), rows=rows).consume()
+        for old in renames:
+            self.element_ids.pop(old, None)
+            self.read_nodes.pop(old, None)
+        if self.memory is not None:
+            self.memory.forget()  # it resolves identifiers to the old keys
+        self.renamed = True
 
     def write_edges(self, edges: Sequence[Edge], *, new: bool = False) -> None:
         """Create ``edges``, or with ``new=False`` replace those that exist and create the others.

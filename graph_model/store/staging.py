@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from graph_model.entities import Edge, Node, layered_edge, layered_node, validate_edge, validate_node
 from graph_model.model import Model
@@ -125,6 +125,21 @@ class _Tx:
             for i in node.ids:
                 if i != node.key:
                     claimed.setdefault(i, node.key)  # an identifier keeps the entity that claimed it first
+
+    def rename_nodes(self, renames: dict[str, str]) -> None:
+        nodes, claimed, edges = self.stored.nodes, self.stored.ids, self.stored.edges
+        for old, new in renames.items():
+            nodes[new] = replace(nodes.pop(old), key=new)
+        for i, key in claimed.items():
+            if key in renames:
+                claimed[i] = renames[key]
+        claimed.update(renames)
+        for key, edge in list(edges.items()):
+            if edge.source in renames or edge.target in renames:
+                del edges[key]
+                moved = replace(edge, source=renames.get(edge.source, edge.source))
+                moved = replace(moved, target=renames.get(edge.target, edge.target))
+                edges[moved.key] = moved
 
     def write_edges(self, edges: Sequence[Edge], *, new: bool = False) -> None:
         nodes, stored = self.stored.nodes, self.stored.edges

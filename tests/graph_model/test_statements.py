@@ -17,12 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph_model.entities import NAME, Node, credits, make_node, merge_nodes
+from graph_model.entities import NAME, Edge, Node, credits, make_node, merge_nodes
 from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP, Provenance
 from graph_model.store import GraphStore
 from graph_model.store.embedded import EmbeddedStore
+from graph_model.store.staging import StagingStore
 from graph_model.views import node_view
 
 WALLET = "1NDyJtNTjmwk5xPNhjgAMu4HDHigtobu1s"
@@ -200,3 +201,80 @@ def test_a_neo4j_database_of_the_previous_layout_is_refused(neo4j_store: Any, mo
     finally:
         neo4j_store.clear(state=True)
     neo4j_store.ensure_schema()  # emptied, the database is taken as it is
+
+
+ATTACK = "22222222-0000-4000-8000-000000000002"  # the greater key
+MISP = "11111111-0000-4000-8000-000000000001"
+
+
+def _same_group(model: Model) -> tuple[list[Node], list[Edge]]:
+    """ATT&CK's APT28 and a MISP cluster of it (other UUIDs), one entity through ``attack:G0007``; each
+    record brings a link of its own, named by its own key."""
+    attack = make_node(
+        model,
+        "Actor",
+        "group",
+        prov=Provenance.of("attack", "g"),
+        uuid=ATTACK,
+        name="APT28",
+        ids=["attack:G0007"],
+        props={"country": "RU"},
+    )
+    misp = make_node(
+        model,
+        "Actor",
+        "group",
+        prov=Provenance.of("misp", "c", tlp="AMBER"),
+        uuid=MISP,
+        name="Sofacy",
+        ids=["attack:G0007"],
+        props={"aliases": ["Fancy Bear"]},
+    )
+    tool = make_node(model, "Malware", "malware", "X-Agent", prov=Provenance.of("misp", "m"))
+    domain = make_node(model, "Infrastructure", "domain", "apt28.example", prov=Provenance.of("attack", "d"))
+    edges = [
+        Edge("USES", misp.key, tool.key, Provenance.of("misp", "u", tlp="AMBER")),
+        Edge("OPERATES", attack.key, domain.key, Provenance.of("attack", "o")),
+    ]
+    return [attack, misp, tool, domain], edges
+
+
+def test_a_merged_nodes_key_does_not_depend_on_load_order(store: GraphStore, model: Model) -> None:
+    """Whichever record comes first, and in one batch or two, the entity is keyed by the greatest of its
+    records' keys, answers to the other key as an identifier, and keeps both records' links."""
+    seen = set()
+    for order, together in itertools.product(((0, 1), (1, 0)), (False, True)):
+        store.clear()
+        nodes, edges = _same_group(model)
+        first, second = ([nodes[i]] for i in order)
+        if together:
+            store.upsert([*first, *second, *nodes[2:]], edges)
+        else:
+            store.upsert([*first, *nodes[2:]], [edges[order[0]]])
+            store.upsert(second, [edges[order[1]]])
+        node = store.get("attack:G0007", clearance=TLP.RED)
+        assert node.key == f"uuid:{ATTACK}", (order, together)
+        assert store.get(f"uuid:{MISP}", clearance=TLP.RED).key == node.key
+        around = store.neighbourhood([node.key], clearance=TLP.RED)
+        links = sorted(e.key for e in around.edges.values())
+        assert len(links) == 2, (order, together, links)
+        seen.add((node.key, node.ids, node.name, tuple(links), repr(sorted(credits(node).items()))))
+        # Below the MISP cluster's marking, the entity is ATT&CK's alone, under the same key.
+        clear = store.get(node.key, clearance=TLP.CLEAR)
+        assert clear.name == "APT28" and f"uuid:{MISP}" not in clear.ids
+    assert len(seen) == 1, seen
+
+
+def test_a_bulk_loads_staging_keys_the_merged_node_as_the_stores_do(model: Model) -> None:
+    """The in-memory staging of ``bulk-load`` (what the neo4j-admin files are written from) merges as the
+    stores do: the greatest key, the other an identifier, the links moved to it."""
+    nodes, edges = _same_group(model)
+    staging = StagingStore(model)
+    staging.upsert([nodes[1], *nodes[2:]], [edges[0]])  # the MISP cluster first: keyed anew after
+    staging.upsert([nodes[0]], [edges[1]])
+    stored = staging.stored
+    key = f"uuid:{ATTACK}"
+    assert f"uuid:{MISP}" not in stored.nodes and stored.nodes[key].key == key
+    assert stored.ids[f"uuid:{MISP}"] == key and stored.ids["attack:G0007"] == key
+    assert sorted((e.source, e.type) for e in stored.edges.values()) == [(key, "OPERATES"), (key, "USES")]
+    assert all(k == e.key for k, e in stored.edges.items())
