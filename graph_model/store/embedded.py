@@ -117,9 +117,18 @@ def fts_query(text: str) -> str | None:
 
 
 def _neighbours(
-    index: nx.MultiDiGraph, key: str, clearance: TLP, types: frozenset[str], kinds: frozenset[str] | None
+    index: nx.MultiDiGraph,
+    key: str,
+    clearance: TLP,
+    types: frozenset[str],
+    kinds: frozenset[str] | None,
+    unfiltered: bool = False,
 ) -> set[str]:
-    """The distinct visible neighbours of ``key`` of ``kinds`` over visible edges of ``types``."""
+    """The distinct visible neighbours of ``key`` of ``kinds`` over visible edges of ``types``;
+    ``unfiltered``: the caller sees everything (RED, every type, every kind), so every adjacent entity."""
+    if unfiltered:
+        around: set[str] = index._succ[key].keys() | index._pred[key].keys()
+        return around
     nodes = index._node
     found: set[str] = set()
     for adjacent in (index._succ[key], index._pred[key]):
@@ -342,6 +351,7 @@ class EmbeddedStore(GraphStore):
         # Hubs' sorted neighbours by (key, clearance, types, kinds), valid for one index (see near).
         self._hubs: dict[tuple[str, int, frozenset[str], frozenset[str] | None], list[str]] = {}
         self._hubs_of: nx.MultiDiGraph | None = None
+        self._every_type = frozenset(model.edges)
         # Nodes this connection last read or wrote, by key: batches naming the same hubs again and again
         # resolve them without decoding their rows. Valid while no other connection writes the graph.
         self._known: dict[str, Node] = {}
@@ -557,6 +567,8 @@ class EmbeddedStore(GraphStore):
         if self._hubs_of is not index:
             self._hubs.clear()  # the index was rebuilt or replaced: counts may have changed
             self._hubs_of = index
+        # A RED caller following every type to every kind sees all that is adjacent: nothing to filter.
+        unfiltered = clearance >= TLP.RED and kinds is None and types >= self._every_type
         found: dict[str, Near] = {}
         for key in keys:
             attrs = nodes.get(key)
@@ -566,7 +578,7 @@ class EmbeddedStore(GraphStore):
             succ, pred = index._succ[key], index._pred[key]
             names = self._hub_neighbours(index, key, clearance, types, kinds) if cap is not None else None
             if names is None:
-                around = _neighbours(index, key, clearance, types, kinds)
+                around = _neighbours(index, key, clearance, types, kinds, unfiltered)
                 if cap == 0 and not keep:  # a count alone (paths weigh frontiers so): nothing to sort
                     near.degree = len(around)
                     continue
