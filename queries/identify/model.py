@@ -117,9 +117,51 @@ def records(profiles: Mapping[str, Profile], counts: Holders) -> list[dict[str, 
                 "quiet_day": quiet_day,
                 "quiet_key": p.quiet[0] if p.quiet else None,
                 "arrival_key": arrival,
+                "succession_keys": [],
             }
         )
+    _successors(rows)
     return rows
+
+
+# Handles that arrived after a closure a quiet handle is compared with: the most alike in hours and style.
+SUCCESSORS = 10
+
+
+def _successors(rows: list[dict[str, Any]]) -> None:
+    """Block succession near-linearly: each handle that went quiet with a closed forum is paired with
+    the :data:`SUCCESSORS` handles most alike in posting hours and style (cosines added; ties by key)
+    among those that first appeared after its last activity within the succession window - not with
+    every arrival, which grows with the square of the handles (each gets a token the pair shares)."""
+    arrivals: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["arrival_key"] is not None:
+            arrivals.setdefault(row["arrival_key"], []).append(row)
+    for quiet in rows:
+        if quiet["quiet_key"] is None or quiet["last_day"] is None or quiet["quiet_day"] is None:
+            continue
+        start, end = max(quiet["quiet_day"], quiet["last_day"]), quiet["quiet_day"] + sig.SUCCESSION_DAYS
+        options = [
+            r
+            for r in arrivals.get(quiet["quiet_key"], ())
+            if r is not quiet and r["first_day"] is not None and start <= r["first_day"] <= end
+        ]
+        if len(options) > SUCCESSORS:
+            options.sort(key=lambda r: (-_alike(quiet, r), r["unique_id"]))
+        for other in options[:SUCCESSORS]:
+            token = f"{quiet['unique_id']}>{other['unique_id']}"
+            quiet["succession_keys"].append(token)
+            other["succession_keys"].append(token)
+
+
+def _alike(a: dict[str, Any], b: dict[str, Any]) -> float:
+    """Cosine of the posting hours plus cosine of the style (0 for what either lacks)."""
+    total = 0.0
+    for column in ("hours", "style"):
+        x, y = a[column], b[column]
+        if x is not None and y is not None:
+            total += float(np.dot(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)))
+    return total
 
 
 def _null(column: str) -> dict[str, Any]:
@@ -215,7 +257,8 @@ def settings(handles: int) -> dict[str, Any]:
 
 def blocking_rules() -> list[Any]:
     """Which pairs are compared at all: those sharing a skeleton, a (not too common) wallet, contact,
-    product or server, or a closure one went quiet with and the other arrived after."""
+    product or server, or a succession (one went quiet with a closed forum, the other is among the
+    handles most alike that arrived after it: :func:`_successors`)."""
     from splink import block_on
 
     return [
@@ -224,8 +267,7 @@ def blocking_rules() -> list[Any]:
         block_on("contact_any", arrays_to_explode=["contact_any"]),
         block_on("infra_any", arrays_to_explode=["infra_any"]),
         block_on("product_rare", arrays_to_explode=["product_rare"]),
-        "l.quiet_key = r.arrival_key",
-        "l.arrival_key = r.quiet_key",
+        block_on("succession_keys", arrays_to_explode=["succession_keys"]),
     ]
 
 
@@ -317,8 +359,7 @@ def _blocks_any(rows: list[dict[str, Any]]) -> bool:
         if any(key in seen for key in keys):
             return True
         seen.update(keys)
-    quiet = {row["quiet_key"] for row in rows if row["quiet_key"] is not None}
-    return any(row["arrival_key"] in quiet for row in rows if row["arrival_key"] is not None)
+    return any(row["succession_keys"] for row in rows)
 
 
 def _quiet_splink() -> None:
@@ -352,5 +393,6 @@ def _schema() -> Any:
             ("quiet_day", pa.int64()),
             ("quiet_key", pa.string()),
             ("arrival_key", pa.string()),
+            ("succession_keys", strings),
         ]
     )
