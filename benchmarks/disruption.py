@@ -277,6 +277,7 @@ def run_commands(location: str) -> None:
     print("\n### Commands at M (wall seconds from the command's start to its JSON)\n")
     print("| command | target (s) | wall (s) | CPU (s) | targets | 1-swap optimum | work used / budget |")
     print("|---|---|---|---|---|---|---|")
+    walls: dict[str, float] = {}
     for label, args, target in runs:
         start = time.perf_counter()
         before = os.times()
@@ -294,10 +295,48 @@ def run_commands(location: str) -> None:
         search = data.get("search") or {}
         work = f"{search['work_used']} / {search['work_budget']}" if search else "-"
         optimum = search.get("one_swap_optimum", "-") if search else "-"
+        walls[args[0]] = wall
         print(
             f"| {label} | {target} | {wall:.1f} | {cpu:.1f} | {len(data['targets'])} | {optimum} | {work} |",
             flush=True,
         )
+    # (s0) the floor of `score`: a fresh process that reads the same rows through the store and runs the
+    # one C kernel a score cannot do without, the 300-source betweenness estimate - nothing else
+    start = time.perf_counter()
+    before = os.times()
+    subprocess.run([sys.executable, "-c", SCORE_FLOOR, location], env=env, check=True)
+    floor = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    print(
+        f"| (s0) floor of score: start, read the rows, 300-source betweenness | - | {floor:.1f} | "
+        f"{cpu:.1f} | - | - | - |"
+    )
+    print(
+        f"\nscore / its floor: {floor / walls['score']:.2f} of the floor's speed "
+        f"({'met' if floor / walls['score'] >= 0.8 else 'MISSED'}: 0.8 counts as met)",
+        flush=True,
+    )
+
+
+SCORE_FLOOR = """
+import random, sys
+import igraph
+from graph_model.model import default_model
+from graph_model.provenance import TLP
+from graph_model.store import open_store
+from queries.disruption.graph import AMOUNT_PROPS, DEFAULT_EDGE_SET, MONEY_EDGES, NODE_PROPS
+
+store = open_store(sys.argv[1], default_model())
+nodes, edges = store.topology(
+    clearance=TLP.RED, kinds=None, edge_set=DEFAULT_EDGE_SET, node_props=("roles", *NODE_PROPS),
+    edge_props=AMOUNT_PROPS, props_of=MONEY_EDGES,
+)
+index = {key: i for i, (key, _) in enumerate(nodes)}
+pairs = [(index[u], index[v]) for u, v, _, _ in edges if u != v]
+native = igraph.Graph(n=len(index), edges=pairs).simplify()
+native.betweenness(directed=False, sources=random.Random(0).sample(range(len(index)), 300), targets=None)
+"""
 
 
 def main() -> None:
@@ -313,6 +352,11 @@ def main() -> None:
         help="generate the M ecosystem here and load it into DIR/g.db (once), then run its plans",
     )
     parser.add_argument("--m-only", action="store_true", help="only the ecosystem part, no networks")
+    parser.add_argument(
+        "--commands-only",
+        action="store_true",
+        help="of the ecosystem part, only the commands as a user runs them (and the score floor)",
+    )
     parser.add_argument("--rows", type=Path, default=None, help="JSON lines: rows to append to / print from")
     parser.add_argument("--print-only", action="store_true", help="print the tables of --rows, run nothing")
     args = parser.parse_args()
@@ -337,7 +381,8 @@ def main() -> None:
     if rows:
         print_tables(rows)
     if args.m_store and args.m_truth:
-        run_ecosystem(args.m_store, args.m_truth)
+        if not args.commands_only:
+            run_ecosystem(args.m_store, args.m_truth)
         run_commands(args.m_store)
 
 

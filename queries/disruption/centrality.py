@@ -4,8 +4,13 @@ collective influence and degree, as pure functions of an undirected simple graph
 from __future__ import annotations
 
 import math
+import os
 import random
-from collections.abc import Hashable
+import threading
+from array import array
+from collections.abc import Callable, Hashable
+from itertools import chain
+from typing import Any
 
 import networkx as nx
 
@@ -54,6 +59,67 @@ def betweenness(graph: nx.Graph, *, seed: int = 0) -> tuple[dict[Hashable, float
     return sampled_betweenness(graph, SAMPLES, seed=seed), 1.0 / math.sqrt(SAMPLES)
 
 
+def betweenness_later(
+    graph: nx.Graph, *, seed: int = 0
+) -> Callable[[], tuple[dict[Hashable, float], float | None]]:
+    """:func:`betweenness`, started now and collected by calling the result.
+
+    A sampled betweenness (past :data:`EXACT_BETWEENNESS` nodes) is a few seconds of C that need nothing
+    but the graph, so in a single-threaded process (the CLI) it runs in a forked child on the other core
+    while the caller goes on; the values are the same as :func:`betweenness` gives (the tests compare).
+    Anywhere else - threads running (a server), no ``fork``, small graphs - it runs when collected.
+
+    Examples
+    --------
+    >>> collect = betweenness_later(nx.path_graph(3))
+    >>> collect()[0][1]
+    1.0
+    """
+    n = graph.number_of_nodes()
+    if n <= EXACT_BETWEENNESS or not hasattr(os, "fork") or threading.active_count() > 1:
+        return lambda: betweenness(graph, seed=seed)
+    nodes, fast, sources, scale = _sampling(graph, SAMPLES, seed)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child (coverage does not follow it)
+        try:
+            os.close(read)
+            data = memoryview(array("d", fast.betweenness(directed=False, sources=sources, targets=None)))
+            data = data.cast("B")
+            while data:
+                data = data[os.write(write, data) :]
+        finally:
+            os._exit(0)
+    os.close(write)
+
+    def collect() -> tuple[dict[Hashable, float], float | None]:
+        with os.fdopen(read, "rb") as pipe:
+            raw = pipe.read()
+        os.waitpid(pid, 0)
+        values = array("d")
+        values.frombytes(raw)
+        if len(values) != len(nodes):  # the child failed: compute here
+            return betweenness(graph, seed=seed)
+        return {node: values[i] * scale for i, node in enumerate(nodes)}, 1.0 / math.sqrt(SAMPLES)
+
+    return collect
+
+
+def _sampling(graph: nx.Graph, samples: int, seed: int) -> tuple[list[Hashable], Any, list[int], float]:
+    """The nodes, the igraph graph, the seeded sources and the scale of a sampled betweenness."""
+    from queries.disruption.measures import Indexed, native_without
+
+    ix = Indexed.cached(graph)  # the same nodes in the same order, each edge once (no self-loops)
+    n = len(ix)
+    if ix.native is None:
+        native_without(ix, bytearray(n))
+    k = min(samples, n)
+    sources = random.Random(seed).sample(range(n), k)
+    # paths from the sampled sources to every target, counted once per unordered pair in the full sum
+    scale = (n / k) * (2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0)
+    return list(ix.nodes), ix.native, sources, scale
+
+
 def sampled_betweenness(graph: nx.Graph, samples: int, *, seed: int = 0) -> dict[Hashable, float]:
     """Brandes' estimate from ``samples`` seeded source nodes, normalised like the exact values.
 
@@ -63,24 +129,18 @@ def sampled_betweenness(graph: nx.Graph, samples: int, *, seed: int = 0) -> dict
     >>> round(values[2], 3)
     0.667
     """
-    nodes = list(graph)
-    n = len(nodes)
-    k = min(samples, n)
-    try:
-        import igraph
-    except ImportError:  # pragma: no cover - igraph is a dependency
-        return dict(nx.betweenness_centrality(graph, k=k, normalized=True, seed=seed))
-    index = {node: i for i, node in enumerate(nodes)}
-    fast = igraph.Graph(n=n, edges=[(index[u], index[v]) for u, v in graph.edges() if u != v])
-    sources = random.Random(seed).sample(range(n), k)
-    # paths from the sampled sources to every target, counted once per unordered pair in the full sum
+    nodes, fast, sources, scale = _sampling(graph, samples, seed)
     values = fast.betweenness(directed=False, sources=sources, targets=None)
-    scale = (n / k) * (2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0)
     return {node: float(values[i]) * scale for i, node in enumerate(nodes)}
 
 
 def collective_influence(graph: nx.Graph, radius: int = 2) -> dict[Hashable, float]:
     """Collective influence CI_l(v) = (k_v - 1) * sum of (k_u - 1) over nodes u at distance exactly l.
+
+    Radius 1 and 2 by sparse matrix products (scipy), over blocks of rows so a block's two-step walks
+    stay few: the nodes exactly 2 steps from v are the ends of its two-step walks, less v itself and
+    those of its neighbours that close a triangle with it. Other radii, and the reference the tests
+    compare with, are :func:`collective_influence_reference` (a breadth-first search per node).
 
     Examples
     --------
@@ -88,6 +148,72 @@ def collective_influence(graph: nx.Graph, radius: int = 2) -> dict[Hashable, flo
     0.0
     >>> collective_influence(nx.star_graph(3), radius=1)[0]
     0.0
+    >>> collective_influence(nx.path_graph(5))[1]
+    1.0
+    """
+    if radius not in (1, 2):
+        return collective_influence_reference(graph, radius)
+    import numpy as np
+    from scipy import sparse
+
+    from queries.disruption.measures import Indexed
+
+    ix = Indexed.cached(graph)
+    n = len(ix)
+    if n == 0:
+        return {}
+    degree = np.fromiter((d for _, d in graph.degree(ix.nodes)), dtype=np.int64, count=n)
+    lengths = np.fromiter((len(a) for a in ix.adj), dtype=np.int64, count=n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    indices = np.fromiter(chain.from_iterable(ix.adj), dtype=np.int64, count=int(indptr[-1]))
+    adjacency = sparse.csr_matrix((np.ones(len(indices), dtype=np.int64), indices, indptr), shape=(n, n))
+    excess = np.maximum(degree - 1, 0)
+    result = np.zeros(n, dtype=np.int64)
+    if radius == 1:
+        result = np.where(degree > 1, excess * (adjacency @ excess), 0)
+    else:
+        walks = adjacency @ lengths  # two-step walks from each node
+        for start, stop in _blocks(walks, BLOCK_WALKS):
+            rows = adjacency[start:stop]
+            ends = rows @ adjacency
+            ends.data[:] = 1
+            # ends of two-step walks, less the node itself (every node with a tie ends one there) and
+            # its neighbours reached again through a triangle
+            at_two = ends @ excess - np.where(lengths[start:stop] > 0, excess[start:stop], 0)
+            at_two -= rows.multiply(ends) @ excess
+            result[start:stop] = np.where(degree[start:stop] > 1, excess[start:stop] * at_two, 0)
+    return {node: float(result[i]) for i, node in enumerate(ix.nodes)}
+
+
+BLOCK_WALKS = 5_000_000  # two-step walks per block of rows in :func:`collective_influence`
+
+
+def _blocks(work: Any, limit: int) -> list[tuple[int, int]]:
+    """Consecutive ``(start, stop)`` row ranges whose summed ``work`` stays near ``limit`` (at least one
+    row each)."""
+    import numpy as np
+
+    total = np.cumsum(work)
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    n = len(total)
+    while start < n:
+        base = total[start - 1] if start else 0
+        stop = int(np.searchsorted(total, base + limit, side="right"))
+        stop = max(stop, start + 1)
+        bounds.append((start, min(stop, n)))
+        start = stop
+    return bounds
+
+
+def collective_influence_reference(graph: nx.Graph, radius: int = 2) -> dict[Hashable, float]:
+    """:func:`collective_influence` by a breadth-first search per node (the reference the tests use).
+
+    Examples
+    --------
+    >>> collective_influence_reference(nx.path_graph(5))[1]
+    1.0
     """
     degree = dict(graph.degree())
     result: dict[Hashable, float] = {}
@@ -107,3 +233,22 @@ def collective_influence(graph: nx.Graph, radius: int = 2) -> dict[Hashable, flo
             frontier = nxt
         result[node] = float((degree[node] - 1) * sum(degree[u] - 1 for u in frontier))
     return result
+
+
+def core_numbers(graph: nx.Graph, ix: Any = None) -> list[int]:
+    """The core number of every node, in :class:`~queries.disruption.measures.Indexed` order: igraph's C
+    kernel (equal to ``networkx.core_number``, as the tests check; self-loops are not ties here).
+
+    Examples
+    --------
+    >>> core_numbers(nx.complete_graph(4))
+    [3, 3, 3, 3]
+    """
+    from queries.disruption.measures import Indexed, native_without
+
+    ix = ix if ix is not None else Indexed.cached(graph)
+    if len(ix) == 0:
+        return []
+    if ix.native is None:
+        native_without(ix, bytearray(len(ix)))
+    return [int(c) for c in ix.native.coreness()]

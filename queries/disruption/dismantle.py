@@ -5,12 +5,14 @@ the largest connected part down to 10% of N with the fewest removals (ties: the 
 the LCC curve), or with ``by="r"`` the order with the lowest R - so it is never worse than the best of them
 on the network at hand:
 
-- always: static and adaptive degree (HD, HDA) and CoreHD; static betweenness (HB) up to 10,000
-  nodes; collective influence (CI2) up to :data:`CI_MAX`;
+- always: static and adaptive degree (HD, HDA) and CoreHD; static betweenness (HB) and CoreHD on the
+  giant component (as BASELINES.md runs it, :func:`corehd_giant`) up to 10,000 nodes; collective
+  influence (CI2) up to :data:`CI_MAX`;
 - small networks (N <= :data:`ADAPTIVE_BETWEENNESS_MAX`): also adaptive betweenness on the whole graph
   (HBA) and on the giant component only;
 - every one of them also reordered by reinsertion: the nodes still needed after greedy reinsertion at
-  a target LCC go first, so the giant component breaks with fewer removals.
+  a target LCC go first, so the giant component breaks with fewer removals (at 10% also with the
+  reference code's tie rule, the latest removed put back first).
 
 Each attack is also available alone (:data:`ATTACKS`) for the benchmark's baselines.
 """
@@ -222,6 +224,101 @@ def corehd(ix: Indexed, seed: int = 0) -> list[int]:
     return order + _finish(ix, alive, rest)
 
 
+def corehd_giant(ix: Indexed, seed: int = 0) -> list[int]:
+    """CoreHD as BASELINES.md runs it (Zdeborova, Zhang & Zhou 2016): the highest-degree node of the
+    2-core *of the largest component* goes next (ties: node index); once the largest component is a tree,
+    its centroid (the node leaving the smallest largest piece) goes. Cycles in small components are
+    never broken before the giant is, which is what the whole-graph :func:`corehd` spends removals on."""
+    n = len(ix)
+    alive = bytearray([1]) * n
+    in_core = bytearray([1]) * n
+    core_degree = [len(a) for a in ix.adj]
+
+    def peel(queue: list[int]) -> None:
+        while queue:
+            v = queue.pop()
+            if not in_core[v]:
+                continue
+            in_core[v] = 0
+            for w in ix.adj[v]:
+                if in_core[w]:
+                    core_degree[w] -= 1
+                    if core_degree[w] < 2:
+                        queue.append(w)
+
+    peel([v for v in range(n) if core_degree[v] < 2])
+    label = [-1] * n
+    heap: list[tuple[int, int, int]] = []  # (-size, smallest member, label)
+    members_of: dict[int, list[int]] = {}
+
+    def explore(start: int) -> None:
+        members = [start]
+        label[start] = start
+        i = 0
+        while i < len(members):
+            for w in ix.adj[members[i]]:
+                if alive[w] and label[w] != start:
+                    label[w] = start
+                    members.append(w)
+            i += 1
+        if len(members) > 1:
+            members_of[start] = members
+            heapq.heappush(heap, (-len(members), min(members), start))
+
+    for v in range(n):
+        if label[v] < 0:
+            explore(v)
+    order: list[int] = []
+    while heap:
+        _, _, start = heapq.heappop(heap)
+        members = members_of.pop(start)
+        core = [v for v in members if in_core[v]]
+        if core:
+            pick = max(core, key=lambda v: (core_degree[v], -v))
+        else:
+            pick = _centroid(ix, alive, members)
+        alive[pick] = 0
+        order.append(pick)
+        if in_core[pick]:
+            in_core[pick] = 0
+            touched = []
+            for w in ix.adj[pick]:
+                if in_core[w]:
+                    core_degree[w] -= 1
+                    if core_degree[w] < 2:
+                        touched.append(w)
+            peel(touched)
+        for v in members:
+            label[v] = -1
+        for w in ix.adj[pick]:
+            if alive[w] and label[w] < 0:
+                explore(w)
+    order.extend(v for v in range(n) if alive[v])
+    return order
+
+
+def _centroid(ix: Indexed, alive: bytearray, members: list[int]) -> int:
+    """The node of a tree (the live ``members``) whose removal leaves the smallest largest piece (ties:
+    node index)."""
+    root = min(members)
+    parent = {root: -1}
+    seq = [root]
+    for v in seq:
+        for w in ix.adj[v]:
+            if alive[w] and w not in parent:
+                parent[w] = v
+                seq.append(w)
+    below = dict.fromkeys(seq, 1)
+    largest_child = dict.fromkeys(seq, 0)
+    for v in reversed(seq):
+        up = parent[v]
+        if up >= 0:
+            below[up] += below[v]
+            largest_child[up] = max(largest_child[up], below[v])
+    size = len(seq)
+    return min(seq, key=lambda v: (max(size - below[v], largest_child[v]), v))
+
+
 def random_order(ix: Indexed, seed: int = 0) -> list[int]:
     order = list(range(len(ix)))
     random.Random(seed).shuffle(order)
@@ -237,23 +334,27 @@ ATTACKS: dict[str, Callable[[Indexed, int], list[int]]] = {
     "HBA-giant": hba_giant,
     "CI2": ci2,
     "CoreHD": corehd,
+    "CoreHD-giant": corehd_giant,
 }
 
 
-def reinsertion_order(ix: Indexed, order: list[int], fraction: float) -> list[int]:
+def reinsertion_order(
+    ix: Indexed, order: list[int], fraction: float, *, latest_first: bool = False
+) -> list[int]:
     """``order`` with the nodes that reinsertion keeps removed (at LCC <= fraction N) moved first."""
     limit = max(1, int(fraction * len(ix)))
     q = removals_to(ix, order, fraction)
-    kept = reinsert(ix, order[:q], limit)
+    kept = reinsert(ix, order[:q], limit, latest_first=latest_first)
     chosen = set(kept)
     return kept + [v for v in order if v not in chosen]
 
 
 def q_reinserted(ix: Indexed, order: list[int], fraction: float = 0.1) -> int:
-    """Removals needed for LCC <= fraction N when ``order``'s prefix is pruned by greedy reinsertion."""
+    """Removals needed for LCC <= fraction N when ``order``'s prefix is pruned by greedy reinsertion
+    (the better of the two tie rules of :func:`~queries.disruption.measures.reinsert`)."""
     limit = max(1, int(fraction * len(ix)))
     q = removals_to(ix, order, fraction)
-    return len(reinsert(ix, order[:q], limit))
+    return min(len(reinsert(ix, order[:q], limit, latest_first=last)) for last in (False, True))
 
 
 @dataclass(slots=True)
@@ -291,7 +392,7 @@ def dismantle_order(
     n = len(ix)
     names = ["HD", "HDA", "CoreHD"]
     if n <= ADAPTIVE_BETWEENNESS_MAX * 10:
-        names.append("HB")
+        names += ["HB", "CoreHD-giant"]
     if n <= CI_MAX:
         names.append("CI2")
     if n <= ADAPTIVE_BETWEENNESS_MAX:
@@ -306,6 +407,7 @@ def dismantle_order(
             variants += [
                 (f"{name}+R{int(t * 100)}", reinsertion_order(ix, order, t)) for t in REINSERT_TARGETS
             ]
+            variants.append((f"{name}+R10-last", reinsertion_order(ix, order, 0.1, latest_first=True)))
             q_best = min(q_best, q_reinserted(ix, order))
         for label, candidate in variants:
             r = robustness(ix, candidate)

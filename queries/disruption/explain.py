@@ -16,7 +16,7 @@ import networkx as nx
 
 from queries.disruption.actions import entry_of
 from queries.disruption.costs import cost_of
-from queries.disruption.measures import FAST_FROM, Indexed, native_without, pairs
+from queries.disruption.measures import FAST_FROM, Indexed, component_labels, pairs
 from queries.disruption.objectives import Objective
 from queries.disruption.substitutes import substitutability
 from queries.disruption.words import say
@@ -206,12 +206,10 @@ def _label_all(ix: Indexed, dead: bytearray) -> tuple[list[int], dict[int, int]]
     label = [-1] * len(ix)
     size: dict[int, int] = {}
     if len(ix) >= FAST_FROM:
-        import igraph
-
-        live = [v for v in range(len(ix)) if not dead[v]]
-        for v, c in zip(live, igraph.GraphBase.connected_components(native_without(ix, dead)), strict=True):
-            label[v] = c
-            size[c] = size.get(c, 0) + 1
+        label = component_labels(ix, dead)
+        for c in label:
+            if c >= 0:
+                size[c] = size.get(c, 0) + 1
         return label, size
     adj = ix.adj
     for start in range(len(ix)):

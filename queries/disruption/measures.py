@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import networkx as nx
@@ -26,6 +27,7 @@ class Indexed:
     index: dict[Hashable, int]
     adj: list[list[int]]
     native: Any = None  # the same graph in igraph, built on first use by the fast kernels
+    arrays: Any = None  # (source, target) of every directed adjacency entry as numpy arrays, on first use
 
     @classmethod
     def of(cls, graph: nx.Graph) -> Indexed:
@@ -59,20 +61,15 @@ class Indexed:
 
 
 def component_sizes(ix: Indexed, dead: bytearray, *, fast: bool | None = None) -> list[int]:
-    """Sizes of the components of the nodes not marked ``dead``, largest first (igraph from
+    """Sizes of the components of the nodes not marked ``dead``, largest first (scipy's C kernel from
     :data:`FAST_FROM` nodes, a Python depth-first search below)."""
     if fast if fast is not None else len(ix) >= FAST_FROM:
-        try:
-            graph = native_without(ix, dead)
-        except ImportError:  # pragma: no cover - igraph is a dependency
-            pass
-        else:
-            import igraph
+        labels = _fast_labels(ix, dead)
+        import numpy as np
 
-            counts: dict[int, int] = {}
-            for c in igraph.GraphBase.connected_components(graph):
-                counts[c] = counts.get(c, 0) + 1
-            return sorted(counts.values(), reverse=True)
+        alive = np.frombuffer(bytes(dead), dtype=np.uint8) == 0
+        counts = np.bincount(labels[alive])
+        return sorted(counts[counts > 0].tolist(), reverse=True)
     seen = bytearray(dead)
     adj = ix.adj
     sizes: list[int] = []
@@ -92,6 +89,34 @@ def component_sizes(ix: Indexed, dead: bytearray, *, fast: bool | None = None) -
         sizes.append(size)
     sizes.sort(reverse=True)
     return sizes
+
+
+def _fast_labels(ix: Indexed, dead: bytearray) -> Any:
+    """A component label for every node (a dead node is a component of its own), numbered in the order
+    of each component's lowest node index - the numbering igraph gives the live graph: scipy's
+    ``connected_components`` on the adjacency entries between live nodes."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(ix)
+    if ix.arrays is None:
+        lengths = np.fromiter((len(a) for a in ix.adj), dtype=np.int64, count=n)
+        source = np.repeat(np.arange(n, dtype=np.int32), lengths)
+        target = np.fromiter(chain.from_iterable(ix.adj), dtype=np.int32, count=int(lengths.sum()))
+        ix.arrays = (source, target)
+    source, target = ix.arrays
+    alive = np.frombuffer(bytes(dead), dtype=np.uint8) == 0
+    keep = alive[source] & alive[target]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(source[keep], minlength=n), out=indptr[1:])
+    kept = target[keep]
+    graph = csr_matrix((np.ones(len(kept), dtype=np.int8), kept, indptr), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    _, first = np.unique(labels, return_index=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[labels]
 
 
 def pairs(sizes: Iterable[int]) -> int:
@@ -199,11 +224,13 @@ def removals_to(ix: Indexed, order: Sequence[int], fraction: float) -> int:
     return len(order)
 
 
-def reinsert(ix: Indexed, removed: Sequence[int], limit: int) -> list[int]:
+def reinsert(ix: Indexed, removed: Sequence[int], limit: int, *, latest_first: bool = False) -> list[int]:
     """Greedy reinsertion: put removed nodes back while the LCC stays at most ``limit``.
 
     Each round puts back the node that would join the smallest cluster (ties: fewest clusters joined,
-    then its place in ``removed``); returns the nodes still removed, in their original order.
+    then its place in ``removed``; with ``latest_first``, as the reference reverse-greedy code counts
+    only the cluster joined, ties go to the node removed last - the one the attack ranked lowest);
+    returns the nodes still removed, in their original order.
     """
     n = len(ix)
     parent = list(range(n))
@@ -238,7 +265,7 @@ def reinsert(ix: Indexed, removed: Sequence[int], limit: int) -> list[int]:
             joined = 1 + sum(size[r] for r in roots)
             if joined > limit:
                 continue
-            key = (joined, len(roots), position[v])
+            key = (joined, -position[v], 0) if latest_first else (joined, len(roots), position[v])
             if best is None or key < best:
                 best, pick = key, v
         if best is None:
@@ -272,17 +299,13 @@ FAST_FROM = 2000  # nodes; from this size the block-cut tree comes from igraph's
 
 
 def component_labels(ix: Indexed, dead: bytearray) -> list[int]:
-    """A component label for every node (``-1`` for dead ones): igraph from :data:`FAST_FROM` nodes,
-    a depth-first search below."""
+    """A component label for every node (``-1`` for dead ones): scipy from :data:`FAST_FROM` nodes
+    (components numbered by their lowest node index), a depth-first search below."""
     if len(ix) >= FAST_FROM:
-        import igraph
-
-        membership = igraph.GraphBase.connected_components(native_without(ix, dead))
-        labels = [-1] * len(ix)
-        live = (v for v in range(len(ix)) if not dead[v])
-        for v, c in zip(live, membership, strict=True):
-            labels[v] = c
-        return labels
+        labels = _fast_labels(ix, dead).tolist()
+        for v in _dead_list(dead):
+            labels[v] = -1
+        return labels  # type: ignore[no-any-return]
     label = [-1] * len(ix)
     for start in range(len(ix)):
         if dead[start] or label[start] >= 0:
@@ -296,6 +319,13 @@ def component_labels(ix: Indexed, dead: bytearray) -> list[int]:
                     label[w] = start
                     stack.append(w)
     return label
+
+
+def _dead_list(dead: bytearray) -> list[int]:
+    """Indices of the dead nodes, in order."""
+    import numpy as np
+
+    return np.flatnonzero(np.frombuffer(bytes(dead), dtype=np.uint8)).tolist()
 
 
 def single_removals(ix: Indexed, dead: bytearray, *, fast: bool | None = None) -> SingleRemoval:
@@ -324,7 +354,7 @@ def native_without(ix: Indexed, dead: bytearray) -> Any:
             n=len(ix), edges=[(v, w) for v in range(len(ix)) for w in ix.adj[v] if v < w]
         )
     graph = ix.native.copy()
-    gone = [v for v in range(len(ix)) if dead[v]]
+    gone = _dead_list(dead)
     if gone:
         graph.delete_vertices(gone)
     return graph

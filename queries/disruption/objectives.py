@@ -58,6 +58,8 @@ class Objective:
             self.excluded.add(self.group)
         self._base: float | None = None
         self._reversed: list[tuple[int, int]] | None = None
+        self._money_native: Any = None
+        self._money_ends: Any = None
         self._cashout_ix: list[int] = []
         self.pairs0 = 0
         if name in ("fragmentation", "lcc"):
@@ -137,8 +139,10 @@ class Objective:
     # -- money -------------------------------------------------------------------------------------------
     def _money_graph(self, dead: bytearray) -> Any:
         """The reversed money graph of live nodes (igraph), with a root (vertex ``n``) feeding every live
-        cash-out node; the edge lists are built once, each call only filters them."""
+        cash-out node. The whole graph is built once; a call drops the edges touching a dead node (found
+        with numpy) from a copy, so the vertex ids stay the node indices."""
         import igraph
+        import numpy as np
 
         if self._reversed is None:
             money: nx.DiGraph = self.graph.graph.get("money", nx.DiGraph())
@@ -147,10 +151,18 @@ class Objective:
             self._reversed = [(iv, iu) for iu, iv in pairs_ if iu is not None and iv is not None]
             cashout = self.graph.graph.get("cashout", ())
             self._cashout_ix = [index[c] for c in cashout if c in index]
-        root = self.n
-        edges = [(a, b) for a, b in self._reversed if not dead[a] and not dead[b]]
-        edges += [(root, c) for c in self._cashout_ix if not dead[c]]
-        return igraph.Graph(n=self.n + 1, edges=edges, directed=True)
+            edges = self._reversed + [(self.n, c) for c in self._cashout_ix]
+            self._money_native = igraph.Graph(n=self.n + 1, edges=edges, directed=True)
+            ends = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+            self._money_ends = (ends[:, 0], ends[:, 1])
+        gone = np.frombuffer(bytes(dead) + b"\0", dtype=np.uint8).astype(bool)  # the root is never dead
+        source, target = self._money_ends
+        drop = np.flatnonzero(gone[source] | gone[target])
+        if not len(drop):
+            return self._money_native
+        graph = self._money_native.copy()
+        graph.delete_edges(drop.tolist())
+        return graph
 
     def _sources(self) -> set[int]:
         money: nx.DiGraph = self.graph.graph.get("money", nx.DiGraph())

@@ -27,7 +27,7 @@ from queries.disruption.graph import disruption_graph
 from queries.disruption.limits import MAX_BUDGET, check_budget, check_time_limit
 from queries.disruption.objectives import OBJECTIVES, Objective
 from queries.disruption.recovery import check_probability
-from queries.disruption.search import EPS, Search, SetResult
+from queries.disruption.search import EPS, ONE_SWAP_MAX, Search, SetResult
 from queries.disruption.simulate import simulate
 from queries.disruption.verdict import plan_verdict
 from queries.results import Plan
@@ -320,6 +320,9 @@ def plan_graph(
         "candidates": found.candidates,
         "pool": None,
         "one_swap_optimum": found.one_swap_optimum,
+        "swap_moves": found.swap_moves,
+        "swaps_checked": found.swaps_checked,
+        "one_swap_max": ONE_SWAP_MAX,
         "seed": seed,
     }
     plan = Plan(targets, before, after, objective, scope or {}, rec, budget=budget_block, search=search)

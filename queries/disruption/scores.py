@@ -7,7 +7,7 @@ Metrics (all pure functions of the undirected simple graph):
 - ``betweenness``: exact when small, sampled with a stated error when large;
 - ``ci``: collective influence (radius 2);
 - ``kcore``: the k-core a node sits in;
-- ``bridge``: how many communities (Louvain, or label propagation on large graphs) and layers
+- ``bridge``: how many communities (Louvain: networkx, or igraph's multilevel past 20,000 nodes) and layers
   (actor / infrastructure / money / forum) a node's ties span beyond its own;
 - ``composite``: all five together (cut and betweenness weigh double).
 
@@ -23,23 +23,26 @@ same scores on every run and store (sampled betweenness is seeded; nodes are rea
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
+import random
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
-from queries.disruption.centrality import betweenness, collective_influence
+from queries.disruption.centrality import betweenness, betweenness_later, collective_influence, core_numbers
 from queries.disruption.costs import cost_of
 from queries.disruption.explain import label_of
 from queries.disruption.graph import disruption_graph
 from queries.disruption.limits import check_top
-from queries.disruption.measures import Indexed, pairs, single_removals
+from queries.disruption.measures import Indexed, native_without, pairs, single_removals
 from queries.disruption.words import say
-from queries.partition import membership, partition
+from queries.partition import partition
 from queries.results import Target
 from queries.scope import Scope
 
@@ -109,117 +112,189 @@ def score_graph(
         check_top(top)
     if graph.number_of_nodes() == 0:
         return []
+    ix = Indexed.cached(graph)
+    n = len(ix)
     wanted = list(WEIGHTS) if metric == "composite" else [metric]
-    values: dict[str, dict[Hashable, float]] = {}
-    details: dict[Hashable, dict[str, Any]] = {v: {} for v in graph}
-    for name in wanted:
-        values[name] = _METRIC[name](graph, details, seed)
+    # a large graph's sampled betweenness runs beside the other measures (another core) when it can
+    later = betweenness_later(graph, seed=seed) if "betweenness" in wanted else None
+    found = {name: _METRIC[name](graph, ix, seed) for name in wanted if name != "betweenness"}
+    if later is not None:
+        found["betweenness"] = _betweenness(ix, *later())
+    found = {name: found[name] for name in wanted}
+    values = {name: measure.values for name, measure in found.items()}
     ranks = {name: _percentiles(vals) for name, vals in values.items()}
-    highest = {name: max(vals.values()) for name, vals in values.items()}
+    highest = {name: float(vals.max()) for name, vals in values.items()}
     weights = {name: WEIGHTS[name] if metric == "composite" else 1.0 for name in wanted}
     total = sum(weights.values())
-    mixed = {
-        v: sum(
-            weights[m] * (ranks[m][v] + (values[m][v] / highest[m] if highest[m] > 0 else 0.0)) / 2
-            for m in wanted
-        )
-        / total
-        for v in graph
-    }
-    degree = dict(graph.degree())
-    order = sorted(graph, key=lambda v: (-mixed[v], -degree[v], str(v)))[:top]
-    best = mixed[order[0]] or 1.0
+    # the same operations in the same order as a per-node sum, so the same floating-point values
+    mixed = np.zeros(n)
+    for m in wanted:
+        share = values[m] / highest[m] if highest[m] > 0 else np.zeros(n)
+        mixed = mixed + weights[m] * (ranks[m] + share) / 2
+    mixed = mixed / total
+    degree = np.fromiter((d for _, d in graph.degree(ix.nodes)), dtype=np.int64, count=n)
+    if top is not None and top < n:
+        # only nodes at least as high as the top-th can be listed; sort those by the full rule
+        floor = np.partition(mixed, n - top)[n - top]
+        pool = np.flatnonzero(mixed >= floor).tolist()
+    else:
+        pool = list(range(n))
+    key = {i: str(ix.nodes[i]) for i in pool}
+    order = sorted(pool, key=lambda i: (-float(mixed[i]), -int(degree[i]), key[i]))[:top]
+    best = float(mixed[order[0]]) or 1.0
     result: list[Scored] = []
     previous = math.inf
-    for rank, v in enumerate(order, start=1):
-        score = round(100.0 * mixed[v] / best, 1)
+    for rank, i in enumerate(order, start=1):
+        score = round(100.0 * float(mixed[i]) / best, 1)
         if score >= previous:
             score = round(max(0.0, previous - STEP), 1)
         previous = score
         components = {
-            m: {"raw": round(values[m][v], 6), "percentile": round(100.0 * ranks[m][v], 1)} for m in wanted
+            m: {"raw": round(float(values[m][i]), 6), "percentile": round(100.0 * float(ranks[m][i]), 1)}
+            for m in wanted
         }
-        result.append(Scored(v, score, {"degree": degree[v], **details[v]}, rank, components))
+        detail: dict[str, Any] = {"degree": int(degree[i])}
+        for measure in found.values():
+            detail.update(measure.detail(i))
+        result.append(Scored(ix.nodes[i], score, detail, rank, components))
     return result
 
 
-def _cut(graph: nx.Graph, details: dict[Hashable, dict[str, Any]], seed: int) -> dict[Hashable, float]:
-    ix = Indexed.of(graph)
+@dataclass(slots=True)
+class _Measure:
+    """One component's raw value per node (``Indexed`` order) and what a listed node's why quotes."""
+
+    values: Any  # numpy array of floats
+    detail: Callable[[int], dict[str, Any]]
+
+
+def _cut(graph: nx.Graph, ix: Indexed, seed: int) -> _Measure:
     single = single_removals(ix, bytearray(len(ix)))
     total = max(1, pairs(single.sizes))
-    result: dict[Hashable, float] = {}
-    for i, node in enumerate(ix.nodes):
-        pieces = sorted(single.pieces[i], reverse=True)
-        comp = single.comp[i]
-        cut = comp * (comp - 1) // 2 - pairs(pieces) - (comp - 1)
-        result[node] = cut / total
+    result = np.zeros(len(ix))
+    for i in range(len(ix)):
+        pieces = single.pieces[i]
         if len(pieces) > 1:
-            details[node]["separates"] = pieces[:10]
-    return result
+            comp = single.comp[i]
+            result[i] = (comp * (comp - 1) // 2 - pairs(pieces) - (comp - 1)) / total
+
+    def detail(i: int) -> dict[str, Any]:
+        pieces = sorted(single.pieces[i], reverse=True)
+        return {"separates": pieces[:10]} if len(pieces) > 1 else {}
+
+    return _Measure(result, detail)
 
 
-def _betweenness(
-    graph: nx.Graph, details: dict[Hashable, dict[str, Any]], seed: int
-) -> dict[Hashable, float]:
-    values, error = betweenness(graph, seed=seed)
-    for node in graph:
-        details[node]["betweenness"] = round(values[node], 6)
+def _betweenness(ix: Indexed, found: dict[Hashable, float], error: float | None) -> _Measure:
+    values = np.fromiter((found[node] for node in ix.nodes), dtype=float, count=len(ix))
+
+    def detail(i: int) -> dict[str, Any]:
+        d: dict[str, Any] = {"betweenness": round(float(values[i]), 6)}
         if error is not None:
-            details[node]["betweenness_error"] = round(error, 3)
-    return dict(values)
+            d["betweenness_error"] = round(error, 3)
+        return d
+
+    return _Measure(values, detail)
 
 
-def _ci(graph: nx.Graph, details: dict[Hashable, dict[str, Any]], seed: int) -> dict[Hashable, float]:
-    values = collective_influence(graph)
-    for node, value in values.items():
-        details[node]["ci"] = value
-    return values
+def _ci(graph: nx.Graph, ix: Indexed, seed: int) -> _Measure:
+    found = collective_influence(graph)
+    values = np.fromiter((found[node] for node in ix.nodes), dtype=float, count=len(ix))
+    return _Measure(values, lambda i: {"ci": float(values[i])})
 
 
-def _kcore(graph: nx.Graph, details: dict[Hashable, dict[str, Any]], seed: int) -> dict[Hashable, float]:
-    core = nx.core_number(graph)
-    for node, value in core.items():
-        details[node]["kcore"] = value
-    return {v: float(c) for v, c in core.items()}
+def _kcore(graph: nx.Graph, ix: Indexed, seed: int) -> _Measure:
+    values = np.asarray(core_numbers(graph, ix), dtype=float)
+    return _Measure(values, lambda i: {"kcore": int(values[i])})
 
 
-def _bridge(graph: nx.Graph, details: dict[Hashable, dict[str, Any]], seed: int) -> dict[Hashable, float]:
-    algorithm = "louvain" if graph.number_of_nodes() <= LOUVAIN_MAX else "label_propagation"
-    # a canonical order of nodes and edges: Louvain's result depends on it, and the stores read edges in
-    # different orders
-    keyed: nx.Graph = nx.Graph()
-    keyed.add_nodes_from(sorted(str(v) for v in graph))
-    keyed.add_edges_from(sorted(tuple(sorted((str(u), str(v)))) for u, v in graph.edges() if u != v))
-    community = membership(partition(keyed, algorithm, seed=seed))
-    result: dict[Hashable, float] = {}
-    for node in graph:
-        own_c = community.get(str(node))
-        own_l = graph.nodes[node].get("layer", "actor")
-        others_c = {community.get(str(m)) for m in graph.adj[node]} - {own_c}
-        others_l = {graph.nodes[m].get("layer", "actor") for m in graph.adj[node]} - {own_l}
-        result[node] = float(len(others_c) + len(others_l))
-        details[node]["community"] = own_c
-        if others_c:
-            details[node]["bridges_communities"] = len(others_c)
-        if others_l:
-            details[node]["bridges_layers"] = sorted(others_l)
-    return result
+def _bridge(graph: nx.Graph, ix: Indexed, seed: int) -> _Measure:
+    n = len(ix)
+    community = _communities(graph, ix, seed)
+    layer_names = sorted({graph.nodes[v].get("layer", "actor") for v in ix.nodes})
+    layer_code = {name: c for c, name in enumerate(layer_names)}
+    layer = np.fromiter(
+        (layer_code[graph.nodes[v].get("layer", "actor")] for v in ix.nodes), dtype=np.int64, count=n
+    )
+    lengths = np.fromiter((len(a) for a in ix.adj), dtype=np.int64, count=n)
+    source = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    target = np.fromiter(chain.from_iterable(ix.adj), dtype=np.int64, count=int(lengths.sum()))
+
+    def distinct_other(label: Any, width: int) -> Any:
+        """Per node, how many distinct labels other than its own its neighbours carry."""
+        other = label[target] != label[source]
+        pairs_ = np.unique(source[other] * width + label[target][other])
+        return np.bincount(pairs_ // width, minlength=n)
+
+    width_c = int(community.max()) + 1 if n else 1
+    others_c = distinct_other(community, width_c)
+    others_l = distinct_other(layer, len(layer_names))
+    values = (others_c + others_l).astype(float)
+
+    def detail(i: int) -> dict[str, Any]:
+        d: dict[str, Any] = {"community": str(int(community[i]))}
+        if others_c[i]:
+            d["bridges_communities"] = int(others_c[i])
+        if others_l[i]:
+            own = layer[i]
+            d["bridges_layers"] = sorted({layer_names[int(layer[w])] for w in ix.adj[i]} - {layer_names[own]})
+        return d
+
+    return _Measure(values, detail)
 
 
-_METRIC = {"cut": _cut, "betweenness": _betweenness, "ci": _ci, "kcore": _kcore, "bridge": _bridge}
+def _communities(graph: nx.Graph, ix: Indexed, seed: int) -> Any:
+    """A community id per node (``Indexed`` order): Louvain (networkx) up to :data:`LOUVAIN_MAX` nodes,
+    igraph's multilevel Louvain beyond, both seeded and on the nodes and edges in key order (the result
+    depends on the order, and the stores read edges in different orders). Ids are the community's place
+    when the communities are sorted largest first (ties: smallest member key)."""
+    keys = sorted(str(v) for v in ix.nodes)
+    position = {k: i for i, k in enumerate(keys)}
+    if len(keys) <= LOUVAIN_MAX:
+        keyed: nx.Graph = nx.Graph()
+        keyed.add_nodes_from(keys)
+        keyed.add_edges_from(sorted(tuple(sorted((str(u), str(v)))) for u, v in graph.edges() if u != v))
+        groups = partition(keyed, "louvain", seed=seed)
+    else:
+        import igraph
+
+        if all(str(v) == k for v, k in zip(ix.nodes, keys, strict=True)):
+            # nodes already in key order (as the stores' graphs are): the index's edges are in key order
+            if ix.native is None:
+                native_without(ix, bytearray(len(ix)))
+            native = ix.native
+        else:
+            at = [position[str(v)] for v in ix.nodes]
+            edges = sorted(
+                {(min(at[v], at[w]), max(at[v], at[w])) for v in range(len(ix)) for w in ix.adj[v]}
+            )
+            native = igraph.Graph(n=len(keys), edges=edges)
+        igraph.set_random_number_generator(random.Random(seed))
+        try:
+            labels = native.community_multilevel().membership
+        finally:
+            igraph.set_random_number_generator(random)
+        members: dict[int, list[str]] = {}
+        for i, c in enumerate(labels):
+            members.setdefault(c, []).append(keys[i])
+        groups = sorted(members.values(), key=lambda m: (-len(m), m[0]))
+    community_of = {key: c for c, group in enumerate(groups) for key in group}
+    return np.fromiter((community_of[str(v)] for v in ix.nodes), dtype=np.int64, count=len(ix))
 
 
-def _percentiles(values: dict[Hashable, float]) -> dict[Hashable, float]:
+_METRIC: dict[str, Callable[[nx.Graph, Indexed, int], _Measure]] = {
+    "cut": _cut,
+    "betweenness": lambda graph, ix, seed: _betweenness(ix, *betweenness(graph, seed=seed)),
+    "ci": _ci,
+    "kcore": _kcore,
+    "bridge": _bridge,
+}
+
+
+def _percentiles(values: Any) -> Any:
     """Each value's share of nodes scoring strictly lower (ties share a rank)."""
-    ordered = sorted(values.values())
-    n = len(ordered)
-    result: dict[Hashable, float] = {}
-    position: dict[float, int] = {}
-    for i, value in enumerate(ordered):
-        position.setdefault(value, i)
-    for node, value in values.items():
-        result[node] = position[value] / max(1, n - 1)
-    return result
+    n = len(values)
+    return np.searchsorted(np.sort(values), values, side="left") / max(1, n - 1)
 
 
 def why_scored(graph: nx.Graph, item: Scored, metric: str, of: int) -> dict[str, Any]:

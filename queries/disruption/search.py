@@ -21,12 +21,12 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 import networkx as nx
 
-from queries.disruption.centrality import betweenness, exact_betweenness
+from queries.disruption.centrality import betweenness, betweenness_later, exact_betweenness
 from queries.disruption.measures import Indexed, native_without
 from queries.disruption.objectives import Objective
 
@@ -61,6 +61,9 @@ class SetResult:
     ``work`` counts passes over the graph, ``work_budget`` the passes allowed; ``cut_by_time_limit`` is
     true when the optional time limit stopped the search; ``one_swap_optimum`` when no single swap or
     addition improves the set; ``pool`` is the number of swap candidates (every candidate here).
+    ``swap_moves`` is the number of moves of the set's 1-swap neighbourhood (one per pick - all its swaps
+    at once - and one for the additions while the budget allows) and ``swaps_checked`` how many of them
+    were checked, in a row, without finding an improvement: all of them for a 1-swap optimum.
     """
 
     order: list[Hashable]
@@ -75,6 +78,8 @@ class SetResult:
     cut_by_time_limit: bool = False
     one_swap_optimum: bool = False
     candidates: int = 0
+    swaps_checked: int = 0
+    swap_moves: int = 0
 
 
 def _louvain(ix: Indexed, seed: int, resolution: float = 1.0) -> list[int]:
@@ -120,10 +125,12 @@ class Search:
         self.cache: dict[frozenset[int], float] = {}
         self.optima: dict[frozenset[int], float] = {}
         self.converged: set[frozenset[int]] = set()
+        self.checked: dict[frozenset[int], int] = {}  # moves checked in a row without an improvement
         self.starts: dict[str, float] = {}
         self.static_degree = [len(a) for a in obj.ix.adj]
         self.greedy_order: list[int] = []
         self._betweenness: list[int] | None = None
+        self._later: Callable[[], tuple[dict[Hashable, float], float | None]] | None = None
         self.candidates = obj.candidates(bytearray(obj.n))
 
     # -- limits -------------------------------------------------------------------------------------------
@@ -226,7 +233,7 @@ class Search:
         """Candidates by betweenness (exact when small, sampled when large): brokers that only
         separate the network together with others are found here, not by single-removal gains."""
         if self._betweenness is None:
-            values, _ = betweenness(self.obj.graph)
+            values, _ = self._later() if self._later is not None else betweenness(self.obj.graph)
             index = self.obj.ix.index
             ranked = sorted(values, key=lambda node: (-values[node], index[node]))
             excluded = self.obj.excluded
@@ -316,9 +323,12 @@ class Search:
         while True:
             moves = len(current) + (1 if len(current) < self.budget else 0)
             if since >= moves:
+                self.checked[frozenset(current)] = moves
                 return frozenset(current), True
             if (bounded and self.spent()) or self.cut_by_time or self._late():
-                return frozenset(current), False
+                found = frozenset(current)
+                self.checked[found] = max(self.checked.get(found, 0), since)
+                return found, False
             outs = sorted(current)
             if since < len(outs):
                 out: int | None = outs[since % len(outs)]
@@ -353,6 +363,9 @@ class Search:
         return self.cut_by_time
 
     def run(self) -> SetResult:
+        if self.obj.name in ("fragmentation", "lcc", "reach"):
+            # the betweenness start's estimate runs beside the greedy start (another core) when it can
+            self._later = betweenness_later(self.obj.graph)
         starts: dict[str, list[int]] = {"greedy": self.greedy(self.obj)}
         self.greedy_order = starts["greedy"]
         name, n = self.obj.name, self.obj.n
@@ -397,6 +410,7 @@ class Search:
         return self.result(best, optimum)
 
     def result(self, members: frozenset[int], optimum: bool) -> SetResult:
+        moves = len(members) + (1 if len(members) < self.budget else 0)
         return SetResult(
             order=sorted(members),  # type: ignore[arg-type]
             value=self.obj.value(self._dead(members)),
@@ -409,6 +423,8 @@ class Search:
             cut_by_time_limit=self.cut_by_time,
             one_swap_optimum=optimum,
             candidates=len(self.candidates),
+            swaps_checked=moves if optimum else min(moves, self.checked.get(members, 0)),
+            swap_moves=moves,
         )
 
     def ordered(self, members: list[int]) -> list[int]:

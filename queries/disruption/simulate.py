@@ -43,15 +43,21 @@ def measure(
     dead = ix.mask(gone)
     sizes = component_sizes(ix, dead)
     n_total = total if total is not None else graph.number_of_nodes()
-    live = [v for v in graph if v not in gone]
-    edges = sum(1 for u, v in graph.edges() if u not in gone and v not in gone)
+    # edges left: all, less those touching a removed node (an edge between two removed ones counted once)
+    touching = sum(len(graph.adj[v]) - (1 if v in graph.adj[v] else 0) for v in gone)
+    between = sum(1 for v in gone for m in graph.adj[v] if m in gone and m != v) // 2
+    loops = sum(1 for v in gone if v in graph.adj[v])
+    edges = graph.number_of_edges() - (touching - between) - loops
+    # an actor left without a live contact: one that had none, or whose every contact was removed
+    maybe = {m for v in gone for m in graph.adj[v] if m not in gone}
+    maybe.update(v for v, d in graph.degree() if d == 0 and v not in gone)
     isolated = sum(
         1
-        for v in live
+        for v in maybe
         if graph.nodes[v].get("kind", "Actor") == "Actor" and not any(m not in gone for m in graph.adj[v])
     )
     return {
-        "nodes": len(live),
+        "nodes": graph.number_of_nodes() - len(gone),
         "edges": edges,
         "removed": len(gone),
         "lcc": sizes[0] if sizes else 0,

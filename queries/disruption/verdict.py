@@ -108,6 +108,11 @@ def plan_verdict(graph: nx.Graph, plan: Plan) -> Message:
         time_limit=search.get("time_limit") if search.get("cut_by_time_limit") else None,
         pool=search.get("pool"),
         candidates=search.get("candidates"),
+        one_swap=search.get("one_swap_optimum"),
+        swaps_checked=search.get("swaps_checked"),
+        swap_moves=search.get("swap_moves"),
+        work_budget=search.get("work_budget"),
+        one_swap_max=search.get("one_swap_max"),
     )
     stop = budget.get("stop") or {}
     for key, value in (stop.get("values") or {}).items():

@@ -7,10 +7,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from queries.disruption import explain
-from queries.disruption.centrality import exact_betweenness
+from queries.disruption import centrality, explain, measures
+from queries.disruption.centrality import (
+    collective_influence,
+    collective_influence_reference,
+    core_numbers,
+    exact_betweenness,
+)
+from queries.disruption.dismantle import corehd_giant
 from queries.disruption.measures import (
     Indexed,
+    component_labels,
     component_sizes,
     fragmentation,
     lcc_curve,
@@ -71,6 +78,62 @@ def test_reinsertion_keeps_the_lcc_bound(graph: nx.Graph, limit: int) -> None:
     assert max((len(c) for c in nx.connected_components(rest)), default=0) <= limit
 
 
+@settings(max_examples=40, deadline=None)
+@given(graphs(), st.integers(1, 5))
+def test_reinsertion_keeps_the_lcc_bound_with_either_tie_rule(graph: nx.Graph, limit: int) -> None:
+    ix = Indexed.of(graph)
+    order = sorted(range(len(ix)), key=lambda v: -len(ix.adj[v]))
+    kept = reinsert(ix, order, limit, latest_first=True)
+    assert set(kept) <= set(order)
+    rest = graph.subgraph(ix.nodes[v] for v in range(len(ix)) if v not in kept)
+    assert max((len(c) for c in nx.connected_components(rest)), default=0) <= limit
+
+
+def test_reinsertion_ties_go_to_the_first_or_the_latest_removed() -> None:
+    # a-b-c-d-e without b and d: putting either back joins 3; the other then would join 5
+    ix = Indexed.of(nx.path_graph("abcde"))
+    removed = [ix.index["b"], ix.index["d"]]
+    assert [ix.nodes[v] for v in reinsert(ix, removed, 3)] == ["d"]
+    assert [ix.nodes[v] for v in reinsert(ix, removed, 3, latest_first=True)] == ["b"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(graphs(), st.integers(1, 3), st.booleans())
+def test_collective_influence_by_sparse_products_equals_the_search(
+    graph: nx.Graph, radius: int, small_blocks: bool
+) -> None:
+    if small_blocks:  # many blocks of rows, each of a row or two
+        centrality.BLOCK_WALKS, saved = 3, centrality.BLOCK_WALKS
+    try:
+        assert collective_influence(graph, radius) == collective_influence_reference(graph, radius)
+    finally:
+        if small_blocks:
+            centrality.BLOCK_WALKS = saved
+
+
+@settings(max_examples=40, deadline=None)
+@given(graphs())
+def test_core_numbers_agree_with_networkx(graph: nx.Graph) -> None:
+    ix = Indexed.of(graph)
+    reference = nx.core_number(graph)
+    assert core_numbers(graph, ix) == [reference[v] for v in ix.nodes]
+
+
+def test_corehd_on_the_giant_breaks_the_giant_before_small_cycles() -> None:
+    # a ring of 30 with chords (the giant) beside a triangle: no triangle node goes while the ring's part
+    # is larger than the triangle; the order is a permutation of every node
+    graph = nx.cycle_graph(30)
+    graph.add_edges_from((i, i + 10) for i in range(0, 20, 3))
+    graph.add_edges_from([("x", "y"), ("y", "z"), ("z", "x")])
+    ix = Indexed.of(graph)
+    order = corehd_giant(ix)
+    assert sorted(order) == list(range(len(ix)))
+    triangle = {ix.index[v] for v in "xyz"}
+    first = next(q for q, v in enumerate(order) if v in triangle)
+    ring = graph.subgraph(set(range(30)) - {ix.nodes[v] for v in order[:first]})
+    assert max(len(c) for c in nx.connected_components(ring)) <= 3
+
+
 def test_betweenness_agrees_with_networkx() -> None:
     graph = nx.gnm_random_graph(120, 300, seed=3)
     fast = exact_betweenness(graph)
@@ -92,11 +155,23 @@ def test_igraph_block_cut_tree_gives_the_same_pieces(graph: nx.Graph, data: st.D
 
 @settings(max_examples=60, deadline=None)
 @given(graphs(), st.data())
-def test_igraph_components_agree(graph: nx.Graph, data: st.DataObject) -> None:
+def test_fast_components_agree(graph: nx.Graph, data: st.DataObject) -> None:
     removed = data.draw(st.lists(st.sampled_from(list(graph)), max_size=5, unique=True))
     ix = Indexed.of(graph)
     dead = ix.mask(removed)
     assert component_sizes(ix, dead, fast=True) == component_sizes(ix, dead, fast=False)
+    slow = component_labels(ix, dead)
+    measures.FAST_FROM, saved = 0, measures.FAST_FROM
+    try:
+        fast = component_labels(ix, dead)
+    finally:
+        measures.FAST_FROM = saved
+    # the same parts, numbered in the order of their lowest node (the slow labels are that node)
+    assert [v < 0 for v in fast] == [v < 0 for v in slow]
+    live = [v for v in range(len(ix)) if not dead[v]]
+    assert {(fast[v], slow[v]) for v in live} == {(fast[slow[v]], slow[v]) for v in live}
+    parts = {slow[v] for v in live}
+    assert sorted(parts) == sorted(parts, key=lambda s: fast[s])
 
 
 def test_explanations_are_the_same_from_igraph_labels(monkeypatch: pytest.MonkeyPatch) -> None:
