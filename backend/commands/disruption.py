@@ -27,6 +27,7 @@ from backend.console import app, console, opened_store, out, read_clearance, run
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
+from queries.disruption.centrality import allow_forked_workers
 from queries.disruption.costs import read_costs
 from queries.disruption.dismantle import dismantle as dismantle_scope
 from queries.disruption.limits import MAX_BUDGET, MAX_TOP, check_remove, check_top
@@ -90,6 +91,7 @@ def _with_store(
     clearance: str | TLP | None, what: str, quiet: bool, action: Callable[[GraphStore, TLP], T]
 ) -> T:
     level = clearance if isinstance(clearance, TLP) else read_clearance(clearance)
+    allow_forked_workers()  # one command per process: a large betweenness may run beside the rest
     with opened_store() as store, _working(what, quiet):
         return action(store, level)
 

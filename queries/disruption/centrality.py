@@ -59,15 +59,26 @@ def betweenness(graph: nx.Graph, *, seed: int = 0) -> tuple[dict[Hashable, float
     return sampled_betweenness(graph, SAMPLES, seed=seed), 1.0 / math.sqrt(SAMPLES)
 
 
+_FORK_ALLOWED = False
+
+
+def allow_forked_workers(allowed: bool = True) -> None:
+    """Let :func:`betweenness_later` fork even when the process has other threads (the CLI's progress
+    spinner): entry points that run one command per process call it; a server never does."""
+    global _FORK_ALLOWED
+    _FORK_ALLOWED = allowed
+
+
 def betweenness_later(
     graph: nx.Graph, *, seed: int = 0
 ) -> Callable[[], tuple[dict[Hashable, float], float | None]]:
     """:func:`betweenness`, started now and collected by calling the result.
 
     A sampled betweenness (past :data:`EXACT_BETWEENNESS` nodes) is a few seconds of C that need nothing
-    but the graph, so in a single-threaded process (the CLI) it runs in a forked child on the other core
-    while the caller goes on; the values are the same as :func:`betweenness` gives (the tests compare).
-    Anywhere else - threads running (a server), no ``fork``, small graphs - it runs when collected.
+    but the graph, so in a single-threaded process, or where :func:`allow_forked_workers` said so (the
+    CLI), it runs in a forked child on the other core while the caller goes on; the values are the same
+    as :func:`betweenness` gives (the tests compare). Anywhere else - threads running (a server), no
+    ``fork``, small graphs - it runs when collected.
 
     Examples
     --------
@@ -76,7 +87,8 @@ def betweenness_later(
     1.0
     """
     n = graph.number_of_nodes()
-    if n <= EXACT_BETWEENNESS or not hasattr(os, "fork") or threading.active_count() > 1:
+    alone = _FORK_ALLOWED or threading.active_count() == 1
+    if n <= EXACT_BETWEENNESS or not hasattr(os, "fork") or not alone:
         return lambda: betweenness(graph, seed=seed)
     nodes, fast, sources, scale = _sampling(graph, SAMPLES, seed)
     read, write = os.pipe()

@@ -59,6 +59,9 @@ class Objective:
         self._base: float | None = None
         self._reversed: list[tuple[int, int]] | None = None
         self._money_native: Any = None
+        self._last_counts: tuple[bytes, tuple[int, int]] | None = None
+        self._counted: Any = None  # numpy: 1 for a money holder (vertex ids of the money graph)
+        self._service: Any = None  # numpy: True for a cash-out service
         self._money_ends: Any = None
         self._cashout_ix: list[int] = []
         self.pairs0 = 0
@@ -179,11 +182,17 @@ class Objective:
         return self._cashout_counts(dead)[0]
 
     def _cashout_counts(self, dead: bytearray) -> tuple[int, int]:
-        """Money holders that can still reach a live cash-out service, and live nodes on such routes."""
+        """Money holders that can still reach a live cash-out service, and live nodes on such routes
+        (the last answer is kept: a value and its explanation ask about the same set in a row)."""
+        key = bytes(dead)
+        if self._last_counts is not None and self._last_counts[0] == key:
+            return self._last_counts[1]
         reached = self._money_graph(dead).subcomponent(self.n, mode="out")
         services = set(self._cashout_ix)
         holders = sum(1 for v in reached if v in self._source_set)
-        return holders, sum(1 for v in reached if v != self.n and v not in services)
+        found = holders, sum(1 for v in reached if v != self.n and v not in services)
+        self._last_counts = (key, found)
+        return found
 
     def cashout_reached(self, dead: bytearray) -> int:
         """Money holders with a route to a cash-out service once ``dead`` are gone."""
@@ -262,32 +271,44 @@ class Objective:
         )
 
     def _money_dominated(self, dead: bytearray) -> tuple[dict[int, int], dict[int, int]]:
-        """:meth:`_dominated` for cash-out: igraph's dominator tree of the reversed money graph."""
+        """:meth:`_dominated` for cash-out: igraph's dominator tree of the reversed money graph, its
+        subtree sums with numpy, one level of the tree at a time from the deepest."""
+        import numpy as np
+
         root = self.n
-        idom = self._money_graph(dead).dominator(root, mode="out")
-        children: list[list[int]] = [[] for _ in range(root + 1)]
-        for v, d in enumerate(idom):
-            if v != root and d == d and d >= 0:  # d != d: NaN, not reached
-                children[int(d)].append(v)
-        order: list[int] = []
-        stack = [root]
-        while stack:
-            v = stack.pop()
-            order.append(v)
-            stack.extend(children[v])
-        counted = self._source_set
-        services = set(self._cashout_ix)
-        weight = [0] * (root + 1)
-        everything = [0] * (root + 1)
-        for v in reversed(order):
-            weight[v] += 1 if v in counted else 0
-            everything[v] += 0 if v in services or v == root else 1
-            if v != root:
-                weight[int(idom[v])] += weight[v]
-                everything[int(idom[v])] += everything[v]
+        size = root + 1
+        idom = np.asarray(self._money_graph(dead).dominator(root, mode="out"), dtype=float)
+        everyone = np.arange(size)
+        child = (idom == idom) & (idom >= 0) & (everyone != root)  # idom != idom: NaN, not reached
+        parent = np.where(child, np.nan_to_num(idom, nan=0.0), everyone).astype(np.int64)
+        if self._counted is None:
+            self._counted = np.zeros(size, dtype=np.int64)
+            self._counted[list(self._source_set)] = 1
+            self._service = np.zeros(size, dtype=bool)
+            self._service[self._cashout_ix] = True
+        weight = np.where(child, self._counted, 0)
+        everything = (child & ~self._service).astype(np.int64)
+        # depth in the dominator tree by pointer jumping (the root and unreached nodes point at themselves)
+        depth = child.astype(np.int64)
+        up = parent.copy()
+        while True:
+            higher = up[up]
+            if np.array_equal(higher, up):
+                break
+            depth = depth + depth[up]
+            up = higher
+        nodes = np.flatnonzero(child)
+        nodes = nodes[np.argsort(-depth[nodes], kind="stable")]
+        levels = depth[nodes]
+        bounds = np.flatnonzero(np.diff(levels)) + 1
+        for level in np.split(nodes, bounds):
+            np.add.at(weight, parent[level], weight[level])
+            np.add.at(everything, parent[level], everything[level])
+        kept = np.flatnonzero(child & (weight > 0))
+        moved = np.flatnonzero(child & (everything > 0))
         return (
-            {v: weight[v] for v in order if v != root and weight[v]},
-            {v: everything[v] for v in order if v != root and everything[v]},
+            dict(zip(kept.tolist(), weight[kept].tolist(), strict=True)),
+            dict(zip(moved.tolist(), everything[moved].tolist(), strict=True)),
         )
 
 

@@ -57,8 +57,7 @@ def substitutability(
             break
     roles = set(attrs.get("roles") or ())
     alike = [w for w in seen if w != node and _alike(attrs, graph.nodes[w], rule.same, roles)]
-    contact_set = set(contacts)
-    best = max((sum(1 for m in graph.adj[w] if m in contact_set) for w in alike), default=0)
+    best = _most_shared(graph, alike, contacts)
     like, likes = _words(attrs, rule.same, roles)
     hard = not alike or 2 * best <= len(contacts)
     message = "substitutes.none" if not alike else "substitutes.few" if hard else "substitutes.many"
@@ -72,6 +71,24 @@ def substitutability(
         "likes": likes,
         "hard": hard,
     }
+
+
+def _most_shared(graph: nx.Graph, alike: list[Hashable], contacts: list[Hashable]) -> int:
+    """The most of ``contacts`` any one ``alike`` node is linked to, counted from whichever side has
+    the fewer links to walk (a hub's alike nodes may be hubs too)."""
+    if not alike:
+        return 0
+    adj = graph.adj
+    if sum(len(adj[w]) for w in alike) <= sum(len(adj[c]) for c in contacts):
+        contact_set = set(contacts)
+        return max(sum(1 for m in adj[w] if m in contact_set) for w in alike)
+    alike_set = set(alike)
+    shared: dict[Hashable, int] = {}
+    for c in contacts:
+        for w in adj[c]:
+            if w in alike_set:
+                shared[w] = shared.get(w, 0) + 1
+    return max(shared.values(), default=0)
 
 
 def _alike(attrs: dict[str, Any], other: dict[str, Any], same: tuple[str, ...], roles: set[str]) -> bool:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import networkx as nx
 import pytest
 from hypothesis import given, settings
@@ -180,3 +185,27 @@ def test_explanations_are_the_same_from_igraph_labels(monkeypatch: pytest.Monkey
     slow = [t.why for t in explain.explain_targets(graph, order)]
     monkeypatch.setattr(explain, "FAST_FROM", 1)
     assert [t.why for t in explain.explain_targets(graph, order)] == slow
+
+
+def test_sampled_betweenness_from_a_forked_child_is_the_same(tmp_path: Path) -> None:
+    # in a single-threaded process (as the CLI is) the estimate runs in a forked child; a subprocess
+    # because pytest's own process may have threads (then it is computed in place)
+    script = """
+import threading
+import networkx as nx
+from queries.disruption import centrality
+graph = nx.barabasi_albert_graph(centrality.EXACT_BETWEENNESS + 500, 2, seed=4)
+assert threading.active_count() == 1
+collect = centrality.betweenness_later(graph, seed=3)
+assert collect() == centrality.betweenness(graph, seed=3)
+print("same")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
+    )
+    assert done.stdout.strip() == "same"
