@@ -185,16 +185,24 @@ def collective_influence(graph: nx.Graph, radius: int = 2) -> dict[Hashable, flo
     if radius == 1:
         result = np.where(degree > 1, excess * (adjacency @ excess), 0)
     else:
-        walks = adjacency @ lengths  # two-step walks from each node
+        # only nodes of degree 2 or more have a value, and only they add to one (a leaf's degree - 1 is
+        # 0): rows and columns of the product are theirs alone, which skips every walk through a hub to
+        # its leaves
+        wanted = np.flatnonzero(degree > 1)
+        rows_all = adjacency[wanted]
+        right = adjacency[:, wanted].tocsr()
+        weight = excess[wanted]
+        walks = rows_all @ np.diff(right.indptr)  # two-step walks from each wanted row
         for start, stop in _blocks(walks, BLOCK_WALKS):
-            rows = adjacency[start:stop]
-            ends = rows @ adjacency
+            rows = rows_all[start:stop]
+            ends = rows @ right
             ends.data[:] = 1
-            # ends of two-step walks, less the node itself (every node with a tie ends one there) and
+            # ends of two-step walks, less the node itself (a walk returns to it when it has a tie) and
             # its neighbours reached again through a triangle
-            at_two = ends @ excess - np.where(lengths[start:stop] > 0, excess[start:stop], 0)
-            at_two -= rows.multiply(ends) @ excess
-            result[start:stop] = np.where(degree[start:stop] > 1, excess[start:stop] * at_two, 0)
+            own = wanted[start:stop]
+            at_two = ends @ weight - np.where(lengths[own] > 0, excess[own], 0)
+            at_two -= rows[:, wanted].multiply(ends) @ weight
+            result[own] = excess[own] * at_two
     return {node: float(result[i]) for i, node in enumerate(ix.nodes)}
 
 
