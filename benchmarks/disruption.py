@@ -380,7 +380,7 @@ def main() -> None:
     rows.sort(key=lambda row: order.index(row["network"]))
     if rows:
         print_tables(rows)
-    if args.m_store and args.m_truth:
+    if args.m_store and (args.m_truth or args.commands_only):
         if not args.commands_only:
             run_ecosystem(args.m_store, args.m_truth)
         run_commands(args.m_store)
