@@ -7,16 +7,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
 from backend.export import csv as csv_export
 from backend.export import gexf, graphml, misp, stix
 from backend.export.graph import export_graph
+from backend.export.package import Requester, takedown_package, write_package
 from graph_model.entities import Edge, Node, make_node
 from graph_model.provenance import TLP, Provenance
 from graph_model.store import GraphStore
 from graph_model.store.neo4j_files import import_files
+from queries.results import Plan
 from queries.scope import Scope
 
 WALLET = "1NDyJtNTjmwk5xPNhjgAMu4HDHigtobu1s"
@@ -111,3 +114,24 @@ def test_an_amber_csv_credits_each_property_to_the_source_that_stated_it(store: 
     assert stated["service_type"] == ["report#7"] and stated["service"] == ["public#1"]
     assert stated["name"] == ["report#7"]
     assert "stated" in files["graphml"].decode() and "stated" in files["gexf"].decode()
+
+
+def test_a_clear_takedown_package_holds_none_of_the_reports_statements(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    _load(store)
+    key = f"btc:{WALLET}"
+    plan = Plan.from_dict({"targets": [{"key": key, "why": "cash-out", "score": 1}], "objective": "test"})
+    asking = Requester("alice", "Cybercrime Unit NL", "ncu@police.example", country="NL", reference="OP-17")
+    for clearance, folder in ((TLP.CLEAR, "clear"), (TLP.AMBER, "amber")):
+        write_package(takedown_package(store, clearance, plan, requester=asking), tmp_path / folder)
+
+    def blob(folder: str) -> str:
+        files = sorted(p for p in (tmp_path / folder).rglob("*") if p.is_file())
+        return "".join(p.read_text(errors="replace") for p in files) + " ".join(map(str, files))
+
+    clear, amber = blob("clear"), blob("amber")
+    assert WALLET in clear and "public#1" in clear
+    for word in REPORT_WORDS:
+        assert word not in clear, word
+    assert "report#7" in amber  # the same package at AMBER holds the report (so the check can fail)
