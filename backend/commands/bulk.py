@@ -11,10 +11,10 @@ from typing import Annotated
 import typer
 
 from backend.console import analyst, app, console, out, parse_tlp, run
-from backend.export.neo4j_admin import admin_command, run_import, write_import_folder
+from backend.export.neo4j_admin import admin_command, run_import, write_bulk_files, writers
 from graph_model.errors import CrimegraphError, InvalidArgument
 from graph_model.model import default_model
-from graph_model.store.staging import StagingStore
+from graph_model.store.staging import StagingStore, Stored, held_in_memory
 from graph_model.writes import NAMESPACE, now_iso
 from loaders import FORMATS, IngestSummary, LoadContext, ingest, reader
 
@@ -51,6 +51,10 @@ def bulk_load(
     """
 
     def body() -> None:
+        with held_in_memory():
+            load()
+
+    def load() -> None:
         level = parse_tlp(tlp)
         read = reader(fmt)
         command = admin_command(neo4j_home)  # a wrong --neo4j-home fails before any reading
@@ -82,20 +86,26 @@ def bulk_load(
         key = f"{now_iso(precise=True)}|bulk-load"
         with tempfile.TemporaryDirectory(prefix="crimegraph-bulk-") as tmp:
             with console.status("writing the importer's files"):
-                made = write_import_folder(
-                    Path(tmp) / "import",
+                made = write_bulk_files(
+                    Path(tmp),
                     staging.model,
                     staging.stored,
                     state=[(NAMESPACE, key, record)],
+                    workers=writers(),
                 )
             writing = time.perf_counter() - clock - reading
+            held = staging.stored
+            counts = {"nodes": len(held.nodes), "edges": len(held.edges), "waiting": len(held.pending)}
+            del held
+
+            def let_go() -> None:  # while the importer runs: freeing millions of objects takes a while
+                staging.stored = Stored()
+
             with console.status(f"importing into database {database} ({' '.join(command[:1])})"):
-                run_import(neo4j_home, made, database=database, overwrite=overwrite)
+                run_import(neo4j_home, made, database=database, overwrite=overwrite, meanwhile=let_go)
         summary = {
             **total.as_json(),
-            "nodes": len(staging.stored.nodes),
-            "edges": len(staging.stored.edges),
-            "waiting": len(staging.stored.pending),
+            **counts,
             "database": database,
             "neo4j_home": str(neo4j_home),
             "seconds": {

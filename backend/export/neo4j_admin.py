@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from backend.export.files import Written, output_folder
 from graph_model.errors import CrimegraphError, InvalidArgument
 from graph_model.model import Model
-from graph_model.store.neo4j_files import import_files
+from graph_model.store.neo4j_files import ImportFile, import_files
 from graph_model.store.staging import Stored
 
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+T = TypeVar("T")
 # What the importer needs besides its defaults: text values may span lines.
 OPTIONS = ("--multiline-fields=true",)
 ARGS_FILE = "import.args"
@@ -67,14 +70,129 @@ def write_import_folder(
     with output_folder(folder, force=force, about={"format": "neo4j-admin", **(about or {})}) as out:
         for item in import_files(model, stored, state=state):
             with out.open_text(item.name) as handle:
-                for line in item.lines:
-                    handle.write(line)
-                    handle.write("\n")
+                _write_lines(handle, item.lines)
             (nodes if item.group == "nodes" else relationships).append(item.name)
         made = ImportFolder(folder, nodes, relationships, Written())
         lines = made.arguments("neo4j", relative=True)[4:]  # the options and files, one a line
         out.write(ARGS_FILE, "\n".join(lines) + "\n")
     return ImportFolder(folder, nodes, relationships, out.written)
+
+
+def write_bulk_files(
+    folder: Path,
+    model: Model,
+    stored: Stored,
+    *,
+    state: Iterable[tuple[str, str, Mapping[str, Any]]] = (),
+    workers: int = 1,
+) -> ImportFolder:
+    """Write ``stored`` as import files into the new, empty ``folder`` for a bulk load to import at once.
+
+    Not an export: the files are written in place, unsynced (the importer reads them straight away and
+    the folder is thrown away after), in ``workers`` processes (forked, sharing what is held in memory),
+    big kinds and types split in parts so that the processes get even shares.
+    """
+    files = list(import_files(model, stored, state=state, part_rows=_part_rows(stored, workers)))
+    shares: list[list[ImportFile]] = [[] for _ in range(workers)]
+    rows = [0] * workers
+    for item in sorted(files, key=lambda f: -f.rows):  # the biggest first, each to the least loaded
+        least = rows.index(min(rows))
+        shares[least].append(item)
+        rows[least] += item.rows + 1
+    in_processes(lambda share: _write_files(folder, share), shares)
+    nodes = [item.name for item in files if item.group == "nodes"]
+    return ImportFolder(folder, nodes, [item.name for item in files if item.group != "nodes"], Written())
+
+
+def writers() -> int:
+    """How many processes write a bulk load's files: one a processor (at most 4) where processes fork and
+    the memory is there. A forked writer shares the loader's memory, but touching what it writes copies
+    most pages (measured: 0.7 of the loader's resident size at size M), so each writer beyond the first
+    needs the loader's resident size available."""
+    if not hasattr(os, "fork"):
+        return 1
+    try:
+        resident = _kib(Path("/proc/self/status"), "VmRSS:")
+        available = _kib(Path("/proc/meminfo"), "MemAvailable:")
+    except (OSError, ValueError):
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4, 1 + available // max(resident, 1)))
+
+
+def _kib(path: Path, name: str) -> int:
+    for line in path.read_text().splitlines():
+        if line.startswith(name):
+            return int(line.split()[1])
+    raise ValueError(f"no {name} in {path}")
+
+
+def _part_rows(stored: Stored, workers: int) -> int | None:
+    """Rows per file so that ``workers`` processes get even shares: a quarter of each one's share."""
+    if workers <= 1:
+        return None
+    return max(1, (len(stored.nodes) + len(stored.edges)) // (4 * workers) + 1)
+
+
+def _write_lines(handle: Any, lines: Iterator[str]) -> None:
+    """``lines`` one a line, written in chunks (one call per line costs as much as building it)."""
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == 4096:
+            chunk.append("")
+            handle.write("\n".join(chunk))
+            chunk.clear()
+    if chunk:
+        chunk.append("")
+        handle.write("\n".join(chunk))
+
+
+def _write_files(folder: Path, files: list[ImportFile]) -> None:
+    for item in files:
+        with (folder / item.name).open("w", encoding="utf-8", newline="", buffering=1 << 20) as handle:
+            _write_lines(handle, item.lines)
+
+
+def in_processes(work: Callable[[list[T]], object], shares: list[list[T]]) -> None:
+    """``work(share)`` for every share: the first here, each other in a forked child process. A child's
+    failure is raised here, as :class:`~graph_model.errors.InvalidArgument` when it was one."""
+    children: list[tuple[int, int]] = []
+    failures: list[tuple[str, str]] = []
+    try:
+        for share in shares[1:]:
+            if not share:
+                continue
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: its share, then out at once (no exit handlers of the parent's)
+                os.close(read)
+                code = 0
+                try:
+                    work(share)
+                except BaseException as exc:
+                    os.write(write, f"{type(exc).__name__}\n{exc}".encode()[:8192])
+                    code = 1
+                os._exit(code)
+            os.close(write)
+            children.append((pid, read))
+        work(shares[0])
+    except BaseException:
+        for pid, _ in children:
+            os.kill(pid, signal.SIGTERM)
+        raise
+    finally:
+        for pid, read in children:
+            with os.fdopen(read, "rb") as pipe:
+                message = pipe.read().decode("utf-8", errors="replace")
+            _, status = os.waitpid(pid, 0)
+            if status != 0:
+                kind, _, text = message.partition("\n")
+                failures.append((kind, text or f"a process writing the importer's files ended ({status})"))
+    if failures:
+        kind, text = failures[0]
+        if kind == InvalidArgument.__name__:
+            raise InvalidArgument(text)
+        raise ImportFailed(f"writing the importer's files failed: {text}")
 
 
 def admin_command(neo4j_home: Path) -> list[str]:
@@ -87,7 +205,7 @@ def admin_command(neo4j_home: Path) -> list[str]:
     if lib.is_dir() and any(lib.glob("neo4j-command-line-*.jar")):
         if shutil.which("java") is None:
             raise InvalidArgument("running neo4j-admin from the jars needs 'java' (17+) on PATH")
-        return ["java", "-Xmx1g", "-cp", f"{lib}/*", ADMIN_TOOL]
+        return ["java", "-Xmx2g", "-cp", f"{lib}/*", ADMIN_TOOL]
     raise InvalidArgument(
         f"{neo4j_home} is not a Neo4j installation (no bin/neo4j-admin, no lib/ jars); give --neo4j-home "
         "the folder holding Neo4j's bin/, conf/ and data/"
@@ -95,18 +213,32 @@ def admin_command(neo4j_home: Path) -> list[str]:
 
 
 def run_import(
-    neo4j_home: Path, made: ImportFolder, *, database: str = "neo4j", overwrite: bool = False
+    neo4j_home: Path,
+    made: ImportFolder,
+    *,
+    database: str = "neo4j",
+    overwrite: bool = False,
+    meanwhile: Callable[[], object] | None = None,
 ) -> str:
     """Build the database ``database`` of the (stopped) Neo4j at ``neo4j_home`` from ``made``; the
-    importer's output. :class:`ImportFailed` with its first error when it refuses."""
+    importer's output. :class:`ImportFailed` with its first error when it refuses. ``meanwhile`` runs
+    while the importer does (a bulk load lets go of what it held)."""
     command = [*admin_command(neo4j_home), *made.arguments(database, overwrite=overwrite)]
     env = dict(os.environ, NEO4J_HOME=str(neo4j_home))
     if (neo4j_home / "conf").is_dir():
         env["NEO4J_CONF"] = str(neo4j_home / "conf")
-    # From inside the folder: the importer writes its report (import.report) where it runs.
-    result = subprocess.run(command, cwd=made.folder, env=env, capture_output=True, text=True, check=False)
-    output = result.stdout + result.stderr
-    if result.returncode != 0:
+    # From inside the folder: the importer writes its report (import.report) where it runs. Its output
+    # goes to a file: a pipe nobody reads while ``meanwhile`` runs would stop it once full.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, cwd=made.folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            if meanwhile is not None:
+                meanwhile()
+        finally:
+            code = process.wait()
+        log.seek(0)
+        output = log.read().decode("utf-8", errors="replace")
+    if code != 0:
         raise ImportFailed(f"neo4j-admin database import failed: {_first_error(output)}")
     return output
 

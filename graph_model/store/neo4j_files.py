@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,11 +76,13 @@ _COUNTER = [("id", "long"), ("epoch", "string"), ("seq", "long"), ("version", "l
 
 @dataclass(frozen=True, slots=True)
 class ImportFile:
-    """One file for the importer: its name, whether it holds nodes or relationships, and its lines."""
+    """One file for the importer: its name, whether it holds nodes or relationships, its lines (a header,
+    then one a row) and how many rows they are."""
 
     name: str
     group: str  # "nodes" or "relationships"
     lines: Iterator[str]
+    rows: int = 0
 
 
 def _text(value: str) -> str:
@@ -116,6 +118,23 @@ def field(name: str, value: Any) -> str:
     return _text(str(value))
 
 
+def _string(name: str, value: Any) -> str:
+    return _text(value) if type(value) is str else field(name, value)
+
+
+def _number(name: str, value: Any) -> str:
+    kind = type(value)
+    return repr(value) if kind is int or kind is float else field(name, value)
+
+
+# How a cell of each importer type is written: the common value at once, anything else by ``field``.
+_FORMATS: dict[str, Callable[[str, Any], str]] = {"string": _string, "long": _number, "double": _number}
+
+
+def _cells(columns: list[tuple[str, str]]) -> list[tuple[str, Callable[[str, Any], str]]]:
+    return [(name, _FORMATS.get(kind, field)) for name, kind in columns]
+
+
 def _columns(fixed: Iterable[str], declared: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(property, importer type) for the stored fields and the schema's properties."""
     columns = [(name, _FIXED[name]) for name in fixed]
@@ -143,27 +162,27 @@ def _node_lines(model: Model, kind: str, nodes: list[Any]) -> Iterator[str]:
     columns = node_columns(model, kind)
     yield _header([f"key:ID({ID_SPACE})", ":LABEL"], columns)
     labels = _text(f"{cypher.ENTITY};{kind}")
-    names = [name for name, _ in columns]
+    cells = _cells(columns)
     for node in nodes:
         row = node_params(model, node)
         get = row.get
         # Most of a kind's properties are absent on most rows: those are empty cells, without a call.
-        cells = [field("key", row["key"]), labels]
-        cells += ["" if (value := get(name)) is None else field(name, value) for name in names]
-        yield ",".join(cells)
+        line = [field("key", row["key"]), labels]
+        line += ["" if (value := get(name)) is None else write(name, value) for name, write in cells]
+        yield ",".join(line)
 
 
 def _edge_lines(model: Model, edge_type: str, edges: list[Any]) -> Iterator[str]:
     columns = edge_columns(model, edge_type)
     yield _header([f":START_ID({ID_SPACE})", f":END_ID({ID_SPACE})", ":TYPE"], columns)
     label = _text(edge_type)
-    names = [name for name, _ in columns]
+    cells = _cells(columns)
     for edge in edges:
         row = edge_params(edge, edge.source, edge.target)
         get = row.get
-        cells = [_text(edge.source), _text(edge.target), label]
-        cells += ["" if (value := get(name)) is None else field(name, value) for name in names]
-        yield ",".join(cells)
+        line = [_text(edge.source), _text(edge.target), label]
+        line += ["" if (value := get(name)) is None else write(name, value) for name, write in cells]
+        yield ",".join(line)
 
 
 def _simple(label: str, columns: list[tuple[str, str]], rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
@@ -178,19 +197,26 @@ def import_files(
     *,
     state: Iterable[tuple[str, str, Mapping[str, Any]]] = (),
     version: int = 1,
+    part_rows: int | None = None,
 ) -> Iterator[ImportFile]:
     """The files that make a database holding ``stored`` (and the ``state`` records: namespace, key,
-    value) in the online store's layout; the write counter starts a new epoch at data version ``version``."""
+    value) in the online store's layout; the write counter starts a new epoch at data version ``version``.
+
+    One file per kind and per type; with ``part_rows``, a kind or type with more rows is split into files
+    of at most that many, each with its header (``nodes-Wallet.csv``, ``nodes-Wallet.2.csv`` ...), so that
+    several processes can write them."""
     by_kind: dict[str, list[Any]] = defaultdict(list)
     for node in stored.nodes.values():
         by_kind[node.kind].append(node)
     for kind in sorted(by_kind):
-        yield ImportFile(f"nodes-{kind}.csv", "nodes", _node_lines(model, kind, by_kind[kind]))
+        for name, part in _parts(f"nodes-{kind}", by_kind[kind], part_rows):
+            yield ImportFile(name, "nodes", _node_lines(model, kind, part), len(part))
     ids = ({"id": i, "key": key} for i, key in stored.ids.items())
     yield ImportFile(
         f"nodes-{cypher.IDENTIFIER}.csv",
         "nodes",
         _simple(cypher.IDENTIFIER, [("id", "string"), ("key", "string")], ids),
+        len(stored.ids),
     )
     pending = (
         {"key": key, "source": e.source, "target": e.target, "data": json.dumps(edge_row(e))}
@@ -200,6 +226,7 @@ def import_files(
         f"nodes-{cypher.PENDING}.csv",
         "nodes",
         _simple(cypher.PENDING, [(c, "string") for c in ("key", "source", "target", "data")], pending),
+        len(stored.pending),
     )
     counter = {
         "id": 0,
@@ -230,8 +257,14 @@ def import_files(
     for edge in stored.edges.values():
         by_type[edge.type].append(edge)
     for edge_type in sorted(by_type):
-        yield ImportFile(
-            f"relationships-{edge_type}.csv",
-            "relationships",
-            _edge_lines(model, edge_type, by_type[edge_type]),
-        )
+        for name, part in _parts(f"relationships-{edge_type}", by_type[edge_type], part_rows):
+            yield ImportFile(name, "relationships", _edge_lines(model, edge_type, part), len(part))
+
+
+def _parts(stem: str, items: list[Any], size: int | None) -> Iterator[tuple[str, list[Any]]]:
+    """``items`` in parts of at most ``size`` (all at once without), each with its file name."""
+    if size is None or len(items) <= size:
+        yield f"{stem}.csv", items
+        return
+    for number, start in enumerate(range(0, len(items), size), 1):
+        yield (f"{stem}.csv" if number == 1 else f"{stem}.{number}.csv"), items[start : start + size]
