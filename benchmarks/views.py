@@ -262,7 +262,7 @@ def served(
         )
         views = [(synthetic_key, 1000, 1000)] if synthetic_key else []
         for start_key, n, cap in [*views, (seed, 2000, 2000), (seed, 5000, 500)]:
-            times, shown, edges, answered, phases = [], 0, 0, [], []
+            times, shown, edges, answered, phases, navigation = [], 0, 0, [], [], []
             for _ in range(repeat):
                 query = f"depth=4&limit={n}&hub_cap=500&node_cap={cap}"
                 t0 = time.perf_counter()
@@ -271,6 +271,7 @@ def served(
                 tab.wait_for_function("() => window.crimegraph && window.crimegraph.ready", timeout=120_000)
                 times.append(tab.evaluate("() => crimegraph.stableMs") / 1000)
                 phases.append(tab.evaluate("() => crimegraph.timings"))
+                navigation.append(tab.evaluate("() => crimegraph.navigationMs") / 1000)
                 shown, edges = tab.evaluate("() => [crimegraph.nodes.length, crimegraph.edges.length]")
             aggregated = (
                 "aggregated" if tab.evaluate("() => crimegraph.data.aggregated") else "single entities"
@@ -280,7 +281,8 @@ def served(
             _row(
                 f"served view, limit {n:,}, cap {cap:,}",
                 times,
-                f"{shown:,} nodes, {edges:,} edges, {aggregated}; page answered in "
+                f"{shown:,} nodes, {edges:,} edges, {aggregated}; stable "
+                f"{statistics.median(navigation):.2f} s from navigation start; page answered in "
                 f"{statistics.median(answered):.2f} s (server: read, shape, lay out, render); script "
                 f"phases (s from its start): {where}",
             )

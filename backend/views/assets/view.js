@@ -123,6 +123,7 @@
     if (state.ready) { return; }
     state.ready = true;
     state.stableMs = performance.now() - started;
+    state.navigationMs = performance.now();  // from the navigation's start (the request included)
     if (data.physics) { network.setOptions({ physics: { enabled: false } }); }
     document.body.setAttribute("data-ready", "1");
   }
