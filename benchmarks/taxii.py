@@ -9,7 +9,7 @@ On a store holding a generated ecosystem (``loaders.generate``), all on the embe
   store - against ``crimegraph load stix`` of the exported file into a new store.
 
     python benchmarks/taxii.py --size S      # S or M (1k, 10k actors)
-    python benchmarks/taxii.py --size M --work DIR --phase prepare|export|pull    # one part per run
+    python benchmarks/taxii.py --size M --work DIR --phase PHASE   # one phase per run: see --help
 
 Each command runs as a process of its own, timed from the outside (wall clock).
 """
@@ -17,6 +17,7 @@ Each command runs as a process of its own, timed from the outside (wall clock).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -76,7 +77,7 @@ def main() -> None:
         choices=("all", *PHASES),
         default="all",
         help="One part per run (for the ten-minute limit at M): prepare (generate and load, untimed), "
-        "export (file, then TAXII paging), pull (load stix of the file, then load taxii).",
+        "export-file, export-taxii, load-file (needs export-file), load-taxii; figures kept in --work.",
     )
     parser.add_argument("--work", type=Path, help="Folder kept between phases (default: a temporary one).")
     args = parser.parse_args()
@@ -98,59 +99,90 @@ def main() -> None:
 
 
 def prepare(root: Path, size: str, env: dict[str, str]) -> None:
-    for old in root.glob("*.db*"):
-        old.unlink()
+    for old in [*root.glob("*.db*"), root / "figures.json"]:
+        old.unlink(missing_ok=True)
     tables = generate(root / "eco", SIZES[size], 1).tables
     crimegraph("--store", f"embedded:{root / 'a.db'}", "load", "csv", *map(str, tables), env=env)
     print(f"size {size}: prepared in {root}")
 
 
-def export(root: Path, size: str, env: dict[str, str]) -> None:
-    store = f"embedded:{root / 'a.db'}"
+def _record(root: Path, name: str, seconds: float) -> dict[str, float]:
+    """Keep one phase's figure in the work folder; all figures so far."""
+    path = root / "figures.json"
+    figures: dict[str, float] = json.loads(path.read_text()) if path.exists() else {}
+    figures[name] = seconds
+    path.write_text(json.dumps(figures, indent=1))
+    return figures
+
+
+def _ratios(figures: dict[str, float]) -> None:
+    for what, taxii, file in (("export", "export_taxii", "export_file"), ("pull", "load_taxii", "load_file")):
+        if taxii in figures and file in figures:
+            ratio = figures[taxii] / figures[file]
+            print(f"{what}: TAXII {figures[taxii]:.1f} s, file {figures[file]:.1f} s, ratio {ratio:.2f}")
+
+
+def export_file(root: Path, size: str, env: dict[str, str]) -> None:
+    """``crimegraph export stix`` of the whole store to a file."""
     exported = root / "a.stix.json"
-    file_export = crimegraph("--store", store, "export", "stix", "-o", str(exported), "--force",
-                             "--clearance", "RED", env=env)  # fmt: skip
-    server, url = serve(store, env)
+    seconds = crimegraph("--store", f"embedded:{root / 'a.db'}", "export", "stix", "-o", str(exported),
+                         "--force", "--clearance", "RED", env=env)  # fmt: skip
+    print(f"size {size}: export stix {seconds:.1f} s, {exported.stat().st_size / 1e6:,.0f} MB")
+    _ratios(_record(root, "export_file", seconds))
+
+
+def export_taxii(root: Path, size: str, env: dict[str, str]) -> None:
+    """Every page (1,000 objects) of the served collection, the server exporting it on the first read."""
+    server, url = serve(f"embedded:{root / 'a.db'}", env)
     try:
         collection = Collection(f"{url}/taxii2/crimegraph/collections/{ALL_ID}/", user="b", password=KEY)
         started = time.perf_counter()
         served = sum(len(e.get("objects", [])) for e in as_pages(collection.get_objects, per_request=1000))
-        taxii_export = time.perf_counter() - started
+        seconds = time.perf_counter() - started
     finally:
         stop(server)
-    print(f"size {size}: {served:,} objects served, {exported.stat().st_size / 1e6:,.0f} MB as a file")
-    print(
-        f"export: TAXII paging {taxii_export:.1f} s, file {file_export:.1f} s, "
-        f"ratio {taxii_export / file_export:.2f}"
-    )
+    print(f"size {size}: {served:,} objects served in {seconds:.1f} s")
+    _ratios(_record(root, "export_taxii", seconds))
 
 
-def pull(root: Path, size: str, env: dict[str, str]) -> None:
-    for old in [*root.glob("b.db*"), *root.glob("c.db*")]:
+def load_file(root: Path, size: str, env: dict[str, str]) -> None:
+    """``crimegraph load stix`` of the exported file into a new store."""
+    for old in root.glob("c.db*"):
         old.unlink()
-    store = f"embedded:{root / 'a.db'}"
-    file_load = crimegraph("--store", f"embedded:{root / 'c.db'}", "load", "stix", str(root / "a.stix.json"),
-                           env=env)  # fmt: skip
-    server, url = serve(store, env)
+    seconds = crimegraph("--store", f"embedded:{root / 'c.db'}", "load", "stix", str(root / "a.stix.json"),
+                         env=env)  # fmt: skip
+    print(f"size {size}: load stix {seconds:.1f} s")
+    _ratios(_record(root, "load_file", seconds))
+
+
+def load_taxii(root: Path, size: str, env: dict[str, str]) -> None:
+    """``crimegraph load taxii`` of the collection (pages of 1,000) into a new store; the server's export
+    (timed by export-taxii) is made before the timing starts."""
+    for old in root.glob("b.db*"):
+        old.unlink()
+    server, url = serve(f"embedded:{root / 'a.db'}", env)
     try:
-        # The server exports the collection on its first read (timed by the export phase): done before timing.
         Collection(f"{url}/taxii2/crimegraph/collections/{ALL_ID}/", user="b", password=KEY).get_objects(
             limit=1
         )
-        taxii_pull = crimegraph(
+        seconds = crimegraph(
             "--store", f"embedded:{root / 'b.db'}", "load", "taxii", f"{url}/taxii2/", "--collection",
             "Everything", env=env,
         )  # fmt: skip
     finally:
         stop(server)
-    print(
-        f"pull:   load taxii {taxii_pull:.1f} s, load stix file {file_load:.1f} s, "
-        f"ratio {taxii_pull / file_load:.2f}"
-    )
+    print(f"size {size}: load taxii {seconds:.1f} s")
+    _ratios(_record(root, "load_taxii", seconds))
 
 
-PHASES = ("prepare", "export", "pull")
-RUN = {"prepare": prepare, "export": export, "pull": pull}
+PHASES = ("prepare", "export-file", "export-taxii", "load-file", "load-taxii")
+RUN = {
+    "prepare": prepare,
+    "export-file": export_file,
+    "export-taxii": export_taxii,
+    "load-file": load_file,
+    "load-taxii": load_taxii,
+}
 
 
 if __name__ == "__main__":
