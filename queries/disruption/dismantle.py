@@ -179,6 +179,21 @@ def _finish(ix: Indexed, alive: bytearray, rest: list[int]) -> list[int]:
     return [rest[i] for i in hda(sub)]
 
 
+def _peel(ix: Indexed, in_core: bytearray, core_degree: list[int], queue: list[int]) -> None:
+    """Take the nodes of ``queue`` out of the 2-core, and with them every node left with fewer than two
+    neighbours in it (``in_core`` and ``core_degree`` are updated in place)."""
+    while queue:
+        v = queue.pop()
+        if not in_core[v]:
+            continue
+        in_core[v] = 0
+        for w in ix.adj[v]:
+            if in_core[w]:
+                core_degree[w] -= 1
+                if core_degree[w] < 2:
+                    queue.append(w)
+
+
 def corehd(ix: Indexed, seed: int = 0) -> list[int]:
     """CoreHD: remove the highest-degree node of the 2-core until none is left, then adaptive degree."""
     n = len(ix)
@@ -186,21 +201,7 @@ def corehd(ix: Indexed, seed: int = 0) -> list[int]:
     degree = [len(a) for a in ix.adj]
     in_core = bytearray([1]) * n
     core_degree = degree[:]
-    queue = [v for v in range(n) if core_degree[v] < 2]
-
-    def peel(queue: list[int]) -> None:
-        while queue:
-            v = queue.pop()
-            if not in_core[v]:
-                continue
-            in_core[v] = 0
-            for w in ix.adj[v]:
-                if in_core[w]:
-                    core_degree[w] -= 1
-                    if core_degree[w] < 2:
-                        queue.append(w)
-
-    peel(queue)
+    _peel(ix, in_core, core_degree, [v for v in range(n) if core_degree[v] < 2])
     heap = [(-core_degree[v], v) for v in range(n) if in_core[v]]
     heapq.heapify(heap)
     order: list[int] = []
@@ -219,7 +220,7 @@ def corehd(ix: Indexed, seed: int = 0) -> list[int]:
                     touched.append(w)
                 else:
                     heapq.heappush(heap, (-core_degree[w], w))
-        peel(touched)
+        _peel(ix, in_core, core_degree, touched)
     rest = [v for v in range(n) if alive[v]]
     return order + _finish(ix, alive, rest)
 
@@ -234,19 +235,7 @@ def corehd_giant(ix: Indexed, seed: int = 0) -> list[int]:
     in_core = bytearray([1]) * n
     core_degree = [len(a) for a in ix.adj]
 
-    def peel(queue: list[int]) -> None:
-        while queue:
-            v = queue.pop()
-            if not in_core[v]:
-                continue
-            in_core[v] = 0
-            for w in ix.adj[v]:
-                if in_core[w]:
-                    core_degree[w] -= 1
-                    if core_degree[w] < 2:
-                        queue.append(w)
-
-    peel([v for v in range(n) if core_degree[v] < 2])
+    _peel(ix, in_core, core_degree, [v for v in range(n) if core_degree[v] < 2])
     label = [-1] * n
     heap: list[tuple[int, int, int]] = []  # (-size, smallest member, label)
     members_of: dict[int, list[int]] = {}
@@ -287,7 +276,7 @@ def corehd_giant(ix: Indexed, seed: int = 0) -> list[int]:
                     core_degree[w] -= 1
                     if core_degree[w] < 2:
                         touched.append(w)
-            peel(touched)
+            _peel(ix, in_core, core_degree, touched)
         for v in members:
             label[v] = -1
         for w in ix.adj[pick]:
