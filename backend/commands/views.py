@@ -30,6 +30,7 @@ from backend.views.build import (
     plan_clearance,
     plan_view,
 )
+from backend.views.heap import paused
 from backend.views.identity import identity_view
 from backend.views.render import View, ViewOptions, render
 from backend.views.shaping import AGGREGATE_BY
@@ -87,7 +88,7 @@ def _write(
         if aggregate_by not in AGGREGATE_BY:
             raise InvalidArgument(f"--aggregate-by must be one of {', '.join(AGGREGATE_BY)}")
         with opened_store() as store:
-            view = build(store, level)
+            view = paused(build)(store, level)
             view.clearance = level
             view.data_version = store.data_version()
             options = ViewOptions(node_cap=node_cap, hub_cap=hub_cap, aggregate_by=aggregate_by)

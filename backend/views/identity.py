@@ -14,12 +14,18 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from backend.views.build import entity
-from backend.views.render import EVIDENCE, SHARES, View
+from backend.views.render import EVIDENCE, SHARES, UNCOUNTED, View
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore, to_networkx
 from queries.identify.candidates import METHOD
-from queries.identify.pair import SHARED_THINGS, PairEvidence, pair_evidence, plain_weight
+from queries.identify.pair import (
+    SHARED_THINGS,
+    PairEvidence,
+    pair_evidence,
+    plain_probability,
+    plain_weight,
+)
 
 # The links drawn between the handles and what they share or where they are active.
 LINK_TYPES = frozenset({"OWNS", "OPERATES", "CONTROLS", "ACTIVE_ON", "SELLS_ON", "ADMINISTERS"})
@@ -67,8 +73,17 @@ def identity_view(store: GraphStore, clearance: TLP, first: str, second: str, *,
             specificity=round(item.specificity, 3),
             why=words,
         )
+        # A line to a value too common to count is drawn neutral (render.vis_edge), not as evidence.
+        evidence_said = "counts" if item.counts else UNCOUNTED
         for handle in (found.a.key, found.b.key):
-            graph.add_edge(handle, key, key=f"{SHARES}:{handle}>{key}", type=SHARES, tlp=item.marking.label)
+            graph.add_edge(
+                handle,
+                key,
+                key=f"{SHARES}:{handle}>{key}",
+                type=SHARES,
+                tlp=item.marking.label,
+                evidence=evidence_said,
+            )
         if item.counts:  # a value too many handles give is drawn, but not marked as evidence
             evidence[key] = words
     return View(
@@ -105,17 +120,24 @@ def _notes(found: PairEvidence) -> list[str]:
         )
     else:
         score = (
-            f"Match probability {c.score:.6f} (0 to 1) that {found.a.name} and {found.b.name} are one "
-            f"person, from the weights below added to a prior of about one same-person pair per handle "
-            f"among the {found.handles:,} handles you may see ({METHOD})."
+            f"Match probability {plain_probability(c.score)}: the model's probability that "
+            f"{found.a.name} and {found.b.name} are one person, from the weights below added to a prior "
+            f"of about one same-person pair per handle among the {found.handles:,} handles you may see "
+            f"({METHOD})."
         )
     counted = sum(1 for s in found.shared if s.counts)
     shared = (
-        f"They share {counted} thing(s) specific enough to count as evidence (purple border: hover for "
-        "the words)."
+        f"They share {counted} thing(s) specific enough to count as evidence (purple border and purple "
+        "lines: hover for the words)."
         if found.shared
         else "They share no wallet, contact, server or product you may see."
     )
+    common = len(found.shared) - counted
+    if common:
+        shared += (
+            f" {common} more thing(s) both have are too common to count: drawn without a border, with "
+            "grey dashed lines."
+        )
     return [
         score,
         shared,
@@ -133,5 +155,6 @@ def _table(found: PairEvidence) -> dict[str, object]:
     return {
         "title": "Evidence, strongest first (weight: log2 of how much likelier one person is)",
         "columns": ["signal", "weight", "what", "TLP"],
+        "nowrap": ["signal", "TLP"],  # one word each ("succession", "AMBER+STRICT"): never broken
         "rows": rows,
     }

@@ -18,6 +18,7 @@ import networkx as nx
 from pyvis.network import Network as PyvisNetwork
 
 from backend.views import transfers
+from backend.views.heap import collection_paused
 from backend.views.page import Page, page
 from backend.views.shaping import AGGREGATE, GROUP, MORE, aggregate, collapse_hubs, more_key, positions
 from backend.views.transfers import merge_transfers
@@ -44,6 +45,8 @@ RECOVERY = "RECOVERY"  # the edge type of a link recovery could form (plan views
 EVIDENCE = "__evidence__"  # the kind of a shared value drawn as a marker (a pair's contact or product)
 SHARES = "SHARES"  # the edge type from a handle to a shared value it gives (pair views)
 EVIDENCE_COLOR = "#8e24aa"  # the border of shared evidence (pair views; no schema kind is purple)
+UNCOUNTED = "too common to count"  # a SHARES edge's ``evidence`` when the value it leads to does not count
+UNCOUNTED_COLOR = "#b0b0b0"  # its line: neutral grey, dashed
 HIGHLIGHT = "#d62728"
 MORE_COLOR = "#c7c7c7"
 RECOVERY_COLOR = "#2ca02c"
@@ -53,6 +56,7 @@ MAX_SOURCES = 6
 MAX_PROPS = 10
 MAX_ALIASES = 20  # aliases a node carries for the page's search
 EDGE_COLOR = "#9a9a9a"
+EDGE_SELECTED = "#333333"  # an edge selected or hovered
 ADDRESS = re.compile(r"[A-Za-z0-9]{23,}")  # a wallet address or a hash: shortened in the middle in labels
 ARROWS_MAX = 1000  # above this many edges arrowheads are left out: unreadable there, and twice the drawing
 
@@ -99,10 +103,11 @@ def render(
 ) -> Page:
     """The HTML page of ``view``: styled from ``model``, shaped by ``options``. ``api`` (served pages
     only): where the page's script reaches the GraphQL API to expand, search and reopen."""
-    data = view_data(view, model, options or ViewOptions())
-    if api is not None:
-        data["api"] = dict(api)
-    return page(view.title, data)
+    with collection_paused():
+        data = view_data(view, model, options or ViewOptions())
+        if api is not None:
+            data["api"] = dict(api)
+        return page(view.title, data)
 
 
 def highest_tlp(graph: nx.MultiDiGraph) -> TLP:
@@ -168,13 +173,12 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
     for u, v, k, attrs in recovery:
         graph.add_edge(u, v, key=k, **attrs)
     physics = graph.number_of_nodes() <= options.physics_max
-    labelled = graph.number_of_edges() <= 150 and any(
-        "transfer_rows" in a for *_, a in graph.edges(data=True)
-    )
+    edge_count = graph.number_of_edges()  # a multigraph counts by walking every edge: once
+    labelled = edge_count <= 150 and any("transfer_rows" in a for *_, a in graph.edges(data=True))
     layout = positions(graph, seed=options.seed, spread=160.0 if aggregated or labelled else 90.0)
     net = PyvisNetwork(directed=True)
-    net.options = vis_options(graph, physics, labelled=labelled)
-    degree = dict(nx.Graph(graph).degree()) if graph.number_of_nodes() else {}
+    net.options = vis_options(graph, physics, labelled=labelled, edges=edge_count)
+    degree = undirected_degree(graph)
     focus = set(view.focus)
     # Size by score where every entity has one, else by degree (one scale per view).
     scored = bool(view.scores) and all(k in view.scores for k, a in graph.nodes(data="kind") if a != MORE)
@@ -203,12 +207,16 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
             node_options["cgFocus"] = True
         net.add_node(str(key), **node_options)
     edge_ids: dict[str, str] = {}
-    edge_labels = graph.number_of_edges() <= 40
-    transfer_labels = graph.number_of_edges() <= 150
+    edge_labels = edge_count <= 40
+    transfer_labels = edge_count <= 150
     for u, v, key, attrs in sorted(graph.edges(keys=True, data=True), key=_edge_order):
         edge_options = vis_edge(model, str(key), attrs, label=edge_labels, transfer_label=transfer_labels)
         edge_ids[str(key)] = str(edge_options["id"])
-        net.add_edge(str(u), str(v), **edge_options)
+        # As pyvis' add_edge (directed: "to" arrows unless set), without its check of both ends against
+        # a list of every node id (9,449 edges x 1,000 nodes was a fifth of the page's time).
+        # Arrowheads come from the view's options (left out above ARROWS_MAX edges), not per edge.
+        edge_options["from"], edge_options["to"] = str(u), str(v)
+        net.edges.append(edge_options)
     nodes, edges, _heading, _height, _width, options_json = net.get_network_data()
     data: dict[str, Any] = {
         "kind": view.kind,
@@ -246,6 +254,7 @@ def styles(model: Model) -> dict[str, Any]:
         "highlight": HIGHLIGHT,
         "recovery": RECOVERY_COLOR,
         "evidence": EVIDENCE_COLOR,
+        "uncounted": UNCOUNTED_COLOR,
     }
 
 
@@ -288,7 +297,7 @@ def vis_edge(
         "id": key,
         "heading": etype.replace("_", " ").lower() if etype != AGGREGATE else "links between groups",
         "tip": edge_tip(attrs),
-        "color": {"color": color, "highlight": "#333333", "hover": "#333333"},
+        "color": {"color": color},  # highlight and hover: the view's options (one for all edges)
         "cgType": etype,
     }
     for name, field_name in (("first_seen", "cgFirst"), ("last_seen", "cgLast"), ("tlp", "cgTlp")):
@@ -315,9 +324,14 @@ def vis_edge(
         options["cgCount"] = int(attrs.get("count", 0))
     elif etype == RECOVERY:
         options.update(dashes=[6, 4], color={"color": RECOVERY_COLOR}, width=3)
+    elif etype == SHARES and attrs.get("evidence") == UNCOUNTED:
+        options.update(arrows="", color={"color": UNCOUNTED_COLOR}, width=1.5, dashes=[4, 4])
+        options["heading"] = "gives this too (too common to count as evidence)"
+        options["cgLegend"] = "gives (too common to count: not evidence)"
     elif etype == SHARES:
         options.update(arrows="", color={"color": EVIDENCE_COLOR}, width=3)
         options["heading"] = "gives this (shared evidence)"
+        options["cgLegend"] = "gives (shared evidence)"
     if label and etype not in (MORE, AGGREGATE):
         options["label"] = edge_label(etype, attrs)
     return options
@@ -333,6 +347,17 @@ def node_label(key: str, attrs: Mapping[str, Any]) -> str:
     if service:
         return _short(str(service), LABEL_MAX) + "\n" + name
     return _short(name, LABEL_MAX)
+
+
+def undirected_degree(graph: nx.MultiDiGraph) -> dict[str, int]:
+    """Each node's degree in the graph as undirected and simple (``nx.Graph(graph).degree``: a
+    neighbour once whichever way and however often linked, a loop twice), without building that graph."""
+    succ, pred = graph.succ, graph.pred
+    degree: dict[str, int] = {}
+    for node in graph:
+        around = succ[node].keys() | pred[node].keys()
+        degree[node] = len(around) + (1 if node in around else 0)
+    return degree
 
 
 def simple_degree(graph: nx.MultiDiGraph) -> Counter[str]:
@@ -411,10 +436,13 @@ def _regroup(
     return list(seen.values())
 
 
-def vis_options(graph: nx.MultiDiGraph, physics: bool, *, labelled: bool = False) -> dict[str, Any]:
+def vis_options(
+    graph: nx.MultiDiGraph, physics: bool, *, labelled: bool = False, edges: int | None = None
+) -> dict[str, Any]:
     """vis-network options: labels hidden when zoomed far out, physics only where it is quick; longer
-    springs where edges carry labels."""
+    springs where edges carry labels. ``edges``: the graph's edge count, when known."""
     big = graph.number_of_nodes() > 300
+    edges = graph.number_of_edges() if edges is None else edges
     return {
         "autoResize": True,
         "nodes": {
@@ -428,9 +456,10 @@ def vis_options(graph: nx.MultiDiGraph, physics: bool, *, labelled: bool = False
         },
         "edges": {
             "smooth": False,
-            "arrows": {"to": {"enabled": graph.number_of_edges() <= ARROWS_MAX, "scaleFactor": 0.45}},
+            "arrows": {"to": {"enabled": edges <= ARROWS_MAX, "scaleFactor": 0.45}},
             "scaling": {"min": 1, "max": 9, "label": {"enabled": False}},
             "font": {"size": 10, "align": "middle", "color": "#555555"},
+            "color": {"highlight": EDGE_SELECTED, "hover": EDGE_SELECTED},
             "selectionWidth": 2,
         },
         "physics": (

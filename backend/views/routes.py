@@ -35,6 +35,7 @@ from backend.views.build import (
     plan_view,
     saved_keys,
 )
+from backend.views.heap import paused
 from backend.views.identity import identity_view, pair_path
 from backend.views.page import Page, candidates_page, choose_page
 from backend.views.render import View, ViewOptions, render, view_data
@@ -43,6 +44,7 @@ from graph_model.errors import CrimegraphError, InvalidArgument, LimitExceeded
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 from queries.identify.candidates import DEFAULT_MIN_SCORE, identify
+from queries.identify.pair import plain_probability
 from queries.results import Plan
 from queries.scope import Scope
 
@@ -129,7 +131,7 @@ async def _serve(
     runner = Runner(holder, settings.time_budget)
     level = min(caller.clearance, clearance) if clearance is not None else caller.clearance
     try:
-        view = await runner(build, store, level)
+        view = await runner(paused(build), store, level)  # no collector walking the read graph
     except Ambiguous as exc:
         return _choose(request, exc, level)
     view.clearance = level
@@ -420,7 +422,7 @@ async def candidates(
                 "href": pair_path(c.a.key, c.b.key),
                 "a": c.a.name,
                 "b": c.b.name,
-                "score": f"{c.score:.4f}",
+                "score": plain_probability(c.score),
                 "group": c.group,
                 "status": c.status,
                 "why": f"{best.signal} ({best.weight:+.1f}): {best.detail}" if best else "",

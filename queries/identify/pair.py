@@ -83,6 +83,28 @@ def plain_weight(weight: float) -> str:
     return f"makes one person {shown} times less likely"
 
 
+def plain_probability(probability: float) -> str:
+    """A probability as a percentage with as many decimals as it takes to tell it from 0 % and 100 %:
+    ``0.873`` is "87.3%", ``0.99996`` "99.996%"; "100%" only for exactly 1 and "0%" only for exactly 0;
+    closer than a millionth of a percent: "over 99.999999%" or "under 0.000001%".
+
+    Examples
+    --------
+    >>> [plain_probability(p) for p in (0.873, 0.99996, 1.0, 0.999999999999, 0.00004, 0.0)]
+    ['87.3%', '99.996%', '100%', 'over 99.999999%', '0.004%', '0%']
+    """
+    if probability >= 1.0:
+        return "100%"
+    if probability <= 0.0:
+        return "0%"
+    percent = probability * 100.0
+    for decimals in range(1, 7):
+        shown = f"{percent:.{decimals}f}"
+        if 0.0 < float(shown) < 100.0:
+            return shown + "%"
+    return "over 99.999999%" if probability > 0.5 else "under 0.000001%"
+
+
 def pair_evidence(
     store: GraphStore, clearance: TLP, first: str, second: str, *, seed: int = 1
 ) -> PairEvidence:

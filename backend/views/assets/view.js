@@ -247,8 +247,8 @@
       t.count += 1;
       if (e.hidden) { return; }
       if (e.cgType === "RECOVERY") { recovery = true; return; }
-      var key = e.cgType + "|" + colorOf(e.color);
-      var entry = legendEdges[key] || (legendEdges[key] = { label: e.cgType, color: colorOf(e.color), count: 0, dashed: !!e.dashes });
+      var key = e.cgType + "|" + colorOf(e.color) + "|" + (e.cgLegend || "");
+      var entry = legendEdges[key] || (legendEdges[key] = { label: e.cgType, words: e.cgLegend, color: colorOf(e.color), count: 0, dashed: !!e.dashes });
       entry.count += 1;
     });
     var kbox = $("cg-kinds"), tbox = $("cg-types");
@@ -286,7 +286,7 @@
     Object.keys(legendEdges).map(function (k) { return legendEdges[k]; })
       .sort(function (a, b) { return b.count - a.count || (a.label < b.label ? -1 : 1); })
       .forEach(function (e) {
-        var label = e.label === AGGREGATE ? "links between aggregates" : e.label === MORE ? "to +N more" : e.label === "SHARES" ? "gives (shared evidence)" : e.label.replace(/_/g, " ").toLowerCase();
+        var label = e.words ? e.words : e.label === AGGREGATE ? "links between aggregates" : e.label === MORE ? "to +N more" : e.label.replace(/_/g, " ").toLowerCase();
         entry(swatch(null, e.color, true, e.dashed), label + " (" + e.count + ")");
       });
     if (recovery) { entry(swatch(null, data.styles.recovery, true, true), "link recovery could restore"); }
@@ -301,11 +301,13 @@
     box.appendChild(el("h2", null, data.measures.title));
     var table = el("table");
     var head = el("tr");
-    data.measures.columns.forEach(function (name) { head.appendChild(el("th", null, name)); });
+    var nowrap = data.measures.nowrap || [];  // columns whose words never break (a TLP level)
+    var whole = data.measures.columns.map(function (name) { return nowrap.indexOf(name) >= 0 ? "cg-nowrap" : null; });
+    data.measures.columns.forEach(function (name, i) { head.appendChild(el("th", whole[i], name)); });
     table.appendChild(head);
     data.measures.rows.forEach(function (row) {
       var tr = el("tr");
-      row.forEach(function (value) { tr.appendChild(el("td", null, value)); });
+      row.forEach(function (value, i) { tr.appendChild(el("td", whole[i], value)); });
       table.appendChild(tr);
     });
     box.appendChild(table);

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from backend.api.server import free_port
 from graph_model.entities import Edge, make_node
@@ -128,7 +129,7 @@ def test_open_a_candidate_pair_see_its_evidence_and_decide(browser: Browser, ser
         assert set(first) <= set(ends), (key, kind, ends)
     table = page.locator("#cg-measures table").inner_text()
     assert "times likelier" in table and "handle" in table and "weight" in table
-    assert "Match probability" in page.locator("#cg-notes").inner_text()
+    _plainly_drawn(page)
     s.shot("identity-pair")
     s.loaded.clean()
 
@@ -157,6 +158,51 @@ def test_open_a_candidate_pair_see_its_evidence_and_decide(browser: Browser, ser
     with _store(served.db) as store:
         alias = store.subgraph(clearance=TLP.RED, edge_set="social").get_edge_data(*second) or {}
         assert [d.get("relation") for d in alias.values() if d["type"] == "ALIAS_OF"] == ["same person"]
+
+
+# Each cell of one column of the evidence table: its text and its lines (one, unless a word was broken).
+LINES = """(name) => {
+  const head = document.querySelectorAll('#cg-measures table tr:first-child th');
+  const column = [...head].map((th) => th.textContent).indexOf(name);
+  return [...document.querySelectorAll('#cg-measures table tr')].slice(1).map((tr) => {
+    const cell = tr.children[column], range = document.createRange();
+    range.selectNodeContents(cell);
+    return [cell.textContent, new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size];
+  });
+}"""
+
+
+def _plainly_drawn(page: Page) -> None:
+    """The pair view's words and lines (issue 22, mending issue 27's view): the match probability as a
+    percentage (never six decimals, "100%" only for exactly 1), no TLP word (nor signal name) broken
+    over two lines in the evidence table, and the lines to a shared thing too common to count drawn
+    neutral (grey, dashed), not purple like evidence, with the legend saying so."""
+    notes = page.locator("#cg-notes").inner_text()
+    score = page.evaluate("() => crimegraph.data.identity.score")
+    said = re.search(r"Match probability (over )?(\d+(?:\.\d+)?)%", notes)
+    assert said, notes
+    assert not re.search(r"\d\.\d{6}", notes), notes
+    if score < 1:
+        assert said.group(0) != "Match probability 100%"
+        assert abs(float(said.group(2)) / 100 - score) < 0.001
+    cells = page.evaluate(LINES, "TLP")
+    assert cells and all(text in ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED") for text, _ in cells)
+    assert [lines for _, lines in cells] == [1] * len(cells), cells
+    signals = page.evaluate(LINES, "signal")  # one word each: "succession" was broken too
+    assert "succession" in {text for text, _ in signals}
+    assert [lines for _, lines in signals] == [1] * len(signals), signals
+    lines = page.evaluate(
+        "() => crimegraph.edges.get({filter: (e) => e.cgType === 'SHARES'}).map((e) =>"
+        " [e.to, e.color.color, !!e.dashes, !!(crimegraph.nodes.get(e.to) || {}).cgEvidence])"
+    )
+    purple = page.evaluate("() => crimegraph.data.styles.evidence")
+    uncounted = [line for line in lines if not line[3]]
+    assert uncounted, "the fixture's top pair shares the escrow contact, too common to count"
+    for _to, color, dashed, counts in lines:
+        assert (color == purple) == counts and dashed == (not counts), lines
+    legend = page.locator("#cg-legend").inner_text()
+    assert "too common to count" in legend and "gives (shared evidence)" in legend
+    assert "too common to count" in notes
 
 
 def _store(db: Path) -> EmbeddedStore:
