@@ -300,8 +300,9 @@ def run_commands(location: str) -> None:
             f"| {label} | {target} | {wall:.1f} | {cpu:.1f} | {len(data['targets'])} | {optimum} | {work} |",
             flush=True,
         )
-    # (s0) the floor of `score`: a fresh process that reads the same rows through the store and runs the
-    # one C kernel a score cannot do without, the 300-source betweenness estimate - nothing else
+    # (s0) the floor of `score`: a fresh process that reads the same rows through the store (nodes with
+    # their properties, edges without: scores need no amounts) and runs the one C kernel a score cannot do
+    # without, the 300-source betweenness estimate - nothing else
     start = time.perf_counter()
     before = os.times()
     subprocess.run([sys.executable, "-c", SCORE_FLOOR, location], env=env, check=True)
@@ -325,12 +326,11 @@ import igraph
 from graph_model.model import default_model
 from graph_model.provenance import TLP
 from graph_model.store import open_store
-from queries.disruption.graph import AMOUNT_PROPS, DEFAULT_EDGE_SET, MONEY_EDGES, NODE_PROPS
+from queries.disruption.graph import DEFAULT_EDGE_SET, NODE_PROPS
 
 store = open_store(sys.argv[1], default_model())
 nodes, edges = store.topology(
-    clearance=TLP.RED, kinds=None, edge_set=DEFAULT_EDGE_SET, node_props=("roles", *NODE_PROPS),
-    edge_props=AMOUNT_PROPS, props_of=MONEY_EDGES,
+    clearance=TLP.RED, kinds=None, edge_set=DEFAULT_EDGE_SET, node_props=("roles", *NODE_PROPS)
 )
 index = {key: i for i, (key, _) in enumerate(nodes)}
 pairs = [(index[u], index[v]) for u, v, _, _ in edges if u != v]

@@ -9,7 +9,6 @@ import random
 import threading
 from array import array
 from collections.abc import Callable, Hashable
-from itertools import chain
 from typing import Any
 
 import networkx as nx
@@ -86,17 +85,65 @@ def betweenness_later(
     >>> collect()[0][1]
     1.0
     """
-    n = graph.number_of_nodes()
-    alone = _FORK_ALLOWED or threading.active_count() == 1
-    if n <= EXACT_BETWEENNESS or not hasattr(os, "fork") or not alone:
+    if graph.number_of_nodes() <= EXACT_BETWEENNESS:
         return lambda: betweenness(graph, seed=seed)
-    nodes, fast, sources, scale = _sampling(graph, SAMPLES, seed)
+    from queries.disruption.measures import Indexed
+
+    collect = index_betweenness_later(Indexed.cached(graph), seed=seed)
+
+    def keyed() -> tuple[dict[Hashable, float], float | None]:
+        values, error = collect()
+        return dict(zip(graph, values, strict=True)), error
+
+    return keyed
+
+
+def index_betweenness_later(ix: Any, *, seed: int = 0) -> Callable[[], tuple[list[float], float | None]]:
+    """:func:`betweenness_later` of an :class:`~queries.disruption.measures.Indexed` graph (no networkx
+    graph needed): the values in index order, and the relative error when sampled.
+
+    Up to :data:`EXACT_BETWEENNESS` nodes exact (igraph numbers its vertices as the index does, so the
+    values are those :func:`exact_betweenness` gives the graph the index was made from; the tests
+    compare), beyond it the seeded estimate of :func:`sampled_betweenness`, in a forked child where
+    :func:`betweenness_later` would fork.
+
+    Examples
+    --------
+    >>> from queries.disruption.measures import Indexed
+    >>> index_betweenness_later(Indexed.of(nx.path_graph(3)))()
+    ([0.0, 1.0, 0.0], None)
+    """
+    from queries.disruption.measures import native_without
+
+    n = len(ix)
+    if ix.native is None:
+        native_without(ix, bytearray(n))
+    if n <= EXACT_BETWEENNESS:
+
+        def exact() -> tuple[list[float], float | None]:
+            values = ix.native.betweenness(directed=False) if n else []
+            scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
+            return [float(v) * scale for v in values], None
+
+        return exact
+    sources, scale = _sources(n, SAMPLES, seed)
+    error = 1.0 / math.sqrt(SAMPLES)
+    alone = _FORK_ALLOWED or threading.active_count() == 1
+    if not hasattr(os, "fork") or not alone:
+
+        def here() -> tuple[list[float], float | None]:
+            values = ix.native.betweenness(directed=False, sources=sources, targets=None)
+            return [float(v) * scale for v in values], error
+
+        return here
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child (coverage does not follow it)
         try:
             os.close(read)
-            data = memoryview(array("d", fast.betweenness(directed=False, sources=sources, targets=None)))
+            data = memoryview(
+                array("d", ix.native.betweenness(directed=False, sources=sources, targets=None))
+            )
             data = data.cast("B")
             while data:
                 data = data[os.write(write, data) :]
@@ -104,17 +151,26 @@ def betweenness_later(
             os._exit(0)
     os.close(write)
 
-    def collect() -> tuple[dict[Hashable, float], float | None]:
+    def collect() -> tuple[list[float], float | None]:
         with os.fdopen(read, "rb") as pipe:
             raw = pipe.read()
         os.waitpid(pid, 0)
         values = array("d")
         values.frombytes(raw)
-        if len(values) != len(nodes):  # the child failed: compute here
-            return betweenness(graph, seed=seed)
-        return {node: values[i] * scale for i, node in enumerate(nodes)}, 1.0 / math.sqrt(SAMPLES)
+        if len(values) != n:  # the child failed: compute here
+            values = array("d", ix.native.betweenness(directed=False, sources=sources, targets=None))
+        return [v * scale for v in values], error
 
     return collect
+
+
+def _sources(n: int, samples: int, seed: int) -> tuple[list[int], float]:
+    """The seeded source nodes of a sampled betweenness on ``n`` nodes, and the scale of its sums."""
+    k = min(samples, n)
+    sources = random.Random(seed).sample(range(n), k)
+    # paths from the sampled sources to every target, counted once per unordered pair in the full sum
+    scale = (n / k) * (2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0)
+    return sources, scale
 
 
 def _sampling(graph: nx.Graph, samples: int, seed: int) -> tuple[list[Hashable], Any, list[int], float]:
@@ -125,10 +181,7 @@ def _sampling(graph: nx.Graph, samples: int, seed: int) -> tuple[list[Hashable],
     n = len(ix)
     if ix.native is None:
         native_without(ix, bytearray(n))
-    k = min(samples, n)
-    sources = random.Random(seed).sample(range(n), k)
-    # paths from the sampled sources to every target, counted once per unordered pair in the full sum
-    scale = (n / k) * (2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0)
+    sources, scale = _sources(n, samples, seed)
     return list(ix.nodes), ix.native, sources, scale
 
 
@@ -166,7 +219,6 @@ def collective_influence(graph: nx.Graph, radius: int = 2) -> dict[Hashable, flo
     if radius not in (1, 2):
         return collective_influence_reference(graph, radius)
     import numpy as np
-    from scipy import sparse
 
     from queries.disruption.measures import Indexed
 
@@ -175,35 +227,104 @@ def collective_influence(graph: nx.Graph, radius: int = 2) -> dict[Hashable, flo
     if n == 0:
         return {}
     degree = np.fromiter((d for _, d in graph.degree(ix.nodes)), dtype=np.int64, count=n)
-    lengths = np.fromiter((len(a) for a in ix.adj), dtype=np.int64, count=n)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    indices = np.fromiter(chain.from_iterable(ix.adj), dtype=np.int64, count=int(indptr[-1]))
-    adjacency = sparse.csr_matrix((np.ones(len(indices), dtype=np.int64), indices, indptr), shape=(n, n))
-    excess = np.maximum(degree - 1, 0)
-    result = np.zeros(n, dtype=np.int64)
-    if radius == 1:
-        result = np.where(degree > 1, excess * (adjacency @ excess), 0)
-    else:
-        # only nodes of degree 2 or more have a value, and only they add to one (a leaf's degree - 1 is
-        # 0): rows and columns of the product are theirs alone, which skips every walk through a hub to
-        # its leaves
-        wanted = np.flatnonzero(degree > 1)
-        rows_all = adjacency[wanted]
-        right = adjacency[:, wanted].tocsr()
-        weight = excess[wanted]
-        walks = rows_all @ np.diff(right.indptr)  # two-step walks from each wanted row
-        for start, stop in _blocks(walks, BLOCK_WALKS):
-            rows = rows_all[start:stop]
-            ends = rows @ right
-            ends.data[:] = 1
-            # ends of two-step walks, less the node itself (a walk returns to it when it has a tie) and
-            # its neighbours reached again through a triangle
-            own = wanted[start:stop]
-            at_two = ends @ weight - np.where(lengths[own] > 0, excess[own], 0)
-            at_two -= rows[:, wanted].multiply(ends) @ weight
-            result[own] = excess[own] * at_two
+    result = collective_influence_values(ix, degree, radius)
     return {node: float(result[i]) for i, node in enumerate(ix.nodes)}
+
+
+def collective_influence_values(ix: Any, degree: Any, radius: int = 2) -> Any:
+    """:func:`collective_influence` (radius 1 or 2) of an :class:`~queries.disruption.measures.Indexed`
+    graph as an int64 array in index order; ``degree`` is each node's degree as the graph counts it.
+
+    The two-step walks of a block of rows are a boolean sparse product (only whether a walk reaches a
+    node counts); the neighbours a node reaches again through a triangle come from igraph's triangle
+    list, or, past :data:`TRIANGLES_MAX` triangles, from the product itself. The tests compare every
+    way with :func:`collective_influence_reference`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from queries.disruption.measures import Indexed
+    >>> collective_influence_values(Indexed.of(nx.path_graph(5)), np.array([1, 2, 2, 2, 1])).tolist()
+    [0, 1, 0, 1, 0]
+    """
+    import numpy as np
+    from scipy import sparse
+
+    from queries.disruption.measures import index_arrays
+
+    n = len(ix)
+    source, target = index_arrays(ix)
+    indptr = np.zeros(n + 1, dtype=target.dtype if len(target) < 2**31 - 1 else np.int64)
+    np.cumsum(np.bincount(source, minlength=n), out=indptr[1:])
+    lengths = np.diff(indptr).astype(np.int64)
+    excess = np.maximum(degree - 1, 0)
+    if radius == 1:
+        counts = sparse.csr_matrix((np.ones(len(target), dtype=np.int64), target, indptr), shape=(n, n))
+        return np.where(degree > 1, excess * (counts @ excess), 0)
+    result = np.zeros(n, dtype=np.int64)
+    adjacency = sparse.csr_matrix((np.ones(len(target), dtype=np.bool_), target, indptr), shape=(n, n))
+    # only nodes of degree 2 or more have a value, and only they add to one (a leaf's degree - 1 is 0):
+    # rows and columns of the product are theirs alone, which skips every walk through a hub to its leaves
+    wanted = np.flatnonzero(degree > 1)
+    rows_all = adjacency[wanted]
+    right = adjacency[:, wanted].tocsr()
+    weight = excess[wanted]
+    walks = rows_all.astype(np.int64) @ np.diff(right.indptr)  # two-step walks from each wanted row
+    closed = _closed_by_triangles(ix, excess)
+    for start, stop in _blocks(walks, BLOCK_WALKS):
+        rows = rows_all[start:stop]
+        ends = rows @ right  # True (stored as 1) where a two-step walk reaches the node
+        # ends of two-step walks, less the node itself (a walk returns to it when it has a tie) and its
+        # neighbours reached again through a triangle
+        own = wanted[start:stop]
+        at_two = _as_ones(ends) @ weight - np.where(lengths[own] > 0, excess[own], 0)
+        if closed is None:
+            at_two -= _as_ones(rows[:, wanted].multiply(ends).tocsr()) @ weight
+        else:
+            at_two -= closed[own]
+        result[own] = excess[own] * at_two
+    return result
+
+
+def _as_ones(matrix: Any) -> Any:
+    """A boolean sparse matrix with its stored values read as int8 ones (no copy): the product with an
+    int64 vector then sums in int64 (numpy's bool arithmetic would not count)."""
+    import numpy as np
+
+    matrix.data = matrix.data.view(np.int8)
+    return matrix
+
+
+TRIANGLES_MAX = 2_000_000  # past this many triangles the product finds the closed neighbours itself
+
+
+def _closed_by_triangles(ix: Any, excess: Any) -> Any:
+    """Per node, the summed ``excess`` of its neighbours that share a neighbour with it (the ends of a
+    triangle's edge), from igraph's triangle list; ``None`` past :data:`TRIANGLES_MAX` triangles."""
+    import numpy as np
+
+    from queries.disruption.measures import native_without
+
+    n = len(ix)
+    if ix.native is None:
+        native_without(ix, bytearray(n))
+    triples = sum(d * (d - 1) // 2 for d in ix.native.degree())
+    if not triples:
+        return np.zeros(n, dtype=np.int64)
+    if ix.native.transitivity_undirected() * triples / 3 > TRIANGLES_MAX:  # 3 x triangles / triples
+        return None
+    found = ix.native.list_triangles()
+    if not found:
+        return np.zeros(n, dtype=np.int64)
+    corners = np.array(found, dtype=np.int64).reshape(-1, 3)
+    low = np.concatenate([corners[:, 0], corners[:, 0], corners[:, 1]])
+    high = np.concatenate([corners[:, 1], corners[:, 2], corners[:, 2]])
+    low, high = np.minimum(low, high), np.maximum(low, high)
+    code = np.unique(low * n + high)  # each edge of a triangle once
+    low, high = code // n, code % n
+    closed = np.bincount(low, weights=excess[high], minlength=n)
+    closed += np.bincount(high, weights=excess[low], minlength=n)
+    return closed.astype(np.int64)
 
 
 BLOCK_WALKS = 5_000_000  # two-step walks per block of rows in :func:`collective_influence`
@@ -255,7 +376,7 @@ def collective_influence_reference(graph: nx.Graph, radius: int = 2) -> dict[Has
     return result
 
 
-def core_numbers(graph: nx.Graph, ix: Any = None) -> list[int]:
+def core_numbers(graph: nx.Graph | None, ix: Any = None) -> list[int]:
     """The core number of every node, in :class:`~queries.disruption.measures.Indexed` order: igraph's C
     kernel (equal to ``networkx.core_number``, as the tests check; self-loops are not ties here).
 
@@ -266,7 +387,9 @@ def core_numbers(graph: nx.Graph, ix: Any = None) -> list[int]:
     """
     from queries.disruption.measures import Indexed, native_without
 
-    ix = ix if ix is not None else Indexed.cached(graph)
+    if ix is None:
+        assert graph is not None, "core_numbers needs the graph or its index"
+        ix = Indexed.cached(graph)
     if len(ix) == 0:
         return []
     if ix.native is None:

@@ -9,6 +9,9 @@ beside it as ``graph.graph["money"]`` (a DiGraph) with the cash-out services in 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -128,6 +131,120 @@ def build_disruption_graph(
     simple.graph["money"] = money
     simple.graph["cashout"] = frozenset(cashout)
     return simple
+
+
+@dataclass(slots=True)
+class DisruptionArrays:
+    """The graph :func:`disruption_graph` reads, as arrays: what scoring every node needs, without a
+    networkx object per node and edge (a whole-graph read at 100,000 nodes builds in a tenth of the
+    time).
+
+    ``ix`` is the :class:`~queries.disruption.measures.Indexed` the disruption graph's ``Indexed.of``
+    gives (nodes in key order, sorted neighbours), ``layers`` each node's layer, ``degree`` its degree;
+    :meth:`local_graph` is the disruption graph around a few nodes, for their costs and explanations.
+    """
+
+    ix: Any  # Indexed
+    layers: list[str]
+    degree: Any  # numpy int64 array
+    rows: dict[Hashable, dict[str, Any]]  # each read node's attributes, as the store gave them
+    ends: Any  # (source, target, type code) of every edge read but self-loops, numpy arrays
+    types: list[str]  # the relationship type of each code
+    scope: Scope
+
+    def local_graph(self, around: Iterable[Hashable]) -> nx.Graph:
+        """The disruption graph restricted to ``around``, their neighbours and every edge that touches
+        ``around``: the nodes of ``around`` have there the attributes, ties, relationship types and money
+        edges they have in :func:`build_disruption_graph`'s whole graph (amounts aside), so their costs,
+        conditions and labels are the same."""
+        import numpy as np
+
+        ix = self.ix
+        listed = np.zeros(len(ix), dtype=np.bool_)
+        for node in around:
+            listed[ix.index[node]] = True
+        near = listed.copy()
+        for i in np.flatnonzero(listed).tolist():
+            near[ix.adj[i]] = True
+        source, target, code = self.ends
+        touching = np.flatnonzero(listed[source] | listed[target]).tolist()
+        nodes = ix.nodes
+        rows = self.rows
+        graph = build_disruption_graph(
+            ((nodes[i], rows[nodes[i]]) for i in np.flatnonzero(near).tolist() if nodes[i] in rows),
+            ((nodes[source[e]], nodes[target[e]], self.types[code[e]], {}) for e in touching),
+        )
+        graph.graph["scope"] = self.scope
+        graph.graph["truncated"] = False
+        return graph
+
+
+def arrays_of(
+    nodes: Iterable[tuple[Hashable, dict[str, Any]]],
+    edges: Iterable[tuple[Hashable, Hashable, str, dict[str, Any]]],
+    scope: Scope | None = None,
+) -> DisruptionArrays:
+    """:class:`DisruptionArrays` from node and edge tuples, as :func:`build_disruption_graph` takes them:
+    the same nodes in the same order (key order, then edge ends not among the nodes as they come), the
+    same ties (the tests compare).
+
+    Examples
+    --------
+    >>> nodes = [("b", {"kind": "Wallet"}), ("a", {})]
+    >>> found = arrays_of(nodes, [("a", "b", "OWNS", {}), ("b", "b", "OWNS", {})])
+    >>> found.ix.nodes, found.ix.adj, found.layers, found.degree.tolist()
+    (['a', 'b'], [[1], [0]], ['actor', 'money'], [1, 1])
+    """
+    import numpy as np
+
+    from queries.disruption.measures import Indexed
+
+    rows = dict(sorted(nodes, key=lambda item: str(item[0])))  # each node once, as a store reads it
+    keys = list(rows)
+    index = {key: i for i, key in enumerate(keys)}
+    edges = edges if isinstance(edges, list) else list(edges)
+    if not all(map(index.__contains__, chain(map(itemgetter(0), edges), map(itemgetter(1), edges)))):
+        # an edge's end that is no read node: added as build_disruption_graph adds it (not through a
+        # self-loop, which it skips)
+        edges = [edge for edge in edges if edge[0] != edge[1]]
+        for u, v, _, _ in edges:
+            for end in (u, v):
+                if end not in index:
+                    index[end] = len(keys)
+                    keys.append(end)
+    count = len(edges)
+    kinds = sorted(set(map(itemgetter(2), edges)))
+    codes = {kind: c for c, kind in enumerate(kinds)}
+    code = np.fromiter(map(codes.__getitem__, map(itemgetter(2), edges)), dtype=np.int32, count=count)
+    source = np.fromiter(map(index.__getitem__, map(itemgetter(0), edges)), dtype=np.int64, count=count)
+    target = np.fromiter(map(index.__getitem__, map(itemgetter(1), edges)), dtype=np.int64, count=count)
+    keep = source != target  # self-loops are no ties
+    source, target, code = source[keep], target[keep], code[keep]
+    n = len(keys)
+    pair = np.unique(np.minimum(source, target) * n + np.maximum(source, target))
+    low, high = pair // n, pair % n
+    entry = np.sort(np.concatenate([low * n + high, high * n + low]))
+    ix = Indexed.from_arrays(keys, entry // n, entry % n)
+    layers = [layer_of(str(attrs.get("kind") or "Actor")) for attrs in rows.values()]
+    layers += ["actor"] * (n - len(layers))  # ends read only through an edge have no attributes
+    degree = np.bincount(entry // n, minlength=n).astype(np.int64)
+    typed = (source.astype(np.int32), target.astype(np.int32), code)
+    return DisruptionArrays(ix, layers, degree, rows, typed, kinds, scope or Scope())
+
+
+def disruption_arrays(store: GraphStore, clearance: TLP, scope: Scope) -> DisruptionArrays | None:
+    """:func:`disruption_graph` as :class:`DisruptionArrays` when the scope is read whole (kinds and an
+    edge set, no keys, community or time window); ``None`` otherwise. Money amounts are not read."""
+    scope = scope.with_defaults(edge_set=DEFAULT_EDGE_SET).check(store.model)
+    if scope.keys or scope.community is not None or scope.window is not None:
+        return None
+    nodes, edges = store.topology(
+        clearance=clearance,
+        kinds=list(scope.kinds) or None,
+        edge_set=scope.edge_set,
+        node_props=("roles", *NODE_PROPS),
+    )
+    return arrays_of(nodes, edges, scope)
 
 
 def disruption_graph(store: GraphStore, clearance: TLP, scope: Scope) -> nx.Graph:

@@ -39,6 +39,39 @@ class Indexed:
         return cls(nodes, index, adj)
 
     @classmethod
+    def from_arrays(cls, nodes: list[Hashable], source: Any, target: Any) -> Indexed:
+        """The index of a simple graph given as adjacency entries: ``source`` ascending, each source's
+        ``target`` ascending, every edge both ways, no self-loops - the index :meth:`of` makes of the
+        same graph with these nodes in this order (the tests compare), with its ``arrays`` and its
+        igraph copy already made.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> ix = Indexed.from_arrays(["a", "b", "c"], np.array([0, 1, 1, 2]), np.array([1, 0, 2, 1]))
+        >>> ix.adj, ix.native.get_edgelist()
+        ([[1], [0, 2], [1]], [(0, 1), (1, 2)])
+        """
+        import igraph
+        import numpy as np
+
+        n = len(nodes)
+        source = np.asarray(source, dtype=np.int32)
+        target = np.asarray(target, dtype=np.int32)
+        flat = target.tolist()
+        adj: list[list[int]] = []
+        start = 0
+        for stop in np.cumsum(np.bincount(source, minlength=n)).tolist():
+            adj.append(flat[start:stop])
+            start = stop
+        upper = source < target
+        native = igraph.Graph(
+            n=n, edges=list(zip(source[upper].tolist(), target[upper].tolist(), strict=True))
+        )
+        index = {node: i for i, node in enumerate(nodes)}
+        return cls(nodes, index, adj, native, (source, target))
+
+    @classmethod
     def cached(cls, graph: nx.Graph) -> Indexed:
         """:meth:`of`, remembered in ``graph.graph`` while the graph is the same object with the same
         node and edge counts (a plan, its explanations and its simulation share one index)."""
@@ -100,12 +133,7 @@ def _fast_labels(ix: Indexed, dead: bytearray) -> Any:
     from scipy.sparse.csgraph import connected_components
 
     n = len(ix)
-    if ix.arrays is None:
-        lengths = np.fromiter((len(a) for a in ix.adj), dtype=np.int64, count=n)
-        source = np.repeat(np.arange(n, dtype=np.int32), lengths)
-        target = np.fromiter(chain.from_iterable(ix.adj), dtype=np.int32, count=int(lengths.sum()))
-        ix.arrays = (source, target)
-    source, target = ix.arrays
+    source, target = index_arrays(ix)
     alive = np.frombuffer(bytes(dead), dtype=np.uint8) == 0
     keep = alive[source] & alive[target]
     indptr = np.zeros(n + 1, dtype=np.int64)
@@ -117,6 +145,20 @@ def _fast_labels(ix: Indexed, dead: bytearray) -> Any:
     rank = np.empty(len(first), dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(len(first))
     return rank[labels]
+
+
+def index_arrays(ix: Indexed) -> tuple[Any, Any]:
+    """``(source, target)``: every adjacency entry of ``ix`` (each edge both ways, sources ascending,
+    each source's targets in ``adj`` order) as int32 numpy arrays, made on first use and kept."""
+    import numpy as np
+
+    if ix.arrays is None:
+        n = len(ix)
+        lengths = np.fromiter((len(a) for a in ix.adj), dtype=np.int64, count=n)
+        source = np.repeat(np.arange(n, dtype=np.int32), lengths)
+        target = np.fromiter(chain.from_iterable(ix.adj), dtype=np.int32, count=int(lengths.sum()))
+        ix.arrays = (source, target)
+    return ix.arrays  # type: ignore[no-any-return]
 
 
 def pairs(sizes: Iterable[int]) -> int:

@@ -26,7 +26,6 @@ import math
 import random
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Any
 
 import networkx as nx
@@ -35,12 +34,12 @@ import numpy as np
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
-from queries.disruption.centrality import betweenness, betweenness_later, collective_influence, core_numbers
+from queries.disruption.centrality import collective_influence_values, core_numbers, index_betweenness_later
 from queries.disruption.costs import cost_of
 from queries.disruption.explain import label_of
-from queries.disruption.graph import disruption_graph
+from queries.disruption.graph import DisruptionArrays, disruption_arrays, disruption_graph
 from queries.disruption.limits import check_top
-from queries.disruption.measures import Indexed, native_without, pairs, single_removals
+from queries.disruption.measures import Indexed, index_arrays, native_without, pairs, single_removals
 from queries.disruption.words import say
 from queries.partition import partition
 from queries.results import Target
@@ -93,6 +92,25 @@ def legend(metric: str = "composite") -> dict[str, str]:
     }
 
 
+@dataclass(slots=True)
+class _Input:
+    """What the measures read: the index, each node's degree as the graph counts it, and its layer."""
+
+    ix: Indexed
+    degree: Any  # numpy int64 array, index order
+    layers: list[str]
+
+    @classmethod
+    def of_graph(cls, graph: nx.Graph) -> _Input:
+        ix = Indexed.cached(graph)
+        degree = np.fromiter((d for _, d in graph.degree(ix.nodes)), dtype=np.int64, count=len(ix))
+        return cls(ix, degree, [graph.nodes[v].get("layer", "actor") for v in ix.nodes])
+
+    @classmethod
+    def of_arrays(cls, arrays: DisruptionArrays) -> _Input:
+        return cls(arrays.ix, arrays.degree, arrays.layers)
+
+
 def score_graph(
     graph: nx.Graph, metric: str = "composite", *, top: int | None = 20, seed: int = 0
 ) -> list[Scored]:
@@ -106,20 +124,29 @@ def score_graph(
     >>> found[0].components["cut"]
     {'raw': 0.428571, 'percentile': 100.0}
     """
+    _check(metric, top)
+    if graph.number_of_nodes() == 0:
+        return []
+    return _score(_Input.of_graph(graph), metric, top, seed)
+
+
+def _check(metric: str, top: int | None) -> None:
     if metric not in METRICS:
         raise InvalidArgument(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
     if top is not None:
         check_top(top)
-    if graph.number_of_nodes() == 0:
-        return []
-    ix = Indexed.cached(graph)
+
+
+def _score(given: _Input, metric: str, top: int | None, seed: int) -> list[Scored]:
+    """:func:`score_graph` of a graph's :class:`_Input` (at least one node)."""
+    ix = given.ix
     n = len(ix)
     wanted = list(WEIGHTS) if metric == "composite" else [metric]
     # a large graph's sampled betweenness runs beside the other measures (another core) when it can
-    later = betweenness_later(graph, seed=seed) if "betweenness" in wanted else None
-    found = {name: _METRIC[name](graph, ix, seed) for name in wanted if name != "betweenness"}
+    later = index_betweenness_later(ix, seed=seed) if "betweenness" in wanted else None
+    found = {name: _METRIC[name](given, seed) for name in wanted if name != "betweenness"}
     if later is not None:
-        found["betweenness"] = _betweenness(ix, *later())
+        found["betweenness"] = _betweenness(*later())
     found = {name: found[name] for name in wanted}
     values = {name: measure.values for name, measure in found.items()}
     ranks = {name: _percentiles(vals) for name, vals in values.items()}
@@ -132,7 +159,7 @@ def score_graph(
         share = values[m] / highest[m] if highest[m] > 0 else np.zeros(n)
         mixed = mixed + weights[m] * (ranks[m] + share) / 2
     mixed = mixed / total
-    degree = np.fromiter((d for _, d in graph.degree(ix.nodes)), dtype=np.int64, count=n)
+    degree = given.degree
     if top is not None and top < n:
         # only nodes at least as high as the top-th can be listed; sort those by the full rule
         floor = np.partition(mixed, n - top)[n - top]
@@ -168,7 +195,8 @@ class _Measure:
     detail: Callable[[int], dict[str, Any]]
 
 
-def _cut(graph: nx.Graph, ix: Indexed, seed: int) -> _Measure:
+def _cut(given: _Input, seed: int) -> _Measure:
+    ix = given.ix
     single = single_removals(ix, bytearray(len(ix)))
     total = max(1, pairs(single.sizes))
     result = np.zeros(len(ix))
@@ -185,8 +213,8 @@ def _cut(graph: nx.Graph, ix: Indexed, seed: int) -> _Measure:
     return _Measure(result, detail)
 
 
-def _betweenness(ix: Indexed, found: dict[Hashable, float], error: float | None) -> _Measure:
-    values = np.fromiter((found[node] for node in ix.nodes), dtype=float, count=len(ix))
+def _betweenness(found: list[float], error: float | None) -> _Measure:
+    values = np.fromiter(found, dtype=float, count=len(found))
 
     def detail(i: int) -> dict[str, Any]:
         d: dict[str, Any] = {"betweenness": round(float(values[i]), 6)}
@@ -197,28 +225,24 @@ def _betweenness(ix: Indexed, found: dict[Hashable, float], error: float | None)
     return _Measure(values, detail)
 
 
-def _ci(graph: nx.Graph, ix: Indexed, seed: int) -> _Measure:
-    found = collective_influence(graph)
-    values = np.fromiter((found[node] for node in ix.nodes), dtype=float, count=len(ix))
+def _ci(given: _Input, seed: int) -> _Measure:
+    values = collective_influence_values(given.ix, given.degree).astype(float)
     return _Measure(values, lambda i: {"ci": float(values[i])})
 
 
-def _kcore(graph: nx.Graph, ix: Indexed, seed: int) -> _Measure:
-    values = np.asarray(core_numbers(graph, ix), dtype=float)
+def _kcore(given: _Input, seed: int) -> _Measure:
+    values = np.asarray(core_numbers(None, given.ix), dtype=float)
     return _Measure(values, lambda i: {"kcore": int(values[i])})
 
 
-def _bridge(graph: nx.Graph, ix: Indexed, seed: int) -> _Measure:
+def _bridge(given: _Input, seed: int) -> _Measure:
+    ix = given.ix
     n = len(ix)
-    community = _communities(graph, ix, seed)
-    layer_names = sorted({graph.nodes[v].get("layer", "actor") for v in ix.nodes})
+    community = _communities(ix, seed)
+    layer_names = sorted(set(given.layers))
     layer_code = {name: c for c, name in enumerate(layer_names)}
-    layer = np.fromiter(
-        (layer_code[graph.nodes[v].get("layer", "actor")] for v in ix.nodes), dtype=np.int64, count=n
-    )
-    lengths = np.fromiter((len(a) for a in ix.adj), dtype=np.int64, count=n)
-    source = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    target = np.fromiter(chain.from_iterable(ix.adj), dtype=np.int64, count=int(lengths.sum()))
+    layer = np.fromiter((layer_code[name] for name in given.layers), dtype=np.int64, count=n)
+    source, target = (a.astype(np.int64) for a in index_arrays(ix))
 
     def distinct_other(label: Any, width: int) -> Any:
         """Per node, how many distinct labels other than its own its neighbours carry."""
@@ -243,7 +267,7 @@ def _bridge(graph: nx.Graph, ix: Indexed, seed: int) -> _Measure:
     return _Measure(values, detail)
 
 
-def _communities(graph: nx.Graph, ix: Indexed, seed: int) -> Any:
+def _communities(ix: Indexed, seed: int) -> Any:
     """A community id per node (``Indexed`` order): Louvain (networkx) up to :data:`LOUVAIN_MAX` nodes,
     igraph's multilevel Louvain beyond, both seeded and on the nodes and edges in key order (the result
     depends on the order, and the stores read edges in different orders). Ids are the community's place
@@ -253,7 +277,15 @@ def _communities(graph: nx.Graph, ix: Indexed, seed: int) -> Any:
     if len(keys) <= LOUVAIN_MAX:
         keyed: nx.Graph = nx.Graph()
         keyed.add_nodes_from(keys)
-        keyed.add_edges_from(sorted(tuple(sorted((str(u), str(v)))) for u, v in graph.edges() if u != v))
+        names = [str(v) for v in ix.nodes]
+        keyed.add_edges_from(
+            sorted(
+                (names[v], names[w]) if names[v] <= names[w] else (names[w], names[v])
+                for v in range(len(ix))
+                for w in ix.adj[v]
+                if v < w
+            )
+        )
         groups = partition(keyed, "louvain", seed=seed)
     else:
         import igraph
@@ -282,9 +314,9 @@ def _communities(graph: nx.Graph, ix: Indexed, seed: int) -> Any:
     return np.fromiter((community_of[str(v)] for v in ix.nodes), dtype=np.int64, count=len(ix))
 
 
-_METRIC: dict[str, Callable[[nx.Graph, Indexed, int], _Measure]] = {
+_METRIC: dict[str, Callable[[_Input, int], _Measure]] = {
     "cut": _cut,
-    "betweenness": lambda graph, ix, seed: _betweenness(ix, *betweenness(graph, seed=seed)),
+    "betweenness": lambda given, seed: _betweenness(*index_betweenness_later(given.ix, seed=seed)()),
     "ci": _ci,
     "kcore": _kcore,
     "bridge": _bridge,
@@ -343,20 +375,26 @@ def disruption_scores(
     >>> disruption_scores(store, TLP.RED, Scope(), metric="cut")
     []
     """
-    if metric not in METRICS:
-        raise InvalidArgument(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
-    if top is not None:
-        check_top(top)
-    graph = disruption_graph(store, clearance, scope)
-    return scored_targets(graph, metric, top=top)
+    _check(metric, top)
+    arrays = disruption_arrays(store, clearance, scope)
+    if arrays is None:  # a scope read through its keys, community or window
+        return scored_targets(disruption_graph(store, clearance, scope), metric, top=top)
+    n = len(arrays.ix)
+    found = _score(_Input.of_arrays(arrays), metric, top, 0) if n else []
+    return _targets(arrays.local_graph(item.node for item in found), found, metric, n)
 
 
 def scored_targets(graph: nx.Graph, metric: str = "composite", *, top: int | None = 20) -> list[Target]:
     """:func:`disruption_scores` on a networkx graph: the score list as targets with their whys."""
+    return _targets(graph, score_graph(graph, metric, top=top), metric, graph.number_of_nodes())
+
+
+def _targets(graph: nx.Graph, found: list[Scored], metric: str, of: int) -> list[Target]:
+    """The scored nodes as targets; ``graph`` holds them with their neighbours, ``of`` nodes were scored."""
     targets = []
-    for item in score_graph(graph, metric, top=top):
+    for item in found:
         attrs = graph.nodes[item.node]
-        why = why_scored(graph, item, metric, graph.number_of_nodes())
+        why = why_scored(graph, item, metric, of)
         targets.append(
             Target(
                 key=str(item.node),

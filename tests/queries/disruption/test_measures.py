@@ -102,18 +102,22 @@ def test_reinsertion_ties_go_to_the_first_or_the_latest_removed() -> None:
     assert [ix.nodes[v] for v in reinsert(ix, removed, 3, latest_first=True)] == ["b"]
 
 
-@settings(max_examples=60, deadline=None)
-@given(graphs(), st.integers(1, 3), st.booleans())
+@settings(max_examples=80, deadline=None)
+@given(graphs(), st.integers(1, 3), st.booleans(), st.booleans(), st.booleans())
 def test_collective_influence_by_sparse_products_equals_the_search(
-    graph: nx.Graph, radius: int, small_blocks: bool
+    graph: nx.Graph, radius: int, small_blocks: bool, by_product: bool, loops: bool
 ) -> None:
+    saved = centrality.BLOCK_WALKS, centrality.TRIANGLES_MAX
     if small_blocks:  # many blocks of rows, each of a row or two
-        centrality.BLOCK_WALKS, saved = 3, centrality.BLOCK_WALKS
+        centrality.BLOCK_WALKS = 3
+    if by_product:  # the neighbours closing a triangle from the product, not igraph's triangle list
+        centrality.TRIANGLES_MAX = 0
+    if loops:  # a self-loop counts twice in a degree, and is no tie
+        graph.add_edges_from((v, v) for v in list(graph)[::3])
     try:
         assert collective_influence(graph, radius) == collective_influence_reference(graph, radius)
     finally:
-        if small_blocks:
-            centrality.BLOCK_WALKS = saved
+        centrality.BLOCK_WALKS, centrality.TRIANGLES_MAX = saved
 
 
 @settings(max_examples=40, deadline=None)
