@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import gc
+import io
 import json
+import os
+import pickle
+import queue
+import signal
 import threading
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, fields
+from multiprocessing import Pipe
+from multiprocessing.connection import Connection
+from operator import attrgetter
 from typing import Any, TextIO
 
 from graph_model.entities import Edge, Node, validate_edge, validate_node
-from graph_model.errors import ValidationError
+from graph_model.errors import CrimegraphError, ValidationError
 from graph_model.model import Model
+from graph_model.provenance import Provenance
 from graph_model.store import UpsertResult
 from graph_model.store.base import LoadTarget
 from graph_model.store.codec import edge_row
@@ -219,6 +228,67 @@ class _Places:
             yield Record(where, "edge", raw=edge_row(edge)), reason
 
 
+def _count_written(
+    summary: IngestSummary, rejects: TextIO | None, result: UpsertResult, edges: list[Edge], places: _Places
+) -> None:
+    """Count a written batch; report the edges the store refused as misfits of the schema."""
+    for record, reason in places.misfits(edges, result.misfits):
+        summary.note_reject(record, reason)
+        summary.edges_rejected += 1
+        _reject(rejects, record, reason)
+    result.misfits = []
+    summary.store.add(result)
+
+
+def _batches(
+    model: Model,
+    records: Iterable[Record],
+    summary: IngestSummary,
+    batch_size: int,
+    rejects: TextIO | None,
+    progress: Callable[[int], None] | None,
+) -> Iterator[tuple[list[Node], list[Edge], _Places]]:
+    """The checked items of ``records`` in batches of about ``batch_size`` (nodes, edges, where the edges
+    came from); the records read, skipped and rejected counted in ``summary``, bad ones to ``rejects``."""
+    nodes: list[Node] = []
+    edges: list[Edge] = []
+    places = _Places()
+    check = RecordChecker(model)
+    for record in records:
+        summary.read += 1
+        summary.read_by_kind[record.kind] += 1
+        if progress is not None:
+            progress(1)
+        if record.skipped is not None:
+            summary.skipped += 1
+            summary.skipped_by_reason[reason_kind(record.skipped)] += 1
+            _reject(rejects, record, record.skipped, skipped=True)
+            continue
+        error = record.error
+        if error is None:
+            try:
+                check(record)
+            except ValidationError as exc:
+                error = str(exc)
+        if error is not None:
+            summary.note_reject(record, error)
+            _reject(rejects, record, error)
+            continue
+        for warning in record.warnings:
+            summary.warnings_by_reason[reason_kind(warning)] += 1
+        first = len(edges)
+        for item in record.items:
+            (nodes if isinstance(item, Node) else edges).append(item)  # type: ignore[arg-type]
+        if len(edges) != first:
+            places.starts.append(first)
+            places.locations.append(record.location)
+        if len(nodes) + len(edges) >= batch_size:
+            yield nodes, edges, places
+            nodes, edges, places = [], [], _Places()
+    if nodes or edges:
+        yield nodes, edges, places
+
+
 def ingest(
     store: LoadTarget,
     records: Iterable[Record],
@@ -234,58 +304,160 @@ def ingest(
     leaves whole batches only, and running it again completes it. ``batch_size`` counts nodes and
     edges per transaction; by default the store's own (``GraphStore.batch_size``).
     """
-    batch_size = batch_size or store.batch_size
     summary = IngestSummary()
-    nodes: list[Node] = []
-    edges: list[Edge] = []
-    places = _Places()
 
     def written(result: UpsertResult, written_edges: list[Edge], written_places: _Places) -> None:
-        """Count a written batch; report the edges the store refused as misfits of the schema."""
-        for record, reason in written_places.misfits(written_edges, result.misfits):
-            summary.note_reject(record, reason)
-            summary.edges_rejected += 1
-            _reject(rejects, record, reason)
-        result.misfits = []
-        summary.store.add(result)
+        _count_written(summary, rejects, result, written_edges, written_places)
 
     writer = _Writer(store, written)
-    check = RecordChecker(store.model)
     with store.loading(), fewer_collections():
         try:
-            for record in records:
-                summary.read += 1
-                summary.read_by_kind[record.kind] += 1
-                if progress is not None:
-                    progress(1)
-                if record.skipped is not None:
-                    summary.skipped += 1
-                    summary.skipped_by_reason[reason_kind(record.skipped)] += 1
-                    _reject(rejects, record, record.skipped, skipped=True)
-                    continue
-                error = record.error
-                if error is None:
-                    try:
-                        check(record)
-                    except ValidationError as exc:
-                        error = str(exc)
-                if error is not None:
-                    summary.note_reject(record, error)
-                    _reject(rejects, record, error)
-                    continue
-                for warning in record.warnings:
-                    summary.warnings_by_reason[reason_kind(warning)] += 1
-                first = len(edges)
-                for item in record.items:
-                    (nodes if isinstance(item, Node) else edges).append(item)  # type: ignore[arg-type]
-                if len(edges) != first:
-                    places.starts.append(first)
-                    places.locations.append(record.location)
-                if len(nodes) + len(edges) >= batch_size:
-                    writer.write(nodes, edges, places)
-                    nodes, edges, places = [], [], _Places()
-            writer.write(nodes, edges, places)
+            for nodes, edges, places in _batches(
+                store.model, records, summary, batch_size or store.batch_size, rejects, progress
+            ):
+                writer.write(nodes, edges, places)
             writer.wait()
         finally:
             writer.close()
     return summary
+
+
+class ReadFailed(CrimegraphError):
+    """Reading the ``index``-th load of :func:`ingest_read_apart` failed (bad input: the message says why)."""
+
+    def __init__(self, index: int, message: str) -> None:
+        self.index = index
+        super().__init__(message)
+
+
+def _provenance(*values: Any) -> Provenance:
+    made: Provenance = object.__new__(Provenance)  # frozen: set as Provenance.of does
+    for setter, value in zip(_PROVENANCE_SETTERS, values, strict=True):
+        setter(made, value)
+    return made
+
+
+_BATCHES_AHEAD = 8  # batches (a few MiB each) the merging process takes in before it merges them
+
+
+def _by_fields(cls: type, make: Callable[..., Any]) -> Callable[[Any], tuple[Any, ...]]:
+    values = attrgetter(*(f.name for f in fields(cls)))
+    return lambda item: (make, values(item))
+
+
+_PROVENANCE_SETTERS = tuple(Provenance.__dict__[f.name].__set__ for f in fields(Provenance))
+# How a batch crosses from the reading process: each record class as a tuple of its fields (pickle's
+# default for slotted classes builds a dict of them, about twice as slow). Objects a batch shares (a hub
+# node named by many records, one provenance for a record's items) cross once and stay shared.
+_BATCH_PICKLING: dict[type, Callable[[Any], tuple[Any, ...]]] = {
+    Provenance: _by_fields(Provenance, _provenance),
+    Node: _by_fields(Node, Node),
+    Edge: _by_fields(Edge, Edge),
+}
+
+
+def _send(conn: Connection, message: tuple[Any, ...]) -> None:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _BATCH_PICKLING
+    pickler.dump(message)
+    conn.send_bytes(buffer.getbuffer())
+
+
+def _read_apart(
+    conn: Connection, model: Model, loads: Sequence[Callable[[], Iterable[Record]]], batch_size: int
+) -> None:
+    """The reading process: each load's checked batches, then its counts, sent to the merging process."""
+    for index, load in enumerate(loads):
+        summary = IngestSummary()
+        try:
+            for batch in _batches(model, load(), summary, batch_size, None, None):
+                _send(conn, ("batch", *batch))
+        except (CrimegraphError, OSError) as exc:
+            _send(conn, ("failed", index, str(exc)))
+            return
+        except Exception as exc:
+            _send(conn, ("crashed", index, f"{type(exc).__name__}: {exc}"))
+            return
+        _send(conn, ("done", summary))
+
+
+def ingest_read_apart(
+    store: LoadTarget, loads: Sequence[Callable[[], Iterable[Record]]], *, batch_size: int | None = None
+) -> list[IngestSummary]:
+    """:func:`ingest` of each load (a function giving its records) into ``store``, the records read and
+    checked in a second process (forked) while this one merges them: the same batches in the same order,
+    so the same result, in about the time of the slower of the two. For a store merging in this process
+    (a bulk load's :class:`~graph_model.store.staging.StagingStore`); without ``os.fork``, one process.
+
+    :class:`ReadFailed` names the load whose reading failed (bad input, a file that cannot be read)."""
+    size = batch_size or store.batch_size
+    if not hasattr(os, "fork"):
+        summaries = []
+        for index, load in enumerate(loads):
+            try:
+                summaries.append(ingest(store, load(), batch_size=size))
+            except (CrimegraphError, OSError) as exc:
+                raise ReadFailed(index, str(exc)) from None
+        return summaries
+    receive, send = Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # the reading process: its loads, then out at once (no exit handlers of the parent's)
+        code = 0
+        try:
+            receive.close()
+            gc.enable()  # it holds little; the merging process keeps its own setting
+            with fewer_collections():
+                _read_apart(send, store.model, loads, size)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    send.close()
+    # A thread takes the batches off the pipe as they come (up to a few ahead), so the reading process
+    # never waits for a batch to be merged before it can send the next.
+    ahead: queue.Queue[bytes | None] = queue.Queue(_BATCHES_AHEAD)
+    stop = threading.Event()
+
+    def take() -> None:
+        try:
+            while not stop.is_set():
+                ahead.put(receive.recv_bytes())
+        except (EOFError, OSError):
+            ahead.put(None)
+
+    taker = threading.Thread(target=take, name="crimegraph-read-apart", daemon=True)
+    taker.start()
+    summaries = []
+    try:
+        with store.loading(), fewer_collections():
+            merged = IngestSummary()
+            while len(summaries) < len(loads):
+                data = ahead.get()
+                if data is None:
+                    raise CrimegraphError("the process reading the records ended unexpectedly")
+                message = pickle.loads(data)
+                what = message[0]
+                if what == "batch":
+                    _, nodes, edges, places = message
+                    _count_written(merged, None, store.upsert(nodes, edges, validate=False), edges, places)
+                elif what == "done":
+                    read: IngestSummary = message[1]
+                    read.add(merged)
+                    summaries.append(read)
+                    merged = IngestSummary()
+                elif what == "failed":
+                    raise ReadFailed(message[1], message[2])
+                else:
+                    raise RuntimeError(f"reading load {message[1]} failed: {message[2]}")
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)  # it holds nothing but what it reads
+        raise
+    finally:
+        stop.set()
+        while taker.is_alive():  # let it go: room in the queue, or the end of the pipe
+            with suppress(queue.Empty):
+                ahead.get(timeout=0.05)
+        receive.close()
+        os.waitpid(pid, 0)
+    return summaries

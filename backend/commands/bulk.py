@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -12,11 +13,12 @@ import typer
 
 from backend.console import analyst, app, console, out, parse_tlp, run
 from backend.export.neo4j_admin import admin_command, run_import, write_bulk_files, writers
-from graph_model.errors import CrimegraphError, InvalidArgument
+from graph_model.errors import InvalidArgument
 from graph_model.model import default_model
 from graph_model.store.staging import StagingStore, Stored, held_in_memory
 from graph_model.writes import NAMESPACE, now_iso
-from loaders import FORMATS, IngestSummary, LoadContext, ingest, reader
+from loaders import FORMATS, IngestSummary, LoadContext, reader
+from loaders.ingest import ReadFailed, ingest_read_apart
 
 
 @app.command("bulk-load")
@@ -61,13 +63,16 @@ def bulk_load(
         started, clock = now_iso(), time.perf_counter()
         staging = StagingStore(default_model())
         total = IngestSummary()
-        with console.status("reading and checking the records"):
-            for path in paths:
-                ctx = LoadContext(staging.model, source or path.stem, level, confidence)
-                try:
-                    total.add(ingest(staging, read(path, ctx)))
-                except (CrimegraphError, OSError) as exc:
-                    raise InvalidArgument(f"{path}: {exc}") from None
+        loads = [
+            partial(read, path, LoadContext(staging.model, source or path.stem, level, confidence))
+            for path in paths
+        ]
+        with console.status("reading, checking and merging the records"):
+            try:
+                for summary in ingest_read_apart(staging, loads):
+                    total.add(summary)
+            except ReadFailed as exc:
+                raise InvalidArgument(f"{paths[exc.index]}: {exc}") from None
         if not staging.stored.nodes:
             raise InvalidArgument("nothing to load: no record of these files was accepted")
         reading = time.perf_counter() - clock

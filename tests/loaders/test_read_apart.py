@@ -1,0 +1,68 @@
+"""Reading in a second process (a bulk load's ``ingest_read_apart``) merges exactly what ``ingest`` merges."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph_model.model import Model
+from graph_model.store.staging import StagingStore
+from loaders import LoadContext, Record, ingest, reader
+from loaders.generate import generate
+from loaders.ingest import ReadFailed, ingest_read_apart
+from tests.conftest import FIXTURES
+
+
+def _undated(item: Any) -> Any:
+    """``item`` (a node or edge) without the moments it was added: each batch stamps its own."""
+    levels = None if item.levels is None else {k: _undated(v) for k, v in item.levels.items()}
+    return replace(item, prov=replace(item.prov, date_added=None), levels=levels)
+
+
+def _loads(model: Model, tmp_path: Path) -> list[Callable[[], Iterable[Record]]]:
+    paths = [
+        *generate(tmp_path / "demo", 60, 3).tables,
+        *sorted((FIXTURES / "csv").glob("*.csv")),
+        *sorted((FIXTURES / "csv-levels").glob("*.csv")),
+    ]
+    return [partial(reader("csv"), path, LoadContext(model, path.stem)) for path in paths]
+
+
+@pytest.mark.parametrize("batch_size", [None, 97])
+def test_reading_apart_merges_as_ingest(model: Model, tmp_path: Path, batch_size: int | None) -> None:
+    loads = _loads(model, tmp_path)
+    alone, apart = StagingStore(model), StagingStore(model)
+    summaries = [ingest(alone, load(), batch_size=batch_size) for load in loads]
+    assert [s.as_json() for s in ingest_read_apart(apart, loads, batch_size=batch_size)] == [
+        s.as_json() for s in summaries
+    ]
+    assert sum(s.rejected for s in summaries) and sum(s.store.nodes_merged for s in summaries)
+    one, two = alone.stored, apart.stored
+    assert list(one.nodes) == list(two.nodes) and list(one.edges) == list(two.edges)
+    assert [_undated(n) for n in one.nodes.values()] == [_undated(n) for n in two.nodes.values()]
+    assert [_undated(e) for e in one.edges.values()] == [_undated(e) for e in two.edges.values()]
+    assert one.ids == two.ids and one.pending == two.pending
+    assert any(n.levels for n in two.nodes.values()) and any(n.stated for n in two.nodes.values())
+
+
+def _good(model: Model) -> Iterator[Record]:
+    return reader("csv")(FIXTURES / "csv" / "actors.csv", LoadContext(model, "actors"))
+
+
+def _crash() -> Iterator[Record]:
+    yield from ()
+    raise ZeroDivisionError("a bug")
+
+
+def test_a_failed_read_names_its_load(model: Model, tmp_path: Path) -> None:
+    missing = partial(reader("csv"), tmp_path / "missing.csv", LoadContext(model, "missing"))
+    with pytest.raises(ReadFailed) as failed:
+        ingest_read_apart(StagingStore(model), [partial(_good, model), missing, partial(_good, model)])
+    assert failed.value.index == 1 and "missing.csv" in str(failed.value)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError: a bug"):
+        ingest_read_apart(StagingStore(model), [_crash])
