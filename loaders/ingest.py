@@ -27,6 +27,7 @@ from graph_model.model import Model
 from graph_model.provenance import Provenance
 from graph_model.store import UpsertResult
 from graph_model.store.base import LoadTarget
+from graph_model.store.batch import stamp
 from graph_model.store.codec import edge_row
 from loaders.reasons import reason_kind
 from loaders.records import Record
@@ -330,14 +331,24 @@ class ReadFailed(CrimegraphError):
         super().__init__(message)
 
 
-def _provenance(*values: Any) -> Provenance:
+def _provenance(
+    sources: Any, first: Any, last: Any, confidence: Any, tlp: Any, added: Any, created: Any, modified: Any
+) -> Provenance:
     made: Provenance = object.__new__(Provenance)  # frozen: set as Provenance.of does
-    for setter, value in zip(_PROVENANCE_SETTERS, values, strict=True):
-        setter(made, value)
+    s0, s1, s2, s3, s4, s5, s6, s7 = _PROVENANCE_SETTERS
+    s0(made, sources)
+    s1(made, first)
+    s2(made, last)
+    s3(made, confidence)
+    s4(made, tlp)
+    s5(made, added)
+    s6(made, created)
+    s7(made, modified)
     return made
 
 
 _BATCHES_AHEAD = 8  # batches (a few MiB each) the merging process takes in before it merges them
+_PIPE_SIZE = 1 << 20
 
 
 def _by_fields(cls: type, make: Callable[..., Any]) -> Callable[[Any], tuple[Any, ...]]:
@@ -371,8 +382,9 @@ def _read_apart(
     for index, load in enumerate(loads):
         summary = IngestSummary()
         try:
-            for batch in _batches(model, load(), summary, batch_size, None, None):
-                _send(conn, ("batch", *batch))
+            for nodes, edges, places in _batches(model, load(), summary, batch_size, None, None):
+                stamp(nodes, edges)  # here rather than in the merging process, the busier of the two
+                _send(conn, ("batch", nodes, edges, places))
         except (CrimegraphError, OSError) as exc:
             _send(conn, ("failed", index, str(exc)))
             return
@@ -401,6 +413,10 @@ def ingest_read_apart(
                 raise ReadFailed(index, str(exc)) from None
         return summaries
     receive, send = Pipe(duplex=False)
+    with suppress(OSError, AttributeError):  # a batch in a few reads, not a few dozen (Linux)
+        import fcntl
+
+        fcntl.fcntl(send.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
     pid = os.fork()
     if pid == 0:  # the reading process: its loads, then out at once (no exit handlers of the parent's)
         code = 0
