@@ -69,8 +69,8 @@ def bulk_load(
         ]
         with console.status("reading, checking and merging the records"):
             try:
-                for summary in ingest_read_apart(staging, loads):
-                    total.add(summary)
+                for part in ingest_read_apart(staging, loads):
+                    total.add(part)
             except ReadFailed as exc:
                 raise InvalidArgument(f"{paths[exc.index]}: {exc}") from None
         if not staging.stored.nodes:
