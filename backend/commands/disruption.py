@@ -24,6 +24,7 @@ from backend.commands.scope_options import (
     make_scope,
 )
 from backend.console import app, console, opened_store, out, read_clearance, run
+from backend.views.heap import collection_paused
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
@@ -92,7 +93,9 @@ def _with_store(
 ) -> T:
     level = clearance if isinstance(clearance, TLP) else read_clearance(clearance)
     allow_forked_workers()  # one command per process: a large betweenness may run beside the rest
-    with opened_store() as store, _working(what, quiet):
+    # no cyclic collection while the graph is read and worked on: what is built then holds no cycles,
+    # yet each full collection walks all of it (a third of reading and indexing the M graph)
+    with opened_store() as store, _working(what, quiet), collection_paused():
         return action(store, level)
 
 
