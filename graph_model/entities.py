@@ -43,11 +43,16 @@ RESERVED = frozenset(
         "search_text",
         "levels",
         "stated",
+        "marked",
     }
 )
 # The entry of ``Node.stated`` that credits the node's name (no schema property may be called so).
 NAME = "name"
 Credit = dict[str, frozenset[str]]
+# What a reader's view shows from statements above its lowest level (``graph_model.views``): ``tlp`` that
+# lowest level, and each such field (name, property, ``sources``, a date) with the lowest level that gives
+# its value - for a list, each such element (by its text) with its level.
+Marks = dict[str, TLP | dict[str, TLP]]
 
 
 @dataclass(slots=True)
@@ -68,6 +73,8 @@ class Node:
     # Which sources stated each property (and the name, under ``NAME``): the sources that gave the value
     # shown. Only where that is not every source of the node (``prov.sources``); None when no entry is.
     stated: Credit | None = None
+    # Views only: what the view shows from statements above its lowest level (None when one level).
+    marked: Marks | None = None
 
 
 @dataclass(slots=True)
@@ -81,6 +88,8 @@ class Edge:
     props: dict[str, Any] = field(default_factory=dict)
     discriminator: str = ""
     levels: dict[TLP, Edge] | None = None  # as for Node.levels
+    stated: Credit | None = None  # as for Node.stated, for the link's properties
+    marked: Marks | None = None  # as for Node.marked
 
     @property
     def key(self) -> str:
@@ -252,8 +261,9 @@ def adds_nothing(a: Node, b: Node) -> bool:
     return len(a.ids) <= 1 or a.ids == tuple(sorted(set(a.ids)))
 
 
-def credit(node: Node, name: str) -> frozenset[str]:
-    """The sources that stated property ``name`` (or the name, :data:`NAME`) of ``node`` as it holds it."""
+def credit(node: Node | Edge, name: str) -> frozenset[str]:
+    """The sources that stated property ``name`` (or the name, :data:`NAME`) of ``node`` (or of a link) as
+    it holds it."""
     stated = node.stated
     if stated is not None:
         found = stated.get(name)
@@ -271,6 +281,15 @@ def credits(node: Node) -> Credit:
     return {p: stated.get(p, everyone) for p in (NAME, *sorted(node.props))}
 
 
+def link_credits(edge: Edge) -> Credit:
+    """Which sources stated each property of a link, by property name."""
+    stated = edge.stated
+    everyone = edge.prov.sources
+    if stated is None:
+        return dict.fromkeys(sorted(edge.props), everyone)
+    return {p: stated.get(p, everyone) for p in sorted(edge.props)}
+
+
 def _credits_cover(a: Node, b: Node) -> bool:
     """Whether ``a`` credits its name and every property ``b`` states to at least ``b``'s sources."""
     if not credit(b, NAME) <= credit(a, NAME):
@@ -278,21 +297,26 @@ def _credits_cover(a: Node, b: Node) -> bool:
     return all(credit(b, pname) <= credit(a, pname) for pname in b.props)
 
 
-def _merge_credit(a: Node, b: Node, name: str, props: dict[str, Any]) -> Credit | None:
-    """The credit of the merge of ``a`` and ``b`` (name ``name``, properties ``props``): a value chosen
-    from one side is credited to the sources that stated it there, to both sides' when both stated it,
-    and a list (a union) to every source that gave any of it. Order-independent, as the merge is."""
+def _merge_credit(a: Any, b: Any, name: str | None, props: dict[str, Any]) -> Credit | None:
+    """The credit of the merge of ``a`` and ``b`` (two nodes, name ``name``, or two links, ``name`` None;
+    properties ``props``): a value chosen from one side is credited to the sources that stated it there,
+    to both sides' when both stated it, and a list (a union) to every source that gave any of it.
+    Order-independent, as the merge is."""
     sources = a.prov.sources | b.prov.sources
     if a.stated is None and b.stated is None and a.prov.sources == b.prov.sources:
         return None  # every value was stated by every source of both
     stated: Credit = {}
-    for pname, value in ((NAME, name), *props.items()):
+    named = () if name is None else ((NAME, name),)
+    for pname, value in (*named, *props.items()):
         mine: Any
         theirs: Any
         if pname == NAME:
             mine, theirs = a.name, b.name
         else:
             mine, theirs = a.props.get(pname), b.props.get(pname)
+            # An empty list states nothing, as a property that is not there.
+            mine = None if mine == [] else mine
+            theirs = None if theirs == [] else theirs
         if mine is None and theirs is None:
             given: frozenset[str] = frozenset()  # aliases made of the two names alone
         elif mine is None:
@@ -305,7 +329,7 @@ def _merge_credit(a: Node, b: Node, name: str, props: dict[str, Any]) -> Credit 
             given = (credit(a, pname) if mine == value else frozenset()) | (
                 credit(b, pname) if theirs == value else frozenset()
             )
-        if pname == "aliases":  # a name that lost to another becomes an alias
+        if pname == "aliases" and name is not None:  # a name that lost to another becomes an alias
             for node in (a, b):
                 if node.name in value:
                     given |= credit(node, NAME)
@@ -405,7 +429,9 @@ def _edge_levels(edge: Edge) -> dict[TLP, Edge]:
 def _same_ends(edge: Edge, like: Edge) -> Edge:
     if (edge.source, edge.target) == (like.source, like.target):
         return edge
-    return Edge(edge.type, like.source, like.target, edge.prov, edge.props, edge.discriminator)
+    return Edge(
+        edge.type, like.source, like.target, edge.prov, edge.props, edge.discriminator, stated=edge.stated
+    )
 
 
 def layered_edge(levels: dict[TLP, Edge]) -> Edge:
@@ -421,11 +447,14 @@ def layered_edge(levels: dict[TLP, Edge]) -> Edge:
 
 
 def _merge_edges(a: Edge, b: Edge) -> Edge:
+    props = merge_properties(a.props, b.props)
     return Edge(
         type=a.type,
         source=a.source,
         target=a.target,
         prov=merge_provenance(a.prov, b.prov),
-        props=merge_properties(a.props, b.props),
+        props=props,
         discriminator=a.discriminator,
+        # Which sources stated each property (as for nodes), where the two had different sources.
+        stated=_merge_credit(a, b, None, props),
     )

@@ -10,8 +10,10 @@ stated it (``Node.stated``): nothing above clearance is shown, nor credited to a
 
 from __future__ import annotations
 
-from graph_model.entities import Edge, Node, layered_edge, layered_node
-from graph_model.provenance import TLP
+from typing import Any
+
+from graph_model.entities import NAME, Edge, Marks, Node, layered_edge, layered_node
+from graph_model.provenance import TLP, Provenance
 
 
 def floor(item: Node | Edge) -> TLP:
@@ -29,7 +31,15 @@ def node_view(node: Node, clearance: TLP) -> Node | None:
         return None
     seen = node if len(visible) == len(levels) else layered_node(visible)
     return Node(
-        node.key, node.kind, seen.type, seen.name, seen.prov, seen.props, seen.ids, stated=seen.stated
+        node.key,
+        node.kind,
+        seen.type,
+        seen.name,
+        seen.prov,
+        seen.props,
+        seen.ids,
+        stated=seen.stated,
+        marked=_marks(visible, seen, layered_node) if len(visible) > 1 else None,
     )
 
 
@@ -42,4 +52,54 @@ def edge_view(edge: Edge, clearance: TLP) -> Edge | None:
     if not visible:
         return None
     seen = edge if len(visible) == len(levels) else layered_edge(visible)
-    return Edge(edge.type, edge.source, edge.target, seen.prov, seen.props, edge.discriminator)
+    return Edge(
+        edge.type,
+        edge.source,
+        edge.target,
+        seen.prov,
+        seen.props,
+        edge.discriminator,
+        stated=seen.stated,
+        marked=_marks(visible, seen, layered_edge) if len(visible) > 1 else None,
+    )
+
+
+# Provenance fields a reader is shown, each marked at the level of the statements that give its value.
+_PROV_FIELDS = ("first_seen", "last_seen", "confidence", "created", "modified", "date_added")
+
+
+def _fields(item: Node | Edge) -> dict[str, Any]:
+    """What a reader sees of ``item`` field by field: its name (nodes), properties, sources and dates."""
+    prov: Provenance = item.prov
+    found: dict[str, Any] = {name: getattr(prov, name) for name in _PROV_FIELDS}
+    found["sources"] = sorted(prov.sources)
+    if isinstance(item, Node):
+        found[NAME] = item.name
+    found.update(item.props)
+    return {name: value for name, value in found.items() if value is not None}
+
+
+def _marks(visible: dict[TLP, Any], seen: Any, layered: Any) -> Marks:
+    """Which of what ``seen`` (the merge of the ``visible`` levels) shows comes only from statements above
+    its lowest level: each such field (or list element, by its text) with the lowest level whose sources
+    give that value, and ``tlp`` the lowest level (what an export marks the whole object with; see
+    docs/sharing.md, granular markings)."""
+    order = sorted(visible)
+    below = [
+        (level, _fields(layered({k: v for k, v in visible.items() if k <= level}))) for level in order[:-1]
+    ]
+    marks: Marks = {"tlp": order[0]}
+    for name, value in _fields(seen).items():
+        if isinstance(value, list):
+            elements: dict[str, TLP] = {}
+            for element in value:
+                level = next((lv for lv, f in below if element in (f.get(name) or ())), order[-1])
+                if level > order[0]:
+                    elements[str(element)] = level
+            if elements:
+                marks[name] = elements
+        else:
+            level = next((lv for lv, f in below if f.get(name) == value), order[-1])
+            if level > order[0]:
+                marks[name] = level
+    return marks

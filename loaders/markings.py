@@ -210,6 +210,8 @@ def _without(obj: dict[str, Any], selectors: list[str]) -> dict[str, Any]:
 def _drop(obj: Any, path: list[str]) -> bool:
     here = obj
     for i, step in enumerate(path):
+        if here is _GONE:
+            return True  # inside what another selector hides already
         last = i == len(path) - 1
         if isinstance(here, dict) and step in here:
             if last:

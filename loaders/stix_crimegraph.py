@@ -96,8 +96,9 @@ def own_node(o: StixObject, derived: list[Item]) -> list[Item]:
         if isinstance(raw.get(name), str) and name in o.ctx.model.node_kind(kind).properties:
             props[name] = raw[name]
     props["stix_extra"] = stated_extra(raw)
-    given = raw.get("x_crimegraph_name", raw.get("name"))
-    name = given if isinstance(given, str) else key.partition(":")[2]
+    # Without a name (one marked above this portion's level, ``loaders.markings``) the key stands in for it.
+    given = raw.get("x_crimegraph_name", None if "x_crimegraph_sources" in raw else raw.get("name"))
+    name = given if isinstance(given, str) else key
     node = make_node(
         o.ctx.model,
         kind,

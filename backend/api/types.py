@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from backend.api.enums import Direction, EdgeType, NodeKind, Tlp
 from backend.api.paging import After, Before, Connection, First, Last, Page, connection
 from backend.views.identity import pair_path
-from graph_model.entities import Edge, Node, credits
+from graph_model.entities import Edge, Node, credits, link_credits
 from graph_model.provenance import Provenance as Prov
 from graph_model.store.base import Link as StoreLink
 from graph_model.store.base import Stats as StoreStats
@@ -147,6 +147,13 @@ class Link:
     @strawberry.field(description="Where the link came from, when it was seen, how sure, how restricted")
     async def provenance(self, info: strawberry.Info) -> Provenance:
         return Provenance.of((await self.record(info)).prov)
+
+    @strawberry.field(
+        description="Which sources stated each property of the link, as the caller sees them, by property"
+    )
+    async def stated_by(self, info: strawberry.Info) -> list[Statement]:
+        edge = await self.record(info)
+        return [Statement(property=p, sources=sorted(s)) for p, s in link_credits(edge).items()]
 
     @strawberry.field(description=CREATED)
     async def created(self, info: strawberry.Info) -> str | None:

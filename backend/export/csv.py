@@ -233,14 +233,22 @@ class _Writer:
                     cells[column].append(self.reference(far))
                 book.provs[node, record].append(meet(prov, _prov(self.graph.nodes[node])))
                 continue
-            row = self.link_row(edge)
+            row = self.link_row(edge, source)
             row.update(_common(prov, record))
             book.rows[row.pop("__table")].append(row)
 
-    def link_row(self, edge: _Edge) -> Row:
-        data, s, t = edge.data, edge.source, edge.target
+    def link_row(self, edge: _Edge, source: str) -> Row:
+        """The row of ``source``'s record of the link: what names the link, and of its properties those
+        that source stated (each property is credited to the sources that stated its value)."""
         g = self.graph.nodes
-        disc = discriminator(edge.key, data["type"], s, t)
+        s, t = edge.source, edge.target
+        disc = discriminator(edge.key, edge.data["type"], s, t)
+        stated = json.loads(edge.data["stated"]) if edge.data.get("stated") else {}
+        everyone = edge.data.get("sources") or ()
+        # The transfer's own id and output index name it (they are its discriminator): every row has them.
+        named = ("tx_id", "output_index")
+        data = {k: v for k, v in edge.data.items() if k in named or source in stated.get(k, everyone)}
+        data["type"] = edge.data["type"]
         tx_id, index = data.get("tx_id"), data.get("output_index")
         if (
             data["type"] == "TRANSFERRED"

@@ -6,9 +6,11 @@ not bare attributes): wallets as ``btc-wallet`` (Bitcoin) or ``coin-address`` (o
 as ``email``, AS numbers as ``asn``, malware as ``malware``, persons and handles as ``person``, groups,
 providers and identities as ``organization``, and anything else as an ``internal-reference`` naming its
 kind. Each edge is a reference of its kind in STIX spelling (``member-of``, ``transferred``…) whose comment
-carries its TLP and amount where it has one. Markings are ``tlp:`` tags: each object's attributes carry
-their node's, the event the highest of all. Each object's comment names its crimegraph key; ids are UUIDv5
-of the keys, so exporting the same graph twice gives the same event.
+carries its TLP (the most restrictive of what it carries) and amount where it has one. Markings are
+``tlp:`` tags: each attribute carries the level of what it says (a node seen at several levels: its
+value at the node's lowest level, a name only higher sources give at theirs), the event the highest of
+all. Each object's comment names its crimegraph key; ids are UUIDv5 of the keys, so exporting the same
+graph twice gives the same event.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ import networkx as nx
 from pymisp import MISPEvent, MISPObject
 
 from backend.export.stix_objects import NAMESPACE
+from graph_model.entities import NAME
 from graph_model.provenance import TLP
+from graph_model.store.base import read_marks
 
 # (kind, type) or kind -> (MISP object template, its attribute naming the value).
 OBJECTS: dict[tuple[str, str] | str, tuple[str, str]] = {
@@ -60,7 +64,14 @@ def _value(key: str, attrs: dict[str, Any]) -> str:
 def _object(key: str, attrs: dict[str, Any]) -> MISPObject:
     kind, type_ = attrs["kind"], attrs["type"]
     value = _value(key, attrs)
-    tags = [_tlp_tag(TLP.parse(attrs["tlp"]))]
+    # Each attribute is tagged at the level of what it carries: the object's own (its lowest level: a
+    # value from its key), or its name's where higher sources alone give the name (``stix_granular``).
+    marks = read_marks(attrs.get("marked")) or {}
+    floor = marks.get("tlp", TLP.parse(attrs["tlp"]))
+    named = marks.get(NAME, floor)
+    assert isinstance(floor, TLP) and isinstance(named, TLP)
+    tags = [_tlp_tag(floor)]
+    name_tags = [_tlp_tag(named)]
     if kind == "Wallet" and type_ == "btc":
         obj = MISPObject("btc-wallet", standalone=False)
         obj.add_attribute("wallet-address", value, Tag=tags)
@@ -73,19 +84,21 @@ def _object(key: str, attrs: dict[str, Any]) -> MISPObject:
         obj = MISPObject(name, standalone=False)
         if name == "malware":
             obj.add_attribute("is_family", True, Tag=tags)
-        obj.add_attribute(relation, value, Tag=tags)
+        observable = kind == "Infrastructure" and type_ not in ("host", "provider")
+        obj.add_attribute(relation, value, Tag=tags if observable else name_tags)
     else:
         obj = MISPObject("internal-reference", standalone=False)
         obj.add_attribute("identifier", key, Tag=tags)
         obj.add_attribute("type", f"{kind}/{type_}", Tag=tags)
-        obj.add_attribute("comment", str(attrs.get("name") or key), Tag=tags)
+        obj.add_attribute("comment", str(attrs.get("name") or key), Tag=name_tags)
     obj.uuid = _uuid(key)
     for attribute in obj.attributes:
         attribute.uuid = _uuid(f"{key}\n{attribute.object_relation}")
     obj.comment = f"crimegraph key: {key}"
-    if attrs.get("first_seen"):
+    # An object's dates carry no tag of their own: written only where the object's own level gives them.
+    if attrs.get("first_seen") and "first_seen" not in marks:
         obj.first_seen = attrs["first_seen"]
-    if attrs.get("last_seen"):
+    if attrs.get("last_seen") and "last_seen" not in marks:
         obj.last_seen = attrs["last_seen"]
     return obj
 

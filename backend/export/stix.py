@@ -15,11 +15,13 @@ import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import networkx as nx
 import stix2
 
+from backend.export.stix_granular import level_of, marked_object
 from backend.export.stix_objects import (
     EPOCH,
     FORUM_EXTENSION,
@@ -89,10 +91,11 @@ def bundle(
         if attrs["kind"] == "Indicator" and not attrs.get("pattern"):
             continue  # its pattern is marked above this clearance: without it, it is no STIX indicator
         made = node_object(key, attrs)
+        if attrs.get("marked"):
+            made = marked_object(made, attrs, partial(node_object, key), key)
         ids[key] = made["id"]
         if added is not None:
             added[made["id"]] = attrs.get("date_added")
-        markings.add(TLP.parse(attrs["tlp"]))
         objects.append(made)
     types = {key: ids[key].partition("--")[0] for key in ids}
     taken = Counter(_stix_record(data.get("sources") or []) for _, _, data in graph.edges(data=True))
@@ -104,13 +107,18 @@ def bundle(
         keep = _stix_record(data.get("sources") or [])
         own_id = keep if keep and taken[keep] == 1 else None
         made = _edge_object(source, target, key, data, ids, types, own_id)
+        if data.get("marked"):
+            build = partial(_edge_object, source, target, key, ids=ids, types=types, own_id=own_id)
+            made = marked_object(made, data, build, key)
         if added is not None:
             added[made["id"]] = data.get("date_added")
         objects.append(made)
-        markings.add(TLP.parse(data["tlp"]))
     if grouping is not None:
         objects.append(_grouping(grouping, ids, graph))
         markings.add(max(TLP.parse(graph.nodes[k]["tlp"]) for k in grouping.keys))
+    for obj in objects:
+        markings.update(level_of(ref) for ref in obj.get("object_marking_refs") or ())
+        markings.update(level_of(g["marking_ref"]) for g in obj.get("granular_markings") or ())
     objects.sort(key=lambda o: (o["type"] not in SCO_TYPES and o["type"] != "relationship", o["id"]))
     header = [*_definitions(objects), *(_marking(level) for level in sorted(markings))]
     checked = [_checked(o) for o in [*header, *objects]]

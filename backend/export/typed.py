@@ -28,6 +28,7 @@ NODE_BASE: dict[str, type] = {
     "modified": str,
     "sources": str,
     "stated": str,  # which sources stated each property, as JSON (graph_model.store.base.stated_text)
+    "marked": str,  # what only sources above its lowest level give, as JSON (store.base.marked_text)
 }
 EDGE_BASE: dict[str, type] = {
     "label": str,
@@ -43,6 +44,8 @@ EDGE_BASE: dict[str, type] = {
     "created": str,
     "modified": str,
     "sources": str,
+    "stated": str,
+    "marked": str,
 }
 _SCALARS: dict[str, type] = {"integer": int, "number": float, "boolean": bool}
 

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, Protocol
 import networkx as nx
 import orjson
 
-from graph_model.entities import Edge, Node, validate_edge, validate_node
+from graph_model.entities import Edge, Marks, Node, validate_edge, validate_node
 from graph_model.errors import NotFound
 from graph_model.model import Model
 from graph_model.provenance import TLP, Provenance
@@ -146,15 +146,41 @@ PROVENANCE_ATTRIBUTES = (
     "modified",
     "sources",
     "stated",
+    "marked",
 )
 
 
-def stated_text(node: Node) -> str | None:
-    """``Node.stated`` as JSON text, ``{property: [sources]}`` (``name`` for the name), sorted; None when
-    every source of the node stated every one of its properties."""
+def stated_text(node: Node | Edge) -> str | None:
+    """``Node.stated`` (or ``Edge.stated``) as JSON text, ``{property: [sources]}`` (``name`` for the name),
+    sorted; None when every source of the node stated every one of its properties."""
     if not node.stated:
         return None
     return orjson.dumps({name: sorted(sources) for name, sources in sorted(node.stated.items())}).decode()
+
+
+def marked_text(item: Node | Edge) -> str | None:
+    """``Node.marked``/``Edge.marked`` as JSON text - ``{"tlp": lowest level, field: level, list field:
+    {element: level}}`` with TLP labels - or None when the view shows the statements of one level only."""
+    marks = item.marked
+    if not marks:
+        return None
+    return orjson.dumps(
+        {
+            name: mark.label if isinstance(mark, TLP) else {e: m.label for e, m in sorted(mark.items())}
+            for name, mark in sorted(marks.items())
+        }
+    ).decode()
+
+
+def read_marks(text: str | None) -> Marks | None:
+    """:func:`marked_text` read back."""
+    if not text:
+        return None
+    found = orjson.loads(text)
+    return {
+        name: TLP.parse(mark) if isinstance(mark, str) else {e: TLP.parse(m) for e, m in mark.items()}
+        for name, mark in found.items()
+    }
 
 
 def _provenance(prov: Provenance) -> dict[str, Any]:
@@ -175,7 +201,23 @@ def node_attributes(node: Node) -> dict[str, Any]:
     stated = stated_text(node)
     if stated is not None:
         attrs["stated"] = stated
+    marked = marked_text(node)
+    if marked is not None:
+        attrs["marked"] = marked
     attrs.update(node.props)
+    return attrs
+
+
+def edge_attributes(edge: Edge) -> dict[str, Any]:
+    """What :func:`to_networkx` puts on an edge: its type, provenance, ``stated``, ``marked``, properties."""
+    attrs = {"type": edge.type, **_provenance(edge.prov)}
+    stated = stated_text(edge)
+    if stated is not None:
+        attrs["stated"] = stated
+    marked = marked_text(edge)
+    if marked is not None:
+        attrs["marked"] = marked
+    attrs.update(edge.props)
     return attrs
 
 
@@ -185,9 +227,7 @@ def to_networkx(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph
     for node in nodes:
         graph.add_node(node.key, **node_attributes(node))
     for edge in edges:
-        graph.add_edge(
-            edge.source, edge.target, key=edge.key, type=edge.type, **_provenance(edge.prov), **edge.props
-        )
+        graph.add_edge(edge.source, edge.target, key=edge.key, **edge_attributes(edge))
     return graph
 
 
@@ -205,7 +245,9 @@ def edge_from_networkx(graph: nx.MultiDiGraph, u: str, v: str, key: str) -> Edge
         created=data.get("created"),
         modified=data.get("modified"),
     )
-    return Edge(data["type"], u, v, prov, props, key[len(f"{data['type']}|{u}|{v}|") :])
+    stated = orjson.loads(data["stated"]) if data.get("stated") else None
+    credit = {p: frozenset(s) for p, s in stated.items()} if stated else None
+    return Edge(data["type"], u, v, prov, props, key[len(f"{data['type']}|{u}|{v}|") :], stated=credit)
 
 
 # A whole-graph read for algorithms that need the topology and a few properties, not the records:

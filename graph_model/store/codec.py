@@ -54,7 +54,9 @@ def _props(row: Mapping[str, Any]) -> dict[str, Any]:
 # caller's view (``graph_model.views``). The common single-level row has no ``levels``.
 # A node's ``stated`` (which sources stated each property, ``Node.stated``) is a JSON text of property ->
 # sorted sources, only for the properties not stated by every source of the node (no ``stated`` when there
-# is none: a node from one source, or from sources that agree); inside ``levels``, each level's own.
+# is none: a node from one source, or from sources that agree); inside ``levels``, each level's own. An
+# edge's ``stated`` (``Edge.stated``) is the same for its properties; an edge stored before edges had one
+# (layout 5 as first written) has none, which reads as every source of it having stated every property.
 
 
 def _level_prov(part: Mapping[str, Any], level: TLP) -> Provenance:
@@ -189,11 +191,17 @@ def edge_fields(edge: Edge) -> dict[str, Any]:
         fields["created"] = prov.created
     if prov.modified is not None:
         fields["modified"] = prov.modified
+    if edge.stated:
+        fields["stated"] = orjson.dumps(_stated_row(edge.stated)).decode()
     if edge.levels is not None:
         fields["tlp_rank"] = int(min(edge.levels))
         fields["levels"] = orjson.dumps(
             {
-                str(int(level)): {"props": part.props, **_prov_row(part.prov)}
+                str(int(level)): {
+                    "props": part.props,
+                    **_prov_row(part.prov),
+                    **({"stated": _stated_row(part.stated)} if part.stated else {}),
+                }
                 for level, part in edge.levels.items()
             }
         ).decode()
@@ -221,7 +229,10 @@ def row_edge(row: Mapping[str, Any]) -> Edge:
         for rank, part in orjson.loads(levels).items():
             level = _LEVELS[int(rank)]
             props = {k: (sorted(v) if isinstance(v, list) else v) for k, v in part["props"].items()}
-            parts[level] = Edge(etype, source, target, _level_prov(part, level), props, discriminator)
+            stated = _stated(part.get("stated"))
+            parts[level] = Edge(
+                etype, source, target, _level_prov(part, level), props, discriminator, stated=stated
+            )
         return layered_edge(parts)
     return Edge(
         type=etype,
@@ -230,6 +241,7 @@ def row_edge(row: Mapping[str, Any]) -> Edge:
         prov=_prov(row),
         props=_props(row),
         discriminator=discriminator,
+        stated=_stated(row.get("stated")),
     )
 
 

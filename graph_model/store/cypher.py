@@ -100,6 +100,7 @@ _EDGE_FIELDS: tuple[str, ...] = (
     "confidence",
     "tlp_rank",
     "levels",
+    "stated",
     "first_seen_by",
     "last_seen_by",
 )

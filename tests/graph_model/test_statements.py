@@ -17,14 +17,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph_model.entities import NAME, Edge, Node, credits, make_node, merge_nodes
+from graph_model.entities import (
+    NAME,
+    Edge,
+    Node,
+    credits,
+    link_credits,
+    make_node,
+    merge_edges,
+    merge_nodes,
+)
 from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP, Provenance
 from graph_model.store import GraphStore
 from graph_model.store.embedded import EmbeddedStore
+from graph_model.store.neo4j_files import import_files
 from graph_model.store.staging import StagingStore
-from graph_model.views import node_view
+from graph_model.views import edge_view, node_view
 
 WALLET = "1NDyJtNTjmwk5xPNhjgAMu4HDHigtobu1s"
 KEY = f"btc:{WALLET}"
@@ -278,3 +288,126 @@ def test_a_bulk_loads_staging_keys_the_merged_node_as_the_stores_do(model: Model
     assert stored.ids[f"uuid:{MISP}"] == key and stored.ids["attack:G0007"] == key
     assert sorted((e.source, e.type) for e in stored.edges.values()) == [(key, "OPERATES"), (key, "USES")]
     assert all(k == e.key for k, e in stored.edges.items())
+
+
+# -- links: every property of a link is credited to the sources that stated it, as for nodes --------------
+VICTIM = "12t9YDPgwueZ9NyMgw519p7AA8isjr6SMw"
+TRANSFER = f"TRANSFERRED|btc:{VICTIM}|{KEY}|tx1"
+
+said_of_link = st.builds(
+    Said,
+    source=st.sampled_from(["a#1", "b#2", "c#3", "d#4"]),
+    level=st.sampled_from(list(TLP)),
+    name=st.none(),
+    props=st.fixed_dictionaries(
+        {},
+        optional={
+            "amount": st.sampled_from([0.5, 0.25]),
+            "asset": st.sampled_from(["BTC", "XBT"]),
+            "amount_usd": st.sampled_from([31337.0, 100.0]),
+        },
+    ),
+)
+
+
+def _link(s: Said) -> Edge:
+    dataset, _, record = s.source.partition("#")
+    prov = Provenance.of(dataset, record, tlp=s.level)
+    return Edge("TRANSFERRED", f"btc:{VICTIM}", KEY, prov, dict(s.props), "tx1")
+
+
+def _check_link_credits(view: Edge, told: list[Said]) -> None:
+    """Independently of the merge code: each shown value credited to exactly the visible sources that
+    stated it."""
+    said = link_credits(view)
+    assert set(said) == set(view.props)
+    for name, sources in said.items():
+        assert sources == {s.source for s in told if s.props.get(name) == view.props[name]}, name
+
+
+def test_link_credits_in_any_order_are_what_each_visible_source_stated() -> None:
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(said_of_link, min_size=1, max_size=5), st.randoms(use_true_random=False))
+    def check(statements: list[Said], rnd: Any) -> None:
+        statements = list({s.source: s for s in statements}.values())
+        links = [_link(s) for s in statements]
+        merged = links[0]
+        for link in links[1:]:
+            merged = merge_edges(merged, link)
+        shuffled = list(links)
+        rnd.shuffle(shuffled)
+        again = shuffled[0]
+        for link in shuffled[1:]:
+            again = merge_edges(again, link)
+        for clearance in TLP:
+            view, other = edge_view(merged, clearance), edge_view(again, clearance)
+            assert view == other
+            told = [s for s in statements if s.level <= clearance]
+            if view is None:
+                assert not told
+                continue
+            _check_link_credits(view, told)
+
+    check()
+
+
+LINK_STATEMENTS = [
+    Said("public#tx1", TLP.CLEAR, None, {"amount": 0.5}),
+    Said("explorer#tx1", TLP.CLEAR, None, {"asset": "BTC", "amount": 0.5}),
+    Said("feed#9", TLP.GREEN, None, {"asset": "XBT"}),
+    Said("report#7", TLP.AMBER, None, {"amount_usd": 31337.0, "amount": 0.25}),
+]
+
+
+def _merged_link() -> Edge:
+    links = [_link(s) for s in LINK_STATEMENTS]
+    merged = links[0]
+    for link in links[1:]:
+        merged = merge_edges(merged, link)
+    return merged
+
+
+def _wallets(model: Model) -> list[Node]:
+    prov = Provenance.of("public", "w")
+    return [make_node(model, "Wallet", "btc", a, prov=prov) for a in (VICTIM, WALLET)]
+
+
+def test_stores_keep_the_credits_of_every_level_of_a_link(store: GraphStore, model: Model) -> None:
+    """Loaded one statement per batch in any order, the stored link credits what the in-memory merge does,
+    per clearance: a CLEAR reader never sees the report's dollar value, nor its amount credited to anyone."""
+    merged = _merged_link()
+    for permutation in itertools.islice(itertools.permutations(range(len(LINK_STATEMENTS))), 0, None, 5):
+        store.clear()
+        for i in permutation:
+            store.upsert(_wallets(model), [_link(LINK_STATEMENTS[i])])
+        for clearance in TLP:
+            (got,) = store.neighbourhood([KEY], clearance=clearance).edges.values()
+            view = edge_view(merged, clearance)
+            assert view is not None
+            assert (got.props, link_credits(got)) == (view.props, link_credits(view))
+            _check_link_credits(got, [s for s in LINK_STATEMENTS if s.level <= clearance])
+        clear = store.neighbourhood([KEY], clearance=TLP.CLEAR).edges[TRANSFER]
+        assert clear.props == {"amount": 0.5, "asset": "BTC"}
+        assert link_credits(clear) == {
+            "amount": {"public#tx1", "explorer#tx1"},
+            "asset": {"explorer#tx1"},
+        }
+
+
+def test_a_bulk_loads_staging_credits_a_link_as_the_stores_do(model: Model, tmp_path: Path) -> None:
+    """The in-memory staging of ``bulk-load`` (what the neo4j-admin files are written from) keeps the same
+    credits as a store, and writes them in the same column."""
+    staging = StagingStore(model)
+    store = EmbeddedStore(tmp_path / "online.db", model)
+    for s in reversed(LINK_STATEMENTS):
+        staging.upsert(_wallets(model), [_link(s)])
+        store.upsert(_wallets(model), [_link(s)])
+    staged = staging.stored.edges[TRANSFER]
+    assert staged == store.stored().edges[TRANSFER]
+    assert staged.stated is not None and staged.levels is not None
+    files = import_files(model, staging.stored)
+    (transfers,) = [f for f in files if f.group == "relationships" and "TRANSFERRED" in f.name]
+    header, row = list(transfers.lines)
+    assert "stated" in header.split(",")
+    assert '""report#7""' in row and '""explorer#tx1""' in row  # per level, inside ``levels``
+    store.close()

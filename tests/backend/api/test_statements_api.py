@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from graph_model.entities import make_node
+from graph_model.entities import Edge, make_node
 from graph_model.model import Model
 from graph_model.provenance import Provenance
 from graph_model.store import GraphStore
@@ -14,6 +14,11 @@ from tests.backend.api.conftest import STORES, Api, served
 
 WALLET = "1NDyJtNTjmwk5xPNhjgAMu4HDHigtobu1s"
 QUERY = "query($k: String!) { node(key: $k) { name properties statedBy { property sources } } }"
+VICTIM = "12t9YDPgwueZ9NyMgw519p7AA8isjr6SMw"
+LINKS = (
+    "query($k: String!) { neighbourhood(keys: [$k], depth: 1) "
+    "{ edges { type properties statedBy { property sources } } } }"
+)
 
 
 def _load(store: GraphStore) -> None:
@@ -37,6 +42,16 @@ def _load(store: GraphStore) -> None:
     )
     store.upsert([report])  # the report first: the order of loading changes nothing
     store.upsert([public])
+    # A transfer to it as three sources state it: the public dataset (amount), a CLEAR explorer (asset)
+    # and the AMBER report (a dollar value).
+    victim = make_node(model, "Wallet", "btc", VICTIM, prov=Provenance.of("public", "2"))
+    said = [
+        (Provenance.of("report", "7", tlp="AMBER"), {"amount_usd": 31337.0}),
+        (Provenance.of("public", "tx1"), {"amount": 0.5}),
+        (Provenance.of("explorer", "tx1"), {"asset": "BTC"}),
+    ]
+    for prov, props in said:
+        store.upsert([victim], [Edge("TRANSFERRED", victim.key, public.key, prov, props, "tx1")])
 
 
 @pytest.fixture(scope="module", params=STORES)
@@ -68,4 +83,26 @@ def test_an_amber_reader_sees_each_value_credited_to_its_source(api: Api) -> Non
         {"property": "cluster", "sources": ["report#7"]},
         {"property": "service", "sources": ["public#1"]},
         {"property": "service_type", "sources": ["report#7"]},
+    ]
+
+
+def _transfer(api: Api, as_: str) -> dict[str, object]:
+    edges = api.data(LINKS, {"k": f"btc:{WALLET}"}, as_=as_)["neighbourhood"]["edges"]
+    (found,) = [e for e in edges if e["type"] == "TRANSFERRED"]
+    return dict(found)
+
+
+def test_a_links_properties_are_credited_to_the_sources_that_stated_them(api: Api) -> None:
+    green = _transfer(api, "viewer")
+    assert green["properties"] == {"amount": 0.5, "asset": "BTC"}
+    assert green["statedBy"] == [
+        {"property": "amount", "sources": ["public#tx1"]},
+        {"property": "asset", "sources": ["explorer#tx1"]},
+    ]
+    amber = _transfer(api, "loader")
+    assert amber["properties"] == {"amount": 0.5, "asset": "BTC", "amount_usd": 31337.0}
+    assert amber["statedBy"] == [
+        {"property": "amount", "sources": ["public#tx1"]},
+        {"property": "amount_usd", "sources": ["report#7"]},
+        {"property": "asset", "sources": ["explorer#tx1"]},
     ]

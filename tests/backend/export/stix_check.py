@@ -81,13 +81,18 @@ def stix_errors(bundle: dict[str, Any], *, sample: int | None = None) -> tuple[l
 OWN_RECORD = frozenset({"sources", "date_added", "stated"})
 
 
+def _facts(attrs: dict[str, Any]) -> dict[str, Any]:
+    found = {a: v for a, v in attrs.items() if a not in OWN_RECORD}
+    if "marked" in found:  # the levels of what it shows, but not of the load's record
+        marks = {k: v for k, v in json.loads(found["marked"]).items() if k not in OWN_RECORD}
+        found["marked"] = marks
+    return found
+
+
 def graph_facts(graph: Any) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """Every node and edge of a networkx graph by key, with its attributes apart from the load's record."""
-    nodes = {k: {a: v for a, v in d.items() if a not in OWN_RECORD} for k, d in graph.nodes(data=True)}
-    edges = {
-        k: {"ends": (u, v), **{a: x for a, x in d.items() if a not in OWN_RECORD}}
-        for u, v, k, d in graph.edges(keys=True, data=True)
-    }
+    nodes = {k: _facts(d) for k, d in graph.nodes(data=True)}
+    edges = {k: {"ends": (u, v), **_facts(d)} for u, v, k, d in graph.edges(keys=True, data=True)}
     return nodes, edges
 
 

@@ -24,8 +24,8 @@ from queries.scope import Scope
 
 WALLET = "1NDyJtNTjmwk5xPNhjgAMu4HDHigtobu1s"
 VICTIM = "12t9YDPgwueZ9NyMgw519p7AA8isjr6SMw"
-# Words only the AMBER report gave.
-REPORT_WORDS = ("mixer", "kestrel", "Kestrel", "report#7", "Operation")
+# Words only the AMBER report gave (31337: the dollar value it put on the transfer).
+REPORT_WORDS = ("mixer", "kestrel", "Kestrel", "report#7", "Operation", "31337")
 
 
 def _load(store: GraphStore) -> None:
@@ -45,10 +45,42 @@ def _load(store: GraphStore) -> None:
         props={"service_type": "mixer", "cluster": "kestrel-7", "families": ["Cerber"]},
     )
     paid = Edge(
-        "TRANSFERRED", victim.key, exchange.key, Provenance.of("public", "tx1"), {"amount": 0.5}, "tx1"
+        "TRANSFERRED",
+        victim.key,
+        exchange.key,
+        Provenance.of("public", "tx1"),
+        {"amount": 0.5, "tx_id": "tx1"},
+        "tx1",
     )
     store.upsert([victim, exchange], [paid])
     store.upsert([named])
+    # The same transfer as two more sources state it: a CLEAR chain explorer (its asset and time) and the
+    # AMBER report (a dollar value).
+    explorer = Edge(
+        "TRANSFERRED",
+        victim.key,
+        exchange.key,
+        Provenance.of("explorer", "tx1"),
+        {"asset": "BTC", "time": "2016-03-01T10:00:00Z", "tx_id": "tx1"},
+        "tx1",
+    )
+    valued = Edge(
+        "TRANSFERRED", victim.key, exchange.key, report, {"amount_usd": 31337.0, "tx_id": "tx1"}, "tx1"
+    )
+    store.upsert([], [explorer])
+    store.upsert([], [valued])
+
+
+def _transfer_rows(files: dict[str, bytes]) -> dict[str, dict[str, str]]:
+    """The transactions table's row of the transfer, by the dataset whose folder holds it."""
+    folders = {v: k for k, v in json.loads(files["csv:datasets.json"]).items()}
+    rows: dict[str, dict[str, str]] = {}
+    for dataset, folder in folders.items():
+        for name, data in files.items():
+            if name.startswith(f"csv:{folder}/") and name.endswith("transactions.csv"):
+                for row in csv.DictReader(io.StringIO(data.decode())):
+                    rows[dataset] = row
+    return rows
 
 
 def _files(store: GraphStore, clearance: TLP) -> dict[str, bytes]:
@@ -95,6 +127,21 @@ def test_no_export_below_amber_holds_the_reports_statements(store: GraphStore, c
     rows = _wallet_rows(files)
     assert set(rows) == {"public"}
     assert (rows["public"]["service"], rows["public"]["service_type"]) == ("Binance", "exchange")
+    # A link's properties are credited the same way: each CLEAR source's row holds what it stated.
+    links = _transfer_rows(files)
+    assert set(links) == {"public", "explorer"}
+    assert (links["public"]["amount"], links["public"]["asset"], links["public"]["time"]) == ("0.5", "", "")
+    assert (links["explorer"]["amount"], links["explorer"]["asset"]) == ("", "BTC")
+    assert links["explorer"]["time"] == "2016-03-01T10:00:00Z"
+    assert links["public"]["tx_id"] == links["explorer"]["tx_id"] == "tx1"
+    graph = export_graph(store, clearance, Scope())
+    (data,) = [d for *_, d in graph.edges(data=True) if d["type"] == "TRANSFERRED"]
+    assert json.loads(data["stated"]) == {
+        "amount": ["public#tx1"],
+        "asset": ["explorer#tx1"],
+        "time": ["explorer#tx1"],
+    }
+    assert "amount_usd" not in data and "report#7" not in data["sources"]
 
 
 def test_an_amber_csv_credits_each_property_to_the_source_that_stated_it(store: GraphStore) -> None:
@@ -114,6 +161,13 @@ def test_an_amber_csv_credits_each_property_to_the_source_that_stated_it(store: 
     assert stated["service_type"] == ["report#7"] and stated["service"] == ["public#1"]
     assert stated["name"] == ["report#7"]
     assert "stated" in files["graphml"].decode() and "stated" in files["gexf"].decode()
+    # The link's dollar value is the report's alone; the amount the public dataset's.
+    links = _transfer_rows(files)
+    assert set(links) == {"public", "explorer", "report"}
+    assert links["report"]["amount_usd"] == "31337.0" and links["report"]["amount"] == ""
+    assert links["public"]["amount_usd"] == "" and links["public"]["amount"] == "0.5"
+    (data,) = [d for *_, d in graph.edges(data=True) if d["type"] == "TRANSFERRED"]
+    assert json.loads(data["stated"])["amount_usd"] == ["report#7"]
 
 
 def test_a_clear_takedown_package_holds_none_of_the_reports_statements(
