@@ -48,9 +48,35 @@
     return box;
   }
 
+  // ---- sizes: the server scaled each item's value to a size (render.presize); what is added later is
+  // scaled here to the same range, so vis-network never rescales everything drawn (nothing jumps) ---------
+  function sizer(dataSet, which, size) {
+    var scaling = data.options[which].scaling;
+    function sized(item) {
+      var range = data.scale && data.scale[which];
+      if (!range || item === null || typeof item !== "object" || item.value === undefined || item.value === null) { return item; }
+      var share = range[1] === range[0] ? 0.5 : Math.min(1, Math.max(0, (item.value - range[0]) / (range[1] - range[0])));
+      var copy = Object.assign({}, item);
+      delete copy.value;
+      copy[size] = scaling.min + share * (scaling.max - scaling.min);
+      if (scaling.label && scaling.label.enabled) {
+        copy.font = Object.assign({}, copy.font || {}, { size: scaling.label.min + share * (scaling.label.max - scaling.label.min) });
+      }
+      return copy;
+    }
+    ["add", "update"].forEach(function (method) {
+      var original = dataSet[method].bind(dataSet);
+      dataSet[method] = function (items, senderId) {
+        return original(Array.isArray(items) ? items.map(sized) : sized(items), senderId);
+      };
+    });
+  }
+
   // ---- the one state object ----------------------------------------------------------------------------
   var nodes = new vis.DataSet(data.nodes.map(function (n) { return prepare(n, "node"); }));
   var edges = new vis.DataSet(data.edges.map(function (e) { return prepare(e, "edge"); }));
+  sizer(nodes, "nodes", "size");
+  sizer(edges, "edges", "width");
   var container = $("cg-network");
   timings.datasets = performance.now() - started;
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, data.options);
@@ -783,6 +809,7 @@
         nodes.clear(); edges.clear();
         tips.node = {}; tips.edge = {};
         data.members = fresh.members || {};
+        data.scale = fresh.scale || null;
         data.memberLinks = fresh.memberLinks || [];
         state.inGroup = {};
         Object.keys(data.members).forEach(function (gid) { data.members[gid].forEach(function (m) { state.inGroup[m.id] = gid; }); });

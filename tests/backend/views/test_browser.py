@@ -95,8 +95,14 @@ def test_money_view_from_file(browser: Browser, seeded: tuple[EmbeddedStore, Key
     view = money_view(store, TLP.RED, keys.w_evil)
     loaded = _open(browser, view, store.model, tmp_path)
     assert loaded.counts()["nodes"] == 4 and loaded.counts()["edges"] == 3
-    widths = loaded.page.evaluate("() => crimegraph.edges.get().map(e => e.value).sort()")
-    assert widths == [0.2, 1.0, 2.5]
+    # Width by amount (scaled on the server as vis-network would: 1 to 9 px over the amounts' range).
+    drawn = loaded.page.evaluate(
+        "() => crimegraph.edges.get().map((e) =>"
+        " [e.cgTotal, crimegraph.network.body.edges[e.id].options.width])"
+    )
+    assert [total for total, _ in sorted(drawn)] == [0.2, 1.0, 2.5]
+    assert [round(width, 2) for _, width in sorted(drawn)] == [1.0, 3.78, 9.0]
+    assert loaded.page.evaluate("() => crimegraph.data.scale.edges") == [0.2, 2.5]
     loaded.screenshot("money")
 
 

@@ -83,6 +83,22 @@ def test_layout_is_deterministic_and_physics_only_for_small_views(model: Model) 
     assert not large["physics"] and large["options"]["physics"] == {"enabled": False}
 
 
+def test_sizes_and_widths_are_scaled_on_the_server_as_vis_network_would(model: Model) -> None:
+    graph = _graph(4, [(0, 1), (1, 2), (1, 3)])
+    for k, (u, v) in enumerate([(0, 1), (1, 2), (1, 3)]):
+        graph.add_edge(f"n{u}", f"n{v}", key=f"w{k}", type="ASSOCIATES_WITH", weight=float(k + 1))
+    data = view_data(View(kind="neighbourhood", title="t", graph=graph), model, ViewOptions())
+    scaling = data["options"]["nodes"]["scaling"]
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert all("value" not in n for n in data["nodes"]) and all("value" not in e for e in data["edges"])
+    low, high = data["scale"]["nodes"]
+    assert nodes["n1"]["size"] == scaling["max"] and nodes["n1"]["font"]["size"] == scaling["label"]["max"]
+    assert nodes["n0"]["size"] == scaling["min"] and low < high
+    widths = {e["id"]: e["width"] for e in data["edges"] if e["id"].startswith("w")}
+    edge_scaling = data["options"]["edges"]["scaling"]
+    assert widths == {"w0": edge_scaling["min"], "w1": 5.0, "w2": edge_scaling["max"]}
+
+
 def test_style_comes_from_the_schema(model: Model) -> None:
     graph = _graph(2, [(0, 1)])
     graph.nodes["n1"]["kind"] = "Wallet"
@@ -91,8 +107,8 @@ def test_style_comes_from_the_schema(model: Model) -> None:
     nodes = {n["id"]: n for n in data["nodes"]}
     assert nodes["n1"]["color"] == model.nodes["Wallet"].color and nodes["n1"]["shape"] == "diamond"
     assert nodes["n0"]["color"]["background"] == model.nodes["Actor"].color
-    assert [e.get("value") for e in data["edges"]] == [None, 3.5] or [
-        e.get("value") for e in data["edges"]
-    ] == [3.5, None]
+    # Widths as vis-network's scaling would make them from the amount (done on the server: see presize).
+    assert sorted(data["edges"], key=lambda e: "width" in e)[-1]["width"] == 5.0  # the only value: mid-range
+    assert [e.get("value") for e in data["edges"]] == [None, None] and data["scale"]["edges"] == [3.5, 3.5]
     labels = [entry["label"] for entry in data["legend"]]
     assert "Actor (1)" in labels and "Wallet (1)" in labels

@@ -293,11 +293,19 @@ def test_sign_in_open_by_name_expand_find_filter_save_reopen_sign_out(
 
     before = s.count()
     assert MIMIKATZ in s.keys()
+    sizes = (
+        "() => Object.fromEntries(crimegraph.nodes.getIds().map((id) =>"
+        " [id, crimegraph.network.body.nodes[id].options.size]))"
+    )
+    drawn = page.evaluate(sizes)
     s.double_click(MIMIKATZ)
     page.wait_for_function("(n) => crimegraph.nodes.length > n", arg=before, timeout=30_000)
     s.idle()
     grown = s.count()
     assert grown > before + 20 and served.keys["hostile"] in s.keys()
+    # What was drawn keeps its size: the new nodes are scaled to the view's range, nothing is rescaled.
+    after = page.evaluate(sizes)
+    assert {k: after[k] for k in drawn if k in after} == {k: v for k, v in drawn.items() if k in after}
     # New nodes are placed around Mimikatz, not at the origin.
     near = page.evaluate(
         """([a, b]) => { const p = crimegraph.network.getPositions([a, b]);
