@@ -95,6 +95,7 @@ def export_command(
             "clearance": level.label,
             "nodes": exported.nodes,
             "edges": exported.edges,
+            "indicators_left_out": exported.left_out,
             "files": sorted(str(path) for path in written.paths),
             "created_folder": str(written.created) if written.created else None,
             "removed": [str(path) for path in written.removed],
@@ -107,6 +108,12 @@ def export_command(
                 f"to {output}",
                 highlight=False,
             )
+            if exported.left_out:
+                out.print(
+                    f"left out {exported.left_out} indicators (and their links): their pattern is marked "
+                    f"above {level.label}, and a STIX indicator needs one",
+                    highlight=False,
+                )
 
     run(body)
 

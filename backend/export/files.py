@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, TextIO
 
+import networkx as nx
+
 from backend.export import csv as csv_export
 from backend.export import gexf, graphml, stix
 from backend.export.graph import aggregate_transfers, export_graph
@@ -61,6 +63,8 @@ class Exported:
     files: dict[str, bytes]
     nodes: int
     edges: int
+    # STIX: indicators left out because their pattern is above the clearance (their links go with them).
+    left_out: int = 0
 
 
 def check_format(name: str) -> Format:
@@ -82,6 +86,10 @@ def export(store: GraphStore, clearance: TLP, scope: Scope, fmt: str, *, aggrega
     graph = export_graph(store, clearance, scope)
     if aggregate:
         graph = aggregate_transfers(graph)
+    left_out = stix.unpatterned(graph) if found.name == "stix" else []
+    if left_out:
+        graph = nx.MultiDiGraph(graph)
+        graph.remove_nodes_from(left_out)
     if found.name == "stix":
         files = {"export.stix.json": stix.dumps(graph)}
     elif found.name == "gexf":
@@ -94,7 +102,7 @@ def export(store: GraphStore, clearance: TLP, scope: Scope, fmt: str, *, aggrega
         files = {"export.misp.json": misp.dumps(graph, clearance)}
     else:
         files = csv_export.tables(graph, store.model)
-    return Exported(files, graph.number_of_nodes(), graph.number_of_edges())
+    return Exported(files, graph.number_of_nodes(), graph.number_of_edges(), len(left_out))
 
 
 def single_file(exported: Exported) -> bytes:

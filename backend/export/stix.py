@@ -90,6 +90,7 @@ def bundle(
             continue  # stated by the ``sectors`` of the identities in it, from which readers derive it
         if attrs["kind"] == "Indicator" and not attrs.get("pattern"):
             continue  # its pattern is marked above this clearance: without it, it is no STIX indicator
+            # (see ``unpatterned``)
         made = node_object(key, attrs)
         if attrs.get("marked"):
             made = marked_object(made, attrs, partial(node_object, key), key)
@@ -124,6 +125,12 @@ def bundle(
     checked = [_checked(o) for o in [*header, *objects]]
     bundle_id = "bundle--" + str(uuid.uuid5(NAMESPACE, "\n".join(o["id"] for o in checked)))
     return {"type": "bundle", "id": bundle_id, "objects": checked}
+
+
+def unpatterned(graph: nx.MultiDiGraph) -> list[str]:
+    """The indicators a bundle of ``graph`` leaves out: their pattern is marked above the reader's
+    clearance, and a STIX indicator needs one (their links go with them)."""
+    return [k for k, a in graph.nodes(data=True) if a["kind"] == "Indicator" and not a.get("pattern")]
 
 
 def dumps(graph: nx.MultiDiGraph, *, grouping: Grouping | None = None) -> bytes:

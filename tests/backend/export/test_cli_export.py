@@ -149,3 +149,28 @@ def test_package_command(tmp_path: Path, model: Model) -> None:
     ):
         failed = crimegraph("--store", location, *args, cwd=tmp_path)
         assert failed.returncode == 1 and failed.stderr.count("\n") == 1, failed.stderr
+
+
+def test_a_stix_export_says_which_indicators_it_leaves_out(
+    tmp_path: Path, model: Model, fixtures: Path
+) -> None:
+    """OASIS's granular-marking example: the indicator's pattern is RED, so below RED it is no STIX indicator;
+    the summary counts what the file holds and names what was left out, and why."""
+    location = f"embedded:{tmp_path / 'graph.db'}"
+    path = fixtures / "stix" / "granular-markings.json"
+    assert crimegraph("--store", location, "load", "stix", str(path)).returncode == 0
+    out = tmp_path / "green.json"
+    result = crimegraph(
+        "--store", location, "export", "stix", "-o", str(out), "--clearance", "GREEN", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["nodes"], summary["edges"], summary["indicators_left_out"]) == (1, 0, 1)
+    kinds = [o["type"] for o in json.loads(out.read_text())["objects"]]
+    assert "indicator" not in kinds and "relationship" not in kinds and kinds.count("malware") == 1
+    said = crimegraph(
+        "--store", location, "export", "stix", "-o", str(tmp_path / "red.json"), "--clearance", "RED"
+    )
+    assert said.returncode == 0 and "left out" not in said.stdout
+    said = crimegraph("--store", location, "export", "stix", "-o", str(tmp_path / "c.json"), "--force")
+    assert "left out 1 indicators" in " ".join(said.stdout.split())
