@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 import networkx as nx
 
-from graph_model.entities import Edge, Node
+from graph_model.entities import Node
 from graph_model.errors import InvalidArgument, LimitExceeded
 from graph_model.provenance import TLP
-from graph_model.store.base import GraphStore, Link, to_networkx
+from graph_model.store.base import Facts, GraphStore, Link, to_networkx
 from queries.results import Destination, MoneyFlow, Network, ParallelTransfers, Transfer
 from queries.scope import resolve_keys, time_window
 
@@ -27,6 +27,7 @@ MAX_HOPS = 6
 MAX_LIMIT = 5000
 PAGE_WALLETS = 64  # new wallets whose transfers a hop reads at once, at least
 TRANSFER = "TRANSFERRED"
+FACTS = frozenset({"amount", "asset", "time"})  # what the walk and the totals read of a transfer
 # Edges by which an actor holds a wallet: a wallet held by a service actor is that service's.
 HOLDS = frozenset({"OWNS", "COLLECTS_INTO", "OPERATES", "CONTROLS"})
 # Words that mark a wallet's holder as a place where money leaves the chain or is pooled with others'.
@@ -83,6 +84,7 @@ def money_flow(
     until: str | None = None,
     limit: int = 500,
     include_undated: bool = False,
+    records: bool = True,
 ) -> MoneyFlow:
     """Where money from ``wallet`` went (``direction="out"``) or where money into it came from (``"in"``).
 
@@ -95,7 +97,9 @@ def money_flow(
     ``destinations`` lists every wallet reached with the total of the chain transfers into it (out of
     it, for ``in``), their count, the fewest hops to it and its ``service``; services first, then by
     total. ``network`` holds the origin, the wallets reached (at most ``limit``, breadth-first) and the
-    transfers between them.
+    transfers between them; ``records=False`` leaves ``network.edges`` empty and gives the transfers as
+    ``links`` alone (each read by :meth:`GraphStore.edges` when wanted: the API reads them only when a
+    query asks for more than their keys and ends).
 
     Examples
     --------
@@ -122,7 +126,7 @@ def money_flow(
     out = direction == "out"
     types = frozenset({TRANSFER})
     best: dict[str, _Arrival] = {origin_key: _Arrival("", 0)}
-    used: dict[str, Edge] = {}
+    used: dict[str, Facts] = {}
     nodes: dict[str, Node] = {origin_key: origin}
     services: dict[str, str | None] = {origin_key: None}
     truncated = False
@@ -130,37 +134,53 @@ def money_flow(
     for hop in range(1, max_hops + 1):
         if not frontier:
             break
-        walking = set(frontier)
-
-        def onward(link: Link, walking: set[str] = walking) -> bool:
-            return (link.source if out else link.target) in walking and link.source != link.target
-
-        found = store.links(frontier, clearance=clearance, types=types, window=window)
-        links = [link for link in found if onward(link)]
         if undated is not None:  # count the onward transfers the window left out for having no date
+            walking = set(frontier)
+
+            def onward(link: Link, walking: set[str] = walking) -> bool:
+                return (link.source if out else link.target) in walking and link.source != link.target
+
+            dated = store.links(frontier, clearance=clearance, types=types, window=window)
             every = store.links(frontier, clearance=clearance, types=types, window=undated)
-            left_out += sum(1 for link in every if onward(link)) - len(links)
+            left_out += sum(map(onward, every)) - sum(map(onward, dated))
         moved: dict[str, _Arrival] = {}
         room = limit - len(nodes)
-        for chunk in _in_pages(links, out, best, room):
-            for edge in store.edges(chunk, clearance=clearance):
-                here, there = (edge.source, edge.target) if out else (edge.target, edge.source)
-                amount = edge.props.get("amount")
+        # The hop's transfers a page at a time: first those to wallets already reached (they may move an
+        # arrival), then those to new wallets in key order - the order in which new wallets fill the
+        # room - so a hub's thousands of transfers are read only up to the wallets the answer can hold.
+        reached = frozenset(best)
+        after: str | None = None
+        while True:
+            page, after = store.onward_page(
+                frontier,
+                clearance=clearance,
+                types=types,
+                out=out,
+                props=FACTS,
+                reached=reached,
+                after=after,
+                ends=max(room + 1, PAGE_WALLETS),
+                window=window,
+            )
+            for fact in page:
+                link = fact.link
+                here, there = (link.source, link.target) if out else (link.target, link.source)
+                amount = fact.props.get("amount")
                 if isinstance(amount, int | float) and amount < min_amount:
                     continue
                 if amount is None and min_amount > 0:
                     continue
-                when = _when(edge)
+                when = _when(fact)
                 start = best[here].time
                 if when and start and (when < start if out else when > start):
                     continue  # before the money got here (after it left, for "in")
-                used[edge.key] = edge
+                used[link.key] = fact
                 arrival = when or start
                 known = moved.get(there) or best.get(there)
                 if known is None or _better(arrival, known.time, out):
                     moved[there] = _Arrival(arrival, known.hops if known else hop)
-            if sum(1 for k in moved if k not in best) > room:
-                break  # enough new wallets to fill the room and tell that more exist
+            if after is None or sum(1 for k in moved if k not in best) > room:
+                break  # every wallet read, or enough new ones to fill the room and tell that more exist
         fresh = sorted(k for k in moved if k not in best)
         for key in sorted(moved):
             if key in best:
@@ -181,34 +201,24 @@ def money_flow(
         frontier = sorted(set(frontier))
         if truncated:
             break
-    edges = [e for k, e in sorted(used.items()) if e.source in nodes and e.target in nodes]
+    kept = [f for _, f in sorted(used.items()) if f.link.source in nodes and f.link.target in nodes]
+    links = [fact.link for fact in kept]
     return MoneyFlow(
         origin=origin,
         direction=direction,
         network=Network(
-            nodes=list(nodes.values()), edges=edges, truncated=truncated, undated_left_out=left_out
+            nodes=list(nodes.values()),
+            edges=store.edges(links, clearance=clearance) if records else [],
+            truncated=truncated,
+            undated_left_out=left_out,
         ),
-        destinations=_destinations(origin_key, nodes, edges, best, services, out),
+        destinations=_destinations(origin_key, nodes, kept, best, services, out),
+        links=links,
     )
 
 
-def _in_pages(links: list[Link], out: bool, best: dict[str, _Arrival], room: int) -> Iterator[list[Link]]:
-    """The hop's links in pages: first those to wallets already reached (they may move an arrival),
-    then those to new wallets, all of a wallet's links together, wallets in key order - the order in
-    which new wallets fill the room - so a hub's thousands of transfers are read only up to the
-    wallets the answer can hold (the caller stops once it has one more than the room)."""
-    ends: dict[str, list[Link]] = {}
-    for link in links:
-        ends.setdefault(link.target if out else link.source, []).append(link)
-    yield [link for end, group in ends.items() if end in best for link in group]
-    new = sorted(end for end in ends if end not in best)
-    size = max(room + 1, PAGE_WALLETS)
-    for start in range(0, len(new), size):
-        yield [link for end in new[start : start + size] for link in ends[end]]
-
-
-def _when(edge: Edge) -> str:
-    value = edge.props.get("time") or edge.prov.first_seen
+def _when(fact: Facts) -> str:
+    value = fact.props.get("time") or fact.first_seen
     return str(value) if value else ""
 
 
@@ -246,7 +256,7 @@ def _services(
 def _destinations(
     origin: str,
     nodes: dict[str, Node],
-    edges: list[Edge],
+    transfers: list[Facts],
     best: dict[str, _Arrival],
     services: dict[str, str | None],
     out: bool,
@@ -254,15 +264,15 @@ def _destinations(
     totals: dict[str, float] = {}
     counts: dict[str, int] = {}
     assets: dict[str, set[str]] = {}
-    for edge in edges:
-        there = edge.target if out else edge.source
+    for fact in transfers:
+        there = fact.link.target if out else fact.link.source
         if there == origin:
             continue
-        amount = edge.props.get("amount")
+        amount = fact.props.get("amount")
         totals[there] = totals.get(there, 0.0) + (float(amount) if isinstance(amount, int | float) else 0.0)
         counts[there] = counts.get(there, 0) + 1
-        if edge.props.get("asset"):
-            assets.setdefault(there, set()).add(str(edge.props["asset"]))
+        if fact.props.get("asset"):
+            assets.setdefault(there, set()).add(str(fact.props["asset"]))
     found = [
         Destination(
             node=nodes[key],

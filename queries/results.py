@@ -13,6 +13,7 @@ from typing import Any
 
 from graph_model.entities import Edge, Node
 from graph_model.errors import InvalidArgument
+from graph_model.store.base import Link
 
 
 def node_dict(node: Node) -> dict[str, Any]:
@@ -234,6 +235,9 @@ class MoneyFlow:
     direction: str
     network: Network
     destinations: list[Destination]
+    # The network's transfers as links (keys, types, ends), in the order of ``network.edges``; with
+    # ``money_flow(records=False)`` the network holds no records and these alone.
+    links: list[Link] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -202,6 +202,23 @@ class Direction(enum.Enum):
     )
 
 
+_KINDS: dict[str, NodeKind] = {member.value: member for member in NodeKind}
+_TYPES: dict[str, EdgeType] = {member.value: member for member in EdgeType}
+
+
+def node_kind(kind: str) -> NodeKind:
+    """The NodeKind member of a kind's name: one look-up (calling the enum costs 4 µs a member, and an
+    answer of 2,000 links made 2,000 of them)."""
+    found = _KINDS.get(kind)
+    return NodeKind(kind) if found is None else found
+
+
+def edge_type(type_name: str) -> EdgeType:
+    """The EdgeType member of a type's name, as :func:`node_kind`."""
+    found = _TYPES.get(type_name)
+    return EdgeType(type_name) if found is None else found
+
+
 def value_of(member: enum.Enum | str | None) -> str | None:
     """The query modules' spelling of an enum member (None stays None)."""
     if member is None or isinstance(member, str):

@@ -10,7 +10,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from backend.api.enums import Direction, EdgeType, NodeKind, Tlp
+from backend.api.enums import Direction, EdgeType, NodeKind, Tlp, edge_type, node_kind
 from backend.api.paging import After, Before, Connection, First, Last, Page, connection
 from backend.views.identity import pair_path
 from graph_model.entities import Edge, Node, credits, link_credits
@@ -120,7 +120,7 @@ class Entity:
 
     @classmethod
     def of(cls, node: Node) -> "Entity":
-        return cls(key=node.key, kind=NodeKind(node.kind), type=node.type, name=node.name, node=node)
+        return cls(key=node.key, kind=node_kind(node.kind), type=node.type, name=node.name, node=node)
 
 
 @strawberry.type(description="A directed relationship between two entities.")
@@ -181,7 +181,7 @@ class Link:
     def of(cls, edge: Edge) -> "Link":
         return cls(
             key=edge.key,
-            type=EdgeType(edge.type),
+            type=edge_type(edge.type),
             source=edge.source,
             target=edge.target,
             edge=edge,
@@ -191,7 +191,7 @@ class Link:
     def outlined(cls, link: StoreLink) -> "Link":
         return cls(
             key=link.key,
-            type=EdgeType(link.type),
+            type=edge_type(link.type),
             source=link.source,
             target=link.target,
             edge=None,
@@ -205,36 +205,57 @@ class Collapsed:
     hidden: int = strawberry.field(description="How many of its neighbours the caller may see were left out")
 
 
+def _subgraph_nodes(root: "Subgraph") -> list[Entity]:
+    return [Entity.of(n) for n in root.found_nodes]
+
+
+def _subgraph_edges(root: "Subgraph") -> list[Link]:
+    # The store's links: their records are read when a query asks for more than keys and ends.
+    return [Link.outlined(link) for link in root.found_edges]
+
+
 @strawberry.type(description="Entities and links shown together; hubs over the cap come back collapsed.")
 class Subgraph:
-    nodes: list[Entity] = strawberry.field(description="The entities, in the order the walk reached them")
-    edges: list[Link] = strawberry.field(description="The links between those entities")
+    """Its entities and links are made when a query asks for them: a money flow's network of 2,000
+    transfers asked only whether it was cut short made 2,000 Links for nothing."""
+
+    found_nodes: strawberry.Private[Sequence[Node]]
+    found_edges: strawberry.Private[Sequence[StoreLink]]
+    nodes: list[Entity] = strawberry.field(
+        resolver=_subgraph_nodes, description="The entities, in the order the walk reached them"
+    )
+    edges: list[Link] = strawberry.field(
+        resolver=_subgraph_edges, description="The links between those entities"
+    )
     truncated: bool = strawberry.field(description="A limit cut the result short")
     hidden_count: int = strawberry.field(description="Neighbours hidden behind collapsed hubs")
     collapsed: list[Collapsed] = strawberry.field(description="Hubs shown with some neighbours left out")
     undated_left_out: int = strawberry.field(description=UNDATED_LEFT_OUT, default=0)
 
     @classmethod
-    def of(cls, network: r.Network) -> "Subgraph":
-        edges = [Link.of(e) for e in network.edges]
-        made = cls._made(network.nodes, edges, network.truncated, network.collapsed)
+    def outlined_network(cls, network: r.Network, links: Sequence[StoreLink]) -> "Subgraph":
+        """A network whose edges are given as ``links`` (its own ``edges`` may be left empty)."""
+        made = cls._made(network.nodes, links, network.truncated, network.collapsed)
         made.undated_left_out = network.undated_left_out
         return made
 
     @classmethod
     def outlined(cls, found: Outline) -> "Subgraph":
-        edges = [Link.outlined(link) for link in found.links]
-        made = cls._made(found.nodes, edges, found.truncated, found.collapsed)
+        made = cls._made(found.nodes, found.links, found.truncated, found.collapsed)
         made.undated_left_out = found.undated_left_out
         return made
 
     @classmethod
     def _made(
-        cls, nodes: Sequence[Node], edges: list[Link], truncated: bool, collapsed: dict[str, int]
+        cls,
+        nodes: Sequence[Node],
+        edges: Sequence[StoreLink],
+        truncated: bool,
+        collapsed: dict[str, int],
     ) -> "Subgraph":
         return cls(
-            nodes=[Entity.of(n) for n in nodes],
-            edges=edges,
+            found_nodes=nodes,
+            found_edges=edges,
             truncated=truncated,
             hidden_count=sum(collapsed.values()),
             collapsed=[Collapsed(key=k, hidden=v) for k, v in sorted(collapsed.items())],
@@ -352,7 +373,9 @@ class MoneyFlowResult:
         return cls(
             origin=Entity.of(flow.origin),
             direction=Direction(flow.direction),
-            network=Subgraph.of(flow.network),
+            # The transfers as links: their records are read only when a query asks for more than keys
+            # and ends (money_flow(records=False) reads their amounts and times alone).
+            network=Subgraph.outlined_network(flow.network, flow.links),
             found=flow.destinations,
         )
 
@@ -401,7 +424,7 @@ class TargetResult:
         return cls(
             key=target.key,
             name=target.name,
-            kind=NodeKind(target.kind),
+            kind=node_kind(target.kind),
             type=target.type,
             rank=target.rank,
             score=target.score,

@@ -98,6 +98,15 @@ class Link(NamedTuple):
         return self.target_kind if self.source == key else self.source_kind
 
 
+class Facts(NamedTuple):
+    """A few properties of a link's record and its first-seen date, as the caller sees them, without the
+    rest of the record (see :meth:`GraphStore.facts`)."""
+
+    link: Link
+    props: dict[str, Any]  # of those asked for, the ones the record holds
+    first_seen: str | None
+
+
 @dataclass(slots=True)
 class Near:
     """What surrounds one entity for a walk that caps hubs: how many neighbours it has, and the links to
@@ -148,6 +157,23 @@ PROVENANCE_ATTRIBUTES = (
     "stated",
     "marked",
 )
+
+
+def page_of_ends(
+    ends: Iterable[str], reached: frozenset[str], after: str | None, size: int
+) -> tuple[list[str], str | None]:
+    """The ends of a page of :meth:`GraphStore.onward_page`: those in ``reached`` (first page only),
+    then the next ``size`` others in key order after ``after``; and the last of those when more remain.
+
+    >>> page_of_ends(["c", "a", "d", "b"], frozenset({"d"}), None, 2)
+    (['d', 'a', 'b'], 'b')
+    >>> page_of_ends(["c", "a", "d", "b"], frozenset({"d"}), "b", 2)
+    (['c'], None)
+    """
+    others = sorted(end for end in ends if end not in reached and (after is None or end > after))
+    first = sorted(end for end in ends if end in reached) if after is None else []
+    page = others[:size]
+    return first + page, (page[-1] if len(others) > size else None)
 
 
 def stated_text(node: Node | Edge) -> str | None:
@@ -432,6 +458,54 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
         """The records of ``links`` (as returned by :meth:`links` of this store) still visible, in order."""
+
+    def facts(self, links: Sequence[Link], *, clearance: TLP, props: frozenset[str]) -> list[Facts]:
+        """The properties ``props`` (those a record holds) and the first-seen date of the records of
+        ``links`` still visible, as the caller sees them, in order: what :meth:`edges` gives of them,
+        read without building whole records where a store can (both stores do: a money flow from a hub
+        reads thousands of transfers for their amounts and times alone)."""
+        by_key = {link.key: link for link in links}
+        return [
+            Facts(
+                by_key[edge.key], {p: edge.props[p] for p in props if p in edge.props}, edge.prov.first_seen
+            )
+            for edge in self.edges(links, clearance=clearance)
+        ]
+
+    def onward_page(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        out: bool,
+        props: frozenset[str],
+        reached: frozenset[str] = frozenset(),
+        after: str | None = None,
+        ends: int,
+        window: TimeWindow | None = None,
+    ) -> tuple[list[Facts], str | None]:
+        """One page of the :meth:`links` leaving ``keys`` (``out``: ``keys`` at the source; else at the
+        target), self-loops apart, as :meth:`facts` of ``props``, grouped by the entity at the far end:
+        on the first page (``after`` None) every link to an end in ``reached``, then the links to the
+        next ``ends`` other ends in key order (after ``after``). Returns the page and, when more other
+        ends remain, the last end key in it (the next page's ``after``), else None.
+
+        Walks that fill a room in key order (:func:`queries.money.money_flow`) so read a hub's links only
+        up to the ends they can hold; this one reads every link of ``keys`` first, a store may read less
+        (both stores do without a window)."""
+        if ends < 1:
+            raise ValueError(f"a page holds at least one end, not {ends}")
+        asked = frozenset(keys)
+        groups: dict[str, list[Link]] = {}
+        for link in self.links(keys, clearance=clearance, types=types, window=window):
+            here, there = (link.source, link.target) if out else (link.target, link.source)
+            if here in asked and here != there:
+                groups.setdefault(there, []).append(link)
+        chosen, more = page_of_ends(groups, reached, after, ends)
+        return self.facts(
+            [link for end in chosen for link in groups[end]], clearance=clearance, props=props
+        ), more
 
     def nodes(self, keys: Iterable[str], *, clearance: TLP) -> dict[str, Node]:
         """The nodes among ``keys`` (node keys, not other ids) at or below ``clearance``."""

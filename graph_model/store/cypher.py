@@ -526,6 +526,49 @@ def edges_by_ref() -> str:
     )
 
 
+def onward_page(model: Model, types: frozenset[str], out: bool) -> str:
+    """:meth:`GraphStore.onward_page` on the server: the visible relationships of ``types`` leaving
+    ``$keys`` (``out``: from them; else into them), self-loops apart, in the time window, grouped by the
+    far end - those to an end in ``$reached`` first (when ``$after`` is null), then those to the next
+    ``$ends`` other ends in key order after ``$after`` - so only the page is sent. Rows as
+    :func:`edge_facts`, with the far end's key (``end``) and whether more other ends remain (``more``)."""
+    pattern = "|".join(label(model, t) for t in sorted(types))
+    arrow = f"-[r:{pattern}]->" if out else f"<-[r:{pattern}]-"
+    source, target = ("a", "b") if out else ("b", "a")
+    return (
+        f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}}){arrow}(b:{ENTITY}) "
+        "WHERE a.tlp_rank <= $clearance AND r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
+        f"AND a <> b {_IN_WINDOW}"
+        "WITH b, b.key IN $reached AS old, collect([r, a]) AS rs "
+        "WHERE old OR $after IS NULL OR b.key > $after "
+        "WITH b, old, rs ORDER BY b.key "
+        "WITH [g IN collect([b, old, rs]) WHERE g[1] AND $after IS NULL] AS olds, "
+        "[g IN collect([b, old, rs]) WHERE NOT g[1]] AS news "
+        "WITH olds + news[0..$ends] AS page, size(news) > $ends AS more "
+        "UNWIND page AS g UNWIND g[2] AS pair "
+        "WITH g[0] AS b, pair[0] AS r, pair[1] AS a, more "
+        f"RETURN elementId(r) AS ref, {source}.key AS source, {target}.key AS target, "
+        f"{source}.kind AS source_kind, {target}.kind AS target_kind, type(r) AS type, "
+        "coalesce(r.discriminator, '') AS discriminator, r.first_seen AS first_seen, "
+        "CASE WHEN r.levels IS NULL THEN [name IN $props | r[name]] END AS picked, "
+        "CASE WHEN r.levels IS NULL THEN null ELSE properties(r) END AS p, b.key AS end, more"
+    )
+
+
+def edge_facts() -> str:
+    """:func:`edges_by_ref` for :meth:`GraphStore.facts`: of a relationship with one marking only the
+    properties ``$props`` (null where absent) and its first seen date; the whole of one with several
+    (``p``, null otherwise), whose view the client builds."""
+    return (
+        "UNWIND $refs AS ref MATCH (a)-[r]->(b) WHERE elementId(r) = ref "
+        "AND r.tlp_rank <= $clearance AND a.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
+        "RETURN ref, a.key AS source, b.key AS target, type(r) AS type, "
+        "coalesce(r.discriminator, '') AS discriminator, r.first_seen AS first_seen, "
+        "CASE WHEN r.levels IS NULL THEN [name IN $props | r[name]] END AS picked, "
+        "CASE WHEN r.levels IS NULL THEN null ELSE properties(r) END AS p"
+    )
+
+
 def scan_nodes() -> str:
     return (
         f"MATCH (n:{ENTITY}) WHERE n.tlp_rank <= $clearance AND ($kinds IS NULL OR n.kind IN $kinds) "

@@ -21,6 +21,7 @@ from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store.base import (
     MAX_EVENTS,
+    Facts,
     GraphStore,
     Link,
     Near,
@@ -108,6 +109,11 @@ def _row_edge(etype: str, source: str, target: str, discriminator: str, data: st
     row = orjson.loads(data)
     row.update(type=etype, source=source, target=target, discriminator=discriminator)
     return row_edge(row)
+
+
+def _prop_value(value: Any) -> Any:
+    """A stored property as a record holds it (``codec``: lists sorted)."""
+    return sorted(value) if isinstance(value, list) else value
 
 
 def fts_query(text: str) -> str | None:
@@ -351,7 +357,6 @@ class EmbeddedStore(GraphStore):
         # Hubs' sorted neighbours by (key, clearance, types, kinds), valid for one index (see near).
         self._hubs: dict[tuple[str, int, frozenset[str], frozenset[str] | None], list[str]] = {}
         self._hubs_of: nx.MultiDiGraph | None = None
-        self._every_type = frozenset(model.edges)
         # Nodes this connection last read or wrote, by key: batches naming the same hubs again and again
         # resolve them without decoding their rows. Valid while no other connection writes the graph.
         self._known: dict[str, Node] = {}
@@ -415,15 +420,22 @@ class EmbeddedStore(GraphStore):
         try:
             self._index_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
             self._index_graph = self._graph_writes()
+            top = 0
             for key, kind, rank in self.conn.execute("SELECT key, kind, tlp_rank FROM nodes"):
                 index.add_node(key, kind=kind, rank=rank)
+                top = max(top, rank)
             add_edge = index.add_edge
+            types: set[str] = set()
             for etype, src, dst, discriminator, rank in self.conn.execute(
                 "SELECT type, source, target, discriminator, tlp_rank FROM edges"
             ):
                 add_edge(src, dst, edge_key(etype, src, dst, discriminator), type=etype, rank=rank)
+                types.add(etype)
+                top = max(top, rank)
         finally:
             self.conn.execute("COMMIT")
+        # What the index holds at most (see _sees_all): every edge type in it and its highest marking.
+        index.graph["types"], index.graph["top"] = types, top
         self._index = index
 
     @contextmanager
@@ -459,6 +471,10 @@ class EmbeddedStore(GraphStore):
             add_edge = self._index.add_edge  # one call per edge: add_edges_from builds views per edge
             for e in tx.edges_written:
                 add_edge(e.source, e.target, e.key, type=e.type, rank=int(floor(e)))
+            held = self._index.graph
+            held["types"] |= {e.type for e in tx.edges_written}
+            ranks = [int(floor(n)) for n in tx.nodes_written] + [int(floor(e)) for e in tx.edges_written]
+            held["top"] = max([held["top"], *ranks])
 
     def _resolve(self, ids: Iterable[str]) -> dict[str, str]:
         return _Tx(self, self.conn).resolve_ids(ids)
@@ -567,8 +583,7 @@ class EmbeddedStore(GraphStore):
         if self._hubs_of is not index:
             self._hubs.clear()  # the index was rebuilt or replaced: counts may have changed
             self._hubs_of = index
-        # A RED caller following every type to every kind sees all that is adjacent: nothing to filter.
-        unfiltered = clearance >= TLP.RED and kinds is None and types >= self._every_type
+        unfiltered = kinds is None and self._sees_all(index, clearance, types)
         found: dict[str, Near] = {}
         for key in keys:
             attrs = nodes.get(key)
@@ -599,6 +614,16 @@ class EmbeddedStore(GraphStore):
                     skind, tkind = (attrs["kind"], far_kind) if outgoing else (far_kind, attrs["kind"])
                     near.links.append(Link(ekey, etype, source, target, skind, tkind, ekey))
         return found
+
+    @staticmethod
+    def _sees_all(index: nx.MultiDiGraph, clearance: TLP, types: frozenset[str]) -> bool:
+        """Whether a caller of ``clearance`` following ``types`` sees every entity and edge of ``index``:
+        the clearance covers its highest marking and the types every type it holds (an upper bound and a
+        superset, kept as it is written), so every adjacent entity is a neighbour and nothing needs
+        filtering. A RED caller following every type of the default edge set (all but same-person
+        candidates) sees all of a store that holds no candidates."""
+        held = index.graph
+        return bool(clearance >= held.get("top", TLP.RED + 1) and types >= held.get("types", {""}))
 
     def _hub_neighbours(
         self,
@@ -650,6 +675,113 @@ class EmbeddedStore(GraphStore):
         order.sort()
         page = [links[item[3]] for item in order[offset : offset + limit]]
         return len(links), self.edges(page, clearance=clearance)
+
+    def onward_page(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        out: bool,
+        props: frozenset[str],
+        reached: frozenset[str] = frozenset(),
+        after: str | None = None,
+        ends: int,
+        window: TimeWindow | None = None,
+    ) -> tuple[list[Facts], str | None]:
+        """As :meth:`GraphStore.onward_page`: the ends are chosen from the index, and only the links to
+        those chosen are made and read (a window needs the records' dates: the generic page)."""
+        if window is not None or ends < 1:
+            return super().onward_page(
+                keys,
+                clearance=clearance,
+                types=types,
+                out=out,
+                props=props,
+                reached=reached,
+                after=after,
+                ends=ends,
+                window=window,
+            )
+        index = self.index
+        nodes = index._node
+        adjacent = index._succ if out else index._pred
+        near: dict[str, list[tuple[str, dict[str, Any]]]] = {}  # end -> (key, parallel edges) pairs
+        for key in dict.fromkeys(keys):
+            attrs = nodes.get(key)
+            if attrs is None or attrs["rank"] > clearance:
+                continue
+            for other, parallel in adjacent[key].items():
+                if other != key and nodes[other]["rank"] <= clearance:
+                    near.setdefault(other, []).append((key, parallel))
+
+        def made(other: str) -> list[Link]:
+            """The links of ``types`` to ``other`` the caller sees, by key."""
+            far = nodes[other]["kind"]
+            found: list[Link] = []
+            for key, parallel in near[other]:
+                here = nodes[key]["kind"]
+                for ekey, data in parallel.items():
+                    if data["type"] in types and data["rank"] <= clearance:
+                        found.append(
+                            Link(ekey, data["type"], key, other, here, far, ekey)
+                            if out
+                            else Link(ekey, data["type"], other, key, far, here, ekey)
+                        )
+            return sorted(found)
+
+        page: list[Link] = []
+        last: str | None = None
+        if after is None:
+            for other in sorted(reached & near.keys()):
+                page += made(other)
+        others = sorted(end for end in near if end not in reached and (after is None or end > after))
+        taken, more = 0, None
+        for other in others:
+            found = made(other)
+            if not found:
+                continue
+            if taken == ends:  # one more end with links: the page ends at the one before
+                more = last
+                break
+            page += found
+            taken, last = taken + 1, other
+        return self.facts(page, clearance=clearance, props=props), more
+
+    def facts(self, links: Sequence[Link], *, clearance: TLP, props: frozenset[str]) -> list[Facts]:
+        """As :meth:`GraphStore.facts`: a record with one marking is read for the properties asked alone
+        (its view is itself); only one with sources at several markings is built and viewed."""
+        wanted = {link.key: link for link in links}
+        if not wanted:
+            return []
+        nodes = self.index._node
+        hashes = orjson.dumps(sorted({key_hash(k) for k in wanted})).decode()
+        rows = self.conn.execute(
+            f"SELECT type, source, target, discriminator, tlp_rank, data FROM edges WHERE hash IN {_LIST}",
+            (hashes,),
+        )
+        names = props - RESERVED
+        found: dict[str, Facts] = {}
+        hidden = {"rank": clearance + 1}
+        for etype, source, target, discriminator, rank, data in rows:
+            key = edge_key(etype, source, target, discriminator)
+            link = wanted.get(key)
+            if link is None or rank > clearance:
+                continue
+            if nodes.get(source, hidden)["rank"] > clearance or nodes.get(target, hidden)["rank"] > clearance:
+                continue
+            row = orjson.loads(data)
+            if "levels" in row:
+                view = edge_view(_row_edge(etype, source, target, discriminator, data), clearance)
+                if view is None:
+                    continue
+                values: dict[str, Any] = view.props
+                first_seen = view.prov.first_seen
+            else:
+                values, first_seen = row, row.get("first_seen")
+            picked = {p: _prop_value(values[p]) for p in names if p in values}
+            found[key] = Facts(link, picked, first_seen)
+        return [found[link.key] for link in links if link.key in found]
 
     def edges(self, links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
         views = {edge.key: edge for edge in self._edges([link.key for link in links], clearance)}

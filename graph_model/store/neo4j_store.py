@@ -17,13 +17,14 @@ import neo4j
 from neo4j import AsyncDriver, Driver, RoutingControl, Transaction
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
-from graph_model.entities import Edge, Node, edge_key
+from graph_model.entities import RESERVED, Edge, Node, edge_key
 from graph_model.errors import StoreError
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store import cypher
 from graph_model.store.base import (
     MAX_EVENTS,
+    Facts,
     GraphStore,
     Link,
     Near,
@@ -95,6 +96,11 @@ def _edge(record: Mapping[str, Any]) -> Edge:
     return row_edge(
         {**record["p"], "type": record["type"], "source": record["source"], "target": record["target"]}
     )
+
+
+def _listed(value: Any) -> Any:
+    """A stored property as a record holds it (``codec``: lists sorted)."""
+    return sorted(value) if isinstance(value, list) else value
 
 
 def _by_neighbour(here: str) -> Callable[[Link], tuple[str, str]]:
@@ -650,6 +656,120 @@ class Neo4jStore(GraphStore):
         found = {r["ref"]: view for r in rows if (view := edge_view(_edge(r), clearance)) is not None}
         # An element id names another relationship once its own was deleted: the key must still match.
         return [edge for link in links if (edge := found.get(link.ref)) is not None and edge.key == link.key]
+
+    def onward_page(
+        self,
+        keys: Sequence[str],
+        *,
+        clearance: TLP,
+        types: frozenset[str],
+        out: bool,
+        props: frozenset[str],
+        reached: frozenset[str] = frozenset(),
+        after: str | None = None,
+        ends: int,
+        window: TimeWindow | None = None,
+    ) -> tuple[list[Facts], str | None]:
+        """As :meth:`GraphStore.onward_page`, grouped, ordered and cut on the server (see
+        ``cypher.onward_page``): a hub's relationships are counted where they are, and only the page's
+        are sent, with the properties asked."""
+        if ends < 1 or not keys or not types:
+            return super().onward_page(
+                keys,
+                clearance=clearance,
+                types=types,
+                out=out,
+                props=props,
+                reached=reached,
+                after=after,
+                ends=ends,
+                window=window,
+            )
+        names = sorted(props - RESERVED)
+        columns = (
+            "ref",
+            "source",
+            "target",
+            "source_kind",
+            "target_kind",
+            "type",
+            "discriminator",
+            "first_seen",
+            "picked",
+            "p",
+            "end",
+            "more",
+        )
+        rows = self._gather(
+            cypher.onward_page(self.model, types, out),
+            columns,
+            keys=list(dict.fromkeys(keys)),
+            clearance=int(clearance),
+            since=window.since if window else None,
+            until=window.until if window else None,
+            undated=window.include_undated if window else True,
+            reached=sorted(reached),
+            after=after,
+            ends=ends,
+            props=names,
+        )
+        page: list[Facts | None] = []
+        for r in rows:
+            link = Link(
+                edge_key(r["type"], r["source"], r["target"], r["discriminator"]),
+                r["type"],
+                r["source"],
+                r["target"],
+                r["source_kind"],
+                r["target_kind"],
+                r["ref"],
+            )
+            page.append(self._fact(link, r, names, clearance))
+        kept = [fact for fact in page if fact is not None]
+        ends_seen = [r["end"] for r in rows if r["end"] not in reached]
+        more = max(ends_seen) if rows and rows[0]["more"] and ends_seen else None
+        # The order of the generic page: ends as chosen, each end's links by key.
+        rank = {end: i for i, end in enumerate(dict.fromkeys(r["end"] for r in rows))}
+        kept.sort(key=lambda f: (rank[f.link.target if out else f.link.source], f.link.key))
+        return kept, more
+
+    @staticmethod
+    def _fact(link: Link, r: Mapping[str, Any], names: Sequence[str], clearance: TLP) -> Facts | None:
+        """The facts of a row of ``cypher.edge_facts``/``onward_page``: its picked properties, or the view
+        of the whole relationship it carries (sources at several markings)."""
+        if r["p"] is not None:
+            view = edge_view(_edge(r), clearance)
+            if view is None:
+                return None
+            return Facts(link, {n: view.props[n] for n in names if n in view.props}, view.prov.first_seen)
+        values = {n: _listed(v) for n, v in zip(names, r["picked"], strict=True) if v is not None}
+        return Facts(link, values, r["first_seen"])
+
+    def facts(self, links: Sequence[Link], *, clearance: TLP, props: frozenset[str]) -> list[Facts]:
+        """As :meth:`GraphStore.facts`: the server sends a relationship with one marking as the
+        properties asked and its first seen date alone; only one with several is sent whole and viewed."""
+        if not links:
+            return []
+        names = sorted(props - RESERVED)
+        columns = ("ref", "source", "target", "type", "discriminator", "first_seen", "picked", "p")
+        rows = self._gather(
+            cypher.edge_facts(),
+            columns,
+            refs=[link.ref for link in links],
+            clearance=int(clearance),
+            props=names,
+        )
+        by_ref = {link.ref: link for link in links}
+        found: dict[str, Facts] = {}
+        for r in rows:
+            link = by_ref[r["ref"]]
+            # An element id names another relationship once its own was deleted: the key must match.
+            if edge_key(r["type"], r["source"], r["target"], r["discriminator"]) != link.key:
+                continue
+            fact = self._fact(link, r, names, clearance)
+            if fact is not None:
+                found[link.ref] = fact
+        return [found[link.ref] for link in links if link.ref in found]
 
     def _scan(
         self, clearance: TLP, kinds: frozenset[str] | None, types: frozenset[str]

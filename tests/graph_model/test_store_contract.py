@@ -467,3 +467,151 @@ def test_near_counts_hubs_and_shows_the_first_neighbours(store: GraphStore, mode
     assert timed[hoster.key].degree == 8
     base = GraphStore.near(store, [hoster.key], clearance=TLP.AMBER, types=every, cap=2)
     assert store.near([hoster.key], clearance=TLP.AMBER, types=every, cap=2) == base
+
+
+@pytest.fixture()
+def payer(model: Model) -> tuple[Node, list[Node], list[Edge]]:
+    """A wallet paying eight others (two of them RED, one twice in one transaction's outputs, one of the
+    transfers credited by a CLEAR and a RED source with different amounts), paid by one, paying itself."""
+    hub = make_node(model, "Wallet", "btc", "1HubHubHubHubHubHubHubHubHub", prov=_prov("chain", "hub"))
+    others = [
+        make_node(model, "Wallet", "btc", f"1Other{i}", prov=_prov("chain", f"w{i}", tlp=tlp))
+        for i, tlp in enumerate(["CLEAR"] * 6 + ["RED"] * 2)
+    ]
+    edges = [
+        Edge(
+            "TRANSFERRED",
+            hub.key,
+            w.key,
+            _prov("chain", f"t{i}", first_seen=f"2021-0{i + 1}-01"),
+            {"amount": float(i), "asset": "BTC", "time": f"2021-0{i + 1}-02T00:00:00Z"},
+            f"tx{i}",
+        )
+        for i, w in enumerate(others)
+    ]
+    edges += [
+        Edge("TRANSFERRED", hub.key, others[2].key, _prov("chain", "t2b"), {"amount": 0.25}, "tx2b"),
+        Edge("TRANSFERRED", hub.key, others[3].key, _prov("report", "r", tlp="RED"), {"amount": 9.0}, "tx3"),
+        Edge("TRANSFERRED", others[5].key, hub.key, _prov("chain", "back"), {"amount": 1.5}, "back"),
+        Edge("TRANSFERRED", hub.key, hub.key, _prov("chain", "self"), {"amount": 0.1}, "self"),
+        Edge("OWNS", others[0].key, hub.key, _prov("chain", "not-a-transfer")),
+    ]
+    return hub, others, edges
+
+
+def test_facts_are_what_the_records_hold(
+    store: GraphStore, model: Model, payer: tuple[Node, list[Node], list[Edge]]
+) -> None:
+    hub, others, edges = payer
+    store.upsert([hub, *others], edges)
+    props = frozenset({"amount", "asset", "time", "sources"})  # a provenance name is never a property
+    every = model.edge_types()
+    for clearance in (TLP.CLEAR, TLP.AMBER, TLP.RED):
+        links = store.links([hub.key], clearance=clearance, types=every)
+        facts = store.facts(links, clearance=clearance, props=props)
+        # The same as the generic reading through the records, for each caller.
+        assert facts == GraphStore.facts(store, links, clearance=clearance, props=props)
+        records = {e.key: e for e in store.edges(links, clearance=clearance)}
+        assert [f.link for f in facts] == [link for link in links if link.key in records]
+        for fact in facts:
+            record = records[fact.link.key]
+            assert fact.props == {p: v for p, v in record.props.items() if p in props}
+            assert fact.first_seen == record.prov.first_seen
+    both = store.facts(store.links([hub.key], clearance=TLP.RED, types=every), clearance=TLP.RED, props=props)
+    credited = next(f for f in both if f.link.target == others[3].key)
+    clear = store.links([hub.key], clearance=TLP.CLEAR, types=every)
+    seen = next(
+        f for f in store.facts(clear, clearance=TLP.CLEAR, props=props) if f.link.target == others[3].key
+    )
+    assert (credited.props["amount"], seen.props["amount"]) == (
+        9.0,
+        3.0,
+    )  # the RED source's amount only at RED
+    # A RED transfer's facts are not given to an AMBER caller, whatever links it names.
+    red = [
+        link
+        for link in store.links([hub.key], clearance=TLP.RED, types=every)
+        if link.target == others[7].key
+    ]
+    assert store.facts(red, clearance=TLP.AMBER, props=props) == []
+
+
+def test_onward_page_reads_a_hub_a_page_of_ends_at_a_time(
+    store: GraphStore, model: Model, payer: tuple[Node, list[Node], list[Edge]]
+) -> None:
+    hub, others, edges = payer
+    store.upsert([hub, *others], edges)
+    transfers = frozenset({"TRANSFERRED"})
+    props = frozenset({"amount", "time"})
+    keys = sorted(w.key for w in others)
+
+    def pages(clearance: TLP, out: bool, reached: frozenset[str], ends: int) -> list[list[str]]:
+        """Every page's transfer keys, each page checked against the generic reading of the same page."""
+        found: list[list[str]] = []
+        after: str | None = None
+        while True:
+            asked = {"clearance": clearance, "types": transfers, "out": out, "props": props}
+            asked |= {"reached": reached, "after": after, "ends": ends}
+            page, then = store.onward_page([hub.key], **asked)  # type: ignore[arg-type]
+            assert (page, then) == GraphStore.onward_page(store, [hub.key], **asked)  # type: ignore[arg-type]
+            found.append([f.link.key for f in page])
+            if then is None:
+                return found
+            after = then
+
+    red = pages(TLP.RED, True, frozenset(), 3)
+    clear_ends = sorted(w.key for w in others if w.prov.tlp == TLP.CLEAR)
+    out_links = store.links([hub.key], clearance=TLP.RED, types=transfers)
+    by_end = {
+        k: sorted(link.key for link in out_links if link.source == hub.key and link.target == k) for k in keys
+    }
+    # Ends in key order, three to a page, each end's transfers by key; the self-payment never.
+    assert red == [sum((by_end[k] for k in keys[i : i + 3]), []) for i in (0, 3, 6)]
+    amber = pages(TLP.AMBER, True, frozenset(), 4)
+    assert sum(amber, []) == sum((by_end[k] for k in clear_ends), [])  # no RED wallet, no RED-only credit
+    assert len(amber) == 2
+    # Ends already reached come first, on the first page only, beside the next ends in key order.
+    reached = frozenset({keys[5], "btc:not-there"})
+    first = pages(TLP.RED, True, reached, 2)
+    assert first[0] == by_end[keys[5]] + by_end[keys[0]] + by_end[keys[1]]
+    assert sum(first[1:], []) == sum((by_end[k] for k in keys[2:5] + keys[6:]), [])
+    # Into the hub: the one payer.
+    (back,) = pages(TLP.CLEAR, False, frozenset(), 5)
+    assert back == [f"TRANSFERRED|{others[5].key}|{hub.key}|back"]
+    # A window: the generic reading, the same answer (undated transfers out unless asked for).
+    window = TimeWindow(since="2021-03-01", until="2021-05-31")
+    dated, after = store.onward_page(
+        [hub.key], clearance=TLP.RED, types=transfers, out=True, props=props, window=window, ends=10
+    )
+    assert after is None
+    assert [f.link.target for f in dated] == [others[2].key, others[3].key, others[4].key]
+    with pytest.raises(ValueError, match="at least one end"):
+        store.onward_page([hub.key], clearance=TLP.RED, types=transfers, out=True, props=props, ends=0)
+
+
+def test_near_agrees_with_the_walk_when_the_caller_sees_everything(
+    store: GraphStore, model: Model, payer: tuple[Node, list[Node], list[Edge]]
+) -> None:
+    hub, others, edges = payer
+    clear = [w for w in others if w.prov.tlp == TLP.CLEAR]
+    store.upsert([hub, *clear], [e for e in edges if e.prov.tlp == TLP.CLEAR and e.target != others[3].key])
+    keys = [hub.key, clear[0].key]
+    for types in (model.edge_types(), frozenset({"TRANSFERRED"})):
+        for clearance in (TLP.CLEAR, TLP.RED):
+            found = store.near(keys, clearance=clearance, types=types, cap=3)
+            assert found == GraphStore.near(store, keys, clearance=clearance, types=types, cap=3)
+    # Written later: RED wallets and a same-person candidate. A CLEAR caller, or one not following
+    # candidates, must not see them as neighbours.
+    store.upsert(others, edges)
+    handle = make_node(model, "Actor", "handle", "payer", prov=_prov("forum", "u"))
+    twin = make_node(model, "Actor", "handle", "payer2", prov=_prov("forum", "v"))
+    store.upsert(
+        [handle, twin], [Edge("SAME_PERSON_CANDIDATE", handle.key, twin.key, _prov("identify", "1"))]
+    )
+    default = model.edge_types()  # the default edge set leaves candidates out
+    assert "SAME_PERSON_CANDIDATE" not in default
+    for types in (default, model.edge_types(None, ["SAME_PERSON_CANDIDATE"]), frozenset(model.edges)):
+        for clearance in (TLP.CLEAR, TLP.AMBER, TLP.RED):
+            asked = [hub.key, handle.key]
+            found = store.near(asked, clearance=clearance, types=types, cap=3)
+            assert found == GraphStore.near(store, asked, clearance=clearance, types=types, cap=3)

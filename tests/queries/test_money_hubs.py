@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from graph_model.entities import Edge
+import pytest
+
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
-from graph_model.store.base import Link
+from graph_model.store.base import Facts
 from queries.money import TRANSFER, money_flow
 from tests.backend.api.conftest import load_demo
 
@@ -25,14 +26,16 @@ def test_a_hub_origin_reads_a_page_of_its_transfers(store: GraphStore, monkeypat
     assert len(ends) > 20
     monkeypatch.setattr("queries.money.PAGE_WALLETS", 4)  # pages of a demo's size
     read: list[int] = []
-    edges = store.edges
+    onward_page = store.onward_page
 
-    def counted(links: Sequence[Link], *, clearance: TLP) -> list[Edge]:
-        read.append(len(links))
-        return edges(links, clearance=clearance)
+    def counted(keys: Sequence[str], **asked: Any) -> tuple[list[Facts], str | None]:
+        page, after = onward_page(keys, **asked)
+        read.append(len(page))
+        return page, after
 
-    monkeypatch.setattr(store, "edges", counted)
-    flow = money_flow(store, TLP.CLEAR, hub, max_hops=4, limit=6)
+    monkeypatch.setattr(store, "onward_page", counted)
+    monkeypatch.setattr(store, "edges", lambda *a, **k: pytest.fail("a transfer record was read whole"))
+    flow = money_flow(store, TLP.CLEAR, hub, max_hops=4, limit=6, records=False)
     # The first 5 wallets by key fill the room (the origin is the 6th); most others are never read.
     assert flow.network.truncated
     assert sorted(n.key for n in flow.network.nodes if n.key != hub) == ends[:5]
@@ -41,3 +44,12 @@ def test_a_hub_origin_reads_a_page_of_its_transfers(store: GraphStore, monkeypat
     monkeypatch.undo()
     whole = money_flow(store, TLP.CLEAR, hub, max_hops=1, limit=5000)
     assert sorted(d.node.key for d in whole.destinations) == ends
+    # The same answer with and without the records; the network's links are those of its edges.
+    again = money_flow(store, TLP.CLEAR, hub, max_hops=4, limit=6)
+    assert again.destinations == flow.destinations and again.network.nodes == flow.network.nodes
+    assert (
+        [e.key for e in again.network.edges]
+        == [link.key for link in flow.links]
+        == [link.key for link in again.links]
+    )
+    assert flow.network.edges == []
