@@ -27,7 +27,6 @@ from graph_model.model import Model
 from graph_model.provenance import Provenance
 from graph_model.store import UpsertResult
 from graph_model.store.base import LoadTarget
-from graph_model.store.batch import stamp
 from graph_model.store.codec import edge_row
 from loaders.reasons import reason_kind
 from loaders.records import Record
@@ -382,9 +381,8 @@ def _read_apart(
     for index, load in enumerate(loads):
         summary = IngestSummary()
         try:
-            for nodes, edges, places in _batches(model, load(), summary, batch_size, None, None):
-                stamp(nodes, edges)  # here rather than in the merging process, the busier of the two
-                _send(conn, ("batch", nodes, edges, places))
+            for batch in _batches(model, load(), summary, batch_size, None, None):
+                _send(conn, ("batch", *batch))
         except (CrimegraphError, OSError) as exc:
             _send(conn, ("failed", index, str(exc)))
             return
