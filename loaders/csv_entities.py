@@ -134,9 +134,9 @@ def _country_code(row: Row, column: str) -> str | None:
 def transaction(row: Row) -> Items:
     """A transfer between two wallets; one row per transaction output, told apart by tx_id:output_index."""
     tx_id = row.required("tx_id")
+    # An empty amount: this row states the transfer but not its amount (another source's row may; a CSV
+    # export writes each source's row with only what that source stated).
     amount = row.number("amount")
-    if amount is None:
-        raise RowError("column 'amount' is empty")
     asset = row.text("asset")
     chain = (row.text("chain") or asset or "").lower()
     if not chain:

@@ -27,7 +27,7 @@ from graph_model.errors import ValidationError
 from graph_model.identity import node_key
 from graph_model.model import Model
 from graph_model.provenance import TLP, Provenance, merge_provenance
-from graph_model.store.base import PROVENANCE_ATTRIBUTES
+from graph_model.store.base import PROVENANCE_ATTRIBUTES, read_marks
 
 COMMON = ["confidence", "tlp", "first_seen", "last_seen", "source_ref"]
 COLUMNS: dict[str, list[str]] = {
@@ -131,10 +131,21 @@ def meet(a: Provenance, b: Provenance) -> Provenance:
     )
 
 
-def _common(prov: Provenance, record: str) -> Row:
+def source_level(attrs: dict[str, Any], source: str) -> TLP:
+    """The marking of one source's statement of a node or link: its level within the export (a node or
+    link seen at several levels says which of its sources only a higher level holds, in ``marked``)."""
+    marks = read_marks(attrs.get("marked"))
+    if not marks:
+        return TLP.parse(attrs["tlp"])
+    floor, found = marks["tlp"], marks.get("sources")
+    assert isinstance(floor, TLP)
+    return found.get(source, floor) if isinstance(found, dict) else floor
+
+
+def _common(prov: Provenance, record: str, level: TLP) -> Row:
     return {
         "confidence": str(prov.confidence),
-        "tlp": prov.tlp.label,
+        "tlp": level.label,
         "first_seen": prov.first_seen or "",
         "last_seen": prov.last_seen or "",
         "source_ref": record,
@@ -234,7 +245,7 @@ class _Writer:
                 book.provs[node, record].append(meet(prov, _prov(self.graph.nodes[node])))
                 continue
             row = self.link_row(edge, source)
-            row.update(_common(prov, record))
+            row.update(_common(prov, record, source_level(edge.data, source)))
             book.rows[row.pop("__table")].append(row)
 
     def link_row(self, edge: _Edge, source: str) -> Row:
@@ -300,7 +311,7 @@ class _Writer:
             row = self.node_row(key, attrs, table, cells, source)
             if row is None:
                 continue
-            row.update(_common(prov, record))
+            row.update(_common(prov, record, source_level(attrs, source)))
             book.rows[table].append(row)
 
     def node_row(
