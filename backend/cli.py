@@ -6,6 +6,7 @@ import importlib
 import json
 import os
 import pkgutil
+import sys
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
@@ -38,8 +39,6 @@ from backend.console import (
     state,
     tell,
 )
-from backend.export.files import Written, atomic_text
-from backend.taxii.client import pull
 from graph_model.errors import CrimegraphError
 from graph_model.writes import now_iso, record_write
 from loaders import FORMATS, IngestSummary, LoadContext, ingest, reader
@@ -165,6 +164,9 @@ def load(
     A file that cannot be read at all is reported and the others still load; the exit code is 1 then.
     `load taxii URL --collection ID` pulls a TAXII 2.1 collection, resuming where the last pull ended.
     """
+    from backend.export.files import Written, atomic_text  # here: the exporters are heavy to import
+    from backend.taxii.client import pull
+
     level = parse_tlp(tlp)
     failed: list[str] = []
     total = IngestSummary()
@@ -381,8 +383,77 @@ def generate(
 
 
 # Commands of each area live in their own module under backend/commands and register on the same app
-# when imported; every module there is imported, so adding a command never touches this file.
-for _area in pkgutil.iter_modules(commands.__path__):
-    importlib.import_module(f"{commands.__name__}.{_area.name}")
+# when imported, so adding a command never touches this file. A process runs one command: only the module
+# that registers it is imported (a command's start does not pay for every other area's libraries - the
+# API server's, the exporters', Neo4j's driver); for help, an unknown command or anything unsure, all of
+# them are.
+
+
+def requested(argv: list[str]) -> str | None:
+    """The command a command line asks for: its first argument that is neither an option of the main
+    command nor an option's value (None when there is none)."""
+    valued = {  # options of the main command that take a value (arguments have no is_flag)
+        name
+        for param in typer.main.get_command(app).params
+        if not getattr(param, "is_flag", True) and not getattr(param, "count", False)
+        for name in param.opts
+    }
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            return next(args, None)
+        if arg in valued:
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def registered(name: str) -> bool:
+    """Whether a command (or a group of them) of this name is registered on the app."""
+    names = {info.name for info in app.registered_groups}
+    for info in app.registered_commands:
+        if info.name:
+            names.add(info.name)
+        elif info.callback is not None:
+            names.add(typer.main.get_command_name(info.callback.__name__))
+    return name in names
+
+
+def import_areas(argv: list[str] | None) -> list[str]:
+    """Import the command modules the command line ``argv`` needs (None: all of them); the modules
+    imported, in order."""
+    areas = [found.name for found in pkgutil.iter_modules(commands.__path__)]
+    wanted = requested(argv) if argv is not None else None
+    if wanted is not None and not registered(wanted):
+        # the module that names it (a guess from its text, checked: if the command is not registered
+        # after importing it, every module is imported)
+        folder = Path(commands.__path__[0])
+        marks = (f'"{wanted}"', f"def {wanted.replace('-', '_')}(")
+        for area in areas:
+            text = (folder / f"{area}.py").read_text(encoding="utf-8")
+            if any(mark in text for mark in marks):
+                importlib.import_module(f"{commands.__name__}.{area}")
+                if registered(wanted):
+                    return [area]
+    elif wanted is not None:
+        return []
+    for area in areas:
+        importlib.import_module(f"{commands.__name__}.{area}")
+    return areas
+
+
+def program_arguments() -> list[str] | None:
+    """The command line when this process is the crimegraph program (``crimegraph ...`` or ``python -m
+    backend ...``), None when the CLI is imported by anything else (then every command is registered)."""
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if program is not None and (
+        program.name == "crimegraph" or program.parts[-2:] == ("backend", "__main__.py")
+    ):
+        return sys.argv[1:]
+    return None
+
+
+_AREAS = import_areas(program_arguments())
 
 __all__ = ["app"]

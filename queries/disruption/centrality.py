@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import random
 import threading
 from array import array
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 
@@ -128,38 +129,52 @@ def index_betweenness_later(ix: Any, *, seed: int = 0) -> Callable[[], tuple[lis
         return exact
     sources, scale = _sources(n, SAMPLES, seed)
     error = 1.0 / math.sqrt(SAMPLES)
+    native = ix.native
+    later = run_later(lambda: array("d", native.betweenness(directed=False, sources=sources, targets=None)))
+
+    def collect() -> tuple[list[float], float | None]:
+        return [v * scale for v in later()], error
+
+    return collect
+
+
+T = TypeVar("T")
+
+
+def run_later(compute: Callable[[], T]) -> Callable[[], T]:
+    """``compute()``, started now in a forked child on the other core and collected (pickled through a
+    pipe) by calling the result; where forking is not allowed (threads running, as in a server, and no
+    :func:`allow_forked_workers`; no ``fork``) or the child fails, computed when collected. Only for
+    work that reads the process's state and changes nothing the caller needs.
+
+    Examples
+    --------
+    >>> run_later(lambda: sum(range(10)))()
+    45
+    """
     alone = _FORK_ALLOWED or threading.active_count() == 1
     if not hasattr(os, "fork") or not alone:
-
-        def here() -> tuple[list[float], float | None]:
-            values = ix.native.betweenness(directed=False, sources=sources, targets=None)
-            return [float(v) * scale for v in values], error
-
-        return here
+        return compute
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child (coverage does not follow it)
         try:
             os.close(read)
-            data = memoryview(
-                array("d", ix.native.betweenness(directed=False, sources=sources, targets=None))
-            )
-            data = data.cast("B")
+            data = memoryview(pickle.dumps(compute(), protocol=pickle.HIGHEST_PROTOCOL))
             while data:
                 data = data[os.write(write, data) :]
         finally:
             os._exit(0)
     os.close(write)
 
-    def collect() -> tuple[list[float], float | None]:
+    def collect() -> T:
         with os.fdopen(read, "rb") as pipe:
             raw = pipe.read()
         os.waitpid(pid, 0)
-        values = array("d")
-        values.frombytes(raw)
-        if len(values) != n:  # the child failed: compute here
-            values = array("d", ix.native.betweenness(directed=False, sources=sources, targets=None))
-        return [v * scale for v in values], error
+        try:
+            return pickle.loads(raw)  # type: ignore[no-any-return]
+        except Exception:  # the child failed (nothing or part written): compute here
+            return compute()
 
     return collect
 

@@ -34,7 +34,12 @@ import numpy as np
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
-from queries.disruption.centrality import collective_influence_values, core_numbers, index_betweenness_later
+from queries.disruption.centrality import (
+    collective_influence_values,
+    core_numbers,
+    index_betweenness_later,
+    run_later,
+)
 from queries.disruption.costs import cost_of
 from queries.disruption.explain import label_of
 from queries.disruption.graph import DisruptionArrays, disruption_arrays, disruption_graph
@@ -144,7 +149,15 @@ def _score(given: _Input, metric: str, top: int | None, seed: int) -> list[Score
     wanted = list(WEIGHTS) if metric == "composite" else [metric]
     # a large graph's sampled betweenness runs beside the other measures (another core) when it can
     later = index_betweenness_later(ix, seed=seed) if "betweenness" in wanted else None
-    found = {name: _METRIC[name](given, seed) for name in wanted if name != "betweenness"}
+    # and so do a large graph's communities (a third core's work, shared by the two)
+    groups = None
+    if "bridge" in wanted:
+        groups = (
+            run_later(lambda: _communities(ix, seed)) if n > LOUVAIN_MAX else lambda: _communities(ix, seed)
+        )
+    found = {name: _METRIC[name](given, seed) for name in wanted if name not in ("betweenness", "bridge")}
+    if groups is not None:
+        found["bridge"] = _bridge(given, groups())
     if later is not None:
         found["betweenness"] = _betweenness(*later())
     found = {name: found[name] for name in wanted}
@@ -235,10 +248,10 @@ def _kcore(given: _Input, seed: int) -> _Measure:
     return _Measure(values, lambda i: {"kcore": int(values[i])})
 
 
-def _bridge(given: _Input, seed: int) -> _Measure:
+def _bridge(given: _Input, community: Any) -> _Measure:
+    """The bridge counts of every node, given each node's community (:func:`_communities`)."""
     ix = given.ix
     n = len(ix)
-    community = _communities(ix, seed)
     layer_names = sorted(set(given.layers))
     layer_code = {name: c for c, name in enumerate(layer_names)}
     layer = np.fromiter((layer_code[name] for name in given.layers), dtype=np.int64, count=n)
@@ -319,7 +332,7 @@ _METRIC: dict[str, Callable[[_Input, int], _Measure]] = {
     "betweenness": lambda given, seed: _betweenness(*index_betweenness_later(given.ix, seed=seed)()),
     "ci": _ci,
     "kcore": _kcore,
-    "bridge": _bridge,
+    "bridge": lambda given, seed: _bridge(given, _communities(given.ix, seed)),
 }
 
 

@@ -10,7 +10,10 @@ stores on a generated ecosystem.
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,7 +69,9 @@ def reads(
             attrs["roles"] = ["admin"]
         nodes.append((key, attrs))
     ends = sorted(set(keys)) + (STRAYS if draw(st.booleans()) else [])
-    edge = st.tuples(st.sampled_from(ends), st.sampled_from(ends), st.sampled_from(TYPES), st.just({}))
+    edge: st.SearchStrategy[tuple[str, str, str, dict[str, Any]]] = st.tuples(
+        st.sampled_from(ends), st.sampled_from(ends), st.sampled_from(TYPES), st.just({})
+    )
     edges = draw(st.lists(edge, max_size=40))
     return nodes, edges
 
@@ -169,3 +174,33 @@ def test_store_scores_read_as_arrays_equal_the_graph_route(
                 expected = [t.as_dict() for t in scores.scored_targets(graph, metric, top=top)]
                 assert found == expected, (scope, metric)
                 assert len(found) == (top or graph.number_of_nodes())
+
+
+def test_scores_with_forked_children_are_the_same(tmp_path: Path) -> None:
+    # a single-threaded process (as the CLI is) runs the sampled betweenness and the igraph communities
+    # in forked children; with a thread running they are computed in place: the same scores
+    script = """
+import threading
+import networkx as nx
+from queries.disruption import centrality, scores
+centrality.EXACT_BETWEENNESS, scores.LOUVAIN_MAX = 50, 60
+graph = nx.relabel_nodes(nx.barabasi_albert_graph(400, 2, seed=4), lambda v: f"n{v:03d}")
+assert threading.active_count() == 1
+forked = scores.score_graph(graph, "composite", top=None, seed=2)
+stop = threading.Event()
+threading.Thread(target=stop.wait).start()
+try:
+    assert scores.score_graph(graph, "composite", top=None, seed=2) == forked
+finally:
+    stop.set()
+print("same")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
+    )
+    assert done.stdout.strip() == "same"
