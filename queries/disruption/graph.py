@@ -221,7 +221,8 @@ def arrays_of(
     keep = source != target  # self-loops are no ties
     source, target, code = source[keep], target[keep], code[keep]
     n = len(keys)
-    pair = np.unique(np.minimum(source, target) * n + np.maximum(source, target))
+    pair = np.sort(np.minimum(source, target) * n + np.maximum(source, target))
+    pair = pair[np.concatenate([[True], pair[1:] != pair[:-1]])] if len(pair) else pair  # each tie once
     low, high = pair // n, pair % n
     entry = np.sort(np.concatenate([low * n + high, high * n + low]))
     ix = Indexed.from_arrays(keys, entry // n, entry % n)

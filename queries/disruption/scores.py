@@ -34,12 +34,7 @@ import numpy as np
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore
-from queries.disruption.centrality import (
-    collective_influence_values,
-    core_numbers,
-    index_betweenness_later,
-    run_later,
-)
+from queries.disruption.centrality import collective_influence_values, core_numbers, index_betweenness_later
 from queries.disruption.costs import cost_of
 from queries.disruption.explain import label_of
 from queries.disruption.graph import DisruptionArrays, disruption_arrays, disruption_graph
@@ -149,12 +144,8 @@ def _score(given: _Input, metric: str, top: int | None, seed: int) -> list[Score
     wanted = list(WEIGHTS) if metric == "composite" else [metric]
     # a large graph's sampled betweenness runs beside the other measures (another core) when it can
     later = index_betweenness_later(ix, seed=seed) if "betweenness" in wanted else None
-    # and so do a large graph's communities (a third core's work, shared by the two)
-    groups = None
-    if "bridge" in wanted:
-        groups = (
-            run_later(lambda: _communities(ix, seed)) if n > LOUVAIN_MAX else lambda: _communities(ix, seed)
-        )
+    # (a large graph's communities are computed here: a third process on two cores slows the betweenness)
+    groups = (lambda: _communities(ix, seed)) if "bridge" in wanted else None
     found = {name: _METRIC[name](given, seed) for name in wanted if name not in ("betweenness", "bridge")}
     if groups is not None:
         found["bridge"] = _bridge(given, groups())

@@ -177,8 +177,8 @@ def test_store_scores_read_as_arrays_equal_the_graph_route(
 
 
 def test_scores_with_forked_children_are_the_same(tmp_path: Path) -> None:
-    # a single-threaded process (as the CLI is) runs the sampled betweenness and the igraph communities
-    # in forked children; with a thread running they are computed in place: the same scores
+    # a single-threaded process (as the CLI is) runs the sampled betweenness in a forked child (here
+    # beside igraph's communities); with a thread running it is computed in place: the same scores
     script = """
 import threading
 import networkx as nx
