@@ -37,7 +37,7 @@ from backend.views.build import (
 )
 from backend.views.heap import paused
 from backend.views.identity import identity_view, pair_path
-from backend.views.page import Page, candidates_page, choose_page
+from backend.views.page import VIS_PATH, Page, candidates_page, choose_page, vis_script
 from backend.views.render import View, ViewOptions, render, view_data
 from backend.views.shaping import AGGREGATE_BY
 from graph_model.errors import CrimegraphError, InvalidArgument, LimitExceeded
@@ -181,6 +181,21 @@ def _choose(request: Request, exc: Ambiguous, clearance: TLP, route: str | None 
 def _api(request: Request) -> ApiSettings:
     settings: ApiSettings = request.app.state.settings.api
     return settings
+
+
+@router.get(VIS_PATH.removeprefix("/view"), include_in_schema=False)
+async def vis_network() -> Response:
+    """vis-network, as served pages load it (by its hash: see :func:`backend.views.page.page`). The open
+    library itself, the same for everyone: no key needed, cached for a year (its name holds its version)."""
+    return Response(
+        vis_script(),
+        media_type="text/javascript",
+        headers={
+            "Cache-Control": "public, max-age=31536000, immutable",
+            "X-Content-Type-Options": "nosniff",
+            "Cross-Origin-Resource-Policy": "same-origin",
+        },
+    )
 
 
 NodeCap = Annotated[int, Query(description="Above this many nodes the view is aggregated.")]

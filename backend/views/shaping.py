@@ -194,7 +194,11 @@ def positions(graph: nx.Graph, *, seed: int = 0, spread: float = 90.0) -> dict[s
     with _RNG_LOCK:  # igraph draws from one process-wide generator
         igraph.set_random_number_generator(random.Random(seed))
         # The grid approximation of repulsion: exact below 200 nodes, ~8x faster above at no visible cost.
-        layout: Any = g.layout_fruchterman_reingold(niter=400, seed=start, grid=len(nodes) > 200)
+        # Above 500 nodes (only when the node cap is raised) 200 iterations: the same spread (mean link
+        # length 0.454 of the mean distance, against 0.446 at 400, on the 1,000-node benchmark) in half
+        # the time.
+        niter = 400 if len(nodes) <= 500 else 200
+        layout: Any = g.layout_fruchterman_reingold(niter=niter, seed=start, grid=len(nodes) > 200)
     coords = [tuple(p) for p in layout.coords]
     xs = [c[0] for c in coords]
     ys = [c[1] for c in coords]

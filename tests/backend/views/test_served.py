@@ -3,7 +3,10 @@ view kind loaded from a real uvicorn in headless Chromium."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -57,6 +60,14 @@ def test_keys_roles_and_errors(served: tuple[str, Keys]) -> None:
         and "frame-ancestors 'none'" in policy
     )
     assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    # vis-network comes from the server, by its hash: the integrity the tag asks for is the policy's and
+    # the file's own; the open library needs no key and may be cached.
+    tag = re.search(r'<script src="(/view/assets/[^"]+)" integrity="(sha256-[^"]+)"></script>', ok.text)
+    assert tag and f"'{tag.group(2)}'" in policy.split("script-src")[1].split(";")[0]
+    library = httpx.get(base + tag.group(1))
+    assert library.status_code == 200 and library.headers["content-type"].startswith("text/javascript")
+    digest = base64.b64encode(hashlib.sha256(library.content).digest()).decode()
+    assert tag.group(2) == f"sha256-{digest}" and "immutable" in library.headers["cache-control"]
     paths = _url(base, f"paths?source={quote(keys.evil)}&target={quote(keys.w_cash)}")
     assert httpx.get(paths, headers=_auth(VIEWER)).status_code == 403
     assert httpx.get(paths, headers=_auth(ANALYST)).status_code == 200
