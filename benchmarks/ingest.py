@@ -53,6 +53,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from graph_model.entities import Edge, Node  # noqa: E402
+from graph_model.heap import fewer_collections  # noqa: E402
 from graph_model.model import default_model  # noqa: E402
 from graph_model.provenance import TLP  # noqa: E402
 from graph_model.store import cypher  # noqa: E402
@@ -61,7 +62,7 @@ from graph_model.store.embedded import EmbeddedStore  # noqa: E402
 from graph_model.store.neo4j_store import Neo4jStore, edge_params, node_params  # noqa: E402
 from loaders.csv_tables import read  # noqa: E402
 from loaders.generate import SIZES, GenerateReport, generate  # noqa: E402
-from loaders.ingest import RecordChecker, fewer_collections, ingest, ingest_read_apart  # noqa: E402
+from loaders.ingest import RecordChecker, ingest, ingest_read_apart  # noqa: E402
 from loaders.records import LoadContext, Record  # noqa: E402
 
 TARGETS = {"embedded": 50_000.0, "neo4j": 20_000.0}
@@ -320,7 +321,8 @@ def _bulk_home(home: Path) -> tuple[Any, Path]:
 def bulk_phase(files: list[Path], work: str) -> dict[str, Any]:
     """Child process: ``crimegraph bulk-load`` end to end (its own functions, as the command runs them)."""
     from backend.export.neo4j_admin import run_import, write_bulk_files, writers
-    from graph_model.store.staging import StagingStore, Stored, held_in_memory
+    from graph_model.heap import collection_paused
+    from graph_model.store.staging import StagingStore, Stored
 
     _, home = _bulk_home(Path(work) / "bulk-home")
     folder = Path(work) / "bulk-files"
@@ -328,7 +330,7 @@ def bulk_phase(files: list[Path], work: str) -> dict[str, Any]:
     times: dict[str, float] = {}
 
     def load() -> dict[str, Any]:
-        with held_in_memory():
+        with collection_paused():
             start, cpu = time.perf_counter(), time.process_time()
             staging = StagingStore(default_model())
             (summary,) = ingest_read_apart(staging, [lambda: _records(files)])

@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from graph_model.entities import Edge, Node, validate_edge, validate_node
 from graph_model.errors import CrimegraphError, ValidationError
+from graph_model.heap import fewer_collections
 from graph_model.model import Model
 from graph_model.provenance import Provenance
 from graph_model.store import UpsertResult
@@ -107,32 +108,6 @@ def _jsonable(raw: Any) -> Any:
     if isinstance(raw, bytes):
         return raw.decode("utf-8", errors="replace")
     return raw
-
-
-# A load keeps tens of thousands of objects alive (a batch, the store's memory) and each garbage collection
-# walks them all: building a batch's rows measured 3x slower with the default thresholds. Loads collect
-# cycles less often; the first to start raises the threshold, the last to end puts it back.
-_GC_THRESHOLD = 100_000
-_gc_lock = threading.Lock()
-_gc_loads = 0
-_gc_saved: tuple[int, int, int] = gc.get_threshold()
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    global _gc_loads, _gc_saved
-    with _gc_lock:
-        if _gc_loads == 0:
-            _gc_saved = gc.get_threshold()
-            gc.set_threshold(max(_gc_saved[0], _GC_THRESHOLD), _gc_saved[1], _gc_saved[2])
-        _gc_loads += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_loads -= 1
-            if _gc_loads == 0:
-                gc.set_threshold(*_gc_saved)
 
 
 class RecordChecker:

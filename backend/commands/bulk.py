@@ -14,8 +14,9 @@ import typer
 from backend.console import analyst, app, console, out, parse_tlp, run
 from backend.export.neo4j_admin import admin_command, run_import, write_bulk_files, writers
 from graph_model.errors import InvalidArgument
+from graph_model.heap import collection_paused
 from graph_model.model import default_model
-from graph_model.store.staging import StagingStore, Stored, held_in_memory
+from graph_model.store.staging import StagingStore, Stored
 from graph_model.writes import NAMESPACE, now_iso
 from loaders import FORMATS, IngestSummary, LoadContext, reader
 from loaders.ingest import ReadFailed, ingest_read_apart
@@ -53,7 +54,7 @@ def bulk_load(
     """
 
     def body() -> None:
-        with held_in_memory():
+        with collection_paused():  # what the load holds stays alive to the end and holds no cycles
             load()
 
     def load() -> None:

@@ -24,8 +24,8 @@ from backend.commands.scope_options import (
     make_scope,
 )
 from backend.console import app, console, opened_store, out, read_clearance, run
-from backend.views.heap import collection_paused
 from graph_model.errors import InvalidArgument
+from graph_model.heap import collection_paused
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 from queries.disruption.centrality import allow_forked_workers

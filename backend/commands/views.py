@@ -30,11 +30,11 @@ from backend.views.build import (
     plan_clearance,
     plan_view,
 )
-from backend.views.heap import paused
 from backend.views.identity import identity_view
 from backend.views.render import View, ViewOptions, render
 from backend.views.shaping import AGGREGATE_BY
 from graph_model.errors import InvalidArgument
+from graph_model.heap import paused
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 from queries.results import Plan

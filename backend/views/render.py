@@ -18,10 +18,10 @@ import networkx as nx
 from pyvis.network import Network as PyvisNetwork
 
 from backend.views import transfers
-from backend.views.heap import collection_paused
 from backend.views.page import Page, page
 from backend.views.shaping import AGGREGATE, GROUP, MORE, aggregate, collapse_hubs, more_key, positions
 from backend.views.transfers import merge_transfers
+from graph_model.heap import collection_paused
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store.base import PROVENANCE_ATTRIBUTES

@@ -35,12 +35,12 @@ from backend.views.build import (
     plan_view,
     saved_keys,
 )
-from backend.views.heap import paused
 from backend.views.identity import identity_view, pair_path
 from backend.views.page import VIS_PATH, Page, candidates_page, choose_page, vis_script
 from backend.views.render import View, ViewOptions, render, view_data
 from backend.views.shaping import AGGREGATE_BY
 from graph_model.errors import CrimegraphError, InvalidArgument, LimitExceeded
+from graph_model.heap import paused
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 from queries.identify.candidates import DEFAULT_MIN_SCORE, identify

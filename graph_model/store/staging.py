@@ -9,9 +9,8 @@ waiting for an endpoint - is exactly what a store loaded with the same records w
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 
 from graph_model.entities import Edge, Node, layered_edge, layered_node, validate_edge, validate_node
@@ -153,20 +152,6 @@ class _Tx:
             self.stored.pending[edge.key] = edge
             self.waiting_at.setdefault(edge.source, set()).add(edge.key)
             self.waiting_at.setdefault(edge.target, set()).add(edge.key)
-
-
-@contextmanager
-def held_in_memory() -> Iterator[None]:
-    """No cyclic garbage collection while a bulk load is held in memory: what it builds stays alive to the
-    end and holds no cycles, yet each collection would walk all of it (millions of objects; measured 20 %
-    of the load's time at size M), and forked writers would copy every page a collection touched."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class StagingStore:

@@ -18,8 +18,9 @@ from backend.export.neo4j_admin import (
     writers,
 )
 from graph_model.errors import InvalidArgument
+from graph_model.heap import collection_paused
 from graph_model.model import Model
-from graph_model.store.staging import StagingStore, held_in_memory
+from graph_model.store.staging import StagingStore
 from loaders import LoadContext, ingest, reader
 from loaders.generate import generate
 
@@ -51,7 +52,7 @@ def test_forked_writers_write_what_one_writer_writes(
 ) -> None:
     one = write_import_folder(tmp_path / "one", staged.model, staged.stored)
     (tmp_path / "bulk").mkdir()
-    with held_in_memory():
+    with collection_paused():
         many = write_bulk_files(tmp_path / "bulk", staged.model, staged.stored, workers=workers)
     if workers > 1:  # the big types came in parts
         assert "relationships-TRANSFERRED.2.csv" in many.relationships
