@@ -353,11 +353,6 @@ class GraphStore(abc.ABC):
         (``graph_model.views``)."""
 
     @abc.abstractmethod
-    def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
-        """Visible edges of ``types`` touching ``keys`` (either direction) whose both ends are visible, as
-        the caller sees them."""
-
-    @abc.abstractmethod
     def links(
         self,
         keys: Sequence[str],
@@ -661,30 +656,33 @@ class GraphStore(abc.ABC):
             node = found.get(key) if key else None
             if key and node is not None and (seed == key or seed in node.ids):
                 result.nodes[key] = node
+        # The walk reads the links alone (keys, types, ends and their kinds); the records of the entities
+        # and edges it keeps are read once at the end, not those of every edge of every frontier.
+        order = dict.fromkeys(result.nodes)
+        kept: dict[str, Link] = {}
         frontier = sorted(result.nodes)
         for _ in range(depth):
             if not frontier or result.truncated:
                 break
-            edges = sorted(self._expand(frontier, clearance, types), key=lambda e: e.key)
-            if window:
-                edges = [e for e in edges if window.admits(e.prov.first_seen, e.prov.last_seen)]
-            others = {e.target if e.source in result.nodes else e.source for e in edges}
-            fetched = self._nodes(sorted(others - result.nodes.keys()), clearance)
             nxt: list[str] = []
-            for edge in edges:
-                for end in (edge.source, edge.target):
-                    if end in result.nodes or end not in fetched:
+            for link in self.links(frontier, clearance=clearance, types=types, window=window):
+                for end, kind in ((link.source, link.source_kind), (link.target, link.target_kind)):
+                    if end in order or (allowed is not None and kind not in allowed):
                         continue
-                    if allowed is not None and fetched[end].kind not in allowed:
-                        continue
-                    if len(result.nodes) >= limit:
+                    if len(order) >= limit:
                         result.truncated = True
                         break
-                    result.nodes[end] = fetched[end]
+                    order[end] = None
                     nxt.append(end)
-                if edge.source in result.nodes and edge.target in result.nodes:
-                    result.edges[edge.key] = edge
+                if link.source in order and link.target in order:
+                    kept.setdefault(link.key, link)
             frontier = sorted(nxt)
+        fetched = self._nodes(sorted(order.keys() - result.nodes.keys()), clearance)
+        result.nodes.update((key, fetched[key]) for key in order if key in fetched)
+        records = self.edges(list(kept.values()), clearance=clearance)
+        result.edges = {
+            edge.key: edge for edge in records if edge.source in result.nodes and edge.target in result.nodes
+        }
         return result
 
     def subgraph(

@@ -382,16 +382,6 @@ def merge_pending() -> str:
     )
 
 
-def expand() -> str:
-    """Visible relationships of the given types touching the given entities, both ends visible."""
-    return (
-        f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}})-[r]-(b:{ENTITY}) "
-        "WHERE type(r) IN $types AND r.tlp_rank <= $clearance AND a.tlp_rank <= $clearance "
-        "AND b.tlp_rank <= $clearance WITH DISTINCT r "
-        f"RETURN startNode(r).key AS source, endNode(r).key AS target, {EDGE_COLUMNS}"
-    )
-
-
 def _seen(which: str) -> str:
     """``r``'s first or last seen date as the caller sees it: a relationship with sources at several
     levels keeps, for each clearance, the date of the levels within it (``codec.seen_by``; '' for none),

@@ -503,24 +503,6 @@ class EmbeddedStore(GraphStore):
         stored = _Tx(self, self.conn).fetch_edges(keys).values()
         return [v for e in stored if (v := edge_view(e, clearance)) is not None]
 
-    def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
-        found: set[str] = set()
-        for key in keys:
-            if key not in self.index:
-                continue
-            for src, dst, ekey, data in (
-                *self.index.out_edges(key, keys=True, data=True),
-                *self.index.in_edges(key, keys=True, data=True),
-            ):
-                if (
-                    data["type"] in types
-                    and data["rank"] <= clearance
-                    and self._visible(src, clearance)
-                    and self._visible(dst, clearance)
-                ):
-                    found.add(ekey)
-        return self._edges(sorted(found), clearance)
-
     def links(
         self,
         keys: Sequence[str],

@@ -490,12 +490,6 @@ class Neo4jStore(GraphStore):
         rows = self._gather(cypher.fetch_nodes(), ("p",), keys=list(keys), clearance=int(clearance))
         return _node_views((r["p"] for r in rows), clearance)
 
-    def _expand(self, keys: Sequence[str], clearance: TLP, types: frozenset[str]) -> list[Edge]:
-        rows = self._gather(
-            cypher.expand(), EDGE_ROW, keys=list(keys), types=sorted(types), clearance=int(clearance)
-        )
-        return _edge_views(rows, clearance)
-
     def links(
         self,
         keys: Sequence[str],
