@@ -23,8 +23,7 @@ and selected (the first search, which may warm the server's index, and the media
 
 ``--served-store PATH`` runs the served searches (and expand) on an existing store instead of the demo, e.g.
 M (10,000 actors) for "search answer in the page at M"; ``--then-store PATH`` does so after the demo's
-figures,
-in the same run; ``--no-files`` skips the file views.
+figures, in the same run; ``--no-files`` skips the file views.
 
 The served pages are opened as a browser opens them, its HTTP cache on (a served page loads vis-network from
 the server by its hash, cached across views); every request is recorded and one leaving the server fails the
