@@ -318,16 +318,21 @@ def _closed_by_triangles(ix: Any, excess: Any) -> Any:
     triangle's edge), from igraph's triangle list; ``None`` past :data:`TRIANGLES_MAX` triangles."""
     import numpy as np
 
-    from queries.disruption.measures import native_without
+    from queries.disruption.measures import index_arrays, native_without
 
     n = len(ix)
     if ix.native is None:
         native_without(ix, bytearray(n))
-    triples = sum(d * (d - 1) // 2 for d in ix.native.degree())
-    if not triples:
-        return np.zeros(n, dtype=np.int64)
-    if ix.native.transitivity_undirected() * triples / 3 > TRIANGLES_MAX:  # 3 x triangles / triples
-        return None
+    source, target = index_arrays(ix)
+    degree = np.bincount(source, minlength=n)
+    # at most as many triangles as pairs of "higher" neighbours (by degree, then index): each triangle is
+    # one such pair at its lowest corner; past the cap, igraph's count decides
+    higher = (degree[target] > degree[source]) | ((degree[target] == degree[source]) & (target > source))
+    out = np.bincount(source[higher], minlength=n).astype(np.int64)
+    if int((out * (out - 1) // 2).sum()) > TRIANGLES_MAX:
+        triples = int((degree.astype(np.int64) * (degree - 1) // 2).sum())
+        if ix.native.transitivity_undirected() * triples / 3 > TRIANGLES_MAX:  # 3 x triangles / triples
+            return None
     found = ix.native.list_triangles()
     if not found:
         return np.zeros(n, dtype=np.int64)

@@ -294,7 +294,8 @@ def _communities(ix: Indexed, seed: int) -> Any:
     else:
         import igraph
 
-        if all(str(v) == k for v, k in zip(ix.nodes, keys, strict=True)):
+        in_order = all(str(v) == k for v, k in zip(ix.nodes, keys, strict=True))
+        if in_order:
             # nodes already in key order (as the stores' graphs are): the index's edges are in key order
             if ix.native is None:
                 native_without(ix, bytearray(len(ix)))
@@ -310,6 +311,17 @@ def _communities(ix: Indexed, seed: int) -> Any:
             labels = native.community_multilevel().membership
         finally:
             igraph.set_random_number_generator(random)
+        if len(position) == len(keys):  # distinct keys: a community's smallest key is its first place
+            label = np.asarray(labels, dtype=np.int64)
+            found, first, size = np.unique(label, return_index=True, return_counts=True)
+            place = np.empty(int(found.max()) + 1 if len(found) else 0, dtype=np.int64)
+            place[found[np.lexsort((first, -size))]] = np.arange(len(found))
+            where = (
+                np.arange(len(keys))
+                if in_order
+                else np.fromiter((position[str(v)] for v in ix.nodes), dtype=np.int64, count=len(ix))
+            )
+            return place[label][where]
         members: dict[int, list[str]] = {}
         for i, c in enumerate(labels):
             members.setdefault(c, []).append(keys[i])

@@ -204,3 +204,38 @@ print("same")
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
     )
     assert done.stdout.strip() == "same"
+
+
+def _communities_before(ix: Indexed, seed: int) -> list[int]:
+    """Session 10's igraph branch of ``scores._communities``, the reference of the vectorised one."""
+    import igraph
+
+    keys = sorted(str(v) for v in ix.nodes)
+    position = {k: i for i, k in enumerate(keys)}
+    at = [position[str(v)] for v in ix.nodes]
+    edges = sorted({(min(at[v], at[w]), max(at[v], at[w])) for v in range(len(ix)) for w in ix.adj[v]})
+    igraph.set_random_number_generator(random.Random(seed))
+    try:
+        labels = igraph.Graph(n=len(keys), edges=edges).community_multilevel().membership
+    finally:
+        igraph.set_random_number_generator(random)
+    members: dict[int, list[str]] = {}
+    for i, c in enumerate(labels):
+        members.setdefault(c, []).append(keys[i])
+    groups = sorted(members.values(), key=lambda m: (-len(m), m[0]))
+    community_of = {key: c for c, group in enumerate(groups) for key in group}
+    return [community_of[str(v)] for v in ix.nodes]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(6, 80), st.integers(0, 200), st.integers(0, 10_000), st.booleans())
+def test_igraph_communities_are_numbered_as_before(n: int, m: int, seed: int, named: bool) -> None:
+    # integer nodes are not in key order ("10" < "2"); named ones are, as the stores' graphs
+    graph = nx.gnm_random_graph(n, m, seed=seed)
+    if named:
+        graph = nx.relabel_nodes(graph, lambda v: f"n{v:03d}")
+        graph = nx.Graph(sorted(graph.edges)) if graph.number_of_edges() else graph
+        graph.add_nodes_from(sorted(f"n{v:03d}" for v in range(n)))
+    ix = Indexed.of(graph)
+    with branches(True):
+        assert scores._communities(ix, seed).tolist() == _communities_before(ix, seed)
