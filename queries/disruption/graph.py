@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from itertools import chain
-from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -203,7 +201,12 @@ def arrays_of(
     keys = list(rows)
     index = {key: i for i, key in enumerate(keys)}
     edges = edges if isinstance(edges, list) else list(edges)
-    if not all(map(index.__contains__, chain(map(itemgetter(0), edges), map(itemgetter(1), edges)))):
+    count = len(edges)
+    ends: tuple[Any, ...] = tuple(zip(*edges, strict=True)) if edges else ((), (), (), ())
+    try:  # every edge's ends among the read nodes, as the stores read them: mapped in one pass
+        source = np.fromiter(map(index.__getitem__, ends[0]), dtype=np.int64, count=count)
+        target = np.fromiter(map(index.__getitem__, ends[1]), dtype=np.int64, count=count)
+    except KeyError:
         # an edge's end that is no read node: added as build_disruption_graph adds it (not through a
         # self-loop, which it skips)
         edges = [edge for edge in edges if edge[0] != edge[1]]
@@ -212,12 +215,13 @@ def arrays_of(
                 if end not in index:
                     index[end] = len(keys)
                     keys.append(end)
-    count = len(edges)
-    kinds = sorted(set(map(itemgetter(2), edges)))
+        count = len(edges)
+        ends = tuple(zip(*edges, strict=True)) if edges else ((), (), (), ())
+        source = np.fromiter(map(index.__getitem__, ends[0]), dtype=np.int64, count=count)
+        target = np.fromiter(map(index.__getitem__, ends[1]), dtype=np.int64, count=count)
+    kinds = sorted(set(ends[2]))
     codes = {kind: c for c, kind in enumerate(kinds)}
-    code = np.fromiter(map(codes.__getitem__, map(itemgetter(2), edges)), dtype=np.int32, count=count)
-    source = np.fromiter(map(index.__getitem__, map(itemgetter(0), edges)), dtype=np.int64, count=count)
-    target = np.fromiter(map(index.__getitem__, map(itemgetter(1), edges)), dtype=np.int64, count=count)
+    code = np.fromiter(map(codes.__getitem__, ends[2]), dtype=np.int32, count=count)
     keep = source != target  # self-loops are no ties
     source, target, code = source[keep], target[keep], code[keep]
     n = len(keys)
