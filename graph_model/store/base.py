@@ -222,29 +222,22 @@ def _provenance(prov: Provenance) -> dict[str, Any]:
     }
 
 
-def node_attributes(node: Node) -> dict[str, Any]:
-    attrs = {"kind": node.kind, "type": node.type, "name": node.name, **_provenance(node.prov)}
-    stated = stated_text(node)
-    if stated is not None:
-        attrs["stated"] = stated
-    marked = marked_text(node)
-    if marked is not None:
-        attrs["marked"] = marked
-    attrs.update(node.props)
+def _statements(item: Node | Edge) -> dict[str, Any]:
+    """An item's provenance, then ``stated`` and ``marked`` where it has them (before its properties)."""
+    attrs = _provenance(item.prov)
+    for name, text in (("stated", stated_text(item)), ("marked", marked_text(item))):
+        if text is not None:
+            attrs[name] = text
     return attrs
+
+
+def node_attributes(node: Node) -> dict[str, Any]:
+    return {"kind": node.kind, "type": node.type, "name": node.name, **_statements(node), **node.props}
 
 
 def edge_attributes(edge: Edge) -> dict[str, Any]:
     """What :func:`to_networkx` puts on an edge: its type, provenance, ``stated``, ``marked``, properties."""
-    attrs = {"type": edge.type, **_provenance(edge.prov)}
-    stated = stated_text(edge)
-    if stated is not None:
-        attrs["stated"] = stated
-    marked = marked_text(edge)
-    if marked is not None:
-        attrs["marked"] = marked
-    attrs.update(edge.props)
-    return attrs
+    return {"type": edge.type, **_statements(edge), **edge.props}
 
 
 def to_networkx(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph:

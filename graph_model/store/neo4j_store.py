@@ -98,6 +98,20 @@ def _edge(record: Mapping[str, Any]) -> Edge:
     )
 
 
+def _link(r: Mapping[str, Any]) -> Link:
+    """The Link of a row with the columns ``ref``, ``type``, ``source``, ``target``, ``source_kind``,
+    ``target_kind`` and ``discriminator``."""
+    return Link(
+        edge_key(r["type"], r["source"], r["target"], r["discriminator"]),
+        r["type"],
+        r["source"],
+        r["target"],
+        r["source_kind"],
+        r["target_kind"],
+        r["ref"],
+    )
+
+
 def _listed(value: Any) -> Any:
     """A stored property as a record holds it (``codec``: lists sorted)."""
     return sorted(value) if isinstance(value, list) else value
@@ -509,21 +523,7 @@ class Neo4jStore(GraphStore):
             until=window.until if window else None,
             undated=window.include_undated if window else True,
         )
-        found = {
-            link.key: link
-            for link in (
-                Link(
-                    edge_key(r["type"], r["source"], r["target"], r["discriminator"]),
-                    r["type"],
-                    r["source"],
-                    r["target"],
-                    r["source_kind"],
-                    r["target_kind"],
-                    r["ref"],
-                )
-                for r in rows
-            )
-        }
+        found = {link.key: link for link in map(_link, rows)}
         return [found[k] for k in sorted(found)]
 
     def near(
@@ -709,16 +709,7 @@ class Neo4jStore(GraphStore):
         )
         page: list[Facts | None] = []
         for r in rows:
-            link = Link(
-                edge_key(r["type"], r["source"], r["target"], r["discriminator"]),
-                r["type"],
-                r["source"],
-                r["target"],
-                r["source_kind"],
-                r["target_kind"],
-                r["ref"],
-            )
-            page.append(self._fact(link, r, names, clearance))
+            page.append(self._fact(_link(r), r, names, clearance))
         kept = [fact for fact in page if fact is not None]
         ends_seen = [r["end"] for r in rows if r["end"] not in reached]
         more = max(ends_seen) if rows and rows[0]["more"] and ends_seen else None
