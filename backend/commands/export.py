@@ -71,8 +71,9 @@ def export_command(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print what was written as JSON.")] = False,
 ) -> None:
-    """Export the visible graph of a scope as STIX 2.1, GEXF, GraphML or CSV tables, or the whole store
-    (what the clearance may see) as the files `neo4j-admin database import full` builds a database from."""
+    """Export the visible graph of a scope as STIX 2.1, a MISP event, MISP's STIX 2.1 (for MISP's STIX
+    import), GEXF, GraphML or CSV tables, or the whole store (what the clearance may see) as the files
+    `neo4j-admin database import full` builds a database from."""
     if fmt.lower() == NEO4J_ADMIN:
         scoped = keys or community or kinds or edge_set or since or until or aggregate
         run(lambda: _neo4j_admin(output, clearance, force, as_json, bool(scoped)))

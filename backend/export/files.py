@@ -53,6 +53,8 @@ FORMATS = {
     "graphml": Format("graphml", "application/graphml+xml", ".graphml"),
     "csv": Format("csv", "application/zip", ".zip"),
     "misp": Format("misp", "application/json", ".misp.json"),
+    # MISP's own STIX 2.1 dialect of the MISP export, made by misp-stix: what MISP's STIX import keeps whole.
+    "misp-stix": Format("misp-stix", "application/stix+json;version=2.1", ".misp.stix.json"),
 }
 
 
@@ -100,6 +102,10 @@ def export(store: GraphStore, clearance: TLP, scope: Scope, fmt: str, *, aggrega
         from backend.export import misp  # PyMISP is imported only when a MISP export is asked for
 
         files = {"export.misp.json": misp.dumps(graph, clearance)}
+    elif found.name == "misp-stix":
+        from backend.export import misp
+
+        files = {"export.misp.stix.json": misp.stix_dumps(graph, clearance)}
     else:
         files = csv_export.tables(graph, store.model)
     return Exported(files, graph.number_of_nodes(), graph.number_of_edges(), len(left_out))

@@ -11,6 +11,13 @@ carries its TLP (the most restrictive of what it carries) and amount where it ha
 value at the node's lowest level, a name only higher sources give at theirs), the event the highest of
 all. Each object's comment names its crimegraph key; ids are UUIDv5 of the keys, so exporting the same
 graph twice gives the same event.
+
+:func:`stix_dumps` writes MISP's own STIX 2.1 for that event (its dialect, made by misp-stix's MISP to STIX
+converter), the file to hand to a MISP partner who imports STIX: misp-stix reads it back with its parser for
+MISP-made bundles and keeps every object, wallet and link. misp-stix keeps one reference per (source, type,
+target), so that file writes each transfer as a ``cryptocurrency-transaction`` object (amount, asset, time,
+transaction id) that its source wallet ``sends`` and that ``sends-to`` its target wallet: parallel
+transfers between two wallets stay apart.
 """
 
 from __future__ import annotations
@@ -20,12 +27,13 @@ import uuid
 from typing import Any
 
 import networkx as nx
-from pymisp import MISPEvent, MISPObject
+from pymisp import MISPEvent, MISPObject, MISPOrganisation
 
 from backend.export.stix_objects import NAMESPACE
 from graph_model.entities import NAME
 from graph_model.provenance import TLP
 from graph_model.store.base import read_marks
+from loaders.stix_crimegraph import CREATOR
 
 # (kind, type) or kind -> (MISP object template, its attribute naming the value).
 OBJECTS: dict[tuple[str, str] | str, tuple[str, str]] = {
@@ -103,8 +111,31 @@ def _object(key: str, attrs: dict[str, Any]) -> MISPObject:
     return obj
 
 
-def event(graph: nx.MultiDiGraph, clearance: TLP) -> MISPEvent:
-    """The graph as one MISP event (see the module docstring)."""
+def _transaction(key: str, data: dict[str, Any], level: TLP) -> MISPObject:
+    """A transfer as MISP's ``cryptocurrency-transaction`` object, tagged at the transfer's level."""
+    tags = [_tlp_tag(level)]
+    obj = MISPObject("cryptocurrency-transaction", standalone=False)
+    if data.get("tx_id") is not None:
+        obj.add_attribute("transaction-number", str(data["tx_id"]), Tag=tags)
+    if data.get("time") is not None:
+        obj.add_attribute("time", str(data["time"]), Tag=tags)
+    if data.get("amount") is not None:
+        obj.add_attribute("value", float(data["amount"]), Tag=tags)
+    if data.get("asset") is not None:
+        obj.add_attribute("symbol", str(data["asset"]).upper(), Tag=tags)
+    if data.get("amount_usd") is not None:
+        obj.add_attribute("value_USD", float(data["amount_usd"]), Tag=tags)
+    obj.uuid = _uuid(f"edge\n{key}")
+    for attribute in obj.attributes:
+        attribute.uuid = _uuid(f"edge\n{key}\n{attribute.object_relation}")
+    rest = {n: data[n] for n in ("output_index", "confidence") if data.get(n) is not None}
+    obj.comment = f"crimegraph link: {key}" + (f" {json.dumps(rest, sort_keys=True)}" if rest else "")
+    return obj
+
+
+def event(graph: nx.MultiDiGraph, clearance: TLP, *, transfers_as_objects: bool = False) -> MISPEvent:
+    """The graph as one MISP event (see the module docstring); ``transfers_as_objects``: each transfer a
+    ``cryptocurrency-transaction`` object between its wallets rather than one reference (for misp-stix)."""
     made = MISPEvent()
     made.info = (
         f"crimegraph export: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} links, "
@@ -117,6 +148,7 @@ def event(graph: nx.MultiDiGraph, clearance: TLP) -> MISPEvent:
     for key, attrs in sorted(graph.nodes(data=True)):
         objects[key] = _object(key, attrs)
         levels.append(TLP.parse(attrs["tlp"]))
+    transactions: list[MISPObject] = []
     for source, target, key, data in sorted(graph.edges(keys=True, data=True), key=lambda e: e[2]):
         level = TLP.parse(data["tlp"])
         levels.append(level)
@@ -124,12 +156,20 @@ def event(graph: nx.MultiDiGraph, clearance: TLP) -> MISPEvent:
         for name in ("amount", "asset", "time", "tx_id", "relation", "confidence"):
             if data.get(name) is not None:
                 note[name] = data[name]
+        if transfers_as_objects and data["type"] == "TRANSFERRED":
+            made_tx = _transaction(key, data, level)
+            transactions.append(made_tx)
+            sends = objects[source].add_reference(made_tx.uuid, "sends", json.dumps(note, sort_keys=True))
+            sends.uuid = _uuid(f"edge\n{key}\nsends")
+            sends_to = made_tx.add_reference(objects[target].uuid, "sends-to")
+            sends_to.uuid = _uuid(f"edge\n{key}\nsends-to")
+            continue
         relation = str(data.get("relation") or data["type"].lower().replace("_", "-"))
         made_ref = objects[source].add_reference(
             objects[target].uuid, relation, json.dumps(note, sort_keys=True)
         )
         made_ref.uuid = _uuid(f"edge\n{key}")
-    for obj in objects.values():
+    for obj in [*objects.values(), *transactions]:
         made.add_object(obj)
     made.add_tag(_tlp_tag(max(levels)))
     return made
@@ -138,3 +178,39 @@ def event(graph: nx.MultiDiGraph, clearance: TLP) -> MISPEvent:
 def dumps(graph: nx.MultiDiGraph, clearance: TLP) -> bytes:
     """The event as MISP's JSON (``{"Event": …}``), as PyMISP writes it."""
     return json.dumps({"Event": json.loads(event(graph, clearance).to_json())}, indent=1).encode("utf-8")
+
+
+def stix_bundle(graph: nx.MultiDiGraph, clearance: TLP) -> dict[str, Any]:
+    """The event (transfers as objects) in MISP's STIX 2.1, as misp-stix's MISP to STIX converter writes it,
+    created by crimegraph's identity (the event's creator organisation)."""
+    from misp_stix_converter import MISPtoSTIX21Parser  # imported only when this file is asked for
+
+    made = event(graph, clearance, transfers_as_objects=True)
+    creator = MISPOrganisation()
+    creator.from_dict(name="crimegraph", uuid=CREATOR.partition("--")[2])
+    made.Orgc = creator
+    parser = MISPtoSTIX21Parser()
+    parser.parse_misp_event(json.loads(made.to_json()))
+    bundle: dict[str, Any] = json.loads(parser.bundle.serialize())
+    # misp-stix converts a ``person`` object without a name (a handle) to an identity, fails (an identity
+    # needs a name) and writes it as its own ``x-misp-object`` instead, with its relationships written a
+    # second time: the first ones name the identity it never wrote. They are left out, as is any object
+    # written twice.
+    ids = {obj["id"] for obj in bundle["objects"]}
+    kept: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for obj in bundle["objects"]:
+        dangling = obj["type"] == "relationship" and not {obj["source_ref"], obj["target_ref"]} <= ids
+        if not dangling and obj["id"] not in seen:
+            seen.add(obj["id"])
+            kept.append(obj)
+    for obj in kept:
+        if "object_refs" in obj:
+            obj["object_refs"] = list(dict.fromkeys(ref for ref in obj["object_refs"] if ref in seen))
+    bundle["objects"] = kept
+    return bundle
+
+
+def stix_dumps(graph: nx.MultiDiGraph, clearance: TLP) -> bytes:
+    """:func:`stix_bundle` as JSON."""
+    return json.dumps(stix_bundle(graph, clearance), indent=1).encode("utf-8")

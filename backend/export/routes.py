@@ -69,7 +69,8 @@ async def export_file(
         bool, Query(description="gexf/graphml: parallel transfers between two wallets as one edge.")
     ] = False,
 ) -> Response:
-    """The visible graph of a scope as ``stix``, ``gexf``, ``graphml`` or ``csv`` (a zip of the tables)."""
+    """The visible graph of a scope as ``stix``, ``misp``, ``misp-stix``, ``gexf``, ``graphml`` or ``csv`` (a
+    zip of the tables)."""
     found = check_format(fmt)
     level = _clearance(caller, clearance)
     scope = Scope(

@@ -25,7 +25,8 @@ def _store(tmp_path: Path, model: Model) -> str:
 
 def test_export_every_format(tmp_path: Path, model: Model) -> None:
     location = _store(tmp_path, model)
-    for fmt, name in [("stix", "x.json"), ("gexf", "x.gexf"), ("graphml", "x.graphml"), ("csv", "x.zip")]:
+    formats = [("stix", "x.json"), ("gexf", "x.gexf"), ("graphml", "x.graphml"), ("csv", "x.zip")]
+    for fmt, name in [*formats, ("misp-stix", "x.misp.stix.json")]:
         result = crimegraph(
             "--store", location, "export", fmt, "-o", str(tmp_path / name), "--clearance", "GREEN", "--json"
         )
@@ -34,6 +35,12 @@ def test_export_every_format(tmp_path: Path, model: Model) -> None:
         assert summary["clearance"] == "GREEN" and summary["nodes"] == 9
         assert b"bassterlord" not in (tmp_path / name).read_bytes()
     assert json.loads((tmp_path / "x.json").read_text())["type"] == "bundle"
+    # MISP's STIX dialect at GREEN: marked CLEAR or GREEN only (TLP 2.0 or 1.0 marking definitions).
+    misp_made = json.loads((tmp_path / "x.misp.stix.json").read_text())["objects"]
+    low = {"94868c89-83c2-464b-929b-a1a8aa3c8487", "bab4a63c-aed9-4cf5-a766-dfca5abac2bb"}
+    low |= {"613f2e26-407d-48c7-9eca-b8e91df99dc9", "34098fce-860f-48ae-8e50-ebd3cc5e41da"}
+    marked = {m for o in misp_made for m in o.get("object_marking_refs", [])}
+    assert marked and {m.partition("--")[2] for m in marked} <= low
     assert nx.read_graphml(tmp_path / "x.graphml").number_of_nodes() == 9
     names = zipfile.ZipFile(io.BytesIO((tmp_path / "x.zip").read_bytes())).namelist()
     assert "datasets.json" in names and "cases/01-actors.csv" in names

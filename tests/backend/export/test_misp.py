@@ -98,3 +98,65 @@ def test_misp_stix_keeps_every_relationship_it_can_keep(model: Model, tmp_path: 
     assert expected and set(expected) <= kept
     assert len(kept) >= len(set(expected))
     store.close()
+
+
+def test_misp_stix_import_keeps_every_object_wallet_and_link(model: Model, tmp_path: Path) -> None:
+    """``export misp-stix`` is MISP's own STIX dialect, made by misp-stix from the MISP export: misp-stix's
+    STIX import recognises it as MISP-made, reads it with its parser for MISP's bundles and gives back every
+    node as its MISP object (every wallet with its address), every link as an object reference, and every
+    transfer as a ``cryptocurrency-transaction`` object (with its amount and transaction id) that its
+    source wallet ``sends`` and that ``sends-to`` its target wallet - parallel transfers between two
+    wallets stay apart. Everything is created by crimegraph's identity."""
+    from misp_stix_converter import stix_2_to_misp
+
+    from backend.export.files import export, single_file
+    from loaders.stix_crimegraph import CREATOR
+
+    store = _demo(model, tmp_path)
+    graph = export_graph(store, TLP.RED, Scope())
+    path = tmp_path / "demo.misp.stix.json"
+    path.write_bytes(single_file(export(store, TLP.RED, Scope(), "misp-stix")))
+    bundle = json.loads(path.read_bytes())
+    assert {o["id"] for o in bundle["objects"] if o["type"] == "identity" and o["name"] == "crimegraph"} == {
+        CREATOR
+    }
+    assert {o.get("created_by_ref") for o in bundle["objects"]} == {CREATOR, None}  # (SCOs have none)
+    (grouping,) = [o for o in bundle["objects"] if o["type"] == "grouping"]
+    assert grouping["created_by_ref"] == CREATOR and grouping["name"].startswith("crimegraph export: ")
+    result = stix_2_to_misp(path, output_dir=tmp_path / "misp", single_event=True)
+    assert result.get("success") == 1 and not result.get("errors"), result
+    event = MISPEvent()
+    event.load_file(str(result["results"][0]))
+    objects = {o.uuid: o for o in event.objects}
+    transfers = [
+        (u, v, k, d) for u, v, k, d in graph.edges(keys=True, data=True) if d["type"] == "TRANSFERRED"
+    ]
+    pairs = {(u, v) for u, v, *_ in transfers}
+    assert len(transfers) > len(pairs) > 100  # the demo has parallel transfers between the same wallets
+    assert len(objects) == len(event.objects) == graph.number_of_nodes() + len(transfers)
+    wallets = {k for k, a in graph.nodes(data=True) if a["kind"] == "Wallet"}
+    for key in wallets:
+        found = objects[misp._uuid(key)]
+        assert found.name in WALLET_OBJECTS
+        assert {a.value for a in found.attributes} >= {key.partition(":")[2]}
+    references = {
+        (o.uuid, r.referenced_uuid, r.relationship_type) for o in event.objects for r in o.references
+    }
+    assert sum(len(o.references) for o in event.objects) == len(references)
+    assert len(references) == graph.number_of_edges() + len(transfers)
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        ends = misp._uuid(source), misp._uuid(target)
+        if data["type"] == "TRANSFERRED":
+            made = objects[misp._uuid(f"edge\n{key}")]
+            assert made.name == "cryptocurrency-transaction"
+            assert (ends[0], made.uuid, "sends") in references and (
+                made.uuid,
+                ends[1],
+                "sends-to",
+            ) in references
+            values = {a.object_relation: a.value for a in made.attributes}
+            assert values["transaction-number"] == data["tx_id"]
+            assert float(values["value"]) == data["amount"]
+        else:
+            assert (*ends, data["type"].lower().replace("_", "-")) in references
+    store.close()
