@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import sqlite3
 import threading
 import time
@@ -50,10 +51,10 @@ from graph_model.store.memory import NODE_LIMIT
 from graph_model.store.staging import Stored
 from graph_model.views import edge_view, floor, node_view
 
-# Entities with this many neighbours or more have their neighbour lists remembered for near(), at most
-# HUB_CACHE_SIZE of them: the same exchanges and hosters turn up in neighbourhood after neighbourhood.
-HUB_CACHE_DEGREE = 1000
-HUB_CACHE_SIZE = 512
+# Hubs (entities with more neighbours than a walk shows) have their counts and first neighbours remembered
+# for near(), at most this many names in all: the same exchanges and hosters turn up in neighbourhood after
+# neighbourhood.
+HUB_CACHE_NAMES = 1_000_000
 # Bumped when the file layout changes; an older file is refused with a clear message.
 # 3: tlp_rank is the lowest marking among sources, levels kept per marking; 4: STIX observations and
 # containers (indicators, observed-data, reports, notes, observables' ids) keyed by their whole STIX id;
@@ -120,6 +121,10 @@ def fts_query(text: str) -> str | None:
     """Every word must match, as a prefix; quoted so user text is never FTS syntax."""
     tokens = words(text)
     return " ".join(f'"{w}"*' for w in tokens) if tokens else None
+
+
+def _first(item: tuple[str, bool, dict[str, Any]]) -> str:
+    return item[0]
 
 
 def _neighbours(
@@ -354,8 +359,10 @@ class EmbeddedStore(GraphStore):
         # The topology index is built on first read, not on open: a load never pays for it.
         self._index: nx.MultiDiGraph | None = None
         self._index_version = -1
-        # Hubs' sorted neighbours by (key, clearance, types, kinds), valid for one index (see near).
-        self._hubs: dict[tuple[str, int, frozenset[str], frozenset[str] | None], list[str]] = {}
+        # Hubs' neighbour counts and first neighbours by (key, cap) for a caller who sees everything, by
+        # (key, cap, clearance, types, kinds) for the others; valid for one index (see _shown).
+        self._hubs: dict[tuple[Any, ...], tuple[int, list[str]]] = {}
+        self._hubs_held = 0  # names held in _hubs
         self._hubs_of: nx.MultiDiGraph | None = None
         # Nodes this connection last read or wrote, by key: batches naming the same hubs again and again
         # resolve them without decoding their rows. Valid while no other connection writes the graph.
@@ -461,6 +468,7 @@ class EmbeddedStore(GraphStore):
         self._known.update((n.key, n) for n in tx.nodes_written)
         # The index changes only once the batch is durable, so readers never see half a batch.
         self._hubs.clear()
+        self._hubs_held = 0
         if self._index is not None and self._index_graph != version:
             self._index = None  # another connection wrote the graph since it was built: build it again
         if self._index is not None:
@@ -564,6 +572,7 @@ class EmbeddedStore(GraphStore):
         nodes = index._node  # the attribute dicts themselves: NodeView lookups cost a third of a walk
         if self._hubs_of is not index:
             self._hubs.clear()  # the index was rebuilt or replaced: counts may have changed
+            self._hubs_held = 0
             self._hubs_of = index
         unfiltered = kinds is None and self._sees_all(index, clearance, types)
         found: dict[str, Near] = {}
@@ -573,28 +582,32 @@ class EmbeddedStore(GraphStore):
             if attrs is None or attrs["rank"] > clearance:
                 continue
             succ, pred = index._succ[key], index._pred[key]
-            names = self._hub_neighbours(index, key, clearance, types, kinds) if cap is not None else None
-            if names is None:
-                around = _neighbours(index, key, clearance, types, kinds, unfiltered)
-                if cap == 0 and not keep:  # a count alone (paths weigh frontiers so): nothing to sort
-                    near.degree = len(around)
-                    continue
-                names = sorted(around)
-            near.degree = len(names)
-            if cap is not None and len(names) > cap:
-                names = sorted({*names[:cap], *(keep & set(names))})
+            near.degree, names = self._shown(index, key, clearance, types, kinds, unfiltered, keep, cap)
+            kind = attrs["kind"]
+            append = near.links.append
             for other in names:
                 far_kind = nodes[other]["kind"]
-                parallel: dict[str, tuple[bool, str]] = {}
-                for outgoing, adjacent in ((True, succ), (False, pred)):
-                    for ekey, data in adjacent.get(other, {}).items():
-                        if data["type"] in types and data["rank"] <= clearance:
-                            parallel[ekey] = (outgoing, data["type"])
-                for ekey in sorted(parallel):
-                    outgoing, etype = parallel[ekey]
-                    source, target = (key, other) if outgoing else (other, key)
-                    skind, tkind = (attrs["kind"], far_kind) if outgoing else (far_kind, attrs["kind"])
-                    near.links.append(Link(ekey, etype, source, target, skind, tkind, ekey))
+                out = succ.get(other)
+                # A self-loop's edges are in both adjacencies (one dict): taken once, as outgoing.
+                into = None if other == key else pred.get(other)
+                parallel: list[tuple[str, bool, dict[str, Any]]]
+                if into is None:
+                    parallel = [(ekey, True, data) for ekey, data in out.items()] if out else []
+                elif out is None:
+                    parallel = [(ekey, False, data) for ekey, data in into.items()]
+                else:
+                    parallel = [(ekey, True, data) for ekey, data in out.items()]
+                    parallel += [(ekey, False, data) for ekey, data in into.items()]
+                if len(parallel) > 1:
+                    parallel.sort(key=_first)
+                for ekey, outgoing, data in parallel:
+                    etype = data["type"]
+                    if not unfiltered and (etype not in types or data["rank"] > clearance):
+                        continue
+                    if outgoing:
+                        append(Link(ekey, etype, key, other, kind, far_kind, ekey))
+                    else:
+                        append(Link(ekey, etype, other, key, far_kind, kind, ekey))
         return found
 
     @staticmethod
@@ -607,25 +620,73 @@ class EmbeddedStore(GraphStore):
         held = index.graph
         return bool(clearance >= held.get("top", TLP.RED + 1) and types >= held.get("types", {""}))
 
-    def _hub_neighbours(
+    def _shown(
         self,
         index: nx.MultiDiGraph,
         key: str,
         clearance: TLP,
         types: frozenset[str],
         kinds: frozenset[str] | None,
-    ) -> list[str] | None:
-        """A hub's sorted neighbours, remembered until the index changes; None for a small entity."""
-        if len(index._succ[key]) + len(index._pred[key]) < HUB_CACHE_DEGREE:
-            return None
-        cache_key = (key, int(clearance), types, kinds)
-        names = self._hubs.get(cache_key)
-        if names is None:
-            names = sorted(_neighbours(index, key, clearance, types, kinds))
-            if len(self._hubs) >= HUB_CACHE_SIZE:
-                self._hubs.pop(next(iter(self._hubs)))
-            self._hubs[cache_key] = names
-        return names
+        unfiltered: bool,
+        keep: frozenset[str],
+        cap: int | None,
+    ) -> tuple[int, list[str]]:
+        """How many neighbours ``key`` has for the caller, and those :meth:`near` shows, by key.
+
+        An entity with more adjacent entities than ``cap`` is a hub: its count and its first ``cap``
+        neighbours are remembered for the caller's filter until the index changes, so the same exchanges
+        and hosters met in neighbourhood after neighbourhood are neither filtered nor sorted again, and a
+        hub met for the first time is cut at the cap without sorting all its neighbours. Those in
+        ``keep`` are then found by looking each up (or, when ``keep`` is the larger, by passing over the
+        hub's adjacency), never by listing the hub's neighbours again."""
+        succ, pred = index._succ[key], index._pred[key]
+        adjacent = len(succ) + len(pred)  # at least the number of neighbours
+        if cap is None or adjacent <= cap:
+            around = _neighbours(index, key, clearance, types, kinds, unfiltered)
+            return len(around), sorted(around)
+        cache_key = (key, cap) if unfiltered else (key, cap, int(clearance), types, kinds)
+        hub = self._hubs.get(cache_key)
+        if hub is None:
+            if unfiltered:  # every adjacent entity: counted without listing them
+                degree = adjacent - len(succ.keys() & pred.keys())
+                if degree <= cap:
+                    first = sorted(succ.keys() | pred.keys())
+                else:
+                    first = sorted(heapq.nsmallest(cap, succ.keys() | pred.keys()))
+            else:
+                visible = _neighbours(index, key, clearance, types, kinds)
+                degree = len(visible)
+                first = sorted(visible) if degree <= cap else sorted(heapq.nsmallest(cap, visible))
+            hub = (degree, first)
+            self._hubs[cache_key] = hub
+            self._hubs_held += len(first) + 1
+            while self._hubs_held > HUB_CACHE_NAMES:  # the oldest go first
+                self._hubs_held -= len(self._hubs.pop(next(iter(self._hubs)))[1]) + 1
+        degree, first = hub
+        if degree <= cap or not keep:
+            return degree, first
+        if len(keep) <= adjacent:
+            candidates: Iterable[str] = keep
+        else:
+            candidates = [k for k in succ if k in keep] + [k for k in pred if k in keep and k not in succ]
+        nodes = index._node
+        kept: set[str] = set()
+        for other in candidates:
+            if unfiltered:
+                if other in succ or other in pred:
+                    kept.add(other)
+                continue
+            far = nodes.get(other)
+            if far is None or far["rank"] > clearance or (kinds is not None and far["kind"] not in kinds):
+                continue
+            for adjacency in (succ, pred):
+                parallel = adjacency.get(other)
+                if parallel and any(d["type"] in types and d["rank"] <= clearance for d in parallel.values()):
+                    kept.add(other)
+                    break
+        if not kept:
+            return degree, first
+        return degree, sorted(kept.union(first))
 
     def timeline_page(
         self, key: str, *, clearance: TLP, types: frozenset[str], offset: int, limit: int
