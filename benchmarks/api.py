@@ -408,6 +408,12 @@ def main() -> int:
     ap.add_argument("--load-neo4j", action="store_true", help="empty and load NEO4J_URI's database")
     ap.add_argument("--neo4j-heap", default="2g")
     ap.add_argument("--neo4j-pagecache", default="1g")
+    ap.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(QUERIES),
+        help="measure only this question (repeatable; the throughput phases are left out)",
+    )
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="crimegraph-api-bench-"))
@@ -445,9 +451,11 @@ def main() -> int:
         "money_flow hubs": [wallet_hubs[i % len(wallet_hubs)] for i in range(args.runs)],
         "common_associates": chosen["associates"],
     }
+    if args.only:
+        items = {question: inputs for question, inputs in items.items() if question in args.only}
     # Below the API: the query function alone in this process, and the store's own floor.
     floors: dict[tuple[str, str], dict[str, Any]] = {}
-    if not args.skip_embedded:
+    if not args.skip_embedded and "neighbourhood d2" in items:
         for label, r in neighbourhood_floors(
             "embedded", embedded, items["neighbourhood d2"], args.warm
         ).items():
@@ -476,8 +484,10 @@ def main() -> int:
             remote.close()
         driver = neo4j.GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
         remote = Neo4jStore(driver, default_model())
-        for label, r in neighbourhood_floors("neo4j", remote, items["neighbourhood d2"], args.warm).items():
-            floors[label, "neo4j"] = r
+        if "neighbourhood d2" in items:
+            nb_floors = neighbourhood_floors("neo4j", remote, items["neighbourhood d2"], args.warm)
+            for label, r in nb_floors.items():
+                floors[label, "neo4j"] = r
         remote.close()
         locations.append(("neo4j", uri, {"NEO4J_USER": auth[0], "NEO4J_PASSWORD": auth[1]}))
 
@@ -509,6 +519,8 @@ def main() -> int:
                             f"errors {r['errors']} {r['first_error']}",
                             flush=True,
                         )
+                if args.only:
+                    continue
                 rates[f"node lookups, {name}"] = throughput(url, node_body, args.clients, args.seconds)
                 print(
                     f"{name:<9}node lookups, {args.clients} clients: {rates[f'node lookups, {name}']}",
@@ -518,37 +530,38 @@ def main() -> int:
                     rates["{ __typename } (HTTP+auth+GraphQL, no store)"] = throughput(
                         url, lambda i: TYPENAME, args.clients, args.seconds
                     )
-        floor_dir = work / "floor"
-        floor_dir.mkdir()
-        (floor_dir / "floor_app.py").write_text(FLOOR_APP)
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--app-dir",
-            str(floor_dir),
-            "floor_app:app",
-            "--log-level",
-            "warning",
-        ]
-        command += ["--workers", str(workers_for(args.workers))]
-        with process(command, {}, "/constant") as url:
-            rates["bare FastAPI constant (HTTP floor)"] = throughput(
-                url, lambda i: None, args.clients, args.seconds
-            )
-        neo4j_env = next((extra for name, _, extra in locations if name == "neo4j"), None)
-        if neo4j_env is not None:
-            # The floor of a lookup on Neo4j: HTTP, one Bolt read (the async driver on the event loop)
-            # and the server's work, with no GraphQL, no auth, no clearance - under the same workers.
-            env_floor = {
-                "FLOOR_NEO4J_URI": next(loc for name, loc, _ in locations if name == "neo4j"),
-                "FLOOR_NEO4J_USER": neo4j_env["NEO4J_USER"],
-                "FLOOR_NEO4J_PASSWORD": neo4j_env["NEO4J_PASSWORD"],
-            }
-            with process(command, env_floor, "/constant") as url:
-                rates["bare FastAPI + one Bolt read (Neo4j lookup floor)"] = throughput(
-                    url, lambda i: {"k": lookups[i % len(lookups)]}, args.clients, args.seconds
+        if not args.only:  # the throughput phases' floors
+            floor_dir = work / "floor"
+            floor_dir.mkdir()
+            (floor_dir / "floor_app.py").write_text(FLOOR_APP)
+            command = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--app-dir",
+                str(floor_dir),
+                "floor_app:app",
+                "--log-level",
+                "warning",
+            ]
+            command += ["--workers", str(workers_for(args.workers))]
+            with process(command, {}, "/constant") as url:
+                rates["bare FastAPI constant (HTTP floor)"] = throughput(
+                    url, lambda i: None, args.clients, args.seconds
                 )
+            neo4j_env = next((extra for name, _, extra in locations if name == "neo4j"), None)
+            if neo4j_env is not None:
+                # The floor of a lookup on Neo4j: HTTP, one Bolt read (the async driver on the event loop)
+                # and the server's work, with no GraphQL, no auth, no clearance - under the same workers.
+                env_floor = {
+                    "FLOOR_NEO4J_URI": next(loc for name, loc, _ in locations if name == "neo4j"),
+                    "FLOOR_NEO4J_USER": neo4j_env["NEO4J_USER"],
+                    "FLOOR_NEO4J_PASSWORD": neo4j_env["NEO4J_PASSWORD"],
+                }
+                with process(command, env_floor, "/constant") as url:
+                    rates["bare FastAPI + one Bolt read (Neo4j lookup floor)"] = throughput(
+                        url, lambda i: {"k": lookups[i % len(lookups)]}, args.clients, args.seconds
+                    )
     finally:
         if server is not None:
             server.stop()
