@@ -183,14 +183,12 @@ def dumps(graph: nx.MultiDiGraph, clearance: TLP) -> bytes:
 def stix_bundle(graph: nx.MultiDiGraph, clearance: TLP) -> dict[str, Any]:
     """The event (transfers as objects) in MISP's STIX 2.1, as misp-stix's MISP to STIX converter writes it,
     created by crimegraph's identity (the event's creator organisation)."""
-    from misp_stix_converter import MISPtoSTIX21Parser  # imported only when this file is asked for
-
     made = event(graph, clearance, transfers_as_objects=True)
     creator = MISPOrganisation()
     creator.from_dict(name="crimegraph", uuid=CREATOR.partition("--")[2])
     made.Orgc = creator
-    parser = MISPtoSTIX21Parser()
-    parser.parse_misp_event(json.loads(made.to_json()))
+    parser = _converter()
+    parser.parse_misp_event(made)
     bundle: dict[str, Any] = json.loads(parser.bundle.serialize())
     # misp-stix converts a ``person`` object without a name (a handle) to an identity, fails (an identity
     # needs a name) and writes it as its own ``x-misp-object`` instead, with its relationships written a
@@ -209,6 +207,30 @@ def stix_bundle(graph: nx.MultiDiGraph, clearance: TLP) -> dict[str, Any]:
             obj["object_refs"] = list(dict.fromkeys(ref for ref in obj["object_refs"] if ref in seen))
     bundle["objects"] = kept
     return bundle
+
+
+def _converter() -> Any:
+    """misp-stix's MISP to STIX 2.1 converter with its lookup of a reference's target indexed: misp-stix
+    scans every object written so far for each reference (quadratic: most of the time at 20,000 links)."""
+    from misp_stix_converter import MISPtoSTIX21Parser  # imported only when this file is asked for
+
+    class Converter(MISPtoSTIX21Parser):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self._targets: dict[str, str] = {}
+            self._indexed = 0
+
+        def _find_target_uuid(self, reference: str) -> str | None:
+            # misp-stix: the first object id that holds the UUID (``reference in object_ref``).
+            refs: list[str] = self.object_refs
+            if len(refs) < self._indexed:
+                self._targets, self._indexed = {}, 0
+            for ref in refs[self._indexed :]:
+                self._targets.setdefault(ref.partition("--")[2], ref)
+            self._indexed = len(refs)
+            return self._targets.get(reference)
+
+    return Converter()
 
 
 def stix_dumps(graph: nx.MultiDiGraph, clearance: TLP) -> bytes:
