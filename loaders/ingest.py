@@ -28,6 +28,7 @@ from graph_model.model import Model
 from graph_model.provenance import Provenance
 from graph_model.store import UpsertResult
 from graph_model.store.base import LoadTarget
+from graph_model.store.batch import now_second
 from graph_model.store.codec import edge_row
 from loaders.reasons import reason_kind
 from loaders.records import Record
@@ -331,9 +332,8 @@ def _by_fields(cls: type, make: Callable[..., Any]) -> Callable[[Any], tuple[Any
 
 
 _PROVENANCE_SETTERS = tuple(Provenance.__dict__[f.name].__set__ for f in fields(Provenance))
-# How a batch crosses from the reading process: each record class as a tuple of its fields (pickle's
-# default for slotted classes builds a dict of them, about twice as slow). Objects a batch shares (a hub
-# node named by many records, one provenance for a record's items) cross once and stay shared.
+# How what a batch's columns hold crosses (marking levels: nodes and edges): each record class as a tuple
+# of its fields (pickle's default for slotted classes builds a dict of them, about twice as slow).
 _BATCH_PICKLING: dict[type, Callable[[Any], tuple[Any, ...]]] = {
     Provenance: _by_fields(Provenance, _provenance),
     Node: _by_fields(Node, Node),
@@ -349,15 +349,117 @@ def _send(conn: Connection, message: tuple[Any, ...]) -> None:
     conn.send_bytes(buffer.getbuffer())
 
 
+# A batch's records as columns of their fields, the provenance apart; :func:`_unpack` takes them in these
+# orders.
+NODE_FIELDS = ("key", "kind", "type", "name", "props", "ids", "levels", "stated", "marked")
+EDGE_FIELDS = ("type", "source", "target", "props", "discriminator", "levels", "stated", "marked")
+_PROVENANCE_FIELDS = tuple(attrgetter(f.name) for f in fields(Provenance))
+_NODE_FIELDS = tuple(map(attrgetter, NODE_FIELDS))
+_EDGE_FIELDS = tuple(map(attrgetter, EDGE_FIELDS))
+_PROV = attrgetter("prov")
+
+
+class _Packer:
+    """How the reading process sends a batch: in columns (each a list of one field of every record, the
+    provenances' fields apart), built and rebuilt without a Python call per field; a node sent in full
+    by an earlier batch goes only as its key and kind. Loaders hand one node object to every record
+    naming it (a wallet named by thousands of transfers) and a checked node never changes, so such a
+    record adds nothing to what the merging store holds (merging is idempotent): only its count matters.
+    A node with several identifiers is always sent in full (it may resolve differently as identifiers
+    arrive)."""
+
+    LIMIT = 1 << 18  # nodes remembered as sent (held, so their ids cannot be reused); forgotten at once
+
+    def __init__(self) -> None:
+        self.sent: dict[int, Node] = {}
+
+    def pack(self, nodes: list[Node], edges: list[Edge], places: _Places) -> tuple[Any, ...]:
+        sent = self.sent
+        if len(sent) >= self.LIMIT:
+            sent.clear()
+        # Each node object once, in the order first named; ``order`` places every record's node.
+        first = dict(zip(map(id, nodes), nodes, strict=True))
+        fresh: list[Node] = []
+        repeats: list[tuple[str, str]] = []
+        at: dict[int, int] = {}
+        for key, node in first.items():
+            if sent.get(key) is node:
+                at[key] = -1 - len(repeats)
+                repeats.append((node.key, node.kind))
+                continue
+            at[key] = len(fresh)
+            fresh.append(node)
+            if len(node.ids) <= 1:
+                sent[key] = node
+        order = list(map(at.__getitem__, map(id, nodes)))
+        return (
+            "batch",
+            _columns(_NODE_FIELDS, fresh),
+            _columns(_PROVENANCE_FIELDS, list(map(_PROV, fresh))),
+            order,
+            repeats,
+            _columns(_EDGE_FIELDS, edges),
+            _columns(_PROVENANCE_FIELDS, list(map(_PROV, edges))),
+            places.starts,
+            places.locations,
+        )
+
+
+def _columns(getters: tuple[Callable[[Any], Any], ...], items: list[Any]) -> list[list[Any]]:
+    """Each field of ``items`` (one getter a field) as one list."""
+    return [list(map(get, items)) for get in getters]
+
+
+def _provenances(columns: list[Any], when: str) -> map[Provenance]:
+    """Provenances from their columns, dated as added ``when`` where they carry no date (as
+    :func:`graph_model.store.batch.stamp` dates them)."""
+    sources, first, last, confidence, tlp, added, created, modified = columns
+    added = [when if value is None else value for value in added]
+    return map(_provenance, sources, first, last, confidence, tlp, added, created, modified)
+
+
+def _unpack(
+    message: tuple[Any, ...], when: str
+) -> tuple[list[Node], list[Edge], _Places, list[tuple[str, str]]]:
+    """A batch as :meth:`_Packer.pack` sent it: its nodes, edges, places and the (key, kind) of each
+    record of a node sent in an earlier batch."""
+    _, node_columns, node_provs, order, repeats, edge_columns, edge_provs, starts, locations = message
+    key, kind, type_, name, props, ids, levels, stated, marked = node_columns
+    fresh = list(
+        map(Node, key, kind, type_, name, _provenances(node_provs, when), props, ids, levels, stated, marked)
+    )
+    nodes = [fresh[at] for at in order if at >= 0]
+    repeated = [repeats[-1 - at] for at in order if at < 0]
+    type_, source, target, props, discriminator, levels, stated, marked = edge_columns
+    edges = list(
+        map(
+            Edge,
+            type_,
+            source,
+            target,
+            _provenances(edge_provs, when),
+            props,
+            discriminator,
+            levels,
+            stated,
+            marked,
+        )
+    )
+    places = _Places()
+    places.starts, places.locations = starts, locations
+    return nodes, edges, places, repeated
+
+
 def _read_apart(
     conn: Connection, model: Model, loads: Sequence[Callable[[], Iterable[Record]]], batch_size: int
 ) -> None:
     """The reading process: each load's checked batches, then its counts, sent to the merging process."""
+    packer = _Packer()
     for index, load in enumerate(loads):
         summary = IngestSummary()
         try:
             for batch in _batches(model, load(), summary, batch_size, None, None):
-                _send(conn, ("batch", *batch))
+                _send(conn, packer.pack(*batch))
         except (CrimegraphError, OSError) as exc:
             _send(conn, ("failed", index, str(exc)))
             return
@@ -428,8 +530,12 @@ def ingest_read_apart(
                 message = pickle.loads(data)
                 what = message[0]
                 if what == "batch":
-                    _, nodes, edges, places = message
-                    _count_written(merged, None, store.upsert(nodes, edges, validate=False), edges, places)
+                    nodes, edges, places, repeats = _unpack(message, now_second())
+                    result = store.upsert(nodes, edges, validate=False)
+                    # Records of nodes merged before: each counts as merged into its stored entity.
+                    result.nodes_merged += len(repeats)
+                    result.merged_by_kind.update(kind for _, kind in repeats)
+                    _count_written(merged, None, result, edges, places)
                 elif what == "done":
                     read: IngestSummary = message[1]
                     read.add(merged)

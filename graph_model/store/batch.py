@@ -9,13 +9,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from graph_model.entities import Edge, Node, adds_nothing, merge_edges, merge_nodes
+from graph_model.entities import Edge, Node, adds_nothing, edge_key, merge_edges, merge_nodes
 from graph_model.model import Model
 
 if TYPE_CHECKING:
     from graph_model.store.base import WriteTx
+
+_TYPE = attrgetter("type")
 
 
 @dataclass(slots=True)
@@ -185,7 +188,7 @@ def _write_edges(
     edge_kinds = model.edges
     resolved: dict[str, Edge] = {}
     waiting: dict[str, Edge] = {}
-    counts: dict[str, int] = {}
+    repeats: dict[str, int] = {}  # records beyond the first of each key the batch repeats
     for edge in edges:
         src, dst = id_map.get(edge.source), id_map.get(edge.target)
         if src is None or dst is None:
@@ -203,30 +206,34 @@ def _write_edges(
             continue
         if src != edge.source or dst != edge.target:
             edge = replace(edge, source=src, target=dst)
-        key = edge.key
+        key = edge_key(edge.type, src, dst, edge.discriminator)
         if key in resolved:
             resolved[key] = merge_edges(resolved[key], edge)
-            counts[key] += 1
+            repeats[key] = repeats.get(key, 0) + 1
         else:
             resolved[key] = edge
-            counts[key] = 1
     stored = tx.fetch_edges(resolved)
-    created: list[Edge] = []
+    created: list[Edge]
     changed: list[Edge] = []
-    for key, edge in resolved.items():
-        old = stored.get(key)
-        if old is None:
-            result.edges_new += 1
-            result.edges_merged += counts[key] - 1
-            result.new_by_kind[edge.type] += 1
-            result.merged_by_kind[edge.type] += counts[key] - 1
-            created.append(edge)
-        else:
-            result.edges_merged += counts[key]
-            result.merged_by_kind[edge.type] += counts[key]
+    if stored:
+        created = []
+        for key, edge in resolved.items():
+            old = stored.get(key)
+            if old is None:
+                created.append(edge)
+                continue
+            result.edges_merged += 1
+            result.merged_by_kind[edge.type] += 1
             new = merge_edges(old, edge)
             if new != old:
                 changed.append(new)
+    else:  # all new (a first load): counted at once
+        created = list(resolved.values())
+    result.edges_new += len(created)
+    result.new_by_kind.update(map(_TYPE, created))
+    for key, more in repeats.items():
+        result.edges_merged += more
+        result.merged_by_kind[resolved[key].type] += more
     tx.write_edges(created, new=True)
     tx.write_edges(changed)
     if waiting:
@@ -253,6 +260,11 @@ def _stamp_edge(edge: Edge, when: str) -> None:
             part.prov = part.prov.added(when)
 
 
+def now_second() -> str:
+    """Now (UTC) as records are dated when added: to the second."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def stamp(nodes: Sequence[Node], edges: Sequence[Edge], when: str | None = None) -> None:
     """Date the records of a batch as added now (UTC, to the second) where they carry no ``date_added``.
 
@@ -260,7 +272,7 @@ def stamp(nodes: Sequence[Node], edges: Sequence[Edge], when: str | None = None)
     (marking) it gains later is dated when that level first arrived: a caller sees the date its own
     clearance's sources were first loaded, never that of sources above it.
     """
-    now = when or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = when or now_second()
     for node in nodes:
         if node.prov.date_added is None or node.levels is not None:
             _stamp_node(node, now)

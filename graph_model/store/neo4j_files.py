@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from graph_model.entities import Edge
 from graph_model.errors import InvalidArgument
 from graph_model.model import Model
 from graph_model.store import cypher
@@ -172,12 +173,82 @@ def _node_lines(model: Model, kind: str, nodes: list[Any]) -> Iterator[str]:
         yield ",".join(line)
 
 
-def _edge_lines(model: Model, edge_type: str, edges: list[Any]) -> Iterator[str]:
+# The stored fields of a relationship in column order (``cypher.STORED_EDGE_FIELDS``), as
+# :func:`_plain_edge` writes them for the common edge: one marking level, every source stating every
+# property (no ``levels``, ``stated``, ``first_seen_by`` or ``last_seen_by``).
+_PLAIN_EDGE = (
+    "discriminator",
+    "sources",
+    "first_seen",
+    "last_seen",
+    "date_added",
+    "created",
+    "modified",
+    "confidence",
+    "tlp_rank",
+    "levels",
+    "stated",
+    "first_seen_by",
+    "last_seen_by",
+)
+
+
+def _date(name: str, value: Any) -> str:
+    return "" if value is None else _text(value) if type(value) is str else field(name, value)
+
+
+def _plain_edge(edge: Edge, label: str) -> list[str] | None:
+    """The first cells of a common edge's row (its ends, type and :data:`_PLAIN_EDGE`) as
+    :func:`edge_params` and the cell writers make them, without the row's dict; None for any other edge
+    (several levels, credits, a source holding the array delimiter: the general path writes or refuses
+    it)."""
+    if edge.levels is not None or edge.stated:
+        return None
+    prov = edge.prov
+    sources = prov.sources
+    if len(sources) == 1:
+        (only,) = sources
+        if type(only) is not str or ARRAY_DELIMITER in only:
+            return None
+        listed = _text(only)
+    else:
+        listed = _array("sources", sorted(sources))
+    confidence = prov.confidence
+    return [
+        _text(edge.source),
+        _text(edge.target),
+        label,
+        _string("discriminator", edge.discriminator) if edge.discriminator else "",
+        listed,
+        _date("first_seen", prov.first_seen),
+        _date("last_seen", prov.last_seen),
+        _date("date_added", prov.date_added),
+        _date("created", prov.created),
+        _date("modified", prov.modified),
+        repr(confidence) if type(confidence) is int else _number("confidence", confidence),
+        repr(int(prov.tlp)),
+        "",
+        "",
+        "",
+        "",
+    ]
+
+
+def _edge_lines(model: Model, edge_type: str, edges: list[Edge]) -> Iterator[str]:
     columns = edge_columns(model, edge_type)
     yield _header([f":START_ID({ID_SPACE})", f":END_ID({ID_SPACE})", ":TYPE"], columns)
     label = _text(edge_type)
     cells = _cells(columns)
+    fixed = len(_PLAIN_EDGE)
+    plain = tuple(name for name, _ in columns[:fixed]) == _PLAIN_EDGE
+    declared = cells[fixed:]
     for edge in edges:
+        line = _plain_edge(edge, label) if plain else None
+        if line is not None:  # the common edge: its properties' cells after the fixed ones
+            get = edge.props.get
+            line += ["" if (value := get(name)) is None else write(name, value) for name, write in declared]
+            yield ",".join(line)
+            continue
         row = edge_params(edge, edge.source, edge.target)
         get = row.get
         line = [_text(edge.source), _text(edge.target), label]

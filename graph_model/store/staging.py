@@ -13,7 +13,15 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 
-from graph_model.entities import Edge, Node, layered_edge, layered_node, validate_edge, validate_node
+from graph_model.entities import (
+    Edge,
+    Node,
+    edge_key,
+    layered_edge,
+    layered_node,
+    validate_edge,
+    validate_node,
+)
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store.batch import UpsertResult, apply_batch
@@ -144,8 +152,9 @@ class _Tx:
     def write_edges(self, edges: Sequence[Edge], *, new: bool = False) -> None:
         nodes, stored = self.stored.nodes, self.stored.edges
         for edge in edges:
-            if edge.source in nodes and edge.target in nodes:  # as a store skips an edge without its ends
-                stored[edge.key] = edge
+            source, target = edge.source, edge.target
+            if source in nodes and target in nodes:  # as a store skips an edge without its ends
+                stored[edge_key(edge.type, source, target, edge.discriminator)] = edge
 
     def write_pending(self, edges: Sequence[Edge]) -> None:
         for edge in edges:

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+from dataclasses import fields, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from graph_model.entities import Edge, Node
 from graph_model.model import Model
 from graph_model.store.staging import StagingStore
 from loaders import LoadContext, Record, ingest, reader
 from loaders.generate import generate
-from loaders.ingest import ReadFailed, ingest_read_apart
+from loaders.ingest import (
+    EDGE_FIELDS,
+    NODE_FIELDS,
+    IngestSummary,
+    ReadFailed,
+    _batches,
+    _Packer,
+    _unpack,
+    ingest_read_apart,
+)
 from tests.conftest import FIXTURES
 
 
@@ -66,3 +77,26 @@ def test_a_failed_read_names_its_load(model: Model, tmp_path: Path) -> None:
     assert failed.value.index == 1 and "missing.csv" in str(failed.value)
     with pytest.raises(RuntimeError, match="ZeroDivisionError: a bug"):
         ingest_read_apart(StagingStore(model), [_crash])
+
+
+def test_batches_cross_as_columns(model: Model, tmp_path: Path) -> None:
+    """What the reading process sends rebuilds every record of a batch; a node sent in full before
+    crosses as its key and kind only (counted as merged)."""
+    assert NODE_FIELDS == tuple(f.name for f in fields(Node) if f.name != "prov")
+    assert EDGE_FIELDS == tuple(f.name for f in fields(Edge) if f.name != "prov")
+    packer = _Packer()
+    repeated = 0
+    for load in _loads(model, tmp_path):
+        for nodes, edges, places in _batches(model, load(), IngestSummary(), 97, None, None):
+            message = pickle.loads(pickle.dumps(packer.pack(nodes, edges, places)))
+            got_nodes, got_edges, got_places, repeats = _unpack(message, "2026-01-02T03:04:05Z")
+            order = message[3]
+            dated = [replace(n, prov=replace(n.prov, date_added="2026-01-02T03:04:05Z")) for n in nodes]
+            assert got_nodes == [n for n, at in zip(dated, order, strict=True) if at >= 0]
+            assert repeats == [(n.key, n.kind) for n, at in zip(nodes, order, strict=True) if at < 0]
+            assert all(len(n.ids) <= 1 for n, at in zip(nodes, order, strict=True) if at < 0)
+            undated = [replace(e, prov=replace(e.prov, date_added=None)) for e in got_edges]
+            assert undated == edges and {e.prov.date_added for e in got_edges} <= {"2026-01-02T03:04:05Z"}
+            assert (got_places.starts, got_places.locations) == (places.starts, places.locations)
+            repeated += len(repeats)
+    assert repeated > 100
