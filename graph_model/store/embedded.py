@@ -51,10 +51,13 @@ from graph_model.store.memory import NODE_LIMIT
 from graph_model.store.staging import Stored
 from graph_model.views import edge_view, floor, node_view
 
-# Hubs (entities with more neighbours than a walk shows) have their counts and first neighbours remembered
-# for near(), at most this many names in all: the same exchanges and hosters turn up in neighbourhood after
-# neighbourhood.
+# Hubs (entities with more neighbours than a walk shows, and at least HUB_CACHE_DEGREE adjacent entities)
+# have their counts and first neighbours remembered for near(): the same exchanges and hosters turn up in
+# neighbourhood after neighbourhood. At most HUB_CACHE_NAMES names are held, each hub counting HUB_COST
+# more for itself (some 20 MB at most).
+HUB_CACHE_DEGREE = 64
 HUB_CACHE_NAMES = 1_000_000
+HUB_COST = 16
 # Bumped when the file layout changes; an older file is refused with a clear message.
 # 3: tlp_rank is the lowest marking among sources, levels kept per marking; 4: STIX observations and
 # containers (indicators, observed-data, reports, notes, observables' ids) keyed by their whole STIX id;
@@ -634,34 +637,36 @@ class EmbeddedStore(GraphStore):
         """How many neighbours ``key`` has for the caller, and those :meth:`near` shows, by key.
 
         An entity with more adjacent entities than ``cap`` is a hub: its count and its first ``cap``
-        neighbours are remembered for the caller's filter until the index changes, so the same exchanges
-        and hosters met in neighbourhood after neighbourhood are neither filtered nor sorted again, and a
-        hub met for the first time is cut at the cap without sorting all its neighbours. Those in
-        ``keep`` are then found by looking each up (or, when ``keep`` is the larger, by passing over the
-        hub's adjacency), never by listing the hub's neighbours again."""
+        neighbours are found without sorting them all, and remembered (from ``HUB_CACHE_DEGREE``
+        adjacent entities) for the caller's filter until the index changes, so the same exchanges and
+        hosters met in neighbourhood after neighbourhood are neither filtered nor counted again. Those
+        in ``keep`` are then found by looking each up (or, when ``keep`` is the larger, by passing over
+        the hub's adjacency), never by listing the hub's neighbours again."""
         succ, pred = index._succ[key], index._pred[key]
         adjacent = len(succ) + len(pred)  # at least the number of neighbours
         if cap is None or adjacent <= cap:
             around = _neighbours(index, key, clearance, types, kinds, unfiltered)
             return len(around), sorted(around)
+        remembered = adjacent >= HUB_CACHE_DEGREE
         cache_key = (key, cap) if unfiltered else (key, cap, int(clearance), types, kinds)
-        hub = self._hubs.get(cache_key)
+        hub = self._hubs.get(cache_key) if remembered else None
         if hub is None:
             if unfiltered:  # every adjacent entity: counted without listing them
                 degree = adjacent - len(succ.keys() & pred.keys())
                 if degree <= cap:
                     first = sorted(succ.keys() | pred.keys())
                 else:
-                    first = sorted(heapq.nsmallest(cap, succ.keys() | pred.keys()))
+                    first = heapq.nsmallest(cap, succ.keys() | pred.keys())  # sorted
             else:
                 visible = _neighbours(index, key, clearance, types, kinds)
                 degree = len(visible)
-                first = sorted(visible) if degree <= cap else sorted(heapq.nsmallest(cap, visible))
+                first = sorted(visible) if degree <= cap else heapq.nsmallest(cap, visible)
             hub = (degree, first)
-            self._hubs[cache_key] = hub
-            self._hubs_held += len(first) + 1
-            while self._hubs_held > HUB_CACHE_NAMES:  # the oldest go first
-                self._hubs_held -= len(self._hubs.pop(next(iter(self._hubs)))[1]) + 1
+            if remembered:
+                self._hubs[cache_key] = hub
+                self._hubs_held += len(first) + HUB_COST
+                while self._hubs_held > HUB_CACHE_NAMES:  # the oldest go first
+                    self._hubs_held -= len(self._hubs.pop(next(iter(self._hubs)))[1]) + HUB_COST
         degree, first = hub
         if degree <= cap or not keep:
             return degree, first

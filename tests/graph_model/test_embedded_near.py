@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from graph_model.entities import Edge, Node, make_node
 from graph_model.model import Model
 from graph_model.provenance import TLP, Provenance
-from graph_model.store import GraphStore
+from graph_model.store import GraphStore, embedded
 from graph_model.store.embedded import EmbeddedStore
 
 MARKS = ["CLEAR", "CLEAR", "GREEN", "AMBER", "RED"]
@@ -80,15 +82,21 @@ def _compare(store: EmbeddedStore, model: Model, rng: random.Random, keys: list[
     return asked
 
 
+@pytest.mark.parametrize("remembered_from", [embedded.HUB_CACHE_DEGREE, 4])
 def test_near_cuts_hubs_as_the_generic_reading_for_every_caller(
-    embedded_store: EmbeddedStore, model: Model
+    embedded_store: EmbeddedStore, model: Model, monkeypatch: pytest.MonkeyPatch, remembered_from: int
 ) -> None:
+    # Hubs are remembered from so many adjacent entities: the shipped threshold (the two wallet hubs
+    # only) and a low one (every entity with more neighbours than the cap).
+    monkeypatch.setattr(embedded, "HUB_CACHE_DEGREE", remembered_from)
     rng = random.Random(21)
     nodes, edges = _graph(model, rng, "a")
     embedded_store.upsert(nodes, edges)
     keys = sorted({n.key for n in nodes})
     hub = keys[0]
     assert embedded_store.near([hub], clearance=TLP.RED, types=model.edge_types(), cap=3)[hub].degree > 40
+    index = embedded_store.index
+    assert len(index._succ[hub]) + len(index._pred[hub]) >= embedded.HUB_CACHE_DEGREE
     assert _compare(embedded_store, model, rng, keys) > 900
     # Written later: more of everything, and same-person candidates (a RED caller following the default
     # edge set no longer sees every edge type held). What was remembered of the hubs is forgotten.
