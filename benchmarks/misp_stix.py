@@ -45,7 +45,8 @@ import json, sys
 from pathlib import Path
 from misp_stix_converter import stix_2_to_misp
 from pymisp import MISPEvent
-result = stix_2_to_misp(Path(sys.argv[1]), output_dir=Path(sys.argv[2]), single_event=True)
+result = stix_2_to_misp(Path(sys.argv[1]), output_dir=Path(sys.argv[2]), single_event=True, overwrite=True)
+assert result.get("success") == 1, result
 event = MISPEvent()
 event.load_file(str(result["results"][0]))
 names = [o.name for o in event.objects]
