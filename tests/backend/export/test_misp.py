@@ -106,11 +106,12 @@ def test_misp_stix_import_keeps_every_object_wallet_and_link(model: Model, tmp_p
     node as its MISP object (every wallet with its address), every link as an object reference, and every
     transfer as a ``cryptocurrency-transaction`` object (with its amount and transaction id) that its
     source wallet ``sends`` and that ``sends-to`` its target wallet - parallel transfers between two
-    wallets stay apart. Everything is created by crimegraph's identity."""
+    wallets stay apart. Everything is created by crimegraph's identity; the OASIS validator finds no error."""
     from misp_stix_converter import stix_2_to_misp
 
     from backend.export.files import export, single_file
     from loaders.stix_crimegraph import CREATOR
+    from tests.backend.export.stix_check import stix_errors
 
     store = _demo(model, tmp_path)
     graph = export_graph(store, TLP.RED, Scope())
@@ -121,6 +122,12 @@ def test_misp_stix_import_keeps_every_object_wallet_and_link(model: Model, tmp_p
         CREATOR
     }
     assert {o.get("created_by_ref") for o in bundle["objects"]} == {CREATOR, None}  # (SCOs have none)
+    ids = [o["id"] for o in bundle["objects"]]
+    assert len(ids) == len(set(ids))  # each object once, and each relationship between objects it holds
+    relationships = [o for o in bundle["objects"] if o["type"] == "relationship"]
+    assert all({o["source_ref"], o["target_ref"]} <= set(ids) for o in relationships)
+    errors, checked = stix_errors(bundle, sample=50)  # every shape of object, and every 50th
+    assert not errors and checked > 100, errors[:5]
     (grouping,) = [o for o in bundle["objects"] if o["type"] == "grouping"]
     assert grouping["created_by_ref"] == CREATOR and grouping["name"].startswith("crimegraph export: ")
     result = stix_2_to_misp(path, output_dir=tmp_path / "misp", single_event=True)
