@@ -59,6 +59,14 @@ def test_export_for_the_callers_clearance(api: Api) -> None:
     )
     names = {o.get("name") for o in scoped.json()["objects"]}
     assert "LockBit" in names and "XSS" not in names
+    # MISP's STIX dialect of the MISP export, at the key's clearance too.
+    misp_made = api.client.get("/export/misp-stix", headers={"Authorization": f"Bearer {KEYS['analyst'][0]}"})
+    assert misp_made.status_code == 200, misp_made.text
+    assert misp_made.headers["content-type"].startswith("application/stix+json")
+    assert misp_made.headers["x-crimegraph-clearance"] == "GREEN"
+    assert "bassterlord" not in misp_made.text and "bc1qsecret" not in misp_made.text
+    groupings = [o for o in misp_made.json()["objects"] if o["type"] == "grouping"]
+    assert [g["labels"] for g in groupings] == [["Threat-Report", 'misp:tool="MISP-STIX-Converter"']]
 
 
 def test_export_refusals(api: Api) -> None:
