@@ -322,6 +322,7 @@ def bulk_phase(files: list[Path], work: str) -> dict[str, Any]:
     """Child process: ``crimegraph bulk-load`` end to end (its own functions, as the command runs them)."""
     from backend.export.neo4j_admin import run_import, write_bulk_files, writers
     from graph_model.heap import collection_paused
+    from graph_model.store.neo4j_files import EdgeRows
     from graph_model.store.staging import StagingStore, Stored
 
     _, home = _bulk_home(Path(work) / "bulk-home")
@@ -333,18 +334,22 @@ def bulk_phase(files: list[Path], work: str) -> dict[str, Any]:
         with collection_paused():
             start, cpu = time.perf_counter(), time.process_time()
             staging = StagingStore(default_model())
-            (summary,) = ingest_read_apart(staging, [lambda: _records(files)])
+            ahead = EdgeRows(staging.model)
+            staging.written_edges = ahead.waiting
+            (summary,) = ingest_read_apart(staging, [lambda: _records(files)], meanwhile=ahead.write_ahead)
+            staging.written_edges = None
             times["reading"] = time.perf_counter() - start
             # Which of the two processes set the pace: the merging one (this) or the reading one.
             times["merging_cpu"] = time.process_time() - cpu
             reader = resource.getrusage(resource.RUSAGE_CHILDREN)
             times["reading_cpu"] = reader.ru_utime + reader.ru_stime
-            made = write_bulk_files(folder, staging.model, staging.stored, workers=writers())
+            made = write_bulk_files(folder, staging.model, staging.stored, workers=writers(), ahead=ahead)
             times["writing"] = time.perf_counter() - start - times["reading"]
             counts = {"nodes": len(staging.stored.nodes), "edges": len(staging.stored.edges)}
 
             def let_go() -> None:  # as the command does, while the importer runs
                 staging.stored = Stored()
+                ahead.rows.clear()
 
             run_import(home, made, meanwhile=let_go)
             times["importing"] = time.perf_counter() - start - times["reading"] - times["writing"]

@@ -470,12 +470,19 @@ def _read_apart(
 
 
 def ingest_read_apart(
-    store: LoadTarget, loads: Sequence[Callable[[], Iterable[Record]]], *, batch_size: int | None = None
+    store: LoadTarget,
+    loads: Sequence[Callable[[], Iterable[Record]]],
+    *,
+    batch_size: int | None = None,
+    meanwhile: Callable[[], bool] | None = None,
 ) -> list[IngestSummary]:
     """:func:`ingest` of each load (a function giving its records) into ``store``, the records read and
     checked in a second process (forked) while this one merges them: the same batches in the same order,
     so the same result, in about the time of the slower of the two. For a store merging in this process
     (a bulk load's :class:`~graph_model.store.staging.StagingStore`); without ``os.fork``, one process.
+
+    ``meanwhile`` runs whenever this process would wait for the next batch, for as long as it says it
+    did some work (a small share at a time).
 
     :class:`ReadFailed` names the load whose reading failed (bad input, a file that cannot be read)."""
     size = batch_size or store.batch_size
@@ -524,6 +531,8 @@ def ingest_read_apart(
         with store.loading(), fewer_collections():
             merged = IngestSummary()
             while len(summaries) < len(loads):
+                if meanwhile is not None and ahead.empty() and meanwhile():
+                    continue
                 data = ahead.get()
                 if data is None:
                     raise CrimegraphError("the process reading the records ended unexpectedly")

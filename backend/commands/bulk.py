@@ -16,6 +16,7 @@ from backend.export.neo4j_admin import admin_command, run_import, write_bulk_fil
 from graph_model.errors import InvalidArgument
 from graph_model.heap import collection_paused
 from graph_model.model import default_model
+from graph_model.store.neo4j_files import EdgeRows
 from graph_model.store.staging import StagingStore, Stored
 from graph_model.writes import NAMESPACE, now_iso
 from loaders import FORMATS, IngestSummary, LoadContext, reader
@@ -63,6 +64,8 @@ def bulk_load(
         command = admin_command(neo4j_home)  # a wrong --neo4j-home fails before any reading
         started, clock = now_iso(), time.perf_counter()
         staging = StagingStore(default_model())
+        ahead = EdgeRows(staging.model)  # relationship rows written while the merge waits for records
+        staging.written_edges = ahead.waiting
         total = IngestSummary()
         loads = [
             partial(read, path, LoadContext(staging.model, source or path.stem, level, confidence))
@@ -70,10 +73,11 @@ def bulk_load(
         ]
         with console.status("reading, checking and merging the records"):
             try:
-                for part in ingest_read_apart(staging, loads):
+                for part in ingest_read_apart(staging, loads, meanwhile=ahead.write_ahead):
                     total.add(part)
             except ReadFailed as exc:
                 raise InvalidArgument(f"{paths[exc.index]}: {exc}") from None
+        staging.written_edges = None
         if not staging.stored.nodes:
             raise InvalidArgument("nothing to load: no record of these files was accepted")
         reading = time.perf_counter() - clock
@@ -98,6 +102,7 @@ def bulk_load(
                     staging.stored,
                     state=[(NAMESPACE, key, record)],
                     workers=writers(),
+                    ahead=ahead,
                 )
             writing = time.perf_counter() - clock - reading
             held = staging.stored
@@ -106,6 +111,7 @@ def bulk_load(
 
             def let_go() -> None:  # while the importer runs: freeing millions of objects takes a while
                 staging.stored = Stored()
+                ahead.rows.clear()
 
             with console.status(f"importing into database {database} ({' '.join(command[:1])})"):
                 run_import(neo4j_home, made, database=database, overwrite=overwrite, meanwhile=let_go)

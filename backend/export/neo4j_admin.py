@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from backend.export.files import Written, output_folder
 from graph_model.errors import CrimegraphError, InvalidArgument
 from graph_model.model import Model
-from graph_model.store.neo4j_files import ImportFile, import_files
+from graph_model.store.neo4j_files import EdgeRows, ImportFile, import_files
 from graph_model.store.staging import Stored
 
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
@@ -85,14 +85,17 @@ def write_bulk_files(
     *,
     state: Iterable[tuple[str, str, Mapping[str, Any]]] = (),
     workers: int = 1,
+    ahead: EdgeRows | None = None,
 ) -> ImportFolder:
     """Write ``stored`` as import files into the new, empty ``folder`` for a bulk load to import at once.
 
     Not an export: the files are written in place, unsynced (the importer reads them straight away and
     the folder is thrown away after), in ``workers`` processes (forked, sharing what is held in memory),
-    big kinds and types split in parts so that the processes get even shares.
+    big kinds and types split in parts so that the processes get even shares; with the relationship rows
+    written ``ahead`` while merging.
     """
-    files = list(import_files(model, stored, state=state, part_rows=_part_rows(stored, workers)))
+    parts = _part_rows(stored, workers)
+    files = list(import_files(model, stored, state=state, part_rows=parts, ahead=ahead))
     shares: list[list[ImportFile]] = [[] for _ in range(workers)]
     rows = [0] * workers
     for item in sorted(files, key=lambda f: -f.rows):  # the biggest first, each to the least loaded

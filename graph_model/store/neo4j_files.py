@@ -128,8 +128,27 @@ def _number(name: str, value: Any) -> str:
     return repr(value) if kind is int or kind is float else field(name, value)
 
 
+def _texts(name: str, value: Any) -> str:
+    """A list of texts joined at once (checked for the delimiter by counting it); anything else by
+    ``field``."""
+    kind = type(value)
+    if kind is list or kind is tuple:
+        try:
+            joined = ARRAY_DELIMITER.join(value)
+        except TypeError:  # not all texts
+            return field(name, value)
+        if value and joined.count(ARRAY_DELIMITER) == len(value) - 1:
+            return _text(joined)
+    return field(name, value)
+
+
 # How a cell of each importer type is written: the common value at once, anything else by ``field``.
-_FORMATS: dict[str, Callable[[str, Any], str]] = {"string": _string, "long": _number, "double": _number}
+_FORMATS: dict[str, Callable[[str, Any], str]] = {
+    "string": _string,
+    "long": _number,
+    "double": _number,
+    "string[]": _texts,
+}
 
 
 def _cells(columns: list[tuple[str, str]]) -> list[tuple[str, Callable[[str, Any], str]]]:
@@ -234,26 +253,77 @@ def _plain_edge(edge: Edge, label: str) -> list[str] | None:
     ]
 
 
-def _edge_lines(model: Model, edge_type: str, edges: list[Edge]) -> Iterator[str]:
-    columns = edge_columns(model, edge_type)
-    yield _header([f":START_ID({ID_SPACE})", f":END_ID({ID_SPACE})", ":TYPE"], columns)
-    label = _text(edge_type)
-    cells = _cells(columns)
-    fixed = len(_PLAIN_EDGE)
-    plain = tuple(name for name, _ in columns[:fixed]) == _PLAIN_EDGE
-    declared = cells[fixed:]
-    for edge in edges:
-        line = _plain_edge(edge, label) if plain else None
+class _EdgeFormat:
+    """How the rows of one relationship type are written (:func:`_edge_lines`)."""
+
+    def __init__(self, model: Model, edge_type: str) -> None:
+        self.columns = edge_columns(model, edge_type)
+        self.label = _text(edge_type)
+        self.cells = _cells(self.columns)
+        fixed = len(_PLAIN_EDGE)
+        self.plain = tuple(name for name, _ in self.columns[:fixed]) == _PLAIN_EDGE
+        self.declared = self.cells[fixed:]
+
+    def header(self) -> str:
+        return _header([f":START_ID({ID_SPACE})", f":END_ID({ID_SPACE})", ":TYPE"], self.columns)
+
+    def line(self, edge: Edge) -> str:
+        line = _plain_edge(edge, self.label) if self.plain else None
         if line is not None:  # the common edge: its properties' cells after the fixed ones
             get = edge.props.get
-            line += ["" if (value := get(name)) is None else write(name, value) for name, write in declared]
-            yield ",".join(line)
-            continue
+            line += [
+                "" if (value := get(name)) is None else write(name, value) for name, write in self.declared
+            ]
+            return ",".join(line)
         row = edge_params(edge, edge.source, edge.target)
         get = row.get
-        line = [_text(edge.source), _text(edge.target), label]
-        line += ["" if (value := get(name)) is None else write(name, value) for name, write in cells]
-        yield ",".join(line)
+        line = [_text(edge.source), _text(edge.target), self.label]
+        line += ["" if (value := get(name)) is None else write(name, value) for name, write in self.cells]
+        return ",".join(line)
+
+
+class EdgeRows:
+    """Relationship rows written ahead: a bulk load's merging process writes the rows of the edges it
+    stores while it waits for the next batch of records (:meth:`write_ahead`), so that fewer are left
+    to write once the merge is done. A row is kept with the edge object it was written from and used
+    only for that very object: a stored edge is never changed in place (a merge or a renamed end
+    stores a new object), so a row found is the row that object gives."""
+
+    CHUNK = 2_000  # rows written per call of write_ahead
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.waiting: list[Edge] = []  # stored edges without a row yet (the store appends them)
+        self.rows: dict[int, tuple[Edge, str]] = {}
+        self._formats: dict[str, _EdgeFormat] = {}
+
+    def write_ahead(self) -> bool:
+        """Write the rows of a few waiting edges; whether there were any."""
+        if not self.waiting:
+            return False
+        chunk = self.waiting[-self.CHUNK :]
+        del self.waiting[-self.CHUNK :]
+        formats, rows = self._formats, self.rows
+        for edge in chunk:
+            found = formats.get(edge.type)
+            if found is None:
+                found = formats[edge.type] = _EdgeFormat(self.model, edge.type)
+            rows[id(edge)] = (edge, found.line(edge))
+        return True
+
+
+def _edge_lines(
+    model: Model, edge_type: str, edges: list[Edge], ahead: EdgeRows | None = None
+) -> Iterator[str]:
+    form = _EdgeFormat(model, edge_type)
+    yield form.header()
+    if ahead is None or not ahead.rows:
+        yield from map(form.line, edges)
+        return
+    rows = ahead.rows
+    for edge in edges:
+        found = rows.get(id(edge))
+        yield found[1] if found is not None and found[0] is edge else form.line(edge)
 
 
 def _simple(label: str, columns: list[tuple[str, str]], rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
@@ -269,13 +339,14 @@ def import_files(
     state: Iterable[tuple[str, str, Mapping[str, Any]]] = (),
     version: int = 1,
     part_rows: int | None = None,
+    ahead: EdgeRows | None = None,
 ) -> Iterator[ImportFile]:
     """The files that make a database holding ``stored`` (and the ``state`` records: namespace, key,
     value) in the online store's layout; the write counter starts a new epoch at data version ``version``.
 
     One file per kind and per type; with ``part_rows``, a kind or type with more rows is split into files
     of at most that many, each with its header (``nodes-Wallet.csv``, ``nodes-Wallet.2.csv`` ...), so that
-    several processes can write them."""
+    several processes can write them. With ``ahead``, the relationship rows it wrote ahead are used."""
     by_kind: dict[str, list[Any]] = defaultdict(list)
     for node in stored.nodes.values():
         by_kind[node.kind].append(node)
@@ -329,7 +400,7 @@ def import_files(
         by_type[edge.type].append(edge)
     for edge_type in sorted(by_type):
         for name, part in _parts(f"relationships-{edge_type}", by_type[edge_type], part_rows):
-            yield ImportFile(name, "relationships", _edge_lines(model, edge_type, part), len(part))
+            yield ImportFile(name, "relationships", _edge_lines(model, edge_type, part, ahead), len(part))
 
 
 def _parts(stem: str, items: list[Any], size: int | None) -> Iterator[tuple[str, list[Any]]]:

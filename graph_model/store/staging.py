@@ -80,9 +80,12 @@ def _edge_within(edge: Edge, clearance: TLP) -> Edge | None:
 class _Tx:
     """One batch's access to the staged content (:class:`graph_model.store.base.WriteTx`)."""
 
-    def __init__(self, stored: Stored, waiting_at: dict[str, set[str]]) -> None:
+    def __init__(
+        self, stored: Stored, waiting_at: dict[str, set[str]], written: list[Edge] | None = None
+    ) -> None:
         self.stored = stored
         self.waiting_at = waiting_at  # endpoint id -> keys of pending edges naming it
+        self.written = written  # where each edge stored is also listed, if anywhere
 
     def resolve_ids(self, ids: Iterable[str]) -> dict[str, str]:
         nodes, claimed = self.stored.nodes, self.stored.ids
@@ -150,11 +153,13 @@ class _Tx:
                 edges[moved.key] = moved
 
     def write_edges(self, edges: Sequence[Edge], *, new: bool = False) -> None:
-        nodes, stored = self.stored.nodes, self.stored.edges
+        nodes, stored, written = self.stored.nodes, self.stored.edges, self.written
         for edge in edges:
             source, target = edge.source, edge.target
             if source in nodes and target in nodes:  # as a store skips an edge without its ends
                 stored[edge_key(edge.type, source, target, edge.discriminator)] = edge
+                if written is not None:
+                    written.append(edge)
 
     def write_pending(self, edges: Sequence[Edge]) -> None:
         for edge in edges:
@@ -173,6 +178,9 @@ class StagingStore:
         self.model = model
         self.stored = Stored()
         self._waiting_at: dict[str, set[str]] = {}
+        # Where each edge stored (by a merge) is also listed, if anywhere (a bulk load writes their rows
+        # while it waits for records: ``neo4j_files.EdgeRows``).
+        self.written_edges: list[Edge] | None = None
 
     def loading(self) -> AbstractContextManager[None]:
         return nullcontext()
@@ -186,7 +194,7 @@ class StagingStore:
                 validate_node(self.model, node)
             for edge in edges:
                 validate_edge(self.model, edge)
-        return apply_batch(self.model, _Tx(self.stored, self._waiting_at), nodes, edges)
+        return apply_batch(self.model, _Tx(self.stored, self._waiting_at, self.written_edges), nodes, edges)
 
     def pending_count(self) -> int:
         return len(self.stored.pending)
