@@ -6,9 +6,11 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Annotated, Any, TypeVar
 
 import strawberry
-from graphql import GraphQLEnumType
+from graphql import GraphQLEnumType, GraphQLObjectType
 from strawberry.extensions import SchemaExtension
 from strawberry.scalars import JSON
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
 
 from backend.api import types as t
 from backend.api.context import Info
@@ -782,7 +784,36 @@ def build_schema(settings: ApiSettings) -> QuietSchema:
     for named in schema._schema.type_map.values():
         if isinstance(named, GraphQLEnumType) and isinstance(getattr(named, "wrapped_cls", None), type):
             _name_enum_by_lookup(named)
+        elif isinstance(named, GraphQLObjectType) and schema.config.default_resolver is getattr:
+            _read_attributes_directly(named)
     return schema
+
+
+def _read_attributes_directly(object_type: GraphQLObjectType) -> None:
+    """Resolve each field of ``object_type`` that has no resolver of its own by one ``getattr``.
+
+    Strawberry resolves such a field through three calls (its basic-field wrapper, the field's
+    ``get_result``, then the configured default resolver, ``getattr``): a depth-2 neighbourhood of 500
+    entities has ~5,000 such fields, and the two calls saved were about a tenth of rendering it.
+    A field strawberry does not resolve as a plain attribute (a resolver, permissions, extensions) is
+    left as it is.
+    """
+    for field in object_type.fields.values():
+        definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if (
+            getattr(field.resolve, "_is_default", False)
+            and isinstance(definition, StrawberryField)
+            and definition.is_basic_field
+            and definition.python_name
+        ):
+            field.resolve = _attribute(definition.python_name)
+
+
+def _attribute(name: str) -> Callable[..., Any]:
+    def resolve(source: Any, info: Any, **arguments: Any) -> Any:
+        return getattr(source, name)
+
+    return resolve
 
 
 def _name_enum_by_lookup(enum_type: GraphQLEnumType) -> None:
