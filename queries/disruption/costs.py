@@ -139,7 +139,7 @@ def hardness(
     ...     g.add_node(s, kind="Infrastructure", type="host", name=s)
     ...     g.add_edge("op", s, types={"OPERATES"})
     >>> hardness(g, "s1")
-    (0.33..., 'replaceable: op runs 2 other host(s)')
+    (0.33..., 'replaceable: op runs 2 other hosts')
     """
     attrs = graph.nodes[node]
     kind = attrs.get("kind")
@@ -150,7 +150,8 @@ def hardness(
         if siblings:
             factor = max(MIN_HARDNESS, 1.0 / (1 + siblings))
             reasons.append(
-                f"replaceable: {', '.join(operators)} runs {siblings} other {attrs.get('type')}(s)"
+                f"replaceable: {', '.join(operators)} runs {siblings} other {attrs.get('type')}"
+                + ("" if siblings == 1 else "s")
             )
         if _bulletproof(graph, node):
             factor = max(MIN_HARDNESS / 2, factor * 0.5)
@@ -162,7 +163,8 @@ def hardness(
             reasons.append(f"the only admin of {', '.join(sole_forums[:3])}")
     if sole_cashout and sole_cashout.get(node):
         factor *= SOLE
-        reasons.append(f"the only cash-out route for {sole_cashout[node]} money holder(s)")
+        holders = sole_cashout[node]
+        reasons.append(f"the only cash-out route for {holders} money holder{'' if holders == 1 else 's'}")
     return factor, "; ".join(reasons)
 
 

@@ -482,6 +482,7 @@ def dismantle_graph(
         q10_reinserted=found.q10_reinserted,
         q10_reinserted_share=found.q10_reinserted / max(1, n),
         left=n - listed,
+        reinsertion=reinsertion,
     ).as_dict()
     return plan
 

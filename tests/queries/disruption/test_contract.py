@@ -10,7 +10,7 @@ from backend.export.package.parties import rules as routing_rules
 from graph_model.errors import InvalidArgument
 from graph_model.model import Model
 from queries.disruption.actions import FACTS, action_table, check_table
-from queries.disruption.words import CATALOGUE, Message, message_ids, say
+from queries.disruption.words import CATALOGUE, Message, languages, message_ids, render, say
 from queries.results import Plan, Target
 
 
@@ -124,3 +124,167 @@ def test_plan_json_round_trips_with_verdict_gain_rank_and_messages() -> None:
     assert again.as_dict() == data
     legacy = Plan.from_dict({"targets": [{"key": "k", "why": "old text"}]})
     assert legacy.targets[0].why == "old text" and legacy.verdict is None
+
+
+REMOVAL = {
+    "count": 2,
+    "largest_before": 100,
+    "largest_after": 60,
+    "largest_share": 0.6,
+    "largest_parts": 1,
+    "pairs_before": 4950,
+    "pairs_cut": 900,
+    "pairs_cut_share": 900 / 4950,
+    "cashout_before": 3,
+    "cashout_lost": 1,
+    "total_cost": None,
+    "recovery": False,
+}
+RECOVERY = {
+    "probability": 0.2,
+    "new_edges": 4,
+    "lcc_before": 100,
+    "lcc_after": 60,
+    "lcc_recovered": 60,
+    "lcc_retained": 1.0,
+    "fragmentation_after": 0.5,
+    "fragmentation_recovered": 0.5,
+    "fragmentation_retained": 1.0,
+    "cashout_cut": 1,
+    "cashout_cut_recovered": 1,
+    "cashout_retained": 1.0,
+    "validated": True,
+}
+SUBSTITUTES = {"within": 2, "like": "host", "likes": "hosts", "count": 3, "best": 1, "contacts": 4}
+WHY = {"name": "x", "label": "handle", "substitutes_id": None, "layers": [], "partners": ["a"]}
+
+
+@pytest.mark.parametrize(
+    ("message_id", "values", "says", "never"),
+    [
+        # counts of 1: "the only ...", never "1 of the 1 money holder" or "the 1"
+        (
+            "recovery.verdict",
+            {},
+            "and the only money holder cut off from cash-out stays cut off (the model",
+            "of the 1",
+        ),
+        (
+            "recovery.verdict",
+            {"cashout_cut": 3, "cashout_cut_recovered": 3},
+            "and all 3 money holders cut off from cash-out stay cut off (the model",
+            "3 of the 3",
+        ),
+        (
+            "recovery.verdict",
+            {"cashout_cut": 3, "cashout_cut_recovered": 1, "cashout_retained": 1 / 3},
+            "and 1 of the 3 money holders cut off from cash-out stays cut off (33%: the model",
+            "all",
+        ),
+        ("recovery.verdict", {"new_edges": 0}, "form, no new tie appears:", "0 new"),
+        (
+            "takedown.verdict",
+            {"cashout_before": 1},
+            "The only money holder loses every route to a cash-out service.",
+            "1 of 1",
+        ),
+        ("takedown.verdict", {"cashout_lost": 0}, "None of the 3 money holders loses every route", "0 of 3"),
+        ("takedown.verdict", {"cashout_lost": 3}, "All 3 money holders lose every route", "3 of 3"),
+        (
+            "takedown.verdict",
+            {"pairs_cut": 0, "pairs_cut_share": 0.0},
+            "All 4,950 pairs of entities that could reach each other still can.",
+            "0 of 4,950",
+        ),
+        (
+            "takedown.verdict",
+            {"pairs_before": 1, "pairs_cut": 1, "pairs_cut_share": 1.0},
+            "The only pair of entities that could reach each other no longer can.",
+            "1 of 1",
+        ),
+        (
+            "takedown.verdict",
+            {"largest_before": 1, "largest_after": 1, "largest_share": 1.0},
+            "(1 entity) untouched",
+            "1 entities",
+        ),
+        (
+            "plan.stopped_no_gain",
+            {"budget": 1, "unused": 1, "objective": "lcc"},
+            "Stopped before the first pick: no further",
+            "0 of 1",
+        ),
+        (
+            "plan.verdict",
+            {
+                "budget": 2,
+                "unused": 0,
+                "objective": "lcc",
+                "stop": None,
+                "time_limit": None,
+                "pool": None,
+                "candidates": 9,
+                "one_swap": False,
+                "swaps_checked": 1,
+                "swap_moves": 6,
+                "work_budget": 10,
+                "one_swap_max": 1000,
+            },
+            "1 of the 6 swap moves of this plan was checked without",
+            "were",
+        ),
+        (
+            "why.cashout",
+            {"holders": 1, "holders_before": 1, "holders_share": 1.0},
+            "for 1 money holder: with it gone that holder loses all of them (the only one that could cash "
+            "out before the plan).",
+            "of the 1",
+        ),
+        (
+            "why.cashout",
+            {"holders": 0, "partners": ["a", "b"], "partner_ranks": [2, 3]},
+            "that a and b (picks 2 and 3) cut together with it.",
+            "(pick 2",
+        ),
+        (
+            "why.reach",
+            {"group": "g", "lost": 1, "reach_before": 1, "lost_share": 1.0},
+            "cuts g off from the only server, domain or wallet it could reach.",
+            "of the 1",
+        ),
+        (
+            "why.shrink",
+            {"component": 2, "pairs_before": 1, "pairs_cut": 1, "pairs_cut_share": 1.0, "live_contacts": 1},
+            "no link (the only connected pair before the plan).",
+            "of the 1",
+        ),
+        ("substitutes.none", {"within": 1}, "within 1 step of it.", "1 steps"),
+        (
+            "substitutes.few",
+            {"count": 1, "best": 0, "contacts": 1},
+            "Hard to replace: the only other host within 2 steps is not linked to its only contact.",
+            "the 1",
+        ),
+        (
+            "substitutes.few",
+            {"count": 1},
+            "the only other host within 2 steps is linked to only 1 of its 4 contacts.",
+            "none of the 1",
+        ),
+        (
+            "substitutes.many",
+            {"count": 1, "best": 3},
+            "Replaceable: another host within 2 steps is already linked to 3 of its 4 contacts.",
+            "1 other",
+        ),
+        ("substitutes.many", {"best": 4}, "one is already linked to all 4 of its contacts.", "4 of its 4"),
+    ],
+)
+def test_counts_read_well_at_zero_one_and_many(
+    message_id: str, values: dict[str, object], says: str, never: str
+) -> None:
+    given = {**REMOVAL, **RECOVERY, **SUBSTITUTES, **WHY, "partner_ranks": [2], **values}
+    text = say(message_id, **given).text
+    assert says in text and never not in text, text
+    for language in languages():  # every catalogue renders the same values
+        assert render(message_id, given, language)

@@ -54,3 +54,29 @@ def test_attacks_on_a_tree_and_an_empty_graph() -> None:
     assert dismantle_order(star).nodes[0] == 0
     empty = dismantle_order(nx.Graph())
     assert empty.order == [] and empty.r == 0.0
+
+
+def test_the_verdict_says_what_reinsertion_did_once() -> None:
+    # a star: one removal does it, and putting removals back cannot do better
+    star = dismantle_graph(nx.star_graph(30)).verdict
+    assert star is not None
+    assert star["text"].startswith(
+        "Removing this one of the 31 entities (3.2%) leaves no link between the rest. The largest "
+        "connected part falls to 10% of the network or less after 1 removal (3.2%); putting back removals "
+        "that turn out unneeded saves none."
+    ), star["text"]
+    assert star["text"].count("after") == 1 and star["values"]["q10_reinserted"] == star["values"]["q10"]
+    # a path of 3: the order needs all 3 removals, reinsertion puts 2 back
+    path = dismantle_graph(nx.path_graph(3)).verdict
+    assert path is not None and (
+        "after 3 removals (100%), and after 1 (33%) when removals that turn out unneeded are put back."
+        in path["text"]
+    ), path["text"]
+    assert "The other 2 entities are not listed" in path["text"]
+    # without reinsertion nothing is said about it
+    plain = dismantle_graph(nx.star_graph(30), reinsertion=False).verdict
+    assert plain is not None and plain["values"]["reinsertion"] is False
+    assert "after 1 removal (3.2%). Robustness" in plain["text"] and "put" not in plain["text"]
+    # many small parts: the largest is small from the start
+    stars = dismantle_graph(nx.disjoint_union_all([nx.star_graph(3)] * 12)).verdict
+    assert stars is not None and "is 10% of the network or less from the start." in stars["text"]
