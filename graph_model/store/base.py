@@ -721,7 +721,7 @@ class GraphStore(abc.ABC):
         props_of: Iterable[str] | None = None,
     ) -> tuple[list[SlimNode], list[SlimEdge]]:
         """What :meth:`subgraph` reads, slimmed for whole-graph algorithms: every visible node of
-        ``kinds`` with its kind, type, name and ``node_props``; every visible edge of the edge set
+        ``kinds``, each once, with its kind, type, name and ``node_props``; every visible edge of the edge set
         (both ends visible) with its type and ``edge_props`` - only for edges of the types in
         ``props_of`` when given (the others carry ``{}``). The caller's views, exactly as
         :meth:`subgraph` gives them; stores may read less to build it."""

@@ -192,12 +192,20 @@ def arrays_of(
     >>> found = arrays_of(nodes, [("a", "b", "OWNS", {}), ("b", "b", "OWNS", {})])
     >>> found.ix.nodes, found.ix.adj, found.layers, found.degree.tolist()
     (['a', 'b'], [[1], [0]], ['actor', 'money'], [1, 1])
+    >>> arrays_of([("a", {}), ("b", {}), ("a", {"kind": "Wallet"})], [])
+    Traceback (most recent call last):
+    ...
+    ValueError: node 'a' read more than once: GraphStore.topology gives each node once
     """
     import numpy as np
 
     from queries.disruption.measures import Indexed
 
-    rows = dict(sorted(nodes, key=lambda item: str(item[0])))  # each node once, as a store reads it
+    ordered = sorted(nodes, key=lambda item: str(item[0]))
+    rows = dict(ordered)
+    if len(rows) < len(ordered):  # a store gives each node once (GraphStore.topology): say which it repeated
+        again = next(a for a, b in zip(ordered, ordered[1:], strict=False) if a[0] == b[0])[0]
+        raise ValueError(f"node {again!r} read more than once: GraphStore.topology gives each node once")
     keys = list(rows)
     index = {key: i for i, key in enumerate(keys)}
     edges = edges if isinstance(edges, list) else list(edges)

@@ -239,3 +239,10 @@ def test_igraph_communities_are_numbered_as_before(n: int, m: int, seed: int, na
     ix = Indexed.of(graph)
     with branches(True):
         assert scores._communities(ix, seed).tolist() == _communities_before(ix, seed)
+
+
+def test_a_node_read_twice_is_refused_by_name() -> None:
+    # a store gives each node once; a repeat would not merge as networkx merges, so it is named, not used
+    nodes = [("b", {"kind": "Wallet"}), ("a", {}), ("b", {"kind": "Actor", "cost": 3})]
+    with pytest.raises(ValueError, match=r"^node 'b' read more than once: GraphStore.topology gives each"):
+        arrays_of(nodes, [("a", "b", "OWNS", {})])
