@@ -40,6 +40,7 @@ from backend.console import (
     tell,
 )
 from graph_model.errors import CrimegraphError
+from graph_model.words import counted
 from graph_model.writes import now_iso, record_write
 from loaders import FORMATS, IngestSummary, LoadContext, ingest, reader
 
@@ -110,7 +111,9 @@ def stats(
             out.print_json(json.dumps(result)) if out.is_terminal else print(json.dumps(result))
             return
         table = Table(
-            "kind / type", "count", title=f"{result['total_nodes']} nodes, {result['total_edges']} edges"
+            "kind / type",
+            "count",
+            title=f"{counted(result['total_nodes'], 'node')}, {counted(result['total_edges'], 'edge')}",
         )
         for name, count in result["nodes"].items():
             table.add_row(name, str(count))
@@ -182,7 +185,7 @@ def load(
         read = reader(fmt) if fmt != "taxii" else None
         started = now_iso()
         with ExitStack() as stack:
-            store = stack.enter_context(opened_store())
+            store = stack.enter_context(opened_store(create=True))
             sink: TextIO | None = (
                 stack.enter_context(atomic_text(rejects, report=rejects_written)) if rejects else None
             )
@@ -297,15 +300,18 @@ def _print_summary(total: IngestSummary, waiting: int, rejects: Path | None) -> 
     )
     skipped = f", {total.skipped} skipped" if total.skipped else ""
     out.print(
-        f"read {total.read}: {total.store.nodes_new} new nodes, {total.store.edges_new} new edges, "
+        f"read {total.read}: {counted(total.store.nodes_new, 'new node')}, "
+        f"{counted(total.store.edges_new, 'new edge')}, "
         f"{total.store.nodes_merged + total.store.edges_merged} merged, "
-        f"{waiting} edges waiting for an endpoint in the store{skipped}{note}"
+        f"{counted(waiting, 'edge')} waiting for an endpoint in the store{skipped}{note}"
     )
 
 
 def _print_first_rejects(total: IngestSummary) -> None:
     """The first rejections with where they are, then the count of each kind of reason (on stderr)."""
-    console.print(f"[yellow]{total.rejected} records rejected[/yellow]; the first:", highlight=False)
+    console.print(
+        f"[yellow]{counted(total.rejected, 'record')} rejected[/yellow]; the first:", highlight=False
+    )
     for where, reason in total.first_rejects:
         console.print(f"  {where}: {reason}", highlight=False, soft_wrap=True, markup=False)
     more = total.rejected - len(total.first_rejects)
@@ -373,7 +379,8 @@ def generate(
     def body() -> None:
         with console.status(f"generating {actors} actors into {out_dir}"):
             report = write_ecosystem(out_dir, actors, seed, routing=routing, identities=identities)
-        table = Table("file", "rows", title=f"{report.total_nodes} nodes, {report.total_edges} edges")
+        title = f"{counted(report.total_nodes, 'node')}, {counted(report.total_edges, 'edge')}"
+        table = Table("file", "rows", title=title)
         for name, rows in report.rows.items():
             table.add_row(name, str(rows))
         out.print(table)

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from backend.settings import Settings
-from graph_model.errors import CrimegraphError
+from graph_model.errors import CrimegraphError, StoreError
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 from graph_model.store.open import NEO4J_SCHEMES
@@ -76,7 +76,16 @@ def run(action: Callable[[], T]) -> T:
 
 
 @contextmanager
-def opened_store() -> Iterator[GraphStore]:
+def opened_store(*, create: bool = False) -> Iterator[GraphStore]:
+    """The configured store. Only a write (``create``) may create an embedded store file: a read of one
+    that is not there stops with one line, rather than creating an empty store and answering for an
+    empty network."""
+    missing = None if create else new_embedded_file()
+    if missing is not None:
+        raise StoreError(
+            f"no store at {missing}: load data first with crimegraph load FORMAT FILE..., or name an "
+            "existing store with --store or CRIMEGRAPH_STORE"
+        )
     settings = Settings()
     store = settings.open_store(location=state.store_location)
     try:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from graph_model.errors import LimitExceeded
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore, Link
+from graph_model.words import counted
 from queries.results import Ranked
 from queries.scope import resolve_keys
 
@@ -43,7 +44,7 @@ def shared_infrastructure(
     >>> [(r.node.name, r.detail["shared"]) for r in found]
     [('bassterlord', 2), ('Conti', 1)]
     >>> found[1].why.split(";")[0]
-    'shares 1 pivot(s): 203.0.113.10 (2 neighbours)'
+    'shares 1 pivot: 203.0.113.10 (2 neighbours)'
     """
     if limit is not None and not 1 <= limit <= MAX_LIMIT:
         raise LimitExceeded(f"limit {limit} is outside 1-{MAX_LIMIT}")
@@ -76,8 +77,8 @@ def shared_infrastructure(
     pivots = (first | second) - {origin}
     # Degrees of the pivots (counted by the store: a hub's links are not read), then the entities whose
     # footprint reaches them, walked back two hops.
-    counted = store.near(sorted(pivots), clearance=clearance, types=types, cap=0)
-    degree = {p: counted[p].degree for p in pivots}
+    near = store.near(sorted(pivots), clearance=clearance, types=types, cap=0)
+    degree = {p: near[p].degree for p in pivots}
     walked = {p for p in pivots if degree[p] <= WALK_CAP}
     around = step(walked, False)
     reach: dict[str, set[str]] = defaultdict(set)  # entity -> pivots in its footprint
@@ -111,7 +112,9 @@ def shared_infrastructure(
         if entity not in nodes:
             continue
         shared = sorted(candidates[entity], key=lambda p: (-weight(p), p))
-        names = [f"{nodes[p].name if p in nodes else p} ({degree[p]} neighbours)" for p in shared[:5]]
+        names = [
+            f"{nodes[p].name if p in nodes else p} ({counted(degree[p], 'neighbour')})" for p in shared[:5]
+        ]
         more = f" and {len(shared) - 5} more" if len(shared) > 5 else ""
         results.append(
             Ranked(
@@ -119,7 +122,7 @@ def shared_infrastructure(
                 score=round(score, 6),
                 detail={"shared": len(shared), "pivots": [[p, degree[p]] for p in shared[:10]]},
                 why=(
-                    f"shares {len(shared)} pivot(s): {', '.join(names)}{more}; "
+                    f"shares {counted(len(shared), 'pivot')}: {', '.join(names)}{more}; "
                     "each weighted 1/ln(1 + its degree), so widely shared hosts and wallets count less"
                 ),
             )

@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 
-from backend.console import analyst, app, console, entity_table, out, run, state
+from backend.console import analyst, app, console, entity_table, new_embedded_file, out, run, state
 from backend.settings import Settings
 from graph_model.provenance import TLP
+from graph_model.words import counted
 from loaders import IngestSummary, LoadContext, ingest, reader
 
 HostOpt = Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every interface).")]
@@ -82,10 +83,19 @@ def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, workers: WorkersOpt
                 "[yellow]warning:[/yellow] no API keys configured (CRIMEGRAPH_API_KEYS=KEY:ROLE:TLP,...); "
                 "every request will get 401"
             )
+        fresh = new_embedded_file()
+        if fresh is not None:  # a server may be filled through its API, so it starts; but say so
+            console.print(
+                f"note: no store at {fresh} yet: serving a new, empty store (fill it with crimegraph load, "
+                "or the API's ingest mutation with a loader key)",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
         processes = workers_for(workers)
         out.print(
-            f"crimegraph API on {_local_url(host, port)}/graphql ({keys} key(s), store {settings.store}, "
-            f"{processes} worker(s))"
+            f"crimegraph API on {_local_url(host, port)}/graphql ({counted(keys, 'key')}, store "
+            f"{settings.store}, {counted(processes, 'worker')})"
         )
         _serve(settings, host, port, processes)
 
@@ -134,8 +144,8 @@ def demo(
                 store.close()
         out.print(entity_table(total))
         out.print(
-            f"demo graph in {path}: {counts['total_nodes']} nodes, {counts['total_edges']} edges "
-            f"({total.rejected} rejected records)"
+            f"demo graph in {path}: {counted(counts['total_nodes'], 'node')}, "
+            f"{counted(counts['total_edges'], 'edge')} ({counted(total.rejected, 'rejected record')})"
         )
         if not serve_api:
             out.print(f"next: crimegraph --store embedded:{path} stats")

@@ -18,6 +18,7 @@ from graph_model.heap import collection_paused
 from graph_model.model import default_model
 from graph_model.store.neo4j_files import EdgeRows
 from graph_model.store.staging import StagingStore, Stored
+from graph_model.words import counted
 from graph_model.writes import NAMESPACE, now_iso
 from loaders import FORMATS, IngestSummary, LoadContext, reader
 from loaders.ingest import ReadFailed, ingest_read_apart
@@ -130,8 +131,9 @@ def bulk_load(
             print(json.dumps(summary))
             return
         out.print(
-            f"built database {database} in {neo4j_home}: {summary['nodes']} nodes, {summary['edges']} edges "
-            f"from {total.read} records ({total.rejected} rejected) in "
+            f"built database {database} in {neo4j_home}: {counted(summary['nodes'], 'node')}, "
+            f"{counted(summary['edges'], 'edge')} from {counted(total.read, 'record')} "
+            f"({total.rejected:,} rejected) in "
             f"{time.perf_counter() - clock:.1f} s; start Neo4j to use it",
             highlight=False,
             markup=False,

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from backend.console import app, opened_store, out, run
 from graph_model.check import CheckReport, check_store
+from graph_model.words import counted
 
 
 @app.command()
@@ -37,14 +38,17 @@ def check(
 
 def _print(report: CheckReport) -> None:
     if report.by_reason:
-        table = Table("violation", "count", title=f"{report.violations} schema violations")
+        table = Table("violation", "count", title=counted(report.violations, "schema violation"))
         for reason, count in report.by_reason.most_common():
             table.add_row(reason, str(count))
         out.print(table)
         for example in report.examples:
             out.print(f"  {example['what']}: {example['reason']}", highlight=False, markup=False)
     if report.waiting_examples:
-        out.print(f"{report.waiting} edges waiting for an endpoint, e.g.:")
+        out.print(f"{counted(report.waiting, 'edge')} waiting for an endpoint, e.g.:")
         for edge in report.waiting_examples:
             out.print(f"  {edge['edge']} (from {edge['from']})", highlight=False, markup=False)
-    out.print(f"{report.violations} violations, {report.waiting} edges waiting for an endpoint")
+    out.print(
+        f"{counted(report.violations, 'violation')}, "
+        f"{counted(report.waiting, 'edge')} waiting for an endpoint"
+    )

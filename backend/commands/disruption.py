@@ -28,6 +28,7 @@ from graph_model.errors import InvalidArgument
 from graph_model.heap import collection_paused
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
+from graph_model.words import counted
 from queries.disruption.centrality import allow_forked_workers
 from queries.disruption.costs import read_costs
 from queries.disruption.dismantle import dismantle as dismantle_scope
@@ -230,7 +231,7 @@ def plan(
         level = read_clearance(clearance)
         result = _with_store(
             level,
-            f"planning {budget} takedown(s) for {objective}",
+            f"planning {counted(k, 'takedown')} for {objective}",
             as_json,
             lambda store, level: takedown_plan(
                 store,

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from backend.console import app, out, run, state
 from backend.doctor import Finding, diagnose
+from graph_model.words import counted
 
 STYLES = {"ok": "green", "MISSING": "red", "warning": "yellow"}
 
@@ -48,7 +49,7 @@ def doctor(
         out.print(table)
         if missing:
             names = escape(", ".join(f.check for f in missing))
-            out.print(f"[red]{len(missing)} required item(s) missing[/red]: {names}")
+            out.print(f"[red]{counted(len(missing), 'required item')} missing[/red]: {names}")
         else:
             out.print("[green]everything required is here[/green]")
     if missing:

@@ -22,6 +22,7 @@ from backend.console import app, console, opened_store, out, parse_tlp, run, tel
 from backend.export.files import FORMATS, check_format, export, single_file, write_file, write_folder
 from backend.export.neo4j_admin import ARGS_FILE, write_import_folder
 from graph_model.errors import InvalidArgument
+from graph_model.words import counted, plural
 
 ClearanceOpt = Annotated[
     str,
@@ -105,14 +106,17 @@ def export_command(
             print(json.dumps(summary))
         else:
             out.print(
-                f"exported {exported.nodes} nodes, {exported.edges} edges at clearance {level.label} "
+                f"exported {counted(exported.nodes, 'node')}, {counted(exported.edges, 'edge')} at "
+                f"clearance {level.label} "
                 f"to {output}",
                 highlight=False,
             )
             if exported.left_out:
+                n = exported.left_out
+                whose = plural(n, "its links): its pattern is", "their links): their patterns are")
                 out.print(
-                    f"left out {exported.left_out} indicators (and their links): their pattern is marked "
-                    f"above {level.label}, and a STIX indicator needs one",
+                    f"left out {counted(n, 'indicator')} (and {whose} marked above {level.label}, and a "
+                    "STIX indicator needs one",
                     highlight=False,
                 )
 
@@ -144,7 +148,8 @@ def _neo4j_admin(output: Path, clearance: str, force: bool, as_json: bool, scope
         print(json.dumps(summary))
         return
     out.print(
-        f"exported {len(stored.nodes)} nodes, {len(stored.edges)} edges at clearance {level.label} to "
+        f"exported {counted(len(stored.nodes), 'node')}, {counted(len(stored.edges), 'edge')} at clearance "
+        f"{level.label} to "
         f"{output}; with Neo4j stopped, from inside that folder: {' '.join(command)}",
         highlight=False,
         markup=False,

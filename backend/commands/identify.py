@@ -21,6 +21,7 @@ from backend.console import analyst, app, opened_store, out, parse_tlp, run
 from backend.views.identity import pair_path
 from graph_model.entities import Edge
 from graph_model.provenance import Provenance
+from graph_model.words import counted, plural
 from queries.identify.candidates import DEFAULT_MIN_SCORE, METHOD, Identification, identify
 from queries.identify.decisions import decide
 
@@ -92,9 +93,14 @@ def identify_command(
             table.add_row(str(i), c.a.name, c.b.name, f"{c.score:.3f}", str(c.group), why)
         out.print(table)
         out.print(
-            f"{len(found.candidates)} candidates (match probability >= {min_score}) in "
-            f"{len(found.groups)} groups; {found.compared:,} of {found.all_pairs:,} handle pairs compared"
-            + (f"; {len(found.candidates)} written as {CANDIDATE} links" if write else "")
+            f"{counted(len(found.candidates), 'candidate')} (match probability >= {min_score}) in "
+            f"{counted(len(found.groups), 'group')}; {found.compared:,} of "
+            f"{counted(found.all_pairs, 'handle pair')} compared"
+            + (
+                f"; {len(found.candidates):,} written as {CANDIDATE} {plural(len(found.candidates), 'link')}"
+                if write
+                else ""
+            )
         )
         if found.candidates:
             first = found.candidates[0]

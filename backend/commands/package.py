@@ -19,6 +19,7 @@ from backend.export.package import Requester, takedown_package, verify, write_pa
 from backend.export.package.render import languages
 from backend.settings import Settings
 from graph_model.errors import InvalidArgument
+from graph_model.words import counted, plural
 from queries.results import Plan
 
 
@@ -83,7 +84,8 @@ def create(
             return
         requests = sum(len(p.requests) for p in package.parties)
         out.print(
-            f"{requests} requests to {len(package.parties)} parties at clearance {level.label} in {output}",
+            f"{counted(requests, 'request')} to {counted(len(package.parties), 'party', 'parties')} at "
+            f"clearance {level.label} in {output}",
             highlight=False,
         )
         for entry in index["parties"]:
@@ -105,7 +107,8 @@ def verify_command(
             print(json.dumps(result.as_dict()))
         elif result.ok:
             out.print(
-                f"{folder}: {result.checked} files match the manifest (made {result.about.get('created')} by "
+                f"{folder}: {counted(result.checked, 'file')} {plural(result.checked, 'matches', 'match')} "
+                f"the manifest (made {result.about.get('created')} by "
                 f"{result.about.get('requester')}, data version {result.about.get('data_version')})",
                 highlight=False,
             )

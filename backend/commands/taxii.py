@@ -95,7 +95,7 @@ def add(
             level or _default_tlp(),
             alias if alias is not None else saved.slug(title),
         )
-        with opened_store() as store:
+        with opened_store(create=True) as store:
             return saved.add(store, wanted)
 
     made = run(body)

@@ -37,6 +37,7 @@ from graph_model.errors import InvalidArgument
 from graph_model.heap import paused
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
+from graph_model.words import counted
 from queries.results import Plan
 
 view_app = typer.Typer(
@@ -100,8 +101,8 @@ def _write(
             return
         aggregated = " (aggregated)" if result.counts["aggregated"] else ""
         out.print(
-            f"{view.kind} view written to {out_file}: {result.counts['nodes']} nodes, "
-            f"{result.counts['edges']} edges{aggregated}",
+            f"{view.kind} view written to {out_file}: {counted(result.counts['nodes'], 'node')}, "
+            f"{counted(result.counts['edges'], 'edge')}{aggregated}",
             highlight=False,
             markup=False,
         )

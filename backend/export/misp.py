@@ -33,6 +33,7 @@ from backend.export.stix_objects import NAMESPACE
 from graph_model.entities import NAME
 from graph_model.provenance import TLP
 from graph_model.store.base import read_marks
+from graph_model.words import counted
 from loaders.stix_crimegraph import CREATOR
 
 # (kind, type) or kind -> (MISP object template, its attribute naming the value).
@@ -138,7 +139,8 @@ def event(graph: nx.MultiDiGraph, clearance: TLP, *, transfers_as_objects: bool 
     ``cryptocurrency-transaction`` object between its wallets rather than one reference (for misp-stix)."""
     made = MISPEvent()
     made.info = (
-        f"crimegraph export: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} links, "
+        f"crimegraph export: {counted(graph.number_of_nodes(), 'node')}, "
+        f"{counted(graph.number_of_edges(), 'link')}, "
         f"read at clearance TLP:{clearance.label}"
     )
     made.uuid = _uuid("event\n" + "\n".join(sorted(graph.nodes)))

@@ -15,6 +15,7 @@ from graph_model.entities import Node
 from graph_model.errors import CrimegraphError, InvalidArgument, LimitExceeded, NotFound
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore, node_attributes, to_networkx
+from graph_model.words import counted, plural
 from queries.disruption.graph import DEFAULT_EDGE_SET, to_disruption_graph
 from queries.disruption.recovery import recover
 from queries.money import money_flow
@@ -128,7 +129,7 @@ def paths_view(
             graph.add_node(node.key, **node_attributes(node))
     lengths = ", ".join(str(p.length) for p in found)
     notes = (
-        [f"{len(found)} path(s) of {lengths} hop(s)."]
+        [f"{counted(len(found), 'path')} of {lengths} {plural(found[-1].length, 'hop')}."]
         if found
         else [f"No path of at most {max_length} hops between these entities."]
     )
@@ -156,7 +157,7 @@ def community_view(store: GraphStore, clearance: TLP, community: str, scope: Sco
     graph = scope_graph(store, clearance, scope)
     return View(
         kind="community",
-        title=f"Community {community} ({graph.number_of_nodes()} entities)",
+        title=f"Community {community} ({counted(graph.number_of_nodes(), 'entity', 'entities')})",
         graph=graph,
         truncated=bool(graph.graph.get("truncated")),
     )
@@ -190,7 +191,7 @@ def money_view(
     services = [d for d in flow.destinations if d.service]
     notes = [
         f"Reached {d.node.name} ({d.service}): {d.total:,.6g}{' ' + d.asset if d.asset else ''} "
-        f"in {d.transfers} transfer(s), {d.min_hops} hop(s) at least."
+        f"in {counted(d.transfers, 'transfer')}, {counted(d.min_hops, 'hop')} at least."
         for d in services[:5]
     ]
     if not flow.destinations:
@@ -218,7 +219,10 @@ def plan_view(store: GraphStore, clearance: TLP, plan: Plan) -> View:
     notes: list[str] = [plan.verdict["text"]] if plan.verdict else []
     absent = len(plan.targets) - len(targets)
     if absent:
-        notes.append(f"{absent} target(s) of the plan are not in this graph at your clearance.")
+        notes.append(
+            f"{counted(absent, 'target')} of the plan {plural(absent, 'is', 'are')} not in this graph at "
+            "your clearance."
+        )
     if not targets:
         raise NotFound("none of the plan's targets is in its scope at this clearance")
     probability = float((plan.recovery or {}).get("probability") or 1.0)
@@ -227,7 +231,7 @@ def plan_view(store: GraphStore, clearance: TLP, plan: Plan) -> View:
     gone = set(targets)
     return View(
         kind="plan",
-        title=f"Takedown plan: {len(targets)} target(s), objective {plan.objective}",
+        title=f"Takedown plan: {counted(len(targets), 'target')}, objective {plan.objective}",
         graph=graph,
         focus=targets,
         notes=notes,

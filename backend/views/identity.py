@@ -18,6 +18,7 @@ from backend.views.render import EVIDENCE, SHARES, UNCOUNTED, View
 from graph_model.errors import InvalidArgument
 from graph_model.provenance import TLP
 from graph_model.store.base import GraphStore, to_networkx
+from graph_model.words import counted, plural
 from queries.identify.candidates import METHOD
 from queries.identify.pair import (
     SHARED_THINGS,
@@ -125,18 +126,22 @@ def _notes(found: PairEvidence) -> list[str]:
             f"of about one same-person pair per handle among the {found.handles:,} handles you may see "
             f"({METHOD})."
         )
-    counted = sum(1 for s in found.shared if s.counts)
-    shared = (
-        f"They share {counted} thing(s) specific enough to count as evidence (purple border and purple "
-        "lines: hover for the words)."
-        if found.shared
-        else "They share no wallet, contact, server or product you may see."
-    )
-    common = len(found.shared) - counted
+    evidence = sum(1 for s in found.shared if s.counts)
+    if not found.shared:
+        shared = "They share no wallet, contact, server or product you may see."
+    elif evidence:
+        shared = (
+            f"They share {counted(evidence, 'thing')} specific enough to count as evidence (purple border "
+            "and purple lines: hover for the words)."
+        )
+    else:
+        shared = "They share nothing specific enough to count as evidence."
+    common = len(found.shared) - evidence
     if common:
         shared += (
-            f" {common} more thing(s) both have are too common to count: drawn without a border, with "
-            "grey dashed lines."
+            f" {counted(common, 'more thing' if evidence else 'thing')} both have "
+            f"{plural(common, 'is', 'are')} too common to count: drawn without a border, with grey dashed "
+            "lines."
         )
     return [
         score,

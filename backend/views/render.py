@@ -25,6 +25,7 @@ from graph_model.heap import collection_paused
 from graph_model.model import Model
 from graph_model.provenance import TLP
 from graph_model.store.base import PROVENANCE_ATTRIBUTES
+from graph_model.words import counted, plural
 
 PROVENANCE = (
     "first_seen",
@@ -148,8 +149,10 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
         keep |= {n for hidden_nodes, _ in view.states.values() for n in hidden_nodes}
     collapsed = collapse_hubs(graph, options.hub_cap, keep=keep, hidden=view.collapsed)
     if collapsed:
+        hidden = sum(collapsed.values())
         notes.append(
-            f"{sum(collapsed.values())} neighbours of {len(collapsed)} hub(s) are collapsed into "
+            f"{counted(hidden, 'neighbour')} of {counted(len(collapsed), 'hub')} "
+            f"{plural(hidden, 'is', 'are')} collapsed into "
             '"+N more" markers.'
         )
     aggregated = False
@@ -160,9 +163,10 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
     if graph.number_of_nodes() > options.node_cap:
         agg = aggregate(graph, by=options.aggregate_by, cap=options.node_cap, keep=sorted(keep))
         notes.append(
-            f"{agg.original_nodes} nodes and {agg.original_edges} edges are more than {options.node_cap}: "
-            f"shown aggregated by {agg.by} ({agg.graph.number_of_nodes()} groups). Double-click a group "
-            "to open it, or narrow the request (depth, kinds, edge set, a community)."
+            f"{counted(agg.original_nodes, 'node')} and {counted(agg.original_edges, 'edge')} are more than "
+            f"{options.node_cap:,}: shown aggregated by {agg.by} "
+            f"({counted(agg.graph.number_of_nodes(), 'group')}). Double-click a group to open it, or "
+            "narrow the request (depth, kinds, edge set, a community)."
         )
         ties = simple_degree(graph)
         members, member_links = _members(graph, agg.group_of, model, view.scores, ties)
@@ -174,7 +178,11 @@ def view_data(view: View, model: Model, options: ViewOptions) -> dict[str, Any]:
         graph.add_edge(u, v, key=k, **attrs)
     physics = graph.number_of_nodes() <= options.physics_max
     edge_count = graph.number_of_edges()  # a multigraph counts by walking every edge: once
-    labelled = edge_count <= 150 and any("transfer_rows" in a for *_, a in graph.edges(data=True))
+    # longer springs where lines carry labels: money transfers, and a pair's few links (a handle's large
+    # name would otherwise sit on the small "owns"/"shares" labels of its lines)
+    labelled = edge_count <= 150 and (
+        view.kind == "identity" or any("transfer_rows" in a for *_, a in graph.edges(data=True))
+    )
     layout = positions(graph, seed=options.seed, spread=160.0 if aggregated or labelled else 90.0)
     net = PyvisNetwork(directed=True)
     net.options = vis_options(graph, physics, labelled=labelled, edges=edge_count)
@@ -279,7 +287,14 @@ def styles(model: Model) -> dict[str, Any]:
     adds (expanded neighbours) and for its legend and filters."""
     return {
         "kinds": {name: {"color": kind.color, "shape": kind.shape} for name, kind in model.nodes.items()},
-        "edges": {name: edge.color for name, edge in model.edges.items()},
+        # the view's own link types too, so a filter's swatch shows the type's colour, not the first line's
+        "edges": {
+            **{name: edge.color for name, edge in model.edges.items()},
+            SHARES: EVIDENCE_COLOR,
+            RECOVERY: RECOVERY_COLOR,
+            AGGREGATE: EDGE_COLOR,
+            MORE: MORE_COLOR,
+        },
         "more": MORE_COLOR,
         "highlight": HIGHLIGHT,
         "recovery": RECOVERY_COLOR,

@@ -83,7 +83,7 @@ def test_stats_json_against_neo4j(neo4j_store: Any, neo4j_uri: Any, model: Model
     [
         (["--store", "bolt://127.0.0.1:1", "stats"], "cannot reach Neo4j at bolt://127.0.0.1:1"),
         (["--store", "ftp://x", "stats"], "unsupported store"),
-        (["--store", "embedded:/proc/nope/x.db", "stats"], "cannot open embedded store"),
+        (["--store", "embedded:/proc/nope/x.db", "load", "stix", "x.json"], "cannot open embedded store"),
         (["load", "klingon", "x.txt"], "unknown format 'klingon'"),
     ],
 )
@@ -93,6 +93,45 @@ def test_expected_failures_are_one_line(tmp_path: Path, args: list[str], needle:
     assert needle in result.stderr
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert "Traceback" not in result.stderr
+
+
+READS = [
+    ["stats"],
+    ["check"],
+    ["communities"],
+    ["score"],
+    ["plan", "--budget", "1"],
+    ["dismantle"],
+    ["simulate", "handle:a"],
+    ["export", "stix", "-o", "out.json"],
+    ["export", "neo4j-admin", "-o", "admin"],
+    ["identify"],
+    ["identify", "confirm", "handle:a", "handle:b"],
+    ["package", "create", "plan.json", "-o", "packages"],
+    ["view", "neighbourhood", "handle:a", "-o", "view.html"],
+    ["view", "plan", "plan.json", "-o", "view.html"],
+    ["taxii", "collection", "list"],
+    ["clear", "--yes"],
+]
+
+
+def test_a_read_of_a_missing_store_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    plan = {"targets": [{"key": "handle:a", "name": "a", "kind": "Actor", "score": 1, "cost": 1, "why": ""}]}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    missing = tmp_path / "typo.db"
+    for args in READS:
+        result = crimegraph("--store", f"embedded:{missing}", *args, cwd=tmp_path)
+        assert result.returncode == 1, (args, result.stdout)
+        assert result.stderr.strip() == (
+            f"error: no store at {missing}: load data first with crimegraph load FORMAT FILE..., or name an "
+            "existing store with --store or CRIMEGRAPH_STORE"
+        ), (args, result.stderr)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"], args  # nothing created
+    # the same for the default store, and a write still creates it
+    default = crimegraph("score", cwd=tmp_path, env={"CRIMEGRAPH_STORE": ""})
+    assert default.returncode == 1 and "no store at crimegraph.db" in default.stderr
+    added = crimegraph("--store", f"embedded:{missing}", "taxii", "collection", "add", "All", cwd=tmp_path)
+    assert added.returncode == 0 and missing.is_file(), added.stderr
 
 
 def test_load_json_summary_and_reload(tmp_path: Path, fixtures: Path) -> None:

@@ -73,4 +73,4 @@ def test_check_reports_violations_and_waiting_edges(tmp_path: Path, fixtures: Pa
     assert report["examples"][0]["reason"] == "the schema has no USES from Actor to Actor"
     assert report["waiting_examples"][0]["edge"].endswith("|uuid:missing|")
     text = crimegraph("--store", location, "check")
-    assert "1 violations, 1 edges waiting" in " ".join(text.stdout.split())
+    assert "1 violation, 1 edge waiting" in " ".join(text.stdout.split())

@@ -269,7 +269,8 @@
       if (n.cgEvidence) { shared = true; }
     });
     edges.forEach(function (e) {
-      var t = types[e.cgType] || (types[e.cgType] = { count: 0, color: colorOf(e.color) });
+      // the type's own colour (a line may be drawn otherwise: shared things too common to count are grey)
+      var t = types[e.cgType] || (types[e.cgType] = { count: 0, color: data.styles.edges[e.cgType] || colorOf(e.color) });
       t.count += 1;
       if (e.hidden) { return; }
       if (e.cgType === "RECOVERY") { recovery = true; return; }
@@ -658,7 +659,7 @@
           place([], links, 0, 0);
           refresh();
           select(entity.key);
-          status("Added " + (entity.name || entity.key) + " with " + links.length + " link(s) to what is drawn.");
+          status("Added " + (entity.name || entity.key) + " with " + links.length + (links.length === 1 ? " link" : " links") + " to what is drawn.");
           return entity.key;
         });
       }

@@ -126,13 +126,25 @@ def test_demo_prints_url_and_key_and_serves_every_field(tmp_path: Path) -> None:
         env={("CRIMEGRAPH_API_KEYS"): API_KEYS},
     ) as process:
         # Two processes on one port, each opening the store file: every request answers the same.
-        read_until(process, r"crimegraph API on .*2 worker\(s\)")
+        read_until(process, r"crimegraph API on .*2 workers\)")
         wait_ready(f"http://127.0.0.1:{port}")
         totals = {
             ask(f"http://127.0.0.1:{port}", KEYS["viewer"][0], FIELDS[0])["stats"]["totalNodes"]
             for _ in range(6)
         }
         assert len(totals) == 1 and totals.pop() > 900
+
+
+def test_serve_on_a_missing_store_says_it_serves_a_new_empty_one(tmp_path: Path) -> None:
+    # the API can fill a store (the ingest mutation), so serve starts - but says the store is new
+    port = free_port()
+    fresh = tmp_path / "new.db"
+    args = ("--store", f"embedded:{fresh}", "serve", "--port", str(port), "--workers", "1")
+    with crimegraph(*args, env={"CRIMEGRAPH_API_KEYS": API_KEYS}) as process:
+        read_until(process, rf"note: no store at {re.escape(str(fresh))} yet: serving a new, empty store")
+        read_until(process, r"crimegraph API on .*\(5 keys, store .*, 1 worker\)")
+        wait_ready(f"http://127.0.0.1:{port}")
+        assert ask(f"http://127.0.0.1:{port}", KEYS["viewer"][0], FIELDS[0])["stats"]["totalNodes"] == 0
 
 
 @pytest.mark.neo4j

@@ -180,4 +180,6 @@ def test_a_stix_export_says_which_indicators_it_leaves_out(
     )
     assert said.returncode == 0 and "left out" not in said.stdout
     said = crimegraph("--store", location, "export", "stix", "-o", str(tmp_path / "c.json"), "--force")
-    assert "left out 1 indicators" in " ".join(said.stdout.split())
+    assert "left out 1 indicator (and its links): its pattern is marked above CLEAR" in " ".join(
+        said.stdout.split()
+    )

@@ -172,6 +172,29 @@ LINES = """(name) => {
 }"""
 
 
+OVERLAPS = """() => {
+  const body = crimegraph.network.body;
+  const box = (s) => [s.left, s.top, s.left + s.width, s.top + s.height];
+  const turned = (e) => {
+    const s = e.labelModule.size, cx = s.left + s.width / 2, cy = s.top + s.height / 2;
+    const a = Math.atan2(e.to.y - e.from.y, e.to.x - e.from.x);
+    const w = Math.abs(s.width * Math.cos(a)) + Math.abs(s.height * Math.sin(a));
+    const h = Math.abs(s.width * Math.sin(a)) + Math.abs(s.height * Math.cos(a));
+    return [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+  };
+  const hit = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+  const found = [];
+  for (const n of crimegraph.nodes.get({filter: (n) => n.cgFocus})) {
+    const name = box(body.nodes[n.id].labelModule.size);
+    for (const e of Object.values(body.edges)) {
+      const said = e.labelModule.elementOptions.label;
+      if (said && hit(name, turned(e))) { found.push([n.label, said]); }
+    }
+  }
+  return found;
+}"""
+
+
 def _plainly_drawn(page: Page) -> None:
     """The pair view's words and lines (issue 22, mending issue 27's view): the match probability as a
     percentage (never six decimals, "100%" only for exactly 1), no TLP word (nor signal name) broken
@@ -203,6 +226,17 @@ def _plainly_drawn(page: Page) -> None:
     legend = page.locator("#cg-legend").inner_text()
     assert "too common to count" in legend and "gives (shared evidence)" in legend
     assert "too common to count" in notes
+    # the "Link types" filter shows the type's own colour, whichever line the page met first
+    swatch = page.evaluate(
+        "() => { const c = document.querySelector('input[data-type=SHARES]').nextElementSibling;"
+        " return Array.from(c.getContext('2d').getImageData(9, 8, 1, 1).data.slice(0, 3)); }"
+    )
+    assert swatch == [int(purple[i : i + 2], 16) for i in (1, 3, 5)], swatch
+    # neither handle's name sits on the small label of a line ("owns", "shares"), a label drawn along its
+    # line (its box turned with it)
+    assert page.evaluate(OVERLAPS) == []
+    # counts meet their nouns in plain English: "They share 3 things", never "3 thing(s)"
+    assert "(s)" not in notes and re.search(r"They share (\d+ things?|nothing) specific enough", notes), notes
 
 
 def _store(db: Path) -> EmbeddedStore:

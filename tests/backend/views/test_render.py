@@ -10,10 +10,11 @@ import re
 import networkx as nx
 from markupsafe import escape
 
-from backend.views.page import json_for_script, vis_script
+from backend.views.page import candidates_page, json_for_script, vis_script
 from backend.views.render import View, ViewOptions, render, view_data
 from backend.views.shaping import GROUP, MORE, aggregate, collapse_hubs, positions
 from graph_model.model import Model
+from graph_model.provenance import TLP
 from tests.backend.views.seed import INJECTION
 
 
@@ -56,6 +57,34 @@ def test_hubs_collapse_into_a_marker() -> None:
     assert hidden == {"n0": 17}
     assert graph.nodes["more:n0"]["kind"] == MORE and graph.nodes["more:n0"]["name"] == "+17 more"
     assert graph.number_of_nodes() == 31 - 17 + 1 and "n30" in graph
+
+
+def test_counts_meet_their_nouns_in_notes_and_the_candidates_page(model: Model) -> None:
+    one = view_data(
+        View(kind="neighbourhood", title="t", graph=_graph(12, [(0, n) for n in range(1, 12)]), focus=["n0"]),
+        model,
+        ViewOptions(hub_cap=10),
+    )
+    assert '1 neighbour of 1 hub is collapsed into "+N more" markers.' in one["notes"]
+    many = view_data(
+        View(kind="neighbourhood", title="t", graph=_graph(14, [(0, n) for n in range(1, 14)]), focus=["n0"]),
+        model,
+        ViewOptions(hub_cap=10),
+    )
+    assert '3 neighbours of 1 hub are collapsed into "+N more" markers.' in many["notes"]
+    # the pair view's filter swatch takes a type's own colour: the view's own types have one too
+    assert one["styles"]["edges"]["SHARES"] == one["styles"]["evidence"]
+    listing = {"min_score": 0.8, "compared": "3", "all_pairs": "6", "handles": "4"}
+    said = {
+        total: " ".join(
+            candidates_page({**listing, "shown": total, "total": total}, [], TLP.CLEAR, TLP.RED).html.split()
+        )
+        for total in (0, 1, 2)
+    }
+    assert "No pair of handles has a match probability of at least 0.8 (the model's" in said[0]
+    assert "The one pair of handles whose match probability is at least 0.8" in said[1]
+    assert "2 of 2 pairs of handles whose match probability is at least 0.8" in said[2]
+    assert all("0 of 0" not in text and "1 of 1 pairs" not in text for text in said.values())
 
 
 def test_more_than_the_node_cap_is_aggregated(model: Model) -> None:

@@ -179,7 +179,7 @@ def served(model: Model, shared_data: Path, tmp_path_factory: pytest.TempPathFac
     }
     args = ("--store", f"embedded:{db}", "serve", "--port", str(port), "--workers", "2")
     with crimegraph(*args, env=env) as process:
-        read_until(process, r"crimegraph API on .*2 worker\(s\)")
+        read_until(process, r"crimegraph API on .*2 workers\)")
         base = f"http://127.0.0.1:{port}"
         wait_ready(base)
         yield Served(base, keys)

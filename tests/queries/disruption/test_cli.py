@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from graph_model import default_model
+from graph_model.store.embedded import EmbeddedStore
 from tests.backend.test_cli import crimegraph
 
 
@@ -81,6 +83,7 @@ def test_plan_simulate_score_dismantle_on_the_embedded_store(tmp_path: Path, fix
     ],
 )
 def test_expected_failures_are_one_line(tmp_path: Path, args: list[str], needle: str) -> None:
+    EmbeddedStore(tmp_path / "g.db", default_model()).close()  # an empty store (a missing one is refused)
     store = ["--store", f"embedded:{tmp_path / 'g.db'}"]
     (tmp_path / "bad.yaml").write_text("kinds: {Actor: -3}\n", encoding="utf-8")
     result = crimegraph(*store, *args, cwd=tmp_path)
