@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from graph_model.words import plural
 from loaders import csv_entities, tabular
 from loaders.csv_row import COMMON_COLUMNS, Row, Shared
 from loaders.records import LoadContext, Record, SourceError
@@ -131,9 +132,10 @@ def detect(path: Path, header: Sequence[str]) -> Table:
             )
         return top[0]
     closest = min(TABLES, key=lambda t: (sum(c not in found for c in t.required), -len(t.required)))
-    missing = ", ".join(c for c in closest.required if c not in found)
+    missing = [c for c in closest.required if c not in found]
     raise SourceError(
-        f"{path}: header matches no CSV table; closest is {closest.name!r}, missing column(s): {missing}"
+        f"{path}: header matches no CSV table; closest is {closest.name!r}, missing "
+        f"{plural(len(missing), 'column')}: {', '.join(missing)}"
     )
 
 

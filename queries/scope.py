@@ -17,6 +17,7 @@ from graph_model.errors import InvalidArgument, LimitExceeded, NotFound, SchemaE
 from graph_model.model import Model
 from graph_model.provenance import TLP, to_iso
 from graph_model.store.base import GraphStore, TimeWindow
+from graph_model.words import plural
 from queries.partition import ALGORITHMS, partition
 
 MAX_DEPTH = 4
@@ -71,7 +72,9 @@ class Scope:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise InvalidArgument(f"unknown scope field(s): {', '.join(sorted(unknown))}")
+            raise InvalidArgument(
+                f"unknown scope {plural(len(unknown), 'field')}: {', '.join(sorted(unknown))}"
+            )
         values = dict(data)
         for name in ("keys", "kinds"):
             if name in values:

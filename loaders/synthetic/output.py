@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
+from graph_model.words import plural
 from loaders.csv_tables import BY_NAME
 
 # File name -> (CSV table, columns written). Columns must be columns of that table.
@@ -80,7 +81,9 @@ class Output:
         for name, (table, columns) in self._files.items():
             unknown = set(columns) - set(BY_NAME[table].columns)
             if unknown:
-                raise ValueError(f"{name}: {table} has no column(s) {', '.join(sorted(unknown))}")
+                raise ValueError(
+                    f"{name}: {table} has no {plural(len(unknown), 'column')} {', '.join(sorted(unknown))}"
+                )
             handle = (out_dir / name).open("w", encoding="utf-8", newline="")
             self._handles[name] = handle
             self._writers[name] = csv.writer(handle, lineterminator="\n")

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graph_model.words import plural
 from loaders.csv_tables import BY_NAME
 from loaders.synthetic import names
 from loaders.synthetic.plan import Plan
@@ -79,7 +80,9 @@ class _Writer:
         for name, (table, columns) in FILES.items():
             unknown = set(columns) - set(BY_NAME[table].columns)
             if unknown:
-                raise ValueError(f"{name}: {table} has no column(s) {', '.join(sorted(unknown))}")
+                raise ValueError(
+                    f"{name}: {table} has no {plural(len(unknown), 'column')} {', '.join(sorted(unknown))}"
+                )
             handle = (out_dir / name).open("w", encoding="utf-8", newline="")
             self.handles[name] = handle
             self.writers[name] = csv.writer(handle, lineterminator="\n")

@@ -27,6 +27,7 @@ import networkx as nx
 import yaml
 
 from graph_model.errors import InvalidArgument
+from graph_model.words import plural
 from queries.disruption.graph import CASHOUT_SERVICES, is_cashout
 
 TABLE = Path(__file__).with_name("actions.yaml")
@@ -172,7 +173,9 @@ def check_table(data: Any) -> ActionTable:
             raise InvalidArgument(f"action table kind {kind!r} needs a default entry")
         unknown = set(spec) - {"default", "types", "roles", "when"}
         if unknown:
-            raise InvalidArgument(f"action table kind {kind!r}: unknown section(s) {sorted(unknown)}")
+            raise InvalidArgument(
+                f"action table kind {kind!r}: unknown {plural(len(unknown), 'section')} {sorted(unknown)}"
+            )
         checked: dict[str, Any] = {"default": _layer(spec["default"], f"{kind}.default", actions, parties)}
         if "cost" not in checked["default"]:
             raise InvalidArgument(f"action table {kind}.default needs a cost")
@@ -202,7 +205,9 @@ def _layer(value: Any, where: str, actions: Mapping[str, str], parties: Mapping[
         raise InvalidArgument(f"action table {where} must be a mapping")
     unknown = set(value) - set(_FIELDS)
     if unknown:
-        raise InvalidArgument(f"action table {where}: unknown field(s) {sorted(unknown)}")
+        raise InvalidArgument(
+            f"action table {where}: unknown {plural(len(unknown), 'field')} {sorted(unknown)}"
+        )
     layer = dict(value)
     if "cost" in layer:
         cost = layer["cost"]

@@ -26,6 +26,7 @@ import networkx as nx
 import yaml
 
 from graph_model.errors import InvalidArgument
+from graph_model.words import plural
 from queries.disruption.actions import action_table, facts_of
 
 COST_SECTIONS = ("default", "kinds", "types", "roles", "nodes")
@@ -61,7 +62,9 @@ def check_costs(data: Any) -> dict[str, Any]:
         raise InvalidArgument("costs must be a mapping with sections " + ", ".join(COST_SECTIONS))
     unknown = set(data) - set(COST_SECTIONS)
     if unknown:
-        raise InvalidArgument(f"unknown costs section(s): {', '.join(sorted(map(str, unknown)))}")
+        raise InvalidArgument(
+            f"unknown costs {plural(len(unknown), 'section')}: {', '.join(sorted(map(str, unknown)))}"
+        )
     checked: dict[str, Any] = {}
     for section, value in data.items():
         if section == "default":

@@ -23,6 +23,7 @@ from graph_model.identity import node_key
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 from graph_model.store.base import edge_from_networkx
+from graph_model.words import plural
 from queries.disruption.actions import action_table
 
 RULES = Path(__file__).with_name("routing.yaml")
@@ -39,7 +40,9 @@ def rules(path: Path = RULES) -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     missing = set(action_table().parties) - set(data["parties"])
     if missing:
-        raise ValueError(f"routing.yaml has no rule for the party kind(s) {sorted(missing)}")
+        raise ValueError(
+            f"routing.yaml has no rule for the party {plural(len(missing), 'kind')} {sorted(missing)}"
+        )
     for name, rule in data["parties"].items():
         if rule.get("fallback") and rule["fallback"] not in data["parties"]:
             raise ValueError(f"routing.yaml: {name} falls back to unknown party {rule['fallback']!r}")
