@@ -368,7 +368,10 @@ class _Packer:
     A node with several identifiers is always sent in full (it may resolve differently as identifiers
     arrive)."""
 
-    LIMIT = 1 << 18  # nodes remembered as sent (held, so their ids cannot be reused); forgotten at once
+    # Nodes remembered as sent (held, so their ids cannot be reused; most are held by the loaders anyway),
+    # forgotten at once beyond it: enough for every wallet of a few million transfers (each forgotten one
+    # is sent again, and merged again, in every batch naming it).
+    LIMIT = 1 << 21
 
     def __init__(self) -> None:
         self.sent: dict[int, Node] = {}
