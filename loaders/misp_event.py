@@ -481,7 +481,7 @@ def _transfer_props(
     times = [v for v in _values(attributes, "time") if v not in (None, "")]
     if times:
         try:
-            props["time"] = to_iso(times[0])
+            props["time"] = to_iso(_time(times[0]))  # ISO text, or epoch seconds
         except (TypeError, ValueError):
             warnings.append(f"{name}: time left out: not a date/time: {str(times[0])!r}")
     numbers = [

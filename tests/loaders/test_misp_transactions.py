@@ -159,12 +159,16 @@ def _hand_made_event() -> dict[str, Any]:
     objects["c"].add_reference(_u("two-senders"), "sends")
     sends("a", transaction("to-a-domain", value=4.0, symbol="BTC"), "domain")
     sends("red", transaction("from-red", transaction__number="ef" * 32, value=5.0), "b")
-    sends("b", transaction("btc", "btc-transaction", transaction__number="12" * 32, value_BTC=0.75), "c")
+    btc = transaction("btc", "btc-transaction", transaction__number="12" * 32, value_BTC=0.75, time="2021")
+    sends("b", btc, "c")
     sends("b", transaction("bad-value", value=1.0, time="2021-03-04T05:06:07Z"), "c")
     data: dict[str, Any] = json.loads(event.to_json())
     for obj in data["Object"]:  # values PyMISP would not write, as a hand-edited file holds them
         for attribute in obj["Attribute"] if obj["uuid"] == _u("bad-value") else ():
             attribute["value"] = {"value": "lots", "time": "last week"}[attribute["object_relation"]]
+        for attribute in obj["Attribute"] if obj["uuid"] == _u("btc") else ():
+            if attribute["object_relation"] == "time":
+                attribute["value"] = "1609459200"  # epoch seconds
     return {"Event": data}
 
 
@@ -199,8 +203,9 @@ def test_hand_made_transactions_each_case(embedded_store: EmbeddedStore, tmp_pat
     assert split == {(key["a"], None), (key["c"], None)}
     # A sender tagged tlp:red makes its transfer RED.
     assert transfers[key["red"], key["b"], "ef" * 32, 5.0]["tlp"] == "RED"
-    # MISP's older btc-transaction template: amount in value_BTC, asset BTC.
-    assert transfers[key["b"], key["c"], "12" * 32, 0.75]["asset"] == "BTC"
+    # MISP's older btc-transaction template: amount in value_BTC, asset BTC; a time in epoch seconds.
+    btc = transfers[key["b"], key["c"], "12" * 32, 0.75]
+    assert (btc["asset"], btc["time"]) == ("BTC", "2021-01-01T00:00:00Z")
     bad = transfers[key["b"], key["c"], None, None]
     assert "time" not in bad and bad["asset"] == "BTC"  # the sender's chain
     assert len(transfers) == 8
