@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -117,7 +117,7 @@ def money_flow(
     if not min_amount >= 0:  # also refuses NaN
         raise InvalidArgument(f"min_amount must be a number of at least 0, got {min_amount}")
     window = time_window(since, until, include_undated)
-    undated = replace(window, include_undated=True) if window and not window.include_undated else None
+    undated = window is not None and not window.include_undated
     left_out = 0
     (origin_key,) = resolve_keys(store, [wallet], clearance)
     origin = store.nodes([origin_key], clearance=clearance)[origin_key]
@@ -134,15 +134,8 @@ def money_flow(
     for hop in range(1, max_hops + 1):
         if not frontier:
             break
-        if undated is not None:  # count the onward transfers the window left out for having no date
-            walking = set(frontier)
-
-            def onward(link: Link, walking: set[str] = walking) -> bool:
-                return (link.source if out else link.target) in walking and link.source != link.target
-
-            dated = store.links(frontier, clearance=clearance, types=types, window=window)
-            every = store.links(frontier, clearance=clearance, types=types, window=undated)
-            left_out += sum(map(onward, every)) - sum(map(onward, dated))
+        if undated:  # count the onward transfers the window left out for having no date, where they are
+            left_out += store.undated_links(frontier, clearance=clearance, types=types, out=out)
         moved: dict[str, _Arrival] = {}
         room = limit - len(nodes)
         # The hop's transfers a page at a time: first those to wallets already reached (they may move an

@@ -426,18 +426,26 @@ class GraphStore(abc.ABC):
         clearance: TLP,
         types: frozenset[str],
         kinds: frozenset[str] | None = None,
+        out: bool | None = None,
     ) -> int:
         """How many of :meth:`links` of ``keys`` (to entities of ``kinds``, or any) carry no observed date
-        as the caller sees them: what a time window leaves out unless it includes undated links."""
+        as the caller sees them: what a time window leaves out unless it includes undated links. ``out``
+        True counts only the links leaving ``keys`` (a key at the source), False only those into them,
+        self-loops apart either way (the links :meth:`onward_page` walks); None, every link of ``keys``."""
         if not keys:
             return 0
         asked = frozenset(keys)
 
         def counted(link: Link) -> bool:
-            if kinds is None:
-                return True
-            ends = ((link.source, link.target_kind), (link.target, link.source_kind))
-            return any(here in asked and kind in kinds for here, kind in ends)
+            ends: tuple[tuple[str, str], ...] = (
+                (link.source, link.target_kind),
+                (link.target, link.source_kind),
+            )
+            if out is not None:
+                if link.source == link.target:
+                    return False
+                ends = (ends[0],) if out else (ends[1],)
+            return any(here in asked and (kinds is None or kind in kinds) for here, kind in ends)
 
         every = self.links(keys, clearance=clearance, types=types, window=TimeWindow(EARLIEST, None, True))
         dated = self.links(keys, clearance=clearance, types=types, window=TimeWindow(EARLIEST, None))

@@ -467,34 +467,37 @@ def neighbour_page(model: Model, types: frozenset[str]) -> str:
     )
 
 
-def undated_links(model: Model, types: frozenset[str]) -> str:
+def undated_links(model: Model, types: frozenset[str], out: bool | None = None) -> str:
     """How many visible relationships of ``types`` touch ``$keys`` (an end in ``$keys`` whose other end is
-    of ``$kinds``, null: any) and carry no observed date as the caller sees them; counted on the server."""
+    of ``$kinds``, null: any) and carry no observed date as the caller sees them; counted on the server.
+    ``out``: only those leaving ``$keys`` (True) or entering them (False), self-loops apart."""
     pattern = "|".join(label(model, t) for t in sorted(types))
+    arrow = {None: f"-[r:{pattern}]-", True: f"-[r:{pattern}]->", False: f"<-[r:{pattern}]-"}[out]
     return (
-        f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}})-[r:{pattern}]-(b:{ENTITY}) "
+        f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}}){arrow}(b:{ENTITY}) "
         "WHERE a.tlp_rank <= $clearance AND r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
+        f"{'' if out is None else 'AND a <> b '}"
         f"AND ($kinds IS NULL OR b.kind IN $kinds) AND {_seen('first')} IS NULL AND {_seen('last')} IS NULL "
         "RETURN count(DISTINCT r) AS undated"
     )
 
 
-def near(model: Model, types: frozenset[str]) -> str:
+def near(model: Model, types: frozenset[str], *, everything: bool = False) -> str:
     """:func:`links` per entity, capped on the server: each entity's distinct visible neighbours (of
-    ``$kinds``, null for any), how many, and the relationships to those shown - all, or
-    past ``$cap`` the first ``$cap`` by key and those in ``$keep`` - so a hub's thousands of relationships
-    are counted where they are, not sent. One row per entity: its key and kind, ``degree``, and
-    ``shown``, a list of ``[neighbour key, neighbour kind, [[element id, type, outgoing, discriminator],
-    ...]]`` (a self-loop's relationship appears twice). Grouped rows: decoding one record per
-    relationship cost the client more than the server's walk."""
+    ``$kinds``, null for any), how many, and the relationships to those shown - all, or past ``$cap``
+    the first ``$cap`` by key and those in ``$keep`` - so a hub's thousands of relationships are
+    counted where they are, not sent. ``everything``: the caller's clearance is the highest, which sees
+    every marking, so no marking is read (a hub's count is mostly those reads). One row per entity:
+    its key and kind, ``degree``, and ``shown``, a list of ``[neighbour key, neighbour kind, [[element
+    id, type, outgoing, discriminator], ...]]`` (a self-loop's relationship appears twice). Grouped
+    rows: decoding one record per relationship cost the client more than the server's walk."""
     pattern = "|".join(label(model, t) for t in sorted(types))
+    visible = "" if everything else "AND r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
     return (
         f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}}) WHERE a.tlp_rank <= $clearance "
         "CALL (a) { "
         f"OPTIONAL MATCH (a)-[r:{pattern}]-(b:{ENTITY}) "
-        "WHERE r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
-        f"{_IN_WINDOW}"
-        "AND ($kinds IS NULL OR b.kind IN $kinds) "
+        f"WHERE ($kinds IS NULL OR b.kind IN $kinds) {visible}{_IN_WINDOW}"
         "WITH b, collect(r) AS rs WHERE b IS NOT NULL "
         "WITH b, b.key AS bk, rs ORDER BY bk "
         "WITH collect(bk) AS ks, collect(b) AS bs, collect(rs) AS rss "
@@ -520,11 +523,14 @@ def onward_page(model: Model, types: frozenset[str], out: bool) -> str:
     """:meth:`GraphStore.onward_page` on the server: the visible relationships of ``types`` leaving
     ``$keys`` (``out``: from them; else into them), self-loops apart, in the time window, grouped by the
     far end - those to an end in ``$reached`` first (when ``$after`` is null), then those to the next
-    ``$ends`` other ends in key order after ``$after`` - so only the page is sent. Rows as
-    :func:`edge_facts`, with the far end's key (``end``) and whether more other ends remain (``more``)."""
+    ``$ends`` other ends in key order after ``$after`` - so only the page is sent. One row: ``more``
+    (whether more other ends remain) and ``groups``, per end of the page in that order ``[end key, end
+    kind, [[element id, near key, near kind, type, discriminator, first seen, picked, p], ...]]``: of a
+    relationship with one marking ``picked`` holds the properties ``$props`` (null where absent), of
+    one with several ``p`` holds the whole of it (the client builds the caller's view), as
+    :func:`edge_facts`. Grouped: the far end's key and kind go once, not with every relationship."""
     pattern = "|".join(label(model, t) for t in sorted(types))
     arrow = f"-[r:{pattern}]->" if out else f"<-[r:{pattern}]-"
-    source, target = ("a", "b") if out else ("b", "a")
     return (
         f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}}){arrow}(b:{ENTITY}) "
         "WHERE a.tlp_rank <= $clearance AND r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
@@ -534,14 +540,11 @@ def onward_page(model: Model, types: frozenset[str], out: bool) -> str:
         "WITH b, old, rs ORDER BY b.key "
         "WITH [g IN collect([b, old, rs]) WHERE g[1] AND $after IS NULL] AS olds, "
         "[g IN collect([b, old, rs]) WHERE NOT g[1]] AS news "
-        "WITH olds + news[0..$ends] AS page, size(news) > $ends AS more "
-        "UNWIND page AS g UNWIND g[2] AS pair "
-        "WITH g[0] AS b, pair[0] AS r, pair[1] AS a, more "
-        f"RETURN elementId(r) AS ref, {source}.key AS source, {target}.key AS target, "
-        f"{source}.kind AS source_kind, {target}.kind AS target_kind, type(r) AS type, "
-        "coalesce(r.discriminator, '') AS discriminator, r.first_seen AS first_seen, "
-        "CASE WHEN r.levels IS NULL THEN [name IN $props | r[name]] END AS picked, "
-        "CASE WHEN r.levels IS NULL THEN null ELSE properties(r) END AS p, b.key AS end, more"
+        "RETURN size(news) > $ends AS more, [g IN olds + news[0..$ends] | [g[0].key, g[0].kind, "
+        "[pair IN g[2] | [elementId(pair[0]), pair[1].key, pair[1].kind, type(pair[0]), "
+        "coalesce(pair[0].discriminator, ''), pair[0].first_seen, "
+        "CASE WHEN pair[0].levels IS NULL THEN [name IN $props | pair[0][name]] END, "
+        "CASE WHEN pair[0].levels IS NULL THEN null ELSE properties(pair[0]) END]]]] AS groups"
     )
 
 

@@ -549,7 +549,7 @@ class Neo4jStore(GraphStore):
             "keep": sorted(keep),
             "cap": cap,
         }
-        text = cypher.near(self.model, types)
+        text = cypher.near(self.model, types, everything=clearance >= TLP.RED)
         columns = ("key", "kind", "degree", "shown")
         unique = list(dict.fromkeys(keys))
         # The server runs a query on one core and a hub's count is most of it: a long list goes out as
@@ -615,11 +615,12 @@ class Neo4jStore(GraphStore):
         clearance: TLP,
         types: frozenset[str],
         kinds: frozenset[str] | None = None,
+        out: bool | None = None,
     ) -> int:
         if not keys or not types:
             return 0
         rows = self._read(
-            cypher.undated_links(self.model, types),
+            cypher.undated_links(self.model, types, out),
             keys=list(keys),
             clearance=int(clearance),
             kinds=sorted(kinds) if kinds is not None else None,
@@ -680,23 +681,8 @@ class Neo4jStore(GraphStore):
                 window=window,
             )
         names = sorted(props - RESERVED)
-        columns = (
-            "ref",
-            "source",
-            "target",
-            "source_kind",
-            "target_kind",
-            "type",
-            "discriminator",
-            "first_seen",
-            "picked",
-            "p",
-            "end",
-            "more",
-        )
-        rows = self._gather(
+        (row,) = self._read(
             cypher.onward_page(self.model, types, out),
-            columns,
             keys=list(dict.fromkeys(keys)),
             clearance=int(clearance),
             since=window.since if window else None,
@@ -707,16 +693,29 @@ class Neo4jStore(GraphStore):
             ends=ends,
             props=names,
         )
-        page: list[Facts | None] = []
-        for r in rows:
-            page.append(self._fact(_link(r), r, names, clearance))
-        kept = [fact for fact in page if fact is not None]
-        ends_seen = [r["end"] for r in rows if r["end"] not in reached]
-        more = max(ends_seen) if rows and rows[0]["more"] and ends_seen else None
         # The order of the generic page: ends as chosen, each end's links by key.
-        rank = {end: i for i, end in enumerate(dict.fromkeys(r["end"] for r in rows))}
-        kept.sort(key=lambda f: (rank[f.link.target if out else f.link.source], f.link.key))
-        return kept, more
+        page: list[Facts] = []
+        last: str | None = None
+        for end, end_kind, rels in row["groups"]:
+            if end not in reached:
+                last = end
+            facts: list[Facts] = []
+            for ref, near, near_kind, edge_type, discriminator, first_seen, picked, p in rels:
+                source, target, source_kind, target_kind = (
+                    (near, end, near_kind, end_kind) if out else (end, near, end_kind, near_kind)
+                )
+                key = edge_key(edge_type, source, target, discriminator)
+                link = Link(key, edge_type, source, target, source_kind, target_kind, ref)
+                if p is None:
+                    values = {n: _listed(v) for n, v in zip(names, picked, strict=True) if v is not None}
+                    facts.append(Facts(link, values, first_seen))
+                else:
+                    whole = {"p": p, "type": edge_type, "source": source, "target": target}
+                    if (fact := self._fact(link, whole, names, clearance)) is not None:
+                        facts.append(fact)
+            facts.sort(key=lambda f: f.link.key)
+            page += facts
+        return page, last if row["more"] else None
 
     @staticmethod
     def _fact(link: Link, r: Mapping[str, Any], names: Sequence[str], clearance: TLP) -> Facts | None:

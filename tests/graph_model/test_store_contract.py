@@ -615,3 +615,33 @@ def test_near_agrees_with_the_walk_when_the_caller_sees_everything(
             asked = [hub.key, handle.key]
             found = store.near(asked, clearance=clearance, types=types, cap=3)
             assert found == GraphStore.near(store, asked, clearance=clearance, types=types, cap=3)
+
+
+def test_undated_links_count_one_direction_without_self_loops(store: GraphStore, model: Model) -> None:
+    wallets = [make_node(model, "Wallet", "btc", f"bc1qnodate{i}", prov=_prov("x", str(i))) for i in range(4)]
+    w, x, y, z = (node.key for node in wallets)
+    transfers = [
+        Edge("TRANSFERRED", w, w, _prov("x", "self")),
+        Edge("TRANSFERRED", w, x, _prov("x", "wx")),
+        Edge("TRANSFERRED", w, x, _prov("x", "wx2"), discriminator="tx2"),
+        Edge("TRANSFERRED", w, z, _prov("x", "wz", tlp="RED")),
+        Edge("TRANSFERRED", w, y, _prov("x", "wy", first_seen="2021-01-01")),
+        Edge("TRANSFERRED", y, w, _prov("x", "yw")),
+        Edge("TRANSFERRED", x, y, _prov("x", "xy")),
+    ]
+    store.upsert(wallets, transfers)
+    types = frozenset({"TRANSFERRED"})
+    # (keys, clearance, out) -> undated links leaving (True) or entering (False) the keys, or touching them.
+    cases = [
+        ([w], TLP.RED, True, 3),
+        ([w], TLP.CLEAR, True, 2),
+        ([w], TLP.RED, False, 1),
+        ([w], TLP.RED, None, 5),
+        ([w, x], TLP.RED, True, 4),
+        ([w, x], TLP.CLEAR, False, 3),
+        ([y], TLP.RED, False, 1),
+    ]
+    for keys, clearance, out, expected in cases:
+        found = store.undated_links(keys, clearance=clearance, types=types, out=out)
+        base = GraphStore.undated_links(store, keys, clearance=clearance, types=types, out=out)
+        assert found == base == expected, (keys, clearance, out)
