@@ -463,6 +463,10 @@ def _read_apart(
         try:
             for batch in _batches(model, load(), summary, batch_size, None, None):
                 _send(conn, packer.pack(*batch))
+                # What is held now (the loaders' named nodes, those remembered as sent) stays held to the
+                # end: collections leave it alone. Else the batches' records, promoted while a batch is
+                # held, set off full collections of all of it again and again (at L: about 50 s of CPU).
+                gc.freeze()
         except (CrimegraphError, OSError) as exc:
             _send(conn, ("failed", index, str(exc)))
             return
@@ -507,7 +511,7 @@ def ingest_read_apart(
         code = 0
         try:
             receive.close()
-            gc.enable()  # it holds little; the merging process keeps its own setting
+            gc.enable()  # it holds what it reads (frozen as it goes); the merging process keeps its own
             with fewer_collections():
                 _read_apart(send, store.model, loads, size)
         except BaseException:
