@@ -5,19 +5,20 @@ not bare attributes): wallets as ``btc-wallet`` (Bitcoin) or ``coin-address`` (o
 ``symbol``) objects, addresses as ``ip-port``, domains as ``domain-ip``, URLs as ``url``, e-mail addresses
 as ``email``, AS numbers as ``asn``, malware as ``malware``, persons and handles as ``person``, groups,
 providers and identities as ``organization``, and anything else as an ``internal-reference`` naming its
-kind. Each edge is a reference of its kind in STIX spelling (``member-of``, ``transferred``…) whose comment
-carries its TLP (the most restrictive of what it carries) and amount where it has one. Markings are
-``tlp:`` tags: each attribute carries the level of what it says (a node seen at several levels: its
-value at the node's lowest level, a name only higher sources give at theirs), the event the highest of
-all. Each object's comment names its crimegraph key; ids are UUIDv5 of the keys, so exporting the same
-graph twice gives the same event.
+kind. Each edge is a reference of its kind in STIX spelling (``member-of``, ``owns``…) whose comment carries
+its TLP (the most restrictive of what it carries), except transfers: each transfer is MISP's
+``cryptocurrency-transaction`` object (amount, asset, USD value, time and transaction id as its attributes,
+tagged at the transfer's level) that its source wallet ``sends`` and that ``sends-to`` its target wallet, so
+MISP, misp-stix and ``load misp-event`` read the amounts as MISP's own fields, and parallel transfers between
+two wallets stay apart. Markings are ``tlp:`` tags: each attribute carries the level of what it says (a node
+seen at several levels: its value at the node's lowest level, a name only higher sources give at theirs),
+the event the highest of all. Each object's comment names its crimegraph key; ids are UUIDv5 of the keys,
+so exporting the same graph twice gives the same event.
 
 :func:`stix_dumps` writes MISP's own STIX 2.1 for that event (its dialect, made by misp-stix's MISP to STIX
 converter), the file to hand to a MISP partner who imports STIX: misp-stix reads it back with its parser for
-MISP-made bundles and keeps every object, wallet and link. misp-stix keeps one reference per (source, type,
-target), so that file writes each transfer as a ``cryptocurrency-transaction`` object (amount, asset, time,
-transaction id) that its source wallet ``sends`` and that ``sends-to`` its target wallet: parallel
-transfers between two wallets stay apart.
+MISP-made bundles and keeps every object, wallet and link (it keeps one reference per (source, type,
+target): transfers as objects keep parallel transfers apart there too).
 """
 
 from __future__ import annotations
@@ -134,9 +135,8 @@ def _transaction(key: str, data: dict[str, Any], level: TLP) -> MISPObject:
     return obj
 
 
-def event(graph: nx.MultiDiGraph, clearance: TLP, *, transfers_as_objects: bool = False) -> MISPEvent:
-    """The graph as one MISP event (see the module docstring); ``transfers_as_objects``: each transfer a
-    ``cryptocurrency-transaction`` object between its wallets rather than one reference (for misp-stix)."""
+def event(graph: nx.MultiDiGraph, clearance: TLP) -> MISPEvent:
+    """The graph as one MISP event (see the module docstring)."""
     made = MISPEvent()
     made.info = (
         f"crimegraph export: {counted(graph.number_of_nodes(), 'node')}, "
@@ -158,7 +158,7 @@ def event(graph: nx.MultiDiGraph, clearance: TLP, *, transfers_as_objects: bool 
         for name in ("amount", "asset", "time", "tx_id", "relation", "confidence"):
             if data.get(name) is not None:
                 note[name] = data[name]
-        if transfers_as_objects and data["type"] == "TRANSFERRED":
+        if data["type"] == "TRANSFERRED":
             made_tx = _transaction(key, data, level)
             transactions.append(made_tx)
             sends = objects[source].add_reference(made_tx.uuid, "sends", json.dumps(note, sort_keys=True))
@@ -183,9 +183,9 @@ def dumps(graph: nx.MultiDiGraph, clearance: TLP) -> bytes:
 
 
 def stix_bundle(graph: nx.MultiDiGraph, clearance: TLP) -> dict[str, Any]:
-    """The event (transfers as objects) in MISP's STIX 2.1, as misp-stix's MISP to STIX converter writes it,
+    """The event in MISP's STIX 2.1, as misp-stix's MISP to STIX converter writes it,
     created by crimegraph's identity (the event's creator organisation)."""
-    made = event(graph, clearance, transfers_as_objects=True)
+    made = event(graph, clearance)
     creator = MISPOrganisation()
     creator.from_dict(name="crimegraph", uuid=CREATOR.partition("--")[2])
     made.Orgc = creator
