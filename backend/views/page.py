@@ -24,6 +24,7 @@ from markupsafe import Markup
 from backend.export.files import Written, write_file
 from backend.views.marking import banner, marking_data
 from graph_model.provenance import TLP
+from graph_model.words import counted, plural
 
 ASSETS = resources.files("backend.views") / "assets"
 VIS_VERSION = "9.1.2"
@@ -132,13 +133,44 @@ def choose_page(ref: str, items: list[dict[str, Any]], highest: str, clearance: 
 def candidates_page(
     listing: dict[str, Any], items: list[dict[str, Any]], highest: TLP, clearance: TLP
 ) -> Page:
-    """The same-person candidates a caller may see, each a link to the pair's view (no script)."""
+    """The same-person candidates a caller may see, each a link to the pair's view (no script).
+
+    ``listing`` holds ``shown``, ``total``, ``min_score`` and the counts ``compared``, ``all_pairs`` and
+    ``handles`` (integers), which :func:`compared_words` words.
+    """
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     csp = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'"
+    counts = {key: listing[key] for key in ("compared", "all_pairs", "handles")}
+    rest = {key: value for key, value in listing.items() if key not in counts}
     html = env.from_string(_asset("candidates.html")).render(
-        items=items, **listing, **banner(highest, clearance)
+        items=items, compared_words=compared_words(**counts), **rest, **banner(highest, clearance)
     )
     return Page(html=html, csp=csp, counts={"candidates": len(items)})
+
+
+def compared_words(compared: int, all_pairs: int, handles: int) -> str:
+    """How many pairs of the handles a caller may see the model compared, its count meeting its noun.
+
+    Examples
+    --------
+    >>> compared_words(3, 6, 4)
+    '3 of the 6 pairs of the 4 handles you may see were compared'
+    >>> compared_words(1, 1, 2)
+    'the one pair of the 2 handles you may see was compared'
+    >>> compared_words(0, 1, 2)
+    'the one pair of the 2 handles you may see was not compared'
+    >>> compared_words(0, 0, 1)
+    'you may see 1 handle: there is no pair to compare'
+    """
+    if all_pairs == 0:
+        return f"you may see {counted(handles, 'handle')}: there is no pair to compare"
+    if all_pairs == 1:
+        done = "was compared" if compared else "was not compared"
+        return f"the one pair of the {handles:,} handles you may see {done}"
+    return (
+        f"{compared:,} of the {all_pairs:,} pairs of the {handles:,} handles you may see "
+        f"{plural(compared, 'was', 'were')} compared"
+    )
 
 
 def page(title: str, data: dict[str, Any]) -> Page:

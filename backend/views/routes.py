@@ -448,9 +448,9 @@ async def candidates(
         "shown": len(items),
         "total": len(found.candidates),
         "min_score": min_score,
-        "compared": f"{found.compared:,}",
-        "all_pairs": f"{found.all_pairs:,}",
-        "handles": f"{found.handles:,}",
+        "compared": found.compared,
+        "all_pairs": found.all_pairs,
+        "handles": found.handles,
     }
     return html(candidates_page(listing, items, highest, level))
 

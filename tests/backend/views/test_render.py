@@ -74,7 +74,7 @@ def test_counts_meet_their_nouns_in_notes_and_the_candidates_page(model: Model) 
     assert '3 neighbours of 1 hub are collapsed into "+N more" markers.' in many["notes"]
     # the pair view's filter swatch takes a type's own colour: the view's own types have one too
     assert one["styles"]["edges"]["SHARES"] == one["styles"]["evidence"]
-    listing = {"min_score": 0.8, "compared": "3", "all_pairs": "6", "handles": "4"}
+    listing = {"min_score": 0.8, "compared": 3, "all_pairs": 6, "handles": 4}
     said = {
         total: " ".join(
             candidates_page({**listing, "shown": total, "total": total}, [], TLP.CLEAR, TLP.RED).html.split()
@@ -85,6 +85,25 @@ def test_counts_meet_their_nouns_in_notes_and_the_candidates_page(model: Model) 
     assert "The one pair of handles whose match probability is at least 0.8" in said[1]
     assert "2 of 2 pairs of handles whose match probability is at least 0.8" in said[2]
     assert all("0 of 0" not in text and "1 of 1 pairs" not in text for text in said.values())
+    assert "; 3 of the 6 pairs of the 4 handles you may see were compared. Open" in said[0]
+    # the handles' pairs: none (one handle), one (two handles, compared or not), many
+    KEYS = ("compared", "all_pairs", "handles")
+    words = {
+        counts: " ".join(
+            candidates_page(
+                {**listing, "shown": 0, "total": 0, **dict(zip(KEYS, counts, strict=True))},
+                [],
+                TLP.CLEAR,
+                TLP.RED,
+            ).html.split()
+        )
+        for counts in ((0, 0, 1), (0, 0, 0), (1, 1, 2), (0, 1, 2), (1, 3, 3))
+    }
+    assert "; you may see 1 handle: there is no pair to compare. Open" in words[(0, 0, 1)]
+    assert "; you may see 0 handles: there is no pair to compare. Open" in words[(0, 0, 0)]
+    assert "; the one pair of the 2 handles you may see was compared. Open" in words[(1, 1, 2)]
+    assert "; the one pair of the 2 handles you may see was not compared. Open" in words[(0, 1, 2)]
+    assert "; 1 of the 3 pairs of the 3 handles you may see was compared. Open" in words[(1, 3, 3)]
 
 
 def test_more_than_the_node_cap_is_aggregated(model: Model) -> None:
