@@ -147,14 +147,13 @@ def _target(
 ) -> Target:
     rank, node, attrs, gain, message, values = item
     if message in ("why.cashout", "why.reach") and "partners" not in values:
-        # a pick that cuts nothing alone acts with the later picks that complete the cut
+        # A pick that cuts nothing alone acts with the later picks that complete the cut. With none (it
+        # cuts nothing and no later pick cuts anything) the plan cuts as much without it: the picks before
+        # it reach the whole plan's cut, and removing more never restores a route. No partners then.
         ix = Indexed.cached(graph)
-        i = ix.index[node]
         later = [p for p in picks if rank_of[p] > rank and cut_by.get(p, 0) > 0][:3]
         values["partners"] = [str(graph.nodes[ix.nodes[p]].get("name", ix.nodes[p])) for p in later]
         values["partner_ranks"] = [rank_of[p] for p in later]
-        if cut_by.get(i, 0) == 0 and not later:
-            values["partners"], values["partner_ranks"] = ["the rest of the plan"], [rank]
     words = say(message, **values)
     entry = entry_of(graph, node)
     subst = None

@@ -16,6 +16,7 @@ from queries.disruption.explain import explain_targets
 from queries.disruption.graph import to_disruption_graph
 from queries.disruption.measures import fragmentation
 from queries.disruption.plan import optimise, plan_graph
+from queries.disruption.words import render
 from queries.results import Plan
 from tests.queries.disruption.networks import EXACT_F, network
 
@@ -128,6 +129,39 @@ def test_cashout_objective_cuts_the_sole_mule_chain() -> None:
     why = plan.targets[0].why_message
     assert why is not None and why["id"] == "why.cashout" and why["values"]["holders"] == 5
     assert "is on every remaining route to a cash-out service for 5 money holders" in plan.targets[0].why
+
+
+def test_a_pick_that_cuts_nothing_names_the_later_picks_that_complete_the_cut_or_says_so() -> None:
+    graph = _ecosystem()
+    # many: admin cuts no holder off; m2 (A's mule chain) and wb (B's wallet) cut after it
+    many = explain_targets(graph, ["admin", "m2", "wb"], objective="cashout")[0]
+    assert many.why_message is not None and many.why_message["values"]["partner_ranks"] == [2, 3]
+    assert "it removes a route to a cash-out service that m2 and wb (picks 2 and 3) cut together" in many.why
+    one = explain_targets(graph, ["admin", "m2"], objective="cashout")[0]
+    assert "that m2 (pick 2) cut together with it." in one.why
+    # none: nothing after admin cuts anything, so the plan cuts the same without it (no pick is named,
+    # least of all admin's own rank)
+    cut, none = explain_targets(graph, ["m2", "admin"], objective="cashout")
+    assert cut.why_message is not None and cut.why_message["values"]["holders"] == 5
+    assert none.why_message is not None and none.why_message["values"]["partners"] == []
+    assert (
+        "admin (Actor/handle) cuts no money holder off, alone or together with the other picks: the "
+        "plan cuts off the same money holders without it." in none.why
+    )
+    assert "pick" not in none.why.replace("other picks", "") and "rest of the plan" not in none.why
+    reach_one = explain_targets(graph, ["admin", "s1"], objective="reach", group="A")[0]
+    assert "it closes a way around that s1 (pick 2) cut together with it." in reach_one.why
+    reach_none = explain_targets(graph, ["s1", "admin"], objective="reach", group="A")[1]
+    assert (
+        "admin (Actor/handle) cuts A off from nothing, alone or together with the other picks: the plan cuts "
+        "it off from the same servers, domains and wallets without it." in reach_none.why
+    )
+    assert "pick 2" not in reach_none.why and "rest of the plan" not in reach_none.why
+    # French says the same, and names no pick either
+    for target in (none, reach_none):
+        assert target.why_message is not None
+        french = render(target.why_message["id"], target.why_message["values"], "fr")
+        assert "ni seule ni avec les autres choix" in french and "(choix" not in french
 
 
 def test_reach_objective_needs_a_known_group() -> None:
