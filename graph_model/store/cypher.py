@@ -519,7 +519,7 @@ def edges_by_ref() -> str:
     )
 
 
-def onward_page(model: Model, types: frozenset[str], out: bool) -> str:
+def onward_page(model: Model, types: frozenset[str], out: bool, *, everything: bool = False) -> str:
     """:meth:`GraphStore.onward_page` on the server: the visible relationships of ``types`` leaving
     ``$keys`` (``out``: from them; else into them), self-loops apart, in the time window, grouped by the
     far end - those to an end in ``$reached`` first (when ``$after`` is null), then those to the next
@@ -528,13 +528,14 @@ def onward_page(model: Model, types: frozenset[str], out: bool) -> str:
     kind, [[element id, near key, near kind, type, discriminator, first seen, picked, p], ...]]``: of a
     relationship with one marking ``picked`` holds the properties ``$props`` (null where absent), of
     one with several ``p`` holds the whole of it (the client builds the caller's view), as
-    :func:`edge_facts`. Grouped: the far end's key and kind go once, not with every relationship."""
+    :func:`edge_facts`. Grouped: the far end's key and kind go once, not with every relationship.
+    ``everything``: the caller's clearance is the highest, so no marking is read (as :func:`near`)."""
     pattern = "|".join(label(model, t) for t in sorted(types))
     arrow = f"-[r:{pattern}]->" if out else f"<-[r:{pattern}]-"
+    visible = "" if everything else "AND r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
     return (
         f"UNWIND $keys AS k MATCH (a:{ENTITY} {{key: k}}){arrow}(b:{ENTITY}) "
-        "WHERE a.tlp_rank <= $clearance AND r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
-        f"AND a <> b {_IN_WINDOW}"
+        f"WHERE a.tlp_rank <= $clearance {visible}AND a <> b {_IN_WINDOW}"
         "WITH b, b.key IN $reached AS old, collect([r, a]) AS rs "
         "WHERE old OR $after IS NULL OR b.key > $after "
         "WITH b, old, rs ORDER BY b.key "

@@ -682,7 +682,7 @@ class Neo4jStore(GraphStore):
             )
         names = sorted(props - RESERVED)
         (row,) = self._read(
-            cypher.onward_page(self.model, types, out),
+            cypher.onward_page(self.model, types, out, everything=clearance >= TLP.RED),
             keys=list(dict.fromkeys(keys)),
             clearance=int(clearance),
             since=window.since if window else None,
@@ -707,7 +707,10 @@ class Neo4jStore(GraphStore):
                 key = edge_key(edge_type, source, target, discriminator)
                 link = Link(key, edge_type, source, target, source_kind, target_kind, ref)
                 if p is None:
-                    values = {n: _listed(v) for n, v in zip(names, picked, strict=True) if v is not None}
+                    values = {n: v for n, v in zip(names, picked, strict=True) if v is not None}
+                    for n, v in values.items():
+                        if type(v) is list:  # as a record holds it (codec: lists sorted)
+                            values[n] = sorted(v)
                     facts.append(Facts(link, values, first_seen))
                 else:
                     whole = {"p": p, "type": edge_type, "source": source, "target": target}
