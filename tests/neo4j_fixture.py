@@ -3,7 +3,9 @@
 Enable it from ``tests/conftest.py`` with ``pytest_plugins = ["tests.neo4j_fixture"]``.
 
 If ``NEO4J_URI`` is set, that server is used (``NEO4J_USER``/``NEO4J_PASSWORD``, default
-neo4j/crimegraph-test). Otherwise ``.ci/neo4j/neo4j_server.py`` starts Neo4j Community from
+neo4j/crimegraph-test). The tests empty its database again and again, so a database that holds anything is
+refused (the run stops with one line) unless ``CRIMEGRAPH_TESTS_MAY_EMPTY=1`` says it may be emptied.
+Otherwise ``.ci/neo4j/neo4j_server.py`` starts Neo4j Community from
 Maven Central jars in a temp dir on a free 127.0.0.1 port (``NEO4J_HEAP``/``NEO4J_PAGECACHE``,
 default 1g/512m), and stops it at the end of the session. Failing to start is an error, never
 a skip.
@@ -83,6 +85,35 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"neo4j: Neo4j {version} Community from Maven Central jars (started on first use)"
 
 
+MAY_EMPTY = "CRIMEGRAPH_TESTS_MAY_EMPTY"
+
+
+def refuse_if_holding_data(connection: Neo4jConnection) -> None:
+    """Stop the run if the external server's database holds anything and may not be emptied.
+
+    The tests empty the database before each test: pointing ``NEO4J_URI`` at a server in use would
+    destroy its data.
+    """
+    if os.environ.get(MAY_EMPTY) == "1":
+        return
+    import neo4j  # the driver is a dependency of the Neo4j store
+
+    from graph_model.words import counted
+
+    with neo4j.GraphDatabase.driver(connection.uri, auth=connection.auth) as driver:
+        records, _, _ = driver.execute_query(
+            "MATCH (n) RETURN count(n) AS n", database_=connection.database, routing_="r"
+        )
+    if (held := records[0]["n"]) > 0:
+        pytest.exit(
+            f"NEO4J_URI={connection.uri}: its database {connection.database!r} holds "
+            f"{counted(held, 'node')}, and the tests empty it before every test; point NEO4J_URI at an "
+            f"empty database, unset it (the tests then start their own server), or set {MAY_EMPTY}=1 "
+            "if its data may be destroyed",
+            returncode=2,
+        )
+
+
 @pytest.fixture(scope="session")
 def neo4j_uri(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -91,7 +122,9 @@ def neo4j_uri(
     uri = os.environ.get("NEO4J_URI")
     if uri:
         user = os.environ.get("NEO4J_USER", DEFAULT_USER)
-        yield Neo4jConnection(uri, user, os.environ.get("NEO4J_PASSWORD", DEFAULT_PASSWORD))
+        external = Neo4jConnection(uri, user, os.environ.get("NEO4J_PASSWORD", DEFAULT_PASSWORD))
+        refuse_if_holding_data(external)
+        yield external
         return
     mod = _server_module()
     config = request.config

@@ -33,3 +33,23 @@ def test_wrong_credentials_are_refused(neo4j_uri: Neo4jConnection) -> None:
     with neo4j.GraphDatabase.driver(neo4j_uri.uri, auth=wrong) as driver:
         with pytest.raises(neo4j.exceptions.AuthError):
             driver.verify_connectivity()
+
+
+def test_an_external_server_holding_data_is_refused(
+    neo4j_uri: Neo4jConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NEO4J_URI pointing at a database in use stops the run instead of letting the tests empty it."""
+    from tests.neo4j_fixture import MAY_EMPTY, refuse_if_holding_data
+
+    monkeypatch.delenv(MAY_EMPTY, raising=False)
+    with neo4j.GraphDatabase.driver(neo4j_uri.uri, auth=neo4j_uri.auth) as driver:
+        driver.execute_query("MATCH (n) DETACH DELETE n", database_=neo4j_uri.database)
+        refuse_if_holding_data(neo4j_uri)  # empty: accepted
+        driver.execute_query("CREATE (:Precious {v: 1})", database_=neo4j_uri.database)
+        try:
+            with pytest.raises(pytest.exit.Exception, match=r"holds 1 node, .*CRIMEGRAPH_TESTS_MAY_EMPTY=1"):
+                refuse_if_holding_data(neo4j_uri)
+            monkeypatch.setenv(MAY_EMPTY, "1")
+            refuse_if_holding_data(neo4j_uri)  # allowed explicitly
+        finally:
+            driver.execute_query("MATCH (n:Precious) DELETE n", database_=neo4j_uri.database)
