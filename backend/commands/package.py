@@ -7,6 +7,8 @@ that is no subcommand is read as ``create``'s plan.
 from __future__ import annotations
 
 import json
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,6 +51,17 @@ def read_plan(plan_file: Path) -> Plan:
         raise InvalidArgument(f"{plan_file}: {exc.strerror or exc}") from None
 
 
+def created_at() -> datetime | None:
+    """The time a package says it was made: ``SOURCE_DATE_EPOCH`` (whole seconds since 1970-01-01 UTC, the
+    reproducible-builds convention) when set, so the same graph and plan give the same files; else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return None
+    if not epoch.isdigit():
+        raise InvalidArgument(f"SOURCE_DATE_EPOCH is whole seconds since 1970-01-01 UTC, got {epoch!r}")
+    return datetime.fromtimestamp(int(epoch), UTC)
+
+
 @package_app.command("create")
 def create(
     plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="A takedown plan (its JSON).")],
@@ -63,7 +76,11 @@ def create(
     force: ForceOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the index as JSON.")] = False,
 ) -> None:
-    """Turn a takedown plan into one package per party that can act: requests, evidence, XARF, STIX."""
+    """Turn a takedown plan into one package per party that can act: requests, evidence, XARF, STIX.
+
+    With SOURCE_DATE_EPOCH set (seconds since 1970) the package says it was made then: the same graph and
+    plan give the same files.
+    """
 
     def body() -> None:
         level = parse_tlp(clearance)
@@ -72,9 +89,10 @@ def create(
         if chosen not in languages():
             raise InvalidArgument(f"no package language {chosen!r}; known: {', '.join(languages())}")
         plan = read_plan(plan_file)
+        created = created_at()
         with opened_store() as store, console.status("building takedown packages"):
             package = takedown_package(
-                store, level, plan, requester=Requester.of(analyst(), settings.package)
+                store, level, plan, requester=Requester.of(analyst(), settings.package), created=created
             )
             written = write_package(package, output, force=force, language=chosen)
         tell(written.notes)

@@ -142,9 +142,20 @@ def test_package_command(tmp_path: Path, model: Model) -> None:
     verified = crimegraph("package", "verify", str(tmp_path / "out"), "--json")
     assert verified.returncode == 0 and json.loads(verified.stdout)["ok"], verified.stderr
     created = crimegraph(
-        "--store", location, "package", "create", str(path), "-o", str(tmp_path / "fr"), "--language", "fr"
+        "--store",
+        location,
+        "package",
+        "create",
+        str(path),
+        "-o",
+        str(tmp_path / "fr"),
+        "--language",
+        "fr",
+        env={"SOURCE_DATE_EPOCH": "1765055505"},
     )
     assert created.returncode == 0, created.stderr
+    # SOURCE_DATE_EPOCH fixes the time the package says it was made (reproducible examples)
+    assert json.loads((tmp_path / "fr" / "index.json").read_text())["created"] == "2025-12-06T21:11:45Z"
     report = next((tmp_path / "fr").rglob("report.html"))
     assert 'lang="fr"' in report.read_text()
     report.write_text(report.read_text().replace("Demande", "Demandé", 1))
@@ -156,6 +167,11 @@ def test_package_command(tmp_path: Path, model: Model) -> None:
     ):
         failed = crimegraph("--store", location, *args, cwd=tmp_path)
         assert failed.returncode == 1 and failed.stderr.count("\n") == 1, failed.stderr
+    failed = crimegraph(
+        "--store", location, "package", "create", str(path), "-o", "x", env={"SOURCE_DATE_EPOCH": "yesterday"}
+    )
+    assert failed.returncode == 1 and failed.stderr.count("\n") == 1, failed.stderr
+    assert "SOURCE_DATE_EPOCH is whole seconds since 1970-01-01 UTC, got 'yesterday'" in failed.stderr
 
 
 def test_a_stix_export_says_which_indicators_it_leaves_out(

@@ -15,6 +15,7 @@ import pytest
 import xarf
 
 from backend.export.package import Requester, package_files, takedown_package, verify, write_package
+from backend.export.package.manifest import sha256
 from backend.export.package.parties import rules
 from graph_model.entities import Edge, make_node
 from graph_model.model import Model
@@ -23,6 +24,7 @@ from graph_model.store import GraphStore
 from graph_model.store.embedded import EmbeddedStore
 from loaders import LoadContext, ingest, reader
 from loaders.generate import generate
+from queries.disruption import words
 from queries.disruption.actions import action_table
 from queries.disruption.plan import takedown_plan
 from queries.results import Plan
@@ -455,3 +457,27 @@ def test_the_action_table_routes_a_payment_into_an_exchange_to_the_exchange() ->
     assert ("freeze", "law_enforcement") in asked  # the unit can still seize with the keys
     plain = action_table().entry("Wallet", "btc", roles=[], facts=frozenset())
     assert ("freeze", "wallet_service") not in {(a.action, a.party) for a in plain.actions}
+
+
+def test_the_docs_example_package_is_current_and_within_its_clearance() -> None:
+    """docs/examples/takedown-package (made by docs/examples/takedown-package.sh) holds the planner's current
+    words and files that match their manifest, all at or below its clearance (GREEN)."""
+    example = Path(__file__).parents[3] / "docs" / "examples" / "takedown-package"
+    made = json.loads((example / "plan.json").read_text("utf-8"))
+    plan = Plan.from_dict(made)
+    assert made["clearance"] == "GREEN" and plan.targets
+    for target in plan.targets:  # each why is data, and its text is what the words render today
+        assert target.why_message is not None, target.key
+        assert target.why == words.render(target.why_message["id"], target.why_message["values"]), target.key
+        assert "(s)" not in target.why
+    listed = {f["path"]: f for f in json.loads((example / "manifest.json").read_text("utf-8"))["files"]}
+    index = json.loads((example / "index.json").read_text("utf-8"))
+    assert index["clearance"] == "GREEN"
+    assert {party["tlp"] for party in index["parties"]} <= {"CLEAR", "GREEN"}
+    kept = [p for p in example.rglob("*") if p.is_file() and p.name not in ("plan.json", "manifest.json")]
+    assert len(kept) == 7
+    for path in kept:
+        entry = listed[path.relative_to(example).as_posix()]
+        data = path.read_bytes()
+        assert entry["sha256"] == sha256(data) and entry["bytes"] == len(data), path
+        assert b"(s)" not in data and b"TLP:AMBER" not in data and b"TLP:RED" not in data, path
