@@ -324,6 +324,14 @@ def _definitions(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
+def _in_stable_order(result: dict[str, Any], made: type) -> dict[str, Any]:
+    """``result``'s properties in the specification's order, then the others (our extension's) sorted:
+    ``stix2`` writes the properties of an extension it does not know in a set's order, which changes with
+    Python's hash seed, so the same graph would not give the same bytes from one run to the next."""
+    spec = [name for name in getattr(made, "_properties", {}) if name in result]
+    return {name: result[name] for name in [*spec, *sorted(result.keys() - set(spec))]}
+
+
 def _checked(obj: dict[str, Any]) -> dict[str, Any]:
     """The object built and checked by ``stix2`` (custom types stay dicts), back as JSON."""
     try:
@@ -333,7 +341,7 @@ def _checked(obj: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(f"cannot express {what} in STIX: {str(exc).splitlines()[0]}") from None
     if isinstance(parsed, dict):
         return parsed
-    result: dict[str, Any] = json.loads(parsed.serialize())
+    result: dict[str, Any] = _in_stable_order(json.loads(parsed.serialize()), type(parsed))
     stated = result.get("x_crimegraph_stated")
     if isinstance(stated, dict):  # what stix2 wrote in its own form (a timestamp's precision) is stated apart
         for name, how in stated.items():

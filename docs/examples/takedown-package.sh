@@ -2,12 +2,11 @@
 # Regenerates docs/examples/takedown-package/ (run from the repository's root, crimegraph installed):
 # the demo graph (300 actors, seed 7), the planner's plan and the takedown package, both read at clearance
 # GREEN (the example's clearance: nothing above it can reach the plan or the package), made "at" the fixed
-# time below (SOURCE_DATE_EPOCH), with a fixed hash seed (the STIX bundle's key order), so the same code
-# gives the same files but for the STIX relationships' dates (when the demo loaded each link: date_added).
+# time below (SOURCE_DATE_EPOCH), so the same code gives the same files (under any hash seed) but for the
+# STIX relationships' dates (when the demo loaded each link: date_added).
 # Keeps the plan, index.json, manifest.json and the folder of AS200004; the other folders' hashes are in
 # the manifest.
 set -euo pipefail
-export PYTHONHASHSEED=0
 out=docs/examples/takedown-package
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -104,10 +104,18 @@ class Renderer:
         message = fact["id"] if fact["id"] in words else "fact.generic"
         return self.t(message, **fact["values"])
 
-    def action(self, action: str) -> str:
-        """An action in words, worded for the receiving kind of party where the catalogue has a wording."""
-        specific = f"action.{action}.{self.p['party']['kind']}"
-        return self.t(specific if specific in catalogue(self.p["language"]) else f"action.{action}")
+    def action(self, action: str, target: dict[str, Any] | None = None) -> str:
+        """An action in words, worded for the receiving kind of party and the target's type where the
+        catalogue has a wording (``action.<action>.<party kind>.<target type>``, then
+        ``action.<action>.<party kind>``, then ``action.<action>``): a network operator takes an AS or an
+        address block down by its routes, a host by its address."""
+        words = catalogue(self.p["language"])
+        general = f"action.{action}.{self.p['party']['kind']}"
+        candidates = [f"{general}.{target['type']}"] if target else []
+        for message in [*candidates, general]:
+            if message in words:
+                return self.t(message)
+        return self.t(f"action.{action}")
 
     def why(self, why: dict[str, Any]) -> str:
         """A plan's why in the package's language, rendered from its message id and values by the planner's

@@ -11,6 +11,7 @@ import networkx as nx
 
 from graph_model.model import Model
 from graph_model.store import open_store
+from loaders import LoadContext, ingest, reader
 from tests.backend.export.graphs import seed
 from tests.backend.test_cli import crimegraph
 
@@ -199,3 +200,26 @@ def test_a_stix_export_says_which_indicators_it_leaves_out(
     assert "left out 1 indicator (and its links): its pattern is marked above CLEAR" in " ".join(
         said.stdout.split()
     )
+
+
+def test_the_same_store_gives_the_same_stix_bytes_under_any_hash_seed(
+    tmp_path: Path, model: Model, fixtures: Path
+) -> None:
+    """``stix2`` writes the properties of an extension it does not know in a set's order: the exporter puts
+    them in a fixed order, so two runs with different hash seeds write the same bytes."""
+    location = f"embedded:{tmp_path / 'graph.db'}"
+    store = open_store(location, model)
+    ingest(store, reader("stix")(fixtures / "stix" / "infrastructure.json", LoadContext(model, "oasis")))
+    seed(store)
+    store.close()
+    written = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"seed-{hash_seed}.json"
+        result = crimegraph(
+            "--store", location, "export", "stix", "-o", str(out), "--clearance", "RED",
+            env={"PYTHONHASHSEED": hash_seed},
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        written.append(out.read_bytes())
+    assert b'"x_crimegraph_key"' in written[0]  # the extension's properties are there to be ordered
+    assert written[0] == written[1]

@@ -481,3 +481,36 @@ def test_the_docs_example_package_is_current_and_within_its_clearance() -> None:
         data = path.read_bytes()
         assert entry["sha256"] == sha256(data) and entry["bytes"] == len(data), path
         assert b"(s)" not in data and b"TLP:AMBER" not in data and b"TLP:RED" not in data, path
+
+
+def test_a_network_operator_is_asked_for_a_network_by_its_routes_and_for_a_host_by_its_address(
+    demo: tuple[EmbeddedStore, dict[str, Any]],
+) -> None:
+    """Brief P3 item 1: the upstream of a bulletproof AS is asked to stop its prefixes or transit for the AS
+    target, and to null-route the address for a target running on that AS - each its own words, in every
+    language."""
+    store, truth = demo
+    asn = truth["shared_infrastructure"][0]["asns"][0]
+    graph = store.subgraph(clearance=TLP.RED, edge_types=["BELONGS_TO"])
+    ip = sorted(u for u, v in graph.edges() if v == asn and u.startswith("ip:"))[0]
+    plan = Plan.from_dict(
+        {"targets": [{"key": k, "score": 1.0, "why": "pick"} for k in (asn, ip)], "scope": {}}
+    )
+    package = takedown_package(store, TLP.GREEN, plan, requester=ASKING)
+    wording = {
+        "en": ("stop accepting or announcing its prefixes", "null-route this address"),
+        "fr": ("cesser d'accepter ou d'annoncer ses préfixes", "(null-route) cette adresse"),
+    }
+    for language, (network, host) in wording.items():
+        files = _files(package, language)
+        seen: dict[str, set[str]] = {asn: set(), ip: set()}
+        for entry, data in _parties(files):
+            if data["party"]["kind"] != "network_operator":
+                continue
+            report = files[f"{entry['folder']}/report.html"].decode()
+            for section in report.split("<h3>")[1:]:
+                key = next(t["key"] for t in data["targets"] if f"<code>{t['name']}</code>" in section)
+                for words_of, target in ((network, asn), (host, ip)):
+                    if words_of.replace("'", "&#39;") in section:
+                        seen[key].add(target)
+        assert seen == {asn: {asn}, ip: {ip}}, (language, seen)
