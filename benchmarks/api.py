@@ -18,13 +18,17 @@ figure is printed with its ratio to the floor.
     python benchmarks/api.py --data /tmp/m --db /tmp/m.db --skip-neo4j      # reuse a load
 
 Neo4j: as in benchmarks/queries.py (NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD, --load-neo4j to load it; else
-a server started with .ci/neo4j/neo4j_server.py in a temporary directory and loaded).
+a server started with .ci/neo4j/neo4j_server.py in a temporary directory and loaded). Each question's
+line also gives the CPU time per timed request of the API's processes and of Neo4j (the server it started,
+or NEO4J_PID's process), and the time this client spent in its own garbage collector: what a p95 is made of
+besides waiting.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import importlib.util
 import json
 import os
@@ -149,8 +153,9 @@ BENCH = _module(REPO / "benchmarks" / "queries.py", "crimegraph_queries_benchmar
 
 
 @contextmanager
-def process(args: list[str], env: dict[str, str], ready: str) -> Iterator[str]:
-    """A server process until the block ends; yields its base URL once ``ready`` answers 200."""
+def process(args: list[str], env: dict[str, str], ready: str) -> Iterator[tuple[str, int]]:
+    """A server process until the block ends; yields its base URL and process id once ``ready`` answers
+    200."""
     port = free_port()
     proc = subprocess.Popen(
         [*args, "--port", str(port)],
@@ -173,7 +178,7 @@ def process(args: list[str], env: dict[str, str], ready: str) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise SystemExit(f"{args} did not become ready")
             time.sleep(0.3)
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         try:
@@ -182,7 +187,48 @@ def process(args: list[str], env: dict[str, str], ready: str) -> Iterator[str]:
             proc.kill()
 
 
-def latencies(client: httpx.Client, question: str, items: list[Any], warm: int) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, s) of process ``pid`` and its descendants, from /proc (0 when gone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        here = todo.pop()
+        try:
+            fields = Path(f"/proc/{here}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{here}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+class GcClock:
+    """Time this process spends in its own garbage collector (``gc.callbacks``), to tell it from the
+    servers' time in the client's wall figures."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = 0
+        self._began = 0.0
+        gc.callbacks.append(self._tick)
+
+    def _tick(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._began
+            self.collections += 1
+
+
+GC_CLOCK = GcClock()
+
+
+def latencies(
+    client: httpx.Client, question: str, items: list[Any], warm: int, pids: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """p50/p95 of ``question`` over ``items`` after ``warm`` untimed requests; with ``pids`` (name ->
+    process id), also each process's CPU ms per timed request, and this client's own GC time."""
     query, variables = QUERIES[question]
     errors: list[str] = []
     answers: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (variables, data)
@@ -200,12 +246,20 @@ def latencies(client: httpx.Client, question: str, items: list[Any], warm: int) 
     errors.clear()
     answers.clear()
     times = []
+    cpu_before = {name: cpu_seconds(pid) for name, pid in (pids or {}).items()}
+    gc_before = (GC_CLOCK.seconds, GC_CLOCK.collections)
     for item in items:
         began = time.perf_counter()
         ask(item)
         times.append((time.perf_counter() - began) * 1000)
+    cpu = {
+        name: (cpu_seconds(pid) - cpu_before[name]) * 1000 / len(items) for name, pid in (pids or {}).items()
+    }
     times.sort()
     return {
+        "cpu_per_request": cpu,
+        "gc_ms": (GC_CLOCK.seconds - gc_before[0]) * 1000,
+        "gc_count": GC_CLOCK.collections - gc_before[1],
         "p50": statistics.median(times),
         "p95": times[max(0, round(0.95 * len(times)) - 1)],
         "errors": len(errors),
@@ -467,6 +521,7 @@ def main() -> int:
     if not args.skip_embedded:
         locations.append(("embedded", f"embedded:{db}", {}))
     server = None
+    neo4j_pid = int(os.environ.get("NEO4J_PID", "0"))  # a running Neo4j's process, for its CPU time
     if not args.skip_neo4j:
         uri = os.environ.get("NEO4J_URI")
         auth = (os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", "crimegraph-test"))
@@ -475,6 +530,7 @@ def main() -> int:
                 work / "neo4j", 0, args.neo4j_heap, args.neo4j_pagecache, auth[1], quiet=True
             )
             uri = server.uri
+            neo4j_pid = server.pid
         if server is not None or args.load_neo4j:
             driver = neo4j.GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
             remote = Neo4jStore(driver, default_model())
@@ -509,14 +565,17 @@ def main() -> int:
                 "--workers",
                 str(args.workers),
             ]
-            with process(command, {**env, **extra}, "/readyz") as url:
+            with process(command, {**env, **extra}, "/readyz") as (url, pid):
                 headers = {"Authorization": f"Bearer {KEY}"}
+                pids = {"API": pid} | ({"Neo4j": neo4j_pid} if name == "neo4j" and neo4j_pid else {})
                 with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
                     for question, inputs in items.items():
-                        r = results[question, name] = latencies(client, question, inputs, args.warm)
+                        r = results[question, name] = latencies(client, question, inputs, args.warm, pids)
+                        cpu = ", ".join(f"{n} {ms:.1f}" for n, ms in r["cpu_per_request"].items())
                         print(
                             f"{name:<9}{question:<20} p50 {r['p50']:8.1f} ms  p95 {r['p95']:8.1f} ms  "
-                            f"errors {r['errors']} {r['first_error']}",
+                            f"errors {r['errors']} {r['first_error']}  CPU ms a request: {cpu}; "
+                            f"this client's GC {r['gc_ms']:.1f} ms in {r['gc_count']} collections",
                             flush=True,
                         )
                 if args.only:
@@ -545,7 +604,7 @@ def main() -> int:
                 "warning",
             ]
             command += ["--workers", str(workers_for(args.workers))]
-            with process(command, {}, "/constant") as url:
+            with process(command, {}, "/constant") as (url, _):
                 rates["bare FastAPI constant (HTTP floor)"] = throughput(
                     url, lambda i: None, args.clients, args.seconds
                 )
@@ -558,7 +617,7 @@ def main() -> int:
                     "FLOOR_NEO4J_USER": neo4j_env["NEO4J_USER"],
                     "FLOOR_NEO4J_PASSWORD": neo4j_env["NEO4J_PASSWORD"],
                 }
-                with process(command, env_floor, "/constant") as url:
+                with process(command, env_floor, "/constant") as (url, _):
                     rates["bare FastAPI + one Bolt read (Neo4j lookup floor)"] = throughput(
                         url, lambda i: {"k": lookups[i % len(lookups)]}, args.clients, args.seconds
                     )
