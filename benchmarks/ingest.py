@@ -357,7 +357,7 @@ def bulk_phase(files: list[Path], work: str) -> dict[str, Any]:
                 "records": summary.read,
                 "rejected": summary.rejected,
                 **counts,
-                "files": (made.nodes, made.relationships),
+                "files": (made.nodes, made.relationships, made.multiline),
             }
 
     result = _measure(load, False)
@@ -367,13 +367,14 @@ def bulk_phase(files: list[Path], work: str) -> dict[str, Any]:
     return {**result, **times}
 
 
-def importer_phase(work: str, files: tuple[list[str], list[str]]) -> dict[str, Any]:
-    """Child process: the importer alone on the files (f) wrote, into a new database (part of (f0))."""
+def importer_phase(work: str, files: tuple[list[str], list[str], tuple[str, ...] | None]) -> dict[str, Any]:
+    """Child process: the importer alone on the files (f) wrote, into a new database (part of (f0)), with
+    the options (f) gave it."""
     from backend.export.files import Written
     from backend.export.neo4j_admin import ImportFolder, run_import
 
     _, home = _bulk_home(Path(work) / "floor-home")
-    made = ImportFolder(Path(work) / "bulk-files", files[0], files[1], Written())
+    made = ImportFolder(Path(work) / "bulk-files", files[0], files[1], Written(), files[2])
     return _measure(lambda: (run_import(home, made), {"records": 0, "rejected": 0})[1], False)
 
 

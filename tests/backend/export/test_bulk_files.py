@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from graph_model.model import Model
 from graph_model.store.staging import StagingStore
 from loaders import LoadContext, ingest, reader
 from loaders.generate import generate
+from tests.conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +95,30 @@ def test_a_forked_writer_failing_fails_the_write(tmp_path: Path) -> None:
         in_processes(work, [["d"], ["broken"]])
     with pytest.raises(InvalidArgument, match="^bad-here: refused$"):
         in_processes(work, [["bad-here"], ["e"]])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_files_holding_a_value_that_spans_lines_are_named(
+    model: Model, tmp_path: Path, workers: int
+) -> None:
+    """The importer parses only the files named as holding a line break inside a value in the slow,
+    multiline way: exactly those are named (read back with Python's csv), in whichever process wrote
+    them; none named: every file is read as plain lines."""
+    staging = StagingStore(model)
+    for path in [*generate(tmp_path / "demo", 60, 5).tables, FIXTURES / "csv-levels" / "actors.csv"]:
+        ingest(staging, reader("csv")(path, LoadContext(model, path.stem)))
+    (tmp_path / "bulk").mkdir()
+    with collection_paused():
+        made = write_bulk_files(tmp_path / "bulk", model, staging.stored, workers=workers)
+    spanning = []
+    for name in made.nodes + made.relationships:
+        with (tmp_path / "bulk" / name).open(encoding="utf-8", newline="") as handle:
+            if any("\n" in cell or "\r" in cell for row in csv.reader(handle) for cell in row):
+                spanning.append(name)
+    assert made.multiline == tuple(spanning) and spanning and spanning[0].startswith("nodes-Actor")
+    args = made.arguments("neo4j")
+    listed = ",".join(str((tmp_path / "bulk").resolve() / name) for name in spanning)
+    assert args[4:6] == ["--multiline-fields-format=v2", f"--multiline-fields={listed}"]
+    plain = replace(made, multiline=())
+    assert plain.arguments("neo4j")[4] == "--multiline-fields=false"
+    assert replace(made, multiline=None).arguments("neo4j")[4] == "--multiline-fields=true"
