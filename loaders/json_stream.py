@@ -55,9 +55,9 @@ class _JsonStream:
         self.eof = False
         self.started = False
 
-    def fill(self) -> None:
-        """Read the next chunk onto the window, dropping what has been consumed."""
-        chunk = self.handle.read(_CHUNK)
+    def fill(self, size: int = _CHUNK) -> None:
+        """Read the next ``size`` bytes onto the window, dropping what has been consumed."""
+        chunk = self.handle.read(size)
         self.eof = not chunk
         text = self.decoder.decode(chunk, final=self.eof)
         if not self.started:
@@ -82,13 +82,20 @@ class _JsonStream:
             self.fill()
 
     def value(self) -> tuple[Any, str]:
-        """Parse one JSON value at the cursor; ValueError with the line and column where it breaks."""
+        """Parse one JSON value at the cursor; ValueError with the line and column where it breaks.
+
+        A value longer than the window is parsed again from its start after each read, so each read
+        doubles what is added: a value of n bytes costs about 2n of parsing, not n²/64 KiB (a MISP event
+        is one value of tens of MB).
+        """
+        size = _CHUNK
         while True:
             try:
                 value, end = self.json.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as exc:
                 if not self.eof:
-                    self.fill()
+                    self.fill(size)
+                    size *= 2
                     continue
                 line = self.line + self.buf.count("\n", self.pos, exc.pos)
                 column = exc.pos - self.buf.rfind("\n", 0, exc.pos)
@@ -98,7 +105,8 @@ class _JsonStream:
                 raise _Damage(f"invalid JSON at {where}: {reason}{truncated}", line) from None
             # A number at the end of the window might continue in the next chunk.
             if end == len(self.buf) and not self.eof:
-                self.fill()
+                self.fill(size)
+                size *= 2
                 continue
             raw = self.buf[self.pos : end]
             self.advance(end)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from loaders.json_stream import json_entries
+from loaders.json_stream import json_entries, json_members
 from loaders.records import SourceError
 from loaders.tabular import csv_rows, first_record, integer, number, text_lines
 
@@ -101,6 +103,33 @@ def test_json_array_items_and_numbers_across_chunks(tmp_path: Path) -> None:
     items = list(range(0, 200000, 7))
     path = _write(tmp_path, "t.json", ("[" + ", ".join(map(str, items)) + "]").encode())
     assert [e.value for e in json_entries(path)] == items
+
+
+def test_a_value_larger_than_the_window_is_parsed_in_linear_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A MISP event is one member of tens of MB: each read used to add 64 KiB and parse the value again
+    # from its start (n² / 64 KiB: 2.5 minutes for the demo's 48 MB `export misp`). Reads now double, so
+    # the decoder is asked to parse about twice the value, whatever its size.
+    attributes = [{"value": "x" * 40}]
+    objects = [{"uuid": f"{i:08d}", "name": "btc-wallet", "Attribute": attributes} for i in range(40000)]
+    event = {"info": "big", "Object": objects}
+    path = _write(tmp_path, "e.json", json.dumps({"head": 1, "Event": event, "tail": [2]}).encode())
+    parsed = 0
+    decode = json.JSONDecoder.raw_decode
+
+    def counting(self: json.JSONDecoder, s: str, idx: int = 0) -> tuple[Any, int]:
+        nonlocal parsed
+        parsed += len(s) - idx
+        return decode(self, s, idx)
+
+    monkeypatch.setattr(json.JSONDecoder, "raw_decode", counting)
+    members = list(json_members(path, "response"))
+    assert [(m.key, m.error) for m in members] == [("head", None), ("Event", None), ("tail", None)]
+    assert members[1].value == event
+    size = path.stat().st_size
+    assert size > 4_000_000
+    assert parsed < 4 * size, f"parsed {parsed:,} characters of a {size:,}-byte file"
 
 
 def test_truncated_json_keeps_what_came_before(tmp_path: Path) -> None:
