@@ -19,9 +19,9 @@ figure is printed with its ratio to the floor.
 
 Neo4j: as in benchmarks/queries.py (NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD, --load-neo4j to load it; else
 a server started with .ci/neo4j/neo4j_server.py in a temporary directory and loaded). Each question's
-line also gives the CPU time per timed request of the API's processes and of Neo4j (the server it started,
-or NEO4J_PID's process), and the time this client spent in its own garbage collector: what a p95 is made of
-besides waiting.
+line also gives the CPU time per timed request of the API's processes, of Neo4j (the server it started, or
+NEO4J_PID's process), of this client and of anything else on the machine, and the time this client spent in
+its own garbage collector: what a p95 is made of besides waiting.
 """
 
 from __future__ import annotations
@@ -203,6 +203,12 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def machine_busy_seconds() -> float:
+    """CPU time (s) the whole machine spent busy (all CPUs; not idle, not waiting for I/O): /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 class GcClock:
     """Time this process spends in its own garbage collector (``gc.callbacks``), to tell it from the
     servers' time in the client's wall figures."""
@@ -247,6 +253,7 @@ def latencies(
     answers.clear()
     times = []
     cpu_before = {name: cpu_seconds(pid) for name, pid in (pids or {}).items()}
+    client_before, machine_before = time.process_time(), machine_busy_seconds()
     gc_before = (GC_CLOCK.seconds, GC_CLOCK.collections)
     for item in items:
         began = time.perf_counter()
@@ -255,6 +262,10 @@ def latencies(
     cpu = {
         name: (cpu_seconds(pid) - cpu_before[name]) * 1000 / len(items) for name, pid in (pids or {}).items()
     }
+    if pids:  # this client, and every other process on the machine (what should be nothing)
+        cpu["client"] = (time.process_time() - client_before) * 1000 / len(items)
+        machine = (machine_busy_seconds() - machine_before) * 1000 / len(items)
+        cpu["anything else"] = max(0.0, machine - sum(cpu.values()))
     times.sort()
     return {
         "cpu_per_request": cpu,

@@ -68,7 +68,7 @@ def test_remembered_hubs_answer_as_the_generic_reading_until_anyone_writes(
     )[-1]
     again = store.near([hub], clearance=TLP.RED, types=types, cap=3, keep=frozenset({kept}))[hub]
     assert again.degree == first.degree and kept in {link.other(hub) for link in again.links}
-    _compare(store, _asks(model, rng, keys, 40))
+    _compare(store, _asks(model, rng, keys, 25))
 
     # Another connection (as another process would) writes more links to the hub: nothing remembered
     # before is served again.
@@ -80,7 +80,7 @@ def test_remembered_hubs_answer_as_the_generic_reading_until_anyone_writes(
         after = store.near([hub], clearance=TLP.RED, types=types, cap=3)[hub]
         assert after.degree == first.degree + 30
         keys = sorted({n.key for n in nodes + more})
-        _compare(store, _asks(model, rng, keys, 20))
+        _compare(store, _asks(model, rng, keys, 15))
 
         # The database emptied and written again up to the same data version (a new write counter: a
         # new epoch): the hub's remembered count is not served.
