@@ -29,8 +29,8 @@ from graph_model.errors import InvalidArgument
 from graph_model.model import Model
 from graph_model.store import cypher
 from graph_model.store.base import state_value
-from graph_model.store.codec import edge_row
-from graph_model.store.neo4j_store import edge_params, node_params, state_id
+from graph_model.store.codec import edge_row, node_row, search_text
+from graph_model.store.neo4j_store import edge_params, state_id
 from graph_model.store.staging import Stored
 
 ID_SPACE = "Entity"
@@ -182,13 +182,22 @@ def _node_lines(model: Model, kind: str, nodes: list[Any]) -> Iterator[str]:
     columns = node_columns(model, kind)
     yield _header([f"key:ID({ID_SPACE})", ":LABEL"], columns)
     labels = _text(f"{cypher.ENTITY};{kind}")
-    cells = _cells(columns)
+    # Most of a kind's columns are empty on most rows: a row starts empty and only the values its node
+    # has are written, each into its column (a row holds no field twice and nothing outside the columns
+    # but its key, written first).
+    place = {name: (at, write) for at, (name, write) in enumerate(_cells(columns), 2)}
+    empty = ["", labels, *([""] * len(columns))]
+    fields = model.nodes[kind].search_properties
     for node in nodes:
-        row = node_params(model, node)
-        get = row.get
-        # Most of a kind's properties are absent on most rows: those are empty cells, without a call.
-        line = [field("key", row["key"]), labels]
-        line += ["" if (value := get(name)) is None else write(name, value) for name, write in cells]
+        # node_params (the online store's row), the kind's searchable fields found once
+        row = node_row(node)
+        row["search_text"] = search_text(node, fields)
+        line = empty.copy()
+        line[0] = field("key", row["key"])
+        for name, value in row.items():
+            if value is not None and (found := place.get(name)) is not None:
+                at, write = found
+                line[at] = write(name, value)
         yield ",".join(line)
 
 
