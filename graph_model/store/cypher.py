@@ -489,10 +489,8 @@ def near(model: Model, types: frozenset[str], *, everything: bool = False) -> st
     counted where they are, not sent. ``everything``: the caller's clearance is the highest, which sees
     every marking, so no marking is read (a hub's count is mostly those reads). One row per entity:
     its key and kind, ``degree``, and ``shown``, a list of ``[neighbour key, neighbour kind, [[element
-    id, type, outgoing, discriminator], ...]]`` (a self-loop's relationship appears twice), and
-    ``everyone``, all its neighbours' keys where it has more than ``$cap`` and at least ``$hub`` (null
-    otherwise, and always when ``$hub`` is null). Grouped rows: decoding one record per relationship cost
-    the client more than the server's walk."""
+    id, type, outgoing, discriminator], ...]]`` (a self-loop's relationship appears twice). Grouped
+    rows: decoding one record per relationship cost the client more than the server's walk."""
     pattern = "|".join(label(model, t) for t in sorted(types))
     visible = "" if everything else "AND r.tlp_rank <= $clearance AND b.tlp_rank <= $clearance "
     return (
@@ -507,41 +505,8 @@ def near(model: Model, types: frozenset[str], *, everything: bool = False) -> st
         "THEN range(0, size(ks) - 1) "
         "ELSE range(0, $cap - 1) + [i IN range($cap, size(ks) - 1) WHERE ks[i] IN $keep] END AS shown "
         "RETURN degree, [i IN shown | [ks[i], bs[i].kind, [r IN rss[i] | "
-        "[elementId(r), type(r), startNode(r) = a, coalesce(r.discriminator, '')]]]] AS shown, "
-        "CASE WHEN $hub IS NOT NULL AND $cap IS NOT NULL AND size(ks) > $cap AND size(ks) >= $hub "
-        "THEN ks END AS everyone } "
-        "RETURN a.key AS key, a.kind AS kind, degree, shown, everyone"
-    )
-
-
-_NEAR_ROW = "RETURN a.key AS key, a.kind AS kind, degree, shown, everyone"
-
-
-def near_known(model: Model, types: frozenset[str], *, everything: bool = False) -> str:
-    """:func:`near` for a client that remembers hubs (see ``Neo4jStore.near``), in one round trip: the
-    write counter's epoch and data version, read first (what is read after them is at least as new; the
-    epoch tells a counter made again after the database was emptied); :func:`near`'s rows for
-    ``$keys``, each with ``everyone`` - a hub's neighbour keys, where it has more than ``$cap`` and at
-    least ``$hub`` - so the client can remember it; and ``extras``, ``[entity key, neighbour key,
-    neighbour kind, relationships as near's]`` for the ``$pairs`` ``[entity key, neighbour key]`` (the
-    neighbours of a remembered hub in ``$keep``), each pair's relationships found between its two
-    bound ends, never by listing the hub's."""
-    pattern = "|".join(label(model, t) for t in sorted(types))
-    far = "" if everything else "AND b.tlp_rank <= $clearance "
-    rel = "" if everything else "WHERE r.tlp_rank <= $clearance "
-    return (
-        f"OPTIONAL MATCH (w:{WRITES} {{id: 0}}) WITH [w.epoch, w.version] AS version "
-        "CALL () { "
-        f"{near(model, types, everything=everything).removesuffix(_NEAR_ROW)}"
-        "RETURN collect([a.key, a.kind, degree, shown, everyone]) AS rows } "
-        "CALL () { "
-        f"UNWIND $pairs AS pair MATCH (a:{ENTITY} {{key: pair[0]}}) WHERE a.tlp_rank <= $clearance "
-        f"MATCH (b:{ENTITY} {{key: pair[1]}}) WHERE ($kinds IS NULL OR b.kind IN $kinds) {far}"
-        f"MATCH (a)-[r:{pattern}]-(b) {rel}"
-        "WITH a, b, collect(r) AS rs "
-        "RETURN collect([a.key, b.key, b.kind, [r IN rs | "
-        "[elementId(r), type(r), startNode(r) = a, coalesce(r.discriminator, '')]]]) AS extras } "
-        "RETURN version, rows, extras"
+        "[elementId(r), type(r), startNode(r) = a, coalesce(r.discriminator, '')]]]] AS shown } "
+        "RETURN a.key AS key, a.kind AS kind, degree, shown"
     )
 
 

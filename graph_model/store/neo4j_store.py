@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -89,14 +88,6 @@ def node_params(model: Model, node: Node) -> dict[str, Any]:
 EDGE_ROW = ("source", "target", "p", "type")
 # Fewest entities per concurrent part of a ``near`` read (see Neo4jStore.near).
 NEAR_PER_PART = 4
-# Hubs (entities with more neighbours than a walk shows, and at least HUB_CACHE_DEGREE of them) have their
-# count, first neighbours and neighbours' keys remembered by near(), per caller's filter and cap, while the
-# data version stays the same: the same exchanges and hosters turn up in neighbourhood after
-# neighbourhood, and their count is most of a near() read. At most HUB_CACHE_NAMES names are held (a
-# remembered relationship counts as one), each hub counting HUB_COST more for itself (some 40 MB at most).
-HUB_CACHE_DEGREE = 64
-HUB_CACHE_NAMES = 400_000
-HUB_COST = 16
 NO_LIMIT = 2**62  # the LIMIT of a page without a limit
 
 
@@ -124,11 +115,6 @@ def _link(r: Mapping[str, Any]) -> Link:
 def _listed(value: Any) -> Any:
     """A stored property as a record holds it (``codec``: lists sorted)."""
     return sorted(value) if isinstance(value, list) else value
-
-
-# A remembered hub (see Neo4jStore.near): its number of neighbours, its kind, its first neighbours as
-# cypher.near sends them, every neighbour's key, and the first neighbours' keys.
-_Hub = tuple[int, str, list[list[Any]], frozenset[str], frozenset[str]]
 
 
 def _by_neighbour(here: str) -> Callable[[Link], tuple[str, str]]:
@@ -383,13 +369,6 @@ class Neo4jStore(GraphStore):
         self.open_async: Callable[[], AsyncDriver] | None = None
         self._async: tuple[asyncio.AbstractEventLoop, AsyncDriver, Coalescer[Node]] | None = None
         self._pool = ThreadPoolExecutor(max_workers=self._cores, thread_name_prefix="neo4j-near")
-        # Remembered hubs by (key, cap, clearance, types, kinds), valid at _hubs_version, the write
-        # counter's epoch and data version (see near): (degree, kind, first neighbours as the server
-        # sends them, every neighbour's key, the first neighbours' keys).
-        self._hubs: dict[tuple[Any, ...], _Hub] = {}
-        self._hubs_version: tuple[Any, ...] = ()
-        self._hubs_held = 0
-        self._hubs_lock = threading.Lock()
         if ensure_schema:
             self.ensure_schema()
 
@@ -570,44 +549,24 @@ class Neo4jStore(GraphStore):
             "keep": sorted(keep),
             "cap": cap,
         }
-        text = cypher.near_known(self.model, types, everything=clearance >= TLP.RED)
+        text = cypher.near(self.model, types, everything=clearance >= TLP.RED)
+        columns = ("key", "kind", "degree", "shown")
         unique = list(dict.fromkeys(keys))
-        # Hubs are remembered for a caller's filter and cap without a time window (a window's dates make
-        # filters too many to repeat), and served only while the data version read in the same query is
-        # the one they were found at: any write, by any process, increases it.
-        remember = window is None and cap is not None
-        scope = (cap, int(clearance), types, kinds)
-        known: dict[str, _Hub] = {}
-        version: tuple[Any, ...] = ()
-        if remember:
-            with self._hubs_lock:
-                version = self._hubs_version
-                for key in unique:
-                    if (hub := self._hubs.get((key, *scope))) is not None:
-                        known[key] = hub
-        asked = [key for key in unique if key not in known]
-        # A hub's neighbours kept although past its first cap: looked up pair by pair.
-        pairs = [[key, other] for key, hub in known.items() for other in sorted((keep & hub[3]) - hub[4])]
-        answers = self._near_parts(text, asked, pairs, hub=HUB_CACHE_DEGREE if remember else None, **params)
-        versions = {tuple(answer["version"]) for answer in answers}
-        if known and versions != {version}:  # written since: found again, as if never remembered
-            again = self._near_parts(text, list(known), [], hub=HUB_CACHE_DEGREE, **params)
-            versions.update(tuple(answer["version"]) for answer in again)
-            answers += again
-            known = {}
-        rows = [row for answer in answers for row in answer["rows"]]
-        extras: dict[str, list[list[Any]]] = defaultdict(list)
-        for here, other, other_kind, rels in (e for answer in answers for e in answer["extras"]):
-            extras[here].append([other, other_kind, rels])
-        for here, hub in known.items():
-            rows.append([here, hub[1], hub[0], hub[2] + extras.get(here, []), None])
-        if remember and len(versions) == 1 and (found_at := versions.pop())[0] is not None:
-            self._remember(found_at, scope, rows, cap)
-        for here, kind, degree, shown, _ in rows:
+        # The server runs a query on one core and a hub's count is most of it: a long list goes out as
+        # one query per core (interleaved, so the hubs of a key range spread over them).
+        parts = min(self._cores, len(unique) // NEAR_PER_PART)
+        if parts > 1:
+            asks = [unique[i::parts] for i in range(parts)]
+            answers = self._pool.map(lambda ks: self._gather(text, columns, keys=ks, **params), asks)
+            rows = [r for part in answers for r in part]
+        else:
+            rows = self._gather(text, columns, keys=unique, **params)
+        for r in rows:
+            here, kind = r["key"], r["kind"]
             near = found[here]
-            near.degree = degree
+            near.degree = r["degree"]
             links: dict[str, Link] = {}
-            for other, other_kind, rels in shown:
+            for other, other_kind, rels in r["shown"]:
                 for ref, edge_type, out, discriminator in rels:
                     source, target = (here, other) if out else (other, here)
                     key = edge_key(edge_type, source, target, discriminator)
@@ -618,47 +577,6 @@ class Neo4jStore(GraphStore):
         for key, near in found.items():
             near.links.sort(key=_by_neighbour(key))
         return found
-
-    def _near_parts(
-        self, text: str, keys: list[str], pairs: list[list[str]], **params: Any
-    ) -> list[dict[str, Any]]:
-        """``cypher.near_known``'s answers for ``keys`` and ``pairs``. The server runs a query on one core
-        and a hub's count is most of it: a long list goes out as one query per core (interleaved, so the
-        hubs of a key range spread over them; the pairs go with the first)."""
-        parts = min(self._cores, len(keys) // NEAR_PER_PART)
-        if parts <= 1:
-            return self._read(text, keys=keys, pairs=pairs, **params)
-        asks = [(keys[i::parts], pairs if i == 0 else []) for i in range(parts)]
-        answers = self._pool.map(lambda ask: self._read(text, keys=ask[0], pairs=ask[1], **params), asks)
-        return [row for answer in answers for row in answer]
-
-    def _remember(
-        self, version: tuple[Any, ...], scope: tuple[Any, ...], rows: list[list[Any]], cap: int | None
-    ) -> None:
-        """Remember the hubs among ``rows`` (those the server sent every neighbour's key of), found at
-        ``version`` (the write counter's epoch and data version); those found at another version than
-        the ones held replace them all."""
-        hubs = [row for row in rows if row[4] is not None]
-        with self._hubs_lock:
-            if version != self._hubs_version:
-                self._hubs.clear()
-                self._hubs_held = 0
-                self._hubs_version = version
-            if not hubs:
-                return
-            for here, kind, degree, shown, everyone in hubs:
-                first = shown[:cap]
-                cost = len(everyone) + sum(len(rels) for _, _, rels in first) + HUB_COST
-                if cost > HUB_CACHE_NAMES // 4:
-                    continue  # too large to hold: counted on the server each time
-                key = (here, *scope)
-                if key in self._hubs:
-                    continue
-                self._hubs[key] = (degree, kind, first, frozenset(everyone), frozenset(f[0] for f in first))
-                self._hubs_held += cost
-                while self._hubs_held > HUB_CACHE_NAMES:  # the oldest go first
-                    old = self._hubs.pop(next(iter(self._hubs)))
-                    self._hubs_held -= len(old[3]) + sum(len(rels) for _, _, rels in old[2]) + HUB_COST
 
     def neighbour_page(
         self,
