@@ -8,6 +8,7 @@ import os
 import pkgutil
 import sys
 from contextlib import ExitStack
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Annotated, TextIO
@@ -180,6 +181,11 @@ def load(
         fail("load taxii takes one server URL and --collection ID")
     if fmt != "taxii" and (collection or added_after or user):
         fail("--collection, --added-after and --user are options of load taxii")
+    if added_after is not None:
+        try:
+            datetime.fromisoformat(added_after.replace("Z", "+00:00"))
+        except ValueError:
+            fail(f"--added-after: not a date and time: {added_after!r} (e.g. 2026-01-31T00:00:00Z)")
 
     def body() -> None:
         read = reader(fmt) if fmt != "taxii" else None
@@ -291,7 +297,7 @@ def _print_summary(total: IngestSummary, waiting: int, rejects: Path | None) -> 
             table.add_row(reason, str(count))
         out.print(table)
     if total.warnings_by_reason:
-        table = Table("left out", "records", title="loaded without a bad optional field")
+        table = Table("warning", "records", title="loaded, with a warning")
         for reason, count in total.warnings_by_reason.most_common():
             table.add_row(reason, str(count))
         out.print(table)

@@ -9,11 +9,13 @@ or, when unknown, as TLP:RED (``loaders.markings``).
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from taxii2client.exceptions import TAXIIServiceException
@@ -70,8 +72,40 @@ def collection(url: str, collection_id: str, *, user: str | None, password: str 
 
 
 def _first_line(exc: BaseException) -> str:
+    """What went wrong, in words: the server's own TAXII error, or what kept the request from it."""
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        response = exc.response
+        try:
+            said = response.json()
+            told = said.get("description") or said.get("title") if isinstance(said, dict) else None
+        except ValueError:
+            told = None
+        return f"the server answered HTTP {response.status_code}" + (f": {told}" if told else "")
+    url = getattr(exc.request, "url", None) if isinstance(exc, requests.RequestException) else None
+    where = urlsplit(url).netloc if url else "the server"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return (
+            f"the TLS handshake with {where} failed (if the server speaks plain HTTP, "
+            "give an http:// URL): " + _last_reason(exc)
+        )
+    if isinstance(exc, requests.Timeout):
+        return f"{where} did not answer in time"
+    if isinstance(exc, requests.ConnectionError):
+        return f"cannot connect to {where}: " + _last_reason(exc)
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:200]
+
+
+def _last_reason(exc: BaseException) -> str:
+    """The innermost reason urllib3 gives (``[Errno 111] Connection refused``, ``wrong version number``)."""
+    text = str(exc)
+    errno = re.search(r"\[Errno -?\d+\] [^'\")]+", text)
+    if errno:
+        return errno.group(0)
+    ssl = re.search(r"\[SSL: [A-Z_]+\] ([^'\"(]+)", text)
+    if ssl:
+        return ssl.group(1).strip()
+    return type(exc).__name__
 
 
 def pages(source: Collection, *, added_after: str | None, per_request: int = PER_REQUEST) -> Iterator[Page]:

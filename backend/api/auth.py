@@ -208,13 +208,15 @@ def _basic_password(token: str) -> str:
 
 def caller_of(request: Request) -> Caller:
     """The caller behind a request's ``Authorization: Bearer KEY`` - or HTTP Basic with the key as the
-    password, as TAXII clients send it; HTTP 401 when none or unknown."""
+    password, or ``Token KEY``, as TAXII clients send it; HTTP 401 when none or unknown."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "basic":
         scheme, token = "bearer", _basic_password(token)
+    if scheme.lower() == "token":  # taxii2-client's TokenAuth sends the key so
+        scheme = "bearer"
     if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthorized("send an API key as 'Authorization: Bearer KEY'")
+        raise _unauthorized("send an API key as 'Authorization: Bearer KEY' or as the HTTP Basic password")
     keyring: KeyRing = request.app.state.keyring
     caller = keyring.lookup(token.strip())
     if caller is None:

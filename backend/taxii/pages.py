@@ -76,14 +76,21 @@ def entries(graph_bundle: dict[str, Any], added: dict[str, str | None]) -> list[
             dates[obj["id"]] = timestamp(found)
         elif obj["id"] in added:  # a node or edge stored before date_added existed
             dates[obj["id"]] = timestamp(obj.get("created") or EPOCH)
+    # What the bundle's own objects need in turn (crimegraph's identity made the extension definitions)
+    # counts as added with the first of them, so nothing but an unused definition is dated 1970.
     needed: dict[str, str] = {}
-    for obj in graph_bundle["objects"]:
-        when = dates.get(obj["id"])
-        if when is None:
-            continue
-        for ref in _refs(obj):
-            if ref not in dates and (ref not in needed or when < needed[ref]):
-                needed[ref] = when
+    by_id = {obj["id"]: obj for obj in graph_bundle["objects"]}
+    todo = [obj for obj in graph_bundle["objects"] if obj["id"] in dates]
+    while todo:
+        changed: list[dict[str, Any]] = []
+        for obj in todo:
+            when = dates.get(obj["id"]) or needed[obj["id"]]
+            for ref in _refs(obj):
+                if ref not in dates and (ref not in needed or when < needed[ref]):
+                    needed[ref] = when
+                    if ref in by_id:
+                        changed.append(by_id[ref])
+        todo = changed
     made: list[Entry] = []
     for obj in graph_bundle["objects"]:
         when = dates.get(obj["id"]) or needed.get(obj["id"]) or EPOCH

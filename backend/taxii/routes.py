@@ -3,7 +3,8 @@ filters, POST into the STIX loader), manifest, versions and status. Each route i
 the STIX export (``backend.taxii.pages``), posts go through the loader (``backend.api.ingest``).
 
 Callers authenticate with their API key, as HTTP Basic (any user name, the key as password: what TAXII
-clients send) or ``Authorization: Bearer KEY``; every read is at the key's clearance.
+clients send), ``Authorization: Bearer KEY`` or ``Token KEY`` (taxii2-client's ``TokenAuth``); every read is
+at the key's clearance.
 """
 
 from __future__ import annotations

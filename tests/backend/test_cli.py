@@ -86,6 +86,22 @@ def test_stats_json_against_neo4j(neo4j_store: Any, neo4j_uri: Any, model: Model
         (["--store", "ftp://x", "stats"], "unsupported store"),
         (["--store", "embedded:/proc/nope/x.db", "load", "stix", "x.json"], "cannot open embedded store"),
         (["load", "klingon", "x.txt"], "unknown format 'klingon'"),
+        (
+            [
+                "load",
+                "taxii",
+                "http://127.0.0.1:1/taxii2/",
+                "--collection",
+                "x",
+                "--added-after",
+                "yesterday",
+            ],
+            "--added-after: not a date and time: 'yesterday'",
+        ),
+        (
+            ["load", "taxii", "http://127.0.0.1:1/taxii2/", "--collection", "x"],
+            "cannot connect to 127.0.0.1:1:",
+        ),
     ],
 )
 def test_expected_failures_are_one_line(tmp_path: Path, args: list[str], needle: str) -> None:
@@ -148,6 +164,35 @@ def test_load_json_summary_and_reload(tmp_path: Path, fixtures: Path) -> None:
     assert again["read"] == summary["read"]
     table = crimegraph(*store, "load", "stix", bundle, "--source", "attack")
     assert "read " in table.stdout and "0 new nodes" in table.stdout
+
+
+def test_warnings_are_said_as_warnings(tmp_path: Path) -> None:
+    # A warning is not always a field left out: an unknown TLP label marks the object TLP:RED.
+    bundle = tmp_path / "test-tlp.json"
+    marking = "marking-definition--12345678-1111-4222-8333-444455556666"
+    bundle.write_text(
+        json.dumps(
+            {
+                "type": "bundle",
+                "id": "bundle--12345678-1111-4222-8333-444455556667",
+                "objects": [
+                    {"type": "marking-definition", "spec_version": "2.1", "id": marking,
+                     "created": "2024-01-01T00:00:00.000Z", "definition_type": "tlp",
+                     "definition": {"tlp": "test"}},
+                    {"type": "malware", "spec_version": "2.1",
+                     "id": "malware--12345678-1111-4222-8333-444455556666",
+                     "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+                     "name": "TestBot", "is_family": True, "object_marking_refs": [marking]},
+                ],
+            }
+        )
+    )  # fmt: skip
+    result = crimegraph(
+        "--store", f"embedded:{tmp_path / 'g.db'}", "load", "stix", str(bundle), env={"COLUMNS": "200"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "loaded, with a warning" in result.stdout and "bad optional field" not in result.stdout
+    assert "unknown TLP label 'test': treated as the most restrictive, TLP:RED" in result.stdout
 
 
 def test_load_reports_rejects_and_fails_only_when_unreadable(tmp_path: Path, fixtures: Path) -> None:

@@ -146,3 +146,8 @@ def test_refusals_are_one_line(partner: tuple[str, Path], tmp_path: Path) -> Non
     assert missing.returncode == 1 and "no collection 'Nothing'" in missing.stderr
     usage = cli("--store", b, "load", "taxii", f"{url}/taxii2/")
     assert usage.returncode == 1 and "--collection" in usage.stderr
+    # The server speaks plain HTTP: an https:// URL is told so, in words, not urllib3's.
+    tls = cli("--store", b, "load", "taxii", f"{url.replace('http:', 'https:')}/taxii2/", "--collection", "x")
+    assert tls.returncode == 1 and len(tls.stderr.strip().splitlines()) == 1, tls.stderr
+    assert "the TLS handshake with 127.0.0.1:" in tls.stderr and "give an http:// URL" in tls.stderr
+    assert "ConnectionPool" not in tls.stderr

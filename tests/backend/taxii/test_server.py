@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import requests
+from taxii2client.common import TokenAuth
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
 from backend.api.app import create_app
@@ -155,6 +156,13 @@ def test_manifest_versions_and_headers(served: Served) -> None:
     assert body["more"] is True and "next" in body
     typed = green.get_objects(**{"type": "malware"})
     assert {o["type"] for o in typed["objects"]} == {"malware"}
+    # The bundle's own objects are dated with the first object that needs them, crimegraph's identity
+    # (which made the extension definitions) included: nothing is dated 1970.
+    records = [r for page in as_pages(green.get_manifest, per_request=1000) for r in page["objects"]]
+    assert records and not [r for r in records if r["date_added"].startswith("1970")]
+    first_definition = min(r["date_added"] for r in records if r["id"].startswith("extension-definition--"))
+    (identity,) = [r for r in records if r["id"] == stix.CREATOR]
+    assert identity["date_added"] == first_definition
 
 
 def test_errors_are_taxii_error_objects(served: Served) -> None:
@@ -169,6 +177,12 @@ def test_errors_are_taxii_error_objects(served: Served) -> None:
         assert response.status_code == status
         assert response.headers["content-type"] == taxii
         assert response.json()["http_status"] == str(status) and response.json()["title"]
+    assert "HTTP Basic password" in httpx.get(base).json()["description"]
+    # taxii2-client's own token authentication (``Authorization: Token KEY``) is accepted too.
+    token = Collection(
+        f"{served.url}/taxii2/crimegraph/collections/{ALL_ID}/", auth=TokenAuth(KEYS["green"][0])
+    )
+    assert token.can_read and token.get_objects(limit=2)["objects"]
     green = {"Authorization": f"Bearer {KEYS['green'][0]}", "Accept": taxii}
     missing = httpx.get(f"{served.url}/taxii2/crimegraph/collections/nope/objects/", headers=green)
     assert missing.status_code == 404 and missing.json()["title"] == "Collection not found"
