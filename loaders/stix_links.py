@@ -136,7 +136,9 @@ def fit(model: Model, edge_type: str, source: str, target: str) -> str:
 def _require_modelled(what: str, *refs: str) -> None:
     for ref in refs:
         if ref_kind(ref) is None:
-            raise Unmodelled(f"{what} with a {ref.partition('--')[0]}, which is not modelled")
+            kind = ref.partition("--")[0]
+            article = "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
+            raise Unmodelled(f"{what} with {article} {kind}, which is not modelled")
 
 
 def _observable(o: StixObject) -> list[Item]:

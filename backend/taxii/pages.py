@@ -26,6 +26,7 @@ from backend.export import stix
 from backend.export.graph import export_graph
 from backend.taxii.collections import Collection
 from backend.taxii.media import TaxiiError
+from graph_model.errors import NotFound
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
 
@@ -115,7 +116,12 @@ class Exports:
                 self._cache.move_to_end(key)
                 return self._cache[key]
         added: dict[str, str | None] = {}
-        made = entries(stix.bundle(export_graph(store, clearance, collection.scope), added=added), added)
+        try:
+            graph = export_graph(store, clearance, collection.scope)
+        except NotFound:  # its scope names an entity this clearance cannot see (or none): an empty collection
+            made: list[Entry] = []
+        else:
+            made = entries(stix.bundle(graph, added=added), added)
         with self._lock:
             self._cache[key] = made
             while len(self._cache) > CACHED:

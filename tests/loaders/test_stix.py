@@ -328,3 +328,30 @@ def test_every_oasis_example_loads(embedded_store: EmbeddedStore, shared_data: P
     )
     assert embedded_store.get("ip:10.0.0.0", clearance=RED).props["example"] is True
     assert embedded_store.pending_count() == 0
+
+
+def test_a_link_to_what_is_not_modelled_says_so_in_plain_words(
+    embedded_store: EmbeddedStore, tmp_path: Path
+) -> None:
+    when = "2024-01-01T00:00:00.000Z"
+    uid = "0a0a0a0a-0000-4000-8000-0000000000"
+    malware = {"type": "malware", "spec_version": "2.1", "id": f"malware--{uid}01",
+               "created": when, "modified": when, "name": "X", "is_family": True}  # fmt: skip
+    ends = [
+        "artifact--0a0a0a0a-0000-4000-8000-000000000002",
+        "grouping--0a0a0a0a-0000-4000-8000-000000000003",
+    ]
+    links = [
+        {"type": "relationship", "spec_version": "2.1", "id": f"relationship--{uid}1{i}",
+         "created": when, "modified": when, "relationship_type": "related-to", "source_ref": malware["id"],
+         "target_ref": end}
+        for i, end in enumerate(ends)
+    ]  # fmt: skip
+    path = tmp_path / "links.json"
+    path.write_text(json.dumps({"type": "bundle", "id": "bundle--0a0a0a0a-0000-4000-8000-000000000009",
+                                "objects": [malware, *links]}))  # fmt: skip
+    summary, _ = load(embedded_store, path)
+    assert summary.skipped_by_reason == {
+        "relationship with an artifact, which is not modelled": 1,
+        "relationship with a grouping, which is not modelled": 1,
+    }

@@ -257,6 +257,8 @@ def test_saved_collections_from_the_command_line(model: Model, tmp_path: Path) -
     assert bad.returncode == 1 and "unknown node kind 'Spaceship'" in bad.stderr
     listed = json.loads(cli(*where, "taxii", "collection", "list", "--json").stdout)
     assert [c["alias"] for c in listed] == ["everything", "money-trail"]
+    handle = cli(*where, *add, "Handle", "--key", "handle:bassterlord", "--depth", "1")  # an AMBER handle
+    assert handle.returncode == 0, handle.stderr
 
     store = EmbeddedStore(path, model)
     keys = ",".join(":".join(k) for k in KEYS.values())
@@ -285,8 +287,18 @@ def test_saved_collections_from_the_command_line(model: Model, tmp_path: Path) -
             (everything,) = [c for c in served.root("green").collections if c.id == ALL_ID]
             (got,) = [o for o in pulled(everything, per_request=1000) if o["id"] == posted["id"]]
             assert got["object_marking_refs"] == [TLP2[TLP.GREEN][0]]
+            # A collection around an entity the caller may not see is empty for it (200, as a collection
+            # with nothing in it), not an error - and the same as one around an entity that does not exist.
+            for who in ("green", "red"):
+                (around,) = [c for c in served.root(who).collections if c.title == "Handle"]
+                names = {o.get("name") for o in pulled(around, per_request=1000)}
+                assert ("bassterlord" in names) is (who == "red")
+                assert bool(names) is (who == "red") and bool(around.get_manifest().get("objects")) is (
+                    who == "red"
+                )
     finally:
         store.close()
+    assert cli(*where, "taxii", "collection", "remove", "handle").returncode == 0
     removed = cli(*where, "taxii", "collection", "remove", "money-trail")
     assert removed.returncode == 0, removed.stderr
     assert [c["alias"] for c in json.loads(cli(*where, "taxii", "collection", "list", "--json").stdout)] == [
