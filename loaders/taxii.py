@@ -46,8 +46,9 @@ def _root(url: str, user: str | None, password: str | None) -> ApiRoot:
             return server.api_roots[0]
     except requests.HTTPError as exc:
         if exc.response is not None and exc.response.status_code in (401, 403):
+            unset = "" if password else ": no password was sent (set CRIMEGRAPH_TAXII_PASSWORD)"
             raise SourceError(
-                f"{url}: the TAXII server refused the credentials (HTTP {exc.response.status_code})"
+                f"{url}: the TAXII server refused the credentials (HTTP {exc.response.status_code}){unset}"
             ) from None
     except (TAXIIServiceException, requests.RequestException, ValueError, KeyError):
         pass  # not a discovery resource: an API root itself

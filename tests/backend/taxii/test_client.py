@@ -142,6 +142,9 @@ def test_refusals_are_one_line(partner: tuple[str, Path], tmp_path: Path) -> Non
         "the TAXII server refused the credentials (HTTP 401)" in wrong.stderr
         and "Traceback" not in wrong.stderr
     )
+    unset = cli("--store", b, "load", "taxii", f"{url}/taxii2/", "--collection", "Everything", password=None)
+    assert unset.returncode == 1 and len(unset.stderr.strip().splitlines()) == 1
+    assert "(HTTP 401): no password was sent (set CRIMEGRAPH_TAXII_PASSWORD)" in unset.stderr
     missing = cli("--store", b, "load", "taxii", f"{url}/taxii2/", "--collection", "Nothing")
     assert missing.returncode == 1 and "no collection 'Nothing'" in missing.stderr
     usage = cli("--store", b, "load", "taxii", f"{url}/taxii2/")
