@@ -154,7 +154,10 @@ def _opened(path: Path, stream: _JsonStream) -> str:
     if not opener:
         raise SourceError(f"{path}: empty file")
     if opener not in "{[":
-        raise SourceError(f"{path}: not a JSON object or array (starts with {opener!r})")
+        raise SourceError(
+            f"{path}: not a JSON object or array (starts with {opener!r}): a CSV or text file? "
+            "`crimegraph load --help` lists the formats"
+        )
     return opener
 
 

@@ -86,6 +86,7 @@ def test_stats_json_against_neo4j(neo4j_store: Any, neo4j_uri: Any, model: Model
         (["--store", "ftp://x", "stats"], "unsupported store"),
         (["--store", "embedded:/proc/nope/x.db", "load", "stix", "x.json"], "cannot open embedded store"),
         (["load", "klingon", "x.txt"], "unknown format 'klingon'"),
+        (["load", "stix", "table.csv"], "not a JSON object or array (starts with 'c'): a CSV or text file?"),
         (
             [
                 "load",
@@ -105,6 +106,7 @@ def test_stats_json_against_neo4j(neo4j_store: Any, neo4j_uri: Any, model: Model
     ],
 )
 def test_expected_failures_are_one_line(tmp_path: Path, args: list[str], needle: str) -> None:
+    (tmp_path / "table.csv").write_text("chain,address\nbtc,1BoatSLRHtKNngkdXEeobR76b53LETtpyT\n")
     result = crimegraph(*args, cwd=tmp_path)
     assert result.returncode == 1
     assert needle in result.stderr
