@@ -336,10 +336,8 @@ def bulk_phase(files: list[Path], work: str) -> dict[str, Any]:
             staging = StagingStore(default_model())
             ahead = EdgeRows(staging.model)
             staging.written_edges = ahead.waiting
-            staging.written_nodes = ahead.nodes_waiting
             (summary,) = ingest_read_apart(staging, [lambda: _records(files)], meanwhile=ahead.write_ahead)
             staging.written_edges = None
-            staging.written_nodes = None
             times["reading"] = time.perf_counter() - start
             # Which of the two processes set the pace: the merging one (this) or the reading one.
             times["merging_cpu"] = time.process_time() - cpu
@@ -351,7 +349,7 @@ def bulk_phase(files: list[Path], work: str) -> dict[str, Any]:
 
             def let_go() -> None:  # as the command does, while the importer runs
                 staging.stored = Stored()
-                ahead.clear()
+                ahead.rows.clear()
 
             run_import(home, made, meanwhile=let_go)
             times["importing"] = time.perf_counter() - start - times["reading"] - times["writing"]

@@ -67,7 +67,6 @@ def bulk_load(
         staging = StagingStore(default_model())
         ahead = EdgeRows(staging.model)  # relationship rows written while the merge waits for records
         staging.written_edges = ahead.waiting
-        staging.written_nodes = ahead.nodes_waiting
         total = IngestSummary()
         loads = [
             partial(read, path, LoadContext(staging.model, source or path.stem, level, confidence))
@@ -80,7 +79,6 @@ def bulk_load(
             except ReadFailed as exc:
                 raise InvalidArgument(f"{paths[exc.index]}: {exc}") from None
         staging.written_edges = None
-        staging.written_nodes = None
         if not staging.stored.nodes:
             raise InvalidArgument("nothing to load: no record of these files was accepted")
         reading = time.perf_counter() - clock
@@ -114,7 +112,7 @@ def bulk_load(
 
             def let_go() -> None:  # while the importer runs: freeing millions of objects takes a while
                 staging.stored = Stored()
-                ahead.clear()
+                ahead.rows.clear()
 
             with console.status(f"importing into database {database} ({' '.join(command[:1])})"):
                 run_import(neo4j_home, made, database=database, overwrite=overwrite, meanwhile=let_go)

@@ -111,19 +111,15 @@ def write_bulk_files(
 
     Not an export: the files are written in place, unsynced (the importer reads them straight away and
     the folder is thrown away after), in ``workers`` processes (forked, sharing what is held in memory),
-    big kinds and types split in parts so that the processes get even shares of the work; with the rows
-    written ``ahead`` while merging.
+    big kinds and types split in parts so that the processes get even shares of the work; with the
+    relationship rows written ``ahead`` while merging.
     """
     parts = _part_rows(stored, workers)
     files = list(import_files(model, stored, state=state, part_rows=parts, ahead=ahead))
-    # What a row costs to write (microseconds of CPU, measured at size M): built now, or written ahead
-    # (the share left is built now).
-    edges_left = len(ahead.waiting) / max(1, len(stored.edges)) if ahead is not None else 1.0
-    nodes_left = len(ahead.nodes_waiting) / max(1, len(stored.nodes)) if ahead is not None else 1.0
-    cost = {
-        "nodes": ROW_AHEAD_US + nodes_left * NODE_ROW_US,
-        "relationships": ROW_AHEAD_US + edges_left * EDGE_ROW_US,
-    }
+    # What a row costs to write (microseconds of CPU, measured at size M): a node's is built now; a
+    # relationship's was mostly written ahead (those left are built now).
+    left = len(ahead.waiting) / max(1, len(stored.edges)) if ahead is not None else 1.0
+    cost = {"nodes": NODE_ROW_US, "relationships": ROW_AHEAD_US + left * EDGE_ROW_US}
     shares: list[list[ImportFile]] = [[] for _ in range(workers)]
     load = [0.0] * workers
     for item in sorted(files, key=lambda f: -(f.rows + 1) * cost[f.group]):  # the costliest first,

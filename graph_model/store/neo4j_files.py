@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graph_model.entities import Edge, Node
+from graph_model.entities import Edge
 from graph_model.errors import InvalidArgument
 from graph_model.model import Model
 from graph_model.store import cypher
@@ -178,46 +178,27 @@ def edge_columns(model: Model, edge_type: str) -> list[tuple[str, str]]:
     return _columns(cypher.STORED_EDGE_FIELDS, model.edges[edge_type].properties)
 
 
-class _NodeFormat:
-    """How the rows of one node kind are written (:func:`_node_lines`)."""
-
-    def __init__(self, model: Model, kind: str) -> None:
-        self.columns = node_columns(model, kind)
-        labels = _text(f"{cypher.ENTITY};{kind}")
-        # Most of a kind's columns are empty on most rows: a row starts empty and only the values its
-        # node has are written, each into its column (a row holds no field twice and nothing outside the
-        # columns but its key, written first).
-        self.place = {name: (at, write) for at, (name, write) in enumerate(_cells(self.columns), 2)}
-        self.empty = ["", labels, *([""] * len(self.columns))]
-        self.fields = model.nodes[kind].search_properties
-
-    def header(self) -> str:
-        return _header([f"key:ID({ID_SPACE})", ":LABEL"], self.columns)
-
-    def line(self, node: Node) -> str:
+def _node_lines(model: Model, kind: str, nodes: list[Any]) -> Iterator[str]:
+    columns = node_columns(model, kind)
+    yield _header([f"key:ID({ID_SPACE})", ":LABEL"], columns)
+    labels = _text(f"{cypher.ENTITY};{kind}")
+    # Most of a kind's columns are empty on most rows: a row starts empty and only the values its node
+    # has are written, each into its column (a row holds no field twice and nothing outside the columns
+    # but its key, written first).
+    place = {name: (at, write) for at, (name, write) in enumerate(_cells(columns), 2)}
+    empty = ["", labels, *([""] * len(columns))]
+    fields = model.nodes[kind].search_properties
+    for node in nodes:
         # node_params (the online store's row), the kind's searchable fields found once
         row = node_row(node)
-        row["search_text"] = search_text(node, self.fields)
-        line = self.empty.copy()
+        row["search_text"] = search_text(node, fields)
+        line = empty.copy()
         line[0] = field("key", row["key"])
-        place = self.place
         for name, value in row.items():
             if value is not None and (found := place.get(name)) is not None:
                 at, write = found
                 line[at] = write(name, value)
-        return ",".join(line)
-
-
-def _node_lines(model: Model, kind: str, nodes: list[Node], ahead: EdgeRows | None = None) -> Iterator[str]:
-    form = _NodeFormat(model, kind)
-    yield form.header()
-    if ahead is None or not ahead.node_rows:
-        yield from map(form.line, nodes)
-        return
-    rows = ahead.node_rows
-    for node in nodes:
-        found = rows.get(id(node))
-        yield found[1] if found is not None and found[0] is node else form.line(node)
+        yield ",".join(line)
 
 
 # The stored fields of a relationship in column order (``cypher.STORED_EDGE_FIELDS``), as
@@ -311,11 +292,11 @@ class _EdgeFormat:
 
 
 class EdgeRows:
-    """Rows written ahead: a bulk load's merging process writes the rows of the edges, then of the
-    nodes, it stores while it waits for the next batch of records (:meth:`write_ahead`), so that fewer
-    are left to write once the merge is done. A row is kept with the object it was written from and
-    used only for that very object: a stored edge or node is never changed in place (a merge or a
-    renamed end stores a new object), so a row found is the row that object gives."""
+    """Relationship rows written ahead: a bulk load's merging process writes the rows of the edges it
+    stores while it waits for the next batch of records (:meth:`write_ahead`), so that fewer are left
+    to write once the merge is done. A row is kept with the edge object it was written from and used
+    only for that very object: a stored edge is never changed in place (a merge or a renamed end
+    stores a new object), so a row found is the row that object gives."""
 
     CHUNK = 2_000  # rows written per call of write_ahead
 
@@ -324,19 +305,11 @@ class EdgeRows:
         self.waiting: list[Edge] = []  # stored edges without a row yet (the store appends them)
         self.rows: dict[int, tuple[Edge, str]] = {}
         self._formats: dict[str, _EdgeFormat] = {}
-        self.nodes_waiting: list[Node] = []  # stored nodes without a row yet (the store appends them)
-        self.node_rows: dict[int, tuple[Node, str]] = {}
-        self._node_formats: dict[str, _NodeFormat] = {}
-
-    def clear(self) -> None:
-        """Let go of every row (once the files are written)."""
-        self.rows.clear()
-        self.node_rows.clear()
 
     def write_ahead(self) -> bool:
-        """Write the rows of a few waiting edges, else nodes; whether there were any."""
+        """Write the rows of a few waiting edges; whether there were any."""
         if not self.waiting:
-            return self._nodes_ahead()
+            return False
         chunk = self.waiting[-self.CHUNK :]
         del self.waiting[-self.CHUNK :]
         formats, rows = self._formats, self.rows
@@ -345,19 +318,6 @@ class EdgeRows:
             if found is None:
                 found = formats[edge.type] = _EdgeFormat(self.model, edge.type)
             rows[id(edge)] = (edge, found.line(edge))
-        return True
-
-    def _nodes_ahead(self) -> bool:
-        if not self.nodes_waiting:
-            return False
-        chunk = self.nodes_waiting[-self.CHUNK :]
-        del self.nodes_waiting[-self.CHUNK :]
-        formats, rows = self._node_formats, self.node_rows
-        for node in chunk:
-            found = formats.get(node.kind)
-            if found is None:
-                found = formats[node.kind] = _NodeFormat(self.model, node.kind)
-            rows[id(node)] = (node, found.line(node))
         return True
 
 
@@ -395,13 +355,13 @@ def import_files(
 
     One file per kind and per type; with ``part_rows``, a kind or type with more rows is split into files
     of at most that many, each with its header (``nodes-Wallet.csv``, ``nodes-Wallet.2.csv`` ...), so that
-    several processes can write them. With ``ahead``, the rows it wrote ahead are used."""
+    several processes can write them. With ``ahead``, the relationship rows it wrote ahead are used."""
     by_kind: dict[str, list[Any]] = defaultdict(list)
     for node in stored.nodes.values():
         by_kind[node.kind].append(node)
     for kind in sorted(by_kind):
         for name, part in _parts(f"nodes-{kind}", by_kind[kind], part_rows):
-            yield ImportFile(name, "nodes", _node_lines(model, kind, part, ahead), len(part))
+            yield ImportFile(name, "nodes", _node_lines(model, kind, part), len(part))
     ids = ({"id": i, "key": key} for i, key in stored.ids.items())
     yield ImportFile(
         f"nodes-{cypher.IDENTIFIER}.csv",

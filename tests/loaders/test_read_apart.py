@@ -104,22 +104,18 @@ def test_batches_cross_as_columns(model: Model, tmp_path: Path) -> None:
 
 
 def test_rows_written_ahead_are_the_rows_written(model: Model, tmp_path: Path) -> None:
-    """A bulk load's relationship and node rows written while merging are the rows the files get, and
-    an edge or node stored anew after its row was written (a later merge) is written from what is
-    stored."""
+    """A bulk load's relationship rows written while merging are the rows the files get, and an edge
+    stored anew after its row was written (a later merge) is written from what is stored."""
     staging = StagingStore(model)
     ahead = EdgeRows(model)
     staging.written_edges = ahead.waiting
-    staging.written_nodes = ahead.nodes_waiting
     ingest_read_apart(staging, _loads(model, tmp_path), batch_size=97, meanwhile=ahead.write_ahead)
     while ahead.write_ahead():
         pass
     stored = staging.stored
-    assert len(ahead.rows) >= len(stored.edges) and len(ahead.node_rows) >= len(stored.nodes)
+    assert len(ahead.rows) >= len(stored.edges)
     key, edge = next(iter(stored.edges.items()))
     stored.edges[key] = replace(edge, prov=replace(edge.prov, confidence=99))
-    node_key, node = next(iter(stored.nodes.items()))
-    stored.nodes[node_key] = replace(node, prov=replace(node.prov, confidence=99))
 
     def files(rows: EdgeRows | None) -> list[tuple[str, list[str]]]:
         made = import_files(model, stored, ahead=rows)
@@ -129,6 +125,3 @@ def test_rows_written_ahead_are_the_rows_written(model: Model, tmp_path: Path) -
     assert written == files(None)
     stale = ahead.rows[id(edge)][1]  # the row of the edge as first stored
     assert stale not in dict(written)[f"relationships-{edge.type}.csv"]
-    stale_node = ahead.node_rows[id(node)][1]
-    assert stale_node not in dict(written)[f"nodes-{node.kind}.csv"]
-    assert any(line.startswith(f'"{node_key}",') for line in dict(written)[f"nodes-{node.kind}.csv"])
