@@ -5,7 +5,9 @@
   ``definition: {"TLP": "TLP:RED"}`` and no ``name`` (which the ``stix2`` library refuses, so marking
   definitions are read here and never given to it), a ``TLP:…`` name, and the TLP 2.0 extension; TLP 2.0
   names (CLEAR, AMBER+STRICT) and 1.0 (WHITE). Statement markings (copyright, terms of use) and other
-  non-TLP markings do not change the level; they are kept in the provenance of what they mark.
+  non-TLP markings (extension-based ones included) do not change the level; each object keeps them as
+  markings (:func:`kept`): the references to them, object and granular, and each definition whole, as the
+  source wrote it, so an export writes them back as the same marking definitions.
 - **Object markings** (``object_marking_refs``) set the level of the whole object, the highest one wins.
 - **Granular markings** (``granular_markings``) raise the level of the properties their selectors name:
   the object is mapped once per level, each time without the properties marked above that level, so
@@ -45,8 +47,8 @@ class Markings:
     """The marking definitions a bundle defines (on top of the standard TLP ones)."""
 
     levels: dict[str, TLP] = field(default_factory=lambda: dict(STANDARD_TLP))
-    # Non-TLP markings (statements, PAP, …): their text, kept as provenance of what they mark.
-    statements: dict[str, str] = field(default_factory=dict)
+    # Non-TLP markings (statements, PAP, …): each definition whole, as the bundle gives it.
+    statements: dict[str, dict[str, Any]] = field(default_factory=dict)
     # TLP markings whose label is not a TLP level (``TLP:TEST``): the label, for the warning.
     unknown: dict[str, str] = field(default_factory=dict)
 
@@ -62,7 +64,7 @@ class Markings:
             self.levels[marking_id] = UNRESOLVED  # a TLP marking whose level cannot be read
             self.unknown[marking_id] = _label(raw)
         else:
-            self.statements[marking_id] = _statement(raw)
+            self.statements[marking_id] = dict(raw)
 
     def level(self, ref: Any, warnings: list[str]) -> TLP | None:
         """The TLP level of a reference; None for a known non-TLP marking; RED (with a warning) if unknown."""
@@ -126,25 +128,37 @@ def definition_level(raw: Mapping[str, Any]) -> TLP | None:
     return None
 
 
-def _statement(raw: Mapping[str, Any]) -> str:
-    definition = raw.get("definition")
-    if isinstance(definition, dict) and isinstance(definition.get("statement"), str):
-        return str(definition["statement"])
-    name = raw.get("name")
-    if isinstance(name, str) and name.strip():
-        return name.strip()
-    return f"{raw.get('definition_type') or 'marking'}: {definition!r}"[:200]
+# The key under which an object's ``stix_extra`` keeps the non-TLP marking definitions it refers to.
+DEFINITIONS = "x_crimegraph_marking_definitions"
 
 
-def statements(raw: Mapping[str, Any], markings: Markings) -> list[str]:
-    """``<marking id>: <statement>`` for the non-TLP markings on the object (kept as its provenance)."""
+def kept(raw: Mapping[str, Any], markings: Markings) -> dict[str, Any]:
+    """The non-TLP markings of an object, as its ``stix_extra`` keeps them: ``object_marking_refs`` and
+    ``granular_markings`` with only the references to them (language markings kept too), and under
+    :data:`DEFINITIONS` each definition they refer to, whole. Empty when there are none."""
+    found: dict[str, Any] = {}
     refs = raw.get("object_marking_refs")
-    found = (
-        {r for r in refs if isinstance(r, str) and r in markings.statements}
-        if isinstance(refs, list)
-        else set()
+    ids = sorted(
+        {r for r in refs if isinstance(r, str) and r in markings.statements} if isinstance(refs, list) else ()
     )
-    return [f"{r}: {markings.statements[r]}" for r in sorted(found)]
+    if ids:
+        found["object_marking_refs"] = ids
+    granular = raw.get("granular_markings")
+    entries = []
+    for mark in granular if isinstance(granular, list) else ():
+        if not isinstance(mark, dict) or not isinstance(mark.get("selectors"), list):
+            continue
+        if mark.get("marking_ref") in markings.statements or ("marking_ref" not in mark and "lang" in mark):
+            # Only what this portion has (a selector of a property marked above it would say it exists).
+            selectors = [s for s in mark["selectors"] if isinstance(s, str) and _exists(raw, s.split("."))]
+            if selectors:
+                entries.append({**mark, "selectors": selectors})
+    if entries:
+        found["granular_markings"] = entries
+    used = {*ids, *(g["marking_ref"] for g in entries if "marking_ref" in g)}
+    if used:
+        found[DEFINITIONS] = {i: markings.statements[i] for i in sorted(used)}
+    return found
 
 
 def object_level(raw: Mapping[str, Any], markings: Markings, warnings: list[str]) -> TLP | None:
@@ -190,6 +204,21 @@ def portions(
 
 
 _GONE = object()
+
+
+def _exists(obj: Any, path: list[str]) -> bool:
+    """Whether a selector's path names something in ``obj``."""
+    here = obj
+    for step in path:
+        if isinstance(here, Mapping) and step in here:
+            here = here[step]
+        elif isinstance(here, list) and step[1:-1].isdigit() and step[0] + step[-1] == "[]":
+            if int(step[1:-1]) >= len(here):
+                return False
+            here = here[int(step[1:-1])]
+        else:
+            return False
+    return True
 
 
 def _without(obj: dict[str, Any], selectors: list[str]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from graph_model.model import STIX_NAMESPACE
 from graph_model.provenance import TLP, Provenance
 from loaders.cti import ATTACK_ID, AliasIndex, sole_claims
 from loaders.json_stream import JsonEntry, json_members
-from loaders.markings import portions, statements
+from loaders.markings import portions
 from loaders.records import LoadContext, Record, SourceError, location
 from loaders.sniff import wrong_format
 from loaders.stix_checks import checked, valid_type_name
@@ -183,10 +183,9 @@ def _marked_items(
     key = ref_key(raw["id"])
     parts, notes = portions(raw, clean, bundle.markings, ctx.tlp)
     warnings.extend(notes)
-    sources = statements(raw, bundle.markings)
     items: list[Item] = []
     for i, (level, part) in enumerate(parts):
-        obj = StixObject(part, key, _prov(part, ctx, level, sources), ctx, bundle, warnings if i == 0 else [])
+        obj = StixObject(part, key, _prov(part, ctx, level), ctx, bundle, warnings if i == 0 else [])
         try:
             items.extend(mapper(obj))
         except (Unmodelled, ValidationError, ValueError, TypeError, KeyError):
@@ -208,7 +207,7 @@ def legacy_ids(key: str, ids: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted({*ids, *old} - {key})) if old else ids
 
 
-def _prov(raw: dict[str, Any], ctx: LoadContext, level: TLP, statements: list[str]) -> Provenance:
+def _prov(raw: dict[str, Any], ctx: LoadContext, level: TLP) -> Provenance:
     confidence = raw.get("confidence", raw.get("x_crimegraph_confidence"))
     if isinstance(confidence, bool) or not isinstance(confidence, int) or not 0 <= confidence <= 100:
         confidence = None
@@ -217,7 +216,7 @@ def _prov(raw: dict[str, Any], ctx: LoadContext, level: TLP, statements: list[st
     # start_time) has no first_seen. A crimegraph export says which of its dates stand in for others.
     dates = raw.get("x_crimegraph_dates")
     stand_ins: dict[str, Any] = dates if isinstance(dates, dict) else {}
-    prov = ctx.prov(
+    return ctx.prov(
         raw["id"],
         first_seen=raw.get("first_seen")
         or raw.get("first_observed")
@@ -232,6 +231,3 @@ def _prov(raw: dict[str, Any], ctx: LoadContext, level: TLP, statements: list[st
         created=None if "created" in stand_ins else raw.get("created"),
         modified=None if "modified" in stand_ins else raw.get("modified"),
     )
-    if statements:  # statement markings (copyright, terms of use) travel with the record's provenance
-        prov = replace(prov, sources=prov.sources | {f"{ctx.dataset}#{s}" for s in statements})
-    return prov

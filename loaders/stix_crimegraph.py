@@ -23,6 +23,7 @@ from graph_model.entities import Edge, Node, make_node
 from graph_model.errors import ValidationError
 from graph_model.identity import node_key
 from graph_model.model import STIX_NAMESPACE, UUID_NAMESPACE, Model
+from loaders.markings import Markings, kept
 from loaders.stix_objects import Item, StixObject
 from loaders.stix_objects import _sectors as sectors
 
@@ -45,19 +46,19 @@ def is_own(raw: dict[str, Any]) -> bool:
     )
 
 
-def stated_extra(raw: dict[str, Any]) -> str | None:
-    """The source's own statements (``stix_extra``) an exported object carries, as the node kept them."""
+def stated_extra(raw: dict[str, Any], markings: Markings) -> str | None:
+    """The source's own statements (``stix_extra``) an exported object carries, as the node kept them: with
+    its non-TLP markings, read from the object's own marking references (``loaders.markings.kept``)."""
     stated = raw.get("x_crimegraph_stated")
-    if not isinstance(stated, dict) or not stated:
-        return None
     found: dict[str, Any] = {}
-    for name, how in stated.items():
+    for name, how in stated.items() if isinstance(stated, dict) else ():
         if how is True and name in raw:
             found[name] = raw[name]
         elif name == "external_references" and isinstance(how, int) and not isinstance(how, bool):
             found[name] = list(raw.get(name) or ())[:how]
         elif how is not True:
             found[name] = how
+    found.update(kept(raw, markings))
     return json.dumps(found, sort_keys=True, ensure_ascii=False) if found else None
 
 
@@ -95,7 +96,7 @@ def own_node(o: StixObject, derived: list[Item]) -> list[Item]:
     for name in ("description", "pattern"):
         if isinstance(raw.get(name), str) and name in o.ctx.model.node_kind(kind).properties:
             props[name] = raw[name]
-    props["stix_extra"] = stated_extra(raw)
+    props["stix_extra"] = stated_extra(raw, o.bundle.markings)
     # Without a name (one marked above this portion's level, ``loaders.markings``) the key stands in for it.
     given = raw.get("x_crimegraph_name", None if "x_crimegraph_sources" in raw else raw.get("name"))
     name = given if isinstance(given, str) else key
@@ -128,7 +129,7 @@ def own_link(o: StixObject, keys: dict[str, str]) -> list[Item]:
     else:
         refs = (raw.get("source_ref"), raw.get("target_ref"))
     ends = [keys.get(r) if isinstance(r, str) else None for r in refs]
-    props = {**_properties(raw), "stix_extra": stated_extra(raw)}
+    props = {**_properties(raw), "stix_extra": stated_extra(raw, o.bundle.markings)}
     clean = {k: v for k, v in props.items() if v is not None}
     if ends[0] is not None and ends[1] is not None:
         for source, target in ((ends[0], ends[1]), (ends[1], ends[0])):

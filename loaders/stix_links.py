@@ -16,6 +16,7 @@ from graph_model.entities import Edge, make_node
 from graph_model.identity import stix_key, uuid_key
 from graph_model.model import Model
 from loaders.cti import OBSERVABLE_TYPES, observable_node
+from loaders.markings import kept
 from loaders.stix_objects import (
     Item,
     StixObject,
@@ -195,6 +196,7 @@ def _link_props(o: StixObject) -> dict[str, Any]:
     """``description``, ``count``, ``summary`` and the rest as ``stix_extra``, as the edge keeps them."""
     count, summary = o.raw.get("count"), o.raw.get("summary")
     extra = {k: v for k, v in o.raw.items() if k not in LINK_FIELDS}
+    extra.update(kept(o.raw, o.bundle.markings))
     props: dict[str, Any] = {
         "description": o.text("description"),
         "count": count if isinstance(count, int) and not isinstance(count, bool) else None,

@@ -21,7 +21,7 @@ from loaders.cti import (
     observable_node,
     pattern_observables,
 )
-from loaders.markings import Markings
+from loaders.markings import Markings, kept
 from loaders.records import LoadContext
 
 Item = Node | Edge
@@ -104,9 +104,9 @@ EXPRESSED = frozenset(
 )  # fmt: skip
 
 
-def stix_extra(raw: dict[str, Any]) -> str | None:
+def stix_extra(raw: dict[str, Any], markings: Markings | None = None) -> str | None:
     """The object's properties no mapper expresses, as JSON (crimegraph's own ``x_crimegraph_*`` left out:
-    an export read back is not its own source)."""
+    an export read back is not its own source), with its non-TLP markings (``loaders.markings.kept``)."""
     extra = {
         k: v
         for k, v in raw.items()
@@ -115,11 +115,17 @@ def stix_extra(raw: dict[str, Any]) -> str | None:
     # A producer's extensions are kept; an object crimegraph exported carries only crimegraph's own.
     if isinstance(raw.get("extensions"), dict) and "x_crimegraph_key" not in raw:
         extra["extensions"] = raw["extensions"]
+    if markings is not None:
+        extra.update(kept(raw, markings))
     return json.dumps(extra, sort_keys=True, ensure_ascii=False) if extra else None
 
 
 def _common(o: StixObject) -> dict[str, Any]:
-    return {"description": o.text("description"), "stix_id": o.raw["id"], "stix_extra": stix_extra(o.raw)}
+    return {
+        "description": o.text("description"),
+        "stix_id": o.raw["id"],
+        "stix_extra": stix_extra(o.raw, o.bundle.markings),
+    }
 
 
 def _status(o: StixObject) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
 Nodes become SDOs or SCOs (:mod:`backend.export.stix_objects`), edges relationships - or sightings, where
 the edge is a sighting (``SIGHTED_AT`` of an SDO at an identity or location). Each object carries its
-TLP as the standard TLP 2.0 marking definition, its confidence, and its provenance as external
-references (observables, which STIX gives none of these, carry them as ``x_crimegraph_*`` properties
-declared by an extension definition). What STIX cannot express, and how a bundle loads back, is in
+TLP as the standard TLP 2.0 marking definition (and beside it the non-TLP markings its source gave, such
+as a copyright statement, their definitions as the source wrote them), its confidence, and its provenance
+as external references (observables, which STIX gives none of these, carry them as ``x_crimegraph_*``
+properties declared by an extension definition). What STIX cannot express, and how a bundle loads back, is in
 ``docs/export.md``.
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 import networkx as nx
 import stix2
 
-from backend.export.stix_granular import level_of, marked_object
+from backend.export.stix_granular import level_of, marked_object, others
 from backend.export.stix_objects import (
     EPOCH,
     FORUM_EXTENSION,
@@ -35,6 +36,7 @@ from backend.export.stix_objects import (
     WALLET_TYPE,
     custom_extension,
     dated,
+    marking_definitions,
     node_object,
     provenance_references,
     stix_time,
@@ -43,6 +45,7 @@ from backend.export.stix_objects import (
 from graph_model.errors import ValidationError
 from graph_model.provenance import TLP
 from graph_model.store.base import PROVENANCE_ATTRIBUTES
+from loaders.markings import DEFINITIONS
 from loaders.stix_crimegraph import CREATOR as CREATOR
 
 # What an edge carries beside its schema properties (written as STIX's own fields, not as properties).
@@ -117,12 +120,20 @@ def bundle(
     if grouping is not None:
         objects.append(_grouping(grouping, ids, graph))
         markings.add(max(TLP.parse(graph.nodes[k]["tlp"]) for k in grouping.keys))
+    used: set[str] = set()  # the non-TLP markings (statements) the objects refer to
     for obj in objects:
-        markings.update(level_of(ref) for ref in obj.get("object_marking_refs") or ())
-        markings.update(level_of(g["marking_ref"]) for g in obj.get("granular_markings") or ())
+        for ref in marking_refs(obj):
+            if others([ref]):
+                used.add(ref)
+            else:
+                markings.add(level_of(ref))
+    statements = _statement_markings(graph, used)
+    if used - statements.keys():  # never a reference to a definition the bundle does not carry
+        objects = [_without_markings(o, used - statements.keys()) for o in objects]
     objects.sort(key=lambda o: (o["type"] not in SCO_TYPES and o["type"] != "relationship", o["id"]))
     header = [*_definitions(objects), *(_marking(level) for level in sorted(markings))]
     checked = [_checked(o) for o in [*header, *objects]]
+    checked[len(header) : len(header)] = [statements[i] for i in sorted(statements)]
     bundle_id = "bundle--" + str(uuid.uuid5(NAMESPACE, "\n".join(o["id"] for o in checked)))
     return {"type": "bundle", "id": bundle_id, "objects": checked}
 
@@ -269,6 +280,51 @@ def _marking(level: TLP) -> dict[str, Any]:
         "name": f"TLP:{name.upper()}",
         "extensions": {TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": name}},
     }
+
+
+def marking_refs(obj: dict[str, Any]) -> list[str]:
+    """Every marking an object refers to, object and granular (language markings have none)."""
+    granular = [g.get("marking_ref") for g in obj.get("granular_markings") or ()]
+    return [*(obj.get("object_marking_refs") or ()), *(r for r in granular if isinstance(r, str))]
+
+
+def _statement_markings(graph: nx.MultiDiGraph, used: set[str]) -> dict[str, dict[str, Any]]:
+    """The non-TLP marking definitions the objects refer to, each as its source wrote it (never rewritten
+    by ``stix2``). Only what the graph - the caller's view - carries."""
+    found: dict[str, dict[str, Any]] = {}
+    if not used:
+        return found
+    edges = sorted(graph.edges(keys=True, data=True), key=lambda e: e[2])
+    for attrs in [*(a for _, a in sorted(graph.nodes(data=True))), *(e[3] for e in edges)]:
+        if DEFINITIONS not in (attrs.get("stix_extra") or ""):
+            continue
+        for marking_id, definition in marking_definitions(attrs).items():
+            if marking_id in used and _complete(definition):
+                found.setdefault(marking_id, definition)
+    return found
+
+
+def _complete(definition: dict[str, Any]) -> bool:
+    """Whether a source's marking definition has what STIX 2.1 requires of every one (OpenCTI writes
+    some without ``spec_version`` and ``created``: those are left out, with the references to them).
+    Its ``definition_type`` may be one ``stix2`` does not know (``PAP``): the specification allows it."""
+    return (
+        definition.get("type") == "marking-definition"
+        and definition.get("spec_version") == "2.1"
+        and isinstance(definition.get("created"), str)
+        and isinstance(definition.get("id"), str)
+    )
+
+
+def _without_markings(obj: dict[str, Any], gone: set[str]) -> dict[str, Any]:
+    """``obj`` without its references to the markings ``gone`` (definitions the bundle cannot carry)."""
+    made = dict(obj)
+    made["object_marking_refs"] = [r for r in obj.get("object_marking_refs") or () if r not in gone]
+    if "granular_markings" in obj:
+        made["granular_markings"] = [g for g in obj["granular_markings"] if g.get("marking_ref") not in gone]
+        if not made["granular_markings"]:
+            del made["granular_markings"]
+    return made
 
 
 def _definitions(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:

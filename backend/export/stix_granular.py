@@ -86,13 +86,27 @@ def marked_object(
         if name not in FIXED:
             _walk(name, value, [(level, o.get(name, _MISSING)) for level, o in lower], top, floor, found)
     made = dict(obj)
-    made["object_marking_refs"] = [TLP2[floor][0]]
-    if found:
-        made["granular_markings"] = [
-            {"marking_ref": TLP2[level][0], "selectors": sorted(selectors)}
-            for level, selectors in sorted(found.items())
-        ]
+    # The non-TLP markings (a statement) the view at its lowest level has: a reader there sees them.
+    lowest = lower[0][1] if lower else obj
+    made["object_marking_refs"] = [TLP2[floor][0], *others(lowest.get("object_marking_refs"))]
+    tlp = [
+        {"marking_ref": TLP2[level][0], "selectors": sorted(selectors)}
+        for level, selectors in sorted(found.items())
+    ]
+    granular = [
+        *tlp,
+        *(g for g in lowest.get("granular_markings") or () if g.get("marking_ref") not in _LEVELS),
+    ]
+    if granular:
+        made["granular_markings"] = granular
+    else:
+        made.pop("granular_markings", None)
     return made
+
+
+def others(refs: Any) -> list[str]:
+    """The references to markings other than the standard TLP 2.0 ones (a statement), in their order."""
+    return [r for r in refs or () if r not in _LEVELS]
 
 
 def _walk(

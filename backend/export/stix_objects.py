@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from graph_model.provenance import TLP
 from graph_model.store.base import PROVENANCE_ATTRIBUTES
+from loaders.markings import DEFINITIONS
 from loaders.stix_crimegraph import NAMESPACE as NAMESPACE
 from loaders.stix_crimegraph import PROPERTIES_EXTENSION as PROPERTIES_EXTENSION
 
@@ -213,6 +214,7 @@ def crimegraph_properties(key: str, attrs: dict[str, Any], skip: frozenset[str])
 
 
 PROVENANCE = frozenset({"kind", "type", "name", *PROVENANCE_ATTRIBUTES})
+_MARKINGS = ("object_marking_refs", "granular_markings", DEFINITIONS)
 
 
 def stated(attrs: dict[str, Any]) -> dict[str, Any]:
@@ -227,14 +229,49 @@ def stated(attrs: dict[str, Any]) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
+def marking_definitions(attrs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The non-TLP marking definitions (statements, extension-based markings) a node or edge refers to, each
+    as its source wrote it (``loaders.markings.kept``)."""
+    found = stated(attrs).get(DEFINITIONS)
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(v, dict) and v.get("id") == k}
+
+
+def _with_markings(made: dict[str, Any], extra: dict[str, Any]) -> None:
+    """The non-TLP markings the source put on the object, beside its TLP marking: each reference kept
+    only with its definition (which the bundle then carries), never a reference to nothing."""
+    found = extra.get(DEFINITIONS)
+    defined: dict[str, Any] = found if isinstance(found, dict) else {}
+    refs = extra.get("object_marking_refs")
+    if isinstance(refs, list):
+        mine = list(made.get("object_marking_refs") or ())
+        made["object_marking_refs"] = [*mine, *(r for r in refs if r in defined and r not in mine)]
+    granular = extra.get("granular_markings")
+    if isinstance(granular, list):
+        entries = [
+            g
+            for g in granular
+            if isinstance(g, dict) and (g.get("marking_ref") in defined or "marking_ref" not in g)
+        ]
+        if entries:
+            made["granular_markings"] = [*(made.get("granular_markings") or ()), *entries]
+
+
 def with_stated(obj: dict[str, Any], attrs: dict[str, Any]) -> dict[str, Any]:
     """``obj`` with the source's own statements: its ``created``/``modified`` at the source's precision,
     its external references verbatim (crimegraph's provenance references after them), ``created_by_ref``,
-    labels, custom properties - each only where crimegraph wrote nothing of its own."""
+    labels, custom properties - each only where crimegraph wrote nothing of its own - and its non-TLP
+    markings beside its TLP marking."""
     extra = stated(attrs)
     if not extra:
         return obj
     made = dict(obj)
+    _with_markings(made, extra)
+    for name in _MARKINGS:  # carried by the object's own marking fields, not restated
+        extra.pop(name, None)
+    if not extra:
+        return made
     created, modified = extra.get("created"), extra.get("modified")
     if (
         isinstance(created, str)

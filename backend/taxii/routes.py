@@ -30,6 +30,7 @@ from backend.taxii.pages import Entry, Exports, Page, filters, page, timestamp
 from graph_model.errors import CrimegraphError
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
+from loaders.markings import Markings, object_level
 
 ROOT = "crimegraph"
 router = APIRouter(prefix="/taxii2", tags=["taxii"])
@@ -219,11 +220,15 @@ async def get_manifest(request: Request, caller: Reader, collection_id: str, wan
     return taxii_response(body, headers=found.headers())
 
 
-def _marked(obj: Any, default: TLP) -> Any:
-    """An object posted without a marking of its own gets the collection's default marking."""
-    if not isinstance(obj, dict) or obj.get("type") == "marking-definition" or obj.get("object_marking_refs"):
+def _marked(obj: Any, default: TLP, markings: Markings) -> Any:
+    """An object posted without a TLP marking of its own gets the collection's default marking (beside a
+    statement marking it has: a copyright is no clearance level)."""
+    if not isinstance(obj, dict) or obj.get("type") == "marking-definition":
         return obj
-    return {**obj, "object_marking_refs": [TLP2[default][0]]}
+    if object_level(obj, markings, []) is not None:
+        return obj
+    refs = obj.get("object_marking_refs") or []
+    return {**obj, "object_marking_refs": [TLP2[default][0], *refs]}
 
 
 def _ingest(
@@ -231,7 +236,11 @@ def _ingest(
 ) -> dict[str, Any]:
     collection = _collection(store, collection_id, default_tlp)
     when = timestamp(datetime.now(UTC).isoformat())
-    marked = [_marked(o, collection.default_tlp) for o in objects]
+    markings = Markings()  # the marking definitions posted with the objects
+    for obj in objects:
+        if isinstance(obj, dict) and obj.get("type") == "marking-definition":
+            markings.learn(obj)
+    marked = [_marked(o, collection.default_tlp, markings) for o in objects]
     payload = json.dumps({"type": "bundle", "id": "bundle--taxii", "objects": marked})
     dataset = f"{source}@taxii:{collection.alias}"
     _, rejects = ingest_payload(

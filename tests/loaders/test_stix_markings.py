@@ -19,7 +19,15 @@ from loaders.markings import Markings, definition_level
 INDICATOR = "stix:indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
 POISON_IVY = "uuid:fdd60b30-b67c-41e3-b0b9-f01faf20d111"
 TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
-COPYRIGHT = "marking-definition--d81f86b9-975b-4c0b-875e-810c5ad45a4f: Copyright (c) Stark Industries 2017."
+COPYRIGHT = "marking-definition--d81f86b9-975b-4c0b-875e-810c5ad45a4f"
+STARK = {
+    "type": "marking-definition",
+    "spec_version": "2.1",
+    "id": COPYRIGHT,
+    "created": "2017-04-14T13:07:49.812Z",
+    "definition_type": "statement",
+    "definition": {"statement": "Copyright (c) Stark Industries 2017."},
+}
 
 
 def load(store: GraphStore, path: Path) -> tuple[IngestSummary, list[dict[str, Any]]]:
@@ -47,17 +55,21 @@ def test_granular_markings_leak_nothing(store: GraphStore, fixtures: Path) -> No
         "indicator_types": ["malicious-activity"],
         "pattern_type": "stix",
         "stix_id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
-        # What the CLEAR portion states that no property holds (nothing marked above CLEAR is in it).
+        # What the CLEAR portion states that no property holds (nothing marked above CLEAR is in it), and
+        # the copyright statement marking, whole, kept as a marking (not as a source); not the language
+        # marking of the AMBER description (it would say there is one).
         "stix_extra": json.dumps(
             {
                 "created": "2016-04-06T20:03:48.000Z",
                 "modified": "2016-04-06T20:03:48.000Z",
                 "valid_from": "2016-01-01T00:00:00Z",
+                "object_marking_refs": [COPYRIGHT],
+                "x_crimegraph_marking_definitions": {COPYRIGHT: STARK},
             },
             sort_keys=True,
         ),  # fmt: skip
     }
-    assert f"granular-markings#{COPYRIGHT}" in clear.prov.sources  # the statement is kept as provenance
+    assert all("Copyright" not in s for s in clear.prov.sources)
     assert store.get(POISON_IVY, clearance=TLP.CLEAR).props["aliases"] == ["Darkmoon"]
     assert store.search("breut", clearance=TLP.CLEAR) == []
     assert [n.key for n in store.search("poison", clearance=TLP.CLEAR)] == [POISON_IVY]
@@ -145,11 +157,11 @@ def test_opencti_tlp_markings_are_read(store: GraphStore, fixtures: Path) -> Non
         store.get(octo, clearance=TLP.AMBER)
     seen = store.get(octo, clearance=TLP.AMBER_STRICT)
     assert seen.prov.tlp is TLP.AMBER_STRICT
-    pap = "marking-definition--c7a2b5a1-3d5e-4f5a-8a0e-5c6f0b1d2e03: PAP:AMBER"
-    assert seen.prov.sources == {
-        "opencti-markings#intrusion-set--0a7c9b1e-2f3d-4e5f-8a9b-0c1d2e3f4a12",
-        f"opencti-markings#{pap}",
-    }
+    pap = "marking-definition--c7a2b5a1-3d5e-4f5a-8a0e-5c6f0b1d2e03"
+    assert seen.prov.sources == {"opencti-markings#intrusion-set--0a7c9b1e-2f3d-4e5f-8a9b-0c1d2e3f4a12"}
+    extra = json.loads(seen.props["stix_extra"])  # the PAP marking is kept as a marking, whole
+    assert extra["object_marking_refs"] == [pap]
+    assert extra["x_crimegraph_marking_definitions"][pap]["definition"] == {"PAP": "PAP:AMBER"}
     assert store.stats(clearance=TLP.AMBER_STRICT).as_dict()["nodes"] == {"Actor": 2}
     assert store.stats(clearance=TLP.RED).as_dict()["nodes"] == {"Actor": 2, "Malware": 2}
     assert summary.warnings_by_reason == {"unresolvable marking reference: marked TLP:RED": 1}

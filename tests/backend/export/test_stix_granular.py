@@ -75,8 +75,13 @@ def round_trip(store: GraphStore, model: Model, folder: Path, clearance: TLP = T
 def granular(data: dict[str, Any], stix_id: str) -> tuple[TLP, dict[str, TLP]]:
     """An object's whole-object level and each granular selector's level."""
     obj = next(o for o in data["objects"] if o["id"] == stix_id)
-    (whole,) = obj["object_marking_refs"]
-    marks = {s: LEVEL[g["marking_ref"]] for g in obj.get("granular_markings", ()) for s in g["selectors"]}
+    (whole,) = [r for r in obj["object_marking_refs"] if r in LEVEL]  # (beside it: a statement marking)
+    marks = {
+        s: LEVEL[g["marking_ref"]]
+        for g in obj.get("granular_markings", ())
+        if g.get("marking_ref") in LEVEL
+        for s in g["selectors"]
+    }
     return LEVEL[whole], marks
 
 
@@ -97,6 +102,12 @@ def test_the_oasis_granular_marking_example_comes_back_per_property(
         "name": TLP.RED,
         "pattern": TLP.RED,
     }
+    # The copyright statement marking stays beside the TLP one, its definition as the source wrote it.
+    source = json.loads(path.read_text())["objects"][0]
+    assert source["definition_type"] == "statement"
+    made = {o["id"]: o for o in data["objects"]}
+    assert made[INDICATOR]["object_marking_refs"][1:] == [source["id"]]
+    assert made[source["id"]] == source
     level, marks = granular(data, MALWARE)
     assert level is TLP.CLEAR and marks["aliases.[0]"] is TLP.RED  # "Breut", the second alias
     assert next(o for o in data["objects"] if o["id"] == MALWARE)["aliases"][0] == "Breut"
@@ -110,7 +121,7 @@ def test_the_oasis_granular_marking_example_comes_back_per_property(
         for obj in data["objects"]:
             used = [
                 *obj.get("object_marking_refs", ()),
-                *(g["marking_ref"] for g in obj.get("granular_markings", ())),
+                *(g.get("marking_ref") for g in obj.get("granular_markings", ())),
             ]
             assert all(LEVEL[ref] <= clearance for ref in used if ref in LEVEL)
         assert stix_errors(data)[0] == []
@@ -188,7 +199,7 @@ def test_generated_statements_at_several_levels_come_back_per_property(
         for obj in data["objects"]:
             used = [
                 *obj.get("object_marking_refs", ()),
-                *(g["marking_ref"] for g in obj.get("granular_markings", ())),
+                *(g.get("marking_ref") for g in obj.get("granular_markings", ())),
             ]
             assert all(LEVEL[ref] <= clearance for ref in used if ref in LEVEL)
     store.close()

@@ -214,15 +214,27 @@ def test_post_round_trips_through_the_loader(served: Served) -> None:
     broken = {"type": "relationship", "spec_version": "2.1",
               "id": "relationship--7a7a7a7a-0000-4000-8000-000000000003", **created,
               "relationship_type": "uses", "source_ref": unmarked["id"]}  # fmt: skip
+    # A copyright statement is no TLP marking: an object with only that one gets the default beside it.
+    statement = {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "created": "2024-05-01T10:00:00.000Z",
+        "id": "marking-definition--7a7a7a7a-0000-4000-8000-000000000004",
+        "definition_type": "statement",
+        "definition": {"statement": "Copyright 2024, Posters."},
+    }
+    copyrighted = {**unmarked, "id": "intrusion-set--7a7a7a7a-0000-4000-8000-000000000005",
+                   "name": "Posted Copyrighted Group", "object_marking_refs": [statement["id"]]}  # fmt: skip
     loader = served.collection("loader")
     before = loader.get_manifest()["objects"][-1]["date_added"]
     time.sleep(1.1)  # crimegraph dates additions to the second
-    status = loader.add_objects({"objects": [unmarked, green, broken]}, wait_for_completion=False)
+    posting = [unmarked, green, broken, statement, copyrighted]
+    status = loader.add_objects({"objects": posting}, wait_for_completion=False)
     assert status.status == "complete"
-    assert (status.total_count, status.success_count, status.failure_count) == (3, 2, 1)
+    assert (status.total_count, status.success_count, status.failure_count) == (5, 4, 1)
     assert status.failures[0]["id"] == broken["id"] and "target_ref" in status.failures[0]["message"]
     again = served.root("loader").get_status(status.id)
-    assert again.success_count == 2
+    assert again.success_count == 4
     with pytest.raises(requests.HTTPError, match="404"):
         served.root("red").get_status(status.id)  # another key's status
     # Posted, then served: only what was added after the last pull comes back.
@@ -231,8 +243,12 @@ def test_post_round_trips_through_the_loader(served: Served) -> None:
     (group,) = [o for o in new if o["id"] == unmarked["id"]]
     assert group["name"] == "Posted Group"
     assert group["object_marking_refs"] == [TLP2[TLP.AMBER][0]]  # the collection's default marking
+    (mine,) = [o for o in new if o["id"] == copyrighted["id"]]
+    assert mine["object_marking_refs"] == [TLP2[TLP.AMBER][0], statement["id"]]
+    assert [o for o in new if o["id"] == statement["id"]] == [statement]
     seen_by_green = {o["id"] for o in pulled(served.collection("green"), per_request=1000)}
     assert green["id"] in seen_by_green and unmarked["id"] not in seen_by_green
+    assert copyrighted["id"] not in seen_by_green and statement["id"] not in seen_by_green
 
 
 def test_saved_collections_from_the_command_line(model: Model, tmp_path: Path) -> None:
