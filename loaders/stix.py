@@ -21,7 +21,7 @@ from graph_model.model import STIX_NAMESPACE
 from graph_model.provenance import TLP, Provenance
 from loaders.cti import ATTACK_ID, AliasIndex, sole_claims
 from loaders.json_stream import JsonEntry, json_members
-from loaders.markings import portions
+from loaders.markings import Markings, portions
 from loaders.records import LoadContext, Record, SourceError, location
 from loaders.sniff import wrong_format
 from loaders.stix_checks import checked, valid_type_name
@@ -35,9 +35,11 @@ SOFTWARE = frozenset({"malware", "tool"})
 ATTACK_SPACE = {"intrusion-set": "G", "threat-actor": "G", "campaign": "C", "malware": "S", "tool": "S"}
 
 
-def read(path: Path, ctx: LoadContext) -> Iterator[Record]:
-    """One record per object of the bundle at ``path``; damage in the file is one rejected record."""
-    bundle = survey(path, ctx)
+def read(path: Path, ctx: LoadContext, markings: Markings | None = None) -> Iterator[Record]:
+    """One record per object of the bundle at ``path``; damage in the file is one rejected record.
+    ``markings``: marking definitions known beyond the bundle (earlier pages of a TAXII pull), which the
+    bundle's own are added to."""
+    bundle = survey(path, ctx, markings)
     for member in _objects(path):
         if member.error is not None:
             yield Record(location(path, member.line), "bundle", error=member.error)
@@ -73,9 +75,9 @@ def _stix_object(raw: dict[str, Any]) -> bool:
     )
 
 
-def survey(path: Path, ctx: LoadContext) -> Bundle:
+def survey(path: Path, ctx: LoadContext, markings: Markings | None = None) -> Bundle:
     """First pass: bundle-defined TLP markings, ATT&CK ids and software names each claimed once, aliases."""
-    bundle = Bundle()
+    bundle = Bundle() if markings is None else Bundle(markings=markings)
     attack: dict[str, set[str]] = {}
     software: dict[str, set[str]] = {}
     index = AliasIndex()

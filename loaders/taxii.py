@@ -22,6 +22,7 @@ from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
 from loaders import stix
+from loaders.markings import Markings
 from loaders.records import LoadContext, Record, SourceError
 
 PER_REQUEST = 1000
@@ -128,9 +129,13 @@ def pages(source: Collection, *, added_after: str | None, per_request: int = PER
         session.hooks["response"].remove(remember)
 
 
-def records(page: Page, ctx: LoadContext, name: str = "taxii-page") -> Iterator[Record]:
-    """The page's objects as records of the STIX loader."""
+def records(
+    page: Page, ctx: LoadContext, name: str = "taxii-page", markings: Markings | None = None
+) -> Iterator[Record]:
+    """The page's objects as records of the STIX loader. ``markings``: the marking definitions earlier pages
+    of the same pull gave (a server sends each once, with the first object that needs it); the page's own
+    are added to it."""
     with tempfile.TemporaryDirectory(prefix="crimegraph-taxii-") as folder:
         path = Path(folder) / f"{name}.json"
         path.write_text(json.dumps({"type": "bundle", "id": "bundle--taxii", "objects": page.objects}))
-        yield from stix.read(path, ctx)
+        yield from stix.read(path, ctx, markings)

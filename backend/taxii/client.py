@@ -14,6 +14,7 @@ from typing import TextIO
 from graph_model.store import GraphStore
 from loaders import IngestSummary, LoadContext, ingest
 from loaders import taxii as client
+from loaders.markings import Markings
 
 STATE = "taxii-client"
 
@@ -58,9 +59,12 @@ def pull(
     # the resume point has the same date, and "added after" it would miss it. Ask from one second before;
     # what comes twice loads as nothing new.
     ask = overlap(start) if start and not added_after else start
+    # A server sends each marking definition once, with the first object that needs it: the pages after it
+    # need it too.
+    markings = Markings()
     for number, page in enumerate(client.pages(source, added_after=ask, per_request=per_request), 1):
         if page.objects:
-            records = client.records(page, ctx, f"{ctx.dataset}-page-{number}")
+            records = client.records(page, ctx, f"{ctx.dataset}-page-{number}", markings)
             total.add(ingest(store, records, batch_size=batch_size, rejects=rejects, progress=progress))
         if page.date_added_last:
             last = page.date_added_last

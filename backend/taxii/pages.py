@@ -3,8 +3,8 @@ the caller's clearance, each with its date added, filtered and paged.
 
 Every object's served version is the one the STIX export writes at that clearance (``modified`` the latest
 among the statements the caller may see), so every reader of one clearance gets the same objects. Objects
-are ordered by (date added, id): a page ends at an object, and ``next`` names the position after it, so
-objects added in the same instant are never lost or repeated across pages.
+are ordered by (date added, marking definitions first, id): a page ends at an object, and ``next`` names
+the position after it, so objects added in the same instant are never lost or repeated across pages.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def _refs(obj: dict[str, Any]) -> Iterable[str]:
 
 
 def entries(graph_bundle: dict[str, Any], added: dict[str, str | None]) -> list[Entry]:
-    """Every object of a bundle with its date added, ordered by (date added, id). An object not made
+    """Every object of a bundle with its date added, ordered by :func:`place`. An object not made
     from a node or edge (a marking or extension definition, crimegraph's identity) counts as added
     with the first object that needs it."""
     dates: dict[str, str] = {}
@@ -97,8 +97,14 @@ def entries(graph_bundle: dict[str, Any], added: dict[str, str | None]) -> list[
         when = dates.get(obj["id"]) or needed.get(obj["id"]) or EPOCH
         version = obj.get("modified") or obj.get("created") or when
         made.append(Entry(when, obj["id"], timestamp(version), obj.get("spec_version", "2.1"), obj))
-    made.sort(key=lambda e: (e.date_added, e.id))
+    made.sort(key=lambda e: place(e.date_added, e.id))
     return made
+
+
+def place(date_added: str, object_id: str) -> tuple[str, int, str]:
+    """Where an object is served: by date added, then marking definitions first (an object added in the
+    same instant that refers to one then comes after it, in the same page or a later one), then by id."""
+    return date_added, 0 if object_id.startswith("marking-definition--") else 1, object_id
 
 
 class Exports:
@@ -209,7 +215,9 @@ def page(found: list[Entry], wanted: Filters, limit: int | None, next_token: str
     size = min(size, MAX_LIMIT)
     start = 0
     if next_token:
-        start = bisect.bisect_right(found, _position(next_token), key=lambda e: (e.date_added, e.id))
+        start = bisect.bisect_right(
+            found, place(*_position(next_token)), key=lambda e: place(e.date_added, e.id)
+        )
     chosen: list[Entry] = []
     more = False
     for entry in itertools.islice(found, start, None):

@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[3]
 GREEN_KEY = "unit-b-green-key-0123456789"
 LOADER_KEY = "unit-b-loader-key-0123456789"
 KEYS = f"{GREEN_KEY}:viewer:GREEN,{LOADER_KEY}:loader:AMBER"
+MITRE = "marking-definition--fa42a846-8d90-4e51-bc29-71d5b4802168"
 
 
 def cli(*args: str, password: str | None = GREEN_KEY) -> subprocess.CompletedProcess[str]:
@@ -98,16 +99,25 @@ def test_a_pull_equals_the_served_collection_and_resumes(
     # added in that second comes again and adds nothing.)
     assert (again["nodes_new"], again["edges_new"], again["started"]) == (0, 0, summary["ended"])
     # A partner posts; the next pull fetches only that.
+    # It carries ATT&CK's copyright (posted with its definition): pulled, it stays GREEN, its statement kept.
+    mitre = next(o for o in objects if o["id"] == MITRE)
     posted = {"type": "malware", "spec_version": "2.1", "id": "malware--5e5e5e5e-0000-4000-8000-000000000001",
               "created": "2024-06-01T00:00:00.000Z", "modified": "2024-06-01T00:00:00.000Z",
               "name": "Fresh Loader", "is_family": True,
-              "object_marking_refs": [TLP2[TLP.GREEN][0]]}  # fmt: skip
+              "object_marking_refs": [TLP2[TLP.GREEN][0], MITRE]}  # fmt: skip
     collection = Collection(f"{url}/taxii2/crimegraph/collections/{ALL_ID}/", user="a", password=LOADER_KEY)
     time.sleep(1.1)  # the post is dated in a later second than the first pull's last object
-    assert collection.add_objects({"objects": [posted]}, wait_for_completion=False).success_count == 1
+    assert collection.add_objects({"objects": [mitre, posted]}, wait_for_completion=False).success_count == 2
     third = cli("--store", b, "load", "taxii", f"{url}/taxii2/", "--collection", "everything", "--json")
     news = json.loads(third.stdout)
     assert news["nodes_new"] == 1 and news["edges_new"] == 0
+    assert not news["warnings_by_reason"]
+    store = EmbeddedStore(tmp_path / "b.db", model)
+    try:
+        fresh = store.get("uuid:5e5e5e5e-0000-4000-8000-000000000001", clearance=TLP.GREEN)
+        assert MITRE in json.loads(fresh.props["stix_extra"])["object_marking_refs"]
+    finally:
+        store.close()
     assert news["started"] == summary["ended"] and news["ended"] > summary["ended"]
 
 
@@ -122,10 +132,16 @@ def test_small_pages_give_the_same_objects(partner: tuple[str, Path], tmp_path: 
                 store, LoadContext(model, "unit-a"), f"{url}/taxii2/crimegraph/", "Everything",
                 added_after=None, user="b", password=GREEN_KEY, per_request=size,
             )  # fmt: skip
-            seen.append((summary.read, summary.rejected))
+            seen.append((summary.read, summary.rejected, dict(summary.warnings_by_reason)))
             assert start is None and end
-        assert seen[0] == seen[1] and seen[0][1] == 0
-        assert set(whole.subgraph(clearance=TLP.RED).nodes) == set(paged.subgraph(clearance=TLP.RED).nodes)
+        assert seen[0] == seen[1] and seen[0][1] == 0 and seen[0][2] == {}
+        graphs = [store.subgraph(clearance=TLP.RED) for store in (whole, paged)]
+        assert set(graphs[0].nodes) == set(graphs[1].nodes)
+        # ATT&CK's copyright marking, served once (with the first object that needs it), stays a statement
+        # for the objects of later pages: the same markings and statements, nothing taken as RED.
+        facts = [{k: (a["tlp"], a.get("stix_extra")) for k, a in g.nodes(data=True)} for g in graphs]
+        assert facts[0] == facts[1]
+        assert sum("fa42a846" in (extra or "") for _, extra in facts[1].values()) >= 10
     finally:
         whole.close()
         paged.close()
