@@ -2,14 +2,15 @@
 
 The last ``X-TAXII-Date-Added-Last`` the server gave is kept in the store's state (namespace
 ``taxii-client``, one record per server URL and collection) after each page is written, so the next pull
-(or a pull killed half-way and run again) asks only for what was added after it.
+(or a pull killed half-way and run again) asks only for what was added after it; with it, the marking
+definitions the server has sent, for objects added later that refer to them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 from graph_model.store import GraphStore
 from loaders import IngestSummary, LoadContext, ingest
@@ -59,14 +60,23 @@ def pull(
     # the resume point has the same date, and "added after" it would miss it. Ask from one second before;
     # what comes twice loads as nothing new.
     ask = overlap(start) if start and not added_after else start
-    # A server sends each marking definition once, with the first object that needs it: the pages after it
-    # need it too.
+    # A server sends each marking definition once, with the first object that needs it: the pages after it,
+    # and the pulls after this one (kept with the resume point), need it too.
+    saved = (store.get_state(STATE, key) or {}).get("markings")
+    definitions: dict[str, Any] = dict(saved) if isinstance(saved, dict) else {}
     markings = Markings()
+    for definition in definitions.values():
+        if isinstance(definition, dict):
+            markings.learn(definition)
     for number, page in enumerate(client.pages(source, added_after=ask, per_request=per_request), 1):
         if page.objects:
+            for obj in page.objects:
+                if isinstance(obj, dict) and obj.get("type") == "marking-definition" and "id" in obj:
+                    definitions[str(obj["id"])] = obj
             records = client.records(page, ctx, f"{ctx.dataset}-page-{number}", markings)
             total.add(ingest(store, records, batch_size=batch_size, rejects=rejects, progress=progress))
         if page.date_added_last:
             last = page.date_added_last
-            store.put_state(STATE, key, {"added_after": last, "url": url, "collection": source.id})
+            resume = {"added_after": last, "url": url, "collection": source.id, "markings": definitions}
+            store.put_state(STATE, key, resume)
     return total, start, last
