@@ -230,6 +230,7 @@ def _prov(raw: dict[str, Any], ctx: LoadContext, level: TLP) -> Provenance:
         or raw.get("x_crimegraph_last_seen"),
         confidence=confidence,
         tlp=level,
-        created=None if "created" in stand_ins else raw.get("created"),
-        modified=None if "modified" in stand_ins else raw.get("modified"),
+        # (an observable has no created/modified of its own: a crimegraph export writes the node's as its own)
+        created=None if "created" in stand_ins else raw.get("created", raw.get("x_crimegraph_created")),
+        modified=None if "modified" in stand_ins else raw.get("modified", raw.get("x_crimegraph_modified")),
     )

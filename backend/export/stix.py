@@ -24,12 +24,14 @@ import stix2
 
 from backend.export.stix_granular import level_of, marked_object, others
 from backend.export.stix_objects import (
+    CONTAINERS,
     EPOCH,
     FORUM_EXTENSION,
     FORUM_TYPE,
     NAMESPACE,
     PROPERTIES_EXTENSION,
     SCO_TYPES,
+    STANDARD_TYPES,
     TLP2,
     TLP2_EXTENSION,
     WALLET_EXTENSION,
@@ -38,8 +40,10 @@ from backend.export.stix_objects import (
     dated,
     marking_definitions,
     node_object,
+    object_id,
     provenance_references,
     stix_time,
+    stix_type,
     with_stated,
 )
 from graph_model.errors import ValidationError
@@ -88,15 +92,15 @@ def bundle(
     ids: dict[str, str] = {}
     objects: list[dict[str, Any]] = []
     markings: set[TLP] = set()
-    for key, attrs in sorted(graph.nodes(data=True)):
-        if (attrs["kind"], attrs["type"]) == SECTOR:
-            continue  # stated by the ``sectors`` of the identities in it, from which readers derive it
-        if attrs["kind"] == "Indicator" and not attrs.get("pattern"):
-            continue  # its pattern is marked above this clearance: without it, it is no STIX indicator
-            # (see ``unpatterned``)
-        made = node_object(key, attrs)
+    nodes = [(k, a) for k, a in sorted(graph.nodes(data=True)) if _written(a)]
+    refers = _refers(graph, {k for k, _ in nodes})
+    otypes = {k: stix_type(a, bool(refers.get(k))) for k, a in nodes}
+    planned = {k: object_id(k, a, otypes[k]) for k, a in nodes}
+    for key, attrs in nodes:
+        refs = tuple(sorted({planned[t] for t in refers.get(key, ())}))
+        made = node_object(key, attrs, otypes[key], refs)
         if attrs.get("marked"):
-            made = marked_object(made, attrs, partial(node_object, key), key)
+            made = marked_object(made, attrs, partial(node_object, key, otype=otypes[key], refs=refs), key)
         ids[key] = made["id"]
         if added is not None:
             added[made["id"]] = attrs.get("date_added")
@@ -136,6 +140,34 @@ def bundle(
     checked[len(header) : len(header)] = [statements[i] for i in sorted(statements)]
     bundle_id = "bundle--" + str(uuid.uuid5(NAMESPACE, "\n".join(o["id"] for o in checked)))
     return {"type": "bundle", "id": bundle_id, "objects": checked}
+
+
+def _written(attrs: dict[str, Any]) -> bool:
+    """Whether a node is written as an object of its own."""
+    if (attrs["kind"], attrs["type"]) == SECTOR:
+        return False  # stated by the ``sectors`` of the identities in it, from which readers derive it
+    # An indicator whose pattern is marked above this clearance is no STIX indicator (see ``unpatterned``).
+    return not (attrs["kind"] == "Indicator" and not attrs.get("pattern"))
+
+
+def _refers(graph: nx.MultiDiGraph, written: set[str]) -> dict[str, set[str]]:
+    """The nodes each report, observed-data, note or opinion refers to (its ``object_refs``): the ends of its
+    REFERS_TO or ANNOTATES links that are written too, each by a link at or below the node's own TLP (the
+    object's marking covers what it says); an observed-data's observables only (STIX: SCOs and SROs)."""
+    found: dict[str, set[str]] = {}
+    for source, target, data in graph.edges(data=True):
+        attrs = graph.nodes[source]
+        standard = STANDARD_TYPES.get((attrs["kind"], attrs["type"]))
+        if (
+            standard in CONTAINERS
+            and data["type"] == CONTAINERS[standard]
+            and source != target
+            and {source, target} <= written
+            and TLP.parse(data["tlp"]) <= TLP.parse(attrs["tlp"])
+            and (standard != "observed-data" or stix_type(graph.nodes[target]) in SCO_TYPES)
+        ):
+            found.setdefault(source, set()).add(target)
+    return found
 
 
 def unpatterned(graph: nx.MultiDiGraph) -> list[str]:

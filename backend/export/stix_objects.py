@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -43,7 +44,17 @@ WALLET_TYPE = "x-crimegraph-wallet"
 FORUM_TYPE = "x-crimegraph-forum"
 
 SCO_TYPES = frozenset(
-    {"ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "autonomous-system", WALLET_TYPE}
+    {
+        "ipv4-addr",
+        "ipv6-addr",
+        "domain-name",
+        "url",
+        "email-addr",
+        "autonomous-system",
+        "file",
+        "software",
+        WALLET_TYPE,
+    }
 )
 # SDOs that carry first_seen / last_seen of their own.
 SEEN = frozenset({"threat-actor", "intrusion-set", "campaign", "malware", "infrastructure"})
@@ -68,6 +79,37 @@ INFRASTRUCTURE_TYPES = {
     "registry": "identity",
 }
 IDENTITY_CLASSES = {"individual", "organization", "class", "system"}
+# Kinds and types that are standard STIX 2.1 objects: written as those wherever the specification's required
+# properties can be given truthfully (``standard_gap``), else as crimegraph's own ``x-crimegraph-<kind>``.
+STANDARD_TYPES = {
+    ("Mitigation", "course-of-action"): "course-of-action",
+    ("Incident", "incident"): "incident",
+    ("Report", "report"): "report",
+    ("Report", "misp-event"): "report",
+    ("Report", "observed-data"): "observed-data",
+    ("Note", "note"): "note",
+    ("Note", "opinion"): "opinion",
+    ("File", "file"): "file",
+    ("File", "software"): "software",
+    **{("Location", t): "location" for t in ("region", "country", "city", "place")},
+}
+# Standard types whose required ``object_refs`` are the node's links of this type (what the loader made of
+# the source's ``object_refs``).
+CONTAINERS = {
+    "report": "REFERS_TO",
+    "observed-data": "REFERS_TO",
+    "note": "ANNOTATES",
+    "opinion": "ANNOTATES",
+}
+OPINIONS = frozenset({"strongly-disagree", "disagree", "neutral", "agree", "strongly-agree"})
+# SDOs STIX gives no ``name``: the node's name travels as ``x_crimegraph_name``.
+UNNAMED = frozenset({"note", "opinion", "observed-data"})
+# SDOs STIX gives no ``description``: it travels in ``x_crimegraph_properties``.
+UNDESCRIBED = frozenset({"note", "opinion", "observed-data"})
+# File hashes crimegraph keeps, by their STIX hash-algorithm name.
+FILE_HASHES = (("SHA-256", "sha256", 64), ("SHA-1", "sha1", 40), ("MD5", "md5", 32))
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 # Node properties a STIX field carries; the rest travel in ``x_crimegraph_properties``.
 MAPPED = frozenset(
     {
@@ -118,9 +160,13 @@ def custom_extension(otype: str) -> str:
     return "extension-definition--" + str(uuid.uuid5(NAMESPACE, f"extension:{otype}"))
 
 
-def stix_type(attrs: dict[str, Any]) -> str:
-    """The STIX object type a node becomes; kinds STIX has no object for become crimegraph's own."""
+def stix_type(attrs: dict[str, Any], refs: bool = False) -> str:
+    """The STIX object type a node becomes (``refs``: whether it has links to write as ``object_refs``);
+    kinds STIX has no object for, and standard ones lacking a required property, become crimegraph's own."""
     kind, type_ = attrs["kind"], attrs["type"]
+    standard = STANDARD_TYPES.get((kind, type_))
+    if standard is not None:
+        return custom_type(kind) if standard_gap(standard, attrs, refs) else standard
     if kind == "Actor":
         if attrs.get("stix_type") in ("intrusion-set", "threat-actor"):
             return str(attrs["stix_type"])
@@ -134,14 +180,91 @@ def stix_type(attrs: dict[str, Any]) -> str:
     return KIND_TYPES.get(kind) or custom_type(kind)
 
 
+def standard_gap(otype: str, attrs: dict[str, Any], refs: bool) -> str | None:
+    """Why a node cannot be the standard STIX object ``otype``: the required property it has no true value
+    for (None when it has them all). ``docs/export.md`` lists these."""
+    if otype in CONTAINERS and not refs:
+        return "object_refs"
+    if otype == "report" and published(attrs) is None:
+        return "published"
+    if otype == "observed-data":
+        count = attrs.get("number_observed")
+        if not (attrs.get("first_seen") and attrs.get("last_seen")):
+            return "first_observed"
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 999_999_999:
+            return "number_observed"
+    if otype == "note" and not attrs.get("content"):
+        return "content"
+    if otype == "opinion" and attrs.get("opinion") not in OPINIONS:
+        return "opinion"
+    if otype == "location" and not (
+        attrs.get("region") or attrs.get("country") or _coordinates(attrs) is not None
+    ):
+        return "region"
+    if otype == "file" and not (_file_hashes(attrs) or attrs.get("file_name")):
+        return "hashes"
+    return None
+
+
+def published(attrs: dict[str, Any]) -> str | None:
+    """A report's ``published`` as a STIX timestamp (as stated where it is one), None without a date."""
+    value = attrs.get("published")
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:  # MISP: seconds since 1970
+        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if _TIMESTAMP.match(value):
+        return value
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    when = when.astimezone(UTC) if when.tzinfo else when
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def _coordinates(attrs: dict[str, Any]) -> tuple[float, float] | None:
+    latitude, longitude = attrs.get("latitude"), attrs.get("longitude")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (latitude, longitude)):
+        return None
+    assert isinstance(latitude, int | float) and isinstance(longitude, int | float)
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return float(latitude), float(longitude)
+
+
+def _file_hashes(attrs: dict[str, Any]) -> dict[str, str]:
+    """A file's hashes that are hashes (hex of their algorithm's length; any other value stays a property)."""
+    return {
+        name: str(attrs[prop]).lower()
+        for name, prop, size in FILE_HASHES
+        if isinstance(attrs.get(prop), str) and _HEX.fullmatch(attrs[prop]) and len(attrs[prop]) == size
+    }
+
+
 def sco_value(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
     """The id-contributing value of an observable: its canonical value, taken from its key."""
     value = key.partition(":")[2]
+    if attrs["kind"] == "File":
+        return _file_value(attrs)
     if attrs["type"] == "asn":
         return {"number": int(value)}
     if attrs["kind"] == "Wallet":
         return {"value": value, "chain": attrs["type"]}
     return {"value": value}
+
+
+def _file_value(attrs: dict[str, Any]) -> dict[str, Any]:
+    """A file's or software's own STIX properties (those that make its id, and the others it has)."""
+    if attrs["type"] == "software":
+        found = _with(cpe=attrs.get("cpe"), vendor=attrs.get("vendor"), version=attrs.get("version"))
+        return {"name": attrs["name"], **found}
+    size = attrs.get("size")
+    return _with(
+        hashes=_file_hashes(attrs) or None,
+        name=attrs.get("file_name"),
+        size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+    )
 
 
 def object_id(key: str, attrs: dict[str, Any], otype: str) -> str:
@@ -154,14 +277,32 @@ def object_id(key: str, attrs: dict[str, Any], otype: str) -> str:
         if isinstance(known, str) and known.lower() == f"{otype}--{match.group(1)}":
             return known  # kept exactly as its source spelled it
         return f"{otype}--{match.group(1)}"
-    if isinstance(known, str) and known.startswith(f"{otype}--"):
+    if not (isinstance(known, str) and _rfc4122(known.partition("--")[2])):
+        known = None
+    if known is not None and known.startswith(f"{otype}--"):
         return known
-    if key.startswith(f"stix:{otype}--"):
+    if key.startswith(f"stix:{otype}--") and _rfc4122(key.partition("--")[2]):
         return key.partition(":")[2]
+    if otype.startswith("x-crimegraph-") and known is not None:
+        # A standard object short of a required property keeps its UUID under crimegraph's type.
+        return f"{otype}--{known.partition('--')[2].lower()}"
     if otype in SCO_TYPES:
-        contributing = json.dumps(sco_value(key, attrs), sort_keys=True, separators=(",", ":"))
+        value = sco_value(key, attrs)
+        if otype == "file":  # STIX 2.1: a file's id comes from its hashes, else its name
+            value = {"hashes": value["hashes"]} if "hashes" in value else {"name": value.get("name")}
+        elif otype == "software":
+            value = {k: value[k] for k in ("name", "cpe", "vendor", "version") if k in value}
+        contributing = json.dumps(value, sort_keys=True, separators=(",", ":"))
         return f"{otype}--{uuid.uuid5(SCO_NAMESPACE, contributing)}"
     return f"{otype}--{uuid.uuid5(NAMESPACE, key)}"
+
+
+def _rfc4122(text: str) -> bool:
+    """Whether ``text`` is a UUID STIX takes (RFC 4122, versions 1 to 5: MISP's UUIDv7 is not)."""
+    try:
+        return uuid.UUID(text).version in (1, 2, 3, 4, 5)
+    except ValueError:
+        return False
 
 
 def external_references(sources: list[str], attrs: dict[str, Any]) -> list[dict[str, str]]:
@@ -350,9 +491,13 @@ def dated(attrs: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
     return created, modified, said
 
 
-def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
-    """The STIX object (a JSON dict) of one graph node with its networkx attributes."""
-    otype = stix_type(attrs)
+def node_object(
+    key: str, attrs: dict[str, Any], otype: str | None = None, refs: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The STIX object (a JSON dict) of one graph node with its networkx attributes; ``refs``: the ids of
+    the objects it refers to (a report's, note's or opinion's ``object_refs``), and ``otype`` its type
+    where the caller decided it (:func:`stix_type`)."""
+    otype = otype or stix_type(attrs, bool(refs))
     marking = TLP2[TLP.parse(attrs["tlp"])][0]
     base: dict[str, Any] = {
         "type": otype,
@@ -361,7 +506,8 @@ def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
         "object_marking_refs": [marking],
     }
     if otype in SCO_TYPES:
-        return {**base, **_sco(key, attrs, otype)}
+        made = {**base, **_sco(key, attrs, otype)}
+        return with_stated(made, attrs) if otype in ("file", "software") else made
     first = stix_time(attrs.get("first_seen"))
     created, modified = object_dates(attrs)
     obj: dict[str, Any] = {
@@ -372,8 +518,12 @@ def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
         "confidence": int(attrs["confidence"]),
         "external_references": external_references(attrs.get("sources") or [], attrs),
     }
-    if attrs.get("description"):
+    if otype in UNNAMED:
+        del obj["name"]
+    if attrs.get("description") and otype not in UNDESCRIBED:
         obj["description"] = attrs["description"]
+    if otype in CONTAINERS:
+        obj["object_refs"] = list(refs)
     if attrs.get("revoked") is True:
         obj["revoked"] = True
     if otype in SEEN and first:
@@ -383,7 +533,11 @@ def node_object(key: str, attrs: dict[str, Any]) -> dict[str, Any]:
     obj.update(_SDO_FIELDS.get(otype, _nothing)(attrs, created))
     # Every property STIX has no verbatim field for (what the fields above say included, as stored).
     skip = PROVENANCE | {"stix_extra", "description"} | ({"pattern"} if otype == "indicator" else set())
-    extensions = crimegraph_properties(key, attrs, frozenset(skip))
+    extensions = crimegraph_properties(
+        key, attrs, frozenset(skip - {"description"} if otype in UNDESCRIBED else skip)
+    )
+    if otype in UNNAMED:
+        extensions["x_crimegraph_name"] = attrs["name"]
     _own_dates(extensions, obj, attrs)
     # ATT&CK's own properties, which CTI platforms (and crimegraph's loader) read.
     if attrs.get("platforms"):
@@ -492,6 +646,44 @@ def _indicator(attrs: dict[str, Any], created: str) -> dict[str, Any]:
     }
 
 
+def _location(attrs: dict[str, Any], created: str) -> dict[str, Any]:
+    where = _coordinates(attrs)
+    return _with(
+        region=attrs.get("region"),
+        country=attrs.get("country"),
+        city=attrs.get("city"),
+        latitude=where[0] if where else None,
+        longitude=where[1] if where else None,
+    )
+
+
+def _report(attrs: dict[str, Any], created: str) -> dict[str, Any]:
+    return _with(published=published(attrs), report_types=_listed(attrs, "report_types"))
+
+
+def _observed_data(attrs: dict[str, Any], created: str) -> dict[str, Any]:
+    # (``.get``: a view below the level of a marked property is built without it, ``stix_granular``)
+    first = stix_time(attrs.get("first_seen")) or created
+    return _with(
+        first_observed=first,
+        last_observed=max(first, stix_time(attrs.get("last_seen")) or first),
+        number_observed=attrs.get("number_observed"),
+    )
+
+
+def _note(attrs: dict[str, Any], created: str) -> dict[str, Any]:
+    content = str(attrs.get("content") or "")
+    # The loader names a note by its abstract, else the start of its content: an abstract only where stated.
+    abstract = attrs["name"] if attrs["name"] != content[:80] else None
+    return _with(abstract=abstract, content=content or None, authors=_listed(attrs, "authors"))
+
+
+def _opinion(attrs: dict[str, Any], created: str) -> dict[str, Any]:
+    return _with(
+        opinion=attrs.get("opinion"), explanation=attrs.get("content"), authors=_listed(attrs, "authors")
+    )
+
+
 _SDO_FIELDS = {
     "threat-actor": _threat_actor,
     "intrusion-set": _intrusion_set,
@@ -501,4 +693,9 @@ _SDO_FIELDS = {
     "identity": _identity,
     "infrastructure": _infrastructure,
     "indicator": _indicator,
+    "location": _location,
+    "report": _report,
+    "observed-data": _observed_data,
+    "note": _note,
+    "opinion": _opinion,
 }
