@@ -115,23 +115,21 @@ class RecordChecker:
     """Checks every item of a record, and the kinds at both ends of edges whose endpoints the record itself
     brings. A node object checked already is not checked again: loaders hand the same object to every record
     naming that node (a wallet named by thousands of transactions). Checked nodes are held, so their ids
-    cannot be reused while remembered; nothing changes a node once it is checked. ``known`` holds more
-    nodes checked before (by id), kept by whoever gave it."""
+    cannot be reused while remembered; nothing changes a node once it is checked."""
 
     LIMIT = 100_000
 
-    def __init__(self, model: Model, known: dict[int, Node] | None = None) -> None:
+    def __init__(self, model: Model) -> None:
         self.model = model
         self.checked: dict[int, Node] = {}
-        self.known: dict[int, Node] = {} if known is None else known
 
     def __call__(self, record: Record) -> None:
-        model, checked, known = self.model, self.checked, self.known
+        model, checked = self.model, self.checked
         kinds: dict[str, str] = {}
         items = record.items
         for item in items:
             if isinstance(item, Node):
-                if checked.get(id(item)) is not item and known.get(id(item)) is not item:
+                if checked.get(id(item)) is not item:
                     validate_node(model, item)
                     if len(checked) >= self.LIMIT:
                         checked.clear()
@@ -147,42 +145,6 @@ class RecordChecker:
                     raise ValidationError(
                         f"the schema has no {item.type} from {source} to {target}", record.location
                     )
-
-    def take(self, record: Record, nodes: list[Node], edges: list[Edge], again: list[str]) -> None:
-        """Check ``record`` as calling the checker does and add its items: each node to ``nodes`` (a node
-        in ``known``: its kind to ``again``), each edge to ``edges``; in one pass over its items, the
-        same checks in the same order. Nothing is added when a check fails."""
-        model, checked, known = self.model, self.checked, self.known
-        kinds: dict[str, str] = {}
-        counts = len(nodes), len(edges), len(again)
-        try:
-            for item in record.items:
-                if isinstance(item, Node):
-                    if known.get(id(item)) is item:
-                        again.append(item.kind)
-                    else:
-                        if checked.get(id(item)) is not item:
-                            validate_node(model, item)
-                            if len(checked) >= self.LIMIT:
-                                checked.clear()
-                            checked[id(item)] = item
-                        nodes.append(item)
-                    kind = kinds[item.key] = item.kind
-                    for i in item.ids:
-                        kinds[i] = kind
-                else:
-                    edges.append(item)
-            for index in range(counts[1], len(edges)):
-                edge = edges[index]
-                validate_edge(model, edge)
-                source, target = kinds.get(edge.source), kinds.get(edge.target)
-                if source and target and not model.edges[edge.type].allows(source, target):
-                    raise ValidationError(
-                        f"the schema has no {edge.type} from {source} to {target}", record.location
-                    )
-        except ValidationError:
-            del nodes[counts[0] :], edges[counts[1] :], again[counts[2] :]
-            raise
 
 
 class _Writer:
@@ -261,18 +223,13 @@ def _batches(
     batch_size: int,
     rejects: TextIO | None,
     progress: Callable[[int], None] | None,
-    sent: dict[int, Node] | None = None,
-) -> Iterator[tuple[list[Node], list[Edge], _Places, list[str]]]:
+) -> Iterator[tuple[list[Node], list[Edge], _Places]]:
     """The checked items of ``records`` in batches of about ``batch_size`` (nodes, edges, where the edges
-    came from, the kind of each node named again); the records read, skipped and rejected counted in
-    ``summary``, bad ones to ``rejects``. A node object in ``sent`` (by id: merged from an earlier batch,
-    see :class:`_Packer`) is named again: only its kind is kept, as a record of it adds nothing more."""
+    came from); the records read, skipped and rejected counted in ``summary``, bad ones to ``rejects``."""
     nodes: list[Node] = []
     edges: list[Edge] = []
-    again: list[str] = []
     places = _Places()
-    known: dict[int, Node] = {} if sent is None else sent
-    take = RecordChecker(model, known).take
+    check = RecordChecker(model)
     for record in records:
         summary.read += 1
         summary.read_by_kind[record.kind] += 1
@@ -284,10 +241,9 @@ def _batches(
             _reject(rejects, record, record.skipped, skipped=True)
             continue
         error = record.error
-        first = len(edges)
         if error is None:
             try:
-                take(record, nodes, edges, again)
+                check(record)
             except ValidationError as exc:
                 error = str(exc)
         if error is not None:
@@ -296,14 +252,17 @@ def _batches(
             continue
         for warning in record.warnings:
             summary.warnings_by_reason[reason_kind(warning)] += 1
+        first = len(edges)
+        for item in record.items:
+            (nodes if isinstance(item, Node) else edges).append(item)  # type: ignore[arg-type]
         if len(edges) != first:
             places.starts.append(first)
             places.locations.append(record.location)
-        if len(nodes) + len(edges) + len(again) >= batch_size:
-            yield nodes, edges, places, again
-            nodes, edges, places, again = [], [], _Places(), []
-    if nodes or edges or again:
-        yield nodes, edges, places, again
+        if len(nodes) + len(edges) >= batch_size:
+            yield nodes, edges, places
+            nodes, edges, places = [], [], _Places()
+    if nodes or edges:
+        yield nodes, edges, places
 
 
 def ingest(
@@ -329,7 +288,7 @@ def ingest(
     writer = _Writer(store, written)
     with store.loading(), fewer_collections():
         try:
-            for nodes, edges, places, _ in _batches(
+            for nodes, edges, places in _batches(
                 store.model, records, summary, batch_size or store.batch_size, rejects, progress
             ):
                 writer.write(nodes, edges, places)
@@ -402,9 +361,8 @@ _PROV = attrgetter("prov")
 
 class _Packer:
     """How the reading process sends a batch: in columns (each a list of one field of every record, the
-    provenances' fields apart), built and rebuilt without a Python call per field; each node object once,
-    with where each record of it stands. A node sent in full by an earlier batch (``sent``, which
-    :func:`_batches` is given) goes only as a count by kind. Loaders hand one node object to every record
+    provenances' fields apart), built and rebuilt without a Python call per field; a node sent in full
+    by an earlier batch goes only as its key and kind. Loaders hand one node object to every record
     naming it (a wallet named by thousands of transfers) and a checked node never changes, so such a
     record adds nothing to what the merging store holds (merging is idempotent): only its count matters.
     A node with several identifiers is always sent in full (it may resolve differently as identifiers
@@ -418,27 +376,31 @@ class _Packer:
     def __init__(self) -> None:
         self.sent: dict[int, Node] = {}
 
-    def pack(
-        self, nodes: list[Node], edges: list[Edge], places: _Places, again: list[str]
-    ) -> tuple[Any, ...]:
+    def pack(self, nodes: list[Node], edges: list[Edge], places: _Places) -> tuple[Any, ...]:
         sent = self.sent
-        # Each node object once, in the order first named; ``order`` places every record's node (none:
-        # each named once).
-        first = dict(zip(map(id, nodes), nodes, strict=True))
-        fresh = list(first.values())
-        order = None
-        if len(fresh) != len(nodes):
-            at = dict(zip(first, range(len(fresh)), strict=True))
-            order = list(map(at.__getitem__, map(id, nodes)))
-        sent.update((key, node) for key, node in first.items() if len(node.ids) <= 1)
         if len(sent) >= self.LIMIT:
             sent.clear()
+        # Each node object once, in the order first named; ``order`` places every record's node.
+        first = dict(zip(map(id, nodes), nodes, strict=True))
+        fresh: list[Node] = []
+        repeats: list[tuple[str, str]] = []
+        at: dict[int, int] = {}
+        for key, node in first.items():
+            if sent.get(key) is node:
+                at[key] = -1 - len(repeats)
+                repeats.append((node.key, node.kind))
+                continue
+            at[key] = len(fresh)
+            fresh.append(node)
+            if len(node.ids) <= 1:
+                sent[key] = node
+        order = list(map(at.__getitem__, map(id, nodes)))
         return (
             "batch",
             _columns(_NODE_FIELDS, fresh),
             _columns(_PROVENANCE_FIELDS, list(map(_PROV, fresh))),
             order,
-            dict(Counter(again)),
+            repeats,
             _columns(_EDGE_FIELDS, edges),
             _columns(_PROVENANCE_FIELDS, list(map(_PROV, edges))),
             places.starts,
@@ -459,15 +421,18 @@ def _provenances(columns: list[Any], when: str) -> map[Provenance]:
     return map(_provenance, sources, first, last, confidence, tlp, added, created, modified)
 
 
-def _unpack(message: tuple[Any, ...], when: str) -> tuple[list[Node], list[Edge], _Places, dict[str, int]]:
-    """A batch as :meth:`_Packer.pack` sent it: its nodes, edges, places and how many records named a
-    node sent in an earlier batch, by kind."""
-    _, node_columns, node_provs, order, repeated, edge_columns, edge_provs, starts, locations = message
+def _unpack(
+    message: tuple[Any, ...], when: str
+) -> tuple[list[Node], list[Edge], _Places, list[tuple[str, str]]]:
+    """A batch as :meth:`_Packer.pack` sent it: its nodes, edges, places and the (key, kind) of each
+    record of a node sent in an earlier batch."""
+    _, node_columns, node_provs, order, repeats, edge_columns, edge_provs, starts, locations = message
     key, kind, type_, name, props, ids, levels, stated, marked = node_columns
     fresh = list(
         map(Node, key, kind, type_, name, _provenances(node_provs, when), props, ids, levels, stated, marked)
     )
-    nodes = fresh if order is None else list(map(fresh.__getitem__, order))
+    nodes = [fresh[at] for at in order if at >= 0]
+    repeated = [repeats[-1 - at] for at in order if at < 0]
     type_, source, target, props, discriminator, levels, stated, marked = edge_columns
     edges = list(
         map(
@@ -496,7 +461,7 @@ def _read_apart(
     for index, load in enumerate(loads):
         summary = IngestSummary()
         try:
-            for batch in _batches(model, load(), summary, batch_size, None, None, packer.sent):
+            for batch in _batches(model, load(), summary, batch_size, None, None):
                 _send(conn, packer.pack(*batch))
                 # What is held now (the loaders' named nodes, those remembered as sent) stays held to the
                 # end: collections leave it alone. Else the batches' records, promoted while a batch is
@@ -584,8 +549,8 @@ def ingest_read_apart(
                     nodes, edges, places, repeats = _unpack(message, now_second())
                     result = store.upsert(nodes, edges, validate=False)
                     # Records of nodes merged before: each counts as merged into its stored entity.
-                    result.nodes_merged += sum(repeats.values())
-                    result.merged_by_kind.update(repeats)
+                    result.nodes_merged += len(repeats)
+                    result.merged_by_kind.update(kind for _, kind in repeats)
                     _count_written(merged, None, result, edges, places)
                 elif what == "done":
                     read: IngestSummary = message[1]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields, replace
 from functools import partial
@@ -12,10 +11,8 @@ from typing import Any
 
 import pytest
 
-from graph_model.entities import Edge, Node, make_node
-from graph_model.errors import ValidationError
+from graph_model.entities import Edge, Node
 from graph_model.model import Model
-from graph_model.provenance import Provenance
 from graph_model.store.neo4j_files import EdgeRows, import_files
 from graph_model.store.staging import StagingStore
 from loaders import LoadContext, Record, ingest, reader
@@ -25,7 +22,6 @@ from loaders.ingest import (
     NODE_FIELDS,
     IngestSummary,
     ReadFailed,
-    RecordChecker,
     _batches,
     _Packer,
     _unpack,
@@ -86,36 +82,24 @@ def test_a_failed_read_names_its_load(model: Model, tmp_path: Path) -> None:
 
 def test_batches_cross_as_columns(model: Model, tmp_path: Path) -> None:
     """What the reading process sends rebuilds every record of a batch; a node sent in full before
-    crosses as its kind only (counted as merged), in the same batches."""
+    crosses as its key and kind only (counted as merged)."""
     assert NODE_FIELDS == tuple(f.name for f in fields(Node) if f.name != "prov")
     assert EDGE_FIELDS == tuple(f.name for f in fields(Edge) if f.name != "prov")
     packer = _Packer()
     repeated = 0
     for load in _loads(model, tmp_path):
-        # Without ``sent``, every record's node is in ``nodes``: the same batches, each node either way.
-        alone = [
-            (Counter(n.kind for n in nodes), len(nodes) + len(edges))
-            for nodes, edges, _, _ in _batches(model, load(), IngestSummary(), 97, None, None)
-        ]
-        apart = []
-        for nodes, edges, places, again in _batches(
-            model, load(), IngestSummary(), 97, None, None, packer.sent
-        ):
-            sent_before = dict(packer.sent)
-            message = pickle.loads(pickle.dumps(packer.pack(nodes, edges, places, again)))
+        for nodes, edges, places in _batches(model, load(), IngestSummary(), 97, None, None):
+            message = pickle.loads(pickle.dumps(packer.pack(nodes, edges, places)))
             got_nodes, got_edges, got_places, repeats = _unpack(message, "2026-01-02T03:04:05Z")
+            order = message[3]
             dated = [replace(n, prov=replace(n.prov, date_added="2026-01-02T03:04:05Z")) for n in nodes]
-            assert got_nodes == dated and not any(sent_before.get(id(n)) is n for n in nodes)
-            assert repeats == Counter(again)
-            assert (message[3] is None) == (len({id(n) for n in nodes}) == len(nodes))
+            assert got_nodes == [n for n, at in zip(dated, order, strict=True) if at >= 0]
+            assert repeats == [(n.key, n.kind) for n, at in zip(nodes, order, strict=True) if at < 0]
+            assert all(len(n.ids) <= 1 for n, at in zip(nodes, order, strict=True) if at < 0)
             undated = [replace(e, prov=replace(e.prov, date_added=None)) for e in got_edges]
             assert undated == edges and {e.prov.date_added for e in got_edges} <= {"2026-01-02T03:04:05Z"}
             assert (got_places.starts, got_places.locations) == (places.starts, places.locations)
-            repeated += len(again)
-            apart.append(
-                (Counter(n.kind for n in nodes) + Counter(again), len(nodes) + len(edges) + len(again))
-            )
-        assert apart == alone
+            repeated += len(repeats)
     assert repeated > 100
 
 
@@ -141,27 +125,3 @@ def test_rows_written_ahead_are_the_rows_written(model: Model, tmp_path: Path) -
     assert written == files(None)
     stale = ahead.rows[id(edge)][1]  # the row of the edge as first stored
     assert stale not in dict(written)[f"relationships-{edge.type}.csv"]
-
-
-def test_a_record_failing_its_check_adds_nothing(model: Model) -> None:
-    """A record whose edge the schema refuses (after its nodes passed) is rejected whole, with the words the
-    checker gives: none of its items reaches the batch."""
-    prov = Provenance.of("t", 1)
-    actor = make_node(model, "Actor", "person", "Ann", prov=prov)
-    other = make_node(model, "Actor", "person", "Bob", prov=prov)
-    wallet = make_node(model, "Wallet", "btc", "bc1qza2vqlktxt4znml34llfmuvnan37jtllw935rz", prov=prov)
-    good = Record("t#1", "actor", [actor, wallet, Edge("OWNS", actor.key, wallet.key, prov)])
-    bad = Record("t#2", "actor", [other, actor, Edge("USES", other.key, actor.key, prov)])
-    checker = RecordChecker(model, {id(wallet): wallet})
-    nodes: list[Node] = []
-    edges: list[Edge] = []
-    again: list[str] = []
-    checker.take(good, nodes, edges, again)
-    assert (nodes, [e.type for e in edges], again) == ([actor], ["OWNS"], ["Wallet"])
-    with pytest.raises(ValidationError) as called:
-        RecordChecker(model)(bad)
-    with pytest.raises(ValidationError) as taken:
-        checker.take(bad, nodes, edges, again)
-    assert str(taken.value) == str(called.value)
-    assert "the schema has no USES from Actor to Actor" in str(taken.value)
-    assert (nodes, [e.type for e in edges], again) == ([actor], ["OWNS"], ["Wallet"])
