@@ -33,6 +33,8 @@ from graph_model.store import GraphStore
 from loaders.markings import Markings, object_level
 
 ROOT = "crimegraph"
+# The marking definitions posted to each collection (state namespace, one record per collection).
+MARKINGS_STATE = "taxii-markings"
 router = APIRouter(prefix="/taxii2", tags=["taxii"])
 
 
@@ -236,12 +238,24 @@ def _ingest(
 ) -> dict[str, Any]:
     collection = _collection(store, collection_id, default_tlp)
     when = timestamp(datetime.now(UTC).isoformat())
-    markings = Markings()  # the marking definitions posted with the objects
-    for obj in objects:
-        if isinstance(obj, dict) and obj.get("type") == "marking-definition":
-            markings.learn(obj)
+    # The marking definitions posted with the objects, and those posted to the collection before (a partner
+    # sends each once, then objects that refer to it in later envelopes): kept in the store's state.
+    earlier = store.get_state(MARKINGS_STATE, collection.id) or {}
+    posted_now = {
+        str(o["id"]): o
+        for o in objects
+        if isinstance(o, dict) and o.get("type") == "marking-definition" and isinstance(o.get("id"), str)
+    }
+    known = {**earlier, **posted_now}
+    markings = Markings()
+    for definition in known.values():
+        if isinstance(definition, dict):
+            markings.learn(definition)
     marked = [_marked(o, collection.default_tlp, markings) for o in objects]
-    payload = json.dumps({"type": "bundle", "id": "bundle--taxii", "objects": marked})
+    carried = [d for i, d in sorted(known.items()) if i not in posted_now and isinstance(d, dict)]
+    payload = json.dumps({"type": "bundle", "id": "bundle--taxii", "objects": [*carried, *marked]})
+    if known != earlier:
+        store.put_state(MARKINGS_STATE, collection.id, known, versioned=False)
     dataset = f"{source}@taxii:{collection.alias}"
     _, rejects = ingest_payload(
         store, "stix", payload, filename="taxii-post.json", source=dataset, tlp=TLP.CLEAR, confidence=50,

@@ -249,6 +249,15 @@ def test_post_round_trips_through_the_loader(served: Served) -> None:
     seen_by_green = {o["id"] for o in pulled(served.collection("green"), per_request=1000)}
     assert green["id"] in seen_by_green and unmarked["id"] not in seen_by_green
     assert copyrighted["id"] not in seen_by_green and statement["id"] not in seen_by_green
+    # A later envelope's object refers to the statement posted before, without its definition: it is known
+    # (kept with the collection), so the object is GREEN with its statement, not an unresolvable marking.
+    again_green = {**green, "id": "malware--7a7a7a7a-0000-4000-8000-000000000006", "name": "Posted Later",
+                   "object_marking_refs": [TLP2[TLP.GREEN][0], statement["id"]]}  # fmt: skip
+    assert loader.add_objects({"objects": [again_green]}, wait_for_completion=False).success_count == 1
+    (later,) = [
+        o for o in pulled(served.collection("green"), per_request=1000) if o["id"] == again_green["id"]
+    ]
+    assert later["object_marking_refs"] == again_green["object_marking_refs"]
 
 
 def test_saved_collections_from_the_command_line(model: Model, tmp_path: Path) -> None:
