@@ -51,10 +51,12 @@ class NodeKind:
     properties: Mapping[str, Property]
     color: str = "#999999"
     shape: str = "dot"
+    # The properties full-text search indexes (found once: every stored entity's row needs them).
+    search_properties: tuple[str, ...] = field(init=False)
 
-    @property
-    def search_properties(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.properties.values() if p.search)
+    def __post_init__(self) -> None:
+        found = tuple(p.name for p in self.properties.values() if p.search)
+        object.__setattr__(self, "search_properties", found)
 
 
 @dataclass(frozen=True, slots=True)

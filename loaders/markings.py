@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,16 @@ class Markings:
     statements: dict[str, dict[str, Any]] = field(default_factory=dict)
     # TLP markings whose label is not a TLP level (``TLP:TEST``): the label, for the warning.
     unknown: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, definitions: Iterable[Any]) -> Markings:
+        """The markings ``definitions`` define (marking-definition objects kept from earlier: TAXII pages and
+        posts; anything not an object is passed over)."""
+        found = cls()
+        for definition in definitions:
+            if isinstance(definition, dict):
+                found.learn(definition)
+        return found
 
     def learn(self, raw: Mapping[str, Any]) -> None:
         """Read one ``marking-definition`` object (any form; nothing is rejected here)."""
@@ -126,6 +136,15 @@ def definition_level(raw: Mapping[str, Any]) -> TLP | None:
         if isinstance(extension, dict) and (level := _parse(extension.get("tlp_2_0"))) is not None:
             return level
     return None
+
+
+def definitions_in(objects: Iterable[Any]) -> dict[str, dict[str, Any]]:
+    """The ``marking-definition`` objects among ``objects``, by id."""
+    return {
+        o["id"]: o
+        for o in objects
+        if isinstance(o, dict) and o.get("type") == "marking-definition" and isinstance(o.get("id"), str)
+    }
 
 
 # The key under which an object's ``stix_extra`` keeps the non-TLP marking definitions it refers to.

@@ -271,7 +271,7 @@ def object_id(key: str, attrs: dict[str, Any], otype: str) -> str:
     """The node's deterministic STIX id (see the module docstring)."""
     known = attrs.get("stix_id")
     match = _UUID_KEY.match(key)
-    if match and uuid.UUID(match.group(1)).version not in (1, 2, 3, 4, 5):
+    if match and not _rfc4122(match.group(1)):
         match = None  # STIX ids are RFC 4122 UUIDs: a UUIDv7 (MISP) gets a derived id
     if match:
         if isinstance(known, str) and known.lower() == f"{otype}--{match.group(1)}":

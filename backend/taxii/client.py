@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from graph_model.store import GraphStore
 from loaders import IngestSummary, LoadContext, ingest
 from loaders import taxii as client
-from loaders.markings import Markings
+from loaders.markings import Markings, definitions_in
 
 STATE = "taxii-client"
 
@@ -64,15 +64,10 @@ def pull(
     # and the pulls after this one (kept with the resume point), need it too.
     saved = (store.get_state(STATE, key) or {}).get("markings")
     definitions: dict[str, Any] = dict(saved) if isinstance(saved, dict) else {}
-    markings = Markings()
-    for definition in definitions.values():
-        if isinstance(definition, dict):
-            markings.learn(definition)
+    markings = Markings.of(definitions.values())
     for number, page in enumerate(client.pages(source, added_after=ask, per_request=per_request), 1):
         if page.objects:
-            for obj in page.objects:
-                if isinstance(obj, dict) and obj.get("type") == "marking-definition" and "id" in obj:
-                    definitions[str(obj["id"])] = obj
+            definitions.update(definitions_in(page.objects))
             records = client.records(page, ctx, f"{ctx.dataset}-page-{number}", markings)
             total.add(ingest(store, records, batch_size=batch_size, rejects=rejects, progress=progress))
         if page.date_added_last:

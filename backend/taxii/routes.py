@@ -30,7 +30,7 @@ from backend.taxii.pages import Entry, Exports, Page, filters, page, timestamp
 from graph_model.errors import CrimegraphError
 from graph_model.provenance import TLP
 from graph_model.store import GraphStore
-from loaders.markings import Markings, object_level
+from loaders.markings import Markings, definitions_in, object_level
 
 ROOT = "crimegraph"
 # The marking definitions posted to each collection (state namespace, one record per collection).
@@ -241,16 +241,9 @@ def _ingest(
     # The marking definitions posted with the objects, and those posted to the collection before (a partner
     # sends each once, then objects that refer to it in later envelopes): kept in the store's state.
     earlier = store.get_state(MARKINGS_STATE, collection.id) or {}
-    posted_now = {
-        str(o["id"]): o
-        for o in objects
-        if isinstance(o, dict) and o.get("type") == "marking-definition" and isinstance(o.get("id"), str)
-    }
+    posted_now = definitions_in(objects)
     known = {**earlier, **posted_now}
-    markings = Markings()
-    for definition in known.values():
-        if isinstance(definition, dict):
-            markings.learn(definition)
+    markings = Markings.of(known.values())
     marked = [_marked(o, collection.default_tlp, markings) for o in objects]
     carried = [d for i, d in sorted(known.items()) if i not in posted_now and isinstance(d, dict)]
     payload = json.dumps({"type": "bundle", "id": "bundle--taxii", "objects": [*carried, *marked]})

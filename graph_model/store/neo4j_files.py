@@ -29,8 +29,8 @@ from graph_model.errors import InvalidArgument
 from graph_model.model import Model
 from graph_model.store import cypher
 from graph_model.store.base import state_value
-from graph_model.store.codec import edge_row, node_row, search_text
-from graph_model.store.neo4j_store import edge_params, state_id
+from graph_model.store.codec import edge_row
+from graph_model.store.neo4j_store import edge_params, node_params, state_id
 from graph_model.store.staging import Stored
 
 ID_SPACE = "Entity"
@@ -187,11 +187,8 @@ def _node_lines(model: Model, kind: str, nodes: list[Any]) -> Iterator[str]:
     # but its key, written first).
     place = {name: (at, write) for at, (name, write) in enumerate(_cells(columns), 2)}
     empty = ["", labels, *([""] * len(columns))]
-    fields = model.nodes[kind].search_properties
     for node in nodes:
-        # node_params (the online store's row), the kind's searchable fields found once
-        row = node_row(node)
-        row["search_text"] = search_text(node, fields)
+        row = node_params(model, node)  # the online store's row
         line = empty.copy()
         line[0] = field("key", row["key"])
         for name, value in row.items():
