@@ -300,8 +300,10 @@ def _credits_cover(a: Node, b: Node) -> bool:
 def _merge_credit(a: Any, b: Any, name: str | None, props: dict[str, Any]) -> Credit | None:
     """The credit of the merge of ``a`` and ``b`` (two nodes, name ``name``, or two links, ``name`` None;
     properties ``props``): a value chosen from one side is credited to the sources that stated it there,
-    to both sides' when both stated it, and a list (a union) to every source that gave any of it.
-    Order-independent, as the merge is."""
+    to both sides' when both stated it, and a list (a union) to every source that gave any of it - any of
+    what it holds: an alias that became the name (or an identifier) is no longer given by anyone, and a
+    name that lost to another is given by the sources of that name. Order-independent, as the merge is
+    (exactly so while each record has a name; see ``tests/graph_model/test_merge.py``)."""
     sources = a.prov.sources | b.prov.sources
     if a.stated is None and b.stated is None and a.prov.sources == b.prov.sources:
         return None  # every value was stated by every source of both
@@ -317,14 +319,16 @@ def _merge_credit(a: Any, b: Any, name: str | None, props: dict[str, Any]) -> Cr
             # An empty list states nothing, as a property that is not there.
             mine = None if mine == [] else mine
             theirs = None if theirs == [] else theirs
-        if mine is None and theirs is None:
-            given: frozenset[str] = frozenset()  # aliases made of the two names alone
+        given: frozenset[str]
+        if isinstance(value, list):  # each side that gave any of the union (an alias can become the name)
+            kept = set(value)
+            given = (credit(a, pname) if mine and not kept.isdisjoint(mine) else frozenset()) | (
+                credit(b, pname) if theirs and not kept.isdisjoint(theirs) else frozenset()
+            )
         elif mine is None:
             given = credit(b, pname)
         elif theirs is None:
             given = credit(a, pname)
-        elif isinstance(value, list):
-            given = credit(a, pname) | credit(b, pname)
         else:
             given = (credit(a, pname) if mine == value else frozenset()) | (
                 credit(b, pname) if theirs == value else frozenset()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from graph_model.model import Model, default_model
 from graph_model.store import GraphStore
@@ -15,6 +16,12 @@ from graph_model.store.embedded import EmbeddedStore
 from graph_model.store.neo4j_store import Neo4jStore
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Property tests run the same examples on every run (a fixed, bounded count: a run passes or fails on
+# the code alone, never on the draw); `pytest --hypothesis-profile=explore` draws new ones each time.
+settings.register_profile("fixed", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile("fixed")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph_model.entities import Node, merge_nodes
@@ -73,6 +73,7 @@ def test_node_merge_is_idempotent(a: Node) -> None:
     assert merge_nodes(once, a) == once
 
 
+@settings(max_examples=1000, deadline=None)
 @given(nodes, nodes, nodes)
 def test_node_merge_is_order_independent(a: Node, b: Node, c: Node) -> None:
     assert merge_nodes(a, b) == merge_nodes(b, a)
@@ -94,6 +95,21 @@ def test_a_key_or_identifier_given_as_an_alias_is_no_alias_in_any_order() -> Non
     assert merged.name == "APT28" and merged.props.get("aliases") == ["attack:G0007"]
     with_id = merge_nodes(merged, replace(named, ids=("attack:G0007", "uuid:x")))
     assert "aliases" not in with_id.props
+
+
+def test_an_alias_that_is_the_name_credits_no_one_with_the_aliases_in_any_order() -> None:
+    """Found by the property above: MISP also gave the name as an alias; whether that alias was dropped
+    before or after APT28 lost the name to Fancy Bear, MISP is not credited with the alias APT28, which
+    only ATT&CK gave."""
+    attack = Provenance.of("attack", "G0007")
+    both = merge_provenance(attack, Provenance.of("misp", "1"))
+    apt28 = Node("uuid:x", "Actor", "group", "APT28", attack, {}, ("uuid:x",))
+    fancy = Node("uuid:x", "Actor", "group", "Fancy Bear", attack, {}, ("uuid:x",))
+    echoed = Node("uuid:x", "Actor", "group", "Fancy Bear", both, {"aliases": ["Fancy Bear"]}, ("uuid:x",))
+    first = merge_nodes(merge_nodes(apt28, fancy), echoed)
+    assert first == merge_nodes(apt28, merge_nodes(fancy, echoed))
+    assert first.name == "Fancy Bear" and first.props["aliases"] == ["APT28"]
+    assert first.stated == {"aliases": frozenset({"attack#G0007"})}
 
 
 @given(st.lists(nodes, min_size=1, max_size=5), st.sampled_from(list(TLP)))
