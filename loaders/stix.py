@@ -130,6 +130,9 @@ def _record(path: Path, line: int, raw: Any, ctx: LoadContext, bundle: Bundle) -
         return Record(where, stix_type, error=f"invalid STIX type name {stix_type!r}", raw=raw)
     if stix_type == "marking-definition":  # read by the survey as the markings of other objects
         return Record(where, stix_type, skipped="marking-definition: read as the marking of the objects")
+    if stix_type == "extension-definition":  # what an extension's properties are, not an entity
+        skipped = "extension-definition: describes properties other objects carry"
+        return Record(where, stix_type, skipped=skipped)
     if stix_id == CREATOR:
         return Record(where, stix_type, skipped="crimegraph's identity: it wrote the bundle's definitions")
     mapper = _own_mapper(stix_type, bundle) if is_own(raw) else MAPPERS.get(stix_type)
