@@ -338,6 +338,8 @@ def bulk_phase(files: list[Path], work: str) -> dict[str, Any]:
             staging.written_edges = ahead.waiting
             (summary,) = ingest_read_apart(staging, [lambda: _records(files)], meanwhile=ahead.write_ahead)
             staging.written_edges = None
+            # Relationship rows left to write once the merge is done (the rest were written ahead).
+            times["rows_left"] = len(ahead.waiting) / max(1, len(staging.stored.edges))
             times["reading"] = time.perf_counter() - start
             # Which of the two processes set the pace: the merging one (this) or the reading one.
             times["merging_cpu"] = time.process_time() - cpu
@@ -555,7 +557,8 @@ def main() -> int:
         bulk = results["bulk"] = _child(bulk_phase, files, str(work))
         note = (
             f"  reading + merging {bulk['reading']:.1f} s (CPU: reading process {bulk['reading_cpu']:.1f} s, "
-            f"merging process {bulk['merging_cpu']:.1f} s), writing {bulk['writing']:.1f} s, "
+            f"merging process {bulk['merging_cpu']:.1f} s), writing {bulk['writing']:.1f} s "
+            f"({bulk['rows_left']:.0%} of the relationship rows left, the rest written ahead), "
             f"importer {bulk['importing']:.1f} s"
         )
         rows.append(_row("(f) bulk-load (neo4j-admin import)", bulk, None, note))

@@ -27,6 +27,7 @@ from typing import Any
 from graph_model.entities import Edge
 from graph_model.errors import InvalidArgument
 from graph_model.model import Model
+from graph_model.provenance import TLP
 from graph_model.store import cypher
 from graph_model.store.base import state_value
 from graph_model.store.codec import edge_row
@@ -259,6 +260,12 @@ def _plain_edge(edge: Edge, label: str) -> list[str] | None:
     ]
 
 
+# How a declared property's cell is written on the fast path of :meth:`_EdgeFormat.line`: text quoted,
+# a number as ``repr`` (``_FAST_OTHER``: by its cell writer).
+_FAST_TEXT, _FAST_NUMBER, _FAST_OTHER = 0, 1, 2
+_FAST_KINDS = {"string": _FAST_TEXT, "long": _FAST_NUMBER, "double": _FAST_NUMBER}
+
+
 class _EdgeFormat:
     """How the rows of one relationship type are written (:func:`_edge_lines`)."""
 
@@ -269,11 +276,73 @@ class _EdgeFormat:
         fixed = len(_PLAIN_EDGE)
         self.plain = tuple(name for name, _ in self.columns[:fixed]) == _PLAIN_EDGE
         self.declared = self.cells[fixed:]
+        self.fast = tuple(
+            (name, _FAST_KINDS.get(kind, _FAST_OTHER), write)
+            for (name, kind), (_, write) in zip(self.columns[fixed:], self.declared, strict=True)
+        )
+        self.ranks = {level: repr(int(level)) for level in TLP}
 
     def header(self) -> str:
         return _header([f":START_ID({ID_SPACE})", f":END_ID({ID_SPACE})", ":TYPE"], self.columns)
 
+    def _fast_line(self, edge: Edge) -> str | None:
+        """:meth:`line` of the common edge (one marking level, every source stating every property, one
+        source, texts and numbers as such) in one pass, each cell as the cell writers make it; None for
+        any other (the general path writes or refuses it)."""
+        prov = edge.prov
+        sources = prov.sources
+        confidence = prov.confidence
+        if len(sources) != 1 or type(confidence) is not int:
+            return None
+        (only,) = sources
+        if type(only) is not str or ARRAY_DELIMITER in only:
+            return None
+        rank = self.ranks.get(prov.tlp)
+        if rank is None:
+            return None
+        discriminator = edge.discriminator
+        first, last, added = prov.first_seen, prov.last_seen, prov.date_added
+        created, modified = prov.created, prov.modified
+        q, qq = '"', '""'
+        try:  # a value of another type than text where text is written: the general path
+            cells = [
+                q + edge.source.replace(q, qq) + q,
+                q + edge.target.replace(q, qq) + q,
+                self.label,
+                q + discriminator.replace(q, qq) + q if discriminator else "",
+                q + only.replace(q, qq) + q,
+                "" if first is None else q + first.replace(q, qq) + q,
+                "" if last is None else q + last.replace(q, qq) + q,
+                "" if added is None else q + added.replace(q, qq) + q,
+                "" if created is None else q + created.replace(q, qq) + q,
+                "" if modified is None else q + modified.replace(q, qq) + q,
+                repr(confidence),
+                rank,
+                "",
+                "",
+                "",
+                "",
+            ]
+            get = edge.props.get
+            for name, how, write in self.fast:
+                value = get(name)
+                if value is None:
+                    cells.append("")
+                elif how == _FAST_TEXT and type(value) is str:
+                    cells.append(q + value.replace(q, qq) + q)
+                elif how == _FAST_NUMBER and (type(value) is float or type(value) is int):
+                    cells.append(repr(value))
+                else:
+                    cells.append(write(name, value))
+        except (TypeError, AttributeError):
+            return None
+        return ",".join(cells)
+
     def line(self, edge: Edge) -> str:
+        if self.plain and edge.levels is None and not edge.stated:
+            fast = self._fast_line(edge)
+            if fast is not None:
+                return fast
         line = _plain_edge(edge, self.label) if self.plain else None
         if line is not None:  # the common edge: its properties' cells after the fixed ones
             get = edge.props.get
