@@ -200,8 +200,8 @@ def _node_lines(model: Model, kind: str, nodes: list[Any]) -> Iterator[str]:
 
 
 # The stored fields of a relationship in column order (``cypher.STORED_EDGE_FIELDS``), as
-# :func:`_plain_edge` writes them for the common edge: one marking level, every source stating every
-# property (no ``levels``, ``stated``, ``first_seen_by`` or ``last_seen_by``).
+# :meth:`_EdgeFormat.plain_line` writes them for the common edge: one marking level, every source stating
+# every property (no ``levels``, ``stated``, ``first_seen_by`` or ``last_seen_by``).
 _PLAIN_EDGE = (
     "discriminator",
     "sources",
@@ -218,52 +218,10 @@ _PLAIN_EDGE = (
     "last_seen_by",
 )
 
-
-def _date(name: str, value: Any) -> str:
-    return "" if value is None else _text(value) if type(value) is str else field(name, value)
-
-
-def _plain_edge(edge: Edge, label: str) -> list[str] | None:
-    """The first cells of a common edge's row (its ends, type and :data:`_PLAIN_EDGE`) as
-    :func:`edge_params` and the cell writers make them, without the row's dict; None for any other edge
-    (several levels, credits, a source holding the array delimiter: the general path writes or refuses
-    it)."""
-    if edge.levels is not None or edge.stated:
-        return None
-    prov = edge.prov
-    sources = prov.sources
-    if len(sources) == 1:
-        (only,) = sources
-        if type(only) is not str or ARRAY_DELIMITER in only:
-            return None
-        listed = _text(only)
-    else:
-        listed = _array("sources", sorted(sources))
-    confidence = prov.confidence
-    return [
-        _text(edge.source),
-        _text(edge.target),
-        label,
-        _string("discriminator", edge.discriminator) if edge.discriminator else "",
-        listed,
-        _date("first_seen", prov.first_seen),
-        _date("last_seen", prov.last_seen),
-        _date("date_added", prov.date_added),
-        _date("created", prov.created),
-        _date("modified", prov.modified),
-        repr(confidence) if type(confidence) is int else _number("confidence", confidence),
-        repr(int(prov.tlp)),
-        "",
-        "",
-        "",
-        "",
-    ]
-
-
-# How a declared property's cell is written on the fast path of :meth:`_EdgeFormat.line`: text quoted,
-# a number as ``repr`` (``_FAST_OTHER``: by its cell writer).
-_FAST_TEXT, _FAST_NUMBER, _FAST_OTHER = 0, 1, 2
-_FAST_KINDS = {"string": _FAST_TEXT, "long": _FAST_NUMBER, "double": _FAST_NUMBER}
+# How a declared property's cell is written by :meth:`_EdgeFormat.plain_line`: text quoted, a number as
+# ``repr`` (inline, as ``_string`` and ``_number`` write them), anything else by its cell writer.
+_TEXT, _NUMBER, _OTHER = 0, 1, 2
+_INLINE = {"string": _TEXT, "long": _NUMBER, "double": _NUMBER}
 
 
 class _EdgeFormat:
@@ -275,31 +233,43 @@ class _EdgeFormat:
         self.cells = _cells(self.columns)
         fixed = len(_PLAIN_EDGE)
         self.plain = tuple(name for name, _ in self.columns[:fixed]) == _PLAIN_EDGE
-        self.declared = self.cells[fixed:]
-        self.fast = tuple(
-            (name, _FAST_KINDS.get(kind, _FAST_OTHER), write)
-            for (name, kind), (_, write) in zip(self.columns[fixed:], self.declared, strict=True)
+        self.declared = tuple(
+            (name, _INLINE.get(kind, _OTHER), write)
+            for (name, kind), (_, write) in zip(self.columns[fixed:], self.cells[fixed:], strict=True)
         )
         self.ranks = {level: repr(int(level)) for level in TLP}
 
     def header(self) -> str:
         return _header([f":START_ID({ID_SPACE})", f":END_ID({ID_SPACE})", ":TYPE"], self.columns)
 
-    def _fast_line(self, edge: Edge) -> str | None:
-        """:meth:`line` of the common edge (one marking level, every source stating every property, one
-        source, texts and numbers as such) in one pass, each cell as the cell writers make it; None for
-        any other (the general path writes or refuses it)."""
+    def line(self, edge: Edge) -> str:
+        found = self.plain_line(edge) if self.plain else None
+        if found is not None:
+            return found
+        row = edge_params(edge, edge.source, edge.target)
+        get = row.get
+        line = [_text(edge.source), _text(edge.target), self.label]
+        line += ["" if (value := get(name)) is None else write(name, value) for name, write in self.cells]
+        return ",".join(line)
+
+    def plain_line(self, edge: Edge) -> str | None:
+        """The common edge's row (one marking level, every source stating every property, texts and
+        numbers where the columns say so) in one pass, without the row's dict, each cell as the cell
+        writers make it; None for any other edge (several levels, credits, a source holding the array
+        delimiter, a value of another type: the general path writes or refuses it)."""
+        if edge.levels is not None or edge.stated:
+            return None
         prov = edge.prov
-        sources = prov.sources
-        confidence = prov.confidence
-        if len(sources) != 1 or type(confidence) is not int:
+        sources, confidence, rank = prov.sources, prov.confidence, self.ranks.get(prov.tlp)
+        if type(confidence) is not int or rank is None:
             return None
-        (only,) = sources
-        if type(only) is not str or ARRAY_DELIMITER in only:
-            return None
-        rank = self.ranks.get(prov.tlp)
-        if rank is None:
-            return None
+        if len(sources) == 1:
+            (only,) = sources
+            if type(only) is not str or ARRAY_DELIMITER in only:
+                return None
+            listed = _text(only)
+        else:
+            listed = _array("sources", sorted(sources))
         discriminator = edge.discriminator
         first, last, added = prov.first_seen, prov.last_seen, prov.date_added
         created, modified = prov.created, prov.modified
@@ -310,7 +280,7 @@ class _EdgeFormat:
                 q + edge.target.replace(q, qq) + q,
                 self.label,
                 q + discriminator.replace(q, qq) + q if discriminator else "",
-                q + only.replace(q, qq) + q,
+                listed,
                 "" if first is None else q + first.replace(q, qq) + q,
                 "" if last is None else q + last.replace(q, qq) + q,
                 "" if added is None else q + added.replace(q, qq) + q,
@@ -324,37 +294,19 @@ class _EdgeFormat:
                 "",
             ]
             get = edge.props.get
-            for name, how, write in self.fast:
+            for name, how, write in self.declared:
                 value = get(name)
                 if value is None:
                     cells.append("")
-                elif how == _FAST_TEXT and type(value) is str:
+                elif how == _TEXT and type(value) is str:
                     cells.append(q + value.replace(q, qq) + q)
-                elif how == _FAST_NUMBER and (type(value) is float or type(value) is int):
+                elif how == _NUMBER and (type(value) is float or type(value) is int):
                     cells.append(repr(value))
                 else:
                     cells.append(write(name, value))
         except (TypeError, AttributeError):
             return None
         return ",".join(cells)
-
-    def line(self, edge: Edge) -> str:
-        if self.plain and edge.levels is None and not edge.stated:
-            fast = self._fast_line(edge)
-            if fast is not None:
-                return fast
-        line = _plain_edge(edge, self.label) if self.plain else None
-        if line is not None:  # the common edge: its properties' cells after the fixed ones
-            get = edge.props.get
-            line += [
-                "" if (value := get(name)) is None else write(name, value) for name, write in self.declared
-            ]
-            return ",".join(line)
-        row = edge_params(edge, edge.source, edge.target)
-        get = row.get
-        line = [_text(edge.source), _text(edge.target), self.label]
-        line += ["" if (value := get(name)) is None else write(name, value) for name, write in self.cells]
-        return ",".join(line)
 
 
 class EdgeRows:
