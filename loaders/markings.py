@@ -227,17 +227,33 @@ _GONE = object()
 
 def _exists(obj: Any, path: list[str]) -> bool:
     """Whether a selector's path names something in ``obj``."""
+    return _place(obj, path) is not None
+
+
+def _place(obj: Any, path: list[str]) -> tuple[Any, Any] | None:
+    """Where a selector's path (``labels.[1]``, ``external_references.[0].url``) leads in ``obj``: the
+    mapping or list holding what it names and its key or index there; None when it names nothing. Inside
+    what another selector hid already (:data:`_GONE`): ``(_GONE, None)``."""
     here = obj
-    for step in path:
+    for i, step in enumerate(path):
+        if here is _GONE:
+            return _GONE, None
         if isinstance(here, Mapping) and step in here:
-            here = here[step]
-        elif isinstance(here, list) and step[1:-1].isdigit() and step[0] + step[-1] == "[]":
-            if int(step[1:-1]) >= len(here):
-                return False
-            here = here[int(step[1:-1])]
+            at: Any = step
+        elif (
+            isinstance(here, list)
+            and step[:1] == "["
+            and step[-1:] == "]"
+            and step[1:-1].isdecimal()
+            and int(step[1:-1]) < len(here)
+        ):
+            at = int(step[1:-1])
         else:
-            return False
-    return True
+            return None
+        if i == len(path) - 1:
+            return here, at
+        here = here[at]
+    return None
 
 
 def _without(obj: dict[str, Any], selectors: list[str]) -> dict[str, Any]:
@@ -255,28 +271,16 @@ def _without(obj: dict[str, Any], selectors: list[str]) -> dict[str, Any]:
     return pruned
 
 
-def _drop(obj: Any, path: list[str]) -> bool:
-    here = obj
-    for i, step in enumerate(path):
-        if here is _GONE:
-            return True  # inside what another selector hides already
-        last = i == len(path) - 1
-        if isinstance(here, dict) and step in here:
-            if last:
-                here[step] = _GONE
-                return True
-            here = here[step]
-        elif isinstance(here, list) and step.startswith("[") and step.endswith("]") and step[1:-1].isdigit():
-            index = int(step[1:-1])
-            if index >= len(here):
-                return False
-            if last:
-                here[index] = _GONE
-                return True
-            here = here[index]
-        else:
-            return False
-    return False
+def _drop(obj: dict[str, Any], path: list[str]) -> bool:
+    """Hide what a selector's path names in ``obj`` (marked :data:`_GONE`, pruned after); whether it
+    named something (or lies inside what another selector hid already)."""
+    found = _place(obj, path)
+    if found is None:
+        return False
+    holder, at = found
+    if holder is not _GONE:
+        holder[at] = _GONE
+    return True
 
 
 def _prune(value: Any) -> Any:
