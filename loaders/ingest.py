@@ -376,7 +376,8 @@ class _Packer:
     def __init__(self) -> None:
         self.sent: dict[int, Node] = {}
 
-    def pack(self, nodes: list[Node], edges: list[Edge], places: _Places) -> tuple[Any, ...]:
+    def pack(self, nodes: list[Node], edges: list[Edge], places: _Places, read: int = 0) -> tuple[Any, ...]:
+        """The batch as sent; ``read``: the records read since the batch before (for progress)."""
         sent = self.sent
         if len(sent) >= self.LIMIT:
             sent.clear()
@@ -405,6 +406,7 @@ class _Packer:
             _columns(_PROVENANCE_FIELDS, list(map(_PROV, edges))),
             places.starts,
             places.locations,
+            read,
         )
 
 
@@ -426,7 +428,7 @@ def _unpack(
 ) -> tuple[list[Node], list[Edge], _Places, list[tuple[str, str]]]:
     """A batch as :meth:`_Packer.pack` sent it: its nodes, edges, places and the (key, kind) of each
     record of a node sent in an earlier batch."""
-    _, node_columns, node_provs, order, repeats, edge_columns, edge_provs, starts, locations = message
+    _, node_columns, node_provs, order, repeats, edge_columns, edge_provs, starts, locations, _ = message
     key, kind, type_, name, props, ids, levels, stated, marked = node_columns
     fresh = list(
         map(Node, key, kind, type_, name, _provenances(node_provs, when), props, ids, levels, stated, marked)
@@ -460,9 +462,11 @@ def _read_apart(
     packer = _Packer()
     for index, load in enumerate(loads):
         summary = IngestSummary()
+        told = 0  # records read as far as the batches sent say
         try:
             for batch in _batches(model, load(), summary, batch_size, None, None):
-                _send(conn, packer.pack(*batch))
+                _send(conn, packer.pack(*batch, read=summary.read - told))
+                told = summary.read
                 # What is held now (the loaders' named nodes, those remembered as sent) stays held to the
                 # end: collections leave it alone. Else the batches' records, promoted while a batch is
                 # held, set off full collections of all of it again and again (at L: about 50 s of CPU).
@@ -482,6 +486,7 @@ def ingest_read_apart(
     *,
     batch_size: int | None = None,
     meanwhile: Callable[[], bool] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[IngestSummary]:
     """:func:`ingest` of each load (a function giving its records) into ``store``, the records read and
     checked in a second process (forked) while this one merges them: the same batches in the same order,
@@ -489,7 +494,8 @@ def ingest_read_apart(
     (a bulk load's :class:`~graph_model.store.staging.StagingStore`); without ``os.fork``, one process.
 
     ``meanwhile`` runs whenever this process would wait for the next batch, for as long as it says it
-    did some work (a small share at a time).
+    did some work (a small share at a time). ``progress`` is called with the number of records read each
+    time a batch of them is merged (and with the rest of a load's when it ends).
 
     :class:`ReadFailed` names the load whose reading failed (bad input, a file that cannot be read)."""
     size = batch_size or store.batch_size
@@ -497,7 +503,7 @@ def ingest_read_apart(
         summaries = []
         for index, load in enumerate(loads):
             try:
-                summaries.append(ingest(store, load(), batch_size=size))
+                summaries.append(ingest(store, load(), batch_size=size, progress=progress))
             except (CrimegraphError, OSError) as exc:
                 raise ReadFailed(index, str(exc)) from None
         return summaries
@@ -537,6 +543,7 @@ def ingest_read_apart(
     try:
         with store.loading(), fewer_collections():
             merged = IngestSummary()
+            told = 0  # records of this load reported to ``progress``
             while len(summaries) < len(loads):
                 if meanwhile is not None and ahead.empty() and meanwhile():
                     continue
@@ -552,8 +559,14 @@ def ingest_read_apart(
                     result.nodes_merged += len(repeats)
                     result.merged_by_kind.update(kind for _, kind in repeats)
                     _count_written(merged, None, result, edges, places)
+                    told += message[-1]
+                    if progress is not None:
+                        progress(message[-1])
                 elif what == "done":
                     read: IngestSummary = message[1]
+                    if progress is not None and read.read > told:
+                        progress(read.read - told)  # records read after the last batch (rejected, skipped)
+                    told = 0
                     read.add(merged)
                     summaries.append(read)
                     merged = IngestSummary()

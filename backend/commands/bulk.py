@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from backend.console import analyst, app, console, out, parse_tlp, run
 from backend.export.neo4j_admin import admin_command, run_import, write_bulk_files, writers
@@ -72,9 +73,21 @@ def bulk_load(
             partial(read, path, LoadContext(staging.model, source or path.stem, level, confidence))
             for path in paths
         ]
-        with console.status("reading, checking and merging the records"):
+        shown = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("{task.completed:,.0f} records"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=as_json or not console.is_terminal,
+            transient=True,
+        )
+        with shown:
+            task = shown.add_task("reading, checking and merging", total=None)
             try:
-                for part in ingest_read_apart(staging, loads, meanwhile=ahead.write_ahead):
+                for part in ingest_read_apart(
+                    staging, loads, meanwhile=ahead.write_ahead, progress=partial(shown.advance, task)
+                ):
                     total.add(part)
             except ReadFailed as exc:
                 raise InvalidArgument(f"{paths[exc.index]}: {exc}") from None

@@ -50,9 +50,13 @@ def test_reading_apart_merges_as_ingest(model: Model, tmp_path: Path, batch_size
     loads = _loads(model, tmp_path)
     alone, apart = StagingStore(model), StagingStore(model)
     summaries = [ingest(alone, load(), batch_size=batch_size) for load in loads]
-    assert [s.as_json() for s in ingest_read_apart(apart, loads, batch_size=batch_size)] == [
-        s.as_json() for s in summaries
-    ]
+    told: list[int] = []
+    assert [
+        s.as_json() for s in ingest_read_apart(apart, loads, batch_size=batch_size, progress=told.append)
+    ] == [s.as_json() for s in summaries]
+    # Progress: every record read (rejected and skipped ones too) counted once, batch by batch.
+    assert sum(told) == sum(s.read for s in summaries) and all(n > 0 for n in told)
+    assert len(told) >= (len(loads) if batch_size is None else sum(s.read for s in summaries) // 97)
     assert sum(s.rejected for s in summaries) and sum(s.store.nodes_merged for s in summaries)
     one, two = alone.stored, apart.stored
     assert list(one.nodes) == list(two.nodes) and list(one.edges) == list(two.edges)
