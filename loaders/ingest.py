@@ -477,7 +477,7 @@ def _read_apart(
         except Exception as exc:
             _send(conn, ("crashed", index, f"{type(exc).__name__}: {exc}"))
             return
-        _send(conn, ("done", summary))
+        _send(conn, ("done", summary, summary.read - told))  # and the records read after the last batch
 
 
 def ingest_read_apart(
@@ -543,7 +543,6 @@ def ingest_read_apart(
     try:
         with store.loading(), fewer_collections():
             merged = IngestSummary()
-            told = 0  # records of this load reported to ``progress``
             while len(summaries) < len(loads):
                 if meanwhile is not None and ahead.empty() and meanwhile():
                     continue
@@ -559,14 +558,12 @@ def ingest_read_apart(
                     result.nodes_merged += len(repeats)
                     result.merged_by_kind.update(kind for _, kind in repeats)
                     _count_written(merged, None, result, edges, places)
-                    told += message[-1]
                     if progress is not None:
                         progress(message[-1])
                 elif what == "done":
                     read: IngestSummary = message[1]
-                    if progress is not None and read.read > told:
-                        progress(read.read - told)  # records read after the last batch (rejected, skipped)
-                    told = 0
+                    if progress is not None and message[2]:
+                        progress(message[2])  # records read after the last batch (rejected, skipped)
                     read.add(merged)
                     summaries.append(read)
                     merged = IngestSummary()
