@@ -67,7 +67,10 @@ def to_iso(value: Any) -> str | None:
         text = value.strip().replace(" ", "T", 1)
         if text.endswith("Z"):
             text = text[:-1] + "+00:00"
-        moment = datetime.fromisoformat(text)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:  # its own words show the text as changed here ("2024-05-01Tat noon")
+            raise ValueError(f"not a time: {value!r}") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
     else:
