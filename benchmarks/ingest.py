@@ -62,8 +62,8 @@ from graph_model.store.embedded import EmbeddedStore  # noqa: E402
 from graph_model.store.neo4j_store import Neo4jStore, edge_params, node_params  # noqa: E402
 from loaders.csv_tables import read  # noqa: E402
 from loaders.generate import SIZES, GenerateReport, generate  # noqa: E402
-from loaders.ingest import RecordChecker, ingest, ingest_read_apart  # noqa: E402
-from loaders.records import LoadContext, Record  # noqa: E402
+from loaders.ingest import BULK_NAMED, RecordChecker, ingest, ingest_read_apart  # noqa: E402
+from loaders.records import NAMED_LIMIT, LoadContext, Record  # noqa: E402
 
 TARGETS = {"embedded": 50_000.0, "neo4j": 20_000.0}
 RATIO_TARGET = 20.0
@@ -78,8 +78,8 @@ def _rss_mib() -> float:
     return 0.0
 
 
-def _records(files: list[Path]) -> Iterator[Record]:
-    ctx = LoadContext(default_model(), "synthetic")
+def _records(files: list[Path], named: int = NAMED_LIMIT) -> Iterator[Record]:
+    ctx = LoadContext(default_model(), "synthetic", named=named)
     for path in files:
         yield from read(path, ctx)
 
@@ -132,13 +132,14 @@ def embedded_phase(files: list[Path], db: str, batch: int | None, profile: bool)
 
 
 def reading_phase(files: list[Path]) -> dict[str, Any]:
-    """Child process: read and check every record as ``ingest`` does, and store nothing."""
+    """Child process: read and check every record as ``ingest`` does, and store nothing; the nodes named by
+    rows kept as bulk-load keeps them (more than ``ingest`` does: a lower floor for (a) and (b))."""
 
     def load() -> dict[str, Any]:
-        check = RecordChecker(default_model())
+        check = RecordChecker(default_model(), keep=BULK_NAMED)
         read = rejected = 0
         with fewer_collections():
-            for record in _records(files):
+            for record in _records(files, BULK_NAMED):
                 read += 1
                 if record.error is None and record.skipped is None:
                     check(record)
@@ -322,7 +323,7 @@ def bulk_phase(files: list[Path], work: str) -> dict[str, Any]:
     """Child process: ``crimegraph bulk-load`` end to end (its own functions, as the command runs them)."""
     from backend.export.neo4j_admin import run_import, write_bulk_files, writers
     from graph_model.heap import collection_paused
-    from graph_model.store.neo4j_files import EdgeRows
+    from graph_model.store.neo4j_files import RowsAhead
     from graph_model.store.staging import StagingStore, Stored
 
     _, home = _bulk_home(Path(work) / "bulk-home")
@@ -334,12 +335,16 @@ def bulk_phase(files: list[Path], work: str) -> dict[str, Any]:
         with collection_paused():
             start, cpu = time.perf_counter(), time.process_time()
             staging = StagingStore(default_model())
-            ahead = EdgeRows(staging.model)
+            ahead = RowsAhead(staging.model)
             staging.written_edges = ahead.waiting
-            (summary,) = ingest_read_apart(staging, [lambda: _records(files)], meanwhile=ahead.write_ahead)
-            staging.written_edges = None
-            # Relationship rows left to write once the merge is done (the rest were written ahead).
+            staging.written_nodes = ahead.nodes_waiting
+            (summary,) = ingest_read_apart(
+                staging, [lambda: _records(files, BULK_NAMED)], meanwhile=ahead.write_ahead
+            )
+            staging.written_edges = staging.written_nodes = None
+            # Rows left to write once the merge is done (the rest were written ahead).
             times["rows_left"] = len(ahead.waiting) / max(1, len(staging.stored.edges))
+            times["node_rows_left"] = len(ahead.nodes_waiting) / max(1, len(staging.stored.nodes))
             times["reading"] = time.perf_counter() - start
             # Which of the two processes set the pace: the merging one (this) or the reading one.
             times["merging_cpu"] = time.process_time() - cpu
@@ -351,7 +356,7 @@ def bulk_phase(files: list[Path], work: str) -> dict[str, Any]:
 
             def let_go() -> None:  # as the command does, while the importer runs
                 staging.stored = Stored()
-                ahead.rows.clear()
+                ahead.clear()
 
             run_import(home, made, meanwhile=let_go)
             times["importing"] = time.perf_counter() - start - times["reading"] - times["writing"]
@@ -558,7 +563,8 @@ def main() -> int:
         note = (
             f"  reading + merging {bulk['reading']:.1f} s (CPU: reading process {bulk['reading_cpu']:.1f} s, "
             f"merging process {bulk['merging_cpu']:.1f} s), writing {bulk['writing']:.1f} s "
-            f"({bulk['rows_left']:.0%} of the relationship rows left, the rest written ahead), "
+            f"({bulk['rows_left']:.0%} of the relationship rows and {bulk['node_rows_left']:.0%} of the node "
+            "rows left, the rest written ahead), "
             f"importer {bulk['importing']:.1f} s"
         )
         rows.append(_row("(f) bulk-load (neo4j-admin import)", bulk, None, note))

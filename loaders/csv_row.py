@@ -25,10 +25,6 @@ _FALSE = frozenset({"false", "no", "n", "0"})
 _ASN = re.compile(r"^AS\d+$", re.IGNORECASE)
 
 
-# Named nodes one load keeps for reuse; past this many the cache starts afresh, so memory stays bounded
-# whatever the input size.
-NAMED_LIMIT = 50_000
-
 Marking = tuple[int | None, TLP | None]
 NamedNodes = dict[tuple[str, str, str], Node]
 
@@ -64,7 +60,7 @@ class Shared:
 
     def __init__(self, ctx: LoadContext) -> None:
         self.ctx = ctx
-        self.limit = NAMED_LIMIT
+        self.limit = ctx.named
         self.kept = 0  # named nodes kept, over all markings
         self._by_marking: dict[Marking, tuple[Provenance, NamedNodes]] = {}
 

@@ -111,40 +111,54 @@ def _jsonable(raw: Any) -> Any:
     return raw
 
 
+# Nodes the reading process of a bulk load keeps, to hand out again (nodes named by rows: pass it as
+# LoadContext's ``named``), as checked and as sent, each forgotten at once beyond it: enough for every
+# wallet of a few million transfers. A node forgotten is made, checked, sent and merged again for every
+# record naming it (at size L, with 50,000 kept, over half the transfers' wallets went again).
+BULK_NAMED = 1 << 21
+
+
 class RecordChecker:
     """Checks every item of a record, and the kinds at both ends of edges whose endpoints the record itself
     brings. A node object checked already is not checked again: loaders hand the same object to every record
-    naming that node (a wallet named by thousands of transactions). Checked nodes are held, so their ids
-    cannot be reused while remembered; nothing changes a node once it is checked."""
+    naming that node (a wallet named by thousands of transactions). Checked nodes are held (``keep`` at
+    most), so their ids cannot be reused while remembered; nothing changes a node once it is checked."""
 
     LIMIT = 100_000
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, *, keep: int = LIMIT) -> None:
         self.model = model
+        self.keep = keep
         self.checked: dict[int, Node] = {}
 
     def __call__(self, record: Record) -> None:
         model, checked = self.model, self.checked
         kinds: dict[str, str] = {}
-        items = record.items
-        for item in items:
+        edges: list[Edge] = []
+        for item in record.items:
             if isinstance(item, Node):
                 if checked.get(id(item)) is not item:
                     validate_node(model, item)
-                    if len(checked) >= self.LIMIT:
+                    if len(checked) >= self.keep:
                         checked.clear()
                     checked[id(item)] = item
                 kind = kinds[item.key] = item.kind
                 for i in item.ids:
                     kinds[i] = kind
-        for item in items:
-            if isinstance(item, Edge):
-                validate_edge(model, item)
-                source, target = kinds.get(item.source), kinds.get(item.target)
-                if source and target and not model.edges[item.type].allows(source, target):
-                    raise ValidationError(
-                        f"the schema has no {item.type} from {source} to {target}", record.location
-                    )
+            else:
+                edges.append(item)
+        if edges:
+            check_edges(model, edges, kinds, record.location)
+
+
+def check_edges(model: Model, edges: Iterable[Edge], kinds: dict[str, str], where: str) -> None:
+    """Check each of a record's edges (its own fields, then the kinds at its ends where ``kinds``, the
+    record's nodes' kinds by identifier, knows both); ValidationError for the first that fails."""
+    for edge in edges:
+        validate_edge(model, edge)
+        source, target = kinds.get(edge.source), kinds.get(edge.target)
+        if source and target and not model.edges[edge.type].allows(source, target):
+            raise ValidationError(f"the schema has no {edge.type} from {source} to {target}", where)
 
 
 class _Writer:
@@ -181,13 +195,21 @@ class _Writer:
 
 class _Places:
     """Where a batch's edges came from: the location of each record giving edges, by its first edge's index
-    (two small lists, so a batch in flight does not keep its records, and their raw text, alive)."""
+    (small lists, so a batch in flight does not keep its records, and their raw text, alive).
 
-    __slots__ = ("starts", "locations")
+    Where the edges' own fields are checked by the merging process (:func:`ingest_read_apart`), each such
+    record also has its kind, where its nodes are in the batch's (``node_starts`` to ``node_ends``) and,
+    if it has any, its warnings' kinds (``warned``, by its index here): what refusing it whole takes."""
+
+    __slots__ = ("starts", "locations", "kinds", "node_starts", "node_ends", "warned")
 
     def __init__(self) -> None:
         self.starts: list[int] = []
         self.locations: list[str] = []
+        self.kinds: list[str] = []
+        self.node_starts: list[int] = []
+        self.node_ends: list[int] = []
+        self.warned: dict[int, list[str]] = {}
 
     def misfits(self, edges: list[Edge], misfits: list[tuple[Edge, str]]) -> Iterator[tuple[Record, str]]:
         """Each edge the store refused as a rejected record: located at the record of this load that gave
@@ -223,13 +245,18 @@ def _batches(
     batch_size: int,
     rejects: TextIO | None,
     progress: Callable[[int], None] | None,
+    *,
+    apart: bool = False,
 ) -> Iterator[tuple[list[Node], list[Edge], _Places]]:
     """The checked items of ``records`` in batches of about ``batch_size`` (nodes, edges, where the edges
-    came from); the records read, skipped and rejected counted in ``summary``, bad ones to ``rejects``."""
+    came from); the records read, skipped and rejected counted in ``summary``, bad ones to ``rejects``.
+
+    ``apart``: for a merging process that checks the records giving edges (``_Merging``): they are batched
+    unchecked, with what refusing one takes, and their warnings counted there once merged."""
     nodes: list[Node] = []
     edges: list[Edge] = []
     places = _Places()
-    check = RecordChecker(model)
+    check = RecordChecker(model, keep=BULK_NAMED if apart else RecordChecker.LIMIT)
     for record in records:
         summary.read += 1
         summary.read_by_kind[record.kind] += 1
@@ -241,7 +268,7 @@ def _batches(
             _reject(rejects, record, record.skipped, skipped=True)
             continue
         error = record.error
-        if error is None:
+        if error is None and not apart:
             try:
                 check(record)
             except ValidationError as exc:
@@ -250,14 +277,30 @@ def _batches(
             summary.note_reject(record, error)
             _reject(rejects, record, error)
             continue
-        for warning in record.warnings:
-            summary.warnings_by_reason[reason_kind(warning)] += 1
-        first = len(edges)
+        first, node_start = len(edges), len(nodes)
         for item in record.items:
             (nodes if isinstance(item, Node) else edges).append(item)  # type: ignore[arg-type]
+        warnings = record.warnings
         if len(edges) != first:
+            if apart:  # checked by the merging process, which may refuse it: what that takes
+                if warnings:
+                    places.warned[len(places.starts)] = [reason_kind(warning) for warning in warnings]
+                    warnings = ()
+                places.kinds.append(record.kind)
+                places.node_starts.append(node_start)
+                places.node_ends.append(len(nodes))
             places.starts.append(first)
             places.locations.append(record.location)
+        elif apart:  # a record of nodes only is checked here
+            try:
+                check(record)
+            except ValidationError as exc:
+                del nodes[node_start:]
+                summary.note_reject(record, str(exc))
+                _reject(rejects, record, str(exc))
+                continue
+        for warning in warnings:
+            summary.warnings_by_reason[reason_kind(warning)] += 1
         if len(nodes) + len(edges) >= batch_size:
             yield nodes, edges, places
             nodes, edges, places = [], [], _Places()
@@ -359,22 +402,26 @@ _EDGE_FIELDS = tuple(map(attrgetter, EDGE_FIELDS))
 _PROV = attrgetter("prov")
 
 
+# A node sent in full before: its number (the nodes sent in full are numbered from 0 as they go), kind,
+# key and identifiers.
+Repeat = tuple[int, str, str, tuple[str, ...]]
+
+
 class _Packer:
     """How the reading process sends a batch: in columns (each a list of one field of every record, the
     provenances' fields apart), built and rebuilt without a Python call per field; a node sent in full
-    by an earlier batch goes only as its key and kind. Loaders hand one node object to every record
-    naming it (a wallet named by thousands of transfers) and a checked node never changes, so such a
-    record adds nothing to what the merging store holds (merging is idempotent): only its count matters.
-    A node with several identifiers is always sent in full (it may resolve differently as identifiers
-    arrive)."""
+    by an earlier batch goes only as a :data:`Repeat`. Loaders hand one node object to every record
+    naming it (a wallet named by thousands of transfers) and a node never changes once checked, so such
+    a record adds nothing to what the merging store holds (merging is idempotent): only its count
+    matters. A node with several identifiers is always sent in full (it may resolve differently as
+    identifiers arrive)."""
 
-    # Nodes remembered as sent (held, so their ids cannot be reused; most are held by the loaders anyway),
-    # forgotten at once beyond it: enough for every wallet of a few million transfers (each forgotten one
-    # is sent again, and merged again, in every batch naming it).
-    LIMIT = 1 << 21
+    # Nodes remembered as sent (held, so their ids cannot be reused; most are held by the loaders anyway).
+    LIMIT = BULK_NAMED
 
     def __init__(self) -> None:
-        self.sent: dict[int, Node] = {}
+        self.sent: dict[int, tuple[Node, int]] = {}  # by id(): the node and its number
+        self.count = 0  # nodes sent in full so far
 
     def pack(self, nodes: list[Node], edges: list[Edge], places: _Places, read: int = 0) -> tuple[Any, ...]:
         """The batch as sent; ``read``: the records read since the batch before (for progress)."""
@@ -384,17 +431,20 @@ class _Packer:
         # Each node object once, in the order first named; ``order`` places every record's node.
         first = dict(zip(map(id, nodes), nodes, strict=True))
         fresh: list[Node] = []
-        repeats: list[tuple[str, str]] = []
+        repeats: list[Repeat] = []
         at: dict[int, int] = {}
+        count = self.count
         for key, node in first.items():
-            if sent.get(key) is node:
+            was = sent.get(key)
+            if was is not None and was[0] is node:
                 at[key] = -1 - len(repeats)
-                repeats.append((node.key, node.kind))
+                repeats.append((was[1], node.kind, node.key, node.ids))
                 continue
             at[key] = len(fresh)
-            fresh.append(node)
             if len(node.ids) <= 1:
-                sent[key] = node
+                sent[key] = (node, count + len(fresh))
+            fresh.append(node)
+        self.count = count + len(fresh)
         order = list(map(at.__getitem__, map(id, nodes)))
         return (
             "batch",
@@ -406,6 +456,10 @@ class _Packer:
             _columns(_PROVENANCE_FIELDS, list(map(_PROV, edges))),
             places.starts,
             places.locations,
+            places.kinds,
+            places.node_starts,
+            places.node_ends,
+            places.warned,
             read,
         )
 
@@ -423,18 +477,26 @@ def _provenances(columns: list[Any], when: str) -> map[Provenance]:
     return map(_provenance, sources, first, last, confidence, tlp, added, created, modified)
 
 
-def _unpack(
-    message: tuple[Any, ...], when: str
-) -> tuple[list[Node], list[Edge], _Places, list[tuple[str, str]]]:
-    """A batch as :meth:`_Packer.pack` sent it: its nodes, edges, places and the (key, kind) of each
-    record of a node sent in an earlier batch."""
-    _, node_columns, node_provs, order, repeats, edge_columns, edge_provs, starts, locations, _ = message
+@dataclass(slots=True)
+class _Batch:
+    """A batch as :meth:`_Packer.pack` sent it: the nodes sent in full (``fresh``), where each record's
+    node is (``order``: an index of ``fresh``, or ``-1 - i`` for ``repeats[i]``, the number and kind of a
+    node sent in full before), the edges and where they came from."""
+
+    fresh: list[Node]
+    order: list[int]
+    repeats: list[Repeat]
+    edges: list[Edge]
+    places: _Places
+
+
+def _unpack(message: tuple[Any, ...], when: str) -> _Batch:
+    """A batch as :meth:`_Packer.pack` sent it, its provenances dated as added ``when``."""
+    _, node_columns, node_provs, order, repeats, edge_columns, edge_provs, *where, _ = message
     key, kind, type_, name, props, ids, levels, stated, marked = node_columns
     fresh = list(
         map(Node, key, kind, type_, name, _provenances(node_provs, when), props, ids, levels, stated, marked)
     )
-    nodes = [fresh[at] for at in order if at >= 0]
-    repeated = [repeats[-1 - at] for at in order if at < 0]
     type_, source, target, props, discriminator, levels, stated, marked = edge_columns
     edges = list(
         map(
@@ -451,8 +513,125 @@ def _unpack(
         )
     )
     places = _Places()
-    places.starts, places.locations = starts, locations
-    return nodes, edges, places, repeated
+    places.starts, places.locations, places.kinds, places.node_starts, places.node_ends, places.warned = where
+    return _Batch(fresh, order, repeats, edges, places)
+
+
+class _Merging:
+    """The merging process of :func:`ingest_read_apart`: each batch's records giving edges checked as
+    :class:`RecordChecker` checks them (the reading process checked the others), a record failing refused
+    whole, the others merged.
+
+    A node failing its checks is remembered by its number: a later record naming it sends only that, and
+    is refused as well. A node of a refused record that no other record of its batch names is kept aside:
+    a later record naming it sends only its number, and the node is merged then.
+    The counts of what was merged and refused here add up to those of the reading process at a load's
+    end (records refused here are listed after those refused in reading)."""
+
+    def __init__(self, store: LoadTarget) -> None:
+        self.store = store
+        self.model = store.model
+        self.received = 0  # nodes received in full so far: the number of the batch's first
+        self.aside: dict[int, Node] = {}  # by number
+        self.invalid: dict[int, str] = {}  # why, by number
+        self.summary = IngestSummary()
+
+    def merge(self, batch: _Batch) -> None:
+        first, self.received = self.received, self.received + len(batch.fresh)
+        refused = self._refused(batch, first)
+        if refused:
+            batch = self._without(batch, first, refused)
+        fresh, order, repeats, aside = batch.fresh, batch.order, batch.repeats, self.aside
+        if aside:  # a node kept aside is merged where a record names it again
+            nodes: list[Node] = []
+            repeated: list[Repeat] = []
+            for at in order:
+                if at >= 0:
+                    nodes.append(fresh[at])
+                elif (node := aside.pop(repeats[-1 - at][0], None)) is not None:
+                    nodes.append(node)
+                else:
+                    repeated.append(repeats[-1 - at])
+        else:
+            nodes = [fresh[at] for at in order if at >= 0]
+            repeated = [repeats[-1 - at] for at in order if at < 0]
+        summary, places = self.summary, batch.places
+        for reasons in places.warned.values():
+            summary.warnings_by_reason.update(reasons)
+        result = self.store.upsert(nodes, batch.edges, validate=False)
+        # Records of nodes merged before: each counts as merged into its stored entity.
+        result.nodes_merged += len(repeated)
+        result.merged_by_kind.update(repeat[1] for repeat in repeated)
+        _count_written(summary, None, result, batch.edges, places)
+
+    def _refused(self, batch: _Batch, first: int) -> dict[int, str]:
+        """The records giving edges (by index in the batch's places) that fail their checks, and why."""
+        model, places, invalid = self.model, batch.places, self.invalid
+        fresh, order, repeats, edges = batch.fresh, batch.order, batch.repeats, batch.edges
+        starts = places.starts
+        ends = [*starts[1:], len(edges)]
+        found: dict[int, str | None] = {}  # nodes sent in full in this batch, checked: why they fail
+        refused: dict[int, str] = {}
+        for index, (begin, end) in enumerate(zip(places.node_starts, places.node_ends, strict=True)):
+            kinds: dict[str, str] = {}
+            error = None
+            for at in order[begin:end]:
+                if at >= 0:
+                    node = fresh[at]
+                    if at in found:
+                        error = found[at]
+                    else:
+                        try:
+                            validate_node(model, node)
+                        except ValidationError as exc:
+                            error = str(exc)
+                        found[at] = error
+                    key, kind, ids = node.key, node.kind, node.ids
+                else:
+                    number, kind, key, ids = repeats[-1 - at]
+                    error = invalid.get(number)
+                if error is not None:
+                    break
+                kinds[key] = kind
+                for i in ids:
+                    kinds[i] = kind
+            if error is None:
+                try:
+                    check_edges(model, edges[starts[index] : ends[index]], kinds, places.locations[index])
+                except ValidationError as exc:
+                    error = str(exc)
+            if error is not None:
+                refused[index] = error
+        for at, error in found.items():
+            if error is not None and len(fresh[at].ids) <= 1:  # as the packer numbers them
+                invalid[first + at] = error
+        return refused
+
+    def _without(self, batch: _Batch, first: int, refused: dict[int, str]) -> _Batch:
+        """``batch`` without the ``refused`` records (counted as refused), their nodes kept aside."""
+        places, order, edges = batch.places, batch.order, batch.edges
+        dropped: set[int] = set()  # node places (in ``order``) of refused records
+        for index in refused:
+            dropped.update(range(places.node_starts[index], places.node_ends[index]))
+        kept_order = [at for i, at in enumerate(order) if i not in dropped]
+        kept_fresh = {at for at in kept_order if at >= 0}
+        for i in dropped:
+            at = order[i]
+            if at >= 0 and at not in kept_fresh and len(batch.fresh[at].ids) <= 1:  # as the packer
+                self.aside[first + at] = batch.fresh[at]
+        kept = _Places()
+        kept_edges: list[Edge] = []
+        ends = [*places.starts[1:], len(edges)]
+        for index, (start, end) in enumerate(zip(places.starts, ends, strict=True)):
+            if index in refused:
+                self.summary.note_reject(Record(places.locations[index], places.kinds[index]), refused[index])
+                continue
+            if index in places.warned:
+                kept.warned[len(kept.starts)] = places.warned[index]
+            kept.starts.append(len(kept_edges))
+            kept.locations.append(places.locations[index])
+            kept_edges.extend(edges[start:end])
+        return _Batch(batch.fresh, kept_order, batch.repeats, kept_edges, kept)
 
 
 def _read_apart(
@@ -464,7 +643,7 @@ def _read_apart(
         summary = IngestSummary()
         told = 0  # records read as far as the batches sent say
         try:
-            for batch in _batches(model, load(), summary, batch_size, None, None):
+            for batch in _batches(model, load(), summary, batch_size, None, None, apart=True):
                 _send(conn, packer.pack(*batch, read=summary.read - told))
                 told = summary.read
                 # What is held now (the loaders' named nodes, those remembered as sent) stays held to the
@@ -542,7 +721,7 @@ def ingest_read_apart(
     summaries = []
     try:
         with store.loading(), fewer_collections():
-            merged = IngestSummary()
+            merging = _Merging(store)
             while len(summaries) < len(loads):
                 if meanwhile is not None and ahead.empty() and meanwhile():
                     continue
@@ -552,21 +731,16 @@ def ingest_read_apart(
                 message = pickle.loads(data)
                 what = message[0]
                 if what == "batch":
-                    nodes, edges, places, repeats = _unpack(message, now_second())
-                    result = store.upsert(nodes, edges, validate=False)
-                    # Records of nodes merged before: each counts as merged into its stored entity.
-                    result.nodes_merged += len(repeats)
-                    result.merged_by_kind.update(kind for _, kind in repeats)
-                    _count_written(merged, None, result, edges, places)
+                    merging.merge(_unpack(message, now_second()))
                     if progress is not None:
                         progress(message[-1])
                 elif what == "done":
                     read: IngestSummary = message[1]
                     if progress is not None and message[2]:
                         progress(message[2])  # records read after the last batch (rejected, skipped)
-                    read.add(merged)
+                    read.add(merging.summary)
                     summaries.append(read)
-                    merged = IngestSummary()
+                    merging.summary = IngestSummary()
                 elif what == "failed":
                     raise ReadFailed(message[1], message[2])
                 else:

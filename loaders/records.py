@@ -35,14 +35,24 @@ class Record:
     warnings: tuple[str, ...] = ()
 
 
+# Nodes named by rows (a wallet named by thousands of transfers) that a load keeps to hand out again;
+# past this many the keeping starts afresh, so memory stays bounded whatever the input size.
+NAMED_LIMIT = 50_000
+
+
 @dataclass(frozen=True, slots=True)
 class LoadContext:
-    """Settings of one load: the model, the dataset name and the default marking and confidence."""
+    """Settings of one load: the model, the dataset name and the default marking and confidence.
+
+    ``named``: how many nodes named by rows the load keeps to hand out again (:data:`NAMED_LIMIT`); a
+    load holding everything it reads anyway (a bulk load) keeps more: a node made anew for a row is
+    checked, sent and merged anew."""
 
     model: Model
     dataset: str
     tlp: TLP = TLP.CLEAR
     confidence: int = 50
+    named: int = NAMED_LIMIT
 
     def prov(
         self,

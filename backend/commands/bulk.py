@@ -17,12 +17,12 @@ from backend.export.neo4j_admin import admin_command, run_import, write_bulk_fil
 from graph_model.errors import InvalidArgument
 from graph_model.heap import collection_paused
 from graph_model.model import default_model
-from graph_model.store.neo4j_files import EdgeRows
+from graph_model.store.neo4j_files import RowsAhead
 from graph_model.store.staging import StagingStore, Stored
 from graph_model.words import counted
 from graph_model.writes import NAMESPACE, now_iso
 from loaders import FORMATS, IngestSummary, LoadContext, reader
-from loaders.ingest import ReadFailed, ingest_read_apart
+from loaders.ingest import BULK_NAMED, ReadFailed, ingest_read_apart
 
 
 @app.command("bulk-load")
@@ -66,11 +66,14 @@ def bulk_load(
         command = admin_command(neo4j_home)  # a wrong --neo4j-home fails before any reading
         started, clock = now_iso(), time.perf_counter()
         staging = StagingStore(default_model())
-        ahead = EdgeRows(staging.model)  # relationship rows written while the merge waits for records
+        ahead = RowsAhead(staging.model)  # rows written while the merge waits for records
         staging.written_edges = ahead.waiting
+        staging.written_nodes = ahead.nodes_waiting
         total = IngestSummary()
         loads = [
-            partial(read, path, LoadContext(staging.model, source or path.stem, level, confidence))
+            partial(
+                read, path, LoadContext(staging.model, source or path.stem, level, confidence, BULK_NAMED)
+            )
             for path in paths
         ]
         shown = Progress(
@@ -92,6 +95,7 @@ def bulk_load(
             except ReadFailed as exc:
                 raise InvalidArgument(f"{paths[exc.index]}: {exc}") from None
         staging.written_edges = None
+        staging.written_nodes = None
         if not staging.stored.nodes:
             raise InvalidArgument("nothing to load: no record of these files was accepted")
         reading = time.perf_counter() - clock
@@ -125,7 +129,7 @@ def bulk_load(
 
             def let_go() -> None:  # while the importer runs: freeing millions of objects takes a while
                 staging.stored = Stored()
-                ahead.rows.clear()
+                ahead.clear()
 
             with console.status(f"importing into database {database} ({' '.join(command[:1])})"):
                 run_import(neo4j_home, made, database=database, overwrite=overwrite, meanwhile=let_go)

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from backend.export.files import Written, output_folder
 from graph_model.errors import CrimegraphError, InvalidArgument
 from graph_model.model import Model
-from graph_model.store.neo4j_files import EdgeRows, ImportFile, import_files
+from graph_model.store.neo4j_files import ImportFile, RowsAhead, import_files
 from graph_model.store.staging import Stored
 
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
@@ -105,7 +105,7 @@ def write_bulk_files(
     *,
     state: Iterable[tuple[str, str, Mapping[str, Any]]] = (),
     workers: int = 1,
-    ahead: EdgeRows | None = None,
+    ahead: RowsAhead | None = None,
 ) -> ImportFolder:
     """Write ``stored`` as import files into the new, empty ``folder`` for a bulk load to import at once.
 
@@ -116,10 +116,14 @@ def write_bulk_files(
     """
     parts = _part_rows(stored, workers)
     files = list(import_files(model, stored, state=state, part_rows=parts, ahead=ahead))
-    # What a row costs to write (microseconds of CPU, measured at size M): a node's is built now; a
-    # relationship's was mostly written ahead (those left are built now).
-    left = len(ahead.waiting) / max(1, len(stored.edges)) if ahead is not None else 1.0
-    cost = {"nodes": NODE_ROW_US, "relationships": ROW_AHEAD_US + left * EDGE_ROW_US}
+    # What a row costs to write (microseconds of CPU, measured at size M): written ahead, or built now
+    # (the share left).
+    edges_left = len(ahead.waiting) / max(1, len(stored.edges)) if ahead is not None else 1.0
+    nodes_left = len(ahead.nodes_waiting) / max(1, len(stored.nodes)) if ahead is not None else 1.0
+    cost = {
+        "nodes": ROW_AHEAD_US + nodes_left * NODE_ROW_US,
+        "relationships": ROW_AHEAD_US + edges_left * EDGE_ROW_US,
+    }
     shares: list[list[ImportFile]] = [[] for _ in range(workers)]
     load = [0.0] * workers
     for item in sorted(files, key=lambda f: -(f.rows + 1) * cost[f.group]):  # the costliest first,

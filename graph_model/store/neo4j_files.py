@@ -22,9 +22,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
-from graph_model.entities import Edge
+from graph_model.entities import Edge, Node
 from graph_model.errors import InvalidArgument
 from graph_model.model import Model
 from graph_model.provenance import TLP
@@ -179,24 +180,47 @@ def edge_columns(model: Model, edge_type: str) -> list[tuple[str, str]]:
     return _columns(cypher.STORED_EDGE_FIELDS, model.edges[edge_type].properties)
 
 
-def _node_lines(model: Model, kind: str, nodes: list[Any]) -> Iterator[str]:
-    columns = node_columns(model, kind)
-    yield _header([f"key:ID({ID_SPACE})", ":LABEL"], columns)
-    labels = _text(f"{cypher.ENTITY};{kind}")
-    # Most of a kind's columns are empty on most rows: a row starts empty and only the values its node
-    # has are written, each into its column (a row holds no field twice and nothing outside the columns
-    # but its key, written first).
-    place = {name: (at, write) for at, (name, write) in enumerate(_cells(columns), 2)}
-    empty = ["", labels, *([""] * len(columns))]
-    for node in nodes:
-        row = node_params(model, node)  # the online store's row
-        line = empty.copy()
+class _NodeFormat:
+    """How the rows of one node kind are written (:func:`_node_lines`, :meth:`RowsAhead.write_ahead`)."""
+
+    def __init__(self, model: Model, kind: str) -> None:
+        self.model = model
+        self.columns = node_columns(model, kind)
+        labels = _text(f"{cypher.ENTITY};{kind}")
+        # Most of a kind's columns are empty on most rows: a row starts empty and only the values its
+        # node has are written, each into its column (a row holds no field twice and nothing outside the
+        # columns but its key, written first).
+        self.place = {name: (at, write) for at, (name, write) in enumerate(_cells(self.columns), 2)}
+        self.empty = ["", labels, *([""] * len(self.columns))]
+
+    def header(self) -> str:
+        return _header([f"key:ID({ID_SPACE})", ":LABEL"], self.columns)
+
+    def line(self, node: Node) -> str:
+        row = node_params(self.model, node)  # the online store's row
+        line = self.empty.copy()
         line[0] = field("key", row["key"])
+        place = self.place
         for name, value in row.items():
             if value is not None and (found := place.get(name)) is not None:
                 at, write = found
                 line[at] = write(name, value)
-        yield ",".join(line)
+        return ",".join(line)
+
+
+def _node_lines(model: Model, kind: str, nodes: list[Node], ahead: RowsAhead | None = None) -> Iterator[str]:
+    return _lines(_NodeFormat(model, kind), nodes, ahead.node_rows if ahead is not None else {})
+
+
+def _lines(form: Any, items: list[Any], ahead: dict[int, tuple[Any, str]]) -> Iterator[str]:
+    """The header and rows of ``form``'s file: each item's row written ahead if it was, else now."""
+    yield form.header()
+    if not ahead:
+        yield from map(form.line, items)
+        return
+    for item in items:
+        found = ahead.get(id(item))
+        yield found[1] if found is not None and found[0] is item else form.line(item)
 
 
 # The stored fields of a relationship in column order (``cypher.STORED_EDGE_FIELDS``), as
@@ -309,12 +333,15 @@ class _EdgeFormat:
         return ",".join(cells)
 
 
-class EdgeRows:
-    """Relationship rows written ahead: a bulk load's merging process writes the rows of the edges it
-    stores while it waits for the next batch of records (:meth:`write_ahead`), so that fewer are left
-    to write once the merge is done. A row is kept with the edge object it was written from and used
-    only for that very object: a stored edge is never changed in place (a merge or a renamed end
-    stores a new object), so a row found is the row that object gives."""
+_TYPE, _KIND = attrgetter("type"), attrgetter("kind")
+
+
+class RowsAhead:
+    """Rows written ahead: a bulk load's merging process writes the rows of the edges, then of the nodes,
+    it stores while it waits for the next batch of records (:meth:`write_ahead`), so that fewer are left
+    to write once the merge is done. A row is kept with the object it was written from and used only for
+    that very object: a stored edge or node is never changed in place (a merge or a renamed end stores a
+    new object), so a row found is the row that object gives."""
 
     CHUNK = 2_000  # rows written per call of write_ahead
 
@@ -323,34 +350,47 @@ class EdgeRows:
         self.waiting: list[Edge] = []  # stored edges without a row yet (the store appends them)
         self.rows: dict[int, tuple[Edge, str]] = {}
         self._formats: dict[str, _EdgeFormat] = {}
+        self.nodes_waiting: list[Node] = []  # stored nodes without a row yet (the store appends them)
+        self.node_rows: dict[int, tuple[Node, str]] = {}
+        self._node_formats: dict[str, _NodeFormat] = {}
+
+    def clear(self) -> None:
+        """Let go of every row (once the files are written)."""
+        self.rows.clear()
+        self.node_rows.clear()
 
     def write_ahead(self) -> bool:
-        """Write the rows of a few waiting edges; whether there were any."""
-        if not self.waiting:
+        """Write the rows of a few waiting edges, else nodes; whether there were any."""
+        if self.waiting:
+            self._write(self.waiting, self.rows, self._formats, _EdgeFormat, _TYPE)
+        elif self.nodes_waiting:
+            self._write(self.nodes_waiting, self.node_rows, self._node_formats, _NodeFormat, _KIND)
+        else:
             return False
-        chunk = self.waiting[-self.CHUNK :]
-        del self.waiting[-self.CHUNK :]
-        formats, rows = self._formats, self.rows
-        for edge in chunk:
-            found = formats.get(edge.type)
-            if found is None:
-                found = formats[edge.type] = _EdgeFormat(self.model, edge.type)
-            rows[id(edge)] = (edge, found.line(edge))
         return True
+
+    def _write(
+        self,
+        waiting: list[Any],
+        rows: dict[int, tuple[Any, str]],
+        formats: dict[str, Any],
+        make: Callable[[Model, str], Any],
+        sort: Callable[[Any], str],
+    ) -> None:
+        chunk = waiting[-self.CHUNK :]
+        del waiting[-self.CHUNK :]
+        for item in chunk:
+            name = sort(item)
+            found = formats.get(name)
+            if found is None:
+                found = formats[name] = make(self.model, name)
+            rows[id(item)] = (item, found.line(item))
 
 
 def _edge_lines(
-    model: Model, edge_type: str, edges: list[Edge], ahead: EdgeRows | None = None
+    model: Model, edge_type: str, edges: list[Edge], ahead: RowsAhead | None = None
 ) -> Iterator[str]:
-    form = _EdgeFormat(model, edge_type)
-    yield form.header()
-    if ahead is None or not ahead.rows:
-        yield from map(form.line, edges)
-        return
-    rows = ahead.rows
-    for edge in edges:
-        found = rows.get(id(edge))
-        yield found[1] if found is not None and found[0] is edge else form.line(edge)
+    return _lines(_EdgeFormat(model, edge_type), edges, ahead.rows if ahead is not None else {})
 
 
 def _simple(label: str, columns: list[tuple[str, str]], rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
@@ -366,20 +406,20 @@ def import_files(
     state: Iterable[tuple[str, str, Mapping[str, Any]]] = (),
     version: int = 1,
     part_rows: int | None = None,
-    ahead: EdgeRows | None = None,
+    ahead: RowsAhead | None = None,
 ) -> Iterator[ImportFile]:
     """The files that make a database holding ``stored`` (and the ``state`` records: namespace, key,
     value) in the online store's layout; the write counter starts a new epoch at data version ``version``.
 
     One file per kind and per type; with ``part_rows``, a kind or type with more rows is split into files
     of at most that many, each with its header (``nodes-Wallet.csv``, ``nodes-Wallet.2.csv`` ...), so that
-    several processes can write them. With ``ahead``, the relationship rows it wrote ahead are used."""
+    several processes can write them. With ``ahead``, the rows it wrote ahead are used."""
     by_kind: dict[str, list[Any]] = defaultdict(list)
     for node in stored.nodes.values():
         by_kind[node.kind].append(node)
     for kind in sorted(by_kind):
         for name, part in _parts(f"nodes-{kind}", by_kind[kind], part_rows):
-            yield ImportFile(name, "nodes", _node_lines(model, kind, part), len(part))
+            yield ImportFile(name, "nodes", _node_lines(model, kind, part, ahead), len(part))
     ids = ({"id": i, "key": key} for i, key in stored.ids.items())
     yield ImportFile(
         f"nodes-{cypher.IDENTIFIER}.csv",

@@ -81,11 +81,16 @@ class _Tx:
     """One batch's access to the staged content (:class:`graph_model.store.base.WriteTx`)."""
 
     def __init__(
-        self, stored: Stored, waiting_at: dict[str, set[str]], written: list[Edge] | None = None
+        self,
+        stored: Stored,
+        waiting_at: dict[str, set[str]],
+        written: list[Edge] | None = None,
+        written_nodes: list[Node] | None = None,
     ) -> None:
         self.stored = stored
         self.waiting_at = waiting_at  # endpoint id -> keys of pending edges naming it
         self.written = written  # where each edge stored is also listed, if anywhere
+        self.written_nodes = written_nodes  # where each node stored is also listed, if anywhere
 
     def resolve_ids(self, ids: Iterable[str]) -> dict[str, str]:
         nodes, claimed = self.stored.nodes, self.stored.ids
@@ -131,6 +136,8 @@ class _Tx:
 
     def write_nodes(self, nodes: Sequence[Node], *, new: bool = False) -> None:
         stored, claimed = self.stored.nodes, self.stored.ids
+        if self.written_nodes is not None:
+            self.written_nodes.extend(nodes)
         for node in nodes:
             stored[node.key] = node
             for i in node.ids:
@@ -178,9 +185,10 @@ class StagingStore:
         self.model = model
         self.stored = Stored()
         self._waiting_at: dict[str, set[str]] = {}
-        # Where each edge stored (by a merge) is also listed, if anywhere (a bulk load writes their rows
-        # while it waits for records: ``neo4j_files.EdgeRows``).
+        # Where each edge and node stored (by a merge) is also listed, if anywhere (a bulk load writes
+        # their rows while it waits for records: ``neo4j_files.RowsAhead``).
         self.written_edges: list[Edge] | None = None
+        self.written_nodes: list[Node] | None = None
 
     def loading(self) -> AbstractContextManager[None]:
         return nullcontext()
@@ -194,7 +202,8 @@ class StagingStore:
                 validate_node(self.model, node)
             for edge in edges:
                 validate_edge(self.model, edge)
-        return apply_batch(self.model, _Tx(self.stored, self._waiting_at, self.written_edges), nodes, edges)
+        tx = _Tx(self.stored, self._waiting_at, self.written_edges, self.written_nodes)
+        return apply_batch(self.model, tx, nodes, edges)
 
     def pending_count(self) -> int:
         return len(self.stored.pending)

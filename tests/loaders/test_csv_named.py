@@ -10,7 +10,7 @@ from graph_model.model import Model
 from loaders import csv_row
 from loaders.csv_tables import read
 from loaders.generate import generate
-from loaders.records import LoadContext, Record
+from loaders.records import NAMED_LIMIT, LoadContext, Record
 
 
 @pytest.fixture(scope="module")
@@ -19,18 +19,15 @@ def tables(tmp_path_factory: pytest.TempPathFactory, fixtures: Path) -> list[Pat
     return [*sorted((fixtures / "csv").glob("*.csv")), *generated]
 
 
-def _read_all(tables: list[Path], model: Model) -> list[Record]:
-    ctx = LoadContext(model, "analyst")
+def _read_all(tables: list[Path], model: Model, named: int = NAMED_LIMIT) -> list[Record]:
+    ctx = LoadContext(model, "analyst", named=named)
     return [record for path in tables for record in read(path, ctx)]
 
 
-@pytest.mark.parametrize("limit", [0, 1, 7])
-def test_sharing_named_nodes_changes_no_record(
-    tables: list[Path], model: Model, monkeypatch: pytest.MonkeyPatch, limit: int
-) -> None:
+@pytest.mark.parametrize("limit", [0, 1, 7, 1 << 21])
+def test_sharing_named_nodes_changes_no_record(tables: list[Path], model: Model, limit: int) -> None:
     shared = _read_all(tables, model)
-    monkeypatch.setattr(csv_row, "NAMED_LIMIT", limit)  # 0: every named node made anew
-    assert _read_all(tables, model) == shared
+    assert _read_all(tables, model, limit) == shared  # 0: every named node made anew
 
 
 def test_a_wallet_named_by_many_rows_is_one_object(tables: list[Path], model: Model) -> None:
@@ -43,9 +40,8 @@ def test_a_wallet_named_by_many_rows_is_one_object(tables: list[Path], model: Mo
     assert len(by_key) < sum(1 for _ in read(transactions, LoadContext(model, "analyst")))
 
 
-def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch, model: Model) -> None:
-    monkeypatch.setattr(csv_row, "NAMED_LIMIT", 3)
-    shared = csv_row.Shared(LoadContext(model, "analyst"))
+def test_the_cache_is_bounded(model: Model) -> None:
+    shared = csv_row.Shared(LoadContext(model, "analyst", named=3))
     markings = [shared.marking(confidence, None) for confidence in (None, 10, 20)]
     for n in range(10):
         prov, nodes = markings[n % 3]
