@@ -197,9 +197,10 @@ class _Places:
     """Where a batch's edges came from: the location of each record giving edges, by its first edge's index
     (small lists, so a batch in flight does not keep its records, and their raw text, alive).
 
-    Where the edges' own fields are checked by the merging process (:func:`ingest_read_apart`), each such
-    record also has its kind, where its nodes are in the batch's (``node_starts`` to ``node_ends``) and,
-    if it has any, its warnings' kinds (``warned``, by its index here): what refusing it whole takes."""
+    Where the records giving edges are checked by the merging process (:func:`ingest_read_apart`), each
+    such record also has its kind, where its nodes are in the batch's (``node_starts`` to
+    ``node_ends``) and, if it has any, its warnings' kinds (``warned``, by its index here): what
+    refusing it whole takes."""
 
     __slots__ = ("starts", "locations", "kinds", "node_starts", "node_ends", "warned")
 
@@ -637,7 +638,8 @@ class _Merging:
 def _read_apart(
     conn: Connection, model: Model, loads: Sequence[Callable[[], Iterable[Record]]], batch_size: int
 ) -> None:
-    """The reading process: each load's checked batches, then its counts, sent to the merging process."""
+    """The reading process: each load's batches (its records of nodes only checked), then its counts, sent
+    to the merging process."""
     packer = _Packer()
     for index, load in enumerate(loads):
         summary = IngestSummary()
@@ -667,10 +669,12 @@ def ingest_read_apart(
     meanwhile: Callable[[], bool] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[IngestSummary]:
-    """:func:`ingest` of each load (a function giving its records) into ``store``, the records read and
-    checked in a second process (forked) while this one merges them: the same batches in the same order,
-    so the same result, in about the time of the slower of the two. For a store merging in this process
-    (a bulk load's :class:`~graph_model.store.staging.StagingStore`); without ``os.fork``, one process.
+    """:func:`ingest` of each load (a function giving its records) into ``store``, the records read in a
+    second process (forked) while this one merges them: the same batches in the same order, so the same
+    result, in about the time of the slower of the two. The reading process checks the records of nodes
+    only, this one those giving edges (:class:`_Merging`), so that the two have about as much to do.
+    For a store merging in this process (a bulk load's :class:`~graph_model.store.staging.StagingStore`);
+    without ``os.fork``, one process.
 
     ``meanwhile`` runs whenever this process would wait for the next batch, for as long as it says it
     did some work (a small share at a time). ``progress`` is called with the number of records read each
