@@ -481,8 +481,8 @@ def _provenances(columns: list[Any], when: str) -> map[Provenance]:
 @dataclass(slots=True)
 class _Batch:
     """A batch as :meth:`_Packer.pack` sent it: the nodes sent in full (``fresh``), where each record's
-    node is (``order``: an index of ``fresh``, or ``-1 - i`` for ``repeats[i]``, the number and kind of a
-    node sent in full before), the edges and where they came from."""
+    node is (``order``: an index of ``fresh``, or ``-1 - i`` for ``repeats[i]``, a node sent in full
+    before, as a :data:`Repeat`), the edges and where they came from."""
 
     fresh: list[Node]
     order: list[int]
